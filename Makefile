@@ -31,10 +31,12 @@ run: deps
 	./build/lockyard serve
 
 build/lockyard: build/rel/mock/main.o $(REL_OBJ)
-	$(CC) $(OPT) -o $@ $^ $(LIBS)
+	@echo '  LD    $@'
+	@$(CC) $(OPT) -o $@ $^ $(LIBS)
 
 build/san/lockyard: build/san/mock/main.o $(SAN_OBJ)
-	$(CC) $(SAN) -o $@ $^ $(LIBS)
+	@echo '  LD    $@'
+	@$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -46,9 +48,14 @@ build/san/%.o: %.c
 	@echo '  CC    $< (asan)'
 	@$(CC) $(WARN) $(DEFS) $(INCS) $(SAN) -MMD -MP -c -o $@ $<
 
-build/san/unit/%: build/san/tests/unit/%.o $(SAN_OBJ)
+build/san/liblockyard.a: $(SAN_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+build/san/unit/%: build/san/tests/unit/%.o build/san/liblockyard.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(LIBS) -lcmocka
+	@echo '  LD    $@'
+	@$(CC) $(SAN) -o $@ $^ $(LIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 

@@ -1,13 +1,129 @@
-/* main.c - lockyard entry point: subcommand dispatch only. */
+/* main.c - lockyard entry point: subcommands and option parsing only. */
+#include "lockyard/net.h"
+
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define LOCKYARD_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lockyard serve [options]\n"
+            "       lockyard version\n"
+            "serve options:\n"
+            "  --listen HOST:PORT        listen address (default 127.0.0.1:4566; port 0 = any)\n"
+            "  --data DIR                data directory (default ./lockyard-data)\n"
+            "  --memory                  temporary store, deleted at exit\n"
+            "  --durability fsync|none   fsync before every acknowledgement (default fsync)\n"
+            "  --region NAME             region (default us-east-1)\n"
+            "  --max-object-bytes N      largest object body accepted (default 536870912)\n"
+            "  --log-level error|info|debug\n"
+            "  --quiet                   no log output\n");
+}
+
+static int parse_listen(const char *v, struct server_opts *o)
+{
+    const char *colon = strrchr(v, ':');
+    if (!colon)
+        return -1;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || colon == v)
+        return -1;
+    static char host[256];
+    size_t n = (size_t)(colon - v);
+    if (n >= sizeof host)
+        return -1;
+    memcpy(host, v, n);
+    host[n] = '\0';
+    if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
+        memmove(host, host + 1, n - 2);
+        host[n - 2] = '\0';
+    }
+    o->listen_host = host;
+    o->listen_port = (int)port;
+    return 0;
+}
+
+static int parse_serve(int argc, char **argv, struct server_opts *o)
+{
+    static const struct option longopts[] = {
+        {"listen", required_argument, 0, 'l'}, {"data", required_argument, 0, 'd'},
+        {"memory", no_argument, 0, 'm'}, {"durability", required_argument, 0, 'D'},
+        {"region", required_argument, 0, 'r'}, {"max-object-bytes", required_argument, 0, 'M'},
+        {"log-level", required_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    int c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            if (parse_listen(optarg, o)) {
+                fprintf(stderr, "lockyard: --listen wants HOST:PORT, got '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case 'd': o->data_dir = optarg; break;
+        case 'm': o->memory = 1; break;
+        case 'D':
+            if (strcmp(optarg, "fsync") == 0 || strcmp(optarg, "group") == 0)
+                o->durability = STORE_DURABILITY_FSYNC;
+            else if (strcmp(optarg, "none") == 0)
+                o->durability = STORE_DURABILITY_NONE;
+            else {
+                fprintf(stderr, "lockyard: --durability wants fsync|group|none\n");
+                return -1;
+            }
+            break;
+        case 'r': o->region = optarg; break;
+        case 'M':
+            o->object_bytes_max = strtoull(optarg, &end, 10);
+            if (*end || o->object_bytes_max == 0) {
+                fprintf(stderr, "lockyard: --max-object-bytes wants a positive number\n");
+                return -1;
+            }
+            break;
+        case 'L':
+            o->log_level = strcmp(optarg, "debug") == 0 ? 2 : strcmp(optarg, "info") == 0 ? 1 : 0;
+            break;
+        case 'q': o->quiet = 1; o->log_level = -1; break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "lockyard: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "version") == 0) {
-        printf("lockyard 0.1.0\n");
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("lockyard %s\n", LOCKYARD_VERSION);
         return 0;
     }
-    fprintf(stderr, "usage: lockyard serve|version\n");
+    if (strcmp(argv[1], "serve") == 0) {
+        struct server_opts o;
+        server_opts_defaults(&o);
+        if (parse_serve(argc - 1, argv + 1, &o))
+            return 2;
+        return server_run(&o);
+    }
+    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "lockyard: unknown command '%s'\n", argv[1]);
+    usage(stderr);
     return 2;
 }

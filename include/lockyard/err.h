@@ -24,7 +24,8 @@ enum ly_err {
     LY_EFULL = -10,      /* storage map is full */
     LY_ENOTSUP = -11,    /* valid request we do not implement */
     LY_ECONFLICT = -12,  /* a conflicting operation happened concurrently */
-    LY_ERR_MIN_ = -13
+    LY_ENOPARENT = -13,  /* the container (bucket, table) does not exist */
+    LY_ERR_MIN_ = -14
 };
 
 /** Short English text for a code; never NULL. */

@@ -1,0 +1,83 @@
+/*
+ * httpmsg.h - a parsed HTTP request and the response a handler builds (pure data).
+ *
+ * net fills a struct ly_req from the wire and hands it to a service handler
+ * (s3, ddb, sts, admin), which fills a struct ly_resp. Handlers never see
+ * libevent. Ownership: every string of a request lives in req->arena or in the
+ * connection's buffers for the duration of the call; response header strings
+ * are copied into the arena; the response body is a ly_buf owned by the
+ * response (net takes it without copying).
+ */
+#ifndef LOCKYARD_HTTPMSG_H
+#define LOCKYARD_HTTPMSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lockyard/arena.h"
+#include "lockyard/buf.h"
+
+enum ly_method { LY_GET, LY_HEAD, LY_PUT, LY_POST, LY_DELETE, LY_OPTIONS, LY_PATCH, LY_OTHER };
+
+struct ly_hdr {
+    const char *name;
+    const char *value;
+};
+
+struct ly_qparam {
+    const char *name;   /* decoded */
+    const char *value;  /* decoded; "" for "?acl" and "?acl=" alike */
+    int has_value;      /* 1 when the raw form had '=' */
+};
+
+#define LY_RESP_HDRS_MAX 64
+
+struct ly_req {
+    struct ly_arena *arena;
+    enum ly_method method;
+    const char *method_name;
+    const char *raw_path;       /* as sent, without the query, percent-encoded */
+    const char *raw_query;      /* as sent after '?', or "" */
+    const struct ly_hdr *hdrs;
+    size_t nhdrs;
+    const struct ly_qparam *query;
+    size_t nquery;
+    const unsigned char *body;  /* decoded payload (aws-chunked framing removed) */
+    size_t body_len;
+    const char *request_id;     /* 16 uppercase alphanumerics */
+    const char *host_id;        /* base64 token for x-amz-id-2 / <HostId> */
+    const char *access_key;     /* from the signature, or NULL when unsigned */
+    int64_t now_ms;             /* the server clock when the request arrived */
+    /* S3 addressing, filled by net's router: decoded, NULL when absent. */
+    const char *bucket;
+    const char *key;
+};
+
+struct ly_resp {
+    int status;
+    struct ly_hdr hdrs[LY_RESP_HDRS_MAX];
+    size_t nhdrs;
+    struct ly_buf body;
+    int has_body_length;        /* HEAD: Content-Length is set by the handler, no body sent */
+};
+
+/** Case-insensitive header lookup; the first value or NULL. */
+const char *ly_req_header(const struct ly_req *req, const char *name);
+/** Query parameter lookup (exact name); NULL when absent. */
+const struct ly_qparam *ly_req_query(const struct ly_req *req, const char *name);
+
+void ly_resp_init(struct ly_resp *resp, size_t body_bytes_max);
+void ly_resp_cleanup(struct ly_resp *resp);
+/** Adds a header; name and value are copied into arena. @return 0, LY_ENOMEM, LY_ETOOBIG */
+int ly_resp_header(struct ly_resp *resp, struct ly_arena *arena, const char *name,
+                   const char *value) LY_WARN_UNUSED;
+int ly_resp_headerf(struct ly_resp *resp, struct ly_arena *arena, const char *name,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5))) LY_WARN_UNUSED;
+/** Replaces (or adds) a header. */
+int ly_resp_header_set(struct ly_resp *resp, struct ly_arena *arena, const char *name,
+                       const char *value) LY_WARN_UNUSED;
+const char *ly_resp_header_get(const struct ly_resp *resp, const char *name);
+/** Parses a raw query string into decoded params allocated in arena. @return 0, LY_EINVAL, LY_ENOMEM */
+int ly_query_parse(struct ly_arena *arena, const char *raw, struct ly_qparam **out, size_t *n);
+
+#endif

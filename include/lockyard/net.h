@@ -1,0 +1,33 @@
+/*
+ * net.h - the lockyard server: libevent HTTP on one port, routing to the S3
+ * handlers, the admin API (/_lockyard/…) and, later, DynamoDB and STS.
+ *
+ * All state hangs off struct server (no globals), so tests and the scenario
+ * runner can run several servers in one process.
+ */
+#ifndef LOCKYARD_NET_H
+#define LOCKYARD_NET_H
+
+#include <stdint.h>
+
+#include "lockyard/store.h"
+
+struct server_opts {
+    const char *listen_host;       /* default 127.0.0.1 */
+    int listen_port;               /* 0 = pick a free port */
+    const char *data_dir;          /* NULL with memory = temporary store */
+    int memory;
+    enum store_durability durability;
+    const char *region;
+    uint64_t object_bytes_max;
+    uint64_t map_bytes;
+    int quiet;
+    int log_level;                 /* 0 error, 1 info, 2 debug */
+};
+
+void server_opts_defaults(struct server_opts *o);
+
+/** Runs the server until SIGINT/SIGTERM. @return process exit status. */
+int server_run(const struct server_opts *opts);
+
+#endif

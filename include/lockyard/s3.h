@@ -1,0 +1,32 @@
+/*
+ * s3.h - the S3 REST handlers: a parsed request in, an AWS-shaped response out.
+ *
+ * s3_handle never fails silently: every path ends with a response (2xx, 3xx or
+ * an <Error> document) in resp. It reads and writes only through store.
+ */
+#ifndef LOCKYARD_S3_H
+#define LOCKYARD_S3_H
+
+#include <stdint.h>
+
+#include "lockyard/httpmsg.h"
+#include "lockyard/store.h"
+
+struct s3_config {
+    const char *region;            /* e.g. "us-east-1" */
+    uint64_t object_bytes_max;     /* larger bodies get EntityTooLarge */
+    int delete_if_match_missing;   /* DeleteObject If-Match on a missing key: 404 (0) or 412 (1) */
+};
+
+struct s3_ctx {
+    struct store *store;
+    const struct s3_config *config;
+};
+
+/** Handles one S3 request (bucket/key already routed into req). */
+void s3_handle(struct s3_ctx *ctx, struct ly_req *req, struct ly_resp *resp);
+
+/** Sends an S3 <Error> document with the table's status and message for code. */
+void s3_reply_error(struct ly_req *req, struct ly_resp *resp, const char *code);
+
+#endif

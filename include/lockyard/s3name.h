@@ -1,0 +1,28 @@
+/*
+ * s3name.h - S3 naming rules and URL coding (pure).
+ */
+#ifndef LOCKYARD_S3NAME_H
+#define LOCKYARD_S3NAME_H
+
+#include <stddef.h>
+#include "lockyard/buf.h"
+
+#define S3_KEY_BYTES_MAX 1024
+
+/** 1 when name follows the general-purpose bucket naming rules, else 0. */
+int s3name_bucket_valid(const char *name);
+
+/**
+ * Percent-decodes s[0..n) into out (NUL-terminated, at most out_max bytes including NUL).
+ * plus_is_space: 1 for query strings, 0 for paths.
+ * @return decoded length, or LY_EINVAL (bad escape, NUL byte) / LY_ETOOBIG.
+ */
+long s3name_url_decode(const char *s, size_t n, char *out, size_t out_max, int plus_is_space);
+
+/** Appends s percent-encoded as AWS does (unreserved A-Za-z0-9-_.~ kept; '/' kept if keep_slash). */
+int s3name_url_encode(struct ly_buf *b, const char *s, size_t n, int keep_slash) LY_WARN_UNUSED;
+
+/** 1 when s[0..n) is valid UTF-8 without overlong forms or surrogates. */
+int s3name_utf8_valid(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * store.h - lockyard's persistent state in LMDB (the only module that includes <lmdb.h>).
+ *
+ * One LMDB environment with named databases: meta (commit sequence), buckets,
+ * objects (metadata records) and blobs (object bodies), keyed by
+ * "bucket\0key" so a bucket's objects are one ordered range. Every write is one
+ * write transaction that reads the current record, lets the caller's check
+ * callback decide, then writes and commits: conditional writes are atomic. A
+ * transaction never outlives one call. Values read from LMDB are copied into
+ * the caller's arena or buffer before the transaction ends.
+ *
+ * Errors: LY_ENOPARENT (no such bucket), LY_ENOENT (no such record),
+ * LY_EEXIST, LY_ENOTEMPTY, LY_EFULL (map full), LY_EIO (LMDB failure or a
+ * corrupt record), LY_ENOMEM, or whatever the check callback returned.
+ */
+#ifndef LOCKYARD_STORE_H
+#define LOCKYARD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lockyard/arena.h"
+#include "lockyard/buf.h"
+#include "lockyard/err.h"
+#include "lockyard/httpmsg.h"
+
+struct store;
+
+enum store_durability {
+    STORE_DURABILITY_FSYNC, /* fsync before every acknowledgement */
+    STORE_DURABILITY_NONE,  /* never fsync (tests, tmpfs speed) */
+};
+
+struct store_opts {
+    const char *dir;               /* data directory (created if missing); NULL = temporary */
+    enum store_durability durability;
+    size_t map_bytes;              /* LMDB map size (address space, not disk) */
+};
+
+/** Opens (creating) the store. @return 0 or LY_EIO / LY_ENOMEM; *out owned by the caller. */
+int store_open(const struct store_opts *opts, struct store **out) LY_WARN_UNUSED;
+/** Closes; a temporary store's files are removed. NULL is fine. */
+void store_close(struct store *s);
+/** Deletes every bucket and object. */
+int store_reset(struct store *s) LY_WARN_UNUSED;
+/** The data directory in use. */
+const char *store_dir(const struct store *s);
+/** Bytes used by the LMDB data file (pages in use). */
+uint64_t store_used_bytes(struct store *s);
+
+struct store_bucket {
+    const char *name;
+    const char *region;
+    int64_t ctime_ms;
+};
+
+int store_bucket_create(struct store *s, const char *name, const char *region,
+                        int64_t now_ms) LY_WARN_UNUSED;
+int store_bucket_get(struct store *s, const char *name, struct ly_arena *a,
+                     struct store_bucket *out) LY_WARN_UNUSED;
+int store_bucket_delete(struct store *s, const char *name) LY_WARN_UNUSED;
+/** All buckets in name order, allocated in a. */
+int store_bucket_list(struct store *s, struct ly_arena *a, struct store_bucket **out,
+                      size_t *n) LY_WARN_UNUSED;
+
+#define STORE_META_MAX 64
+
+/* An object's metadata. Strings are NUL-terminated; NULL when absent. */
+struct store_obj {
+    const char *etag;              /* without quotes: 32 hex digits, or "hex-N" */
+    uint64_t size;
+    int64_t mtime_ms;
+    uint64_t seq;                  /* store commit sequence number of the write (filled by put) */
+    const char *content_type;
+    const char *content_encoding;
+    const char *content_disposition;
+    const char *content_language;
+    const char *cache_control;
+    const char *expires;
+    const char *checksum_alg;      /* "CRC32", "SHA256", … */
+    const char *checksum_value;    /* base64 */
+    const char *storage_class;
+    struct ly_hdr meta[STORE_META_MAX]; /* user metadata, names lower-case without x-amz-meta- */
+    size_t nmeta;
+};
+
+/**
+ * Called inside the write transaction with the current object (NULL when absent).
+ * Return 0 to go ahead, or an error code that the store returns unchanged.
+ */
+typedef int (*store_check_fn)(void *ctx, const struct store_obj *cur);
+
+/**
+ * Writes an object: read current → check → write body and record → commit.
+ * obj->seq is filled in. check may be NULL.
+ */
+int store_obj_put(struct store *s, const char *bucket, const char *key, struct store_obj *obj,
+                  const void *body, store_check_fn check, void *ctx) LY_WARN_UNUSED;
+
+/**
+ * Reads an object's metadata (strings in a) and, when body != NULL, its whole body appended
+ * to body. @return 0, LY_ENOPARENT, LY_ENOENT, LY_ETOOBIG (body cap), LY_EIO
+ */
+int store_obj_get(struct store *s, const char *bucket, const char *key, struct ly_arena *a,
+                  struct store_obj *out, struct ly_buf *body) LY_WARN_UNUSED;
+
+/**
+ * Deletes an object after check (called with NULL when it does not exist).
+ * @return 0 (also when absent and check passed), LY_ENOPARENT, or check's code
+ */
+int store_obj_delete(struct store *s, const char *bucket, const char *key, store_check_fn check,
+                     void *ctx) LY_WARN_UNUSED;
+
+/** Visit callback for listing: return 0 to continue, 1 to stop, <0 to abort with that code. */
+typedef int (*store_list_fn)(void *ctx, const char *key, const struct store_obj *obj);
+
+/**
+ * Visits a bucket's objects in key order starting at the first key >= from (NULL: from the
+ * start) whose key begins with prefix (NULL: all). obj strings live in a (reset by the caller
+ * as it likes). @return 0, LY_ENOPARENT, or the callback's negative code
+ */
+int store_obj_list(struct store *s, const char *bucket, const char *from, const char *prefix,
+                   struct ly_arena *a, store_list_fn fn, void *ctx) LY_WARN_UNUSED;
+
+#endif

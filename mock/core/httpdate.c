@@ -1,0 +1,127 @@
+/* httpdate.c - HTTP-date and ISO 8601 parsing/formatting (see httpdate.h). Pure. */
+#include "lockyard/httpdate.h"
+#include "lockyard/err.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static const char *const months[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+static const char *const wdays[7] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+
+static int month_index(const char *m)
+{
+    for (int i = 0; i < 12; i++)
+        if (strcmp(m, months[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int make_time(int year, int mon, int day, int h, int mi, int s, int64_t *out_ms)
+{
+    if (mon < 0 || day < 1 || day > 31 || h > 23 || mi > 59 || s > 60 || h < 0 || mi < 0 || s < 0)
+        return LY_EINVAL;
+    if (year < 1970 || year > 9999)
+        return LY_EINVAL;
+    struct tm tm = {0};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = mon;
+    tm.tm_mday = day;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1 || tm.tm_mday != day)
+        return LY_EINVAL;
+    *out_ms = (int64_t)t * 1000;
+    return 0;
+}
+
+int ly_httpdate_parse(const char *s, int64_t *out_ms)
+{
+    char wd[16], mon[4], tz[4];
+    int day, year, h, mi, sec, n = 0;
+    size_t len = strlen(s);
+    if (len > 64)
+        return LY_EINVAL;
+    /* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
+    if (sscanf(s, "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d %3s%n", wd, &day, mon, &year, &h,
+               &mi, &sec, tz, &n) == 8 && (size_t)n == len && strcmp(tz, "GMT") == 0)
+        return make_time(year, month_index(mon), day, h, mi, sec, out_ms);
+    /* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
+    if (sscanf(s, "%15[A-Za-z], %2d-%3[A-Za-z]-%4d %2d:%2d:%2d %3s%n", wd, &day, mon, &year, &h,
+               &mi, &sec, tz, &n) == 8 && (size_t)n == len && strcmp(tz, "GMT") == 0) {
+        if (year < 100)
+            year += year < 70 ? 2000 : 1900;
+        return make_time(year, month_index(mon), day, h, mi, sec, out_ms);
+    }
+    /* asctime: Sun Nov  6 08:49:37 1994 */
+    if (sscanf(s, "%3[A-Za-z] %3[A-Za-z] %2d %2d:%2d:%2d %4d%n", wd, mon, &day, &h, &mi, &sec,
+               &year, &n) == 7 && (size_t)n == len)
+        return make_time(year, month_index(mon), day, h, mi, sec, out_ms);
+    return LY_EINVAL;
+}
+
+int ly_isodate_parse(const char *s, int64_t *out_ms)
+{
+    int y, mo, d, h, mi, sec, n = 0, frac = 0;
+    size_t len = strlen(s);
+    if (len > 40)
+        return LY_EINVAL;
+    if (sscanf(s, "%4d%2d%2dT%2d%2d%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &n) == 6 && (size_t)n == len)
+        return make_time(y, mo - 1, d, h, mi, sec, out_ms);
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
+        return LY_EINVAL;
+    const char *p = s + n;
+    if (*p == '.') {
+        int digits = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+            if (digits < 3)
+                frac = frac * 10 + (*p - '0');
+        if (digits == 0)
+            return LY_EINVAL;
+        for (; digits < 3; digits++)
+            frac *= 10;
+    }
+    if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
+        return LY_EINVAL;
+    int rc = make_time(y, mo - 1, d, h, mi, sec, out_ms);
+    if (!rc)
+        *out_ms += frac;
+    return rc;
+}
+
+static void to_tm(int64_t ms, struct tm *tm)
+{
+    time_t t = (time_t)(ms / 1000);
+    if (ms < 0 && ms % 1000)
+        t -= 1;
+    gmtime_r(&t, tm);
+}
+
+void ly_httpdate_format(int64_t ms, char out[LY_HTTPDATE_LEN])
+{
+    struct tm tm;
+    to_tm(ms, &tm);
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[tm.tm_wday % 7],
+             tm.tm_mday, months[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
+    memcpy(out, tmp, LY_HTTPDATE_LEN - 1);
+    out[LY_HTTPDATE_LEN - 1] = '\0';
+}
+
+void ly_isodate_format(int64_t ms, char out[LY_ISODATE_LEN])
+{
+    struct tm tm;
+    to_tm(ms, &tm);
+    int milli = (int)(((ms % 1000) + 1000) % 1000);
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+             (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
+             tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100, milli);
+    memcpy(out, tmp, LY_ISODATE_LEN - 1);
+    out[LY_ISODATE_LEN - 1] = '\0';
+}

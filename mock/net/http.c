@@ -1,0 +1,236 @@
+/*
+ * http.c - evhttp request → struct ly_req, routing by service, and exactly one
+ * reply per request (struct ly_resp → evhttp).
+ */
+#include "net_internal.h"
+#include "lockyard/check.h"
+#include "lockyard/s3name.h"
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define ARENA_BYTES_MAX (64u << 20)
+#define REQ_HEADERS_MAX 256
+#define RESP_XML_BYTES_MAX (256u << 20)
+
+static enum ly_method method_of(enum evhttp_cmd_type t, const char **name)
+{
+    switch (t) {
+    case EVHTTP_REQ_GET: *name = "GET"; return LY_GET;
+    case EVHTTP_REQ_HEAD: *name = "HEAD"; return LY_HEAD;
+    case EVHTTP_REQ_PUT: *name = "PUT"; return LY_PUT;
+    case EVHTTP_REQ_POST: *name = "POST"; return LY_POST;
+    case EVHTTP_REQ_DELETE: *name = "DELETE"; return LY_DELETE;
+    case EVHTTP_REQ_OPTIONS: *name = "OPTIONS"; return LY_OPTIONS;
+    case EVHTTP_REQ_PATCH: *name = "PATCH"; return LY_PATCH;
+    default: *name = "OTHER"; return LY_OTHER;
+    }
+}
+
+static void make_ids(struct server *srv, struct ly_req *req)
+{
+    static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    uint64_t x = ((uint64_t)srv->id_seed << 32) ^ ++srv->request_count * 0x9E3779B97F4A7C15ull;
+    char *id = ly_arena_alloc(req->arena, 17);
+    char *host = ly_arena_alloc(req->arena, 80);
+    if (!id || !host) {
+        req->request_id = "0000000000000000";
+        req->host_id = "";
+        return;
+    }
+    for (int i = 0; i < 16; i++) {
+        id[i] = alnum[x % 36];
+        x = x / 36 ^ (x << 29);
+    }
+    id[16] = '\0';
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(id, 16, md, &n, EVP_sha256(), NULL);
+    EVP_EncodeBlock((unsigned char *)host, md, (int)n);
+    req->request_id = id;
+    req->host_id = host;
+}
+
+/* Copies headers into the arena array; 0 or LY_ETOOBIG / LY_ENOMEM. */
+static int collect_headers(struct evhttp_request *ev, struct ly_req *req)
+{
+    struct evkeyvalq *in = evhttp_request_get_input_headers(ev);
+    size_t n = 0;
+    struct evkeyval *kv;
+    for (kv = in->tqh_first; kv; kv = kv->next.tqe_next)
+        n++;
+    if (n > REQ_HEADERS_MAX)
+        return LY_ETOOBIG;
+    struct ly_hdr *h = ly_arena_calloc(req->arena, (n + 1) * sizeof *h);
+    if (!h)
+        return LY_ENOMEM;
+    n = 0;
+    for (kv = in->tqh_first; kv; kv = kv->next.tqe_next) {
+        h[n].name = kv->key;
+        h[n].value = kv->value;
+        n++;
+    }
+    req->hdrs = h;
+    req->nhdrs = n;
+    return 0;
+}
+
+/* Virtual-hosted style: "bucket.localhost[:port]", "bucket.s3.localhost", "bucket.s3.….amazonaws.com". */
+static const char *vhost_bucket(struct ly_arena *a, const char *host)
+{
+    if (!host)
+        return NULL;
+    size_t n = strcspn(host, ":");
+    const char *suffixes[] = {".s3.localhost", ".localhost", ".amazonaws.com"};
+    for (size_t i = 0; i < LY_ARRAY_LEN(suffixes); i++) {
+        size_t m = strlen(suffixes[i]);
+        if (n <= m || strncasecmp(host + n - m, suffixes[i], m) != 0)
+            continue;
+        size_t blen = n - m;
+        if (i == 2) { /* bucket.s3[.-]region.amazonaws.com */
+            const char *s3 = strstr(host, ".s3.");
+            const char *s3d = strstr(host, ".s3-");
+            const char *cut = s3 && (!s3d || s3 < s3d) ? s3 : s3d;
+            if (!cut || cut == host)
+                return NULL;
+            blen = (size_t)(cut - host);
+        }
+        return ly_arena_strndup(a, host, blen);
+    }
+    return NULL;
+}
+
+/* Splits the path into bucket and key (decoded). 0, or LY_EINVAL for a bad escape. */
+static int route_s3(struct ly_req *req)
+{
+    const char *p = req->raw_path;
+    if (*p == '/')
+        p++;
+    const char *vb = vhost_bucket(req->arena, ly_req_header(req, "Host"));
+    size_t plen = strlen(p);
+    if (vb) {
+        req->bucket = vb;
+    } else if (*p) {
+        size_t bl = strcspn(p, "/");
+        char *b = ly_arena_alloc(req->arena, bl + 1);
+        if (!b || s3name_url_decode(p, bl, b, bl + 1, 0) < 0)
+            return LY_EINVAL;
+        req->bucket = b;
+        p += bl;
+        plen -= bl;
+        if (*p == '/') {
+            p++;
+            plen--;
+        }
+    }
+    if (req->bucket && plen > 0) {
+        char *k = ly_arena_alloc(req->arena, plen + 1);
+        if (!k || s3name_url_decode(p, plen, k, plen + 1, 0) < 0)
+            return LY_EINVAL;
+        req->key = k;
+    }
+    return 0;
+}
+
+static void free_body(const void *data, size_t len, void *arg)
+{
+    (void)len;
+    (void)arg;
+    free((void *)data);
+}
+
+static void send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_resp *resp)
+{
+    struct evkeyvalq *out = evhttp_request_get_output_headers(ev);
+    for (size_t i = 0; i < resp->nhdrs; i++)
+        evhttp_add_header(out, resp->hdrs[i].name, resp->hdrs[i].value);
+    struct evbuffer *body = evbuffer_new();
+    if (body && resp->body.len && req->method != LY_HEAD && resp->status != 204 &&
+        resp->status != 304) {
+        size_t len;
+        char *data = ly_buf_take(&resp->body, &len);
+        if (evbuffer_add_reference(body, data, len, free_body, NULL) != 0)
+            free_body(data, len, NULL);
+    }
+    evhttp_send_reply(ev, resp->status, NULL, body);
+    if (body)
+        evbuffer_free(body);
+}
+
+static void dispatch(struct server *srv, struct evhttp_request *ev, struct ly_req *req,
+                     struct ly_resp *resp)
+{
+    if (strncmp(req->raw_path, "/_lockyard/", 11) == 0) {
+        admin_handle(srv, req, resp, req->raw_path + 11);
+        return;
+    }
+    const char *target = ly_req_header(req, "X-Amz-Target");
+    if (target) {
+        resp->status = 400;
+        if (ly_resp_header(resp, req->arena, "Content-Type", "application/x-amz-json-1.0") ||
+            ly_buf_addf(&resp->body, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                        "UnknownOperationException\",\"message\":\"lockyard does not serve "
+                        "DynamoDB yet\"}"))
+            resp->status = 500;
+        return;
+    }
+    if (route_s3(req) != 0) {
+        struct s3_ctx *ctx = &srv->s3;
+        (void)ctx;
+        s3_reply_error(req, resp, "InvalidURI");
+        return;
+    }
+    (void)ev;
+    s3_handle(&srv->s3, req, resp);
+}
+
+static int fill_request(struct server *srv, struct evhttp_request *ev, struct ly_req *req)
+{
+    const char *uri = evhttp_request_get_uri(ev);
+    const char *q = strchr(uri, '?');
+    req->method = method_of(evhttp_request_get_command(ev), &req->method_name);
+    req->raw_path = q ? ly_arena_strndup(req->arena, uri, (size_t)(q - uri)) : uri;
+    req->raw_query = q ? q + 1 : "";
+    req->now_ms = net_now_ms(srv);
+    make_ids(srv, req);
+    if (!req->raw_path || collect_headers(ev, req) != 0)
+        return LY_ENOMEM;
+    struct ly_qparam *qp = NULL;
+    if (ly_query_parse(req->arena, req->raw_query, &qp, &req->nquery) != 0)
+        return LY_EINVAL;
+    req->query = qp;
+    struct evbuffer *in = evhttp_request_get_input_buffer(ev);
+    req->body_len = evbuffer_get_length(in);
+    req->body = req->body_len ? evbuffer_pullup(in, -1) : (const unsigned char *)"";
+    return req->body ? 0 : LY_ENOMEM;
+}
+
+void net_http_request(struct evhttp_request *ev, void *arg)
+{
+    struct server *srv = arg;
+    struct ly_arena arena;
+    struct ly_req req;
+    struct ly_resp resp;
+    memset(&req, 0, sizeof req);
+    ly_arena_init(&arena, ARENA_BYTES_MAX);
+    ly_resp_init(&resp, srv->opts.object_bytes_max + RESP_XML_BYTES_MAX);
+    req.arena = &arena;
+    int rc = fill_request(srv, ev, &req);
+    if (rc == LY_EINVAL)
+        s3_reply_error(&req, &resp, "InvalidURI");
+    else if (rc)
+        s3_reply_error(&req, &resp, "InternalError");
+    else
+        dispatch(srv, ev, &req, &resp);
+    if (srv->opts.log_level >= 2)
+        fprintf(stderr, "lockyard: %s %s -> %d\n", req.method_name, evhttp_request_get_uri(ev),
+                resp.status);
+    send_reply(ev, &req, &resp);
+    ly_resp_cleanup(&resp);
+    ly_arena_cleanup(&arena);
+}

@@ -1,0 +1,35 @@
+/*
+ * net_internal.h - shared by mock/net files only.
+ */
+#ifndef LOCKYARD_NET_INTERNAL_H
+#define LOCKYARD_NET_INTERNAL_H
+
+#include "lockyard/httpmsg.h"
+#include "lockyard/net.h"
+#include "lockyard/s3.h"
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+struct server {
+    struct server_opts opts;
+    struct event_base *base;
+    struct evhttp *http;
+    struct store *store;
+    struct s3_config s3_config;
+    struct s3_ctx s3;
+    uint64_t request_count;
+    uint32_t id_seed;
+    int64_t clock_offset_ms;
+};
+
+/** The request callback given to evhttp. */
+void net_http_request(struct evhttp_request *ev, void *arg);
+
+/** Admin API under /_lockyard/ (path is what follows the prefix). */
+void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, const char *path);
+
+/** The server clock (wall clock + admin offset), in milliseconds. */
+int64_t net_now_ms(const struct server *srv);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * server.c - event loop, listener, limits, signals and clean shutdown.
+ */
+#include "net_internal.h"
+#include "lockyard/check.h"
+
+#include <arpa/inet.h>
+#include <event2/util.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HEADERS_BYTES_MAX (64 * 1024)
+#define TIMEOUT_SECS 120
+
+void server_opts_defaults(struct server_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->listen_host = "127.0.0.1";
+    o->listen_port = 4566;
+    o->data_dir = "./lockyard-data";
+    o->durability = STORE_DURABILITY_FSYNC;
+    o->region = "us-east-1";
+    o->object_bytes_max = 512ull << 20;
+    o->map_bytes = 64ull << 30;
+}
+
+int64_t net_now_ms(const struct server *srv)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + srv->clock_offset_ms;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)sig;
+    (void)what;
+    struct server *srv = arg;
+    event_base_loopexit(srv->base, NULL);
+}
+
+static int bound_port(struct evhttp_bound_socket *h)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(evhttp_bound_socket_get_fd(h), (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static int server_setup(struct server *srv)
+{
+    struct store_opts so = {srv->opts.memory ? NULL : srv->opts.data_dir, srv->opts.durability,
+                            (size_t)srv->opts.map_bytes};
+    if (store_open(&so, &srv->store) != 0)
+        return -1;
+    srv->s3_config.region = srv->opts.region;
+    srv->s3_config.object_bytes_max = srv->opts.object_bytes_max;
+    srv->s3.store = srv->store;
+    srv->s3.config = &srv->s3_config;
+    srv->base = event_base_new();
+    srv->http = srv->base ? evhttp_new(srv->base) : NULL;
+    if (!srv->http)
+        return -1;
+    evhttp_set_max_headers_size(srv->http, HEADERS_BYTES_MAX);
+    /* The HTTP layer's hard cap leaves room for aws-chunked framing; S3 answers EntityTooLarge. */
+    evhttp_set_max_body_size(srv->http, (ev_ssize_t)(srv->opts.object_bytes_max +
+                                                     srv->opts.object_bytes_max / 8 + (1 << 20)));
+    evhttp_set_timeout(srv->http, TIMEOUT_SECS);
+    evhttp_set_default_content_type(srv->http, NULL);
+    evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+                                              EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
+                                              EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+    evhttp_set_gencb(srv->http, net_http_request, srv);
+    return 0;
+}
+
+int server_run(const struct server_opts *opts)
+{
+    struct server *srv = calloc(1, sizeof *srv);
+    struct event *sigint = NULL, *sigterm = NULL;
+    int status = 1;
+    if (!srv)
+        return 1;
+    srv->opts = *opts;
+    srv->id_seed = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+    signal(SIGPIPE, SIG_IGN);
+    if (server_setup(srv) != 0) {
+        fprintf(stderr, "lockyard: cannot start the server\n");
+        goto out;
+    }
+    struct evhttp_bound_socket *h =
+        evhttp_bind_socket_with_handle(srv->http, opts->listen_host, (ev_uint16_t)opts->listen_port);
+    if (!h) {
+        fprintf(stderr, "lockyard: cannot listen on %s:%d\n", opts->listen_host, opts->listen_port);
+        goto out;
+    }
+    sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
+    sigterm = evsignal_new(srv->base, SIGTERM, on_signal, srv);
+    if (!sigint || !sigterm || event_add(sigint, NULL) || event_add(sigterm, NULL))
+        goto out;
+    printf("lockyard listening on http://%s:%d\n", opts->listen_host, bound_port(h));
+    fflush(stdout);
+    event_base_dispatch(srv->base);
+    status = 0;
+out:
+    if (sigint)
+        event_free(sigint);
+    if (sigterm)
+        event_free(sigterm);
+    if (srv->http)
+        evhttp_free(srv->http);
+    if (srv->base)
+        event_base_free(srv->base);
+    store_close(srv->store);
+    free(srv);
+    return status;
+}

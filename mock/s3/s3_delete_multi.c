@@ -1,0 +1,159 @@
+/*
+ * s3_delete_multi.c - DeleteObjects (POST ?delete): up to 1000 keys, Quiet mode,
+ * per-object <ETag> conditions reported as <Error> entries.
+ */
+#include "s3_internal.h"
+#include "lockyard/s3cond.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <string.h>
+#include <strings.h>
+
+#define DELETE_KEYS_MAX 1000
+
+struct del_entry {
+    const char *key, *etag, *version;
+};
+
+struct del_req {
+    struct del_entry *e;
+    size_t n;
+    int quiet;
+};
+
+static const char *child_text(struct s3_call *c, xmlNodePtr n)
+{
+    xmlChar *t = xmlNodeGetContent(n);
+    const char *s = ly_arena_strdup(c->a, t ? (const char *)t : "");
+    xmlFree(t);
+    return s;
+}
+
+static int parse_object(struct s3_call *c, xmlNodePtr obj, struct del_entry *e)
+{
+    memset(e, 0, sizeof *e);
+    for (xmlNodePtr n = obj->children; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        const char *name = (const char *)n->name;
+        const char **slot = strcmp(name, "Key") == 0 ? &e->key
+                          : strcmp(name, "ETag") == 0 ? &e->etag
+                          : strcmp(name, "VersionId") == 0 ? &e->version : NULL;
+        if (slot && !(*slot = child_text(c, n)))
+            return LY_ENOMEM;
+    }
+    return e->key ? 0 : LY_EINVAL;
+}
+
+static int parse_delete(struct s3_call *c, xmlDocPtr doc, struct del_req *d)
+{
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (!root || strcmp((const char *)root->name, "Delete") != 0)
+        return LY_EINVAL;
+    d->e = ly_arena_calloc(c->a, DELETE_KEYS_MAX * sizeof *d->e);
+    if (!d->e)
+        return LY_ENOMEM;
+    for (xmlNodePtr n = root->children; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (strcmp((const char *)n->name, "Quiet") == 0) {
+            const char *q = child_text(c, n);
+            d->quiet = q && strcmp(q, "true") == 0;
+        } else if (strcmp((const char *)n->name, "Object") == 0) {
+            if (d->n == DELETE_KEYS_MAX)
+                return LY_EINVAL;
+            int rc = parse_object(c, n, &d->e[d->n]);
+            if (rc)
+                return rc;
+            d->n++;
+        }
+    }
+    return d->n ? 0 : LY_EINVAL;
+}
+
+static int etag_check_fn(void *ctx, const struct store_obj *cur)
+{
+    const char *etag = ctx;
+    if (!etag)
+        return 0;
+    if (!cur)
+        return LY_ENOENT;
+    return s3cond_etag_list_match(etag, cur->etag) ? 0 : LY_ECOND;
+}
+
+static int result_entry(struct s3_call *c, struct ly_buf *b, const struct del_entry *e, int rc,
+                        int quiet)
+{
+    if (rc == 0) {
+        if (quiet)
+            return 0;
+        int r = ly_buf_adds(b, "<Deleted>");
+        if (!r) r = s3_xml_elem(b, "Key", e->key);
+        if (!r && e->version) r = s3_xml_elem(b, "VersionId", e->version);
+        return r ? r : ly_buf_adds(b, "</Deleted>");
+    }
+    const char *code = rc == LY_ECOND ? "PreconditionFailed"
+                     : rc == LY_ENOENT ? "NoSuchKey" : "InternalError";
+    const char *msg = rc == LY_ECOND ? "At least one of the pre-conditions you specified did not hold"
+                    : rc == LY_ENOENT ? "The specified key does not exist."
+                    : "We encountered an internal error. Please try again.";
+    (void)c;
+    int r = ly_buf_adds(b, "<Error>");
+    if (!r) r = s3_xml_elem(b, "Key", e->key);
+    if (!r && e->version) r = s3_xml_elem(b, "VersionId", e->version);
+    if (!r) r = s3_xml_elem(b, "Code", code);
+    if (!r) r = s3_xml_elem(b, "Message", msg);
+    return r ? r : ly_buf_adds(b, "</Error>");
+}
+
+static int has_integrity_header(const struct ly_req *r)
+{
+    if (ly_req_header(r, "Content-MD5") || ly_req_header(r, "x-amz-sdk-checksum-algorithm"))
+        return 1;
+    for (size_t i = 0; i < r->nhdrs; i++)
+        if (strncasecmp(r->hdrs[i].name, "x-amz-checksum-", 15) == 0)
+            return 1;
+    return 0;
+}
+
+void s3_delete_objects(struct s3_call *c)
+{
+    struct del_req d = {NULL, 0, 0};
+    if (!has_integrity_header(c->req)) {
+        s3_error(c, "InvalidRequest", "Message",
+                 "Missing required header for this request: Content-MD5", NULL);
+        return;
+    }
+    if (c->req->body_len == 0 || c->req->body_len > S3_XML_BODY_MAX) {
+        s3_error(c, "MalformedXML", NULL);
+        return;
+    }
+    xmlDocPtr doc = xmlReadMemory((const char *)c->req->body, (int)c->req->body_len, NULL, NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    int rc = parse_delete(c, doc, &d);
+    xmlFreeDoc(doc);
+    if (rc) {
+        s3_error(c, rc == LY_ENOMEM ? "InternalError" : "MalformedXML", NULL);
+        return;
+    }
+    struct store_bucket bk;
+    rc = store_bucket_get(c->ctx->store, c->req->bucket, c->a, &bk);
+    if (rc) {
+        s3_error_internal(c, rc == LY_ENOENT ? LY_ENOPARENT : rc);
+        return;
+    }
+    struct ly_buf *b = &c->resp->body;
+    rc = s3_xml_begin(b, "DeleteResult");
+    for (size_t i = 0; !rc && i < d.n; i++) {
+        int r = store_obj_delete(c->ctx->store, c->req->bucket, d.e[i].key, etag_check_fn,
+                                 (void *)d.e[i].etag);
+        rc = result_entry(c, b, &d.e[i], r, d.quiet);
+    }
+    if (!rc)
+        rc = ly_buf_adds(b, "</DeleteResult>");
+    if (rc)
+        s3_error_internal(c, rc);
+    else
+        s3_xml_done(c, 200);
+}

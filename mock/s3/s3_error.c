@@ -1,0 +1,172 @@
+/*
+ * s3_error.c - the one table of S3 error codes (status, message) and the <Error> document.
+ */
+#include "s3_internal.h"
+#include "lockyard/check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct s3_err_def {
+    const char *code;
+    int status;
+    const char *message;
+};
+
+static const struct s3_err_def errors[] = {
+    {"AccessDenied", 403, "Access Denied"},
+    {"BadDigest", 400, "The Content-MD5 you specified did not match what we received."},
+    {"BucketAlreadyExists", 409, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."},
+    {"BucketAlreadyOwnedByYou", 409, "Your previous request to create the named bucket succeeded and you already own it."},
+    {"BucketNotEmpty", 409, "The bucket you tried to delete is not empty"},
+    {"ConditionalRequestConflict", 409, "The conditional request cannot succeed due to a conflicting operation against this resource."},
+    {"EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size"},
+    {"EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed object size."},
+    {"IllegalLocationConstraintException", 400, "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to."},
+    {"IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header."},
+    {"InternalError", 500, "We encountered an internal error. Please try again."},
+    {"InvalidArgument", 400, "Invalid Argument"},
+    {"InvalidBucketName", 400, "The specified bucket is not valid."},
+    {"InvalidDigest", 400, "The Content-MD5 you specified is not valid."},
+    {"InvalidLocationConstraint", 400, "The specified location-constraint is not valid"},
+    {"InvalidRange", 416, "The requested range is not satisfiable"},
+    {"InvalidRequest", 400, "Invalid Request"},
+    {"InvalidStorageClass", 400, "The storage class you specified is not valid"},
+    {"InvalidURI", 400, "Couldn't parse the specified URI."},
+    {"KeyTooLongError", 400, "Your key is too long"},
+    {"MalformedXML", 400, "The XML you provided was not well-formed or did not validate against our published schema"},
+    {"MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size"},
+    {"MethodNotAllowed", 405, "The specified method is not allowed against this resource."},
+    {"MissingContentLength", 411, "You must provide the Content-Length HTTP header."},
+    {"NoSuchBucket", 404, "The specified bucket does not exist"},
+    {"NoSuchKey", 404, "The specified key does not exist."},
+    {"NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."},
+    {"NotImplemented", 501, "A header you provided implies functionality that is not implemented"},
+    {"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold"},
+    {"ServiceUnavailable", 503, "Please reduce your request rate."},
+    {"SlowDown", 503, "Please reduce your request rate."},
+    {"XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed."},
+};
+
+static const struct s3_err_def *lookup(const char *code)
+{
+    for (size_t i = 0; i < LY_ARRAY_LEN(errors); i++)
+        if (strcmp(errors[i].code, code) == 0)
+            return &errors[i];
+    return NULL;
+}
+
+static void error_v(struct ly_req *req, struct ly_resp *resp, const char *code, va_list ap)
+{
+    const struct s3_err_def *def = lookup(code);
+    LY_ASSERT(def != NULL);
+    struct ly_buf *b = &resp->body;
+    const char *pairs[32];
+    size_t np = 0;
+    const char *message = def->message;
+    for (const char *name; (name = va_arg(ap, const char *)) != NULL;) {
+        const char *value = va_arg(ap, const char *);
+        if (strcmp(name, "Message") == 0) {
+            message = value;
+        } else if (np + 2 <= LY_ARRAY_LEN(pairs)) {
+            pairs[np++] = name;
+            pairs[np++] = value;
+        }
+    }
+    ly_buf_reset(b);
+    resp->status = def->status;
+    if (req->method == LY_HEAD)
+        return;
+    int rc = ly_buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
+    if (!rc) rc = s3_xml_elem(b, "Code", code);
+    if (!rc) rc = s3_xml_elem(b, "Message", message);
+    for (size_t i = 0; !rc && i < np; i += 2)
+        rc = s3_xml_elem(b, pairs[i], pairs[i + 1] ? pairs[i + 1] : "");
+    if (!rc) rc = s3_xml_elem(b, "RequestId", req->request_id);
+    if (!rc) rc = s3_xml_elem(b, "HostId", req->host_id);
+    if (!rc) rc = ly_buf_adds(b, "</Error>");
+    if (rc) { /* out of room: answer the status with no body rather than a torn document */
+        ly_buf_reset(b);
+        return;
+    }
+    if (ly_resp_header_set(resp, req->arena, "Content-Type", "application/xml") != 0)
+        ly_buf_reset(b);
+}
+
+void s3_error(struct s3_call *c, const char *code, ...)
+{
+    va_list ap;
+    va_start(ap, code);
+    error_v(c->req, c->resp, code, ap);
+    va_end(ap);
+}
+
+void s3_reply_error(struct ly_req *req, struct ly_resp *resp, const char *code)
+{
+    struct s3_call c = {NULL, req, resp, req->arena};
+    s3_error(&c, code, NULL);
+}
+
+void s3_error_internal(struct s3_call *c, int rc)
+{
+    switch (rc) {
+    case LY_ENOPARENT:
+        s3_error(c, "NoSuchBucket", "BucketName", c->req->bucket, NULL);
+        break;
+    case LY_ENOENT:
+        s3_error(c, "NoSuchKey", "Key", c->req->key, NULL);
+        break;
+    case LY_ETOOBIG:
+        s3_error(c, "EntityTooLarge", NULL);
+        break;
+    case LY_EFULL:
+        s3_error(c, "ServiceUnavailable", "Message", "The lockyard store is full (LMDB map size)",
+                 NULL);
+        break;
+    default:
+        s3_error(c, "InternalError", NULL);
+        break;
+    }
+}
+
+int s3_xml_begin(struct ly_buf *b, const char *root)
+{
+    return ly_buf_addf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s xmlns=\"%s\">", root,
+                       S3_XMLNS);
+}
+
+int s3_xml_elem(struct ly_buf *b, const char *name, const char *value)
+{
+    int rc = ly_buf_addf(b, "<%s>", name);
+    if (!rc)
+        rc = ly_buf_add_xml(b, value, strlen(value));
+    if (!rc)
+        rc = ly_buf_addf(b, "</%s>", name);
+    return rc;
+}
+
+int s3_xml_elemf(struct ly_buf *b, const char *name, const char *fmt, ...)
+{
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    return s3_xml_elem(b, name, tmp);
+}
+
+void s3_xml_done(struct s3_call *c, int status)
+{
+    c->resp->status = status;
+    if (ly_resp_header_set(c->resp, c->a, "Content-Type", "application/xml") != 0)
+        s3_error(c, "InternalError", NULL);
+}
+
+int s3_header(struct s3_call *c, const char *name, const char *value)
+{
+    if (ly_resp_header(c->resp, c->a, name, value) == 0)
+        return 0;
+    s3_error(c, "InternalError", NULL);
+    return LY_ENOMEM;
+}

@@ -1,0 +1,236 @@
+/*
+ * s3_list.c - ListObjectsV2 and ListObjects (v1): prefix, delimiter → CommonPrefixes,
+ * max-keys, continuation tokens / markers, start-after, fetch-owner, encoding-type=url.
+ */
+#include "s3_internal.h"
+#include "lockyard/httpdate.h"
+#include "lockyard/s3name.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_KEYS_DEFAULT 1000
+
+struct list_state {
+    struct s3_call *c;
+    struct ly_buf *b;
+    const char *prefix, *delimiter, *after; /* after: skip keys <= this one */
+    int url, owner, v2;
+    long max_keys, count;
+    const char *last_prefix;  /* last CommonPrefix emitted */
+    const char *next_marker;  /* last key or prefix emitted */
+    int truncated;
+    struct ly_buf prefixes;   /* <CommonPrefixes> elements, emitted after <Contents> */
+};
+
+static int add_text(struct list_state *st, struct ly_buf *b, const char *name, const char *v)
+{
+    if (!st->url)
+        return s3_xml_elem(b, name, v);
+    struct ly_buf enc;
+    ly_buf_init(&enc, 8192);
+    int rc = s3name_url_encode(&enc, v, strlen(v), 0);
+    if (!rc)
+        rc = s3_xml_elem(b, name, enc.data ? enc.data : "");
+    ly_buf_cleanup(&enc);
+    return rc;
+}
+
+static int add_contents(struct list_state *st, const char *key, const struct store_obj *o)
+{
+    char date[LY_ISODATE_LEN];
+    ly_isodate_format(o->mtime_ms, date);
+    struct ly_buf *b = st->b;
+    int rc = ly_buf_adds(b, "<Contents>");
+    if (!rc) rc = add_text(st, b, "Key", key);
+    if (!rc) rc = s3_xml_elem(b, "LastModified", date);
+    if (!rc) rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", o->etag);
+    if (!rc && o->checksum_alg) rc = s3_xml_elem(b, "ChecksumAlgorithm", o->checksum_alg);
+    if (!rc && o->checksum_alg) rc = s3_xml_elem(b, "ChecksumType", "FULL_OBJECT");
+    if (!rc) rc = ly_buf_addf(b, "<Size>%llu</Size>", (unsigned long long)o->size);
+    if (!rc && st->owner)
+        rc = ly_buf_addf(b, "<Owner><ID>%s</ID><DisplayName>%s</DisplayName></Owner>",
+                         S3_OWNER_ID, S3_OWNER_NAME);
+    if (!rc) rc = s3_xml_elem(b, "StorageClass", o->storage_class ? o->storage_class : "STANDARD");
+    if (!rc) rc = ly_buf_adds(b, "</Contents>");
+    return rc;
+}
+
+static int visit(void *ctx, const char *key, const struct store_obj *o)
+{
+    struct list_state *st = ctx;
+    if (st->after && strcmp(key, st->after) <= 0)
+        return 0;
+    const char *cp = NULL;
+    size_t cpl = 0, pl = st->prefix ? strlen(st->prefix) : 0;
+    if (st->delimiter && *st->delimiter) {
+        const char *d = strstr(key + pl, st->delimiter);
+        if (d) {
+            cp = key;
+            cpl = (size_t)(d - key) + strlen(st->delimiter);
+        }
+    }
+    if (cp && st->last_prefix && strlen(st->last_prefix) == cpl &&
+        strncmp(st->last_prefix, cp, cpl) == 0)
+        return 0; /* rolls up into the prefix just emitted */
+    if (cp && st->after && strlen(st->after) == cpl && strncmp(st->after, cp, cpl) == 0)
+        return 0; /* the marker itself was this prefix */
+    if (st->count >= st->max_keys) {
+        st->truncated = 1;
+        return 1;
+    }
+    st->count++;
+    if (cp) {
+        char *p = ly_arena_strndup(st->c->a, cp, cpl);
+        if (!p)
+            return LY_ENOMEM;
+        st->last_prefix = st->next_marker = p;
+        int rc = ly_buf_adds(&st->prefixes, "<CommonPrefixes>");
+        if (!rc) rc = add_text(st, &st->prefixes, "Prefix", p);
+        if (!rc) rc = ly_buf_adds(&st->prefixes, "</CommonPrefixes>");
+        return rc;
+    }
+    st->next_marker = ly_arena_strdup(st->c->a, key);
+    return st->next_marker ? add_contents(st, key, o) : LY_ENOMEM;
+}
+
+static const char *token_encode(struct s3_call *c, const char *marker)
+{
+    size_t n = strlen(marker);
+    char *out = ly_arena_alloc(c->a, 4 * ((n + 2) / 3) + 1);
+    if (out)
+        EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)marker, (int)n);
+    return out;
+}
+
+static const char *token_decode(struct s3_call *c, const char *tok)
+{
+    size_t n = strlen(tok);
+    if (n == 0 || n % 4 || n > 4096)
+        return NULL;
+    unsigned char *out = ly_arena_alloc(c->a, n);
+    if (!out)
+        return NULL;
+    int len = EVP_DecodeBlock(out, (const unsigned char *)tok, (int)n);
+    if (len < 0)
+        return NULL;
+    while (n && tok[n - 1] == '=') {
+        n--;
+        len--;
+    }
+    out[len] = '\0';
+    return memchr(out, '\0', (size_t)len) ? NULL : (const char *)out;
+}
+
+static const char *qval(struct s3_call *c, const char *name)
+{
+    const struct ly_qparam *q = ly_req_query(c->req, name);
+    return q ? q->value : NULL;
+}
+
+/* Reads the request parameters; 0 or an error was answered. */
+static int list_params_or_reply(struct s3_call *c, struct list_state *st)
+{
+    const char *mk = qval(c, "max-keys"), *enc = qval(c, "encoding-type");
+    st->prefix = qval(c, "prefix");
+    st->delimiter = qval(c, "delimiter");
+    st->max_keys = MAX_KEYS_DEFAULT;
+    if (mk) {
+        char *end;
+        long v = strtol(mk, &end, 10);
+        if (!*mk || *end || v < 0) {
+            s3_error(c, "InvalidArgument", "Message", "Provided max-keys not an integer or within "
+                     "integer range", "ArgumentName", "max-keys", "ArgumentValue", mk, NULL);
+            return LY_EINVAL;
+        }
+        st->max_keys = v > MAX_KEYS_DEFAULT ? MAX_KEYS_DEFAULT : v;
+    }
+    if (enc && strcmp(enc, "url") != 0) {
+        s3_error(c, "InvalidArgument", "Message", "Invalid Encoding Method specified in Request",
+                 "ArgumentName", "encoding-type", "ArgumentValue", enc, NULL);
+        return LY_EINVAL;
+    }
+    st->url = enc != NULL;
+    if (st->v2) {
+        const char *tok = qval(c, "continuation-token"), *fo = qval(c, "fetch-owner");
+        st->owner = fo && strcmp(fo, "true") == 0;
+        st->after = qval(c, "start-after");
+        if (tok) {
+            st->after = token_decode(c, tok);
+            if (!st->after) {
+                s3_error(c, "InvalidArgument", "Message",
+                         "The continuation token provided is incorrect", "ArgumentName",
+                         "continuation-token", NULL);
+                return LY_EINVAL;
+            }
+        }
+    } else {
+        st->owner = 1;
+        st->after = qval(c, "marker");
+    }
+    if (st->after && !*st->after)
+        st->after = NULL;
+    return 0;
+}
+
+static int list_header(struct list_state *st)
+{
+    struct s3_call *c = st->c;
+    struct ly_buf *b = st->b;
+    int rc = s3_xml_begin(b, "ListBucketResult");
+    if (!rc) rc = s3_xml_elem(b, "Name", c->req->bucket);
+    if (!rc) rc = add_text(st, b, "Prefix", st->prefix ? st->prefix : "");
+    if (st->v2) {
+        const char *tok = qval(c, "continuation-token"), *sa = qval(c, "start-after");
+        if (!rc && tok) rc = s3_xml_elem(b, "ContinuationToken", tok);
+        if (!rc && sa) rc = add_text(st, b, "StartAfter", sa);
+        if (!rc) rc = ly_buf_addf(b, "<KeyCount>%ld</KeyCount>", st->count);
+    } else {
+        const char *m = qval(c, "marker");
+        if (!rc) rc = add_text(st, b, "Marker", m ? m : "");
+    }
+    if (!rc) rc = ly_buf_addf(b, "<MaxKeys>%ld</MaxKeys>", st->max_keys);
+    if (!rc && st->delimiter) rc = add_text(st, b, "Delimiter", st->delimiter);
+    if (!rc && st->url) rc = s3_xml_elem(b, "EncodingType", "url");
+    if (!rc) rc = s3_xml_elem(b, "IsTruncated", st->truncated ? "true" : "false");
+    if (!rc && st->truncated && st->v2)
+        rc = s3_xml_elem(b, "NextContinuationToken", token_encode(c, st->next_marker));
+    if (!rc && st->truncated && !st->v2 && st->delimiter)
+        rc = add_text(st, b, "NextMarker", st->next_marker);
+    return rc;
+}
+
+void s3_list_objects(struct s3_call *c, int v2)
+{
+    struct list_state st;
+    struct ly_buf contents;
+    memset(&st, 0, sizeof st);
+    st.c = c;
+    st.v2 = v2;
+    ly_buf_init(&contents, 64u << 20);
+    ly_buf_init(&st.prefixes, 64u << 20);
+    st.b = &contents;
+    int rc = list_params_or_reply(c, &st);
+    if (rc)
+        goto out;
+    if (st.max_keys > 0) {
+        rc = store_obj_list(c->ctx->store, c->req->bucket, st.after, st.prefix, c->a, visit, &st);
+    } else { /* max-keys=0 lists nothing but still needs the bucket */
+        struct store_bucket bk;
+        rc = store_bucket_get(c->ctx->store, c->req->bucket, c->a, &bk);
+        rc = rc == LY_ENOENT ? LY_ENOPARENT : rc;
+    }
+    st.b = &c->resp->body;
+    if (!rc) rc = list_header(&st);
+    if (!rc) rc = ly_buf_add(st.b, contents.data, contents.len);
+    if (!rc) rc = ly_buf_add(st.b, st.prefixes.data, st.prefixes.len);
+    if (!rc) rc = ly_buf_adds(st.b, "</ListBucketResult>");
+    if (rc)
+        s3_error_internal(c, rc);
+    else
+        s3_xml_done(c, 200);
+out:
+    ly_buf_cleanup(&contents);
+    ly_buf_cleanup(&st.prefixes);
+}

@@ -1,0 +1,21 @@
+/*
+ * store_record.h - encoding of stored records (private to mock/store).
+ *
+ * Object record: magic "LYO1", u32 flags, u64 size, i64 mtime_ms, u64 seq, then
+ * fields (u8 tag, u32 length, bytes) until the end. Decoding validates every
+ * length and copies strings into the caller's arena, so nothing points into
+ * LMDB memory after the transaction.
+ */
+#ifndef LOCKYARD_STORE_RECORD_H
+#define LOCKYARD_STORE_RECORD_H
+
+#include "lockyard/store.h"
+
+int record_obj_encode(const struct store_obj *obj, struct ly_buf *out) LY_WARN_UNUSED;
+int record_obj_decode(const void *data, size_t len, struct ly_arena *a,
+                      struct store_obj *out) LY_WARN_UNUSED;
+int record_bucket_encode(const struct store_bucket *b, struct ly_buf *out) LY_WARN_UNUSED;
+int record_bucket_decode(const char *name, const void *data, size_t len, struct ly_arena *a,
+                         struct store_bucket *out) LY_WARN_UNUSED;
+
+#endif

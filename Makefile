@@ -62,6 +62,17 @@ unit: $(UNIT_BIN)
 check:
 	tools/check-source
 
+fuzz:
+	@tools/install-deps --test
+	tests/fuzz/run
+
+bench:
+	@tools/install-deps --test
+	tools/bench/run
+
+crash-test: build/san/lockyard
+	tests/crash/kill9.py
+
 test:
 	@tools/install-deps --test
 	@$(MAKE) --no-print-directory build/san/lockyard $(UNIT_BIN) build/lockyard

@@ -1,0 +1,122 @@
+/*
+ * aws_chunked.h - decoder and encoder for `Content-Encoding: aws-chunked`
+ * request bodies (S3 streaming uploads).
+ *
+ * Wire format (the outer HTTP Transfer-Encoding is already removed):
+ *
+ *     hex-size[;chunk-signature=<64 hex>]\r\n <data> \r\n     (repeated)
+ *     0[;chunk-signature=<64 hex>]\r\n                         (final chunk)
+ *     [\r\n]                      (AWS's signed-trailer example has this)
+ *     name:value\r\n ...          (optional trailers, e.g. x-amz-checksum-crc32,
+ *                                  x-amz-trailer-signature)
+ *     \r\n                        (end; tolerated when missing at EOF)
+ *
+ * This is what botocore, aws-sdk-go-v2 and aws-sdk-js-v3 send for
+ * STREAMING-UNSIGNED-PAYLOAD-TRAILER ("<hex>\r\n<data>\r\n0\r\n
+ * x-amz-checksum-crc32:<b64>\r\n\r\n") and what the S3 documentation shows
+ * for the signed forms. The decoder is strict about sizes, CRLFs and
+ * signatures and tolerant only where SDKs differ (final CRLF, blank line
+ * before the trailers, spaces around a trailer value, unknown chunk
+ * extensions, upper-case hex sizes).
+ *
+ * Pure: no I/O, no globals.
+ */
+#ifndef LOCKYARD_AWS_CHUNKED_H
+#define LOCKYARD_AWS_CHUNKED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lockyard/buf.h"
+#include "lockyard/checksum.h"
+#include "lockyard/err.h"
+#include "lockyard/sigv4.h"
+
+#define CHUNKED_LINE_MAX 4096          /* one chunk-size line or trailer line */
+#define CHUNKED_SIZE_DIGITS_MAX 16     /* hex digits of a chunk size */
+#define CHUNKED_TRAILERS_MAX 8         /* trailers, x-amz-trailer-signature not counted */
+#define CHUNKED_TRAILER_NAME_MAX 64
+#define CHUNKED_TRAILER_VALUE_MAX 256
+
+struct chunked_trailer {
+    char name[CHUNKED_TRAILER_NAME_MAX + 1];   /* lowercased */
+    char value[CHUNKED_TRAILER_VALUE_MAX + 1]; /* surrounding blanks trimmed */
+};
+
+/** What the decoder found besides the payload. Plain data, no cleanup. */
+struct chunked_result {
+    size_t decoded_len;          /* payload bytes appended to the output */
+    size_t chunk_count;          /* data chunks, the final 0-size one not counted */
+    int chunks_signed;           /* 1 if chunk-signature extensions were present */
+    size_t trailer_count;
+    struct chunked_trailer trailers[CHUNKED_TRAILERS_MAX];
+    char trailer_signature[SIGV4_SIG_HEX_SIZE]; /* "" when none was sent */
+};
+
+struct chunked_opts {
+    /* Payload cap; 0 means only the output buffer's own max_bytes applies. */
+    size_t decoded_bytes_max;
+    /* x-amz-decoded-content-length, or -1 when the request had none. */
+    int64_t expected_len;
+    /* x-amz-trailer value (e.g. "x-amz-checksum-crc32") that must be
+     * present among the trailers, or NULL. */
+    const char *expected_trailer;
+    /*
+     * NULL for unsigned bodies (STREAMING-UNSIGNED-PAYLOAD-TRAILER): any
+     * chunk-signature is then ignored. Non-NULL (STREAMING-AWS4-HMAC-SHA256-
+     * PAYLOAD[-TRAILER]): a chain started with sigv4_chunk_init from the
+     * verified request; every chunk, the final one included, must carry a
+     * matching chunk-signature, and when trailers are present a matching
+     * x-amz-trailer-signature must follow them. The chain is advanced.
+     */
+    struct sigv4_chunk_signer *signer;
+};
+
+/**
+ * Decodes a complete aws-chunked body, appending the payload to out (which
+ * the caller initialised; it keeps ownership).
+ * @param opts  may be NULL: no cap, no expectations, unsigned
+ * @param res   filled on success (and partially on failure)
+ * @return 0 on success, or
+ *   LY_EINVAL   bad framing: non-hex or over-long size, bad extension,
+ *               missing CRLF after data, malformed/duplicate/too many
+ *               trailers, bytes after the end, expected trailer missing,
+ *               chunk-signature or trailer signature missing when signed
+ *               (S3: InvalidRequest / IncompleteSignature-like)
+ *   LY_ERANGE   body ended early (size larger than what remains, no final
+ *               chunk, cut trailer line) or decoded length differs from
+ *               expected_len (S3: IncompleteBody)
+ *   LY_ECOND    a chunk or trailer signature does not match
+ *               (S3: SignatureDoesNotMatch)
+ *   LY_ETOOBIG  payload over decoded_bytes_max or out's cap
+ *               (S3: EntityTooLarge)
+ *   LY_ENOMEM
+ * On failure out may hold a partial payload; discard it.
+ */
+int chunked_decode(const void *body, size_t len, const struct chunked_opts *opts,
+                   struct ly_buf *out, struct chunked_result *res) LY_WARN_UNUSED;
+
+/** Value of a decoded trailer by name (case-insensitive), or NULL. */
+const char *chunked_result_trailer(const struct chunked_result *res, const char *name);
+
+struct chunked_encode_opts {
+    size_t chunk_bytes;            /* payload bytes per chunk, > 0 */
+    int with_trailer;              /* 1: append the trailer checksum below */
+    enum cksum_alg trailer_alg;    /* x-amz-checksum-<alg> over the payload */
+    /* NULL: unsigned framing (as the SDKs send with
+     * STREAMING-UNSIGNED-PAYLOAD-TRAILER). Non-NULL: signed chunks and, with
+     * a trailer, x-amz-trailer-signature; the chain is advanced. */
+    struct sigv4_chunk_signer *signer;
+};
+
+/**
+ * Frames payload as aws-chunked into out (appended). Size lines use
+ * lowercase hex; the trailer, if any, follows the final chunk directly
+ * ("0\r\nx-amz-checksum-crc32:...\r\n\r\n").
+ * @return 0, LY_EINVAL (chunk_bytes 0 or bad alg), LY_ENOMEM, LY_ETOOBIG
+ *         (out's cap), LY_EIO
+ */
+int chunked_encode(const void *payload, size_t len, const struct chunked_encode_opts *opts,
+                   struct ly_buf *out) LY_WARN_UNUSED;
+
+#endif

@@ -1,0 +1,367 @@
+/*
+ * checksum.c - S3 flexible checksums, MD5 and strict base64 (see checksum.h).
+ *
+ * CRC32 comes from zlib, CRC32C from ISA-L (crc32_iscsi), SHA1/SHA256/MD5
+ * and base64 from OpenSSL. CRC-64/NVME comes from ISA-L's
+ * crc64_rocksoft_refl when the installed ISA-L has it (>= 2.31); Debian
+ * bookworm ships 2.30, which does not, so a 16-entry-table fallback is
+ * compiled there. Both are checked against the published check value in
+ * tests/unit/test_checksum.c.
+ */
+#include "lockyard/checksum.h"
+#include "lockyard/check.h"
+
+#include <limits.h>
+#include <string.h>
+#include <strings.h>
+
+#include <isa-l.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#if ISAL_VERSION >= ISAL_MAKE_VERSION(2, 31, 0)
+#define CKSUM_HAVE_ISAL_ROCKSOFT 1
+#endif
+
+struct alg_info {
+    const char *name;
+    const char *header;
+    size_t digest_len;
+};
+
+static const struct alg_info algs[CKSUM_ALG_COUNT_] = {
+    [CKSUM_CRC32] = {"CRC32", "x-amz-checksum-crc32", 4},
+    [CKSUM_CRC32C] = {"CRC32C", "x-amz-checksum-crc32c", 4},
+    [CKSUM_CRC64NVME] = {"CRC64NVME", "x-amz-checksum-crc64nvme", 8},
+    [CKSUM_SHA1] = {"SHA1", "x-amz-checksum-sha1", 20},
+    [CKSUM_SHA256] = {"SHA256", "x-amz-checksum-sha256", 32},
+};
+
+static int alg_ok(enum cksum_alg alg)
+{
+    return (unsigned)alg < CKSUM_ALG_COUNT_;
+}
+
+const char *cksum_alg_name(enum cksum_alg alg)
+{
+    return alg_ok(alg) ? algs[alg].name : NULL;
+}
+
+const char *cksum_alg_header(enum cksum_alg alg)
+{
+    return alg_ok(alg) ? algs[alg].header : NULL;
+}
+
+size_t cksum_alg_digest_len(enum cksum_alg alg)
+{
+    return alg_ok(alg) ? algs[alg].digest_len : 0;
+}
+
+static int alg_lookup(const char *name, size_t len, int header, enum cksum_alg *out)
+{
+    for (int i = 0; i < CKSUM_ALG_COUNT_; i++) {
+        const char *s = header ? algs[i].header : algs[i].name;
+        if (strlen(s) == len && strncasecmp(s, name, len) == 0) {
+            *out = (enum cksum_alg)i;
+            return 0;
+        }
+    }
+    return LY_EINVAL;
+}
+
+int cksum_alg_from_name(const char *name, size_t len, enum cksum_alg *out)
+{
+    return alg_lookup(name, len, 0, out);
+}
+
+int cksum_alg_from_header(const char *name, size_t len, enum cksum_alg *out)
+{
+    return alg_lookup(name, len, 1, out);
+}
+
+/* ---- CRC primitives ------------------------------------------------- */
+
+#ifndef CKSUM_HAVE_ISAL_ROCKSOFT
+/*
+ * Reflected CRC-64/NVME (poly 0xAD93D23594C93659, reflected
+ * 0x9A6C9329AC4BC9B5), one nibble at a time: crc64_nibble[i] is the CRC
+ * register after shifting nibble i through four rounds of the polynomial.
+ */
+static const uint64_t crc64_nibble[16] = {
+    0x0000000000000000ULL, 0x78e0ff3b88be6f81ULL,
+    0xf1c1fe77117cdf02ULL, 0x8921014c99c2b083ULL,
+    0xd75adabd7a6e2d6fULL, 0xafba2586f2d042eeULL,
+    0x269b24ca6b12f26dULL, 0x5e7bdbf1e3ac9decULL,
+    0x9a6c9329ac4bc9b5ULL, 0xe28c6c1224f5a634ULL,
+    0x6bad6d5ebd3716b7ULL, 0x134d926535897936ULL,
+    0x4d364994d625e4daULL, 0x35d6b6af5e9b8b5bULL,
+    0xbcf7b7e3c7593bd8ULL, 0xc41748d84fe75459ULL,
+};
+#endif
+
+/* state is the finalised CRC so far (0 for no data), like zlib's crc32. */
+static uint64_t crc64nvme_update(uint64_t state, const uint8_t *p, size_t n)
+{
+#ifdef CKSUM_HAVE_ISAL_ROCKSOFT
+    return crc64_rocksoft_refl(state, p, n);
+#else
+    uint64_t c = ~state;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        c = (c >> 4) ^ crc64_nibble[c & 15];
+        c = (c >> 4) ^ crc64_nibble[c & 15];
+    }
+    return ~c;
+#endif
+}
+
+/* ISA-L's crc32_iscsi keeps the register un-inverted and takes an int len. */
+static uint32_t crc32c_update(uint32_t state, const uint8_t *p, size_t n)
+{
+    uint32_t reg = ~state;
+    while (n > 0) {
+        int step = n > (size_t)(1 << 30) ? (1 << 30) : (int)n;
+        reg = crc32_iscsi((unsigned char *)(uintptr_t)p, step, reg);
+        p += step;
+        n -= (size_t)step;
+    }
+    return ~reg;
+}
+
+static void put_be(uint8_t *out, uint64_t v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
+/* ---- incremental ---------------------------------------------------- */
+
+int cksum_init(struct cksum_ctx *c, enum cksum_alg alg)
+{
+    c->alg = alg;
+    c->crc = 0;
+    c->md = NULL;
+    if (!alg_ok(alg))
+        return LY_EINVAL;
+    if (alg != CKSUM_SHA1 && alg != CKSUM_SHA256)
+        return 0;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (!md)
+        return LY_ENOMEM;
+    if (!EVP_DigestInit_ex(md, alg == CKSUM_SHA1 ? EVP_sha1() : EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(md);
+        return LY_EIO;
+    }
+    c->md = md;
+    return 0;
+}
+
+int cksum_update(struct cksum_ctx *c, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    if (len == 0)
+        return 0;
+    switch (c->alg) {
+    case CKSUM_CRC32:
+        c->crc = crc32_z((uLong)c->crc, p, len);
+        return 0;
+    case CKSUM_CRC32C:
+        c->crc = crc32c_update((uint32_t)c->crc, p, len);
+        return 0;
+    case CKSUM_CRC64NVME:
+        c->crc = crc64nvme_update(c->crc, p, len);
+        return 0;
+    default:
+        LY_ASSERT(c->md != NULL);
+        return EVP_DigestUpdate(c->md, p, len) ? 0 : LY_EIO;
+    }
+}
+
+int cksum_final(struct cksum_ctx *c, uint8_t out[CKSUM_DIGEST_MAX], size_t *out_len)
+{
+    size_t n = cksum_alg_digest_len(c->alg);
+    LY_ASSERT(n > 0);
+    *out_len = n;
+    if (!c->md) {
+        put_be(out, c->crc, n);
+        return 0;
+    }
+    unsigned int got = 0;
+    int ok = EVP_DigestFinal_ex(c->md, out, &got);
+    EVP_MD_CTX_free(c->md);
+    c->md = NULL;
+    return ok && got == n ? 0 : LY_EIO;
+}
+
+int cksum_final_b64(struct cksum_ctx *c, char out[CKSUM_B64_MAX])
+{
+    uint8_t raw[CKSUM_DIGEST_MAX];
+    size_t n;
+    int rc = cksum_final(c, raw, &n);
+    if (!rc)
+        rc = cksum_b64_encode(raw, n, out, CKSUM_B64_MAX);
+    return rc;
+}
+
+void cksum_cleanup(struct cksum_ctx *c)
+{
+    if (c->md)
+        EVP_MD_CTX_free(c->md);
+    c->md = NULL;
+}
+
+/* ---- one-shot ------------------------------------------------------- */
+
+int cksum_compute(enum cksum_alg alg, const void *data, size_t len,
+                  uint8_t out[CKSUM_DIGEST_MAX], size_t *out_len)
+{
+    struct cksum_ctx c;
+    int rc = cksum_init(&c, alg);
+    if (!rc)
+        rc = cksum_update(&c, data, len);
+    if (!rc)
+        rc = cksum_final(&c, out, out_len);
+    cksum_cleanup(&c);
+    return rc;
+}
+
+int cksum_compute_b64(enum cksum_alg alg, const void *data, size_t len, char out[CKSUM_B64_MAX])
+{
+    uint8_t raw[CKSUM_DIGEST_MAX];
+    size_t n;
+    int rc = cksum_compute(alg, data, len, raw, &n);
+    if (!rc)
+        rc = cksum_b64_encode(raw, n, out, CKSUM_B64_MAX);
+    return rc;
+}
+
+/* ---- MD5 ------------------------------------------------------------ */
+
+int cksum_md5(const void *data, size_t len, uint8_t out[CKSUM_MD5_LEN])
+{
+    unsigned int got = 0;
+    if (!EVP_Digest(data, len, out, &got, EVP_md5(), NULL) || got != CKSUM_MD5_LEN)
+        return LY_EIO;
+    return 0;
+}
+
+int cksum_md5_hex(const void *data, size_t len, char out[CKSUM_MD5_HEX_SIZE])
+{
+    uint8_t raw[CKSUM_MD5_LEN];
+    int rc = cksum_md5(data, len, raw);
+    if (!rc)
+        cksum_hex(raw, sizeof raw, out);
+    return rc;
+}
+
+int cksum_md5_b64(const void *data, size_t len, char out[CKSUM_B64_MAX])
+{
+    uint8_t raw[CKSUM_MD5_LEN];
+    int rc = cksum_md5(data, len, raw);
+    if (!rc)
+        rc = cksum_b64_encode(raw, sizeof raw, out, CKSUM_B64_MAX);
+    return rc;
+}
+
+int cksum_content_md5_parse(const char *b64, size_t len, uint8_t out[CKSUM_MD5_LEN])
+{
+    uint8_t raw[CKSUM_MD5_LEN + 2];
+    size_t n;
+    if (len != CKSUM_B64_LEN(CKSUM_MD5_LEN))
+        return LY_EINVAL;
+    int rc = cksum_b64_decode(b64, len, raw, sizeof raw, &n);
+    if (rc || n != CKSUM_MD5_LEN)
+        return LY_EINVAL;
+    memcpy(out, raw, CKSUM_MD5_LEN);
+    return 0;
+}
+
+/* ---- hex and base64 ------------------------------------------------- */
+
+void cksum_hex(const void *data, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+int cksum_b64_encode(const void *data, size_t n, char *out, size_t out_size)
+{
+    if (n > (SIZE_MAX / 4) * 3 - 3 || out_size < CKSUM_B64_LEN(n) + 1)
+        return LY_ETOOBIG;
+    const uint8_t *p = data;
+    size_t o = 0;
+    /* EVP_EncodeBlock takes an int length: feed it whole 3-byte groups. */
+    while (n > 0) {
+        size_t step = n > (size_t)3 << 28 ? (size_t)3 << 28 : n;
+        o += (size_t)EVP_EncodeBlock((unsigned char *)out + o, p, (int)step);
+        p += step;
+        n -= step;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+static int b64_value(unsigned char ch)
+{
+    if (ch >= 'A' && ch <= 'Z')
+        return ch - 'A';
+    if (ch >= 'a' && ch <= 'z')
+        return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9')
+        return ch - '0' + 52;
+    if (ch == '+')
+        return 62;
+    if (ch == '/')
+        return 63;
+    return -1;
+}
+
+/* Validates strictly; returns the padding count (0..2) or -1. */
+static int b64_validate(const char *in, size_t len)
+{
+    if (len % 4 != 0)
+        return -1;
+    if (len == 0)
+        return 0;
+    int pad = (in[len - 1] == '=') + (in[len - 2] == '=');
+    if (pad == 1 && in[len - 1] != '=')
+        return -1; /* "x=y" style: '=' not at the very end */
+    for (size_t i = 0; i < len - (size_t)pad; i++)
+        if (b64_value((unsigned char)in[i]) < 0)
+            return -1;
+    /* Unused low bits of the last symbol must be zero (canonical form). */
+    if (pad > 0) {
+        int last = b64_value((unsigned char)in[len - 1 - (size_t)pad]);
+        int mask = pad == 2 ? 0x0f : 0x03;
+        if (last & mask)
+            return -1;
+    }
+    return pad;
+}
+
+int cksum_b64_decode(const char *in, size_t len, uint8_t *out, size_t out_size, size_t *out_len)
+{
+    int pad = b64_validate(in, len);
+    if (pad < 0)
+        return LY_EINVAL;
+    size_t n = len / 4 * 3 - (size_t)pad;
+    if (n > out_size)
+        return LY_ETOOBIG;
+    size_t o = 0;
+    uint8_t tmp[3];
+    for (size_t i = 0; i < len; i += 4) {
+        /* EVP_DecodeBlock writes 3 bytes per group, padding included. */
+        if (EVP_DecodeBlock(tmp, (const unsigned char *)in + i, 4) != 3)
+            return LY_EINVAL;
+        size_t take = i + 4 == len ? 3 - (size_t)pad : 3;
+        memcpy(out + o, tmp, take);
+        o += take;
+    }
+    *out_len = o;
+    return 0;
+}

@@ -1,0 +1,181 @@
+/*
+ * ddb_expr_ctx.c - a request's ExpressionAttributeNames / Values: validation,
+ * lookup bookkeeping and the unused-placeholder check, plus the request-level
+ * rule against mixing legacy and expression parameters (see ddb_expr.h).
+ * Pure: no I/O, no globals.
+ */
+#include "ddb_expr_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool present(const json_t *req, const char *key)
+{
+    const json_t *v = json_object_get(req, key);
+    return v && !json_is_null(v);
+}
+
+/* Appends the present keys of list to buf as "A, B"; returns how many. */
+static int list_present(const json_t *req, const char *const *list, size_t n, char *buf,
+                        size_t cap)
+{
+    int count = 0;
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (!present(req, list[i]))
+            continue;
+        int w = snprintf(buf + o, cap - o, "%s%s", count ? ", " : "", list[i]);
+        if (w > 0 && (size_t)w < cap - o)
+            o += (size_t)w;
+        count++;
+    }
+    return count;
+}
+
+int ddb_expr_check_request(const json_t *req, struct ddb_err *err)
+{
+    static const char *const legacy[] = { "AttributesToGet", "QueryFilter", "ScanFilter",
+                                          "KeyConditions", "Expected", "AttributeUpdates" };
+    static const char *const expr[] = { "ProjectionExpression", "FilterExpression",
+                                        "KeyConditionExpression", "ConditionExpression",
+                                        "UpdateExpression" };
+    char lbuf[256], ebuf[256];
+    int nl = list_present(req, legacy, sizeof(legacy) / sizeof(legacy[0]), lbuf, sizeof(lbuf));
+    int ne = list_present(req, expr, sizeof(expr) / sizeof(expr[0]), ebuf, sizeof(ebuf));
+    if (nl && ne)
+        return ddb_err_valid(err, "Can not use both expression and non-expression parameters in "
+                                  "the same request: Non-expression parameters: {%s} Expression "
+                                  "parameters: {%s}", lbuf, ebuf);
+    if (!ne && present(req, "ExpressionAttributeNames"))
+        return ddb_err_valid(err, "ExpressionAttributeNames can only be specified when using "
+                                  "expressions");
+    if (!ne && present(req, "ExpressionAttributeValues"))
+        return ddb_err_valid(err, "ExpressionAttributeValues can only be specified when using "
+                                  "expressions");
+    return 0;
+}
+
+static bool key_ok(const char *k, size_t len, char sigil)
+{
+    if (len < 2 || len > DDB_EXPR_TOKEN_BYTES_MAX + 1 || k[0] != sigil)
+        return false;
+    for (size_t i = 1; i < len; i++) {
+        char c = k[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
+            return false;
+    }
+    return true;
+}
+
+static int names_load(struct ddb_expr_ctx *cx, const json_t *names, struct ddb_err *err)
+{
+    if (!json_is_object(names))
+        return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected map or null");
+    size_t n = json_object_size(names), i = 0;
+    if (n == 0)
+        return ddb_err_valid(err, "ExpressionAttributeNames must not be empty");
+    cx->names = ly_arena_calloc(cx->a, n * sizeof(*cx->names));
+    if (!cx->names)
+        return ddb_err_nomem(err);
+    const char *key;
+    size_t klen;
+    json_t *v;
+    json_object_keylen_foreach((json_t *)names, key, klen, v) {
+        if (!key_ok(key, klen, '#'))
+            return ddb_err_valid(err, "ExpressionAttributeNames contains invalid key: Syntax "
+                                      "error; key: \"%.*s\"", (int)(klen > 300 ? 300 : klen), key);
+        if (!json_is_string(v))
+            return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION,
+                               "%s cannot be converted to String",
+                               json_is_number(v) ? "NUMBER_VALUE" : "BOOLEAN_VALUE");
+        struct dname *d = &cx->names[i++];
+        d->key = key;
+        d->key_len = klen;
+        d->val = json_string_value(v);
+        d->val_len = json_string_length(v);
+        if (d->val_len == 0)
+            return ddb_err_valid(err, "ExpressionAttributeNames contains invalid value: Empty "
+                                      "attribute name for key %s", key);
+    }
+    cx->nnames = i;
+    return 0;
+}
+
+static int values_load(struct ddb_expr_ctx *cx, const json_t *values, struct ddb_err *err)
+{
+    if (!json_is_object(values))
+        return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected map or null");
+    size_t n = json_object_size(values), i = 0;
+    if (n == 0)
+        return ddb_err_valid(err, "ExpressionAttributeValues must not be empty");
+    cx->values = ly_arena_calloc(cx->a, n * sizeof(*cx->values));
+    if (!cx->values)
+        return ddb_err_nomem(err);
+    const char *key;
+    size_t klen;
+    json_t *v;
+    json_object_keylen_foreach((json_t *)values, key, klen, v) {
+        if (!key_ok(key, klen, ':'))
+            return ddb_err_valid(err, "ExpressionAttributeValues contains invalid key: Syntax "
+                                      "error; key: \"%.*s\"", (int)(klen > 300 ? 300 : klen), key);
+        struct dvalue *d = &cx->values[i++];
+        struct ddb_err inner;
+        d->key = key;
+        d->key_len = klen;
+        int rc = ddb_val_from_json(cx->a, v, &d->v, &inner);
+        if (rc == LY_EINVAL && inner.type && strcmp(inner.type, DDB_ERR_VALIDATION) == 0)
+            return ddb_err_valid(err, "ExpressionAttributeValues contains invalid value: %s for "
+                                      "key %s", inner.msg, key);
+        if (rc) {
+            if (err)
+                *err = inner;
+            return rc;
+        }
+    }
+    cx->nvalues = i;
+    return 0;
+}
+
+int ddb_expr_ctx_new(struct ly_arena *a, const json_t *names, const json_t *values,
+                     struct ddb_expr_ctx **out, struct ddb_err *err)
+{
+    struct ddb_expr_ctx *cx = ly_arena_calloc(a, sizeof(*cx));
+    int rc = 0;
+    *out = NULL;
+    if (!cx)
+        return ddb_err_nomem(err);
+    cx->a = a;
+    if (names && !json_is_null(names))
+        rc = names_load(cx, names, err);
+    if (!rc && values && !json_is_null(values))
+        rc = values_load(cx, values, err);
+    if (!rc)
+        *out = cx;
+    return rc;
+}
+
+int ddb_expr_ctx_finish(const struct ddb_expr_ctx *cx, struct ddb_err *err)
+{
+    char buf[DDB_ERR_MSG_MAX / 2];
+    size_t o = 0;
+    int count = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t n = pass ? cx->nvalues : cx->nnames;
+        for (size_t i = 0; i < n; i++) {
+            bool used = pass ? cx->values[i].used : cx->names[i].used;
+            const char *key = pass ? cx->values[i].key : cx->names[i].key;
+            if (used)
+                continue;
+            int w = snprintf(buf + o, sizeof(buf) - o, "%s%s", count ? ", " : "", key);
+            if (w > 0 && (size_t)w < sizeof(buf) - o)
+                o += (size_t)w;
+            count++;
+        }
+        if (count)
+            return ddb_err_valid(err, "Value provided in ExpressionAttribute%s unused in "
+                                      "expressions: keys: {%s}", pass ? "Values" : "Names", buf);
+    }
+    return 0;
+}

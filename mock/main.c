@@ -19,6 +19,8 @@ static void usage(FILE *f)
             "  --memory                  temporary store, deleted at exit\n"
             "  --durability fsync|none   fsync before every acknowledgement (default fsync)\n"
             "  --region NAME             region (default us-east-1)\n"
+            "  --auth any|sigv4          any: accept every key (default); sigv4: verify signatures\n"
+            "  --credentials AKID:SECRET a key pair for --auth sigv4 (repeatable; default test:test)\n"
             "  --max-object-bytes N      largest object body accepted (default 536870912)\n"
             "  --log-level error|info|debug\n"
             "  --quiet                   no log output\n");
@@ -48,6 +50,21 @@ static int parse_listen(const char *v, struct server_opts *o)
     return 0;
 }
 
+static int add_credentials(char *v, struct server_opts *o)
+{
+    char *colon = strchr(v, ':');
+    if (!colon || colon == v || !colon[1] || o->ncredentials == SERVER_CREDENTIALS_MAX) {
+        fprintf(stderr, "lockyard: --credentials wants AKID:SECRET (at most %d)\n",
+                SERVER_CREDENTIALS_MAX);
+        return -1;
+    }
+    *colon = '\0';
+    o->credentials[o->ncredentials].access_key = v;
+    o->credentials[o->ncredentials].secret = colon + 1;
+    o->ncredentials++;
+    return 0;
+}
+
 static int parse_serve(int argc, char **argv, struct server_opts *o)
 {
     static const struct option longopts[] = {
@@ -55,6 +72,7 @@ static int parse_serve(int argc, char **argv, struct server_opts *o)
         {"memory", no_argument, 0, 'm'}, {"durability", required_argument, 0, 'D'},
         {"region", required_argument, 0, 'r'}, {"max-object-bytes", required_argument, 0, 'M'},
         {"log-level", required_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
+        {"auth", required_argument, 0, 'A'}, {"credentials", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int c;
@@ -80,6 +98,20 @@ static int parse_serve(int argc, char **argv, struct server_opts *o)
             }
             break;
         case 'r': o->region = optarg; break;
+        case 'A':
+            if (strcmp(optarg, "any") == 0)
+                o->auth = SERVER_AUTH_ANY;
+            else if (strcmp(optarg, "sigv4") == 0)
+                o->auth = SERVER_AUTH_SIGV4;
+            else {
+                fprintf(stderr, "lockyard: --auth wants any|sigv4\n");
+                return -1;
+            }
+            break;
+        case 'C':
+            if (add_credentials(optarg, o))
+                return -1;
+            break;
         case 'M':
             o->object_bytes_max = strtoull(optarg, &end, 10);
             if (*end || o->object_bytes_max == 0) {
@@ -94,6 +126,11 @@ static int parse_serve(int argc, char **argv, struct server_opts *o)
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
         }
+    }
+    if (o->auth == SERVER_AUTH_SIGV4 && o->ncredentials == 0) {
+        o->credentials[0].access_key = "test";
+        o->credentials[0].secret = "test";
+        o->ncredentials = 1;
     }
     if (optind < argc) {
         fprintf(stderr, "lockyard: unexpected argument '%s'\n", argv[optind]);

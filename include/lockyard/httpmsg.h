@@ -46,6 +46,8 @@ struct ly_req {
     size_t body_len;
     const char *request_id;     /* 16 uppercase alphanumerics */
     const char *host_id;        /* base64 token for x-amz-id-2 / <HostId> */
+    const struct ly_hdr *trailers; /* aws-chunked trailers (x-amz-checksum-*), names lowercase */
+    size_t ntrailers;
     const char *access_key;     /* from the signature, or NULL when unsigned */
     int64_t now_ms;             /* the server clock when the request arrived */
     /* S3 addressing, filled by net's router: decoded, NULL when absent. */
@@ -63,6 +65,8 @@ struct ly_resp {
 
 /** Case-insensitive header lookup; the first value or NULL. */
 const char *ly_req_header(const struct ly_req *req, const char *name);
+/** Header lookup that also searches the aws-chunked trailers. */
+const char *ly_req_header_or_trailer(const struct ly_req *req, const char *name);
 /** Query parameter lookup (exact name); NULL when absent. */
 const struct ly_qparam *ly_req_query(const struct ly_req *req, const char *name);
 

@@ -12,6 +12,18 @@
 
 #include "lockyard/store.h"
 
+#define SERVER_CREDENTIALS_MAX 16
+
+enum server_auth {
+    SERVER_AUTH_ANY,   /* parse signatures and framing, accept every key */
+    SERVER_AUTH_SIGV4, /* verify signatures against --credentials */
+};
+
+struct server_credential {
+    const char *access_key;
+    const char *secret;
+};
+
 struct server_opts {
     const char *listen_host;       /* default 127.0.0.1 */
     int listen_port;               /* 0 = pick a free port */
@@ -21,6 +33,9 @@ struct server_opts {
     const char *region;
     uint64_t object_bytes_max;
     uint64_t map_bytes;
+    enum server_auth auth;
+    struct server_credential credentials[SERVER_CREDENTIALS_MAX];
+    size_t ncredentials;
     int quiet;
     int log_level;                 /* 0 error, 1 info, 2 debug */
 };

@@ -18,6 +18,15 @@ const char *ly_req_header(const struct ly_req *req, const char *name)
     return NULL;
 }
 
+const char *ly_req_header_or_trailer(const struct ly_req *req, const char *name)
+{
+    const char *v = ly_req_header(req, name);
+    for (size_t i = 0; !v && i < req->ntrailers; i++)
+        if (strcasecmp(req->trailers[i].name, name) == 0)
+            v = req->trailers[i].value;
+    return v;
+}
+
 const struct ly_qparam *ly_req_query(const struct ly_req *req, const char *name)
 {
     for (size_t i = 0; i < req->nquery; i++)

@@ -8,6 +8,8 @@
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include "lockyard/sts.h"
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,31 +164,70 @@ static void send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_
         evbuffer_free(body);
 }
 
-static void dispatch(struct server *srv, struct evhttp_request *ev, struct ly_req *req,
-                     struct ly_resp *resp)
+void net_ddb_error(struct ly_req *req, struct ly_resp *resp, int status, const char *type,
+                   const char *message)
 {
-    if (strncmp(req->raw_path, "/_lockyard/", 11) == 0) {
+    json_t *doc = json_pack("{s:s, s:s}", "__type",
+                            ly_arena_printf(req->arena, "com.amazonaws.dynamodb.v20120810#%s", type),
+                            "message", message ? message : "");
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    ly_buf_reset(&resp->body);
+    resp->status = status;
+    if (!text || ly_buf_adds(&resp->body, text) ||
+        ly_resp_header_set(resp, req->arena, "Content-Type", "application/x-amz-json-1.0") ||
+        ly_resp_header_set(resp, req->arena, "x-amzn-RequestId", req->request_id)) {
+        resp->status = 500;
+        ly_buf_reset(&resp->body);
+    }
+    free(text);
+}
+
+static int form_has_action(const struct ly_req *req)
+{
+    const char *b = (const char *)req->body;
+    for (size_t i = 0; i + 7 <= req->body_len; i++)
+        if ((i == 0 || b[i - 1] == '&') && memcmp(b + i, "Action=", 7) == 0)
+            return 1;
+    return 0;
+}
+
+static enum net_service classify(const struct ly_req *req)
+{
+    if (strncmp(req->raw_path, "/_lockyard/", 11) == 0)
+        return NET_SVC_ADMIN;
+    if (ly_req_header(req, "X-Amz-Target"))
+        return NET_SVC_DDB;
+    const char *ct = ly_req_header(req, "Content-Type");
+    if (req->method == LY_POST && strcmp(req->raw_path, "/") == 0 && ct &&
+        strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 && req->body_len < 65536 &&
+        form_has_action(req))
+        return NET_SVC_STS;
+    return NET_SVC_S3;
+}
+
+static void dispatch(struct server *srv, struct ly_req *req, struct ly_resp *resp,
+                     struct ly_buf *decoded)
+{
+    enum net_service svc = classify(req);
+    if (svc == NET_SVC_ADMIN) {
         admin_handle(srv, req, resp, req->raw_path + 11);
         return;
     }
-    const char *target = ly_req_header(req, "X-Amz-Target");
-    if (target) {
-        resp->status = 400;
-        if (ly_resp_header(resp, req->arena, "Content-Type", "application/x-amz-json-1.0") ||
-            ly_buf_addf(&resp->body, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
-                        "UnknownOperationException\",\"message\":\"lockyard does not serve "
-                        "DynamoDB yet\"}"))
-            resp->status = 500;
+    if (svc == NET_SVC_S3 && route_s3(req) != 0) {
+        s3_reply_error(req, resp, "InvalidURI", NULL);
         return;
     }
-    if (route_s3(req) != 0) {
-        struct s3_ctx *ctx = &srv->s3;
-        (void)ctx;
-        s3_reply_error(req, resp, "InvalidURI");
+    if (net_auth_and_payload_or_reply(srv, svc, req, resp, decoded))
         return;
+    switch (svc) {
+    case NET_SVC_DDB:
+        net_ddb_error(req, resp, 400, "UnknownOperationException",
+                      "lockyard does not serve DynamoDB yet");
+        return;
+    case NET_SVC_STS: sts_handle(req, resp); return;
+    default: s3_handle(&srv->s3, req, resp); return;
     }
-    (void)ev;
-    s3_handle(&srv->s3, req, resp);
 }
 
 static int fill_request(struct server *srv, struct evhttp_request *ev, struct ly_req *req)
@@ -216,21 +257,24 @@ void net_http_request(struct evhttp_request *ev, void *arg)
     struct ly_arena arena;
     struct ly_req req;
     struct ly_resp resp;
+    struct ly_buf decoded;
     memset(&req, 0, sizeof req);
+    ly_buf_init(&decoded, srv->opts.object_bytes_max + (1u << 20));
     ly_arena_init(&arena, ARENA_BYTES_MAX);
     ly_resp_init(&resp, srv->opts.object_bytes_max + RESP_XML_BYTES_MAX);
     req.arena = &arena;
     int rc = fill_request(srv, ev, &req);
     if (rc == LY_EINVAL)
-        s3_reply_error(&req, &resp, "InvalidURI");
+        s3_reply_error(&req, &resp, "InvalidURI", NULL);
     else if (rc)
-        s3_reply_error(&req, &resp, "InternalError");
+        s3_reply_error(&req, &resp, "InternalError", NULL);
     else
-        dispatch(srv, ev, &req, &resp);
+        dispatch(srv, &req, &resp, &decoded);
     if (srv->opts.log_level >= 2)
         fprintf(stderr, "lockyard: %s %s -> %d\n", req.method_name, evhttp_request_get_uri(ev),
                 resp.status);
     send_reply(ev, &req, &resp);
     ly_resp_cleanup(&resp);
+    ly_buf_cleanup(&decoded);
     ly_arena_cleanup(&arena);
 }

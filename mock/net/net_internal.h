@@ -23,6 +23,21 @@ struct server {
     int64_t clock_offset_ms;
 };
 
+enum net_service { NET_SVC_S3, NET_SVC_DDB, NET_SVC_STS, NET_SVC_ADMIN };
+
+/**
+ * Authenticates req (SigV4 header or presigned query) per --auth, then decodes the payload
+ * (x-amz-content-sha256 check, aws-chunked framing with chunk signatures and trailers) into
+ * decoded, pointing req->body at it. On failure the service-shaped error is in resp and
+ * the return is non-zero.
+ */
+int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, struct ly_req *req,
+                                  struct ly_resp *resp, struct ly_buf *decoded);
+
+/** A DynamoDB JSON error answer {"__type": "com.amazonaws.dynamodb.v20120810#TYPE", …}. */
+void net_ddb_error(struct ly_req *req, struct ly_resp *resp, int status, const char *type,
+                   const char *message);
+
 /** The request callback given to evhttp. */
 void net_http_request(struct evhttp_request *ev, void *arg);
 

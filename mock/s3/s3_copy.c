@@ -140,6 +140,8 @@ void s3_copy_object(struct s3_call *c)
     if (source_cond_or_reply(c, &so) || dest_meta_or_reply(c, &so, &dst, same))
         goto out;
     dst.etag = so.etag;
+    dst.checksum_alg = so.checksum_alg; /* content checksums travel with the bytes */
+    dst.checksum_value = so.checksum_value;
     dst.size = so.size;
     dst.mtime_ms = c->req->now_ms;
     rc = store_obj_put(c->ctx->store, c->req->bucket, c->req->key, &dst, body.data,

@@ -46,6 +46,11 @@ static const struct s3_err_def errors[] = {
     {"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold"},
     {"ServiceUnavailable", 503, "Please reduce your request rate."},
     {"SlowDown", 503, "Please reduce your request rate."},
+    {"AuthorizationHeaderMalformed", 400, "The authorization header is malformed."},
+    {"AuthorizationQueryParametersError", 400, "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."},
+    {"InvalidAccessKeyId", 403, "The AWS Access Key Id you provided does not exist in our records."},
+    {"RequestTimeTooSkewed", 403, "The difference between the request time and the current time is too large."},
+    {"SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."},
     {"XAmzContentSHA256Mismatch", 400, "The provided 'x-amz-content-sha256' header does not match what was computed."},
 };
 
@@ -102,10 +107,15 @@ void s3_error(struct s3_call *c, const char *code, ...)
     va_end(ap);
 }
 
-void s3_reply_error(struct ly_req *req, struct ly_resp *resp, const char *code)
+void s3_reply_error(struct ly_req *req, struct ly_resp *resp, const char *code, ...)
 {
-    struct s3_call c = {NULL, req, resp, req->arena};
-    s3_error(&c, code, NULL);
+    va_list ap;
+    va_start(ap, code);
+    error_v(req, resp, code, ap);
+    va_end(ap);
+    if (ly_resp_header_set(resp, req->arena, "x-amz-request-id", req->request_id) ||
+        ly_resp_header_set(resp, req->arena, "x-amz-id-2", req->host_id))
+        ly_buf_reset(&resp->body);
 }
 
 void s3_error_internal(struct s3_call *c, int rc)

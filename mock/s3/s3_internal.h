@@ -57,9 +57,11 @@ void s3_list_objects(struct s3_call *c, int v2);
 int s3_object_headers(struct s3_call *c, const struct store_obj *obj);
 /** Fills obj's content headers and user metadata from the request. 0 or error already sent. */
 int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *obj);
+/** Verifies x-amz-checksum-* of a PutObject body and sets obj's checksum. 0 or replied. */
+int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *obj);
+/** Adds x-amz-checksum-* to a GET/HEAD answer when x-amz-checksum-mode: ENABLED. */
+int s3_checksum_headers(struct s3_call *c, const struct store_obj *obj, int ranged);
 /** Quoted ETag in the arena. */
 const char *s3_quoted_etag(struct s3_call *c, const char *etag);
-/** Lowercase hex MD5 of data into out[33]. */
-void s3_md5_hex(const void *data, size_t len, char out[33]);
 
 #endif

@@ -9,26 +9,13 @@
 #include "lockyard/s3name.h"
 
 #include <inttypes.h>
-#include <openssl/evp.h>
+#include "lockyard/checksum.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define USER_META_BYTES_MAX 2048
-
-void s3_md5_hex(const void *data, size_t len, char out[33])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    static const char hex[] = "0123456789abcdef";
-    EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
-    for (unsigned i = 0; i < 16; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[32] = '\0';
-}
 
 const char *s3_quoted_etag(struct s3_call *c, const char *etag)
 {
@@ -133,18 +120,14 @@ int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *o)
 static int content_md5_ok_or_reply(struct s3_call *c)
 {
     const char *b64 = ly_req_header(c->req, "Content-MD5");
+    uint8_t want[CKSUM_MD5_LEN], got[CKSUM_MD5_LEN];
     if (!b64)
         return 0;
-    unsigned char raw[64], md[EVP_MAX_MD_SIZE];
-    size_t n = strlen(b64);
-    unsigned int mdn = 0;
-    int len = n == 24 ? EVP_DecodeBlock(raw, (const unsigned char *)b64, 24) : -1;
-    if (len != 18 || b64[22] != '=' || b64[23] != '=') { /* 16 bytes + 2 padding */
+    if (cksum_content_md5_parse(b64, strlen(b64), want) != 0) {
         s3_error(c, "InvalidDigest", "Content-MD5", b64, NULL);
         return LY_EINVAL;
     }
-    EVP_Digest(c->req->body, c->req->body_len, md, &mdn, EVP_md5(), NULL);
-    if (memcmp(md, raw, 16) != 0) {
+    if (cksum_md5(c->req->body, c->req->body_len, got) != 0 || memcmp(want, got, 16) != 0) {
         s3_error(c, "BadDigest", "ExpectedDigest", b64, NULL);
         return LY_ECOND;
     }
@@ -191,9 +174,13 @@ void s3_put_object(struct s3_call *c)
         s3_error(c, "EntityTooLarge", "ProposedSize", size, "MaxSizeAllowed", max, NULL);
         return;
     }
-    if (content_md5_ok_or_reply(c) || s3_object_meta_from_req_or_reply(c, &o))
+    if (content_md5_ok_or_reply(c) || s3_object_meta_from_req_or_reply(c, &o) ||
+        s3_checksum_put_or_reply(c, &o))
         return;
-    s3_md5_hex(c->req->body, c->req->body_len, etag);
+    if (cksum_md5_hex(c->req->body, c->req->body_len, etag) != 0) {
+        s3_error(c, "InternalError", NULL);
+        return;
+    }
     o.etag = etag;
     o.size = c->req->body_len;
     o.mtime_ms = c->req->now_ms;
@@ -379,6 +366,8 @@ void s3_get_object(struct s3_call *c)
     rc = range_reply_or_error(c, &o, &ranged);
     if (rc == LY_ERANGE)
         return;
+    if (!rc)
+        rc = s3_checksum_headers(c, &o, ranged);
     if (rc || response_overrides(c)) {
         if (rc)
             s3_error(c, "InternalError", NULL);

@@ -1,0 +1,305 @@
+/*
+ * auth.c - SigV4 authentication (--auth any|sigv4) and payload decoding for every service:
+ * x-amz-content-sha256 verification, aws-chunked framing (signed chunks, trailers).
+ * Errors are answered in the shape of the service the request is for.
+ */
+#include "net_internal.h"
+#include "lockyard/aws_chunked.h"
+#include "lockyard/httpdate.h"
+#include "lockyard/sigv4.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum auth_fail {
+    AF_NONE, AF_MISSING, AF_MALFORMED, AF_UNSUPPORTED, AF_UNKNOWN_KEY, AF_SIGNATURE, AF_SKEW,
+    AF_EXPIRED, AF_PAYLOAD_HASH, AF_CHUNK_FRAMING, AF_CHUNK_SIGNATURE, AF_TOO_BIG,
+};
+
+struct auth_state {
+    struct sigv4_request sreq;
+    struct sigv4_auth auth;
+    struct sigv4_result res;
+    int have_auth;
+    int verified;
+    char body_sha[SIGV4_SIG_HEX_SIZE];
+};
+
+static const char *secret_for(const struct server *srv, const char *akid)
+{
+    for (size_t i = 0; i < srv->opts.ncredentials; i++)
+        if (strcmp(srv->opts.credentials[i].access_key, akid) == 0)
+            return srv->opts.credentials[i].secret;
+    return NULL;
+}
+
+static char *hex_bytes(struct ly_arena *a, const struct ly_buf *b)
+{
+    char *out = ly_arena_alloc(a, b->len * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < b->len; i++)
+        o += (size_t)snprintf(out + o, 4, i ? " %02x" : "%02x", (unsigned char)b->data[i]);
+    out[o] = '\0';
+    return out;
+}
+
+static void s3_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
+                    struct auth_state *st)
+{
+    char server_time[LY_ISODATE_LEN];
+    ly_isodate_format(req->now_ms, server_time);
+    switch (f) {
+    case AF_MISSING: s3_reply_error(req, resp, "AccessDenied", NULL); return;
+    case AF_UNSUPPORTED:
+        s3_reply_error(req, resp, "InvalidRequest", "Message", "The authorization mechanism you "
+                       "have provided is not supported. Please use AWS4-HMAC-SHA256.", NULL);
+        return;
+    case AF_MALFORMED:
+        s3_reply_error(req, resp, st->auth.presigned ? "AuthorizationQueryParametersError"
+                                                     : "AuthorizationHeaderMalformed", NULL);
+        return;
+    case AF_UNKNOWN_KEY:
+        s3_reply_error(req, resp, "InvalidAccessKeyId", "AWSAccessKeyId", st->auth.access_key,
+                       NULL);
+        return;
+    case AF_SIGNATURE:
+        s3_reply_error(req, resp, "SignatureDoesNotMatch", "AWSAccessKeyId", st->auth.access_key,
+                       "StringToSign", st->res.string_to_sign.data ? st->res.string_to_sign.data : "",
+                       "SignatureProvided", st->auth.signature, "StringToSignBytes",
+                       hex_bytes(req->arena, &st->res.string_to_sign), "CanonicalRequest",
+                       st->res.canonical_request.data ? st->res.canonical_request.data : "",
+                       "CanonicalRequestBytes", hex_bytes(req->arena, &st->res.canonical_request),
+                       NULL);
+        return;
+    case AF_SKEW:
+        s3_reply_error(req, resp, "RequestTimeTooSkewed", "RequestTime", st->auth.datetime,
+                       "ServerTime", server_time, "MaxAllowedSkewMilliseconds", "900000", NULL);
+        return;
+    case AF_EXPIRED:
+        s3_reply_error(req, resp, "AccessDenied", "Message", "Request has expired",
+                       "X-Amz-Expires", ly_arena_printf(req->arena, "%" PRId64, st->auth.expires_s),
+                       "ServerTime", server_time, NULL);
+        return;
+    case AF_PAYLOAD_HASH:
+        s3_reply_error(req, resp, "XAmzContentSHA256Mismatch", "ClientComputedContentSHA256",
+                       ly_req_header(req, "x-amz-content-sha256"), "S3ComputedContentSHA256",
+                       st->body_sha, NULL);
+        return;
+    case AF_CHUNK_FRAMING: s3_reply_error(req, resp, "IncompleteBody", NULL); return;
+    case AF_CHUNK_SIGNATURE: s3_reply_error(req, resp, "SignatureDoesNotMatch", NULL); return;
+    case AF_TOO_BIG: s3_reply_error(req, resp, "EntityTooLarge", NULL); return;
+    case AF_NONE: return;
+    }
+}
+
+static void ddb_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
+                     struct auth_state *st)
+{
+    switch (f) {
+    case AF_MISSING:
+        net_ddb_error(req, resp, 400, "MissingAuthenticationTokenException",
+                      "Request is missing Authentication Token");
+        return;
+    case AF_UNKNOWN_KEY:
+        net_ddb_error(req, resp, 400, "UnrecognizedClientException",
+                      "The security token included in the request is invalid.");
+        return;
+    case AF_SKEW: {
+        char now[SIGV4_DATETIME_SIZE];
+        sigv4_format_datetime(req->now_ms / 1000, now);
+        net_ddb_error(req, resp, 400, "InvalidSignatureException",
+                      ly_arena_printf(req->arena, "Signature expired: %s is now earlier than %s "
+                                      "(%s - 15 min.)", st->auth.datetime, now, now));
+        return;
+    }
+    case AF_SIGNATURE:
+    case AF_CHUNK_SIGNATURE:
+    case AF_PAYLOAD_HASH:
+        net_ddb_error(req, resp, 400, "InvalidSignatureException",
+                      "The request signature we calculated does not match the signature you "
+                      "provided. Check your AWS Secret Access Key and signing method. Consult the "
+                      "service documentation for details.");
+        return;
+    case AF_TOO_BIG:
+        net_ddb_error(req, resp, 413, "RequestEntityTooLarge", "Request entity too large");
+        return;
+    default:
+        net_ddb_error(req, resp, 400, "IncompleteSignatureException",
+                      "Authorization header requires 'Credential', 'Signature' and "
+                      "'SignedHeaders' parameters and an X-Amz-Date header.");
+        return;
+    }
+}
+
+static void sts_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f)
+{
+    const char *code = f == AF_MISSING ? "MissingAuthenticationToken"
+                     : f == AF_UNKNOWN_KEY ? "InvalidClientTokenId"
+                     : f == AF_SKEW ? "RequestExpired" : "SignatureDoesNotMatch";
+    resp->status = f == AF_MISSING || f == AF_UNKNOWN_KEY || f == AF_SIGNATURE ? 403 : 400;
+    if (ly_buf_addf(&resp->body, "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                    "<Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error>"
+                    "<RequestId>%s</RequestId></ErrorResponse>", code,
+                    f == AF_UNKNOWN_KEY ? "The security token included in the request is invalid."
+                                        : "The request signature we calculated does not match "
+                                          "the signature you provided.", req->request_id) ||
+        ly_resp_header(resp, req->arena, "Content-Type", "text/xml"))
+        ly_buf_reset(&resp->body);
+}
+
+static void fail_reply(enum net_service svc, struct ly_req *req, struct ly_resp *resp,
+                       enum auth_fail f, struct auth_state *st)
+{
+    if (svc == NET_SVC_DDB)
+        ddb_fail(req, resp, f, st);
+    else if (svc == NET_SVC_STS)
+        sts_fail(req, resp, f);
+    else
+        s3_fail(req, resp, f, st);
+}
+
+/* Parses, and in sigv4 mode verifies, the request's signature. */
+static enum auth_fail authenticate(struct server *srv, struct ly_req *req, struct auth_state *st)
+{
+    int rc = sigv4_parse_request(&st->sreq, &st->auth);
+    if (rc == LY_ENOENT)
+        return srv->opts.auth == SERVER_AUTH_SIGV4 ? AF_MISSING : AF_NONE;
+    if (rc == LY_ENOTSUP)
+        return srv->opts.auth == SERVER_AUTH_SIGV4 ? AF_UNSUPPORTED : AF_NONE;
+    if (rc)
+        return srv->opts.auth == SERVER_AUTH_SIGV4 ? AF_MALFORMED : AF_NONE;
+    st->have_auth = 1;
+    req->access_key = ly_arena_strdup(req->arena, st->auth.access_key);
+    if (srv->opts.auth != SERVER_AUTH_SIGV4)
+        return AF_NONE;
+    const char *secret = secret_for(srv, st->auth.access_key);
+    if (!secret)
+        return AF_UNKNOWN_KEY;
+    rc = sigv4_check_time(&st->auth, req->now_ms / 1000);
+    if (rc == LY_ECOND)
+        return AF_EXPIRED;
+    if (rc == LY_ERANGE)
+        return AF_SKEW;
+    if (rc)
+        return AF_MALFORMED;
+    if (!st->auth.presigned && !ly_req_header(req, "x-amz-content-sha256")) {
+        /* DynamoDB, STS and curl --aws-sigv4 sign hex sha256(body) without sending it. */
+        if (sigv4_sha256_hex(req->body, req->body_len, st->body_sha))
+            return AF_MALFORMED;
+        st->sreq.payload_hash = st->body_sha;
+    }
+    rc = sigv4_verify(&st->sreq, &st->auth, secret, &st->res);
+    if (rc == LY_ECOND)
+        return AF_SIGNATURE;
+    if (rc)
+        return AF_MALFORMED;
+    st->verified = 1;
+    return AF_NONE;
+}
+
+static int contains_nocase(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_aws_chunked(const struct ly_req *req, enum sigv4_payload kind)
+{
+    const char *ce = ly_req_header(req, "Content-Encoding");
+    return kind == SIGV4_PAYLOAD_STREAMING || kind == SIGV4_PAYLOAD_STREAMING_TRAILER ||
+           kind == SIGV4_PAYLOAD_STREAMING_UNSIGNED_TRAILER ||
+           (ce && contains_nocase(ce, "aws-chunked"));
+}
+
+static enum auth_fail decode_chunked(struct server *srv, struct ly_req *req,
+                                     struct auth_state *st, struct ly_buf *decoded)
+{
+    struct chunked_opts o = {0, -1, ly_req_header(req, "x-amz-trailer"), NULL};
+    struct chunked_result res;
+    struct sigv4_chunk_signer signer;
+    const char *dl = ly_req_header(req, "x-amz-decoded-content-length");
+    if (dl) {
+        char *end;
+        long long v = strtoll(dl, &end, 10);
+        if (*end || v < 0)
+            return AF_CHUNK_FRAMING;
+        o.expected_len = v;
+    }
+    enum sigv4_payload kind = sigv4_payload_kind(ly_req_header(req, "x-amz-content-sha256"));
+    if (st->verified && (kind == SIGV4_PAYLOAD_STREAMING || kind == SIGV4_PAYLOAD_STREAMING_TRAILER)) {
+        if (sigv4_chunk_init(&signer, st->res.signing_key, st->auth.datetime, st->res.scope,
+                             st->auth.signature))
+            return AF_MALFORMED;
+        o.signer = &signer;
+    }
+    o.decoded_bytes_max = (size_t)srv->opts.object_bytes_max + 1;
+    int rc = chunked_decode(req->body, req->body_len, &o, decoded, &res);
+    if (rc == LY_ECOND)
+        return AF_CHUNK_SIGNATURE;
+    if (rc == LY_ETOOBIG)
+        return AF_TOO_BIG;
+    if (rc)
+        return AF_CHUNK_FRAMING;
+    struct ly_hdr *t = ly_arena_calloc(req->arena, (res.trailer_count + 1) * sizeof *t);
+    if (!t)
+        return AF_TOO_BIG;
+    for (size_t i = 0; i < res.trailer_count; i++) {
+        t[i].name = ly_arena_strdup(req->arena, res.trailers[i].name);
+        t[i].value = ly_arena_strdup(req->arena, res.trailers[i].value);
+    }
+    req->trailers = t;
+    req->ntrailers = res.trailer_count;
+    req->body = decoded->data ? (const unsigned char *)decoded->data : (const unsigned char *)"";
+    req->body_len = decoded->len;
+    return AF_NONE;
+}
+
+/* Checks a hex x-amz-content-sha256 against the body (S3 checks it even without --auth sigv4). */
+static enum auth_fail check_payload_hash(struct ly_req *req, struct auth_state *st)
+{
+    const char *h = ly_req_header(req, "x-amz-content-sha256");
+    if (!h || sigv4_payload_kind(h) != SIGV4_PAYLOAD_SHA256)
+        return AF_NONE;
+    if (sigv4_sha256_hex(req->body, req->body_len, st->body_sha))
+        return AF_MALFORMED;
+    return strcasecmp(h, st->body_sha) == 0 ? AF_NONE : AF_PAYLOAD_HASH;
+}
+
+int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, struct ly_req *req,
+                                  struct ly_resp *resp, struct ly_buf *decoded)
+{
+    struct auth_state st;
+    struct sigv4_header hdrs[SIGV4_HEADERS_MAX];
+    memset(&st, 0, sizeof st);
+    sigv4_result_init(&st.res);
+    size_t n = req->nhdrs < SIGV4_HEADERS_MAX ? req->nhdrs : SIGV4_HEADERS_MAX;
+    for (size_t i = 0; i < n; i++) {
+        hdrs[i].name = req->hdrs[i].name;
+        hdrs[i].value = req->hdrs[i].value;
+    }
+    st.sreq.method = req->method_name;
+    st.sreq.path = req->raw_path;
+    st.sreq.query = req->raw_query;
+    st.sreq.headers = hdrs;
+    st.sreq.headers_count = n;
+    enum auth_fail f = authenticate(srv, req, &st);
+    if (f == AF_NONE) {
+        enum sigv4_payload kind = sigv4_payload_kind(ly_req_header(req, "x-amz-content-sha256"));
+        if (svc != NET_SVC_ADMIN && is_aws_chunked(req, kind))
+            f = decode_chunked(srv, req, &st, decoded);
+        else if (svc == NET_SVC_S3)
+            f = check_payload_hash(req, &st);
+    }
+    if (f != AF_NONE)
+        fail_reply(svc, req, resp, f, &st);
+    sigv4_result_cleanup(&st.res);
+    return f != AF_NONE;
+}

@@ -1,0 +1,109 @@
+/*
+ * s3_checksum.c - S3 flexible checksums on writes and reads: x-amz-checksum-* in a header or an
+ * aws-chunked trailer is verified (BadDigest), stored with the object and returned on GET/HEAD
+ * with x-amz-checksum-mode: ENABLED (never on a ranged 206). An object written without one gets
+ * a CRC64NVME full-object checksum, as S3 computes since 2025.
+ */
+#include "s3_internal.h"
+#include "lockyard/checksum.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* Finds the one x-amz-checksum-<alg> value among headers and trailers. */
+static int find_checksum(struct s3_call *c, enum cksum_alg *alg, const char **value)
+{
+    int found = 0;
+    for (int a = 0; a < CKSUM_ALG_COUNT_; a++) {
+        const char *v = ly_req_header_or_trailer(c->req, cksum_alg_header((enum cksum_alg)a));
+        if (!v)
+            continue;
+        if (found++) {
+            s3_error(c, "InvalidRequest", "Message", "Expecting a single x-amz-checksum- header. "
+                     "Multiple checksum Types are not allowed.", NULL);
+            return LY_EINVAL;
+        }
+        *alg = (enum cksum_alg)a;
+        *value = v;
+    }
+    return found ? 0 : LY_ENOENT;
+}
+
+static char *lower(struct s3_call *c, const char *s)
+{
+    char *out = ly_arena_strdup(c->a, s);
+    for (char *p = out; p && *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    return out;
+}
+
+int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *o)
+{
+    enum cksum_alg alg = CKSUM_CRC64NVME, sdk_alg;
+    const char *value = NULL, *sdk = ly_req_header(c->req, "x-amz-sdk-checksum-algorithm");
+    char computed[CKSUM_B64_MAX];
+    int rc = find_checksum(c, &alg, &value);
+    if (rc == LY_EINVAL)
+        return rc;
+    if (sdk && cksum_alg_from_name(sdk, strlen(sdk), &sdk_alg) != 0) {
+        s3_error(c, "InvalidRequest", "Message",
+                 "Value for x-amz-sdk-checksum-algorithm header is invalid.", NULL);
+        return LY_EINVAL;
+    }
+    if (sdk && rc == LY_ENOENT) {
+        s3_error(c, "InvalidRequest", "Message", "x-amz-sdk-checksum-algorithm specified, but no "
+                 "corresponding x-amz-checksum-* or x-amz-trailer headers were found.", NULL);
+        return LY_EINVAL;
+    }
+    if (sdk && sdk_alg != alg) {
+        s3_error(c, "InvalidRequest", "Message",
+                 ly_arena_printf(c->a, "Checksum Type mismatch occurred, expected checksum Type: "
+                                 "%s, actual checksum Type: %s", lower(c, cksum_alg_name(sdk_alg)),
+                                 lower(c, cksum_alg_name(alg))), NULL);
+        return LY_EINVAL;
+    }
+    if (cksum_compute_b64(alg, c->req->body, c->req->body_len, computed) != 0) {
+        s3_error(c, "InternalError", NULL);
+        return LY_ENOMEM;
+    }
+    if (value) {
+        uint8_t raw[CKSUM_DIGEST_MAX];
+        size_t n;
+        if (cksum_b64_decode(value, strlen(value), raw, sizeof raw, &n) != 0 ||
+            n != cksum_alg_digest_len(alg)) {
+            s3_error(c, "InvalidRequest", "Message", ly_arena_printf(c->a, "Value for %s header "
+                     "is invalid.", cksum_alg_header(alg)), NULL);
+            return LY_EINVAL;
+        }
+        if (strcmp(value, computed) != 0) {
+            s3_error(c, "BadDigest", "Message", ly_arena_printf(c->a, "The %s you specified did "
+                     "not match the calculated checksum.", cksum_alg_name(alg)), NULL);
+            return LY_ECOND;
+        }
+    }
+    o->checksum_alg = cksum_alg_name(alg);
+    o->checksum_value = ly_arena_strdup(c->a, computed);
+    if (!o->checksum_value) {
+        s3_error(c, "InternalError", NULL);
+        return LY_ENOMEM;
+    }
+    /* PutObject echoes the checksum the client sent. */
+    if (value && (s3_header(c, cksum_alg_header(alg), computed) ||
+                  s3_header(c, "x-amz-checksum-type", "FULL_OBJECT")))
+        return LY_ENOMEM;
+    return 0;
+}
+
+int s3_checksum_headers(struct s3_call *c, const struct store_obj *o, int ranged)
+{
+    const char *mode = ly_req_header(c->req, "x-amz-checksum-mode");
+    enum cksum_alg alg;
+    if (ranged || !mode || strcasecmp(mode, "ENABLED") != 0 || !o->checksum_alg ||
+        cksum_alg_from_name(o->checksum_alg, strlen(o->checksum_alg), &alg) != 0)
+        return 0;
+    if (s3_header(c, cksum_alg_header(alg), o->checksum_value) ||
+        s3_header(c, "x-amz-checksum-type", "FULL_OBJECT"))
+        return LY_ENOMEM;
+    return 0;
+}

@@ -12,6 +12,7 @@ exact bytes on the wire are seen) and checks the expectations. Prints one
 when a sanitizer wrote anything to a server's stderr. The case format is
 documented in docs/testing.md. Standard library only.
 """
+import base64
 import email.utils
 import hashlib
 import os
@@ -59,7 +60,6 @@ def func_call(name, arg, env):
     if name == "hex":
         return bytes.fromhex(arg.decode())
     if name == "md5b64":
-        import base64
         return base64.b64encode(hashlib.md5(arg).digest())
     if name == "md5hex":
         return hashlib.md5(arg).hexdigest().encode()
@@ -235,8 +235,8 @@ def is_block_end(line):
 
 
 def parse_exchange(case, lines, i, repeat):
-    parts = lines[i][4:].split(" ")
-    if len(parts) != 2:
+    parts = lines[i][4:].split(" ", 1)
+    if len(parts) != 2 or not parts[1]:
         raise CaseError("line %d: want '>>> METHOD TARGET'" % (i + 1))
     ex = Exchange(i + 1, parts[0], parts[1])
     ex.repeat = repeat
@@ -618,6 +618,7 @@ AUTO_HEADERS = ("host", "content-length", "connection")
 def build_request(ex, env):
     target = expand(ex.target, env)
     body = expand(ex.body, env)
+    env = dict(env, BODYMD5=base64.b64encode(hashlib.md5(body).digest()))
     names = set()
     hdr = bytearray()
     for name, value in ex.headers:

@@ -41,7 +41,7 @@ class CaseError(Exception):
 
 # ---------------------------------------------------------------- templates
 
-VAR_RE = re.compile(r"%([A-Z][A-Z0-9_]+)%")
+VAR_RE = re.compile(r"%([A-Z][A-Z0-9_]*)%")
 FUNC_RE = re.compile(r"%([a-z][a-z0-9]*)\[")
 SIMPLE = {"nl": b"\n", "crlf": b"\r\n", "tab": b"\t", "pct": b"%", "sp": b" "}
 
@@ -177,7 +177,7 @@ def parse_expect_line(ln, line, ex):
     if m:
         ex.asserts.append((ln, "xml-absent", m.group(1), None))
         return
-    m = re.match(r"^capture\s+([A-Z][A-Z0-9_]+):\s*(header|xml|body)\s*(.*)$", line)
+    m = re.match(r"^capture\s+([A-Z][A-Z0-9_]*):\s*(header|xml|body)\s*(.*)$", line)
     if m:
         ex.asserts.append((ln, "capture", m.group(1), (m.group(2), m.group(3).strip())))
         return

@@ -26,7 +26,8 @@ struct s3_ctx {
 /** Handles one S3 request (bucket/key already routed into req). */
 void s3_handle(struct s3_ctx *ctx, struct ly_req *req, struct ly_resp *resp);
 
-/** Sends an S3 <Error> document with the table's status and message for code. */
+/** Sends an S3 <Error> document with the table's status and message for code, and the
+ * x-amz-request-id / x-amz-id-2 headers that the document names. */
 void s3_reply_error(struct ly_req *req, struct ly_resp *resp, const char *code);
 
 #endif

@@ -105,6 +105,10 @@ void s3_error(struct s3_call *c, const char *code, ...)
 void s3_reply_error(struct ly_req *req, struct ly_resp *resp, const char *code)
 {
     struct s3_call c = {NULL, req, resp, req->arena};
+    /* Answers that never reach s3_handle (InvalidURI…) still carry the ids the body names. */
+    if (s3_header(&c, "x-amz-request-id", req->request_id) ||
+        s3_header(&c, "x-amz-id-2", req->host_id))
+        return;
     s3_error(&c, code, NULL);
 }
 

@@ -59,6 +59,9 @@ int s3_object_headers(struct s3_call *c, const struct store_obj *obj);
 int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *obj);
 /** Quoted ETag in the arena. */
 const char *s3_quoted_etag(struct s3_call *c, const char *etag);
+/** Verifies the request body against Content-MD5 when sent: 0, or the InvalidDigest /
+ *  BadDigest answer was sent. */
+int s3_content_md5_ok_or_reply(struct s3_call *c);
 /** Lowercase hex MD5 of data into out[33]. */
 void s3_md5_hex(const void *data, size_t len, char out[33]);
 

@@ -130,7 +130,7 @@ int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *o)
 }
 
 /* Verifies Content-MD5 when sent: 0, or the InvalidDigest / BadDigest answer was sent. */
-static int content_md5_ok_or_reply(struct s3_call *c)
+int s3_content_md5_ok_or_reply(struct s3_call *c)
 {
     const char *b64 = ly_req_header(c->req, "Content-MD5");
     if (!b64)
@@ -191,7 +191,7 @@ void s3_put_object(struct s3_call *c)
         s3_error(c, "EntityTooLarge", "ProposedSize", size, "MaxSizeAllowed", max, NULL);
         return;
     }
-    if (content_md5_ok_or_reply(c) || s3_object_meta_from_req_or_reply(c, &o))
+    if (s3_content_md5_ok_or_reply(c) || s3_object_meta_from_req_or_reply(c, &o))
         return;
     s3_md5_hex(c->req->body, c->req->body_len, etag);
     o.etag = etag;

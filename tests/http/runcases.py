@@ -439,6 +439,17 @@ def strip_ns(root):
     return root
 
 
+def show_diff(want, got, limit=300):
+    """Two lines, both starting a little before the first difference."""
+    n = 0
+    while n < min(len(want), len(got)) and want[n] == got[n]:
+        n += 1
+    start = max(0, n - 40)
+    tag = "" if start == 0 else "(from byte %d) " % start
+    return "\n      expected %s%s\n      got      %s%s" % (
+        tag, show(want[start:], limit), tag, show(got[start:], limit))
+
+
 def show(b, limit=300):
     if isinstance(b, bytes):
         b = b.decode("utf-8", "replace")
@@ -538,8 +549,7 @@ class Checker:
         elif kind == "body":
             want = expand(a, env)
             if r.body != want:
-                self.fail(ln, "body:\n      expected %s\n      got      %s"
-                          % (show(want, 2000), show(r.body, 2000)))
+                self.fail(ln, "body:" + show_diff(want, r.body, 2000))
         elif kind in ("body-contains", "!body-contains"):
             want = expand(a, env)
             if (want in r.body) != (kind == "body-contains"):
@@ -589,8 +599,8 @@ class Checker:
             v = expand(value, env).decode("utf-8")
             want = v.split("|") if v else []
             if texts != want:
-                self.fail(ln, "xml-all %s:\n      expected %s\n      got      %s"
-                          % (path, show("|".join(want), 800), show("|".join(texts), 800)))
+                self.fail(ln, "xml-all %s:%s" % (path, show_diff("|".join(want), "|".join(texts),
+                                                                   800)))
 
     def capture(self, ln, name, spec):
         src, arg = spec

@@ -19,8 +19,12 @@ int s3name_bucket_valid(const char *name);
  */
 long s3name_url_decode(const char *s, size_t n, char *out, size_t out_max, int plus_is_space);
 
-/** Appends s percent-encoded as AWS does (unreserved A-Za-z0-9-_.~ kept; '/' kept if keep_slash). */
-int s3name_url_encode(struct ly_buf *b, const char *s, size_t n, int keep_slash) LY_WARN_UNUSED;
+/* Flags of s3name_url_encode. */
+#define S3NAME_KEEP_SLASH 1 /* '/' stays as is */
+#define S3NAME_SPACE_PLUS 2 /* ' ' becomes '+' (form encoding, as listings' encoding-type=url) */
+
+/** Appends s percent-encoded (unreserved A-Za-z0-9-_.~ kept) with S3NAME_* flags. */
+int s3name_url_encode(struct ly_buf *b, const char *s, size_t n, int flags) LY_WARN_UNUSED;
 
 /** 1 when s[0..n) is valid UTF-8 without overlong forms or surrogates. */
 int s3name_utf8_valid(const char *s, size_t n);

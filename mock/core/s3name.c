@@ -97,15 +97,17 @@ long s3name_url_decode(const char *s, size_t n, char *out, size_t out_max, int p
     return (long)o;
 }
 
-int s3name_url_encode(struct ly_buf *b, const char *s, size_t n, int keep_slash)
+int s3name_url_encode(struct ly_buf *b, const char *s, size_t n, int flags)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         int keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                   c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && keep_slash);
+                   c == '-' || c == '_' || c == '.' || c == '~' ||
+                   (c == '/' && (flags & S3NAME_KEEP_SLASH));
         char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
-        int rc = keep ? ly_buf_add(b, &s[i], 1) : ly_buf_add(b, enc, 3);
+        int rc = c == ' ' && (flags & S3NAME_SPACE_PLUS) ? ly_buf_add(b, "+", 1)
+               : keep ? ly_buf_add(b, &s[i], 1) : ly_buf_add(b, enc, 3);
         if (rc)
             return rc;
     }

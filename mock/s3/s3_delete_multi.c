@@ -129,6 +129,8 @@ void s3_delete_objects(struct s3_call *c)
         s3_error(c, "MalformedXML", NULL);
         return;
     }
+    if (s3_content_md5_ok_or_reply(c))
+        return;
     xmlDocPtr doc = xmlReadMemory((const char *)c->req->body, (int)c->req->body_len, NULL, NULL,
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     int rc = parse_delete(c, doc, &d);

@@ -63,5 +63,8 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *obj);
 int s3_checksum_headers(struct s3_call *c, const struct store_obj *obj, int ranged);
 /** Quoted ETag in the arena. */
 const char *s3_quoted_etag(struct s3_call *c, const char *etag);
+/** Verifies the request body against Content-MD5 when sent: 0, or the InvalidDigest /
+ *  BadDigest answer was sent. */
+int s3_content_md5_ok_or_reply(struct s3_call *c);
 
 #endif

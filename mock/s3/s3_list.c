@@ -30,7 +30,8 @@ static int add_text(struct list_state *st, struct ly_buf *b, const char *name, c
         return s3_xml_elem(b, name, v);
     struct ly_buf enc;
     ly_buf_init(&enc, 8192);
-    int rc = s3name_url_encode(&enc, v, strlen(v), 0);
+    /* As measured on AWS: "a b/c+d%" lists as "a+b/c%2Bd%25". */
+    int rc = s3name_url_encode(&enc, v, strlen(v), S3NAME_KEEP_SLASH | S3NAME_SPACE_PLUS);
     if (!rc)
         rc = s3_xml_elem(b, name, enc.data ? enc.data : "");
     ly_buf_cleanup(&enc);

@@ -117,7 +117,7 @@ int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *o)
 }
 
 /* Verifies Content-MD5 when sent: 0, or the InvalidDigest / BadDigest answer was sent. */
-static int content_md5_ok_or_reply(struct s3_call *c)
+int s3_content_md5_ok_or_reply(struct s3_call *c)
 {
     const char *b64 = ly_req_header(c->req, "Content-MD5");
     uint8_t want[CKSUM_MD5_LEN], got[CKSUM_MD5_LEN];
@@ -174,7 +174,7 @@ void s3_put_object(struct s3_call *c)
         s3_error(c, "EntityTooLarge", "ProposedSize", size, "MaxSizeAllowed", max, NULL);
         return;
     }
-    if (content_md5_ok_or_reply(c) || s3_object_meta_from_req_or_reply(c, &o) ||
+    if (s3_content_md5_ok_or_reply(c) || s3_object_meta_from_req_or_reply(c, &o) ||
         s3_checksum_put_or_reply(c, &o))
         return;
     if (cksum_md5_hex(c->req->body, c->req->body_len, etag) != 0) {

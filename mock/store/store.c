@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +16,19 @@
 #include <unistd.h>
 
 #define KEY_BYTES_MAX 1100 /* bucket (63) + NUL + key (1024) */
+#define KEY_HASH_BYTES 16  /* SHA-256 prefix that stands for the tail of a long key */
 
+/*
+ * LMDB keys are shorter (mdb_env_get_maxkeysize: 511 with the usual build) than
+ * "bucket\0key" can be (1088). An object key that does not fit is stored under
+ * "bucket\0" + its first bytes + "\0" + a hash of the whole key, and the full key is kept
+ * in the longkeys database under that LMDB key. Listing order stays exact except among
+ * keys that share those first bytes (about 430 of them).
+ */
 struct store {
     MDB_env *env;
-    MDB_dbi meta, buckets, objects, blobs;
+    MDB_dbi meta, buckets, objects, blobs, longkeys;
+    size_t lmdb_key_bytes_max;
     char *dir;
     int temporary;
 };
@@ -45,6 +55,7 @@ static int open_dbs(struct store *s)
     if (!rc) rc = mdb_dbi_open(txn, "buckets", MDB_CREATE, &s->buckets);
     if (!rc) rc = mdb_dbi_open(txn, "objects", MDB_CREATE, &s->objects);
     if (!rc) rc = mdb_dbi_open(txn, "blobs", MDB_CREATE, &s->blobs);
+    if (!rc) rc = mdb_dbi_open(txn, "longkeys", MDB_CREATE, &s->longkeys);
     if (rc) {
         mdb_txn_abort(txn);
         return map_rc(rc);
@@ -85,6 +96,8 @@ int store_open(const struct store_opts *opts, struct store **out)
     }
     if (open_dbs(s) != 0)
         goto fail;
+    s->lmdb_key_bytes_max = (size_t)mdb_env_get_maxkeysize(s->env);
+    LY_ASSERT(s->lmdb_key_bytes_max > 63 + 1 + 1 + KEY_HASH_BYTES + 64);
     *out = s;
     return 0;
 fail:
@@ -136,6 +149,7 @@ int store_reset(struct store *s)
         return map_rc(rc);
     if (!rc) rc = mdb_drop(txn, s->objects, 0);
     if (!rc) rc = mdb_drop(txn, s->blobs, 0);
+    if (!rc) rc = mdb_drop(txn, s->longkeys, 0);
     if (!rc) rc = mdb_drop(txn, s->buckets, 0);
     if (rc) {
         mdb_txn_abort(txn);
@@ -195,13 +209,20 @@ int store_bucket_get(struct store *s, const char *name, struct ly_arena *a,
     return rc;
 }
 
-/* Positions cur at the first object key of bucket (>= from); 1 if one exists in the bucket. */
-static int seek_bucket(MDB_cursor *cur, const char *bucket, const char *from, MDB_val *k,
-                       MDB_val *v, char *buf)
+/* Bytes of a key that its LMDB key holds verbatim whatever the key's length. */
+static size_t key_exact_bytes(const struct store *s, size_t bucket_len)
+{
+    return s->lmdb_key_bytes_max - (bucket_len + 1) - 1 - KEY_HASH_BYTES;
+}
+
+/* Positions cur at the first object key of bucket (>= from, or a little before it when from
+ * is long); 1 if one exists in the bucket. */
+static int seek_bucket(struct store *s, MDB_cursor *cur, const char *bucket, const char *from,
+                       MDB_val *k, MDB_val *v, char *buf)
 {
     size_t bl = strlen(bucket), fl = from ? strlen(from) : 0;
-    if (bl + 1 + fl > KEY_BYTES_MAX)
-        return 0;
+    if (fl > key_exact_bytes(s, bl))
+        fl = key_exact_bytes(s, bl);
     memcpy(buf, bucket, bl + 1);
     if (fl)
         memcpy(buf + bl + 1, from, fl);
@@ -225,7 +246,7 @@ int store_bucket_delete(struct store *s, const char *name)
     if (!rc) {
         char buf[KEY_BYTES_MAX];
         MDB_val k, v;
-        if (seek_bucket(cur, name, NULL, &k, &v, buf))
+        if (seek_bucket(s, cur, name, NULL, &k, &v, buf))
             rc = LY_ENOTEMPTY;
         mdb_cursor_close(cur);
     }
@@ -273,14 +294,29 @@ int store_bucket_list(struct store *s, struct ly_arena *a, struct store_bucket *
 
 /* ---- objects ---- */
 
-static int obj_key(const char *bucket, const char *key, char *buf, MDB_val *k)
+/* The LMDB key of an object into buf[KEY_BYTES_MAX]; *is_long when it is the hashed form. */
+static int obj_key(const struct store *s, const char *bucket, const char *key, char *buf,
+                   MDB_val *k, int *is_long)
 {
     size_t bl = strlen(bucket), kl = strlen(key);
     if (bl + 1 + kl > KEY_BYTES_MAX)
         return LY_ETOOBIG;
     memcpy(buf, bucket, bl + 1);
-    memcpy(buf + bl + 1, key, kl);
-    k->mv_size = bl + 1 + kl;
+    *is_long = bl + 1 + kl > s->lmdb_key_bytes_max;
+    if (!*is_long) {
+        memcpy(buf + bl + 1, key, kl);
+        k->mv_size = bl + 1 + kl;
+    } else {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int mdn = 0;
+        size_t exact = key_exact_bytes(s, bl);
+        if (!EVP_Digest(key, kl, md, &mdn, EVP_sha256(), NULL))
+            return LY_ENOMEM;
+        memcpy(buf + bl + 1, key, exact);
+        buf[bl + 1 + exact] = '\0'; /* below every key byte: sorts where the key's tail would */
+        memcpy(buf + bl + 2 + exact, md, KEY_HASH_BYTES);
+        k->mv_size = bl + 2 + exact + KEY_HASH_BYTES;
+    }
     k->mv_data = buf;
     return 0;
 }
@@ -340,8 +376,9 @@ int store_obj_put(struct store *s, const char *bucket, const char *key, struct s
     MDB_val k;
     MDB_txn *txn = NULL;
     struct ly_buf rec;
+    int is_long;
     ly_buf_init(&rec, 1 << 20);
-    int rc = obj_key(bucket, key, kbuf, &k);
+    int rc = obj_key(s, bucket, key, kbuf, &k, &is_long);
     if (!rc)
         rc = map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
     if (!rc)
@@ -360,6 +397,10 @@ int store_obj_put(struct store *s, const char *bucket, const char *key, struct s
         MDB_val v = {obj->size, (void *)body};
         rc = map_rc(mdb_put(txn, s->blobs, &k, &v, 0));
     }
+    if (!rc && is_long) {
+        MDB_val v = str_val(key);
+        rc = map_rc(mdb_put(txn, s->longkeys, &k, &v, 0));
+    }
     if (!rc)
         rc = map_rc(mdb_txn_commit(txn));
     else if (txn)
@@ -374,8 +415,8 @@ int store_obj_get(struct store *s, const char *bucket, const char *key, struct l
     char kbuf[KEY_BYTES_MAX];
     MDB_val k, v;
     MDB_txn *txn = NULL;
-    int exists = 0;
-    int rc = obj_key(bucket, key, kbuf, &k);
+    int exists = 0, is_long;
+    int rc = obj_key(s, bucket, key, kbuf, &k, &is_long);
     if (rc)
         return rc == LY_ETOOBIG ? LY_ENOENT : rc;
     rc = map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn));
@@ -403,7 +444,8 @@ int store_obj_delete(struct store *s, const char *bucket, const char *key, store
     char kbuf[KEY_BYTES_MAX];
     MDB_val k;
     MDB_txn *txn = NULL;
-    int rc = obj_key(bucket, key, kbuf, &k);
+    int is_long;
+    int rc = obj_key(s, bucket, key, kbuf, &k, &is_long);
     if (!rc)
         rc = map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
     if (!rc)
@@ -414,6 +456,8 @@ int store_obj_delete(struct store *s, const char *bucket, const char *key, store
         rc = mdb_del(txn, s->objects, &k, NULL);
         if (rc == 0)
             rc = mdb_del(txn, s->blobs, &k, NULL);
+        if (rc == 0 && is_long)
+            rc = mdb_del(txn, s->longkeys, &k, NULL);
         rc = rc == MDB_NOTFOUND ? 0 : map_rc(rc);
     }
     if (!rc) {
@@ -425,6 +469,22 @@ int store_obj_delete(struct store *s, const char *bucket, const char *key, store
     else if (txn)
         mdb_txn_abort(txn);
     return rc;
+}
+
+/* The object key behind the LMDB key k of a bucket whose name is bl bytes, copied into a. */
+static int list_key(struct store *s, MDB_txn *txn, MDB_val *k, size_t bl, struct ly_arena *a,
+                    char **out)
+{
+    const char *kp = (const char *)k->mv_data + bl + 1;
+    size_t kl = k->mv_size - bl - 1;
+    MDB_val full = {kl, (void *)kp};
+    if (memchr(kp, '\0', kl)) { /* the hashed form of a long key */
+        int rc = mdb_get(txn, s->longkeys, k, &full);
+        if (rc)
+            return rc == MDB_NOTFOUND ? LY_EIO : map_rc(rc);
+    }
+    *out = ly_arena_strndup(a, full.mv_data, full.mv_size);
+    return *out ? 0 : LY_ENOMEM;
 }
 
 int store_obj_list(struct store *s, const char *bucket, const char *from, const char *prefix,
@@ -445,21 +505,28 @@ int store_obj_list(struct store *s, const char *bucket, const char *from, const 
         if (prefix && (!from || strcmp(from, prefix) < 0))
             start = prefix;
         MDB_val k, v;
-        int more = seek_bucket(cur, bucket, start, &k, &v, buf);
+        int more = seek_bucket(s, cur, bucket, start, &k, &v, buf);
+        size_t exact = key_exact_bytes(s, bl), pl_exact = pl < exact ? pl : exact;
         while (more && rc == 0) {
             const char *kp = (const char *)k.mv_data + bl + 1;
             size_t kl = k.mv_size - bl - 1;
-            if (pl && (kl < pl || memcmp(kp, prefix, pl) != 0))
+            /* LMDB order is exact over a key's first `exact` bytes: past the prefix, stop. */
+            if (pl_exact && (kl < pl_exact || memcmp(kp, prefix, pl_exact) != 0))
                 break;
             struct store_obj obj;
-            char *key = ly_arena_strndup(a, kp, kl);
-            rc = key ? record_obj_decode(v.mv_data, v.mv_size, a, &obj) : LY_ENOMEM;
+            char *key = NULL;
+            rc = list_key(s, txn, &k, bl, a, &key);
+            if (!rc && pl > pl_exact && strncmp(key, prefix, pl) != 0)
+                goto next; /* a long key sharing the first bytes but not the whole prefix */
+            if (!rc)
+                rc = record_obj_decode(v.mv_data, v.mv_size, a, &obj);
             if (!rc)
                 rc = fn(ctx, key, &obj);
             if (rc == 1) {
                 rc = 0;
                 break;
             }
+        next:
             more = mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0 && k.mv_size > bl &&
                    memcmp(k.mv_data, bucket, bl + 1) == 0;
         }

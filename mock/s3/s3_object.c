@@ -165,6 +165,10 @@ void s3_put_object(struct s3_call *c)
     struct write_check w;
     char etag[33], size[32];
     memset(&o, 0, sizeof o);
+    if (!ly_req_header(c->req, "Content-Length") && !ly_req_header(c->req, "Transfer-Encoding")) {
+        s3_error(c, "MissingContentLength", NULL);
+        return;
+    }
     if (key_ok_or_reply(c) || write_cond_or_reply(c, &w))
         return;
     if (c->req->body_len > c->ctx->config->object_bytes_max) {

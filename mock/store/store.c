@@ -1,10 +1,10 @@
 /*
- * store.c - LMDB environment, buckets and objects (see store.h).
+ * store.c - the LMDB environment: open, close, reset, sequence numbers (see store.h).
  * Every public call opens and finishes its own transaction.
  */
 #include "lockyard/store.h"
 #include "lockyard/check.h"
-#include "store_record.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -15,25 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define KEY_BYTES_MAX 1100 /* bucket (63) + NUL + key (1024) */
-#define KEY_HASH_BYTES 16  /* SHA-256 prefix that stands for the tail of a long key */
 
-/*
- * LMDB keys are shorter (mdb_env_get_maxkeysize: 511 with the usual build) than
- * "bucket\0key" can be (1088). An object key that does not fit is stored under
- * "bucket\0" + its first bytes + "\0" + a hash of the whole key, and the full key is kept
- * in the longkeys database under that LMDB key. Listing order stays exact except among
- * keys that share those first bytes (about 430 of them).
- */
-struct store {
-    MDB_env *env;
-    MDB_dbi meta, buckets, objects, blobs, longkeys;
-    size_t lmdb_key_bytes_max;
-    char *dir;
-    int temporary;
-};
+#define KEY_HASH_BYTES 16 /* must match store_s3.c */
 
-static int map_rc(int rc)
+int store_map_rc(int rc)
 {
     switch (rc) {
     case 0: return 0;
@@ -50,7 +35,7 @@ static int open_dbs(struct store *s)
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc)
-        return map_rc(rc);
+        return store_map_rc(rc);
     if (!rc) rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta);
     if (!rc) rc = mdb_dbi_open(txn, "buckets", MDB_CREATE, &s->buckets);
     if (!rc) rc = mdb_dbi_open(txn, "objects", MDB_CREATE, &s->objects);
@@ -58,9 +43,9 @@ static int open_dbs(struct store *s)
     if (!rc) rc = mdb_dbi_open(txn, "longkeys", MDB_CREATE, &s->longkeys);
     if (rc) {
         mdb_txn_abort(txn);
-        return map_rc(rc);
+        return store_map_rc(rc);
     }
-    return map_rc(mdb_txn_commit(txn));
+    return store_map_rc(mdb_txn_commit(txn));
 }
 
 int store_open(const struct store_opts *opts, struct store **out)
@@ -146,392 +131,38 @@ int store_reset(struct store *s)
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc)
-        return map_rc(rc);
+        return store_map_rc(rc);
     if (!rc) rc = mdb_drop(txn, s->objects, 0);
     if (!rc) rc = mdb_drop(txn, s->blobs, 0);
     if (!rc) rc = mdb_drop(txn, s->longkeys, 0);
     if (!rc) rc = mdb_drop(txn, s->buckets, 0);
     if (rc) {
         mdb_txn_abort(txn);
-        return map_rc(rc);
+        return store_map_rc(rc);
     }
-    return map_rc(mdb_txn_commit(txn));
+    return store_map_rc(mdb_txn_commit(txn));
 }
 
-/* ---- buckets ---- */
-
-static MDB_val str_val(const char *s)
+MDB_val store_str_val(const char *s)
 {
     MDB_val v = {strlen(s), (void *)s};
     return v;
 }
 
-static int bucket_exists(struct store *s, MDB_txn *txn, const char *bucket)
+int store_next_seq(struct store *s, MDB_txn *txn, uint64_t *seq)
 {
-    MDB_val k = str_val(bucket), v;
-    int rc = mdb_get(txn, s->buckets, &k, &v);
-    return rc == MDB_NOTFOUND ? LY_ENOPARENT : map_rc(rc);
-}
-
-int store_bucket_create(struct store *s, const char *name, const char *region, int64_t now_ms)
-{
-    struct store_bucket b = {name, region, now_ms};
-    struct ly_buf rec;
-    ly_buf_init(&rec, 4096);
-    int rc = record_bucket_encode(&b, &rec);
-    MDB_txn *txn = NULL;
-    if (!rc)
-        rc = map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
-    if (!rc) {
-        MDB_val k = str_val(name), v = {rec.len, rec.data};
-        rc = map_rc(mdb_put(txn, s->buckets, &k, &v, MDB_NOOVERWRITE));
-    }
-    if (!rc)
-        rc = map_rc(mdb_txn_commit(txn));
-    else if (txn)
-        mdb_txn_abort(txn);
-    ly_buf_cleanup(&rec);
-    return rc;
-}
-
-int store_bucket_get(struct store *s, const char *name, struct ly_arena *a,
-                     struct store_bucket *out)
-{
-    MDB_txn *txn;
-    int rc = map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn));
-    if (rc)
-        return rc;
-    MDB_val k = str_val(name), v;
-    rc = map_rc(mdb_get(txn, s->buckets, &k, &v));
-    if (!rc)
-        rc = record_bucket_decode(name, v.mv_data, v.mv_size, a, out);
-    mdb_txn_abort(txn);
-    return rc;
-}
-
-/* Bytes of a key that its LMDB key holds verbatim whatever the key's length. */
-static size_t key_exact_bytes(const struct store *s, size_t bucket_len)
-{
-    return s->lmdb_key_bytes_max - (bucket_len + 1) - 1 - KEY_HASH_BYTES;
-}
-
-/* Positions cur at the first object key of bucket (>= from, or a little before it when from
- * is long); 1 if one exists in the bucket. */
-static int seek_bucket(struct store *s, MDB_cursor *cur, const char *bucket, const char *from,
-                       MDB_val *k, MDB_val *v, char *buf)
-{
-    size_t bl = strlen(bucket), fl = from ? strlen(from) : 0;
-    if (fl > key_exact_bytes(s, bl))
-        fl = key_exact_bytes(s, bl);
-    memcpy(buf, bucket, bl + 1);
-    if (fl)
-        memcpy(buf + bl + 1, from, fl);
-    k->mv_size = bl + 1 + fl;
-    k->mv_data = buf;
-    if (mdb_cursor_get(cur, k, v, MDB_SET_RANGE) != 0)
-        return 0;
-    return k->mv_size > bl && memcmp(k->mv_data, buf, bl + 1) == 0;
-}
-
-int store_bucket_delete(struct store *s, const char *name)
-{
-    MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    int rc = map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
-    if (rc)
-        return rc;
-    rc = bucket_exists(s, txn, name);
-    if (!rc)
-        rc = map_rc(mdb_cursor_open(txn, s->objects, &cur));
-    if (!rc) {
-        char buf[KEY_BYTES_MAX];
-        MDB_val k, v;
-        if (seek_bucket(s, cur, name, NULL, &k, &v, buf))
-            rc = LY_ENOTEMPTY;
-        mdb_cursor_close(cur);
-    }
-    if (!rc) {
-        MDB_val k = str_val(name);
-        rc = map_rc(mdb_del(txn, s->buckets, &k, NULL));
-    }
-    if (!rc)
-        return map_rc(mdb_txn_commit(txn));
-    mdb_txn_abort(txn);
-    return rc;
-}
-
-int store_bucket_list(struct store *s, struct ly_arena *a, struct store_bucket **out, size_t *n)
-{
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    MDB_stat st;
-    int rc = map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn));
-    if (rc)
-        return rc;
-    rc = map_rc(mdb_stat(txn, s->buckets, &st));
-    if (!rc)
-        rc = map_rc(mdb_cursor_open(txn, s->buckets, &cur));
-    if (rc) {
-        mdb_txn_abort(txn);
-        return rc;
-    }
-    struct store_bucket *list = ly_arena_calloc(a, (st.ms_entries + 1) * sizeof *list);
-    size_t count = 0;
-    MDB_val k, v;
-    rc = list ? 0 : LY_ENOMEM;
-    for (int op = MDB_FIRST; !rc && count < st.ms_entries && mdb_cursor_get(cur, &k, &v, op) == 0;
-         op = MDB_NEXT) {
-        char *name = ly_arena_strndup(a, k.mv_data, k.mv_size);
-        rc = name ? record_bucket_decode(name, v.mv_data, v.mv_size, a, &list[count]) : LY_ENOMEM;
-        count += rc == 0;
-    }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
-    *out = list;
-    *n = count;
-    return rc;
-}
-
-/* ---- objects ---- */
-
-/* The LMDB key of an object into buf[KEY_BYTES_MAX]; *is_long when it is the hashed form. */
-static int obj_key(const struct store *s, const char *bucket, const char *key, char *buf,
-                   MDB_val *k, int *is_long)
-{
-    size_t bl = strlen(bucket), kl = strlen(key);
-    if (bl + 1 + kl > KEY_BYTES_MAX)
-        return LY_ETOOBIG;
-    memcpy(buf, bucket, bl + 1);
-    *is_long = bl + 1 + kl > s->lmdb_key_bytes_max;
-    if (!*is_long) {
-        memcpy(buf + bl + 1, key, kl);
-        k->mv_size = bl + 1 + kl;
-    } else {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int mdn = 0;
-        size_t exact = key_exact_bytes(s, bl);
-        if (!EVP_Digest(key, kl, md, &mdn, EVP_sha256(), NULL))
-            return LY_ENOMEM;
-        memcpy(buf + bl + 1, key, exact);
-        buf[bl + 1 + exact] = '\0'; /* below every key byte: sorts where the key's tail would */
-        memcpy(buf + bl + 2 + exact, md, KEY_HASH_BYTES);
-        k->mv_size = bl + 2 + exact + KEY_HASH_BYTES;
-    }
-    k->mv_data = buf;
-    return 0;
-}
-
-/* Reads the current object inside txn (cur_out->etag NULL when absent). */
-static int read_current(struct store *s, MDB_txn *txn, MDB_val *k, struct ly_arena *a,
-                        struct store_obj *cur, int *exists)
-{
-    MDB_val v;
-    int rc = mdb_get(txn, s->objects, k, &v);
-    *exists = 0;
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc)
-        return map_rc(rc);
-    *exists = 1;
-    return record_obj_decode(v.mv_data, v.mv_size, a, cur);
-}
-
-static int next_seq(struct store *s, MDB_txn *txn, uint64_t *seq)
-{
-    MDB_val k = str_val("seq"), v;
+    MDB_val k = store_str_val("seq"), v;
     uint64_t n = 0;
     int rc = mdb_get(txn, s->meta, &k, &v);
     if (rc == 0 && v.mv_size == 8)
         memcpy(&n, v.mv_data, 8);
     else if (rc != MDB_NOTFOUND)
-        return map_rc(rc ? rc : MDB_CORRUPTED);
+        return store_map_rc(rc ? rc : MDB_CORRUPTED);
     n++;
     v.mv_size = 8;
     v.mv_data = &n;
     rc = mdb_put(txn, s->meta, &k, &v, 0);
     *seq = n;
-    return map_rc(rc);
+    return store_map_rc(rc);
 }
 
-/* Runs check against the current object of k inside txn. */
-static int run_check(struct store *s, MDB_txn *txn, MDB_val *k, store_check_fn check, void *ctx)
-{
-    if (!check)
-        return 0;
-    struct ly_arena a;
-    struct store_obj cur;
-    int exists;
-    ly_arena_init(&a, 1 << 20);
-    int rc = read_current(s, txn, k, &a, &cur, &exists);
-    if (!rc)
-        rc = check(ctx, exists ? &cur : NULL);
-    ly_arena_cleanup(&a);
-    return rc;
-}
-
-int store_obj_put(struct store *s, const char *bucket, const char *key, struct store_obj *obj,
-                  const void *body, store_check_fn check, void *ctx)
-{
-    char kbuf[KEY_BYTES_MAX];
-    MDB_val k;
-    MDB_txn *txn = NULL;
-    struct ly_buf rec;
-    int is_long;
-    ly_buf_init(&rec, 1 << 20);
-    int rc = obj_key(s, bucket, key, kbuf, &k, &is_long);
-    if (!rc)
-        rc = map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
-    if (!rc)
-        rc = bucket_exists(s, txn, bucket);
-    if (!rc)
-        rc = run_check(s, txn, &k, check, ctx);
-    if (!rc)
-        rc = next_seq(s, txn, &obj->seq);
-    if (!rc)
-        rc = record_obj_encode(obj, &rec);
-    if (!rc) {
-        MDB_val v = {rec.len, rec.data};
-        rc = map_rc(mdb_put(txn, s->objects, &k, &v, 0));
-    }
-    if (!rc) {
-        MDB_val v = {obj->size, (void *)body};
-        rc = map_rc(mdb_put(txn, s->blobs, &k, &v, 0));
-    }
-    if (!rc && is_long) {
-        MDB_val v = str_val(key);
-        rc = map_rc(mdb_put(txn, s->longkeys, &k, &v, 0));
-    }
-    if (!rc)
-        rc = map_rc(mdb_txn_commit(txn));
-    else if (txn)
-        mdb_txn_abort(txn);
-    ly_buf_cleanup(&rec);
-    return rc;
-}
-
-int store_obj_get(struct store *s, const char *bucket, const char *key, struct ly_arena *a,
-                  struct store_obj *out, struct ly_buf *body)
-{
-    char kbuf[KEY_BYTES_MAX];
-    MDB_val k, v;
-    MDB_txn *txn = NULL;
-    int exists = 0, is_long;
-    int rc = obj_key(s, bucket, key, kbuf, &k, &is_long);
-    if (rc)
-        return rc == LY_ETOOBIG ? LY_ENOENT : rc;
-    rc = map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn));
-    if (!rc)
-        rc = bucket_exists(s, txn, bucket);
-    if (!rc)
-        rc = read_current(s, txn, &k, a, out, &exists);
-    if (!rc && !exists)
-        rc = LY_ENOENT;
-    if (!rc && body) {
-        rc = map_rc(mdb_get(txn, s->blobs, &k, &v));
-        if (!rc && v.mv_size != out->size)
-            rc = LY_EIO;
-        if (!rc)
-            rc = ly_buf_add(body, v.mv_data, v.mv_size);
-    }
-    if (txn)
-        mdb_txn_abort(txn);
-    return rc;
-}
-
-int store_obj_delete(struct store *s, const char *bucket, const char *key, store_check_fn check,
-                     void *ctx)
-{
-    char kbuf[KEY_BYTES_MAX];
-    MDB_val k;
-    MDB_txn *txn = NULL;
-    int is_long;
-    int rc = obj_key(s, bucket, key, kbuf, &k, &is_long);
-    if (!rc)
-        rc = map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
-    if (!rc)
-        rc = bucket_exists(s, txn, bucket);
-    if (!rc)
-        rc = run_check(s, txn, &k, check, ctx);
-    if (!rc) {
-        rc = mdb_del(txn, s->objects, &k, NULL);
-        if (rc == 0)
-            rc = mdb_del(txn, s->blobs, &k, NULL);
-        if (rc == 0 && is_long)
-            rc = mdb_del(txn, s->longkeys, &k, NULL);
-        rc = rc == MDB_NOTFOUND ? 0 : map_rc(rc);
-    }
-    if (!rc) {
-        uint64_t seq;
-        rc = next_seq(s, txn, &seq);
-    }
-    if (!rc)
-        rc = map_rc(mdb_txn_commit(txn));
-    else if (txn)
-        mdb_txn_abort(txn);
-    return rc;
-}
-
-/* The object key behind the LMDB key k of a bucket whose name is bl bytes, copied into a. */
-static int list_key(struct store *s, MDB_txn *txn, MDB_val *k, size_t bl, struct ly_arena *a,
-                    char **out)
-{
-    const char *kp = (const char *)k->mv_data + bl + 1;
-    size_t kl = k->mv_size - bl - 1;
-    MDB_val full = {kl, (void *)kp};
-    if (memchr(kp, '\0', kl)) { /* the hashed form of a long key */
-        int rc = mdb_get(txn, s->longkeys, k, &full);
-        if (rc)
-            return rc == MDB_NOTFOUND ? LY_EIO : map_rc(rc);
-    }
-    *out = ly_arena_strndup(a, full.mv_data, full.mv_size);
-    return *out ? 0 : LY_ENOMEM;
-}
-
-int store_obj_list(struct store *s, const char *bucket, const char *from, const char *prefix,
-                   struct ly_arena *a, store_list_fn fn, void *ctx)
-{
-    MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    char buf[KEY_BYTES_MAX];
-    size_t bl = strlen(bucket), pl = prefix ? strlen(prefix) : 0;
-    int rc = map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn));
-    if (rc)
-        return rc;
-    rc = bucket_exists(s, txn, bucket);
-    if (!rc)
-        rc = map_rc(mdb_cursor_open(txn, s->objects, &cur));
-    if (!rc) {
-        const char *start = from;
-        if (prefix && (!from || strcmp(from, prefix) < 0))
-            start = prefix;
-        MDB_val k, v;
-        int more = seek_bucket(s, cur, bucket, start, &k, &v, buf);
-        size_t exact = key_exact_bytes(s, bl), pl_exact = pl < exact ? pl : exact;
-        while (more && rc == 0) {
-            const char *kp = (const char *)k.mv_data + bl + 1;
-            size_t kl = k.mv_size - bl - 1;
-            /* LMDB order is exact over a key's first `exact` bytes: past the prefix, stop. */
-            if (pl_exact && (kl < pl_exact || memcmp(kp, prefix, pl_exact) != 0))
-                break;
-            struct store_obj obj;
-            char *key = NULL;
-            rc = list_key(s, txn, &k, bl, a, &key);
-            if (!rc && pl > pl_exact && strncmp(key, prefix, pl) != 0)
-                goto next; /* a long key sharing the first bytes but not the whole prefix */
-            if (!rc)
-                rc = record_obj_decode(v.mv_data, v.mv_size, a, &obj);
-            if (!rc)
-                rc = fn(ctx, key, &obj);
-            if (rc == 1) {
-                rc = 0;
-                break;
-            }
-        next:
-            more = mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0 && k.mv_size > bl &&
-                   memcmp(k.mv_data, bucket, bl + 1) == 0;
-        }
-        mdb_cursor_close(cur);
-    }
-    mdb_txn_abort(txn);
-    return rc;
-}

@@ -257,6 +257,8 @@ static int canonical_query(const char *query, int presigned, struct ly_buf *out)
     struct qpair *pairs = malloc(sizeof *pairs * SIGV4_QUERY_PARAMS_MAX);
     size_t count = 0;
     int rc = offs && pairs ? 0 : LY_ENOMEM;
+    if (!rc) /* enc.data must exist even if every name and value is empty */
+        rc = ly_buf_reserve(&enc, strlen(query));
     if (!rc)
         rc = query_collect(query, presigned, &tmp, &enc, offs, &count);
     if (!rc && count > 0) {

@@ -358,11 +358,246 @@ static void test_projection(void **state)
     }
 }
 
+static const char *kc(const char *expr, const char *values, struct ddb_keycond *out)
+{
+    static struct ddb_err e;
+    static const struct ddb_key_schema ks = { "p", DDB_T_S, "c", DDB_T_N };
+    struct ddb_expr_ctx *cx;
+    json_t *jv = load(values);
+    int rc = ddb_expr_ctx_new(&arena, NULL, jv, &cx, &e);
+    json_decref(jv);
+    if (!rc)
+        rc = ddb_keycond_parse(cx, expr, strlen(expr), &ks, out, &e);
+    if (!rc)
+        rc = ddb_expr_ctx_finish(cx, &e);
+    return rc ? e.msg : "";
+}
+
+static void test_keycond(void **state)
+{
+    (void)state;
+    static const char *const V = "{\":p\":{\"S\":\"k\"},\":c\":{\"N\":\"5\"},\":d\":{\"N\":\"9\"}}";
+    static const char *const VP = "{\":p\":{\"S\":\"k\"}}";
+    static const char *const VPC = "{\":p\":{\"S\":\"k\"},\":c\":{\"N\":\"5\"}}";
+    static const struct { const char *expr, *values, *want; } cases[] = {
+        { "p = :p", VP, "" },
+        { ":p = p", VP, "" },
+        { "p = :p AND c > :c", VPC, "" },
+        { "c BETWEEN :c AND :d AND p = :p", V, "" },
+        { "p = :p OR c > :c", VPC, "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: OR" },
+        { "NOT p = :p", VP, "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: NOT" },
+        { "p IN (:p)", VP, "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: IN" },
+        { "p <> :p", VP, "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: <>" },
+        { "attribute_exists(p)", NULL, "Invalid KeyConditionExpression: Invalid operator used in KeyConditionExpression: attribute_exists" },
+        { "p = :p AND c > :c AND c < :d", V, "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key" },
+        { "p = :p AND p = :p", VP, "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key" },
+        { "c = :c", "{\":c\":{\"N\":\"5\"}}", "Query condition missed key schema element: p" },
+        { "x = :p", VP, "Query condition missed key schema element: p" },
+        { "p = :p AND x = :c", VPC, "Query condition missed key schema element: c" },
+        { "p.x = :p", VP, "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on nested attributes" },
+        { "p > :p", VP, "Query key condition not supported" },
+        { "p = :c", "{\":c\":{\"N\":\"5\"}}", "One or more parameter values were invalid: Condition parameter type does not match schema type" },
+        { "p = :p AND begins_with(c, :c)", VPC, "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N" },
+        { "p = :p AND c BETWEEN :d AND :c", V, "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:9}, upper bound operand: AttributeValue: {N:5}" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ddb_keycond k;
+        const char *got = kc(cases[i].expr, cases[i].values, &k);
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("[%s]\n  got:  %s\n  want: %s", cases[i].expr, got, cases[i].want);
+    }
+    struct ddb_keycond k;
+    assert_string_equal(kc("p = :p AND c BETWEEN :c AND :d", V, &k), "");
+    assert_int_equal(k.op, DDB_KC_BETWEEN);
+    struct ddb_val x = { .type = DDB_T_N };
+    static const struct { const char *num; bool in; } pts[] = {
+        { "4", false }, { "5", true }, { "7.5", true }, { "9", true }, { "9.01", false },
+    };
+    for (size_t i = 0; i < sizeof(pts) / sizeof(pts[0]); i++) {
+        assert_int_equal(ddb_num_parse(pts[i].num, strlen(pts[i].num), &x.u.num, NULL), 0);
+        assert_int_equal(ddb_keycond_match(&k, &x), pts[i].in);
+    }
+    assert_string_equal(kc(":c >= c AND p = :p", VPC, &k), "");
+    assert_int_equal(k.op, DDB_KC_LE);
+    assert_string_equal(kc("p = :p", VP, &k), "");
+    assert_true(ddb_keycond_match(&k, &x));
+}
+
+/* Legacy Expected: returns "" and *res, or the error message. */
+static const char *expected(const char *exp, const char *op, const char *item, int *res)
+{
+    static struct ddb_err e;
+    const struct ddb_cond *c;
+    json_t *je = load(exp), *jo = op ? json_string(op) : NULL, *ji = load(item);
+    int rc = ddb_legacy_expected(&arena, je, jo, &c, &e);
+    if (!rc) {
+        struct ddb_map m;
+        if (ji)
+            assert_int_equal(ddb_map_from_json(&arena, ji, &m, NULL), 0);
+        *res = ddb_cond_eval(c, ji ? &m : NULL);
+    }
+    json_decref(je);
+    json_decref(jo);
+    json_decref(ji);
+    return rc ? e.msg : "";
+}
+
+static void test_legacy_expected(void **state)
+{
+    (void)state;
+#define PV "One or more parameter values were invalid: "
+    static const char *const item = "{\"a\":{\"N\":\"5\"},\"s\":{\"S\":\"abc\"},\"ss\":{\"SS\":[\"x\",\"y\"]}}";
+    static const struct { const char *exp, *op; int want; const char *err; } cases[] = {
+        { "{\"a\":{\"Value\":{\"N\":\"5\"}}}", NULL, 1, "" },
+        { "{\"a\":{\"Value\":{\"N\":\"5.0\"},\"Exists\":true}}", NULL, 1, "" },
+        { "{\"a\":{\"Value\":{\"N\":\"6\"}}}", NULL, 0, "" },
+        { "{\"q\":{\"Exists\":false}}", NULL, 1, "" },
+        { "{\"a\":{\"Exists\":false}}", NULL, 0, "" },
+        { "{\"a\":{\"ComparisonOperator\":\"GT\",\"AttributeValueList\":[{\"N\":\"4\"}]}}", NULL, 1, "" },
+        { "{\"a\":{\"ComparisonOperator\":\"LT\",\"AttributeValueList\":[{\"N\":\"4\"}]}}", NULL, 0, "" },
+        { "{\"a\":{\"ComparisonOperator\":\"NE\",\"AttributeValueList\":[{\"N\":\"4\"}]}}", NULL, 1, "" },
+        { "{\"q\":{\"ComparisonOperator\":\"NE\",\"AttributeValueList\":[{\"N\":\"4\"}]}}", NULL, 1, "" },
+        { "{\"a\":{\"ComparisonOperator\":\"NOT_NULL\"}}", NULL, 1, "" },
+        { "{\"a\":{\"ComparisonOperator\":\"NULL\"}}", NULL, 0, "" },
+        { "{\"q\":{\"ComparisonOperator\":\"NULL\"}}", NULL, 1, "" },
+        { "{\"s\":{\"ComparisonOperator\":\"BEGINS_WITH\",\"AttributeValueList\":[{\"S\":\"ab\"}]}}", NULL, 1, "" },
+        { "{\"ss\":{\"ComparisonOperator\":\"CONTAINS\",\"AttributeValueList\":[{\"S\":\"x\"}]}}", NULL, 1, "" },
+        { "{\"ss\":{\"ComparisonOperator\":\"NOT_CONTAINS\",\"AttributeValueList\":[{\"S\":\"x\"}]}}", NULL, 0, "" },
+        { "{\"q\":{\"ComparisonOperator\":\"NOT_CONTAINS\",\"AttributeValueList\":[{\"S\":\"x\"}]}}", NULL, 0, "" },
+        { "{\"a\":{\"ComparisonOperator\":\"IN\",\"AttributeValueList\":[{\"N\":\"1\"},{\"N\":\"5\"}]}}", NULL, 1, "" },
+        { "{\"a\":{\"ComparisonOperator\":\"BETWEEN\",\"AttributeValueList\":[{\"N\":\"1\"},{\"N\":\"5\"}]}}", NULL, 1, "" },
+        { "{\"a\":{\"Value\":{\"N\":\"5\"}},\"q\":{\"Value\":{\"N\":\"1\"}}}", NULL, 0, "" },
+        { "{\"a\":{\"Value\":{\"N\":\"5\"}},\"q\":{\"Value\":{\"N\":\"1\"}}}", "OR", 1, "" },
+        { "{\"a\":{\"Value\":{\"N\":\"5\"}},\"q\":{\"Value\":{\"N\":\"1\"}}}", "AND", 0, "" },
+        { "{}", NULL, 1, "" },
+        { "{\"a\":{}}", NULL, 0, PV "Value must be provided when Exists is null for Attribute: a" },
+        { "{\"a\":{\"Exists\":true}}", NULL, 0, PV "Value must be provided when Exists is true for Attribute: a" },
+        { "{\"a\":{\"Exists\":false,\"Value\":{\"N\":\"1\"}}}", NULL, 0, PV "Value cannot be used when Exists is false for Attribute: a" },
+        { "{\"a\":{\"Exists\":true,\"ComparisonOperator\":\"EQ\"}}", NULL, 0, PV "Exists and ComparisonOperator cannot be used together for Attribute: a" },
+        { "{\"a\":{\"ComparisonOperator\":\"EQ\"}}", NULL, 0, PV "Invalid number of argument(s) for the EQ ComparisonOperator" },
+        { "{\"a\":{\"ComparisonOperator\":\"BETWEEN\",\"AttributeValueList\":[{\"N\":\"1\"}]}}", NULL, 0, PV "Invalid number of argument(s) for the BETWEEN ComparisonOperator" },
+        { "{\"a\":{\"ComparisonOperator\":\"BETWEEN\",\"AttributeValueList\":[{\"N\":\"1\"},{\"S\":\"x\"}]}}", NULL, 0, PV "AttributeValues inside AttributeValueList must be of same type" },
+        { "{\"a\":{\"ComparisonOperator\":\"BETWEEN\",\"AttributeValueList\":[{\"N\":\"3\"},{\"N\":\"1\"}]}}", NULL, 0, "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound" },
+        { "{\"a\":{\"ComparisonOperator\":\"LT\",\"AttributeValueList\":[{\"SS\":[\"x\"]}]}}", NULL, 0, PV "ComparisonOperator LT is not valid for SS AttributeValue type" },
+        { "{\"a\":{\"AttributeValueList\":[{\"N\":\"1\"}]}}", NULL, 0, PV "AttributeValueList can only be used with a ComparisonOperator for Attribute: a" },
+        { "{\"a\":{\"Value\":{\"N\":\"5\"}}}", "XOR", 0, "1 validation error detected: Value 'XOR' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value set: [OR, AND]" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int r = -1;
+        const char *got = expected(cases[i].exp, cases[i].op, item, &r);
+        if (strcmp(got, cases[i].err) != 0)
+            fail_msg("[%s]\n  got:  %s\n  want: %s", cases[i].exp, got, cases[i].err);
+        if (!*got && r != cases[i].want)
+            fail_msg("[%s] = %d, want %d", cases[i].exp, r, cases[i].want);
+    }
+    int r = -1;
+    assert_string_equal(expected("{\"a\":{\"Exists\":false}}", NULL, NULL, &r), "");
+    assert_int_equal(r, 1);
+}
+
+static char *legacy_upd(const char *au, const char *item)
+{
+    struct ddb_err e;
+    const struct ddb_update *u;
+    struct ddb_map old, nw;
+    json_t *ja = load(au), *ji = load(item);
+    int rc = ddb_legacy_attribute_updates(&arena, ja, &u, &e);
+    if (!rc && ji)
+        assert_int_equal(ddb_map_from_json(&arena, ji, &old, NULL), 0);
+    if (!rc)
+        rc = ddb_update_apply(u, &arena, ji ? &old : NULL, &nw, &e);
+    json_decref(ja);
+    json_decref(ji);
+    if (rc) {
+        char *s = malloc(strlen(e.msg) + 1);
+        memcpy(s, e.msg, strlen(e.msg) + 1);
+        return s;
+    }
+    return map_text(&nw);
+}
+
+static void test_legacy_updates(void **state)
+{
+    (void)state;
+    static const char *const item = "{\"n\":{\"N\":\"5\"},\"l\":{\"L\":[{\"N\":\"1\"}]},\"ss\":{\"SS\":[\"x\"]},\"s\":{\"S\":\"q\"}}";
+    static const struct { const char *au, *want; } cases[] = {
+        { "{\"a\":{\"Value\":{\"S\":\"v\"}}}", "\"a\":{\"S\":\"v\"}" },
+        { "{\"a\":{\"Action\":\"PUT\",\"Value\":{\"S\":\"v\"}}}", "\"a\":{\"S\":\"v\"}" },
+        { "{\"n\":{\"Action\":\"ADD\",\"Value\":{\"N\":\"2\"}}}", "\"n\":{\"N\":\"7\"}" },
+        { "{\"z\":{\"Action\":\"ADD\",\"Value\":{\"N\":\"2\"}}}", "\"z\":{\"N\":\"2\"}" },
+        { "{\"l\":{\"Action\":\"ADD\",\"Value\":{\"L\":[{\"N\":\"2\"}]}}}", "\"l\":{\"L\":[{\"N\":\"1\"},{\"N\":\"2\"}]}" },
+        { "{\"ss\":{\"Action\":\"ADD\",\"Value\":{\"SS\":[\"y\"]}}}", "\"ss\":{\"SS\":[\"x\",\"y\"]}" },
+        { "{\"ss\":{\"Action\":\"DELETE\",\"Value\":{\"SS\":[\"x\"]}}}", "!ss" },
+        { "{\"n\":{\"Action\":\"DELETE\"}}", "!n" },
+        { "{\"s\":{\"Action\":\"ADD\",\"Value\":{\"N\":\"1\"}}}", "Type mismatch for attribute to update" },
+        { "{\"ss\":{\"Action\":\"DELETE\",\"Value\":{\"NS\":[\"1\"]}}}", "Type mismatch for attribute to update" },
+        { "{\"a\":{\"Action\":\"PUT\"}}", "One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified" },
+        { "{\"a\":{\"Action\":\"ADD\",\"Value\":{\"S\":\"x\"}}}", "One or more parameter values were invalid: ADD action is not supported for the type S" },
+        { "{\"a\":{\"Action\":\"DELETE\",\"Value\":{\"S\":\"x\"}}}", "One or more parameter values were invalid: DELETE action with value is not supported for the type S" },
+        { "{\"a\":{\"Action\":\"NOPE\",\"Value\":{\"S\":\"x\"}}}", "1 validation error detected: Value 'NOPE' at 'attributeUpdates.a.member.action' failed to satisfy constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *got = legacy_upd(cases[i].au, item);
+        const char *w = cases[i].want;
+        bool ok;
+        if (w[0] == '!') {
+            char needle[16];
+            snprintf(needle, sizeof(needle), "\"%s\":", w + 1);
+            ok = got[0] == '{' && !strstr(got, needle);
+        } else {
+            ok = strstr(got, w) != NULL;
+        }
+        if (!ok)
+            fail_msg("[%s]\n  got:  %s\n  want: %s", cases[i].au, got, w);
+        free(got);
+    }
+    /* AttributesToGet */
+    struct ddb_err e;
+    const struct ddb_proj *p;
+    json_t *names = load("[\"n\",\"s\",\"zz\"]"), *ji = load(item);
+    struct ddb_map m, out;
+    assert_int_equal(ddb_legacy_attributes_to_get(&arena, names, &p, &e), 0);
+    assert_int_equal(ddb_map_from_json(&arena, ji, &m, NULL), 0);
+    assert_int_equal(ddb_proj_apply(p, &arena, &m, &out), 0);
+    char *s = map_text(&out);
+    assert_string_equal(s, "{\"n\":{\"N\":\"5\"},\"s\":{\"S\":\"q\"}}");
+    free(s);
+    json_decref(names);
+    json_decref(ji);
+    names = load("[\"a\",\"a\"]");
+    assert_int_equal(ddb_legacy_attributes_to_get(&arena, names, &p, &e), LY_EINVAL);
+    assert_string_equal(e.msg, "One or more parameter values were invalid: Duplicate value in attribute name: a");
+    json_decref(names);
+}
+
+static void test_request_mixing(void **state)
+{
+    (void)state;
+    static const struct { const char *req, *want; } cases[] = {
+        { "{\"Expected\":{},\"ConditionExpression\":\"a\"}", "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}" },
+        { "{\"AttributeUpdates\":{},\"UpdateExpression\":\"a\"}", "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributeUpdates} Expression parameters: {UpdateExpression}" },
+        { "{\"AttributesToGet\":[],\"ProjectionExpression\":\"a\",\"Expected\":{}}", "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet, Expected} Expression parameters: {ProjectionExpression}" },
+        { "{\"ExpressionAttributeNames\":{\"#a\":\"a\"}}", "ExpressionAttributeNames can only be specified when using expressions" },
+        { "{\"ExpressionAttributeValues\":{\":a\":{\"S\":\"a\"}}}", "ExpressionAttributeValues can only be specified when using expressions" },
+        { "{\"ConditionExpression\":\"a\",\"ExpressionAttributeNames\":{\"#a\":\"a\"}}", "" },
+        { "{\"Expected\":{},\"ConditionExpression\":null}", "" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ddb_err e;
+        json_t *j = load(cases[i].req);
+        int rc = ddb_expr_check_request(j, &e);
+        assert_string_equal(rc ? e.msg : "", cases[i].want);
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_update_apply), cmocka_unit_test(test_update_errors),
         cmocka_unit_test(test_update_keys_and_project), cmocka_unit_test(test_projection),
+        cmocka_unit_test(test_keycond), cmocka_unit_test(test_legacy_expected),
+        cmocka_unit_test(test_legacy_updates), cmocka_unit_test(test_request_mixing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -100,6 +100,7 @@ int ddb_cond_parse(struct ddb_expr_ctx *cx, enum ddb_expr_kind kind, const char 
 
 /**
  * Evaluates a condition against item (NULL = the item does not exist).
+ * A NULL condition (or an empty legacy Expected) is true.
  * Never fails: every type problem a literal could cause was rejected at parse
  * time, and item-side mismatches simply make comparisons false.
  */

@@ -76,7 +76,8 @@ int ddb_expr_check_request(const json_t *req, struct ddb_err *err);
  * Validates them: "ExpressionAttributeNames must not be empty",
  * "ExpressionAttributeNames contains invalid key: Syntax error; key: \"k\"",
  * "ExpressionAttributeValues contains invalid value: <msg> for key :k", ...
- * The ctx (and everything parsed through it) lives in arena a.
+ * The ctx (and everything parsed through it) lives in arena a; names/values
+ * are copied, so the JSON may be freed afterwards.
  */
 int ddb_expr_ctx_new(struct ly_arena *a, const json_t *names, const json_t *values,
                      struct ddb_expr_ctx **out, struct ddb_err *err);
@@ -99,6 +100,7 @@ int ddb_cond_parse(struct ddb_expr_ctx *cx, enum ddb_expr_kind kind, const char 
 
 /**
  * Evaluates a condition against item (NULL = the item does not exist).
+ * A NULL condition (or an empty legacy Expected) is true.
  * Never fails: every type problem a literal could cause was rejected at parse
  * time, and item-side mismatches simply make comparisons false.
  */

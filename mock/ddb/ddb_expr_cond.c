@@ -30,5 +30,7 @@ int ddb_cond_parse(struct ddb_expr_ctx *cx, enum ddb_expr_kind kind, const char 
 
 bool ddb_cond_eval(const struct ddb_cond *c, const struct ddb_map *item)
 {
+    if (!c || !c->root) /* an empty legacy Expected */
+        return true;
     return deval_cond(c->root, item);
 }

@@ -91,10 +91,12 @@ static int names_load(struct ddb_expr_ctx *cx, const json_t *names, struct ddb_e
                                "%s cannot be converted to String",
                                json_is_number(v) ? "NUMBER_VALUE" : "BOOLEAN_VALUE");
         struct dname *d = &cx->names[i++];
-        d->key = key;
         d->key_len = klen;
-        d->val = json_string_value(v);
+        d->key = ly_arena_strndup(cx->a, key, klen);
         d->val_len = json_string_length(v);
+        d->val = ly_arena_memdup(cx->a, json_string_value(v), d->val_len + 1);
+        if (!d->key || !d->val)
+            return ddb_err_nomem(err);
         if (d->val_len == 0)
             return ddb_err_valid(err, "ExpressionAttributeNames contains invalid value: Empty "
                                       "attribute name for key %s", key);
@@ -122,8 +124,10 @@ static int values_load(struct ddb_expr_ctx *cx, const json_t *values, struct ddb
                                       "error; key: \"%.*s\"", (int)(klen > 300 ? 300 : klen), key);
         struct dvalue *d = &cx->values[i++];
         struct ddb_err inner;
-        d->key = key;
+        d->key = ly_arena_strndup(cx->a, key, klen);
         d->key_len = klen;
+        if (!d->key)
+            return ddb_err_nomem(err);
         int rc = ddb_val_from_json(cx->a, v, &d->v, &inner);
         if (rc == LY_EINVAL && inner.type && strcmp(inner.type, DDB_ERR_VALIDATION) == 0)
             return ddb_err_valid(err, "ExpressionAttributeValues contains invalid value: %s for "

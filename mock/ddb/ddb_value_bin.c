@@ -165,6 +165,8 @@ static int get_varint(struct rd *r, size_t *v)
         if (r->off >= r->len)
             return LY_EINVAL;
         unsigned char c = r->p[r->off++];
+        if (c == 0 && shift > 0) /* non-minimal encoding: only canonical input is valid */
+            return LY_EINVAL;
         x |= (uint64_t)(c & 0x7f) << shift;
         if (!(c & 0x80)) {
             if (x > r->len) /* no length or count can exceed the input size */

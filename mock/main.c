@@ -15,6 +15,8 @@ static void usage(FILE *f)
             "       lockyard version\n"
             "serve options:\n"
             "  --listen HOST:PORT        listen address (default 127.0.0.1:4566; port 0 = any)\n"
+            "  --tls-listen HOST:PORT    serve HTTPS too (self-signed localhost certificate unless\n"
+            "                            --tls-cert FILE --tls-key FILE are given)\n"
             "  --data DIR                data directory (default ./lockyard-data)\n"
             "  --memory                  temporary store, deleted at exit\n"
             "  --durability fsync|none   fsync before every acknowledgement (default fsync)\n"
@@ -26,7 +28,8 @@ static void usage(FILE *f)
             "  --quiet                   no log output\n");
 }
 
-static int parse_listen(const char *v, struct server_opts *o)
+static int parse_hostport(const char *v, char *host, size_t host_size, const char **host_out,
+                          int *port_out)
 {
     const char *colon = strrchr(v, ':');
     if (!colon)
@@ -35,9 +38,8 @@ static int parse_listen(const char *v, struct server_opts *o)
     long port = strtol(colon + 1, &end, 10);
     if (*end || port < 0 || port > 65535 || colon == v)
         return -1;
-    static char host[256];
     size_t n = (size_t)(colon - v);
-    if (n >= sizeof host)
+    if (n >= host_size)
         return -1;
     memcpy(host, v, n);
     host[n] = '\0';
@@ -45,8 +47,8 @@ static int parse_listen(const char *v, struct server_opts *o)
         memmove(host, host + 1, n - 2);
         host[n - 2] = '\0';
     }
-    o->listen_host = host;
-    o->listen_port = (int)port;
+    *host_out = host;
+    *port_out = (int)port;
     return 0;
 }
 
@@ -67,11 +69,14 @@ static int add_credentials(char *v, struct server_opts *o)
 
 static int parse_serve(int argc, char **argv, struct server_opts *o)
 {
+    static char listen_host[256], tls_host[256];
     static const struct option longopts[] = {
         {"listen", required_argument, 0, 'l'}, {"data", required_argument, 0, 'd'},
         {"memory", no_argument, 0, 'm'}, {"durability", required_argument, 0, 'D'},
         {"region", required_argument, 0, 'r'}, {"max-object-bytes", required_argument, 0, 'M'},
         {"log-level", required_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
+        {"tls-listen", required_argument, 0, 't'}, {"tls-cert", required_argument, 0, 'c'},
+        {"tls-key", required_argument, 0, 'k'},
         {"auth", required_argument, 0, 'A'}, {"credentials", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
@@ -80,11 +85,20 @@ static int parse_serve(int argc, char **argv, struct server_opts *o)
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'l':
-            if (parse_listen(optarg, o)) {
+            if (parse_hostport(optarg, listen_host, sizeof listen_host, &o->listen_host,
+                               &o->listen_port)) {
                 fprintf(stderr, "lockyard: --listen wants HOST:PORT, got '%s'\n", optarg);
                 return -1;
             }
             break;
+        case 't':
+            if (parse_hostport(optarg, tls_host, sizeof tls_host, &o->tls_host, &o->tls_port)) {
+                fprintf(stderr, "lockyard: --tls-listen wants HOST:PORT, got '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case 'c': o->tls_cert = optarg; break;
+        case 'k': o->tls_key = optarg; break;
         case 'd': o->data_dir = optarg; break;
         case 'm': o->memory = 1; break;
         case 'D':

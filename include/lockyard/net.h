@@ -27,6 +27,10 @@ struct server_credential {
 struct server_opts {
     const char *listen_host;       /* default 127.0.0.1 */
     int listen_port;               /* 0 = pick a free port */
+    const char *tls_host;          /* NULL: no HTTPS listener */
+    int tls_port;
+    const char *tls_cert;          /* PEM files; NULL: a self-signed pair in the data dir */
+    const char *tls_key;
     const char *data_dir;          /* NULL with memory = temporary store */
     int memory;
     enum store_durability durability;

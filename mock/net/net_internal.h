@@ -15,6 +15,8 @@ struct server {
     struct server_opts opts;
     struct event_base *base;
     struct evhttp *http;
+    struct evhttp *https;          /* NULL without --tls-listen */
+    struct ssl_ctx_st *ssl_ctx;
     struct store *store;
     struct s3_config s3_config;
     struct s3_ctx s3;
@@ -40,6 +42,12 @@ void net_ddb_error(struct ly_req *req, struct ly_resp *resp, int status, const c
 
 /** The request callback given to evhttp. */
 void net_http_request(struct evhttp_request *ev, void *arg);
+
+/** Applies lockyard's limits and request callback to an evhttp instance. */
+void net_http_configure(struct server *srv, struct evhttp *http);
+
+/** Sets up srv->https with a certificate (given, or self-signed under data_dir/tls). */
+int net_tls_setup(struct server *srv, const char *data_dir);
 
 /** Admin API under /_lockyard/ (path is what follows the prefix). */
 void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, const char *path);

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <event2/util.h>
+#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,17 +71,24 @@ static int server_setup(struct server *srv)
     srv->http = srv->base ? evhttp_new(srv->base) : NULL;
     if (!srv->http)
         return -1;
-    evhttp_set_max_headers_size(srv->http, HEADERS_BYTES_MAX);
+    net_http_configure(srv, srv->http);
+    if (srv->opts.tls_host && net_tls_setup(srv, store_dir(srv->store)) != 0)
+        return -1;
+    return 0;
+}
+
+void net_http_configure(struct server *srv, struct evhttp *http)
+{
+    evhttp_set_max_headers_size(http, HEADERS_BYTES_MAX);
     /* The HTTP layer's hard cap leaves room for aws-chunked framing; S3 answers EntityTooLarge. */
-    evhttp_set_max_body_size(srv->http, (ev_ssize_t)(srv->opts.object_bytes_max +
+    evhttp_set_max_body_size(http, (ev_ssize_t)(srv->opts.object_bytes_max +
                                                      srv->opts.object_bytes_max / 8 + (1 << 20)));
-    evhttp_set_timeout(srv->http, TIMEOUT_SECS);
-    evhttp_set_default_content_type(srv->http, NULL);
-    evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+    evhttp_set_timeout(http, TIMEOUT_SECS);
+    evhttp_set_default_content_type(http, NULL);
+    evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
                                               EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
                                               EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    evhttp_set_gencb(srv->http, net_http_request, srv);
-    return 0;
+    evhttp_set_gencb(http, net_http_request, srv);
 }
 
 int server_run(const struct server_opts *opts)
@@ -108,6 +116,15 @@ int server_run(const struct server_opts *opts)
     if (!sigint || !sigterm || event_add(sigint, NULL) || event_add(sigterm, NULL))
         goto out;
     printf("lockyard listening on http://%s:%d\n", opts->listen_host, bound_port(h));
+    if (srv->https) {
+        struct evhttp_bound_socket *th = evhttp_bind_socket_with_handle(
+            srv->https, opts->tls_host, (ev_uint16_t)opts->tls_port);
+        if (!th) {
+            fprintf(stderr, "lockyard: cannot listen on %s:%d\n", opts->tls_host, opts->tls_port);
+            goto out;
+        }
+        printf("lockyard listening on https://%s:%d\n", opts->tls_host, bound_port(th));
+    }
     fflush(stdout);
     event_base_dispatch(srv->base);
     status = 0;
@@ -118,6 +135,9 @@ out:
         event_free(sigterm);
     if (srv->http)
         evhttp_free(srv->http);
+    if (srv->https)
+        evhttp_free(srv->https);
+    SSL_CTX_free(srv->ssl_ctx);
     if (srv->base)
         event_base_free(srv->base);
     store_close(srv->store);

@@ -174,6 +174,7 @@ void net_ddb_error(struct ly_req *req, struct ly_resp *resp, int status, const c
     json_decref(doc);
     ly_buf_reset(&resp->body);
     resp->status = status;
+    resp->error_code = ly_arena_strdup(req->arena, type);
     if (!text || ly_buf_adds(&resp->body, text) ||
         ly_resp_header_set(resp, req->arena, "Content-Type", "application/x-amz-json-1.0") ||
         ly_resp_header_set(resp, req->arena, "x-amzn-RequestId", req->request_id)) {

@@ -460,7 +460,8 @@ test('ListObjects (v1): markers, delimiter, owner', async () => {
 
 test('keys that need escaping round-trip through put, get, list and delete', async () => {
   const Bucket = await freshBucket('keys');
-  const keys = ['sp ace', 'plus+sign', 'pct%20lit', 'ümlaut/ß', 'q?mark', 'amp&eq=', 'tilde~*', 'semi;colon'];
+  const keys = ['sp ace', 'plus+sign', 'pct%20lit', 'ümlaut/ß', 'q?mark', 'amp&eq=', 'tilde~*', 'semi;colon',
+    'a//b', '/lead', 'dir/', 'x/./y', 'x/../y', '..', 'emoji😀', '%2F', 'tab\there', 'new\nline'];
   for (const Key of keys) {
     await s3.send(new PutObjectCommand({ Bucket, Key, Body: Key }));
     assert.equal((await getBytes({ Bucket, Key })).body.toString(), Key, Key);
@@ -469,4 +470,28 @@ test('keys that need escaping round-trip through put, get, list and delete', asy
   assert.deepEqual(l.Contents.map((o) => o.Key), [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
   const d = await s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
   assert.equal(d.Deleted.length, keys.length);
+});
+
+test('HeadObject Range, response-* overrides, FetchOwner', async () => {
+  const Bucket = await freshBucket('misc');
+  await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: '0123456789', ContentType: 'text/plain' }));
+  const h = await s3.send(new HeadObjectCommand({ Bucket, Key: 'k', Range: 'bytes=2-4' }));
+  assert.equal(h.$metadata.httpStatusCode, 206);
+  assert.equal(h.ContentLength, 3);
+  assert.equal(h.ContentRange, 'bytes 2-4/10');
+  const o = await s3.send(new GetObjectCommand({
+    Bucket, Key: 'k', ResponseContentType: 'text/x-over', ResponseCacheControl: 'no-cache',
+    ResponseContentDisposition: 'attachment; filename="k.txt"',
+  }));
+  assert.equal(o.ContentType, 'text/x-over');
+  assert.equal(o.CacheControl, 'no-cache');
+  assert.equal(o.ContentDisposition, 'attachment; filename="k.txt"');
+  assert.equal(await o.Body.transformToString(), '0123456789');
+  const l = await s3.send(new ListObjectsV2Command({ Bucket, FetchOwner: true }));
+  assert.ok(l.Contents[0].Owner?.ID);
+  const n = await s3.send(new ListObjectsV2Command({ Bucket }));
+  assert.equal(n.Contents[0].Owner, undefined, 'no owner without FetchOwner');
+  assert.equal(n.Contents[0].StorageClass, 'STANDARD');
+  await expectError(s3.send(new GetObjectCommand({ Bucket, Key: 'k', PartNumber: 1 })),
+    { name: 'NotImplemented', status: 501 });
 });

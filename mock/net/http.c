@@ -151,6 +151,10 @@ static void send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_
     struct evkeyvalq *out = evhttp_request_get_output_headers(ev);
     for (size_t i = 0; i < resp->nhdrs; i++)
         evhttp_add_header(out, resp->hdrs[i].name, resp->hdrs[i].value);
+    /* libevent adds no length to HEAD answers; without one node's HTTP parser (so the JS SDK)
+     * reads to EOF and drops the keep-alive connection after every HeadBucket or HEAD error. */
+    if (req->method == LY_HEAD && !ly_resp_header_get(resp, "Content-Length"))
+        evhttp_add_header(out, "Content-Length", "0");
     struct evbuffer *body = evbuffer_new();
     if (body && resp->body.len && req->method != LY_HEAD && resp->status != 204 &&
         resp->status != 304) {

@@ -72,6 +72,11 @@ static json_t *entry_json(const struct journal_entry *e)
     return o;
 }
 
+size_t journal_count(const struct journal *j)
+{
+    return j->count;
+}
+
 json_t *journal_since(const struct journal *j, uint64_t since, size_t limit)
 {
     json_t *arr = json_array();

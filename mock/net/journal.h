@@ -37,6 +37,7 @@ void journal_free(struct journal *j);
 void journal_clear(struct journal *j);
 /** Copies e in with the next sequence number; the oldest entry goes when full. */
 uint64_t journal_add(struct journal *j, const struct journal_entry *e);
+size_t journal_count(const struct journal *j);
 /** {"requests":[…entries with seq > since, at most limit…],"next":N,"dropped":M}. */
 json_t *journal_since(const struct journal *j, uint64_t since, size_t limit);
 

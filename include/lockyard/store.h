@@ -48,6 +48,18 @@ const char *store_dir(const struct store *s);
 /** Bytes used by the LMDB data file (pages in use). */
 uint64_t store_used_bytes(struct store *s);
 
+/*
+ * Snapshots: a frozen read view of the whole store (an LMDB read transaction kept open), for
+ * stale reads. While store_read_at(s, snap) is in force every read call answers from snap;
+ * store_read_at(s, NULL) returns to the current state. Keep few and short-lived: an open
+ * snapshot stops LMDB from reusing the pages it sees.
+ */
+struct store_snapshot;
+
+int store_snapshot_take(struct store *s, struct store_snapshot **out) LY_WARN_UNUSED;
+void store_snapshot_free(struct store *s, struct store_snapshot *snap);
+void store_read_at(struct store *s, struct store_snapshot *snap);
+
 struct store_bucket {
     const char *name;
     const char *region;

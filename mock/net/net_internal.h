@@ -12,6 +12,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#define NET_SNAPSHOTS_MAX 64
+
 struct pending;
 struct journal;
 struct metrics;
@@ -30,6 +32,8 @@ struct server {
     size_t nrules, rules_cap;
     uint64_t next_rule_id;
     struct pending *inflight;      /* requests waiting on a timer or a hold */
+    struct { struct store_snapshot *snap; int64_t at_ms; } snaps[NET_SNAPSHOTS_MAX];
+    size_t nsnaps;                 /* oldest first; kept while stale_read rules exist */
     struct journal *journal;
     struct metrics *metrics;
     uint32_t id_seed;

@@ -148,7 +148,75 @@ static void on_conn_close(struct evhttp_connection *conn, void *arg)
             p->dead = 1; /* libevent frees the request; the work still happens, unanswered */
 }
 
+static void handle_now(struct pending *p);
+
+static const char *const read_ops[] = {"GetObject", "HeadObject", "ListObjects", "ListObjectsV2",
+    "ListObjectVersions", "HeadBucket", "GetItem", "BatchGetItem", "Query", "Scan", NULL};
+
+/* stale_read: the newest snapshot at least ms old (or the oldest kept) for an eventually
+ * consistent read; NULL for writes and strongly consistent reads. */
+static struct store_snapshot *stale_view(struct pending *p)
+{
+    struct server *srv = p->srv;
+    int read = 0;
+    for (size_t i = 0; read_ops[i]; i++)
+        read |= strcmp(p->je.op, read_ops[i]) == 0;
+    if (!read || srv->nsnaps == 0 || !p->has_fault || p->fault.action != FAULT_STALE_READ)
+        return NULL;
+    if (p->svc == NET_SVC_DDB && p->req.body_len) {
+        json_t *doc = json_loadb((const char *)p->req.body, p->req.body_len, 0, NULL);
+        int consistent = json_is_true(json_object_get(doc, "ConsistentRead"));
+        json_decref(doc);
+        if (consistent)
+            return NULL;
+    }
+    int64_t cutoff = net_now_ms(srv) - p->fault.ms;
+    struct store_snapshot *best = srv->snaps[0].snap;
+    for (size_t i = 0; i < srv->nsnaps; i++)
+        if (srv->snaps[i].at_ms <= cutoff)
+            best = srv->snaps[i].snap;
+    return best;
+}
+
+/* Keeps snapshots every few ms while stale_read rules exist, as far back as they look. */
+static void stale_maintain(struct server *srv, int after_write)
+{
+    int64_t horizon = 0, now = net_now_ms(srv);
+    for (size_t i = 0; i < srv->nrules; i++)
+        if (srv->rules[i].action == FAULT_STALE_READ && srv->rules[i].ms > horizon)
+            horizon = srv->rules[i].ms;
+    int64_t step = horizon / 32 > 5 ? horizon / 32 : 5;
+    while (srv->nsnaps && (horizon == 0 || (srv->nsnaps >= 2 &&
+                                            srv->snaps[1].at_ms <= now - horizon))) {
+        store_snapshot_free(srv->store, srv->snaps[0].snap);
+        memmove(&srv->snaps[0], &srv->snaps[1], --srv->nsnaps * sizeof srv->snaps[0]);
+    }
+    /* A write changes the state: always snapshot after one; otherwise every `step` ms. */
+    if (horizon == 0 ||
+        (!after_write && srv->nsnaps && srv->snaps[srv->nsnaps - 1].at_ms > now - step))
+        return;
+    if (srv->nsnaps == NET_SNAPSHOTS_MAX) {
+        store_snapshot_free(srv->store, srv->snaps[0].snap);
+        memmove(&srv->snaps[0], &srv->snaps[1], --srv->nsnaps * sizeof srv->snaps[0]);
+    }
+    if (store_snapshot_take(srv->store, &srv->snaps[srv->nsnaps].snap) == 0)
+        srv->snaps[srv->nsnaps++].at_ms = now;
+}
+
 static void handle(struct pending *p)
+{
+    struct server *srv = p->srv;
+    struct store_snapshot *view = p->svc == NET_SVC_ADMIN ? NULL : stale_view(p);
+    if (view) {
+        store_read_at(srv->store, view);
+        handle_now(p);
+        store_read_at(srv->store, NULL);
+        return;
+    }
+    handle_now(p);
+}
+
+static void handle_now(struct pending *p)
 {
     struct server *srv = p->srv;
     switch (p->svc) {
@@ -184,6 +252,7 @@ static void fault_error(struct pending *p, int status, const char *code)
 }
 
 static void release_until(struct server *srv, const struct fault_facts *committed);
+static void stale_maintain(struct server *srv, int after_write);
 static void after(struct pending *p);
 
 static void on_timer(evutil_socket_t fd, short what, void *arg);
@@ -202,6 +271,7 @@ static void apply(struct pending *p)
     handle(p);
     if (is_write(p->je.op) && p->resp.status >= 200 && p->resp.status < 300) {
         p->je.applied = 1;
+        stale_maintain(p->srv, 1);
         release_until(p->srv, &p->facts);
     }
     after(p);
@@ -353,6 +423,9 @@ void net_fault_clear(struct server *srv)
 
 void net_pipeline_free(struct server *srv)
 {
+    for (size_t i = 0; i < srv->nsnaps; i++)
+        store_snapshot_free(srv->store, srv->snaps[i].snap);
+    srv->nsnaps = 0;
     while (srv->inflight) {
         srv->inflight->dead = 1;
         pending_free(srv->inflight);
@@ -512,6 +585,7 @@ void net_http_request(struct evhttp_request *ev, void *arg)
     } else if (p->svc == NET_SVC_S3 && net_route_s3(&p->req) != 0) {
         s3_reply_error(&p->req, &p->resp, "InvalidURI", NULL);
     } else if (net_auth_and_payload_or_reply(srv, p->svc, &p->req, &p->resp, &p->decoded) == 0) {
+        stale_maintain(srv, 0);
         fill_facts(p);
         choose_fault(p);
         if (own_body(p) != 0) {

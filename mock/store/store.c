@@ -166,3 +166,47 @@ int store_next_seq(struct store *s, MDB_txn *txn, uint64_t *seq)
     return store_map_rc(rc);
 }
 
+
+int store_read_begin(struct store *s, MDB_txn **txn)
+{
+    if (s->read_at) {
+        *txn = s->read_at->txn;
+        return 0;
+    }
+    return store_map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn));
+}
+
+void store_read_end(struct store *s, MDB_txn *txn)
+{
+    if (!s->read_at || txn != s->read_at->txn)
+        mdb_txn_abort(txn);
+}
+
+int store_snapshot_take(struct store *s, struct store_snapshot **out)
+{
+    struct store_snapshot *snap = calloc(1, sizeof *snap);
+    if (!snap)
+        return LY_ENOMEM;
+    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &snap->txn));
+    if (rc) {
+        free(snap);
+        return rc;
+    }
+    *out = snap;
+    return 0;
+}
+
+void store_snapshot_free(struct store *s, struct store_snapshot *snap)
+{
+    if (!snap)
+        return;
+    if (s->read_at == snap)
+        s->read_at = NULL;
+    mdb_txn_abort(snap->txn);
+    free(snap);
+}
+
+void store_read_at(struct store *s, struct store_snapshot *snap)
+{
+    s->read_at = snap;
+}

@@ -22,7 +22,17 @@ struct store {
     size_t lmdb_key_bytes_max;
     char *dir;
     int temporary;
+    struct store_snapshot *read_at; /* reads use this snapshot instead of the current state */
 };
+
+struct store_snapshot {
+    MDB_txn *txn;                    /* a read transaction kept open */
+};
+
+/** Starts a read: the store_read_at snapshot's transaction, or a new read transaction. */
+int store_read_begin(struct store *s, MDB_txn **txn);
+/** Ends a read started by store_read_begin (a snapshot's transaction stays open). */
+void store_read_end(struct store *s, MDB_txn *txn);
 
 /** LMDB return code -> LY_E* code. */
 int store_map_rc(int rc);

@@ -50,14 +50,14 @@ int store_bucket_get(struct store *s, const char *name, struct ly_arena *a,
                      struct store_bucket *out)
 {
     MDB_txn *txn;
-    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn));
+    int rc = store_read_begin(s, &txn);
     if (rc)
         return rc;
     MDB_val k = store_str_val(name), v;
     rc = store_map_rc(mdb_get(txn, s->buckets, &k, &v));
     if (!rc)
         rc = record_bucket_decode(name, v.mv_data, v.mv_size, a, out);
-    mdb_txn_abort(txn);
+    store_read_end(s, txn);
     return rc;
 }
 
@@ -117,14 +117,14 @@ int store_bucket_list(struct store *s, struct ly_arena *a, struct store_bucket *
     MDB_txn *txn;
     MDB_cursor *cur;
     MDB_stat st;
-    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn));
+    int rc = store_read_begin(s, &txn);
     if (rc)
         return rc;
     rc = store_map_rc(mdb_stat(txn, s->buckets, &st));
     if (!rc)
         rc = store_map_rc(mdb_cursor_open(txn, s->buckets, &cur));
     if (rc) {
-        mdb_txn_abort(txn);
+        store_read_end(s, txn);
         return rc;
     }
     struct store_bucket *list = ly_arena_calloc(a, (st.ms_entries + 1) * sizeof *list);
@@ -138,7 +138,7 @@ int store_bucket_list(struct store *s, struct ly_arena *a, struct store_bucket *
         count += rc == 0;
     }
     mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    store_read_end(s, txn);
     *out = list;
     *n = count;
     return rc;
@@ -254,7 +254,7 @@ int store_obj_get(struct store *s, const char *bucket, const char *key, struct l
     int rc = obj_key(s, bucket, key, kbuf, &k, &is_long);
     if (rc)
         return rc == LY_ETOOBIG ? LY_ENOENT : rc;
-    rc = store_map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn));
+    rc = store_read_begin(s, &txn);
     if (!rc)
         rc = bucket_exists(s, txn, bucket);
     if (!rc)
@@ -269,7 +269,7 @@ int store_obj_get(struct store *s, const char *bucket, const char *key, struct l
             rc = ly_buf_add(body, v.mv_data, v.mv_size);
     }
     if (txn)
-        mdb_txn_abort(txn);
+        store_read_end(s, txn);
     return rc;
 }
 
@@ -329,7 +329,7 @@ int store_obj_list(struct store *s, const char *bucket, const char *from, const 
     MDB_cursor *cur = NULL;
     char buf[KEY_BYTES_MAX];
     size_t bl = strlen(bucket), pl = prefix ? strlen(prefix) : 0;
-    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn));
+    int rc = store_read_begin(s, &txn);
     if (rc)
         return rc;
     rc = bucket_exists(s, txn, bucket);
@@ -367,6 +367,6 @@ int store_obj_list(struct store *s, const char *bucket, const char *from, const 
         }
         mdb_cursor_close(cur);
     }
-    mdb_txn_abort(txn);
+    store_read_end(s, txn);
     return rc;
 }

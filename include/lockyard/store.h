@@ -29,7 +29,12 @@ struct store;
 enum store_durability {
     STORE_DURABILITY_FSYNC, /* fsync before every acknowledgement */
     STORE_DURABILITY_NONE,  /* never fsync (tests, tmpfs speed) */
+    STORE_DURABILITY_GROUP, /* commits do not fsync; the caller calls store_sync before it
+                               acknowledges, once for all the writes that arrived together */
 };
+
+/** Flushes every committed write to disk (fdatasync). @return 0 or LY_EIO */
+int store_sync(struct store *s) LY_WARN_UNUSED;
 
 struct store_opts {
     const char *dir;               /* data directory (created if missing); NULL = temporary */

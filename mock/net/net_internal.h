@@ -32,6 +32,8 @@ struct server {
     size_t nrules, rules_cap;
     uint64_t next_rule_id;
     struct pending *inflight;      /* requests waiting on a timer or a hold */
+    struct pending *sync_queue;    /* group durability: answers waiting for the next fsync */
+    struct event *sync_event;
     struct { struct store_snapshot *snap; int64_t at_ms; } snaps[NET_SNAPSHOTS_MAX];
     size_t nsnaps;                 /* oldest first; kept while stale_read rules exist */
     struct journal *journal;

@@ -27,7 +27,7 @@ void server_opts_defaults(struct server_opts *o)
     o->listen_host = "127.0.0.1";
     o->listen_port = 4566;
     o->data_dir = "./lockyard-data";
-    o->durability = STORE_DURABILITY_FSYNC;
+    o->durability = STORE_DURABILITY_GROUP;
     o->region = "us-east-1";
     o->object_bytes_max = 512ull << 20;
     o->map_bytes = 64ull << 30;

@@ -69,7 +69,7 @@ int store_open(const struct store_opts *opts, struct store **out)
     if (!s->dir)
         goto fail;
     unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
-    if (opts->durability == STORE_DURABILITY_NONE || s->temporary)
+    if (opts->durability != STORE_DURABILITY_FSYNC || s->temporary)
         flags |= MDB_NOSYNC | MDB_NOMETASYNC;
     int rc = mdb_env_create(&s->env);
     if (!rc) rc = mdb_env_set_maxdbs(s->env, 16);
@@ -104,6 +104,8 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
+    if (s->env && !s->temporary)
+        mdb_env_sync(s->env, 1); /* group/none modes: a clean stop leaves everything on disk */
     if (s->env)
         mdb_env_close(s->env);
     if (s->temporary && s->dir)
@@ -209,4 +211,11 @@ void store_snapshot_free(struct store *s, struct store_snapshot *snap)
 void store_read_at(struct store *s, struct store_snapshot *snap)
 {
     s->read_at = snap;
+}
+
+int store_sync(struct store *s)
+{
+    if (s->temporary)
+        return 0; /* a temporary store is deleted at exit: nothing to make durable */
+    return mdb_env_sync(s->env, 1) == 0 ? 0 : LY_EIO;
 }

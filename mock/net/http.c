@@ -221,10 +221,7 @@ static void dispatch(struct server *srv, struct ly_req *req, struct ly_resp *res
     if (net_auth_and_payload_or_reply(srv, svc, req, resp, decoded))
         return;
     switch (svc) {
-    case NET_SVC_DDB:
-        net_ddb_error(req, resp, 400, "UnknownOperationException",
-                      "lockyard does not serve DynamoDB yet");
-        return;
+    case NET_SVC_DDB: ddb_handle(&srv->ddb, req, resp); return;
     case NET_SVC_STS: sts_handle(req, resp); return;
     default: s3_handle(&srv->s3, req, resp); return;
     }

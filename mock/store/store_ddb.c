@@ -362,20 +362,20 @@ struct planned {
 static int plan_op(struct store *s, MDB_txn *txn, struct store_ddb_op *op, struct planned *pl,
                    struct ly_arena *a)
 {
-    struct ddb_map cur;
+    struct ddb_map *cur = ly_arena_alloc(a, sizeof *cur); /* decide may keep it */
     int found = 0;
     pl->act = STORE_DDB_KEEP;
     pl->next = NULL;
-    int rc = table_check(s, txn, op->table, op->table_id);
+    int rc = cur ? table_check(s, txn, op->table, op->table_id) : LY_ENOMEM;
     if (!rc)
         rc = item_key(op->table_id, op->key, op->key_len, pl->kbuf, &pl->k);
     if (!rc)
-        rc = item_read(s, txn, &pl->k, a, &cur, &found);
+        rc = item_read(s, txn, &pl->k, a, cur, &found);
     if (rc == LY_ENOPARENT)
         return op->rc = rc, 0;
     if (rc)
         return rc;
-    op->rc = op->decide(op->ctx, a, found ? &cur : NULL, &pl->act, &pl->next);
+    op->rc = op->decide(op->ctx, a, found ? cur : NULL, &pl->act, &pl->next);
     LY_ASSERT(op->rc || pl->act != STORE_DDB_PUT || pl->next);
     return 0;
 }

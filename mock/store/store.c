@@ -86,6 +86,7 @@ int store_open(const struct store_opts *opts, struct store **out)
         goto fail;
     s->lmdb_key_bytes_max = (size_t)mdb_env_get_maxkeysize(s->env);
     LY_ASSERT(s->lmdb_key_bytes_max > 63 + 1 + 1 + KEY_HASH_BYTES + 64);
+    LY_ASSERT(s->lmdb_key_bytes_max >= 511); /* store_ddb.c keys use up to 511 bytes */
     *out = s;
     return 0;
 fail:

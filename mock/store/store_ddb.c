@@ -274,6 +274,7 @@ int store_ddb_table_stats(struct store *s, uint64_t table_id, uint64_t *items, u
 /* The LMDB key of an item into buf[LMDB_KEY_MAX] (see the header for the long form). */
 static int item_key(uint64_t id, const void *enc, size_t len, unsigned char *buf, MDB_val *k)
 {
+    LY_ASSERT(enc && len > 0); /* every primary key encodes to at least one byte */
     put_u64(buf, id);
     if (ID_BYTES + len < LMDB_KEY_MAX) {
         memcpy(buf + ID_BYTES, enc, len);
@@ -403,6 +404,8 @@ int store_ddb_write(struct store *s, struct store_ddb_op *ops, size_t n,
                     const struct store_ddb_token *tok, struct ly_arena *a)
 {
     MDB_txn *txn = NULL;
+    for (size_t i = 0; i < n; i++)
+        LY_ASSERT(ops[i].table && ops[i].decide);
     struct planned *pl = ly_arena_calloc(a, (n ? n : 1) * sizeof *pl);
     int rc = pl ? store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn)) : LY_ENOMEM;
     if (!rc && tok)

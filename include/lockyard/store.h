@@ -46,7 +46,7 @@ struct store_opts {
 int store_open(const struct store_opts *opts, struct store **out) LY_WARN_UNUSED;
 /** Closes; a temporary store's files are removed. NULL is fine. */
 void store_close(struct store *s);
-/** Deletes every bucket and object. */
+/** Deletes every bucket, object, DynamoDB table and item. */
 int store_reset(struct store *s) LY_WARN_UNUSED;
 /** The data directory in use. */
 const char *store_dir(const struct store *s);

@@ -272,10 +272,7 @@ static void handle_now(struct pending *p)
 {
     struct server *srv = p->srv;
     switch (p->svc) {
-    case NET_SVC_DDB:
-        net_ddb_error(&p->req, &p->resp, 400, "UnknownOperationException",
-                      "lockyard does not serve DynamoDB yet");
-        return;
+    case NET_SVC_DDB: ddb_handle(&srv->ddb, &p->req, &p->resp); return;
     case NET_SVC_STS: sts_handle(&p->req, &p->resp); return;
     case NET_SVC_ADMIN: admin_handle(srv, &p->req, &p->resp, p->req.raw_path + 11); return;
     default: s3_handle(&srv->s3, &p->req, &p->resp); return;

@@ -41,6 +41,9 @@ static int open_dbs(struct store *s)
     if (!rc) rc = mdb_dbi_open(txn, "objects", MDB_CREATE, &s->objects);
     if (!rc) rc = mdb_dbi_open(txn, "blobs", MDB_CREATE, &s->blobs);
     if (!rc) rc = mdb_dbi_open(txn, "longkeys", MDB_CREATE, &s->longkeys);
+    if (!rc) rc = mdb_dbi_open(txn, "ddb_tables", MDB_CREATE, &s->ddb_tables);
+    if (!rc) rc = mdb_dbi_open(txn, "ddb_items", MDB_CREATE, &s->ddb_items);
+    if (!rc) rc = mdb_dbi_open(txn, "ddb_tokens", MDB_CREATE, &s->ddb_tokens);
     if (rc) {
         mdb_txn_abort(txn);
         return store_map_rc(rc);
@@ -83,6 +86,7 @@ int store_open(const struct store_opts *opts, struct store **out)
         goto fail;
     s->lmdb_key_bytes_max = (size_t)mdb_env_get_maxkeysize(s->env);
     LY_ASSERT(s->lmdb_key_bytes_max > 63 + 1 + 1 + KEY_HASH_BYTES + 64);
+    LY_ASSERT(s->lmdb_key_bytes_max >= 511); /* store_ddb.c keys use up to 511 bytes */
     *out = s;
     return 0;
 fail:
@@ -138,6 +142,9 @@ int store_reset(struct store *s)
     if (!rc) rc = mdb_drop(txn, s->blobs, 0);
     if (!rc) rc = mdb_drop(txn, s->longkeys, 0);
     if (!rc) rc = mdb_drop(txn, s->buckets, 0);
+    if (!rc) rc = mdb_drop(txn, s->ddb_tables, 0);
+    if (!rc) rc = mdb_drop(txn, s->ddb_items, 0);
+    if (!rc) rc = mdb_drop(txn, s->ddb_tokens, 0);
     if (rc) {
         mdb_txn_abort(txn);
         return store_map_rc(rc);

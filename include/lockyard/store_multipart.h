@@ -54,12 +54,14 @@ int store_part_list(struct store *s, const char *bucket, const char *upload_id, 
 
 /**
  * Called inside the completion transaction: parts[i] is the stored part listed i-th (NULL when
- * missing), cur the current object (NULL when absent or a delete marker). It validates, fills
+ * missing) and bodies[i] its bytes (parts[i]->size of them, valid during the call only), cur
+ * the current object (NULL when absent or a delete marker). It validates, fills
  * obj (etag, size, checksum, part_sizes; strings must outlive the call) and evaluates the
  * preconditions. Return 0 to complete or an error code the store returns unchanged.
  */
 typedef int (*store_complete_fn)(void *ctx, const struct store_upload *u,
-                                 const struct store_obj *const *parts, size_t n,
+                                 const struct store_obj *const *parts,
+                                 const void *const *bodies, size_t n,
                                  const struct store_obj *cur, struct store_obj *obj);
 
 /**

@@ -284,7 +284,7 @@ int store_part_list(struct store *s, const char *bucket, const char *upload_id, 
 /* Reads the listed parts' metadata (NULL for a part that was never uploaded). */
 static int parts_read(struct store *s, MDB_txn *txn, const char *bucket, const char *upload_id,
                       const long *numbers, size_t n, struct ly_arena *a,
-                      const struct store_obj **parts)
+                      const struct store_obj **parts, const void **bodies)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char kb[UKEY_BYTES_MAX];
@@ -299,9 +299,12 @@ static int parts_read(struct store *s, MDB_txn *txn, const char *bucket, const c
             rc = part_split(&v, &rec, &body);
         if (!rc)
             rc = record_obj_decode(rec.mv_data, rec.mv_size, a, p);
+        if (!rc && p->size != body.mv_size)
+            rc = LY_EIO;
         if (rc)
             return rc;
         parts[i] = p;
+        bodies[i] = body.mv_data;
     }
     return 0;
 }
@@ -346,17 +349,18 @@ static int complete_txn(struct store *s, MDB_txn *txn, struct complete_job *j,
     struct store_wkey wk;
     struct store_obj cur;
     const struct store_obj **parts = ly_arena_calloc(j->a, (j->n + 1) * sizeof *parts);
+    const void **bodies = ly_arena_calloc(j->a, (j->n + 1) * sizeof *bodies);
     int exists = 0;
     void *dst = NULL;
     wk.bucket = j->bucket;
     wk.key = j->key;
-    int rc = parts ? upload_read(s, txn, j->bucket, j->upload_id, j->a, &u) : LY_ENOMEM;
+    int rc = parts && bodies ? upload_read(s, txn, j->bucket, j->upload_id, j->a, &u) : LY_ENOMEM;
     if (!rc && strcmp(u.key, j->key) != 0)
         rc = LY_ENOENT;
     if (!rc)
         rc = store_obj_key(s, j->bucket, j->key, wk.buf, &wk.k, &wk.is_long);
     if (!rc)
-        rc = parts_read(s, txn, j->bucket, j->upload_id, j->numbers, j->n, j->a, parts);
+        rc = parts_read(s, txn, j->bucket, j->upload_id, j->numbers, j->n, j->a, parts, bodies);
     if (!rc)
         rc = store_read_current(s, txn, &wk.k, j->a, &cur, &exists);
     if (!rc) {
@@ -364,7 +368,7 @@ static int complete_txn(struct store *s, MDB_txn *txn, struct complete_job *j,
         obj->etag = NULL;
         obj->flags = 0;
         exists = exists && !(cur.flags & STORE_OBJ_DELETE_MARKER);
-        rc = j->fn(j->ctx, &u, parts, j->n, exists ? &cur : NULL, obj);
+        rc = j->fn(j->ctx, &u, parts, bodies, j->n, exists ? &cur : NULL, obj);
     }
     if (!rc && obj->size > j->object_bytes_max)
         rc = LY_ETOOBIG;

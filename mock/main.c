@@ -24,6 +24,9 @@ static void usage(FILE *f)
             "  --auth any|sigv4          any: accept every key (default); sigv4: verify signatures\n"
             "  --credentials AKID:SECRET a key pair for --auth sigv4 (repeatable; default test:test)\n"
             "  --max-object-bytes N      largest object body accepted (default 536870912)\n"
+            "  --min-part-bytes N        multipart: smallest part but the last (default 5 MiB)\n"
+            "  --max-part-bytes N        multipart: largest part (default 5 GiB, at most the\n"
+            "                            largest object)\n"
             "  --log-level error|info|debug\n"
             "  --quiet                   no log output\n");
 }
@@ -74,6 +77,7 @@ static int parse_serve(int argc, char **argv, struct server_opts *o)
         {"listen", required_argument, 0, 'l'}, {"data", required_argument, 0, 'd'},
         {"memory", no_argument, 0, 'm'}, {"durability", required_argument, 0, 'D'},
         {"region", required_argument, 0, 'r'}, {"max-object-bytes", required_argument, 0, 'M'},
+        {"min-part-bytes", required_argument, 0, 'p'}, {"max-part-bytes", required_argument, 0, 'P'},
         {"log-level", required_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
         {"tls-listen", required_argument, 0, 't'}, {"tls-cert", required_argument, 0, 'c'},
         {"tls-key", required_argument, 0, 'k'},
@@ -133,6 +137,17 @@ static int parse_serve(int argc, char **argv, struct server_opts *o)
                 return -1;
             }
             break;
+        case 'p':
+        case 'P': {
+            uint64_t v = strtoull(optarg, &end, 10);
+            if (*end || *optarg == '-' || (c == 'P' && v == 0)) {
+                fprintf(stderr, "lockyard: --%s-part-bytes wants a number\n",
+                        c == 'p' ? "min" : "max");
+                return -1;
+            }
+            *(c == 'p' ? &o->part_bytes_min : &o->part_bytes_max) = v;
+            break;
+        }
         case 'L':
             o->log_level = strcmp(optarg, "debug") == 0 ? 2 : strcmp(optarg, "info") == 0 ? 1 : 0;
             break;

@@ -39,7 +39,7 @@ static const char *const MALFORMED_JSON = "Policies must be valid JSON and the f
 static int str_list(struct ly_arena *a, const json_t *j, const char ***out, size_t *n)
 {
     size_t count = json_is_array(j) ? json_array_size(j) : 1;
-    if (!json_is_array(j) && !json_is_string(j))
+    if (!json_is_array(j) && !json_is_string(j) && !json_is_boolean(j))
         return LY_EINVAL;
     if (count == 0 || count > VALUES_MAX)
         return LY_EINVAL;

@@ -6,7 +6,7 @@
 #include "lockyard/checksum.h"
 #include "lockyard/httpdate.h"
 #include "lockyard/s3cond.h"
-#include "lockyard/s3mpu.h"
+#include "lockyard/mpu.h"
 #include "lockyard/s3name.h"
 
 #include <string.h>

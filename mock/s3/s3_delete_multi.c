@@ -4,7 +4,7 @@
  */
 #include "s3_internal.h"
 #include "lockyard/s3cond.h"
-#include "lockyard/s3mpu.h"
+#include "lockyard/mpu.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>

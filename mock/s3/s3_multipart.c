@@ -6,7 +6,7 @@
 #include "s3_internal.h"
 #include "lockyard/checksum.h"
 #include "lockyard/httpdate.h"
-#include "lockyard/s3mpu.h"
+#include "lockyard/mpu.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
 #include "s3_internal.h"
 #include "lockyard/checksum.h"
 #include "lockyard/s3cond.h"
-#include "lockyard/s3mpu.h"
+#include "lockyard/mpu.h"
 
 #include <inttypes.h>
 #include <libxml/parser.h>

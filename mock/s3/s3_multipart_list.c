@@ -5,7 +5,7 @@
  */
 #include "s3_internal.h"
 #include "lockyard/httpdate.h"
-#include "lockyard/s3mpu.h"
+#include "lockyard/mpu.h"
 #include "lockyard/s3name.h"
 
 #include <stdlib.h>

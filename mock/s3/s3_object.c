@@ -6,7 +6,7 @@
 #include "s3_internal.h"
 #include "lockyard/httpdate.h"
 #include "lockyard/s3cond.h"
-#include "lockyard/s3mpu.h"
+#include "lockyard/mpu.h"
 #include "lockyard/s3name.h"
 
 #include <inttypes.h>

@@ -5,7 +5,7 @@
  */
 #include "lockyard/store_multipart.h"
 #include "lockyard/check.h"
-#include "lockyard/s3mpu.h"
+#include "lockyard/mpu.h"
 #include "store_internal.h"
 #include "store_record.h"
 

@@ -1,4 +1,4 @@
-/* test_s3mpu.c - version/upload ids, the multipart ETag, part-list checks, part numbers and
+/* test_mpu.c - version/upload ids, the multipart ETag, part-list checks, part numbers and
  * copy ranges. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "lockyard/err.h"
-#include "lockyard/s3mpu.h"
+#include "lockyard/mpu.h"
 
 static void test_version_ids(void **state)
 {

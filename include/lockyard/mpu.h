@@ -1,13 +1,13 @@
 /*
- * s3mpu.h - pure S3 multipart and versioning rules: version and upload ids, the multipart
+ * mpu.h - pure S3 multipart and versioning rules: version and upload ids, the multipart
  * ETag, the part-list checks of CompleteMultipartUpload, and part-number / copy-range parsing.
  *
  * No I/O, no globals. Ids are opaque to clients but encode the store's commit sequence number
  * so that the store can find a version from its id without an index; a keyed checksum makes a
  * mistyped id fail to parse instead of naming another version.
  */
-#ifndef LOCKYARD_S3MPU_H
-#define LOCKYARD_S3MPU_H
+#ifndef LOCKYARD_MPU_H
+#define LOCKYARD_MPU_H
 
 #include <stddef.h>
 #include <stdint.h>

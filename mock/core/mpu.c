@@ -1,5 +1,5 @@
-/* s3mpu.c - S3 multipart and version-id rules (see s3mpu.h). Pure: no I/O, no globals. */
-#include "lockyard/s3mpu.h"
+/* mpu.c - S3 multipart and version-id rules (see mpu.h). Pure: no I/O, no globals. */
+#include "lockyard/mpu.h"
 #include "lockyard/checksum.h"
 
 #include <openssl/evp.h>

@@ -28,6 +28,9 @@ static void usage(FILE *f)
             "  --auth any|sigv4          any: accept every key (default); sigv4: verify signatures\n"
             "  --credentials AKID:SECRET a key pair for --auth sigv4 (repeatable; default test:test)\n"
             "  --max-object-bytes N      largest object body accepted (default 536870912)\n"
+            "  --min-part-bytes N        multipart: smallest part but the last (default 5 MiB)\n"
+            "  --max-part-bytes N        multipart: largest part (default 5 GiB, at most the\n"
+            "                            largest object)\n"
             "  --fault RULE              a fault rule as key=value,… (repeatable; docs/faults.md)\n"
             "  --config FILE             YAML with the same settings and a 'faults' list\n"
             "  --journal-entries N       request journal size (default 10000)\n"
@@ -81,6 +84,7 @@ static const struct option serve_opts[] = {
     {"listen", required_argument, 0, 'l'}, {"data", required_argument, 0, 'd'},
     {"memory", no_argument, 0, 'm'}, {"durability", required_argument, 0, 'D'},
     {"region", required_argument, 0, 'r'}, {"max-object-bytes", required_argument, 0, 'M'},
+    {"min-part-bytes", required_argument, 0, 'p'}, {"max-part-bytes", required_argument, 0, 'P'},
     {"log-level", required_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
     {"tls-listen", required_argument, 0, 't'}, {"tls-cert", required_argument, 0, 'c'},
     {"tls-key", required_argument, 0, 'k'},
@@ -172,6 +176,14 @@ static int apply_option(struct cli *cli, int c, char *v)
             o->object_bytes_max = n;
         else
             o->journal_entries = (size_t)n;
+        return 0;
+    }
+    case 'p':
+    case 'P': {
+        unsigned long long n = strtoull(v, &end, 10);
+        if (*end || *v == '-' || (c == 'P' && n == 0))
+            break;
+        *(c == 'p' ? &o->part_bytes_min : &o->part_bytes_max) = n;
         return 0;
     }
     case 'L':

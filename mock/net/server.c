@@ -68,6 +68,8 @@ static int server_setup(struct server *srv)
         return -1;
     srv->s3_config.region = srv->opts.region;
     srv->s3_config.object_bytes_max = srv->opts.object_bytes_max;
+    srv->s3_config.part_bytes_min = srv->opts.part_bytes_min;
+    srv->s3_config.part_bytes_max = srv->opts.part_bytes_max;
     srv->s3.store = srv->store;
     srv->s3.config = &srv->s3_config;
     srv->journal = journal_new(srv->opts.journal_entries);

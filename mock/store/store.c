@@ -44,6 +44,10 @@ static int open_dbs(struct store *s)
     if (!rc) rc = mdb_dbi_open(txn, "ddb_tables", MDB_CREATE, &s->ddb_tables);
     if (!rc) rc = mdb_dbi_open(txn, "ddb_items", MDB_CREATE, &s->ddb_items);
     if (!rc) rc = mdb_dbi_open(txn, "ddb_tokens", MDB_CREATE, &s->ddb_tokens);
+    if (!rc) rc = mdb_dbi_open(txn, "versions", MDB_CREATE, &s->versions);
+    if (!rc) rc = mdb_dbi_open(txn, "uploads", MDB_CREATE, &s->uploads);
+    if (!rc) rc = mdb_dbi_open(txn, "parts", MDB_CREATE, &s->parts);
+    if (!rc) rc = mdb_dbi_open(txn, "bconf", MDB_CREATE, &s->bconf);
     if (rc) {
         mdb_txn_abort(txn);
         return store_map_rc(rc);
@@ -75,7 +79,7 @@ int store_open(const struct store_opts *opts, struct store **out)
     if (opts->durability != STORE_DURABILITY_FSYNC || s->temporary)
         flags |= MDB_NOSYNC | MDB_NOMETASYNC;
     int rc = mdb_env_create(&s->env);
-    if (!rc) rc = mdb_env_set_maxdbs(s->env, 16);
+    if (!rc) rc = mdb_env_set_maxdbs(s->env, 32);
     if (!rc) rc = mdb_env_set_mapsize(s->env, opts->map_bytes);
     if (!rc) rc = mdb_env_open(s->env, s->dir, flags, 0644);
     if (rc) {
@@ -141,6 +145,10 @@ int store_reset(struct store *s)
     if (!rc) rc = mdb_drop(txn, s->objects, 0);
     if (!rc) rc = mdb_drop(txn, s->blobs, 0);
     if (!rc) rc = mdb_drop(txn, s->longkeys, 0);
+    if (!rc) rc = mdb_drop(txn, s->versions, 0);
+    if (!rc) rc = mdb_drop(txn, s->uploads, 0);
+    if (!rc) rc = mdb_drop(txn, s->parts, 0);
+    if (!rc) rc = mdb_drop(txn, s->bconf, 0);
     if (!rc) rc = mdb_drop(txn, s->buckets, 0);
     if (!rc) rc = mdb_drop(txn, s->ddb_tables, 0);
     if (!rc) rc = mdb_drop(txn, s->ddb_items, 0);

@@ -104,7 +104,7 @@ static void finish(struct pending *p)
     p->je.status = p->resp.status;
     answer_code(&p->resp, p->je.code, sizeof p->je.code);
     if (p->svc != NET_SVC_ADMIN) {
-        journal_add(srv->journal, &p->je);
+        journal_put(srv->journal, &p->je);
         metrics_request(srv->metrics, p->je.service, p->je.op, p->resp.status,
                         p->je.end_ms - p->je.start_ms);
     }
@@ -130,7 +130,7 @@ static void drop(struct pending *p)
     struct server *srv = p->srv;
     p->je.end_ms = net_now_ms(srv);
     p->je.status = 0;
-    journal_add(srv->journal, &p->je);
+    journal_put(srv->journal, &p->je);
     metrics_request(srv->metrics, p->je.service, p->je.op, 0, p->je.end_ms - p->je.start_ms);
     if (!p->dead) {
         evhttp_connection_set_closecb(p->conn, NULL, NULL);
@@ -268,7 +268,11 @@ static int defer(struct pending *p, int64_t ms)
 static void apply(struct pending *p)
 {
     p->je.applied = 0;
+    p->req.now_ms = net_now_ms(p->srv); /* a delayed or held write lands now */
     handle(p);
+    /* The journal's order is commit order: the sequence number is taken here, before a
+     * delay_after or a commit-released hold lets another request be journaled first. */
+    p->je.seq = journal_reserve(p->srv->journal);
     if (is_write(p->je.op) && p->resp.status >= 200 && p->resp.status < 300) {
         p->je.applied = 1;
         stale_maintain(p->srv, 1);

@@ -199,7 +199,8 @@ static int parse_action(const json_t *a, struct fault_rule *r, char *err, size_t
 
 int fault_rule_from_json(const json_t *j, struct fault_rule *out, char *err, size_t err_size)
 {
-    static const char *const fields[] = {"match", "action", "id", NULL};
+    /* id, matched and fired are what GET lists: accepted and ignored, so a listing re-posts. */
+    static const char *const fields[] = {"match", "action", "id", "matched", "fired", NULL};
     memset(out, 0, sizeof *out);
     if (!json_is_object(j))
         return fail(err, err_size, "a rule must be a JSON object with '%s' and 'action'", "match");

@@ -22,7 +22,8 @@ static void usage(FILE *f)
             "                            --tls-cert FILE --tls-key FILE are given)\n"
             "  --data DIR                data directory (default ./lockyard-data)\n"
             "  --memory                  temporary store, deleted at exit\n"
-            "  --durability fsync|none   fsync before every acknowledgement (default fsync)\n"
+            "  --durability group|fsync|none  what an acknowledged write survives (default group:\n"
+            "                            one fsync for the writes that arrived together)\n"
             "  --region NAME             region (default us-east-1)\n"
             "  --auth any|sigv4          any: accept every key (default); sigv4: verify signatures\n"
             "  --credentials AKID:SECRET a key pair for --auth sigv4 (repeatable; default test:test)\n"
@@ -141,8 +142,10 @@ static int apply_option(struct cli *cli, int c, char *v)
     case 'd': o->data_dir = v; return 0;
     case 'm': o->memory = 1; return 0;
     case 'D':
-        if (strcmp(v, "fsync") == 0 || strcmp(v, "group") == 0)
+        if (strcmp(v, "fsync") == 0)
             o->durability = STORE_DURABILITY_FSYNC;
+        else if (strcmp(v, "group") == 0)
+            o->durability = STORE_DURABILITY_GROUP;
         else if (strcmp(v, "none") == 0)
             o->durability = STORE_DURABILITY_NONE;
         else

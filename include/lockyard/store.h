@@ -29,7 +29,12 @@ struct store;
 enum store_durability {
     STORE_DURABILITY_FSYNC, /* fsync before every acknowledgement */
     STORE_DURABILITY_NONE,  /* never fsync (tests, tmpfs speed) */
+    STORE_DURABILITY_GROUP, /* commits do not fsync; the caller calls store_sync before it
+                               acknowledges, once for all the writes that arrived together */
 };
+
+/** Flushes every committed write to disk (fdatasync). @return 0 or LY_EIO */
+int store_sync(struct store *s) LY_WARN_UNUSED;
 
 struct store_opts {
     const char *dir;               /* data directory (created if missing); NULL = temporary */
@@ -41,7 +46,7 @@ struct store_opts {
 int store_open(const struct store_opts *opts, struct store **out) LY_WARN_UNUSED;
 /** Closes; a temporary store's files are removed. NULL is fine. */
 void store_close(struct store *s);
-/** Deletes every bucket and object. */
+/** Deletes every bucket, object, DynamoDB table and item. */
 int store_reset(struct store *s) LY_WARN_UNUSED;
 /** The data directory in use. */
 const char *store_dir(const struct store *s);

@@ -105,6 +105,55 @@ static void answer_code(const struct ly_resp *r, char *out, size_t n)
     }
 }
 
+static void fault_error(struct pending *p, int status, const char *code);
+
+static void send_and_free(struct pending *p)
+{
+    if (!p->dead)
+        net_send_reply(p->ev, &p->req, &p->resp);
+    pending_free(p);
+}
+
+/* Group durability: one fsync for every write answered in this loop iteration, then the
+ * answers. A failed sync turns them into 500s: nothing is acknowledged that is not on disk. */
+static void on_sync(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct server *srv = arg;
+    struct pending *q = srv->sync_queue;
+    srv->sync_queue = NULL;
+    int failed = store_sync(srv->store) != 0;
+    while (q) {
+        struct pending *next = q->next;
+        q->next = NULL;
+        if (failed)
+            fault_error(q, 500, q->svc == NET_SVC_DDB ? "InternalServerError" : "InternalError");
+        send_and_free(q);
+        q = next;
+    }
+}
+
+static int queue_for_sync(struct pending *p)
+{
+    struct server *srv = p->srv;
+    if (!srv->sync_event)
+        srv->sync_event = event_new(srv->base, -1, 0, on_sync, srv);
+    if (!srv->sync_event)
+        return -1;
+    /* Out of the in-flight list (nothing can hold or drop it now) into the sync queue. */
+    struct pending **pp = &srv->inflight;
+    while (*pp && *pp != p)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = p->next;
+    p->next = srv->sync_queue;
+    srv->sync_queue = p;
+    if (!event_pending(srv->sync_event, EV_TIMEOUT, NULL))
+        event_active(srv->sync_event, EV_TIMEOUT, 0);
+    return 0;
+}
+
 static void finish(struct pending *p)
 {
     struct server *srv = p->srv;
@@ -120,9 +169,9 @@ static void finish(struct pending *p)
         fprintf(stderr, "lockyard: %s %s%s -> %d%s%s\n", p->req.method_name, p->req.raw_path,
                 p->dead ? " (client gone)" : "", p->resp.status, p->has_fault ? " fault " : "",
                 p->has_fault ? fault_action_name(p->fault.action) : "");
-    if (!p->dead)
-        net_send_reply(p->ev, &p->req, &p->resp);
-    pending_free(p);
+    if (p->je.applied && srv->opts.durability == STORE_DURABILITY_GROUP && queue_for_sync(p) == 0)
+        return;
+    send_and_free(p);
 }
 
 static void close_later(evutil_socket_t fd, short what, void *arg)
@@ -154,6 +203,9 @@ static void on_conn_close(struct evhttp_connection *conn, void *arg)
     for (struct pending *p = srv->inflight; p; p = p->next)
         if (p->conn == conn)
             p->dead = 1; /* libevent frees the request; the work still happens, unanswered */
+    for (struct pending *p = srv->sync_queue; p; p = p->next)
+        if (p->conn == conn)
+            p->dead = 1;
 }
 
 static void handle_now(struct pending *p);
@@ -222,10 +274,7 @@ static void handle_now(struct pending *p)
 {
     struct server *srv = p->srv;
     switch (p->svc) {
-    case NET_SVC_DDB:
-        net_ddb_error(&p->req, &p->resp, 400, "UnknownOperationException",
-                      "lockyard does not serve DynamoDB yet");
-        return;
+    case NET_SVC_DDB: ddb_handle(&srv->ddb, &p->req, &p->resp); return;
     case NET_SVC_STS: sts_handle(&p->req, &p->resp); return;
     case NET_SVC_ADMIN: admin_handle(srv, &p->req, &p->resp, p->req.raw_path + 11); return;
     default: s3_handle(&srv->s3, &p->req, &p->resp); return;
@@ -436,6 +485,13 @@ void net_pipeline_free(struct server *srv)
         srv->inflight->dead = 1;
         pending_free(srv->inflight);
     }
+    while (srv->sync_queue) {
+        struct pending *next = srv->sync_queue->next;
+        pending_free(srv->sync_queue);
+        srv->sync_queue = next;
+    }
+    if (srv->sync_event)
+        event_free(srv->sync_event);
     free(srv->rules);
     journal_free(srv->journal);
     metrics_free(srv->metrics);

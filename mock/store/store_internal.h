@@ -19,6 +19,7 @@
 struct store {
     MDB_env *env;
     MDB_dbi meta, buckets, objects, blobs, longkeys;
+    MDB_dbi ddb_tables, ddb_items, ddb_tokens; /* store_ddb.c */
     size_t lmdb_key_bytes_max;
     char *dir;
     int temporary;

@@ -286,6 +286,11 @@ static void fault_error(struct pending *p, int status, const char *code)
     ly_buf_reset(&p->resp.body);
     p->resp.nhdrs = 0;
     if (p->svc == NET_SVC_DDB) {
+        /* A rule's default codes are S3 names; DynamoDB answers with its own. */
+        if (strcmp(code, "InternalError") == 0)
+            code = "InternalServerError";
+        else if (strcmp(code, "InvalidRequest") == 0)
+            code = "ValidationException";
         net_ddb_error(&p->req, &p->resp, status, code, "Injected by a lockyard fault rule");
         return;
     }

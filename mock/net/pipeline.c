@@ -66,12 +66,20 @@ static const char *const write_ops[] = {
     "TransactWriteItems", "CreateTable", "DeleteTable", "UpdateTable", "UpdateTimeToLive", NULL,
 };
 
-static int is_write(const char *op)
+static const char *const read_ops[] = {"GetObject", "HeadObject", "ListObjects", "ListObjectsV2",
+    "ListObjectVersions", "HeadBucket", "GetItem", "BatchGetItem", "Query", "Scan", NULL};
+
+static int op_in(const char *op, const char *const *ops)
 {
-    for (size_t i = 0; write_ops[i]; i++)
-        if (strcmp(op, write_ops[i]) == 0)
+    for (size_t i = 0; ops[i]; i++)
+        if (strcmp(op, ops[i]) == 0)
             return 1;
     return 0;
+}
+
+static int is_write(const char *op)
+{
+    return op_in(op, write_ops);
 }
 
 /* Error code of an answer into out (from the handler, or read off an <Error> / JSON body). */
@@ -153,7 +161,7 @@ static void finish(struct pending *p)
     p->je.status = p->resp.status;
     answer_code(&p->resp, p->je.code, sizeof p->je.code);
     if (p->svc != NET_SVC_ADMIN) {
-        journal_add(srv->journal, &p->je);
+        journal_put(srv->journal, &p->je);
         metrics_request(srv->metrics, p->je.service, p->je.op, p->resp.status,
                         p->je.end_ms - p->je.start_ms);
     }
@@ -179,7 +187,7 @@ static void drop(struct pending *p)
     struct server *srv = p->srv;
     p->je.end_ms = net_now_ms(srv);
     p->je.status = 0;
-    journal_add(srv->journal, &p->je);
+    journal_put(srv->journal, &p->je);
     metrics_request(srv->metrics, p->je.service, p->je.op, 0, p->je.end_ms - p->je.start_ms);
     if (!p->dead) {
         evhttp_connection_set_closecb(p->conn, NULL, NULL);
@@ -202,18 +210,12 @@ static void on_conn_close(struct evhttp_connection *conn, void *arg)
 
 static void handle_now(struct pending *p);
 
-static const char *const read_ops[] = {"GetObject", "HeadObject", "ListObjects", "ListObjectsV2",
-    "ListObjectVersions", "HeadBucket", "GetItem", "BatchGetItem", "Query", "Scan", NULL};
-
 /* stale_read: the newest snapshot at least ms old (or the oldest kept) for an eventually
  * consistent read; NULL for writes and strongly consistent reads. */
 static struct store_snapshot *stale_view(struct pending *p)
 {
     struct server *srv = p->srv;
-    int read = 0;
-    for (size_t i = 0; read_ops[i]; i++)
-        read |= strcmp(p->je.op, read_ops[i]) == 0;
-    if (!read || srv->nsnaps == 0 || !p->has_fault || p->fault.action != FAULT_STALE_READ)
+    if (!op_in(p->je.op, read_ops) || srv->nsnaps == 0 || !p->has_fault || p->fault.action != FAULT_STALE_READ)
         return NULL;
     if (p->svc == NET_SVC_DDB && p->req.body_len) {
         json_t *doc = json_loadb((const char *)p->req.body, p->req.body_len, 0, NULL);
@@ -284,6 +286,11 @@ static void fault_error(struct pending *p, int status, const char *code)
     ly_buf_reset(&p->resp.body);
     p->resp.nhdrs = 0;
     if (p->svc == NET_SVC_DDB) {
+        /* A rule's default codes are S3 names; DynamoDB answers with its own. */
+        if (strcmp(code, "InternalError") == 0)
+            code = "InternalServerError";
+        else if (strcmp(code, "InvalidRequest") == 0)
+            code = "ValidationException";
         net_ddb_error(&p->req, &p->resp, status, code, "Injected by a lockyard fault rule");
         return;
     }
@@ -317,7 +324,11 @@ static int defer(struct pending *p, int64_t ms)
 static void apply(struct pending *p)
 {
     p->je.applied = 0;
+    p->req.now_ms = net_now_ms(p->srv); /* a delayed or held write lands now */
     handle(p);
+    /* The journal's order is commit order: the sequence number is taken here, before a
+     * delay_after or a commit-released hold lets another request be journaled first. */
+    p->je.seq = journal_reserve(p->srv->journal);
     if (is_write(p->je.op) && p->resp.status >= 200 && p->resp.status < 300) {
         p->je.applied = 1;
         stale_maintain(p->srv, 1);
@@ -491,14 +502,19 @@ void net_pipeline_free(struct server *srv)
     metrics_free(srv->metrics);
 }
 
-/* Picks the fault for this request: modes set request flags; the first other rule acts. */
+/*
+ * Picks the fault for this request: every firing mode sets its request flag; the first other
+ * firing rule acts (stale_read only on reads). The journal names the acting rule, else the
+ * first mode.
+ */
 static void choose_fault(struct pending *p)
 {
     struct server *srv = p->srv;
     for (size_t i = 0; i < srv->nrules; i++) {
         struct fault_rule *r = &srv->rules[i];
         int mode = r->action == FAULT_IGNORE_CONDITIONS || r->action == FAULT_ETAG_RANDOM;
-        if (!mode && p->has_fault)
+        if ((!mode && p->has_fault) ||
+            (r->action == FAULT_STALE_READ && !op_in(p->facts.op, read_ops)))
             continue;
         if (!fault_rule_fires(r, &p->facts))
             continue;
@@ -506,16 +522,17 @@ static void choose_fault(struct pending *p)
             p->req.ignore_conditions = 1;
         else if (r->action == FAULT_ETAG_RANDOM)
             p->req.etag_random = 1;
-        if (!p->has_fault) {
+        if (mode) {
+            metrics_fault(srv->metrics, fault_action_name(r->action));
+        } else {
             p->has_fault = 1;
             p->fault = *r;
+        }
+        if (!mode || !p->je.fault[0]) {
             copy_text(p->je.fault_id, sizeof p->je.fault_id, r->id);
             copy_text(p->je.fault, sizeof p->je.fault, fault_action_name(r->action));
         }
     }
-    if (p->has_fault && (p->fault.action == FAULT_IGNORE_CONDITIONS ||
-                         p->fault.action == FAULT_ETAG_RANDOM))
-        p->has_fault = 0; /* modes only flag the request; the journal still names them */
 }
 
 static void s3_facts(struct pending *p)

@@ -139,7 +139,10 @@ static int run(struct ddb_call *c, const char *target)
     if (!fn)
         return ddb_fail(c, LY_ENOTSUP, DDB_ERR_UNKNOWN_OP, "%s", "");
     json_error_t je;
-    c->in = json_loadb((const char *)c->req->body, c->req->body_len, JSON_ALLOW_NUL, &je);
+    /* net has usually parsed the body already (for fault matching and the journal) */
+    c->in = c->req->json_body ? json_incref(c->req->json_body)
+                              : json_loadb((const char *)c->req->body, c->req->body_len,
+                                           JSON_ALLOW_NUL, &je);
     if (!c->in)
         return ddb_fail(c, LY_EINVAL, DDB_ERR_SERIALIZATION, "%s", "");
     if (!json_is_object(c->in))

@@ -35,6 +35,7 @@ struct pending {
     int dead;                   /* the client closed the connection */
     int held;
     struct event *timer;
+    json_t *json_body;          /* DynamoDB: the parsed body, shared with the handler */
     struct pending *next;
 };
 
@@ -47,6 +48,7 @@ static void pending_free(struct pending *p)
         *pp = p->next;
     if (p->timer)
         event_free(p->timer);
+    json_decref(p->json_body);
     ly_resp_cleanup(&p->resp);
     ly_buf_cleanup(&p->decoded);
     ly_arena_cleanup(&p->arena);
@@ -217,13 +219,8 @@ static struct store_snapshot *stale_view(struct pending *p)
     struct server *srv = p->srv;
     if (!op_in(p->je.op, read_ops) || srv->nsnaps == 0 || !p->has_fault || p->fault.action != FAULT_STALE_READ)
         return NULL;
-    if (p->svc == NET_SVC_DDB && p->req.body_len) {
-        json_t *doc = json_loadb((const char *)p->req.body, p->req.body_len, 0, NULL);
-        int consistent = json_is_true(json_object_get(doc, "ConsistentRead"));
-        json_decref(doc);
-        if (consistent)
-            return NULL;
-    }
+    if (p->svc == NET_SVC_DDB && json_is_true(json_object_get(p->json_body, "ConsistentRead")))
+        return NULL;
     int64_t cutoff = net_now_ms(srv) - p->fault.ms;
     struct store_snapshot *best = srv->snaps[0].snap;
     for (size_t i = 0; i < srv->nsnaps; i++)
@@ -564,7 +561,7 @@ static void ddb_facts(struct pending *p)
     const char *target = ly_req_header(r, "X-Amz-Target");
     const char *dot = target ? strrchr(target, '.') : NULL;
     p->facts.op = ly_arena_strdup(r->arena, dot ? dot + 1 : "Unknown");
-    json_t *doc = json_loadb((const char *)r->body, r->body_len, 0, NULL);
+    json_t *doc = json_loadb((const char *)r->body, r->body_len, JSON_ALLOW_NUL, NULL);
     const char *table = json_string_value(json_object_get(doc, "TableName"));
     json_t *key = json_object_get(doc, "Key");
     if (!key)
@@ -587,7 +584,8 @@ static void ddb_facts(struct pending *p)
     free(ctext);
     free(ktext);
     json_decref(c);
-    json_decref(doc);
+    p->json_body = doc; /* handed to the DynamoDB handler, freed with the request */
+    r->json_body = doc;
 }
 
 static void fill_facts(struct pending *p)

@@ -537,13 +537,13 @@ static void s3_facts(struct pending *p)
     static const char *const h[] = {"If-Match", "If-None-Match", "If-Modified-Since",
         "If-Unmodified-Since", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match"};
     struct ly_req *r = &p->req;
-    json_t *c = json_object();
-    for (size_t i = 0; c && i < sizeof h / sizeof h[0]; i++) {
+    json_t *c = NULL;
+    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
         const char *v = ly_req_header(r, h[i]);
-        if (v)
+        if (v && (c || (c = json_object())))
             json_object_set_new(c, h[i], json_string(v));
     }
-    char *text = c ? json_dumps(c, JSON_COMPACT) : NULL;
+    char *text = c ? json_dumps(c, JSON_COMPACT) : NULL; /* most requests have none */
     copy_text(p->je.conditions, sizeof p->je.conditions, text);
     free(text);
     json_decref(c);

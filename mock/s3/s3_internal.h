@@ -36,6 +36,12 @@ int s3_xml_begin(struct ly_buf *b, const char *root);
 int s3_xml_elem(struct ly_buf *b, const char *name, const char *value);
 int s3_xml_elemf(struct ly_buf *b, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/** <name>value</name>, the value URL-encoded as AWS listings do when encoding-type=url. */
+int s3_xml_elem_listing(struct ly_buf *b, const char *name, const char *value, int url);
+/** Listings: encoding-type (only "url" is valid). 0, or the InvalidArgument answer was sent. */
+int s3_list_encoding_or_reply(struct s3_call *c, int *url);
+/** Listings: max-keys, a non-negative integer capped at dflt. 0, or answered. */
+int s3_list_max_keys_or_reply(struct s3_call *c, long dflt, long *max);
 /** Sets 200/Content-Type for an XML body already in resp->body. */
 void s3_xml_done(struct s3_call *c, int status);
 

@@ -129,15 +129,7 @@ struct uploads_state {
 
 static int add_text(struct uploads_state *st, struct ly_buf *b, const char *name, const char *v)
 {
-    if (!st->url)
-        return s3_xml_elem(b, name, v);
-    struct ly_buf enc;
-    ly_buf_init(&enc, 8192);
-    int rc = s3name_url_encode(&enc, v, strlen(v), S3NAME_KEEP_SLASH | S3NAME_SPACE_PLUS);
-    if (!rc)
-        rc = s3_xml_elem(b, name, enc.data ? enc.data : "");
-    ly_buf_cleanup(&enc);
-    return rc;
+    return s3_xml_elem_listing(b, name, v, st->url);
 }
 
 /* 1 when u comes at or before the markers (so it is skipped). */
@@ -246,13 +238,8 @@ void s3_list_multipart_uploads(struct s3_call *c)
     st.delimiter = qval(c, "delimiter");
     st.key_marker = qval(c, "key-marker");
     st.id_marker = st.key_marker ? qval(c, "upload-id-marker") : NULL;
-    const char *enc = qval(c, "encoding-type");
-    if (enc && strcmp(enc, "url") != 0) {
-        s3_error(c, "InvalidArgument", "Message", "Invalid Encoding Method specified in Request",
-                 "ArgumentName", "encoding-type", "ArgumentValue", enc, NULL);
+    if (s3_list_encoding_or_reply(c, &st.url))
         goto out;
-    }
-    st.url = enc != NULL;
     if (int_param_or_reply(c, "max-uploads", LIST_MAX_DEFAULT, &st.max))
         goto out;
     int rc = store_upload_list(c->ctx->store, c->req->bucket, c->a, &list, &n);

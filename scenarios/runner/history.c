@@ -155,14 +155,47 @@ int history_add(struct history *h, const struct hev *e)
     return 0;
 }
 
+#define OPEN_PER_PROCESS 4 /* nested ops of one client, e.g. append around its PutObject */
+
+static uint32_t *open_slot(uint32_t *open, uint32_t p, const struct history *h, const char *f)
+{
+    for (int k = OPEN_PER_PROCESS - 1; k >= 0; k--) {
+        uint32_t i = open[p * OPEN_PER_PROCESS + (uint32_t)k];
+        if (i != UINT32_MAX && (!f || !strcmp(h->ev[i].f, f)))
+            return &open[p * OPEN_PER_PROCESS + (uint32_t)k];
+    }
+    return NULL;
+}
+
+static int close_open(struct history *h, uint32_t *open, size_t nproc, int64_t end)
+{
+    int rc = 0;
+    for (size_t s = 0; s < nproc * OPEN_PER_PROCESS && !rc; s++) {
+        uint32_t i = open[s];
+        if (i == UINT32_MAX || h->ev[i].pair != UINT32_MAX)
+            continue;
+        struct hev e = hev_blank();
+        e.time_us = end + 1;
+        e.process = h->ev[i].process;
+        e.type = HEV_INFO;
+        memcpy(e.f, h->ev[i].f, sizeof e.f);
+        e.key = h->ev[i].key;
+        e.role = h->ev[i].role;
+        e.pair = i;
+        rc = history_add(h, &e);
+        if (!rc)
+            h->ev[i].pair = (uint32_t)(h->n - 1);
+    }
+    return rc;
+}
+
 int history_pair(struct history *h)
 {
     size_t nproc = h->nstrs + 1, n0 = h->n;
-    uint32_t *open = malloc(nproc * sizeof *open);
+    uint32_t *open = malloc(nproc * OPEN_PER_PROCESS * sizeof *open);
     if (!open)
         return LY_ENOMEM;
-    for (size_t i = 0; i < nproc; i++)
-        open[i] = UINT32_MAX;
+    memset(open, 0xff, nproc * OPEN_PER_PROCESS * sizeof *open);
     int64_t end = n0 ? h->ev[n0 - 1].time_us : 0;
     for (size_t i = 0; i < n0; i++) {
         struct hev *e = &h->ev[i];
@@ -170,30 +203,26 @@ int history_pair(struct history *h)
             continue;
         if (e->time_us > end)
             end = e->time_us;
+        if (e->pair != UINT32_MAX)
+            continue; /* paired before */
         if (e->type == HEV_INVOKE) {
-            open[e->process] = (uint32_t)i;
-        } else if (open[e->process] != UINT32_MAX) {
-            e->pair = open[e->process];
-            h->ev[open[e->process]].pair = (uint32_t)i;
-            open[e->process] = UINT32_MAX;
+            uint32_t *slot = open_slot(open, e->process, h, e->f);
+            if (!slot) /* a free slot: the lowest one */
+                for (int k = 0; k < OPEN_PER_PROCESS && !slot; k++)
+                    if (open[e->process * OPEN_PER_PROCESS + (uint32_t)k] == UINT32_MAX)
+                        slot = &open[e->process * OPEN_PER_PROCESS + (uint32_t)k];
+            if (slot)
+                *slot = (uint32_t)i;
+            continue;
+        }
+        uint32_t *slot = open_slot(open, e->process, h, e->f);
+        if (slot) {
+            e->pair = *slot;
+            h->ev[*slot].pair = (uint32_t)i;
+            *slot = UINT32_MAX;
         }
     }
-    int rc = 0;
-    for (size_t p = 0; p < nproc && !rc; p++) {
-        if (open[p] == UINT32_MAX || h->ev[open[p]].pair != UINT32_MAX)
-            continue;
-        struct hev e = hev_blank();
-        e.time_us = end + 1;
-        e.process = (uint32_t)p;
-        e.type = HEV_INFO;
-        memcpy(e.f, h->ev[open[p]].f, sizeof e.f);
-        e.key = h->ev[open[p]].key;
-        e.role = h->ev[open[p]].role;
-        e.pair = open[p];
-        rc = history_add(h, &e);
-        if (!rc)
-            h->ev[open[p]].pair = (uint32_t)(h->n - 1);
-    }
+    int rc = close_open(h, open, nproc, end);
     free(open);
     return rc;
 }

@@ -77,7 +77,7 @@ static int override_clients(struct scenario *sc, int n)
     if (!cs)
         return -1;
     for (int i = 0; i < n; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof name, n <= 26 ? "%c" : "c%d", n <= 26 ? 'A' + i : i + 1);
         cs[i].name = strdup(name);
     }

@@ -123,7 +123,7 @@ static int load_clients(struct ld *ld, struct scenario *s, const yaml_node_t *n)
         return LY_ENOMEM;
     for (int64_t i = 0; i < count; i++) {
         struct sc_client *c = &s->clients[i];
-        char name[16];
+        char name[32];
         s->nclients = (size_t)i + 1;
         if (count <= 26)
             snprintf(name, sizeof name, "%c", (char)('A' + i));

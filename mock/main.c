@@ -1,6 +1,9 @@
 /* main.c - lockyard entry point: subcommands and option parsing only. */
 #include "lockyard/net.h"
 #include "lockyard/runner.h"
+#include "lockyard/yaml_json.h"
+
+#include <jansson.h>
 
 #include <getopt.h>
 #include <stdio.h>
@@ -28,6 +31,9 @@ static void usage(FILE *f)
             "  --auth any|sigv4          any: accept every key (default); sigv4: verify signatures\n"
             "  --credentials AKID:SECRET a key pair for --auth sigv4 (repeatable; default test:test)\n"
             "  --max-object-bytes N      largest object body accepted (default 536870912)\n"
+            "  --fault RULE              a fault rule as key=value,… (repeatable; docs/faults.md)\n"
+            "  --config FILE             YAML with the same settings and a 'faults' list\n"
+            "  --journal-entries N       request journal size (default 10000)\n"
             "  --log-level error|info|debug\n"
             "  --quiet                   no log output\n");
 }
@@ -71,80 +77,208 @@ static int add_credentials(char *v, struct server_opts *o)
     return 0;
 }
 
-static int parse_serve(int argc, char **argv, struct server_opts *o)
+#define FAULTS_MAX 64
+#define CONFIG_NUMBERS_MAX 16
+
+static const struct option serve_opts[] = {
+    {"listen", required_argument, 0, 'l'}, {"data", required_argument, 0, 'd'},
+    {"memory", no_argument, 0, 'm'}, {"durability", required_argument, 0, 'D'},
+    {"region", required_argument, 0, 'r'}, {"max-object-bytes", required_argument, 0, 'M'},
+    {"log-level", required_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
+    {"tls-listen", required_argument, 0, 't'}, {"tls-cert", required_argument, 0, 'c'},
+    {"tls-key", required_argument, 0, 'k'},
+    {"auth", required_argument, 0, 'A'}, {"credentials", required_argument, 0, 'C'},
+    {"fault", required_argument, 0, 'F'}, {"config", required_argument, 0, 'f'},
+    {"journal-entries", required_argument, 0, 'J'},
+    {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+};
+
+struct cli {
+    struct server_opts *o;
+    char listen_host[256], tls_host[256];
+    struct fault_rule faults[FAULTS_MAX];
+    json_t *config;  /* kept for the life of the process: options point into it */
+    char numbers[CONFIG_NUMBERS_MAX][32]; /* numeric config values as option text */
+    size_t nnumbers;
+};
+
+static int add_fault_rule(struct cli *cli, const json_t *j, const char *text)
 {
-    static char listen_host[256], tls_host[256];
-    static const struct option longopts[] = {
-        {"listen", required_argument, 0, 'l'}, {"data", required_argument, 0, 'd'},
-        {"memory", no_argument, 0, 'm'}, {"durability", required_argument, 0, 'D'},
-        {"region", required_argument, 0, 'r'}, {"max-object-bytes", required_argument, 0, 'M'},
-        {"log-level", required_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
-        {"tls-listen", required_argument, 0, 't'}, {"tls-cert", required_argument, 0, 'c'},
-        {"tls-key", required_argument, 0, 'k'},
-        {"auth", required_argument, 0, 'A'}, {"credentials", required_argument, 0, 'C'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
-    int c;
+    char err[256];
+    struct server_opts *o = cli->o;
+    if (o->nfaults == FAULTS_MAX) {
+        fprintf(stderr, "lockyard: at most %d fault rules at start\n", FAULTS_MAX);
+        return -1;
+    }
+    struct fault_rule *r = &cli->faults[o->nfaults];
+    int rc = j ? fault_rule_from_json(j, r, err, sizeof err)
+               : fault_rule_from_text(text, r, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "lockyard: bad fault rule: %s\n", err);
+        return -1;
+    }
+    o->faults = cli->faults;
+    o->nfaults++;
+    return 0;
+}
+
+static int load_config(struct cli *cli, const char *path);
+
+static int apply_option(struct cli *cli, int c, char *v)
+{
+    struct server_opts *o = cli->o;
     char *end;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'l':
-            if (parse_hostport(optarg, listen_host, sizeof listen_host, &o->listen_host,
-                               &o->listen_port)) {
-                fprintf(stderr, "lockyard: --listen wants HOST:PORT, got '%s'\n", optarg);
+    switch (c) {
+    case 'l':
+        if (parse_hostport(v, cli->listen_host, sizeof cli->listen_host, &o->listen_host,
+                           &o->listen_port) == 0)
+            return 0;
+        fprintf(stderr, "lockyard: --listen wants HOST:PORT, got '%s'\n", v);
+        return -1;
+    case 't':
+        if (parse_hostport(v, cli->tls_host, sizeof cli->tls_host, &o->tls_host, &o->tls_port) == 0)
+            return 0;
+        fprintf(stderr, "lockyard: --tls-listen wants HOST:PORT, got '%s'\n", v);
+        return -1;
+    case 'c': o->tls_cert = v; return 0;
+    case 'k': o->tls_key = v; return 0;
+    case 'd': o->data_dir = v; return 0;
+    case 'm': o->memory = 1; return 0;
+    case 'D':
+        if (strcmp(v, "fsync") == 0 || strcmp(v, "group") == 0)
+            o->durability = STORE_DURABILITY_FSYNC;
+        else if (strcmp(v, "none") == 0)
+            o->durability = STORE_DURABILITY_NONE;
+        else
+            break;
+        return 0;
+    case 'r': o->region = v; return 0;
+    case 'A':
+        if (strcmp(v, "any") == 0)
+            o->auth = SERVER_AUTH_ANY;
+        else if (strcmp(v, "sigv4") == 0)
+            o->auth = SERVER_AUTH_SIGV4;
+        else
+            break;
+        return 0;
+    case 'C': return add_credentials(v, o);
+    case 'F': return add_fault_rule(cli, NULL, v);
+    case 'f': return load_config(cli, v);
+    case 'M':
+    case 'J': {
+        unsigned long long n = strtoull(v, &end, 10);
+        if (*end || n == 0)
+            break;
+        if (c == 'M')
+            o->object_bytes_max = n;
+        else
+            o->journal_entries = (size_t)n;
+        return 0;
+    }
+    case 'L':
+        o->log_level = strcmp(v, "debug") == 0 ? 2 : strcmp(v, "info") == 0 ? 1 : 0;
+        return 0;
+    case 'q': o->quiet = 1; o->log_level = -1; return 0;
+    case 'h': usage(stdout); exit(0);
+    default: break;
+    }
+    for (const struct option *opt = serve_opts; opt->name; opt++)
+        if (opt->val == c)
+            fprintf(stderr, "lockyard: bad value '%s' for --%s\n", v ? v : "", opt->name);
+    return -1;
+}
+
+/* One config key: the long option of the same name (dashes or underscores), or "faults". */
+static int config_key(struct cli *cli, const char *key, json_t *v)
+{
+    if (strcmp(key, "faults") == 0 || strcmp(key, "credentials") == 0) {
+        size_t i;
+        json_t *item;
+        if (!json_is_array(v))
+            goto bad;
+        json_array_foreach(v, i, item) {
+            if (key[0] == 'f' ? add_fault_rule(cli, item, NULL)
+                              : (!json_is_string(item) ||
+                                 add_credentials((char *)json_string_value(item), cli->o)))
                 return -1;
-            }
+        }
+        return 0;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%s", key);
+    for (char *p = name; *p; p++)
+        *p = *p == '_' ? '-' : *p;
+    for (const struct option *opt = serve_opts; opt->name; opt++) {
+        if (strcmp(opt->name, name) != 0 || opt->val == 'f' || opt->val == 'h')
+            continue;
+        if (opt->has_arg == no_argument)
+            return json_is_true(v) ? apply_option(cli, opt->val, NULL) : 0;
+        if (json_is_integer(v) && cli->nnumbers < CONFIG_NUMBERS_MAX) {
+            char *num = cli->numbers[cli->nnumbers++];
+            snprintf(num, sizeof cli->numbers[0], "%lld", (long long)json_integer_value(v));
+            return apply_option(cli, opt->val, num);
+        }
+        if (!json_is_string(v))
+            goto bad;
+        return apply_option(cli, opt->val, (char *)json_string_value(v));
+    }
+    fprintf(stderr, "lockyard: config: unknown setting '%s'\n", key);
+    return -1;
+bad:
+    fprintf(stderr, "lockyard: config: bad value for '%s'\n", key);
+    return -1;
+}
+
+static int load_config(struct cli *cli, const char *path)
+{
+    char err[256];
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "lockyard: cannot read config %s\n", path);
+        return -1;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[4096];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && len + n < (1u << 20)) {
+        char *t = realloc(text, cap = len + n + 1);
+        if (!t)
             break;
-        case 't':
-            if (parse_hostport(optarg, tls_host, sizeof tls_host, &o->tls_host, &o->tls_port)) {
-                fprintf(stderr, "lockyard: --tls-listen wants HOST:PORT, got '%s'\n", optarg);
-                return -1;
-            }
-            break;
-        case 'c': o->tls_cert = optarg; break;
-        case 'k': o->tls_key = optarg; break;
-        case 'd': o->data_dir = optarg; break;
-        case 'm': o->memory = 1; break;
-        case 'D':
-            if (strcmp(optarg, "fsync") == 0 || strcmp(optarg, "group") == 0)
-                o->durability = STORE_DURABILITY_FSYNC;
-            else if (strcmp(optarg, "none") == 0)
-                o->durability = STORE_DURABILITY_NONE;
-            else {
-                fprintf(stderr, "lockyard: --durability wants fsync|group|none\n");
-                return -1;
-            }
-            break;
-        case 'r': o->region = optarg; break;
-        case 'A':
-            if (strcmp(optarg, "any") == 0)
-                o->auth = SERVER_AUTH_ANY;
-            else if (strcmp(optarg, "sigv4") == 0)
-                o->auth = SERVER_AUTH_SIGV4;
-            else {
-                fprintf(stderr, "lockyard: --auth wants any|sigv4\n");
-                return -1;
-            }
-            break;
-        case 'C':
-            if (add_credentials(optarg, o))
-                return -1;
-            break;
-        case 'M':
-            o->object_bytes_max = strtoull(optarg, &end, 10);
-            if (*end || o->object_bytes_max == 0) {
-                fprintf(stderr, "lockyard: --max-object-bytes wants a positive number\n");
-                return -1;
-            }
-            break;
-        case 'L':
-            o->log_level = strcmp(optarg, "debug") == 0 ? 2 : strcmp(optarg, "info") == 0 ? 1 : 0;
-            break;
-        case 'q': o->quiet = 1; o->log_level = -1; break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        text = t;
+        memcpy(text + len, chunk, n);
+        len += n;
+    }
+    fclose(f);
+    json_t *doc = text ? yaml_to_json(text, len, err, sizeof err) : NULL;
+    free(text);
+    (void)cap;
+    if (!doc || !json_is_object(doc)) {
+        fprintf(stderr, "lockyard: config %s: %s\n", path, doc ? "must be a mapping" : err);
+        json_decref(doc);
+        return -1;
+    }
+    json_decref(cli->config);
+    cli->config = doc;
+    const char *key;
+    json_t *v;
+    json_object_foreach(doc, key, v) {
+        if (config_key(cli, key, v))
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_serve(int argc, char **argv, struct cli *cli)
+{
+    int c;
+    while ((c = getopt_long(argc, argv, "", serve_opts, NULL)) != -1) {
+        if (c == '?' || apply_option(cli, c, optarg)) {
+            if (c == '?')
+                usage(stderr);
+            return -1;
         }
     }
+    struct server_opts *o = cli->o;
     if (o->auth == SERVER_AUTH_SIGV4 && o->ncredentials == 0) {
         o->credentials[0].access_key = "test";
         o->credentials[0].secret = "test";
@@ -168,11 +302,13 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "serve") == 0) {
+        static struct cli cli; /* static: options point into it for the whole run */
         struct server_opts o;
         server_opts_defaults(&o);
-        if (parse_serve(argc - 1, argv + 1, &o))
-            return 2;
-        return server_run(&o);
+        cli.o = &o;
+        int rc = parse_serve(argc - 1, argv + 1, &cli) ? 2 : server_run(&o);
+        json_decref(cli.config);
+        return rc;
     }
     if (strcmp(argv[1], "run") == 0)
         return runner_cmd_run(argc - 1, argv + 1);

@@ -50,6 +50,9 @@ struct ly_req {
     size_t ntrailers;
     const char *access_key;     /* from the signature, or NULL when unsigned */
     int64_t now_ms;             /* the server clock when the request arrived */
+    /* Fault modes for this request (set by net's fault rules). */
+    int ignore_conditions;      /* accept every precondition without evaluating it */
+    int etag_random;            /* new objects get random ETags instead of the body's MD5 */
     /* S3 addressing, filled by net's router: decoded, NULL when absent. */
     const char *bucket;
     const char *key;
@@ -61,6 +64,7 @@ struct ly_resp {
     size_t nhdrs;
     struct ly_buf body;
     int has_body_length;        /* HEAD: Content-Length is set by the handler, no body sent */
+    const char *error_code;     /* the AWS error code answered, or NULL (for the journal) */
 };
 
 /** Case-insensitive header lookup; the first value or NULL. */

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "lockyard/fault.h"
 #include "lockyard/store.h"
 
 #define SERVER_CREDENTIALS_MAX 16
@@ -40,6 +41,9 @@ struct server_opts {
     enum server_auth auth;
     struct server_credential credentials[SERVER_CREDENTIALS_MAX];
     size_t ncredentials;
+    size_t journal_entries;        /* request journal ring size */
+    const struct fault_rule *faults; /* rules from --fault / --config, added at start */
+    size_t nfaults;
     int quiet;
     int log_level;                 /* 0 error, 1 info, 2 debug */
 };

@@ -26,6 +26,11 @@ struct s3_ctx {
 /** Handles one S3 request (bucket/key already routed into req). */
 void s3_handle(struct s3_ctx *ctx, struct ly_req *req, struct ly_resp *resp);
 
+/** The AWS operation name of a routed request ("PutObject", "ListObjectsV2", …). */
+const char *s3_op_name(const struct ly_req *req);
+/** 1 when the request carries a precondition (If-*, x-amz-copy-source-if-*, <ETag>). */
+int s3_is_conditional(const struct ly_req *req);
+
 /**
  * Sends an S3 <Error> document with the table's status and message for code, plus extra
  * elements as name/value pairs ending with NULL ("Message" replaces the message), and the

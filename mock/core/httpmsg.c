@@ -40,6 +40,7 @@ void ly_resp_init(struct ly_resp *resp, size_t body_bytes_max)
     resp->status = 200;
     resp->nhdrs = 0;
     resp->has_body_length = 0;
+    resp->error_code = NULL;
     ly_buf_init(&resp->body, body_bytes_max);
 }
 

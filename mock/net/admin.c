@@ -1,12 +1,17 @@
 /*
- * admin.c - the admin API under /_lockyard/ (JSON in and out): health, reset.
+ * admin.c - the admin API under /_lockyard/ (JSON in and out): health, reset, faults, release,
+ * requests (the journal), metrics (Prometheus text), clock.
  */
 #include "net_internal.h"
+#include "journal.h"
+#include "metrics.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define LOCKYARD_VERSION "0.1.0"
+#define JOURNAL_PAGE_MAX 10000
 
 static void reply_json(struct ly_req *req, struct ly_resp *resp, int status, json_t *doc)
 {
@@ -26,28 +31,165 @@ static void reply_error(struct ly_req *req, struct ly_resp *resp, int status, co
     reply_json(req, resp, status, json_pack("{s:s}", "error", msg));
 }
 
+static json_t *body_json(struct ly_req *req)
+{
+    if (req->body_len == 0)
+        return json_object();
+    return json_loadb((const char *)req->body, req->body_len, 0, NULL);
+}
+
+static void faults_post(struct server *srv, struct ly_req *req, struct ly_resp *resp)
+{
+    json_t *doc = body_json(req), *ids = json_array();
+    char err[256] = "", id[24];
+    if (!doc) {
+        reply_error(req, resp, 400, "the body is not JSON");
+        json_decref(ids);
+        return;
+    }
+    int many = json_is_array(doc);
+    size_t n = many ? json_array_size(doc) : 1;
+    struct fault_rule *rules = calloc(n ? n : 1, sizeof *rules);
+    int rc = rules ? 0 : LY_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) /* validate all before adding any */
+        rc = fault_rule_from_json(many ? json_array_get(doc, i) : doc, &rules[i], err, sizeof err);
+    for (size_t i = 0; !rc && i < n; i++) {
+        rc = net_fault_add(srv, &rules[i], id, sizeof id);
+        if (!rc)
+            json_array_append_new(ids, json_string(id));
+    }
+    if (rc)
+        reply_error(req, resp, 400, err[0] ? err : "cannot add the rule");
+    else if (many)
+        reply_json(req, resp, 200, json_pack("{s:O}", "ids", ids));
+    else
+        reply_json(req, resp, 200, json_pack("{s:O}", "id", json_array_get(ids, 0)));
+    free(rules);
+    json_decref(ids);
+    json_decref(doc);
+}
+
+static void faults(struct server *srv, struct ly_req *req, struct ly_resp *resp, const char *id)
+{
+    if (req->method == LY_GET && !id) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < srv->nrules; i++)
+            json_array_append_new(arr, fault_rule_to_json(&srv->rules[i]));
+        reply_json(req, resp, 200, json_pack("{s:o}", "faults", arr));
+    } else if (req->method == LY_POST && !id) {
+        faults_post(srv, req, resp);
+    } else if (req->method == LY_DELETE && !id) {
+        net_fault_clear(srv);
+        reply_json(req, resp, 200, json_pack("{s:s}", "status", "cleared"));
+    } else if (req->method == LY_DELETE) {
+        if (net_fault_delete(srv, id) != 0)
+            reply_error(req, resp, 404, "no such fault rule");
+        else
+            reply_json(req, resp, 200, json_pack("{s:s}", "status", "deleted"));
+    } else {
+        reply_error(req, resp, 405, "use GET, POST or DELETE");
+    }
+}
+
+static void release(struct server *srv, struct ly_req *req, struct ly_resp *resp)
+{
+    json_t *doc = body_json(req);
+    const json_t *id = json_object_get(doc, "id");
+    if (!doc || (id && !json_is_string(id))) {
+        reply_error(req, resp, 400, "the body must be {\"id\": RULE_ID} or {} for every hold");
+    } else {
+        size_t n = net_release(srv, id ? json_string_value(id) : NULL);
+        reply_json(req, resp, 200, json_pack("{s:I}", "released", (json_int_t)n));
+    }
+    json_decref(doc);
+}
+
+static uint64_t query_u64(struct ly_req *req, const char *name, uint64_t dflt)
+{
+    const struct ly_qparam *q = ly_req_query(req, name);
+    if (!q)
+        return dflt;
+    char *end;
+    unsigned long long v = strtoull(q->value, &end, 10);
+    return *q->value && !*end ? (uint64_t)v : dflt;
+}
+
+static void clock_api(struct server *srv, struct ly_req *req, struct ly_resp *resp)
+{
+    if (req->method == LY_POST) {
+        json_t *doc = body_json(req);
+        const json_t *off = json_object_get(doc, "offset_ms"), *adv = json_object_get(doc, "advance_ms");
+        if (!doc || (off && !json_is_integer(off)) || (adv && !json_is_integer(adv)) ||
+            (!off && !adv)) {
+            reply_error(req, resp, 400, "the body must be {\"offset_ms\": N} or {\"advance_ms\": N}");
+            json_decref(doc);
+            return;
+        }
+        if (off)
+            srv->clock_offset_ms = json_integer_value(off);
+        if (adv)
+            srv->clock_offset_ms += json_integer_value(adv);
+        json_decref(doc);
+    } else if (req->method != LY_GET) {
+        reply_error(req, resp, 405, "use GET or POST");
+        return;
+    }
+    reply_json(req, resp, 200, json_pack("{s:I, s:I}", "now_ms", (json_int_t)net_now_ms(srv),
+                                         "offset_ms", (json_int_t)srv->clock_offset_ms));
+}
+
+static void metrics_api(struct server *srv, struct ly_req *req, struct ly_resp *resp)
+{
+    uint64_t entries = journal_count(srv->journal);
+    resp->status = 200;
+    if (metrics_render(srv->metrics, store_used_bytes(srv->store), entries, &resp->body) ||
+        ly_resp_header(resp, req->arena, "Content-Type", "text/plain; version=0.0.4")) {
+        ly_buf_reset(&resp->body);
+        resp->status = 500;
+    }
+}
+
+static int method_is(struct ly_req *req, struct ly_resp *resp, enum ly_method m, const char *msg)
+{
+    if (req->method == m || (m == LY_GET && req->method == LY_HEAD))
+        return 1;
+    reply_error(req, resp, 405, msg);
+    return 0;
+}
+
 void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, const char *path)
 {
     if (strcmp(path, "health") == 0) {
-        if (req->method != LY_GET && req->method != LY_HEAD) {
-            reply_error(req, resp, 405, "use GET");
+        if (method_is(req, resp, LY_GET, "use GET"))
+            reply_json(req, resp, 200, json_pack("{s:s, s:s, s:s}", "status", "ok", "version",
+                                                 LOCKYARD_VERSION, "region", srv->opts.region));
+    } else if (strcmp(path, "reset") == 0) {
+        if (!method_is(req, resp, LY_POST, "use POST"))
             return;
-        }
-        reply_json(req, resp, 200, json_pack("{s:s, s:s, s:s}", "status", "ok", "version",
-                                             LOCKYARD_VERSION, "region", srv->opts.region));
-        return;
-    }
-    if (strcmp(path, "reset") == 0) {
-        if (req->method != LY_POST) {
-            reply_error(req, resp, 405, "use POST");
-            return;
-        }
-        if (store_reset(srv->store) != 0) {
+        net_fault_clear(srv);
+        net_release(srv, NULL);
+        journal_clear(srv->journal);
+        if (store_reset(srv->store) != 0)
             reply_error(req, resp, 500, "reset failed");
-            return;
+        else
+            reply_json(req, resp, 200, json_pack("{s:s}", "status", "reset"));
+    } else if (strcmp(path, "faults") == 0 || strncmp(path, "faults/", 7) == 0) {
+        faults(srv, req, resp, path[6] == '/' ? path + 7 : NULL);
+    } else if (strcmp(path, "release") == 0) {
+        if (method_is(req, resp, LY_POST, "use POST"))
+            release(srv, req, resp);
+    } else if (strcmp(path, "requests") == 0) {
+        if (method_is(req, resp, LY_GET, "use GET")) {
+            uint64_t limit = query_u64(req, "limit", JOURNAL_PAGE_MAX);
+            reply_json(req, resp, 200, journal_since(srv->journal, query_u64(req, "since", 0),
+                       limit > JOURNAL_PAGE_MAX ? JOURNAL_PAGE_MAX : limit));
         }
-        reply_json(req, resp, 200, json_pack("{s:s}", "status", "reset"));
-        return;
+    } else if (strcmp(path, "metrics") == 0) {
+        if (method_is(req, resp, LY_GET, "use GET"))
+            metrics_api(srv, req, resp);
+    } else if (strcmp(path, "clock") == 0) {
+        clock_api(srv, req, resp);
+    } else {
+        reply_error(req, resp, 404, "no such admin endpoint");
     }
-    reply_error(req, resp, 404, "no such admin endpoint");
 }

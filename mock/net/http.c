@@ -73,8 +73,10 @@ static int collect_headers(struct evhttp_request *ev, struct ly_req *req)
         return LY_ENOMEM;
     n = 0;
     for (kv = in->tqh_first; kv; kv = kv->next.tqe_next) {
-        h[n].name = kv->key;
-        h[n].value = kv->value;
+        h[n].name = ly_arena_strdup(req->arena, kv->key);
+        h[n].value = ly_arena_strdup(req->arena, kv->value);
+        if (!h[n].name || !h[n].value)
+            return LY_ENOMEM;
         n++;
     }
     req->hdrs = h;
@@ -108,7 +110,7 @@ static const char *vhost_bucket(struct ly_arena *a, const char *host)
 }
 
 /* Splits the path into bucket and key (decoded). 0, or LY_EINVAL for a bad escape. */
-static int route_s3(struct ly_req *req)
+int net_route_s3(struct ly_req *req)
 {
     const char *p = req->raw_path;
     if (*p == '/')
@@ -146,11 +148,15 @@ static void free_body(const void *data, size_t len, void *arg)
     free((void *)data);
 }
 
-static void send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_resp *resp)
+void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_resp *resp)
 {
     struct evkeyvalq *out = evhttp_request_get_output_headers(ev);
     for (size_t i = 0; i < resp->nhdrs; i++)
         evhttp_add_header(out, resp->hdrs[i].name, resp->hdrs[i].value);
+    /* libevent adds no length to HEAD answers; without one node's HTTP parser (so the JS SDK)
+     * reads to EOF and drops the keep-alive connection after every HeadBucket or HEAD error. */
+    if (req->method == LY_HEAD && !ly_resp_header_get(resp, "Content-Length"))
+        evhttp_add_header(out, "Content-Length", "0");
     struct evbuffer *body = evbuffer_new();
     if (body && resp->body.len && req->method != LY_HEAD && resp->status != 204 &&
         resp->status != 304) {
@@ -174,6 +180,7 @@ void net_ddb_error(struct ly_req *req, struct ly_resp *resp, int status, const c
     json_decref(doc);
     ly_buf_reset(&resp->body);
     resp->status = status;
+    resp->error_code = ly_arena_strdup(req->arena, type);
     if (!text || ly_buf_adds(&resp->body, text) ||
         ly_resp_header_set(resp, req->arena, "Content-Type", "application/x-amz-json-1.0") ||
         ly_resp_header_set(resp, req->arena, "x-amzn-RequestId", req->request_id)) {
@@ -192,7 +199,7 @@ static int form_has_action(const struct ly_req *req)
     return 0;
 }
 
-static enum net_service classify(const struct ly_req *req)
+enum net_service net_classify(const struct ly_req *req)
 {
     if (strncmp(req->raw_path, "/_lockyard/", 11) == 0)
         return NET_SVC_ADMIN;
@@ -206,40 +213,16 @@ static enum net_service classify(const struct ly_req *req)
     return NET_SVC_S3;
 }
 
-static void dispatch(struct server *srv, struct ly_req *req, struct ly_resp *resp,
-                     struct ly_buf *decoded)
-{
-    enum net_service svc = classify(req);
-    if (svc == NET_SVC_ADMIN) {
-        admin_handle(srv, req, resp, req->raw_path + 11);
-        return;
-    }
-    if (svc == NET_SVC_S3 && route_s3(req) != 0) {
-        s3_reply_error(req, resp, "InvalidURI", NULL);
-        return;
-    }
-    if (net_auth_and_payload_or_reply(srv, svc, req, resp, decoded))
-        return;
-    switch (svc) {
-    case NET_SVC_DDB:
-        net_ddb_error(req, resp, 400, "UnknownOperationException",
-                      "lockyard does not serve DynamoDB yet");
-        return;
-    case NET_SVC_STS: sts_handle(req, resp); return;
-    default: s3_handle(&srv->s3, req, resp); return;
-    }
-}
-
-static int fill_request(struct server *srv, struct evhttp_request *ev, struct ly_req *req)
+int net_fill_request(struct server *srv, struct evhttp_request *ev, struct ly_req *req)
 {
     const char *uri = evhttp_request_get_uri(ev);
     const char *q = strchr(uri, '?');
     req->method = method_of(evhttp_request_get_command(ev), &req->method_name);
-    req->raw_path = q ? ly_arena_strndup(req->arena, uri, (size_t)(q - uri)) : uri;
-    req->raw_query = q ? q + 1 : "";
+    req->raw_path = ly_arena_strndup(req->arena, uri, q ? (size_t)(q - uri) : strlen(uri));
+    req->raw_query = ly_arena_strdup(req->arena, q ? q + 1 : "");
     req->now_ms = net_now_ms(srv);
     make_ids(srv, req);
-    if (!req->raw_path || collect_headers(ev, req) != 0)
+    if (!req->raw_path || !req->raw_query || collect_headers(ev, req) != 0)
         return LY_ENOMEM;
     struct ly_qparam *qp = NULL;
     if (ly_query_parse(req->arena, req->raw_query, &qp, &req->nquery) != 0)
@@ -251,30 +234,3 @@ static int fill_request(struct server *srv, struct evhttp_request *ev, struct ly
     return req->body ? 0 : LY_ENOMEM;
 }
 
-void net_http_request(struct evhttp_request *ev, void *arg)
-{
-    struct server *srv = arg;
-    struct ly_arena arena;
-    struct ly_req req;
-    struct ly_resp resp;
-    struct ly_buf decoded;
-    memset(&req, 0, sizeof req);
-    ly_buf_init(&decoded, srv->opts.object_bytes_max + (1u << 20));
-    ly_arena_init(&arena, ARENA_BYTES_MAX);
-    ly_resp_init(&resp, srv->opts.object_bytes_max + RESP_XML_BYTES_MAX);
-    req.arena = &arena;
-    int rc = fill_request(srv, ev, &req);
-    if (rc == LY_EINVAL)
-        s3_reply_error(&req, &resp, "InvalidURI", NULL);
-    else if (rc)
-        s3_reply_error(&req, &resp, "InternalError", NULL);
-    else
-        dispatch(srv, &req, &resp, &decoded);
-    if (srv->opts.log_level >= 2)
-        fprintf(stderr, "lockyard: %s %s -> %d\n", req.method_name, evhttp_request_get_uri(ev),
-                resp.status);
-    send_reply(ev, &req, &resp);
-    ly_resp_cleanup(&resp);
-    ly_buf_cleanup(&decoded);
-    ly_arena_cleanup(&arena);
-}

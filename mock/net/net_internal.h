@@ -4,12 +4,17 @@
 #ifndef LOCKYARD_NET_INTERNAL_H
 #define LOCKYARD_NET_INTERNAL_H
 
+#include "lockyard/fault.h"
 #include "lockyard/httpmsg.h"
 #include "lockyard/net.h"
 #include "lockyard/s3.h"
 
 #include <event2/event.h>
 #include <event2/http.h>
+
+struct pending;
+struct journal;
+struct metrics;
 
 struct server {
     struct server_opts opts;
@@ -21,6 +26,12 @@ struct server {
     struct s3_config s3_config;
     struct s3_ctx s3;
     uint64_t request_count;
+    struct fault_rule *rules;      /* in evaluation order */
+    size_t nrules, rules_cap;
+    uint64_t next_rule_id;
+    struct pending *inflight;      /* requests waiting on a timer or a hold */
+    struct journal *journal;
+    struct metrics *metrics;
     uint32_t id_seed;
     int64_t clock_offset_ms;
 };
@@ -40,8 +51,23 @@ int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, stru
 void net_ddb_error(struct ly_req *req, struct ly_resp *resp, int status, const char *type,
                    const char *message);
 
-/** The request callback given to evhttp. */
+/** The request callback given to evhttp (pipeline.c). */
 void net_http_request(struct evhttp_request *ev, void *arg);
+
+/* http.c: from the wire and back. */
+int net_fill_request(struct server *srv, struct evhttp_request *ev, struct ly_req *req);
+enum net_service net_classify(const struct ly_req *req);
+int net_route_s3(struct ly_req *req);
+void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_resp *resp);
+
+/* pipeline.c: fault rules and held requests, driven by the admin API. */
+/** Adds a rule (id assigned); the JSON error text is written to err on failure. */
+int net_fault_add(struct server *srv, const struct fault_rule *rule, char *id_out, size_t id_size);
+int net_fault_delete(struct server *srv, const char *id); /* LY_ENOENT when unknown */
+void net_fault_clear(struct server *srv);
+/** Releases requests held by rule id (NULL: all). @return how many were released. */
+size_t net_release(struct server *srv, const char *rule_id);
+void net_pipeline_free(struct server *srv);
 
 /** Applies lockyard's limits and request callback to an evhttp instance. */
 void net_http_configure(struct server *srv, struct evhttp *http);

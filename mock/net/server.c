@@ -3,6 +3,8 @@
  */
 #include "net_internal.h"
 #include "lockyard/check.h"
+#include "journal.h"
+#include "metrics.h"
 
 #include <arpa/inet.h>
 #include <event2/util.h>
@@ -29,6 +31,7 @@ void server_opts_defaults(struct server_opts *o)
     o->region = "us-east-1";
     o->object_bytes_max = 512ull << 20;
     o->map_bytes = 64ull << 30;
+    o->journal_entries = 10000;
 }
 
 int64_t net_now_ms(const struct server *srv)
@@ -67,6 +70,15 @@ static int server_setup(struct server *srv)
     srv->s3_config.object_bytes_max = srv->opts.object_bytes_max;
     srv->s3.store = srv->store;
     srv->s3.config = &srv->s3_config;
+    srv->journal = journal_new(srv->opts.journal_entries);
+    srv->metrics = metrics_new();
+    if (!srv->journal || !srv->metrics)
+        return -1;
+    for (size_t i = 0; i < srv->opts.nfaults; i++) {
+        char id[24];
+        if (net_fault_add(srv, &srv->opts.faults[i], id, sizeof id) != 0)
+            return -1;
+    }
     srv->base = event_base_new();
     srv->http = srv->base ? evhttp_new(srv->base) : NULL;
     if (!srv->http)
@@ -137,6 +149,7 @@ out:
         evhttp_free(srv->http);
     if (srv->https)
         evhttp_free(srv->https);
+    net_pipeline_free(srv); /* held requests at shutdown are dropped unanswered */
     SSL_CTX_free(srv->ssl_ctx);
     if (srv->base)
         event_base_free(srv->base);

@@ -148,7 +148,7 @@ void s3_delete_objects(struct s3_call *c)
     struct ly_buf *b = &c->resp->body;
     rc = s3_xml_begin(b, "DeleteResult");
     for (size_t i = 0; !rc && i < d.n; i++) {
-        int r = store_obj_delete(c->ctx->store, c->req->bucket, d.e[i].key, etag_check_fn,
+        int r = store_obj_delete(c->ctx->store, c->req->bucket, d.e[i].key, c->req->ignore_conditions ? NULL : etag_check_fn,
                                  (void *)d.e[i].etag);
         rc = result_entry(c, b, &d.e[i], r, d.quiet);
     }

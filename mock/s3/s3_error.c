@@ -81,6 +81,7 @@ static void error_v(struct ly_req *req, struct ly_resp *resp, const char *code, 
     }
     ly_buf_reset(b);
     resp->status = def->status;
+    resp->error_code = def->code;
     if (req->method == LY_HEAD)
         return;
     int rc = ly_buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");

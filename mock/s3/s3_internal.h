@@ -61,6 +61,8 @@ int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *obj);
 int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *obj);
 /** Adds x-amz-checksum-* to a GET/HEAD answer when x-amz-checksum-mode: ENABLED. */
 int s3_checksum_headers(struct s3_call *c, const struct store_obj *obj, int ranged);
+/** A random ETag (32 hex digits) for the etag_random fault mode. */
+int s3_random_etag(char etag[33]);
 /** Quoted ETag in the arena. */
 const char *s3_quoted_etag(struct s3_call *c, const char *etag);
 /** Verifies the request body against Content-MD5 when sent: 0, or the InvalidDigest /

@@ -10,12 +10,22 @@
 
 #include <inttypes.h>
 #include "lockyard/checksum.h"
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define USER_META_BYTES_MAX 2048
+
+int s3_random_etag(char etag[33])
+{
+    uint8_t raw[16];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return LY_EIO;
+    cksum_hex(raw, sizeof raw, etag);
+    return 0;
+}
 
 const char *s3_quoted_etag(struct s3_call *c, const char *etag)
 {
@@ -181,7 +191,8 @@ void s3_put_object(struct s3_call *c)
     if (s3_content_md5_ok_or_reply(c) || s3_object_meta_from_req_or_reply(c, &o) ||
         s3_checksum_put_or_reply(c, &o))
         return;
-    if (cksum_md5_hex(c->req->body, c->req->body_len, etag) != 0) {
+    if (cksum_md5_hex(c->req->body, c->req->body_len, etag) != 0 ||
+        (c->req->etag_random && s3_random_etag(etag) != 0)) {
         s3_error(c, "InternalError", NULL);
         return;
     }
@@ -189,7 +200,7 @@ void s3_put_object(struct s3_call *c)
     o.size = c->req->body_len;
     o.mtime_ms = c->req->now_ms;
     int rc = store_obj_put(c->ctx->store, c->req->bucket, c->req->key, &o, c->req->body,
-                           write_check_fn, &w);
+                           c->req->ignore_conditions ? NULL : write_check_fn, &w);
     if (rc == LY_ECOND) {
         s3_error(c, "PreconditionFailed", "Condition", w.condition, NULL);
         return;
@@ -353,7 +364,8 @@ void s3_get_object(struct s3_call *c)
         ly_req_header(c->req, "If-Match"), ly_req_header(c->req, "If-None-Match"),
         ly_req_header(c->req, "If-Modified-Since"), ly_req_header(c->req, "If-Unmodified-Since"),
     };
-    enum s3cond_outcome out = s3cond_eval_read(&cond, o.etag, o.mtime_ms, c->req->now_ms, &failed);
+    enum s3cond_outcome out = c->req->ignore_conditions ? S3COND_PASS :
+        s3cond_eval_read(&cond, o.etag, o.mtime_ms, c->req->now_ms, &failed);
     if (out != S3COND_PASS) {
         conditional_read_reply(c, &o, out, failed);
         return;
@@ -409,7 +421,8 @@ void s3_delete_object(struct s3_call *c)
         return;
     struct delete_check d = {ly_req_header(c->req, "If-Match"),
                              c->ctx->config->delete_if_match_missing};
-    int rc = store_obj_delete(c->ctx->store, c->req->bucket, c->req->key, delete_check_fn, &d);
+    int rc = store_obj_delete(c->ctx->store, c->req->bucket, c->req->key,
+                              c->req->ignore_conditions ? NULL : delete_check_fn, &d);
     if (rc == LY_ECOND)
         s3_error(c, "PreconditionFailed", "Condition", "If-Match", NULL);
     else if (rc)

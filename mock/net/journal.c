@@ -1,0 +1,92 @@
+/* journal.c - bounded ring of journal entries and its JSON form (see journal.h). */
+#include "journal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct journal {
+    struct journal_entry *ring;
+    size_t capacity;
+    uint64_t next_seq; /* seq of the next entry; entries [next_seq - count, next_seq) exist */
+    size_t count;
+};
+
+struct journal *journal_new(size_t capacity)
+{
+    struct journal *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->capacity = capacity ? capacity : 1;
+    j->ring = calloc(j->capacity, sizeof *j->ring);
+    if (!j->ring) {
+        free(j);
+        return NULL;
+    }
+    j->next_seq = 1;
+    return j;
+}
+
+void journal_free(struct journal *j)
+{
+    if (j)
+        free(j->ring);
+    free(j);
+}
+
+void journal_clear(struct journal *j)
+{
+    j->count = 0; /* sequence numbers keep growing so readers never see one twice */
+}
+
+uint64_t journal_add(struct journal *j, const struct journal_entry *e)
+{
+    uint64_t seq = j->next_seq++;
+    struct journal_entry *slot = &j->ring[seq % j->capacity];
+    *slot = *e;
+    slot->seq = seq;
+    if (j->count < j->capacity)
+        j->count++;
+    return seq;
+}
+
+static json_t *entry_json(const struct journal_entry *e)
+{
+    json_t *o = json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:I, s:b}", "seq", (json_int_t)e->seq,
+                          "time_ms", (json_int_t)e->start_ms, "end_ms", (json_int_t)e->end_ms,
+                          "request_id", e->request_id, "service", e->service, "op", e->op,
+                          "status", (json_int_t)e->status, "applied", e->applied);
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "client", e->client[0] ? json_string(e->client) : json_null());
+    json_object_set_new(o, "code", e->code[0] ? json_string(e->code) : json_null());
+    if (e->bucket[0])
+        json_object_set_new(o, "bucket", json_string(e->bucket));
+    if (e->key[0])
+        json_object_set_new(o, "key", json_string(e->key));
+    if (e->table[0])
+        json_object_set_new(o, "table", json_string(e->table));
+    json_t *cond = e->conditions[0] ? json_loads(e->conditions, 0, NULL) : NULL;
+    json_object_set_new(o, "conditions", cond ? cond : json_object());
+    json_object_set_new(o, "fault", e->fault[0] ? json_pack("{s:s, s:s}", "id", e->fault_id,
+                                                            "action", e->fault) : json_null());
+    return o;
+}
+
+size_t journal_count(const struct journal *j)
+{
+    return j->count;
+}
+
+json_t *journal_since(const struct journal *j, uint64_t since, size_t limit)
+{
+    json_t *arr = json_array();
+    uint64_t first = j->next_seq - j->count;
+    uint64_t from = since + 1 > first ? since + 1 : first;
+    uint64_t last = from;
+    for (uint64_t s = from; s < j->next_seq && json_array_size(arr) < limit; s++) {
+        json_array_append_new(arr, entry_json(&j->ring[s % j->capacity]));
+        last = s + 1;
+    }
+    return json_pack("{s:o, s:I, s:I}", "requests", arr, "next", (json_int_t)(last - 1 > since ? last - 1 : since),
+                     "dropped", (json_int_t)(since + 1 < first ? first - since - 1 : 0));
+}

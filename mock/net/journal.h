@@ -1,0 +1,44 @@
+/*
+ * journal.h - the request journal (private to mock/net): a bounded ring of what every request
+ * did, in the order the server applied them, for the admin API and the scenario runner.
+ */
+#ifndef LOCKYARD_JOURNAL_H
+#define LOCKYARD_JOURNAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JOURNAL_TEXT_MAX 256
+
+struct journal_entry {
+    uint64_t seq;                 /* assigned by journal_add: 1, 2, … in apply order */
+    int64_t start_ms, end_ms;     /* server clock: arrival, answer (or drop) */
+    char request_id[20];
+    char client[64];
+    char service[16];
+    char op[48];
+    char bucket[64];
+    char key[JOURNAL_TEXT_MAX];   /* S3 key, or DynamoDB Key/Item JSON (truncated) */
+    char table[64];
+    char conditions[JOURNAL_TEXT_MAX]; /* JSON object text of the preconditions sent */
+    int status;                   /* 0 = no answer (dropped) */
+    char code[64];                /* AWS error code or "" */
+    int applied;                  /* the request changed state */
+    uint64_t store_seq;           /* not used yet: 0 */
+    char fault_id[24];            /* "" when no fault fired */
+    char fault[24];               /* action name */
+};
+
+struct journal;
+
+struct journal *journal_new(size_t capacity);
+void journal_free(struct journal *j);
+void journal_clear(struct journal *j);
+/** Copies e in with the next sequence number; the oldest entry goes when full. */
+uint64_t journal_add(struct journal *j, const struct journal_entry *e);
+size_t journal_count(const struct journal *j);
+/** {"requests":[…entries with seq > since, at most limit…],"next":N,"dropped":M}. */
+json_t *journal_since(const struct journal *j, uint64_t since, size_t limit);
+
+#endif

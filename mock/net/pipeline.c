@@ -1,0 +1,527 @@
+/*
+ * pipeline.c - the life of one request: parse → route → authenticate → fault rules →
+ * (delay | hold) → apply in the handler → (fail_after | drop_after | delay_after) → journal,
+ * metrics → exactly one answer (or a dropped connection). A request that waits on a timer or a
+ * hold owns copies of everything it needs, so libevent may free its buffers meanwhile.
+ */
+#include "net_internal.h"
+#include "journal.h"
+#include "metrics.h"
+#include "lockyard/check.h"
+#include "lockyard/sts.h"
+
+#include <event2/buffer.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_BYTES_MAX (64u << 20)
+#define RESP_XML_BYTES_MAX (256u << 20)
+
+struct pending {
+    struct server *srv;
+    struct evhttp_request *ev;
+    struct evhttp_connection *conn;
+    struct ly_arena arena;
+    struct ly_req req;
+    struct ly_resp resp;
+    struct ly_buf decoded;      /* aws-chunked payload, or the body copied when deferred */
+    enum net_service svc;
+    struct fault_facts facts;
+    struct journal_entry je;
+    int has_fault;
+    struct fault_rule fault;    /* copy of the rule that fired */
+    int dead;                   /* the client closed the connection */
+    int held;
+    struct event *timer;
+    struct pending *next;
+};
+
+static void pending_free(struct pending *p)
+{
+    struct pending **pp = &p->srv->inflight;
+    while (*pp && *pp != p)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = p->next;
+    if (p->timer)
+        event_free(p->timer);
+    ly_resp_cleanup(&p->resp);
+    ly_buf_cleanup(&p->decoded);
+    ly_arena_cleanup(&p->arena);
+    free(p);
+}
+
+static void copy_text(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+static const char *const write_ops[] = {
+    "PutObject", "CopyObject", "DeleteObject", "DeleteObjects", "CompleteMultipartUpload",
+    "CreateMultipartUpload", "UploadPart", "UploadPartCopy", "AbortMultipartUpload",
+    "CreateBucket", "DeleteBucket", "PutBucketVersioning", "PutBucketPolicy",
+    "DeleteBucketPolicy", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
+    "TransactWriteItems", "CreateTable", "DeleteTable", "UpdateTable", "UpdateTimeToLive", NULL,
+};
+
+static int is_write(const char *op)
+{
+    for (size_t i = 0; write_ops[i]; i++)
+        if (strcmp(op, write_ops[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Error code of an answer into out (from the handler, or read off an <Error> / JSON body). */
+static void answer_code(const struct ly_resp *r, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (r->error_code) {
+        copy_text(out, n, r->error_code);
+        return;
+    }
+    if (r->status < 300 || !r->body.data)
+        return;
+    const char *c = strstr(r->body.data, "<Code>");
+    const char *j = strstr(r->body.data, "\"__type\":\"");
+    if (c) {
+        c += 6;
+        snprintf(out, n, "%.*s", (int)strcspn(c, "<"), c);
+    } else if (j) {
+        j += 10;
+        const char *hash = memchr(j, '#', strcspn(j, "\""));
+        j = hash ? hash + 1 : j;
+        snprintf(out, n, "%.*s", (int)strcspn(j, "\""), j);
+    }
+}
+
+static void finish(struct pending *p)
+{
+    struct server *srv = p->srv;
+    p->je.end_ms = net_now_ms(srv);
+    p->je.status = p->resp.status;
+    answer_code(&p->resp, p->je.code, sizeof p->je.code);
+    if (p->svc != NET_SVC_ADMIN) {
+        journal_add(srv->journal, &p->je);
+        metrics_request(srv->metrics, p->je.service, p->je.op, p->resp.status,
+                        p->je.end_ms - p->je.start_ms);
+    }
+    if (srv->opts.log_level >= 2)
+        fprintf(stderr, "lockyard: %s %s%s -> %d%s%s\n", p->req.method_name, p->req.raw_path,
+                p->dead ? " (client gone)" : "", p->resp.status, p->has_fault ? " fault " : "",
+                p->has_fault ? fault_action_name(p->fault.action) : "");
+    if (!p->dead)
+        net_send_reply(p->ev, &p->req, &p->resp);
+    pending_free(p);
+}
+
+static void close_later(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    evhttp_connection_free(arg);
+}
+
+/* Closes the connection without an answer (drop / drop_after). */
+static void drop(struct pending *p)
+{
+    struct server *srv = p->srv;
+    p->je.end_ms = net_now_ms(srv);
+    p->je.status = 0;
+    journal_add(srv->journal, &p->je);
+    metrics_request(srv->metrics, p->je.service, p->je.op, 0, p->je.end_ms - p->je.start_ms);
+    if (!p->dead) {
+        evhttp_connection_set_closecb(p->conn, NULL, NULL);
+        /* Freed from the loop, not from inside libevent's own callback. */
+        event_base_once(srv->base, -1, EV_TIMEOUT, close_later, p->conn, NULL);
+    }
+    pending_free(p);
+}
+
+static void on_conn_close(struct evhttp_connection *conn, void *arg)
+{
+    struct server *srv = arg;
+    for (struct pending *p = srv->inflight; p; p = p->next)
+        if (p->conn == conn)
+            p->dead = 1; /* libevent frees the request; the work still happens, unanswered */
+}
+
+static void handle(struct pending *p)
+{
+    struct server *srv = p->srv;
+    switch (p->svc) {
+    case NET_SVC_DDB:
+        net_ddb_error(&p->req, &p->resp, 400, "UnknownOperationException",
+                      "lockyard does not serve DynamoDB yet");
+        return;
+    case NET_SVC_STS: sts_handle(&p->req, &p->resp); return;
+    case NET_SVC_ADMIN: admin_handle(srv, &p->req, &p->resp, p->req.raw_path + 11); return;
+    default: s3_handle(&srv->s3, &p->req, &p->resp); return;
+    }
+}
+
+static void fault_error(struct pending *p, int status, const char *code)
+{
+    ly_buf_reset(&p->resp.body);
+    p->resp.nhdrs = 0;
+    if (p->svc == NET_SVC_DDB) {
+        net_ddb_error(&p->req, &p->resp, status, code, "Injected by a lockyard fault rule");
+        return;
+    }
+    /* S3 codes outside the handler's table still get an AWS-shaped document. */
+    p->resp.status = status;
+    p->resp.error_code = code;
+    if (ly_buf_addf(&p->resp.body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s"
+                    "</Code><Message>Injected by a lockyard fault rule</Message><RequestId>%s"
+                    "</RequestId><HostId>%s</HostId></Error>", code, p->req.request_id,
+                    p->req.host_id) ||
+        ly_resp_header(&p->resp, p->req.arena, "Content-Type", "application/xml") ||
+        ly_resp_header(&p->resp, p->req.arena, "x-amz-request-id", p->req.request_id) ||
+        ly_resp_header(&p->resp, p->req.arena, "x-amz-id-2", p->req.host_id))
+        ly_buf_reset(&p->resp.body);
+}
+
+static void release_until(struct server *srv, const struct fault_facts *committed);
+static void after(struct pending *p);
+
+static void on_timer(evutil_socket_t fd, short what, void *arg);
+
+static int defer(struct pending *p, int64_t ms)
+{
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
+    if (!p->timer)
+        p->timer = evtimer_new(p->srv->base, on_timer, p);
+    return p->timer && evtimer_add(p->timer, &tv) == 0 ? 0 : -1;
+}
+
+static void apply(struct pending *p)
+{
+    p->je.applied = 0;
+    handle(p);
+    if (is_write(p->je.op) && p->resp.status >= 200 && p->resp.status < 300) {
+        p->je.applied = 1;
+        release_until(p->srv, &p->facts);
+    }
+    after(p);
+}
+
+static void after(struct pending *p)
+{
+    enum fault_action a = p->has_fault ? p->fault.action : FAULT_ACTION_COUNT_;
+    if (a == FAULT_FAIL_AFTER) {
+        fault_error(p, p->fault.status, p->fault.code);
+        finish(p);
+    } else if (a == FAULT_DROP_AFTER) {
+        drop(p);
+    } else if (a == FAULT_DELAY_AFTER && defer(p, p->fault.ms) == 0) {
+        p->has_fault = 2; /* 2: the delay after has started; the timer then answers */
+    } else {
+        finish(p);
+    }
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct pending *p = arg;
+    if (p->has_fault == 2) {
+        finish(p);
+    } else if (p->held) {
+        p->held = 0; /* hold with a timeout */
+        apply(p);
+    } else {
+        apply(p);
+    }
+}
+
+static void before(struct pending *p)
+{
+    if (!p->has_fault) {
+        apply(p);
+        return;
+    }
+    metrics_fault(p->srv->metrics, fault_action_name(p->fault.action));
+    switch (p->fault.action) {
+    case FAULT_DELAY:
+        if (defer(p, p->fault.ms) != 0)
+            apply(p);
+        return;
+    case FAULT_HOLD:
+        p->held = 1;
+        if (p->fault.ms && defer(p, p->fault.ms) != 0)
+            p->held = 1;
+        return;
+    case FAULT_FAIL:
+        fault_error(p, p->fault.status, p->fault.code);
+        finish(p);
+        return;
+    case FAULT_CONFLICT:
+        if (p->svc == NET_SVC_DDB)
+            fault_error(p, 400, "TransactionConflictException");
+        else
+            s3_reply_error(&p->req, &p->resp, "ConditionalRequestConflict", "Key",
+                           p->req.key ? p->req.key : "", NULL);
+        finish(p);
+        return;
+    case FAULT_THROTTLE:
+        if (p->svc == NET_SVC_DDB)
+            fault_error(p, 400, "ThrottlingException");
+        else
+            s3_reply_error(&p->req, &p->resp, "SlowDown", NULL);
+        finish(p);
+        return;
+    case FAULT_DROP: drop(p); return;
+    default: apply(p); return;
+    }
+}
+
+static void release_one(struct pending *p)
+{
+    p->held = 0;
+    if (p->timer)
+        evtimer_del(p->timer);
+    apply(p);
+}
+
+/* Releases the held requests whose rule waits for a commit matching `committed`. */
+static void release_until(struct server *srv, const struct fault_facts *committed)
+{
+    for (;;) {
+        struct pending *hit = NULL;
+        for (struct pending *q = srv->inflight; q && !hit; q = q->next)
+            if (q->held && q->fault.has_until && fault_match_static(&q->fault.until, committed))
+                hit = q;
+        if (!hit)
+            return;
+        release_one(hit);
+    }
+}
+
+size_t net_release(struct server *srv, const char *rule_id)
+{
+    size_t n = 0;
+    for (;;) {
+        struct pending *hit = NULL;
+        for (struct pending *q = srv->inflight; q && !hit; q = q->next)
+            if (q->held && (!rule_id || strcmp(q->fault.id, rule_id) == 0))
+                hit = q;
+        if (!hit)
+            return n;
+        release_one(hit);
+        n++;
+    }
+}
+
+int net_fault_add(struct server *srv, const struct fault_rule *rule, char *id_out, size_t id_size)
+{
+    if (srv->nrules == srv->rules_cap) {
+        size_t cap = srv->rules_cap ? srv->rules_cap * 2 : 16;
+        struct fault_rule *r = realloc(srv->rules, cap * sizeof *r);
+        if (!r)
+            return LY_ENOMEM;
+        srv->rules = r;
+        srv->rules_cap = cap;
+    }
+    struct fault_rule *r = &srv->rules[srv->nrules++];
+    *r = *rule;
+    snprintf(r->id, sizeof r->id, "f%llu", (unsigned long long)++srv->next_rule_id);
+    r->added_ms = net_now_ms(srv);
+    r->seen = r->fired = 0;
+    snprintf(id_out, id_size, "%s", r->id);
+    return 0;
+}
+
+int net_fault_delete(struct server *srv, const char *id)
+{
+    for (size_t i = 0; i < srv->nrules; i++) {
+        if (strcmp(srv->rules[i].id, id) == 0) {
+            memmove(&srv->rules[i], &srv->rules[i + 1], (srv->nrules - i - 1) * sizeof *srv->rules);
+            srv->nrules--;
+            return 0;
+        }
+    }
+    return LY_ENOENT;
+}
+
+void net_fault_clear(struct server *srv)
+{
+    srv->nrules = 0;
+}
+
+void net_pipeline_free(struct server *srv)
+{
+    while (srv->inflight) {
+        srv->inflight->dead = 1;
+        pending_free(srv->inflight);
+    }
+    free(srv->rules);
+    journal_free(srv->journal);
+    metrics_free(srv->metrics);
+}
+
+/* Picks the fault for this request: modes set request flags; the first other rule acts. */
+static void choose_fault(struct pending *p)
+{
+    struct server *srv = p->srv;
+    for (size_t i = 0; i < srv->nrules; i++) {
+        struct fault_rule *r = &srv->rules[i];
+        int mode = r->action == FAULT_IGNORE_CONDITIONS || r->action == FAULT_ETAG_RANDOM;
+        if (!mode && p->has_fault)
+            continue;
+        if (!fault_rule_fires(r, &p->facts))
+            continue;
+        if (r->action == FAULT_IGNORE_CONDITIONS)
+            p->req.ignore_conditions = 1;
+        else if (r->action == FAULT_ETAG_RANDOM)
+            p->req.etag_random = 1;
+        if (!p->has_fault) {
+            p->has_fault = 1;
+            p->fault = *r;
+            copy_text(p->je.fault_id, sizeof p->je.fault_id, r->id);
+            copy_text(p->je.fault, sizeof p->je.fault, fault_action_name(r->action));
+        }
+    }
+    if (p->has_fault && (p->fault.action == FAULT_IGNORE_CONDITIONS ||
+                         p->fault.action == FAULT_ETAG_RANDOM))
+        p->has_fault = 0; /* modes only flag the request; the journal still names them */
+}
+
+static void s3_facts(struct pending *p)
+{
+    static const char *const h[] = {"If-Match", "If-None-Match", "If-Modified-Since",
+        "If-Unmodified-Since", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match"};
+    struct ly_req *r = &p->req;
+    json_t *c = json_object();
+    for (size_t i = 0; c && i < sizeof h / sizeof h[0]; i++) {
+        const char *v = ly_req_header(r, h[i]);
+        if (v)
+            json_object_set_new(c, h[i], json_string(v));
+    }
+    char *text = c ? json_dumps(c, JSON_COMPACT) : NULL;
+    copy_text(p->je.conditions, sizeof p->je.conditions, text);
+    free(text);
+    json_decref(c);
+    p->facts.op = s3_op_name(r);
+    p->facts.bucket = r->bucket;
+    p->facts.key = r->key;
+    p->facts.conditional = s3_is_conditional(r);
+    copy_text(p->je.bucket, sizeof p->je.bucket, r->bucket);
+    copy_text(p->je.key, sizeof p->je.key, r->key);
+}
+
+static void ddb_facts(struct pending *p)
+{
+    struct ly_req *r = &p->req;
+    const char *target = ly_req_header(r, "X-Amz-Target");
+    const char *dot = target ? strrchr(target, '.') : NULL;
+    p->facts.op = ly_arena_strdup(r->arena, dot ? dot + 1 : "Unknown");
+    json_t *doc = json_loadb((const char *)r->body, r->body_len, 0, NULL);
+    const char *table = json_string_value(json_object_get(doc, "TableName"));
+    json_t *key = json_object_get(doc, "Key");
+    if (!key)
+        key = json_object_get(doc, "Item");
+    char *ktext = key ? json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    p->facts.table = table ? ly_arena_strdup(r->arena, table) : NULL;
+    p->facts.key = ktext ? ly_arena_strdup(r->arena, ktext) : NULL;
+    copy_text(p->je.table, sizeof p->je.table, table);
+    copy_text(p->je.key, sizeof p->je.key, ktext);
+    const char *ce = json_string_value(json_object_get(doc, "ConditionExpression"));
+    json_t *c = json_object();
+    if (ce)
+        json_object_set_new(c, "ConditionExpression", json_string(ce));
+    if (json_object_get(doc, "Expected"))
+        json_object_set(c, "Expected", json_object_get(doc, "Expected"));
+    p->facts.conditional = json_object_size(c) > 0 || (doc && strcmp(p->facts.op,
+                                                                      "TransactWriteItems") == 0);
+    char *ctext = json_dumps(c, JSON_COMPACT);
+    copy_text(p->je.conditions, sizeof p->je.conditions, ctext);
+    free(ctext);
+    free(ktext);
+    json_decref(c);
+    json_decref(doc);
+}
+
+static void fill_facts(struct pending *p)
+{
+    static const char *const svc_names[] = {"s3", "dynamodb", "sts", "admin"};
+    struct ly_req *r = &p->req;
+    const char *client = ly_req_header(r, "x-lockyard-client");
+    p->facts.service = svc_names[p->svc];
+    p->facts.client = client ? client : r->access_key;
+    p->facts.now_ms = r->now_ms;
+    if (p->svc == NET_SVC_S3)
+        s3_facts(p);
+    else if (p->svc == NET_SVC_DDB)
+        ddb_facts(p);
+    else
+        p->facts.op = p->svc == NET_SVC_STS ? "GetCallerIdentity" : "Admin";
+    copy_text(p->je.service, sizeof p->je.service, p->facts.service);
+    copy_text(p->je.op, sizeof p->je.op, p->facts.op);
+    copy_text(p->je.client, sizeof p->je.client, p->facts.client);
+}
+
+/* A request that may wait keeps its own copy of the body (libevent may free its buffer). */
+static int own_body(struct pending *p)
+{
+    if (p->req.body_len == 0 || (p->decoded.data && p->req.body == (void *)p->decoded.data))
+        return 0;
+    ly_buf_reset(&p->decoded);
+    int rc = ly_buf_add(&p->decoded, p->req.body, p->req.body_len);
+    if (!rc)
+        p->req.body = (const unsigned char *)p->decoded.data;
+    return rc;
+}
+
+static struct pending *pending_new(struct server *srv, struct evhttp_request *ev)
+{
+    struct pending *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->srv = srv;
+    p->ev = ev;
+    p->conn = evhttp_request_get_connection(ev);
+    ly_arena_init(&p->arena, ARENA_BYTES_MAX);
+    ly_resp_init(&p->resp, srv->opts.object_bytes_max + RESP_XML_BYTES_MAX);
+    ly_buf_init(&p->decoded, srv->opts.object_bytes_max + (1u << 20));
+    p->req.arena = &p->arena;
+    p->next = srv->inflight;
+    srv->inflight = p;
+    evhttp_connection_set_closecb(p->conn, on_conn_close, srv);
+    return p;
+}
+
+void net_http_request(struct evhttp_request *ev, void *arg)
+{
+    struct server *srv = arg;
+    struct pending *p = pending_new(srv, ev);
+    if (!p) {
+        evhttp_send_error(ev, 500, "out of memory");
+        return;
+    }
+    int rc = net_fill_request(srv, ev, &p->req);
+    p->je.start_ms = p->req.now_ms;
+    copy_text(p->je.request_id, sizeof p->je.request_id, p->req.request_id);
+    p->svc = rc ? NET_SVC_S3 : net_classify(&p->req);
+    if (rc) {
+        s3_reply_error(&p->req, &p->resp, rc == LY_EINVAL ? "InvalidURI" : "InternalError", NULL);
+    } else if (p->svc == NET_SVC_ADMIN) {
+        handle(p);
+    } else if (p->svc == NET_SVC_S3 && net_route_s3(&p->req) != 0) {
+        s3_reply_error(&p->req, &p->resp, "InvalidURI", NULL);
+    } else if (net_auth_and_payload_or_reply(srv, p->svc, &p->req, &p->resp, &p->decoded) == 0) {
+        fill_facts(p);
+        choose_fault(p);
+        if (own_body(p) != 0) {
+            s3_reply_error(&p->req, &p->resp, "InternalError", NULL);
+        } else {
+            before(p);
+            return;
+        }
+    }
+    if (p->svc != NET_SVC_ADMIN)
+        fill_facts(p);
+    finish(p);
+}

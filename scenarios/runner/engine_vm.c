@@ -198,6 +198,7 @@ static void wake_gated(struct run *r)
         struct rclient *c = &r->clients[i];
         if (c->state == RS_GATED && gate_satisfied(r, &r->sc->gates[c->gate])) {
             c->state = RS_READY;
+            evtimer_del(c->timer);
             rclient_schedule(c, 0);
         }
     }
@@ -209,7 +210,7 @@ static int label_gates(struct rclient *c, const char *label, int count)
     struct run *r = c->run;
     for (size_t i = 0; i < r->sc->ngates; i++) {
         const struct sc_gate *g = &r->sc->gates[i];
-        if (r->gate_done[i] || g->client != c->idx || strcmp(g->before, label) || g->times != count)
+        if (r->gate_done[i] == 1 || g->client != c->idx || strcmp(g->before, label) || g->times != count)
             continue;
         if (g->release && r->gate_done[i] == 0) {
             for (size_t f = 0; f < r->sc->nfaults; f++)
@@ -223,6 +224,8 @@ static int label_gates(struct rclient *c, const char *label, int count)
         if (g->wait_client >= 0 && !gate_satisfied(r, g)) {
             c->gate = (int)i;
             c->state = RS_GATED;
+            if (g->max_ms)
+                rclient_schedule(c, g->max_ms * 1000);
             if (g->release)
                 r->gate_done[i] = 2; /* released already; wait only */
             return 1;
@@ -436,6 +439,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         c->pc++; /* past the label where it paused */
         c->state = RS_READY;
     } else if (c->state == RS_SLEEP) {
+        c->state = RS_READY;
+    } else if (c->state == RS_GATED) {
+        c->run->gate_done[c->gate] = 1; /* max_ms ran out */
         c->state = RS_READY;
     } else if (c->state == RS_WAIT && c->attempt > 0) {
         /* an SDK-style retry after its backoff */

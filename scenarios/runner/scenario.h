@@ -91,6 +91,7 @@ struct sc_gate {
     char *wait_label;
     int wait_times;
     char *release;        /* fault rule name to release, or NULL */
+    int64_t max_ms;       /* give up waiting after this long (0 = wait) */
     int line;
 };
 

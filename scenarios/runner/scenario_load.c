@@ -226,7 +226,8 @@ static int parse_ref(const char *ref, char *client, size_t size, const char **la
 
 static int load_gate(struct ld *ld, struct scenario *s, const yaml_node_t *n, struct sc_gate *g)
 {
-    static const char *const keys[] = {"client", "before", "times", "wait_for", "release", NULL};
+    static const char *const keys[] = {"client", "before", "times", "wait_for", "release",
+                                       "max_ms", NULL};
     char *wait = NULL, cname[64];
     const char *label;
     int64_t times = 1;
@@ -238,6 +239,7 @@ static int load_gate(struct ld *ld, struct scenario *s, const yaml_node_t *n, st
     if (!rc) rc = ld_int(ld, n, "times", 1, 1000000, &times);
     if (!rc) rc = ld_str(ld, n, "wait_for", &wait);
     if (!rc) rc = ld_str(ld, n, "release", &g->release);
+    if (!rc) rc = ld_int(ld, n, "max_ms", 0, 3600000, &g->max_ms);
     g->times = (int)times;
     if (!rc && (!g->before || !label_known(s, g->client, g->before)))
         rc = ld_fail(ld, n, "script[].before", "wants a label of %s's program",

@@ -81,8 +81,15 @@ static int record_completion(struct rclient *c, const struct ly_client_resp *res
     if (!rc)
         c->req_ev[c->req_count++] = (int64_t)(r->h.n - 1);
     const struct sc_step *st = &c->prog->steps[c->pc];
-    if (!rc && final && st->kind == ST_APPEND) {
+    if (!rc && final && (st->kind == ST_APPEND || (st->kind == ST_S3 && st->element))) {
         snprintf(e.f, sizeof e.f, "append");
+        if (st->kind == ST_S3) { /* the logical op is keyed by its list */
+            struct ly_buf t;
+            ly_buf_init(&t, 4096);
+            rc = rclient_expand(c, st->list ? st->list : st->key, &t);
+            e.key = rc ? 0 : history_intern(&r->h, t.data);
+            ly_buf_cleanup(&t);
+        }
         e.role = ROLE_NONE;
         e.val = 0;
         e.val_known = 0;

@@ -155,10 +155,21 @@ static int record_invoke(struct rclient *c, const struct sc_step *st, const char
     e.type = HEV_INVOKE;
     e.key = history_intern(&r->h, b->key.data);
     int rc = 0;
-    if (st->kind == ST_APPEND && c->attempt == 0) {
+    if ((st->kind == ST_APPEND || (st->kind == ST_S3 && st->element)) && c->attempt == 0) {
         snprintf(e.f, sizeof e.f, "append");
         e.val = elem;
-        rc = history_add(&r->h, &e);
+        if (st->kind == ST_S3) {
+            struct ly_buf t;
+            ly_buf_init(&t, 4096);
+            rc = rclient_expand(c, st->list ? st->list : st->key, &t);
+            e.key = rc ? 0 : history_intern(&r->h, t.data);
+            if (!rc && !(rc = rclient_expand(c, st->element, &t)))
+                e.val = history_intern(&r->h, t.data);
+            ly_buf_cleanup(&t);
+        }
+        if (!rc)
+            rc = history_add(&r->h, &e);
+        e.key = history_intern(&r->h, b->key.data);
     }
     snprintf(e.f, sizeof e.f, "%s", op);
     e.role = (uint8_t)(st->kind == ST_READ_LIST ? ROLE_READ : st->role);

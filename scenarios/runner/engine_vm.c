@@ -382,6 +382,10 @@ static int step_once(struct rclient *c)
     case ST_READ_LIST:
         return (rc = rclient_read_list(c, st)) ? rc : 1;
     case ST_SLEEP:
+        if (!c->in_cs && run_now_us(c->run) >= c->run->deadline_us) {
+            c->iterations = c->iter + 1; /* time is up: stop at this backoff */
+            return iteration_end(c);
+        }
         return do_sleep(c, st);
     case ST_GOTO:
         c->pc = st->target;

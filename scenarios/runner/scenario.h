@@ -53,7 +53,8 @@ struct sc_step {
     int role;             /* enum hev_role; append: resource unless role: none */
     int retries;          /* SDK-like retries on 5xx / no answer */
     int fence;            /* ST_APPEND: 1 = If-Match the ETag read (CAS) */
-    char *element;        /* ST_APPEND: the element appended */
+    char *element;        /* ST_APPEND: the element appended; ST_S3: logical append to list */
+    char *list;           /* ST_S3 with element: the list (a versioned log "prefix/") */
     struct sc_kv save[SC_SAVE_MAX];
     size_t nsave;
     struct sc_branch on[SC_ON_MAX];
@@ -135,6 +136,7 @@ struct scenario {
     uint32_t expect;      /* bit per violation kind; 0 = pass */
     int orphan_check;     /* checks.orphan_lock (default 1) */
     int needs_faults;     /* set when any fault rule or mode is used */
+    int requires_stale_read; /* requires: [stale_read] - probed on the target first */
 };
 
 /** Loads a scenario file. @return 0; LY_EINVAL with err filled; LY_ENOMEM; LY_ENOENT */

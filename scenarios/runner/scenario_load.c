@@ -13,7 +13,7 @@
 
 static const char *const top_keys[] = {
     "name", "description", "target", "protocol", "clients", "iterations", "seconds", "seed",
-    "bucket", "table", "lists", "faults", "events", "script", "expect", "checks", NULL};
+    "bucket", "table", "lists", "faults", "events", "script", "expect", "checks", "requires", NULL};
 
 const char *scenario_param(const struct scenario *s, const char *name)
 {
@@ -365,6 +365,15 @@ static int load_root(struct ld *ld, struct scenario *s, yaml_node_t *root)
     LOAD_LIST("script", s->gates, s->ngates, struct sc_gate, load_gate);
     LOAD_LIST("faults", s->faults, s->nfaults, struct sc_fault, load_fault);
     if (!rc) rc = load_expect(ld, s, ld_get(ld, root, "expect"));
+    yaml_node_t *req = ld_get(ld, root, "requires");
+    for (size_t i = 0; req && req->type == YAML_SEQUENCE_NODE &&
+                       i < (size_t)(req->data.sequence.items.top - req->data.sequence.items.start); i++) {
+        const char *v = ld_scalar(yaml_document_get_node(ld->doc, req->data.sequence.items.start[i]));
+        if (v && !strcmp(v, "stale_read"))
+            s->requires_stale_read = 1;
+        else if (!rc)
+            rc = ld_fail(ld, req, "requires", "knows only stale_read");
+    }
     yaml_node_t *checks = ld_get(ld, root, "checks");
     const char *orphan = ld_scalar(ld_get(ld, checks, "orphan_lock"));
     s->orphan_check = !orphan || strcmp(orphan, "false");

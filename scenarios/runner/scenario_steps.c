@@ -167,7 +167,7 @@ static int parse_kvs(struct ld *ld, const yaml_node_t *n, const char *field, str
 
 static const char *const request_keys[] = {
     "s3", "ddb", "append", "read_list", "key", "bucket", "body", "if_match", "if_none_match", "table",
-    "request", "role", "retries", "save", "on", "fence", "element", NULL};
+    "request", "role", "retries", "save", "on", "fence", "element", "list", NULL};
 
 static int parse_request(struct ld *ld, const yaml_node_t *n, struct sc_step *st)
 {
@@ -185,6 +185,7 @@ static int parse_request(struct ld *ld, const yaml_node_t *n, struct sc_step *st
     if (!rc) rc = ld_str(ld, n, "if_none_match", &st->if_none_match);
     if (!rc) rc = ld_str(ld, n, "table", &st->table);
     if (!rc) rc = ld_str(ld, n, "element", &st->element);
+    if (!rc) rc = ld_str(ld, n, "list", &st->list);
     if (!rc) rc = ld_str(ld, n, "role", &role);
     if (!rc) rc = ld_str(ld, n, "fence", &fence);
     if (!rc) rc = ld_int(ld, n, "retries", 0, 20, &retries);
@@ -341,7 +342,7 @@ void sc_program_cleanup(struct sc_program *p)
     for (size_t i = 0; i < p->n; i++) {
         struct sc_step *st = &p->steps[i];
         char *strs[] = {st->label, st->else_label, st->op, st->bucket, st->key, st->body,
-                        st->if_match, st->if_none_match, st->table, st->request, st->element,
+                        st->if_match, st->if_none_match, st->table, st->request, st->element, st->list,
                         st->sleep_ms, st->expr};
         for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
             free(strs[k]);

@@ -66,12 +66,20 @@ static const char *const write_ops[] = {
     "TransactWriteItems", "CreateTable", "DeleteTable", "UpdateTable", "UpdateTimeToLive", NULL,
 };
 
-static int is_write(const char *op)
+static const char *const read_ops[] = {"GetObject", "HeadObject", "ListObjects", "ListObjectsV2",
+    "ListObjectVersions", "HeadBucket", "GetItem", "BatchGetItem", "Query", "Scan", NULL};
+
+static int op_in(const char *op, const char *const *ops)
 {
-    for (size_t i = 0; write_ops[i]; i++)
-        if (strcmp(op, write_ops[i]) == 0)
+    for (size_t i = 0; ops[i]; i++)
+        if (strcmp(op, ops[i]) == 0)
             return 1;
     return 0;
+}
+
+static int is_write(const char *op)
+{
+    return op_in(op, write_ops);
 }
 
 /* Error code of an answer into out (from the handler, or read off an <Error> / JSON body). */
@@ -97,6 +105,55 @@ static void answer_code(const struct ly_resp *r, char *out, size_t n)
     }
 }
 
+static void fault_error(struct pending *p, int status, const char *code);
+
+static void send_and_free(struct pending *p)
+{
+    if (!p->dead)
+        net_send_reply(p->ev, &p->req, &p->resp);
+    pending_free(p);
+}
+
+/* Group durability: one fsync for every write answered in this loop iteration, then the
+ * answers. A failed sync turns them into 500s: nothing is acknowledged that is not on disk. */
+static void on_sync(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct server *srv = arg;
+    struct pending *q = srv->sync_queue;
+    srv->sync_queue = NULL;
+    int failed = store_sync(srv->store) != 0;
+    while (q) {
+        struct pending *next = q->next;
+        q->next = NULL;
+        if (failed)
+            fault_error(q, 500, q->svc == NET_SVC_DDB ? "InternalServerError" : "InternalError");
+        send_and_free(q);
+        q = next;
+    }
+}
+
+static int queue_for_sync(struct pending *p)
+{
+    struct server *srv = p->srv;
+    if (!srv->sync_event)
+        srv->sync_event = event_new(srv->base, -1, 0, on_sync, srv);
+    if (!srv->sync_event)
+        return -1;
+    /* Out of the in-flight list (nothing can hold or drop it now) into the sync queue. */
+    struct pending **pp = &srv->inflight;
+    while (*pp && *pp != p)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = p->next;
+    p->next = srv->sync_queue;
+    srv->sync_queue = p;
+    if (!event_pending(srv->sync_event, EV_TIMEOUT, NULL))
+        event_active(srv->sync_event, EV_TIMEOUT, 0);
+    return 0;
+}
+
 static void finish(struct pending *p)
 {
     struct server *srv = p->srv;
@@ -104,7 +161,7 @@ static void finish(struct pending *p)
     p->je.status = p->resp.status;
     answer_code(&p->resp, p->je.code, sizeof p->je.code);
     if (p->svc != NET_SVC_ADMIN) {
-        journal_add(srv->journal, &p->je);
+        journal_put(srv->journal, &p->je);
         metrics_request(srv->metrics, p->je.service, p->je.op, p->resp.status,
                         p->je.end_ms - p->je.start_ms);
     }
@@ -112,9 +169,9 @@ static void finish(struct pending *p)
         fprintf(stderr, "lockyard: %s %s%s -> %d%s%s\n", p->req.method_name, p->req.raw_path,
                 p->dead ? " (client gone)" : "", p->resp.status, p->has_fault ? " fault " : "",
                 p->has_fault ? fault_action_name(p->fault.action) : "");
-    if (!p->dead)
-        net_send_reply(p->ev, &p->req, &p->resp);
-    pending_free(p);
+    if (p->je.applied && srv->opts.durability == STORE_DURABILITY_GROUP && queue_for_sync(p) == 0)
+        return;
+    send_and_free(p);
 }
 
 static void close_later(evutil_socket_t fd, short what, void *arg)
@@ -130,7 +187,7 @@ static void drop(struct pending *p)
     struct server *srv = p->srv;
     p->je.end_ms = net_now_ms(srv);
     p->je.status = 0;
-    journal_add(srv->journal, &p->je);
+    journal_put(srv->journal, &p->je);
     metrics_request(srv->metrics, p->je.service, p->je.op, 0, p->je.end_ms - p->je.start_ms);
     if (!p->dead) {
         evhttp_connection_set_closecb(p->conn, NULL, NULL);
@@ -146,16 +203,78 @@ static void on_conn_close(struct evhttp_connection *conn, void *arg)
     for (struct pending *p = srv->inflight; p; p = p->next)
         if (p->conn == conn)
             p->dead = 1; /* libevent frees the request; the work still happens, unanswered */
+    for (struct pending *p = srv->sync_queue; p; p = p->next)
+        if (p->conn == conn)
+            p->dead = 1;
+}
+
+static void handle_now(struct pending *p);
+
+/* stale_read: the newest snapshot at least ms old (or the oldest kept) for an eventually
+ * consistent read; NULL for writes and strongly consistent reads. */
+static struct store_snapshot *stale_view(struct pending *p)
+{
+    struct server *srv = p->srv;
+    if (!op_in(p->je.op, read_ops) || srv->nsnaps == 0 || !p->has_fault || p->fault.action != FAULT_STALE_READ)
+        return NULL;
+    if (p->svc == NET_SVC_DDB && p->req.body_len) {
+        json_t *doc = json_loadb((const char *)p->req.body, p->req.body_len, 0, NULL);
+        int consistent = json_is_true(json_object_get(doc, "ConsistentRead"));
+        json_decref(doc);
+        if (consistent)
+            return NULL;
+    }
+    int64_t cutoff = net_now_ms(srv) - p->fault.ms;
+    struct store_snapshot *best = srv->snaps[0].snap;
+    for (size_t i = 0; i < srv->nsnaps; i++)
+        if (srv->snaps[i].at_ms <= cutoff)
+            best = srv->snaps[i].snap;
+    return best;
+}
+
+/* Keeps snapshots every few ms while stale_read rules exist, as far back as they look. */
+static void stale_maintain(struct server *srv, int after_write)
+{
+    int64_t horizon = 0, now = net_now_ms(srv);
+    for (size_t i = 0; i < srv->nrules; i++)
+        if (srv->rules[i].action == FAULT_STALE_READ && srv->rules[i].ms > horizon)
+            horizon = srv->rules[i].ms;
+    int64_t step = horizon / 32 > 5 ? horizon / 32 : 5;
+    while (srv->nsnaps && (horizon == 0 || (srv->nsnaps >= 2 &&
+                                            srv->snaps[1].at_ms <= now - horizon))) {
+        store_snapshot_free(srv->store, srv->snaps[0].snap);
+        memmove(&srv->snaps[0], &srv->snaps[1], --srv->nsnaps * sizeof srv->snaps[0]);
+    }
+    /* A write changes the state: always snapshot after one; otherwise every `step` ms. */
+    if (horizon == 0 ||
+        (!after_write && srv->nsnaps && srv->snaps[srv->nsnaps - 1].at_ms > now - step))
+        return;
+    if (srv->nsnaps == NET_SNAPSHOTS_MAX) {
+        store_snapshot_free(srv->store, srv->snaps[0].snap);
+        memmove(&srv->snaps[0], &srv->snaps[1], --srv->nsnaps * sizeof srv->snaps[0]);
+    }
+    if (store_snapshot_take(srv->store, &srv->snaps[srv->nsnaps].snap) == 0)
+        srv->snaps[srv->nsnaps++].at_ms = now;
 }
 
 static void handle(struct pending *p)
 {
     struct server *srv = p->srv;
-    switch (p->svc) {
-    case NET_SVC_DDB:
-        net_ddb_error(&p->req, &p->resp, 400, "UnknownOperationException",
-                      "lockyard does not serve DynamoDB yet");
+    struct store_snapshot *view = p->svc == NET_SVC_ADMIN ? NULL : stale_view(p);
+    if (view) {
+        store_read_at(srv->store, view);
+        handle_now(p);
+        store_read_at(srv->store, NULL);
         return;
+    }
+    handle_now(p);
+}
+
+static void handle_now(struct pending *p)
+{
+    struct server *srv = p->srv;
+    switch (p->svc) {
+    case NET_SVC_DDB: ddb_handle(&srv->ddb, &p->req, &p->resp); return;
     case NET_SVC_STS: sts_handle(&p->req, &p->resp); return;
     case NET_SVC_ADMIN: admin_handle(srv, &p->req, &p->resp, p->req.raw_path + 11); return;
     default: s3_handle(&srv->s3, &p->req, &p->resp); return;
@@ -167,6 +286,11 @@ static void fault_error(struct pending *p, int status, const char *code)
     ly_buf_reset(&p->resp.body);
     p->resp.nhdrs = 0;
     if (p->svc == NET_SVC_DDB) {
+        /* A rule's default codes are S3 names; DynamoDB answers with its own. */
+        if (strcmp(code, "InternalError") == 0)
+            code = "InternalServerError";
+        else if (strcmp(code, "InvalidRequest") == 0)
+            code = "ValidationException";
         net_ddb_error(&p->req, &p->resp, status, code, "Injected by a lockyard fault rule");
         return;
     }
@@ -184,6 +308,7 @@ static void fault_error(struct pending *p, int status, const char *code)
 }
 
 static void release_until(struct server *srv, const struct fault_facts *committed);
+static void stale_maintain(struct server *srv, int after_write);
 static void after(struct pending *p);
 
 static void on_timer(evutil_socket_t fd, short what, void *arg);
@@ -199,9 +324,14 @@ static int defer(struct pending *p, int64_t ms)
 static void apply(struct pending *p)
 {
     p->je.applied = 0;
+    p->req.now_ms = net_now_ms(p->srv); /* a delayed or held write lands now */
     handle(p);
+    /* The journal's order is commit order: the sequence number is taken here, before a
+     * delay_after or a commit-released hold lets another request be journaled first. */
+    p->je.seq = journal_reserve(p->srv->journal);
     if (is_write(p->je.op) && p->resp.status >= 200 && p->resp.status < 300) {
         p->je.applied = 1;
+        stale_maintain(p->srv, 1);
         release_until(p->srv, &p->facts);
     }
     after(p);
@@ -353,23 +483,38 @@ void net_fault_clear(struct server *srv)
 
 void net_pipeline_free(struct server *srv)
 {
+    for (size_t i = 0; i < srv->nsnaps; i++)
+        store_snapshot_free(srv->store, srv->snaps[i].snap);
+    srv->nsnaps = 0;
     while (srv->inflight) {
         srv->inflight->dead = 1;
         pending_free(srv->inflight);
     }
+    while (srv->sync_queue) {
+        struct pending *next = srv->sync_queue->next;
+        pending_free(srv->sync_queue);
+        srv->sync_queue = next;
+    }
+    if (srv->sync_event)
+        event_free(srv->sync_event);
     free(srv->rules);
     journal_free(srv->journal);
     metrics_free(srv->metrics);
 }
 
-/* Picks the fault for this request: modes set request flags; the first other rule acts. */
+/*
+ * Picks the fault for this request: every firing mode sets its request flag; the first other
+ * firing rule acts (stale_read only on reads). The journal names the acting rule, else the
+ * first mode.
+ */
 static void choose_fault(struct pending *p)
 {
     struct server *srv = p->srv;
     for (size_t i = 0; i < srv->nrules; i++) {
         struct fault_rule *r = &srv->rules[i];
         int mode = r->action == FAULT_IGNORE_CONDITIONS || r->action == FAULT_ETAG_RANDOM;
-        if (!mode && p->has_fault)
+        if ((!mode && p->has_fault) ||
+            (r->action == FAULT_STALE_READ && !op_in(p->facts.op, read_ops)))
             continue;
         if (!fault_rule_fires(r, &p->facts))
             continue;
@@ -377,16 +522,17 @@ static void choose_fault(struct pending *p)
             p->req.ignore_conditions = 1;
         else if (r->action == FAULT_ETAG_RANDOM)
             p->req.etag_random = 1;
-        if (!p->has_fault) {
+        if (mode) {
+            metrics_fault(srv->metrics, fault_action_name(r->action));
+        } else {
             p->has_fault = 1;
             p->fault = *r;
+        }
+        if (!mode || !p->je.fault[0]) {
             copy_text(p->je.fault_id, sizeof p->je.fault_id, r->id);
             copy_text(p->je.fault, sizeof p->je.fault, fault_action_name(r->action));
         }
     }
-    if (p->has_fault && (p->fault.action == FAULT_IGNORE_CONDITIONS ||
-                         p->fault.action == FAULT_ETAG_RANDOM))
-        p->has_fault = 0; /* modes only flag the request; the journal still names them */
 }
 
 static void s3_facts(struct pending *p)
@@ -512,6 +658,7 @@ void net_http_request(struct evhttp_request *ev, void *arg)
     } else if (p->svc == NET_SVC_S3 && net_route_s3(&p->req) != 0) {
         s3_reply_error(&p->req, &p->resp, "InvalidURI", NULL);
     } else if (net_auth_and_payload_or_reply(srv, p->svc, &p->req, &p->resp, &p->decoded) == 0) {
+        stale_maintain(srv, 0);
         fill_facts(p);
         choose_fault(p);
         if (own_body(p) != 0) {

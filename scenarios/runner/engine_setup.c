@@ -118,12 +118,13 @@ static int probe_stale_read(struct run *r)
     struct ly_client_result res;
     char path[300];
     snprintf(path, sizeof path, "/%s/lockyard-probe-stale", r->sc->bucket);
-    int rc = call(r, "PUT", path, NULL, "s3", "x", NULL, &res);
-    if (!rc)
-        ly_client_result_cleanup(&res);
     const char *rule = "{\"match\":{\"op\":\"GetObject\",\"key\":\"lockyard-probe-stale\","
                        "\"client\":\"final\"},\"action\":{\"type\":\"stale_read\",\"ms\":600000}}";
-    if (!rc && !(rc = call(r, "POST", "/_lockyard/faults", NULL, NULL, rule, NULL, &res)))
+    /* the rule first: the server keeps snapshots only while a stale_read rule exists */
+    int rc = call(r, "POST", "/_lockyard/faults", NULL, NULL, rule, NULL, &res);
+    if (!rc)
+        ly_client_result_cleanup(&res);
+    if (!rc && !(rc = call(r, "PUT", path, NULL, "s3", "x", NULL, &res)))
         ly_client_result_cleanup(&res);
     if (!rc && !(rc = call(r, "GET", path, NULL, "s3", NULL, NULL, &res))) {
         if (res.status == 200)

@@ -1,5 +1,6 @@
 /* main.c - lockyard entry point: subcommands and option parsing only. */
 #include "lockyard/net.h"
+#include "lockyard/runner.h"
 #include "lockyard/yaml_json.h"
 
 #include <jansson.h>
@@ -15,6 +16,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lockyard serve [options]\n"
+            "       lockyard run [options] SCENARIO...   (lockyard run --help)\n"
+            "       lockyard check HISTORY [--model register|lock|counter|s3]\n"
+            "       lockyard scenarios\n"
             "       lockyard version\n"
             "serve options:\n"
             "  --listen HOST:PORT        listen address (default 127.0.0.1:4566; port 0 = any)\n"
@@ -321,6 +325,12 @@ int main(int argc, char **argv)
         json_decref(cli.config);
         return rc;
     }
+    if (strcmp(argv[1], "run") == 0)
+        return runner_cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "check") == 0)
+        return runner_cmd_check(argc - 1, argv + 1);
+    if (strcmp(argv[1], "scenarios") == 0)
+        return runner_cmd_scenarios(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;

@@ -129,10 +129,25 @@ static int add_fault_rule(struct cli *cli, const json_t *j, const char *text)
 
 static int load_config(struct cli *cli, const char *path);
 
+/* The numeric options: --max-object-bytes, --journal-entries, --min/max-part-bytes. */
+static int apply_number(struct server_opts *o, int c, const char *v)
+{
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (*end || *v == '-' || ((c == 'M' || c == 'J' || c == 'P') && n == 0))
+        return -1;
+    switch (c) {
+    case 'M': o->object_bytes_max = n; break;
+    case 'J': o->journal_entries = (size_t)n; break;
+    case 'p': o->part_bytes_min = n; break;
+    default: o->part_bytes_max = n; break;
+    }
+    return 0;
+}
+
 static int apply_option(struct cli *cli, int c, char *v)
 {
     struct server_opts *o = cli->o;
-    char *end;
     switch (c) {
     case 'l':
         if (parse_hostport(v, cli->listen_host, sizeof cli->listen_host, &o->listen_host,
@@ -172,24 +187,12 @@ static int apply_option(struct cli *cli, int c, char *v)
     case 'F': return add_fault_rule(cli, NULL, v);
     case 'f': return load_config(cli, v);
     case 'M':
-    case 'J': {
-        unsigned long long n = strtoull(v, &end, 10);
-        if (*end || n == 0)
-            break;
-        if (c == 'M')
-            o->object_bytes_max = n;
-        else
-            o->journal_entries = (size_t)n;
-        return 0;
-    }
+    case 'J':
     case 'p':
-    case 'P': {
-        unsigned long long n = strtoull(v, &end, 10);
-        if (*end || *v == '-' || (c == 'P' && n == 0))
-            break;
-        *(c == 'p' ? &o->part_bytes_min : &o->part_bytes_max) = n;
-        return 0;
-    }
+    case 'P':
+        if (apply_number(o, c, v) == 0)
+            return 0;
+        break;
     case 'L':
         o->log_level = strcmp(v, "debug") == 0 ? 2 : strcmp(v, "info") == 0 ? 1 : 0;
         return 0;

@@ -19,6 +19,7 @@ static void usage(FILE *f)
             "       lockyard run [options] SCENARIO...   (lockyard run --help)\n"
             "       lockyard check HISTORY [--model register|lock|counter|s3]\n"
             "       lockyard scenarios\n"
+            "       lockyard probe http://HOST:PORT      (conditional semantics vs AWS)\n"
             "       lockyard version\n"
             "serve options:\n"
             "  --listen HOST:PORT        listen address (default 127.0.0.1:4566; port 0 = any)\n"
@@ -330,6 +331,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0)
         return runner_cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "probe") == 0)
+        return runner_cmd_probe(argc - 1, argv + 1);
     if (strcmp(argv[1], "check") == 0)
         return runner_cmd_check(argc - 1, argv + 1);
     if (strcmp(argv[1], "scenarios") == 0)

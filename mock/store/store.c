@@ -234,3 +234,44 @@ int store_sync(struct store *s)
         return 0; /* a temporary store is deleted at exit: nothing to make durable */
     return mdb_env_sync(s->env, 1) == 0 ? 0 : LY_EIO;
 }
+
+int store_value_split(const MDB_val *v, MDB_val *rec, MDB_val *body)
+{
+    uint32_t n;
+    if (v->mv_size < 4)
+        return LY_EIO;
+    memcpy(&n, v->mv_data, 4);
+    if (n > v->mv_size - 4)
+        return LY_EIO;
+    rec->mv_data = (char *)v->mv_data + 4;
+    rec->mv_size = n;
+    body->mv_data = (char *)v->mv_data + 4 + n;
+    body->mv_size = v->mv_size - 4 - n;
+    return 0;
+}
+
+int store_value_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, const MDB_val *rec,
+                    const MDB_val *body, int from_lmdb)
+{
+    size_t total = 4 + rec->mv_size + body->mv_size;
+    uint32_t n = (uint32_t)rec->mv_size;
+    char *copy = NULL;
+    MDB_val v = {total, NULL};
+    int rc;
+    if (from_lmdb) {
+        /* rec/body point into this transaction's pages, which a put may move: copy first. */
+        copy = malloc(total);
+        if (!copy)
+            return LY_ENOMEM;
+        v.mv_data = copy;
+    } else if ((rc = store_map_rc(mdb_put(txn, dbi, k, &v, MDB_RESERVE))) != 0) {
+        return rc;
+    }
+    memcpy(v.mv_data, &n, 4);
+    memcpy((char *)v.mv_data + 4, rec->mv_data, rec->mv_size);
+    if (body->mv_size)
+        memcpy((char *)v.mv_data + 4 + rec->mv_size, body->mv_data, body->mv_size);
+    rc = from_lmdb ? store_map_rc(mdb_put(txn, dbi, k, &v, 0)) : 0;
+    free(copy);
+    return rc;
+}

@@ -36,6 +36,12 @@ int store_read_begin(struct store *s, MDB_txn **txn);
 /** Ends a read started by store_read_begin (a snapshot's transaction stays open). */
 void store_read_end(struct store *s, MDB_txn *txn);
 
+/** A value holding a record and a body (u32 record length, record, body): its two parts. */
+int store_value_split(const MDB_val *v, MDB_val *rec, MDB_val *body);
+/** Stores record + body as one value at k. from_lmdb: rec/body point into LMDB pages of this
+ *  transaction (they are copied before the put); otherwise the value is written in place. */
+int store_value_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, const MDB_val *rec,
+                    const MDB_val *body, int from_lmdb);
 /** LMDB return code -> LY_E* code. */
 int store_map_rc(int rc);
 /** An MDB_val over a NUL-terminated string (without the NUL). */

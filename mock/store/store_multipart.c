@@ -210,15 +210,9 @@ int store_part_put(struct store *s, const char *bucket, const char *key, const c
         rc = record_obj_encode(part, &rec);
     if (!rc) {
         unsigned char kb[UKEY_BYTES_MAX];
-        MDB_val k = {pkey(bucket, upload_id, number, kb), kb}, v = {4 + rec.len + part->size, 0};
-        rc = store_map_rc(mdb_put(txn, s->parts, &k, &v, MDB_RESERVE));
-        if (!rc) {
-            uint32_t n = (uint32_t)rec.len;
-            memcpy(v.mv_data, &n, 4);
-            memcpy((char *)v.mv_data + 4, rec.data, rec.len);
-            if (part->size)
-                memcpy((char *)v.mv_data + 4 + rec.len, body, part->size);
-        }
+        MDB_val k = {pkey(bucket, upload_id, number, kb), kb};
+        MDB_val r = {rec.len, rec.data}, b = {part->size, (void *)body};
+        rc = store_value_put(txn, s->parts, &k, &r, &b, 0);
     }
     if (!rc)
         rc = store_map_rc(mdb_txn_commit(txn));
@@ -230,21 +224,6 @@ out:
     return rc;
 }
 
-/* Splits a part value into record and body. */
-static int part_split(const MDB_val *v, MDB_val *rec, MDB_val *body)
-{
-    uint32_t n;
-    if (v->mv_size < 4)
-        return LY_EIO;
-    memcpy(&n, v->mv_data, 4);
-    if (n > v->mv_size - 4)
-        return LY_EIO;
-    rec->mv_data = (char *)v->mv_data + 4;
-    rec->mv_size = n;
-    body->mv_data = (char *)v->mv_data + 4 + n;
-    body->mv_size = v->mv_size - 4 - n;
-    return 0;
-}
 
 int store_part_list(struct store *s, const char *bucket, const char *upload_id, long after,
                     struct ly_arena *a, store_part_fn fn, void *ctx)
@@ -269,7 +248,7 @@ int store_part_list(struct store *s, const char *bucket, const char *upload_id, 
         long number = (long)((uint32_t)nb[0] << 24 | (uint32_t)nb[1] << 16 |
                              (uint32_t)nb[2] << 8 | nb[3]);
         struct store_obj part;
-        rc = part_split(&v, &rec, &body);
+        rc = store_value_split(&v, &rec, &body);
         if (!rc)
             rc = record_obj_decode(rec.mv_data, rec.mv_size, a, &part);
         if (!rc)
@@ -296,7 +275,7 @@ static int parts_read(struct store *s, MDB_txn *txn, const char *bucket, const c
             continue;
         rc = store_map_rc(rc);
         if (!rc)
-            rc = part_split(&v, &rec, &body);
+            rc = store_value_split(&v, &rec, &body);
         if (!rc)
             rc = record_obj_decode(rec.mv_data, rec.mv_size, a, p);
         if (!rc && p->size != body.mv_size)
@@ -319,7 +298,7 @@ static int parts_copy(struct store *s, MDB_txn *txn, const char *bucket, const c
         MDB_val k = {pkey(bucket, upload_id, numbers[i], kb), kb}, v, rec, body;
         int rc = store_map_rc(mdb_get(txn, s->parts, &k, &v));
         if (!rc)
-            rc = part_split(&v, &rec, &body);
+            rc = store_value_split(&v, &rec, &body);
         if (!rc && body.mv_size > size - off)
             rc = LY_EIO;
         if (rc)

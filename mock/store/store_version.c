@@ -156,21 +156,6 @@ static uint64_t rec_seq(const MDB_val *rec)
     return q;
 }
 
-/* Splits a versions value into its record and body. */
-static int vval_split(const MDB_val *v, MDB_val *rec, MDB_val *body)
-{
-    uint32_t n;
-    if (v->mv_size < 4)
-        return LY_EIO;
-    memcpy(&n, v->mv_data, 4);
-    if (n > v->mv_size - 4)
-        return LY_EIO;
-    rec->mv_data = (char *)v->mv_data + 4;
-    rec->mv_size = n;
-    body->mv_data = (char *)v->mv_data + 4 + n;
-    body->mv_size = v->mv_size - 4 - n;
-    return 0;
-}
 
 /* Moves the current version of wk (record cur) into the versions database. */
 static int move_to_noncurrent(struct store *s, MDB_txn *txn, struct store_wkey *wk,
@@ -178,24 +163,10 @@ static int move_to_noncurrent(struct store *s, MDB_txn *txn, struct store_wkey *
 {
     unsigned char kb[VKEY_BYTES_MAX];
     MDB_val body = {0, NULL}, k = {vkey(wk->bucket, wk->key, rec_seq(&cur), kb), kb};
-    char *copy = NULL;
     int rc = 0;
     if (!(rec_flags(&cur) & STORE_OBJ_DELETE_MARKER))
         rc = store_map_rc(mdb_get(txn, s->blobs, &wk->k, &body));
-    size_t total = 4 + cur.mv_size + body.mv_size;
-    if (!rc && !(copy = malloc(total ? total : 1)))
-        rc = LY_ENOMEM;
-    if (!rc) {
-        uint32_t n = (uint32_t)cur.mv_size;
-        memcpy(copy, &n, 4);
-        memcpy(copy + 4, cur.mv_data, cur.mv_size);
-        if (body.mv_size)
-            memcpy(copy + 4 + cur.mv_size, body.mv_data, body.mv_size);
-        MDB_val v = {total, copy};
-        rc = store_map_rc(mdb_put(txn, s->versions, &k, &v, 0));
-    }
-    free(copy);
-    return rc;
+    return rc ? rc : store_value_put(txn, s->versions, &k, &cur, &body, 1);
 }
 
 /* Positions c on the first version of (bucket, key); 1 when there is one. */
@@ -226,11 +197,11 @@ static int find_noncurrent(struct store *s, MDB_txn *txn, const char *bucket, co
         k.mv_data = kb;
         if (mdb_cursor_get(*c, &k, v, MDB_SET_KEY) != 0)
             return LY_ENOENT;
-        rc = vval_split(v, &rec, &body);
+        rc = store_value_split(v, &rec, &body);
         return rc ? rc : (rec_flags(&rec) & STORE_OBJ_VERSIONED) ? 0 : LY_ENOENT;
     }
     for (int op = MDB_SET_RANGE; first_version(*c, kb, pl, &k, v, op); op = MDB_NEXT) {
-        rc = vval_split(v, &rec, &body);
+        rc = store_value_split(v, &rec, &body);
         if (rc || !(rec_flags(&rec) & STORE_OBJ_VERSIONED))
             return rc;
     }
@@ -333,7 +304,7 @@ static int promote_newest(struct store *s, MDB_txn *txn, struct store_wkey *wk)
     if (!rc) {
         memcpy(copy, v.mv_data, v.mv_size);
         MDB_val whole = {v.mv_size, copy};
-        rc = vval_split(&whole, &rec, &body);
+        rc = store_value_split(&whole, &rec, &body);
     }
     if (!rc)
         rc = store_map_rc(mdb_cursor_del(c, 0));
@@ -371,7 +342,7 @@ static int remove_version(struct store *s, MDB_txn *txn, struct store_wkey *wk, 
     MDB_val v, rec, body;
     rc = find_noncurrent(s, txn, wk->bucket, wk->key, seq, &c, &v);
     if (!rc)
-        rc = vval_split(&v, &rec, &body);
+        rc = store_value_split(&v, &rec, &body);
     if (!rc) {
         out->deleted_marker = (rec_flags(&rec) & STORE_OBJ_DELETE_MARKER) != 0;
         rc = store_map_rc(mdb_cursor_del(c, 0));
@@ -483,7 +454,7 @@ static int get_version_txn(struct store *s, MDB_txn *txn, struct store_wkey *wk,
     MDB_val v, rec;
     rc = find_noncurrent(s, txn, wk->bucket, wk->key, seq, &c, &v);
     if (!rc)
-        rc = vval_split(&v, &rec, &b);
+        rc = store_value_split(&v, &rec, &b);
     if (!rc)
         rc = copy_out(&rec, &b, a, out, body);
     if (c)
@@ -534,7 +505,7 @@ static int vlist_key(void *ctx, const char *key, const struct store_obj *obj)
         return rc;
     for (int op = MDB_SET_RANGE; !rc && first_version(c, kb, pl, &k, &v, op); op = MDB_NEXT) {
         struct store_obj o;
-        rc = vval_split(&v, &rec, &body);
+        rc = store_value_split(&v, &rec, &body);
         if (!rc)
             rc = record_obj_decode(rec.mv_data, rec.mv_size, vl->a, &o);
         if (!rc)

@@ -154,6 +154,35 @@ class Conn:
                     raise
         raise AssertionError("unreachable")
 
+    def send_expect(self, head, body, method):
+        """Go's transport for Expect: 100-continue: headers, up to 1 s for the interim 100,
+        then the body either way. Returns (got_100, status, headers, body)."""
+        if self.sock is None:
+            self._open()
+        self.sock.sendall(head)
+        self.sock.settimeout(1.0)
+        got = b""
+        try:
+            while b"\r\n\r\n" not in got:
+                piece = self.sock.recv(1)  # byte by byte: leave the final response unread
+                if not piece:
+                    break
+                got += piece
+        except (socket.timeout, TimeoutError):
+            pass
+        self.sock.settimeout(30)
+        got_100 = got.startswith(b"HTTP/1.1 100")
+        if got and not got_100:
+            raise AssertionError(f"final response before the body: {got[:200]!r}")
+        self.sock.sendall(body)
+        r = http.client.HTTPResponse(self.sock, method=method)
+        r.begin()
+        rbody = r.read()
+        hdrs = {k.lower(): v for k, v in r.getheaders()}
+        if r.will_close:
+            self.close()
+        return got_100, r.status, hdrs, rbody
+
     def close(self):
         if self.sock is not None:
             self.sock.close()
@@ -183,7 +212,7 @@ def go_request(conn, method, path, query="", headers=(), body=None, service="s3"
         clen = str(len(body or b""))
         h.append(("Content-Length", clen))
     sign(method, path, query, h, payload_hash, service, secret=secret, now=now,
-         unsigned=("user-agent",) + tuple(unsigned_extra))
+         unsigned=("user-agent", "expect") + tuple(unsigned_extra))
     # net/http: Host, User-Agent, Content-Length, then the header map sorted by key.
     rest = sorted((n, v) for n, v in h if n != "Content-Length")
     lines = [f"{method} {path}{'?' + query if query else ''} HTTP/1.1", f"Host: {HOST}",
@@ -191,9 +220,13 @@ def go_request(conn, method, path, query="", headers=(), body=None, service="s3"
     if clen is not None:
         lines.append(f"Content-Length: {clen}")
     lines += [f"{n}: {v}" for n, v in rest]
-    raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode()
     log.append(f"{method} {path}{'?' + query if query else ''}")
-    return conn.send(raw, method)
+    if any(n == "Expect" for n, _ in h):
+        got_100, st, hdrs, rbody = conn.send_expect(head, body or b"", method)
+        hdrs["_got_100"] = got_100
+        return st, hdrs, rbody
+    return conn.send(head + (body or b""), method)
 
 
 def b64(d):
@@ -204,6 +237,8 @@ def put_object_go(conn, key_path, payload, extra_headers=(), secret=None, sdk_al
     """Terraform's Uploader single-part PutObject with ChecksumAlgorithm SHA256."""
     digest_b64 = b64(hashlib.sha256(payload).digest())
     headers = list(extra_headers)
+    if len(payload) >= 2 * 1024 * 1024:  # s3shared/s3100continue.go
+        headers.append(("Expect", "100-continue"))
     if sdk_alg:
         headers.append(("X-Amz-Sdk-Checksum-Algorithm", "SHA256"))
     if HTTPS:
@@ -368,6 +403,20 @@ def main():
         st, hdrs, body = put_object_go(a, path(STATE_KEY), state,
                                        [("Content-Type", "application/json")])
         check(f"persist serial {serial}: PutObject 200", st == 200, f"{st} {body[:300]!r}")
+    mid = state_doc(3, pad=3 * 1024 * 1024)
+    t0 = time.monotonic()
+    st, hdrs, body = put_object_go(a, path(STATE_KEY), mid, [("Content-Type", "application/json")])
+    check("persist 3 MiB state (Expect: 100-continue): PutObject 200", st == 200,
+          f"{st} {body[:300]!r}")
+    check("persist 3 MiB state: server sent 100 Continue (no 1 s stall)",
+          hdrs.get("_got_100") is True, f"waited {time.monotonic() - t0:.2f} s")
+    st, hdrs, body = go_request(a, "GET", path(STATE_KEY), "x-id=GetObject", [
+        ("Range", "bytes=0-5242879"), ("X-Amz-Checksum-Mode", "ENABLED")])
+    check("refresh 3 MiB state: bytes exact", st in (200, 206) and body == mid,
+          f"{st} {len(body)} vs {len(mid)}")
+    state = state_doc(4)
+    st, _, body = put_object_go(a, path(STATE_KEY), state, [("Content-Type", "application/json")])
+    check("persist serial 4: PutObject 200", st == 200, f"{st} {body[:300]!r}")
     st, hdrs, body = go_request(a, "HEAD", path(STATE_KEY))
     check("refresh: HEAD state 200 with Content-Length", st == 200 and
           hdrs.get("content-length") == str(len(state)), f"{st} {hdrs}")

@@ -1,6 +1,6 @@
 # lockyard build. `make` builds build/lockyard (optimised); `make test` builds
 # everything again under AddressSanitizer + UBSan and runs every test suite.
-# Sources are found by wildcard: a new .c under mock/<module>/ is built without
+# Sources are found by wildcard: a new .c under mock/<module>/ or scenarios/runner/ is built without
 # touching this file; a new tests/unit/test_NAME.c becomes one cmocka binary.
 
 CC      ?= cc
@@ -13,7 +13,7 @@ LIBS    := -levent -levent_openssl -llmdb -ljansson -lyaml -lisal -lssl -lcrypto
 OPT     := -O2 -g
 SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-LIB_SRC  := $(sort $(shell find mock -name '*.c' ! -path mock/main.c))
+LIB_SRC  := $(sort $(shell find mock scenarios/runner -name '*.c' ! -path mock/main.c 2>/dev/null))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
 REL_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)

@@ -1,5 +1,6 @@
 /* main.c - lockyard entry point: subcommands and option parsing only. */
 #include "lockyard/net.h"
+#include "lockyard/runner.h"
 #include "lockyard/yaml_json.h"
 
 #include <jansson.h>
@@ -15,6 +16,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lockyard serve [options]\n"
+            "       lockyard run [options] SCENARIO...   (lockyard run --help)\n"
+            "       lockyard check HISTORY [--model register|lock|counter|s3]\n"
+            "       lockyard scenarios\n"
             "       lockyard version\n"
             "serve options:\n"
             "  --listen HOST:PORT        listen address (default 127.0.0.1:4566; port 0 = any)\n"
@@ -22,11 +26,15 @@ static void usage(FILE *f)
             "                            --tls-cert FILE --tls-key FILE are given)\n"
             "  --data DIR                data directory (default ./lockyard-data)\n"
             "  --memory                  temporary store, deleted at exit\n"
-            "  --durability fsync|none   fsync before every acknowledgement (default fsync)\n"
+            "  --durability group|fsync|none  what an acknowledged write survives (default group:\n"
+            "                            one fsync for the writes that arrived together)\n"
             "  --region NAME             region (default us-east-1)\n"
             "  --auth any|sigv4          any: accept every key (default); sigv4: verify signatures\n"
             "  --credentials AKID:SECRET a key pair for --auth sigv4 (repeatable; default test:test)\n"
             "  --max-object-bytes N      largest object body accepted (default 536870912)\n"
+            "  --min-part-bytes N        multipart: smallest part but the last (default 5 MiB)\n"
+            "  --max-part-bytes N        multipart: largest part (default 5 GiB, at most the\n"
+            "                            largest object)\n"
             "  --fault RULE              a fault rule as key=value,… (repeatable; docs/faults.md)\n"
             "  --config FILE             YAML with the same settings and a 'faults' list\n"
             "  --journal-entries N       request journal size (default 10000)\n"
@@ -80,6 +88,7 @@ static const struct option serve_opts[] = {
     {"listen", required_argument, 0, 'l'}, {"data", required_argument, 0, 'd'},
     {"memory", no_argument, 0, 'm'}, {"durability", required_argument, 0, 'D'},
     {"region", required_argument, 0, 'r'}, {"max-object-bytes", required_argument, 0, 'M'},
+    {"min-part-bytes", required_argument, 0, 'p'}, {"max-part-bytes", required_argument, 0, 'P'},
     {"log-level", required_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
     {"tls-listen", required_argument, 0, 't'}, {"tls-cert", required_argument, 0, 'c'},
     {"tls-key", required_argument, 0, 'k'},
@@ -141,8 +150,10 @@ static int apply_option(struct cli *cli, int c, char *v)
     case 'd': o->data_dir = v; return 0;
     case 'm': o->memory = 1; return 0;
     case 'D':
-        if (strcmp(v, "fsync") == 0 || strcmp(v, "group") == 0)
+        if (strcmp(v, "fsync") == 0)
             o->durability = STORE_DURABILITY_FSYNC;
+        else if (strcmp(v, "group") == 0)
+            o->durability = STORE_DURABILITY_GROUP;
         else if (strcmp(v, "none") == 0)
             o->durability = STORE_DURABILITY_NONE;
         else
@@ -169,6 +180,14 @@ static int apply_option(struct cli *cli, int c, char *v)
             o->object_bytes_max = n;
         else
             o->journal_entries = (size_t)n;
+        return 0;
+    }
+    case 'p':
+    case 'P': {
+        unsigned long long n = strtoull(v, &end, 10);
+        if (*end || *v == '-' || (c == 'P' && n == 0))
+            break;
+        *(c == 'p' ? &o->part_bytes_min : &o->part_bytes_max) = n;
         return 0;
     }
     case 'L':
@@ -306,6 +325,12 @@ int main(int argc, char **argv)
         json_decref(cli.config);
         return rc;
     }
+    if (strcmp(argv[1], "run") == 0)
+        return runner_cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "check") == 0)
+        return runner_cmd_check(argc - 1, argv + 1);
+    if (strcmp(argv[1], "scenarios") == 0)
+        return runner_cmd_scenarios(argc - 1, argv + 1);
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;

@@ -50,6 +50,8 @@ struct ly_req {
     size_t ntrailers;
     const char *access_key;     /* from the signature, or NULL when unsigned */
     int64_t now_ms;             /* the server clock when the request arrived */
+    /* The body already parsed as JSON by net (a jansson json_t *, borrowed), or NULL. */
+    void *json_body;
     /* Fault modes for this request (set by net's fault rules). */
     int ignore_conditions;      /* accept every precondition without evaluating it */
     int etag_random;            /* new objects get random ETags instead of the body's MD5 */

@@ -37,6 +37,8 @@ struct server_opts {
     enum store_durability durability;
     const char *region;
     uint64_t object_bytes_max;
+    uint64_t part_bytes_min;       /* 0: S3's 5 MiB */
+    uint64_t part_bytes_max;       /* 0: S3's 5 GiB */
     uint64_t map_bytes;
     enum server_auth auth;
     struct server_credential credentials[SERVER_CREDENTIALS_MAX];

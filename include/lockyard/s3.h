@@ -16,6 +16,10 @@ struct s3_config {
     const char *region;            /* e.g. "us-east-1" */
     uint64_t object_bytes_max;     /* larger bodies get EntityTooLarge */
     int delete_if_match_missing;   /* DeleteObject If-Match on a missing key: 404 (0) or 412 (1) */
+    uint64_t part_bytes_min;       /* multipart parts but the last below this: EntityTooSmall
+                                      (0: 5 MiB as AWS) */
+    uint64_t part_bytes_max;       /* larger UploadPart bodies: EntityTooLarge (0: 5 GiB as AWS,
+                                      capped by object_bytes_max) */
 };
 
 struct s3_ctx {

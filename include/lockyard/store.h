@@ -29,7 +29,12 @@ struct store;
 enum store_durability {
     STORE_DURABILITY_FSYNC, /* fsync before every acknowledgement */
     STORE_DURABILITY_NONE,  /* never fsync (tests, tmpfs speed) */
+    STORE_DURABILITY_GROUP, /* commits do not fsync; the caller calls store_sync before it
+                               acknowledges, once for all the writes that arrived together */
 };
+
+/** Flushes every committed write to disk (fdatasync). @return 0 or LY_EIO */
+int store_sync(struct store *s) LY_WARN_UNUSED;
 
 struct store_opts {
     const char *dir;               /* data directory (created if missing); NULL = temporary */
@@ -41,7 +46,7 @@ struct store_opts {
 int store_open(const struct store_opts *opts, struct store **out) LY_WARN_UNUSED;
 /** Closes; a temporary store's files are removed. NULL is fine. */
 void store_close(struct store *s);
-/** Deletes every bucket and object. */
+/** Deletes every bucket, object, DynamoDB table and item. */
 int store_reset(struct store *s) LY_WARN_UNUSED;
 /** The data directory in use. */
 const char *store_dir(const struct store *s);
@@ -94,30 +99,41 @@ struct store_obj {
     const char *storage_class;
     struct ly_hdr meta[STORE_META_MAX]; /* user metadata, names lower-case without x-amz-meta- */
     size_t nmeta;
+    uint32_t flags;                /* STORE_OBJ_* (filled by put / delete in versioned buckets) */
+    const char *part_sizes;        /* multipart object: part sizes "n1,n2,…"; NULL otherwise */
 };
 
+#define STORE_OBJ_DELETE_MARKER 1u /* a delete marker: no body, GET answers 404/405 */
+#define STORE_OBJ_VERSIONED 2u     /* has a version id made from seq; otherwise the null version */
+
 /**
- * Called inside the write transaction with the current object (NULL when absent).
+ * Called inside the write transaction with the current object (NULL when absent or when the
+ * current version is a delete marker).
  * Return 0 to go ahead, or an error code that the store returns unchanged.
  */
 typedef int (*store_check_fn)(void *ctx, const struct store_obj *cur);
 
 /**
  * Writes an object: read current → check → write body and record → commit.
- * obj->seq is filled in. check may be NULL.
+ * obj->seq is filled in, and obj->flags says whether it got a version id (versioning enabled:
+ * the previous current version becomes noncurrent; suspended: it replaces the null version).
+ * check may be NULL.
  */
 int store_obj_put(struct store *s, const char *bucket, const char *key, struct store_obj *obj,
                   const void *body, store_check_fn check, void *ctx) LY_WARN_UNUSED;
 
 /**
  * Reads an object's metadata (strings in a) and, when body != NULL, its whole body appended
- * to body. @return 0, LY_ENOPARENT, LY_ENOENT, LY_ETOOBIG (body cap), LY_EIO
+ * to body. When the current version is a delete marker the answer is LY_ENOENT with *out
+ * holding the marker (flags has STORE_OBJ_DELETE_MARKER; otherwise out->flags is 0 on ENOENT).
+ * @return 0, LY_ENOPARENT, LY_ENOENT, LY_ETOOBIG (body cap), LY_EIO
  */
 int store_obj_get(struct store *s, const char *bucket, const char *key, struct ly_arena *a,
                   struct store_obj *out, struct ly_buf *body) LY_WARN_UNUSED;
 
 /**
- * Deletes an object after check (called with NULL when it does not exist).
+ * Deletes an object after check (called with NULL when it does not exist). In a versioned
+ * bucket it adds a delete marker instead (see store_version.h for the result).
  * @return 0 (also when absent and check passed), LY_ENOPARENT, or check's code
  */
 int store_obj_delete(struct store *s, const char *bucket, const char *key, store_check_fn check,
@@ -128,7 +144,8 @@ typedef int (*store_list_fn)(void *ctx, const char *key, const struct store_obj 
 
 /**
  * Visits a bucket's objects in key order starting at the first key >= from (NULL: from the
- * start) whose key begins with prefix (NULL: all). obj strings live in a (reset by the caller
+ * start) whose key begins with prefix (NULL: all), skipping keys whose current version is a
+ * delete marker. obj strings live in a (reset by the caller
  * as it likes). @return 0, LY_ENOPARENT, or the callback's negative code
  */
 int store_obj_list(struct store *s, const char *bucket, const char *from, const char *prefix,

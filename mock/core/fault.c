@@ -52,25 +52,28 @@ static int fail(char *err, size_t n, const char *fmt, ...)
     return LY_EINVAL;
 }
 
-static int get_text(const json_t *obj, const char *name, char *out, size_t size, char *err,
-                    size_t n)
+/* where: the object's path ("match", "action", "action.until") for messages. */
+static int get_text(const json_t *obj, const char *where, const char *name, char *out,
+                    size_t size, char *err, size_t n)
 {
     const json_t *v = json_object_get(obj, name);
     if (!v)
         return 0;
     if (!json_is_string(v) || json_string_length(v) >= size)
-        return fail(err, n, "field '%s' must be a string (at most 127 characters)", name);
+        return fail(err, n, "field '%s.%s' must be a string (at most %zu characters)", where,
+                    name, size - 1);
     memcpy(out, json_string_value(v), json_string_length(v) + 1);
     return 0;
 }
 
-static int get_uint(const json_t *obj, const char *name, uint64_t *out, char *err, size_t n)
+static int get_uint(const json_t *obj, const char *where, const char *name, uint64_t *out,
+                    char *err, size_t n)
 {
     const json_t *v = json_object_get(obj, name);
     if (!v)
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return fail(err, n, "field '%s' must be a non-negative integer", name);
+        return fail(err, n, "field '%s.%s' must be a non-negative integer", where, name);
     *out = (uint64_t)json_integer_value(v);
     return 0;
 }
@@ -86,14 +89,15 @@ static int check_keys(const json_t *obj, const char *const *allowed, const char 
             ok |= strcmp(k, allowed[i]) == 0;
         if (!ok) {
             char name[200];
-            snprintf(name, sizeof name, "%s.%s", where, k);
+            snprintf(name, sizeof name, "%s%s%s", where, *where ? "." : "", k);
             return fail(err, n, "unknown field '%s'", name);
         }
     }
     return 0;
 }
 
-static int parse_match(const json_t *m, struct fault_match *out, char *err, size_t n)
+static int parse_match(const json_t *m, const char *where, struct fault_match *out, char *err,
+                       size_t n)
 {
     static const char *const fields[] = {"service", "op", "bucket", "key", "table", "client",
         "conditional", "nth", "every", "count", "probability", "seed", "after_ms", "before_ms",
@@ -105,36 +109,36 @@ static int parse_match(const json_t *m, struct fault_match *out, char *err, size
     if (!m)
         return 0;
     if (!json_is_object(m))
-        return fail(err, n, "field '%s' must be an object", "match");
-    int rc = check_keys(m, fields, "match", err, n);
-    if (!rc) rc = get_text(m, "service", out->service, sizeof out->service, err, n);
-    if (!rc) rc = get_text(m, "op", out->op, sizeof out->op, err, n);
-    if (!rc) rc = get_text(m, "bucket", out->bucket, sizeof out->bucket, err, n);
-    if (!rc) rc = get_text(m, "key", out->key, sizeof out->key, err, n);
-    if (!rc) rc = get_text(m, "table", out->table, sizeof out->table, err, n);
-    if (!rc) rc = get_text(m, "client", out->client, sizeof out->client, err, n);
-    if (!rc) rc = get_uint(m, "nth", &out->nth, err, n);
-    if (!rc) rc = get_uint(m, "every", &out->every, err, n);
-    if (!rc) rc = get_uint(m, "count", &out->count, err, n);
-    if (!rc) rc = get_uint(m, "seed", &out->seed, err, n);
+        return fail(err, n, "field '%s' must be an object", where);
+    int rc = check_keys(m, fields, where, err, n);
+    if (!rc) rc = get_text(m, where, "service", out->service, sizeof out->service, err, n);
+    if (!rc) rc = get_text(m, where, "op", out->op, sizeof out->op, err, n);
+    if (!rc) rc = get_text(m, where, "bucket", out->bucket, sizeof out->bucket, err, n);
+    if (!rc) rc = get_text(m, where, "key", out->key, sizeof out->key, err, n);
+    if (!rc) rc = get_text(m, where, "table", out->table, sizeof out->table, err, n);
+    if (!rc) rc = get_text(m, where, "client", out->client, sizeof out->client, err, n);
+    if (!rc) rc = get_uint(m, where, "nth", &out->nth, err, n);
+    if (!rc) rc = get_uint(m, where, "every", &out->every, err, n);
+    if (!rc) rc = get_uint(m, where, "count", &out->count, err, n);
+    if (!rc) rc = get_uint(m, where, "seed", &out->seed, err, n);
     if (rc)
         return rc;
     if (out->service[0] && strcmp(out->service, "s3") && strcmp(out->service, "dynamodb") &&
         strcmp(out->service, "sts"))
-        return fail(err, n, "field '%s' must be s3, dynamodb or sts", "match.service");
+        return fail(err, n, "field '%s.service' must be s3, dynamodb or sts", where);
     const json_t *c = json_object_get(m, "conditional");
     if (c && !json_is_boolean(c))
-        return fail(err, n, "field '%s' must be true or false", "match.conditional");
+        return fail(err, n, "field '%s.conditional' must be true or false", where);
     if (c)
         out->conditional = json_is_true(c);
     const json_t *p = json_object_get(m, "probability");
     if (p && (!json_is_number(p) || json_number_value(p) < 0 || json_number_value(p) > 1))
-        return fail(err, n, "field '%s' must be a number from 0 to 1", "match.probability");
+        return fail(err, n, "field '%s.probability' must be a number from 0 to 1", where);
     if (p)
         out->probability = json_number_value(p);
     uint64_t a = 0, b = 0;
-    rc = get_uint(m, "after_ms", &a, err, n);
-    if (!rc) rc = get_uint(m, "before_ms", &b, err, n);
+    rc = get_uint(m, where, "after_ms", &a, err, n);
+    if (!rc) rc = get_uint(m, where, "before_ms", &b, err, n);
     if (json_object_get(m, "after_ms"))
         out->after_ms = (int64_t)a;
     if (json_object_get(m, "before_ms"))
@@ -163,13 +167,13 @@ static int parse_action(const json_t *a, struct fault_rule *r, char *err, size_t
         return fail(err, n, "field '%s' names no known action", "action.type");
     r->action = (enum fault_action)found;
     uint64_t status = 0, ms = 0;
-    rc = get_uint(a, "status", &status, err, n);
-    if (!rc) rc = get_uint(a, "ms", &ms, err, n);
-    if (!rc) rc = get_text(a, "code", r->code, sizeof r->code, err, n);
+    rc = get_uint(a, "action", "status", &status, err, n);
+    if (!rc) rc = get_uint(a, "action", "ms", &ms, err, n);
+    if (!rc) rc = get_text(a, "action", "code", r->code, sizeof r->code, err, n);
     if (rc)
         return rc;
     r->ms = (int64_t)ms;
-    r->status = (int)status;
+    r->status = status <= 999 ? (int)status : 999;
     if (r->action == FAULT_FAIL || r->action == FAULT_FAIL_AFTER) {
         if (!r->status)
             r->status = 500;
@@ -188,20 +192,21 @@ static int parse_action(const json_t *a, struct fault_rule *r, char *err, size_t
         return fail(err, n, "field '%s' only applies to hold", "action.until");
     if (u) {
         r->has_until = 1;
-        return parse_match(u, &r->until, err, n);
+        return parse_match(u, "action.until", &r->until, err, n);
     }
     return 0;
 }
 
 int fault_rule_from_json(const json_t *j, struct fault_rule *out, char *err, size_t err_size)
 {
-    static const char *const fields[] = {"match", "action", "id", NULL};
+    /* id, matched and fired are what GET lists: accepted and ignored, so a listing re-posts. */
+    static const char *const fields[] = {"match", "action", "id", "matched", "fired", NULL};
     memset(out, 0, sizeof *out);
     if (!json_is_object(j))
         return fail(err, err_size, "a rule must be a JSON object with '%s' and 'action'", "match");
-    int rc = check_keys(j, fields, "rule", err, err_size);
+    int rc = check_keys(j, fields, "", err, err_size);
     if (!rc)
-        rc = parse_match(json_object_get(j, "match"), &out->match, err, err_size);
+        rc = parse_match(json_object_get(j, "match"), "match", &out->match, err, err_size);
     if (!rc)
         rc = parse_action(json_object_get(j, "action"), out, err, err_size);
     out->prng = out->match.seed ? out->match.seed : 0x9E3779B97F4A7C15ull;
@@ -211,9 +216,23 @@ int fault_rule_from_json(const json_t *j, struct fault_rule *out, char *err, siz
 static const char *const match_keys[] = {"service", "op", "bucket", "key", "table", "client",
     "conditional", "nth", "every", "count", "probability", "seed", "after_ms", "before_ms", NULL};
 
-static json_t *text_value(const char *v)
+/* Fields whose values are names: "key=1" stays the string "1". */
+static const char *const text_keys[] = {"service", "op", "bucket", "key", "table", "client",
+    "type", "code", NULL};
+
+static int is_one_of(const char *k, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(k, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static json_t *text_value(const char *k, const char *v)
 {
     char *end;
+    if (is_one_of(k, text_keys))
+        return json_string(v);
     if (strcmp(v, "true") == 0)
         return json_true();
     if (strcmp(v, "false") == 0)
@@ -227,9 +246,14 @@ static json_t *text_value(const char *v)
     return json_string(v);
 }
 
+/*
+ * "k=v,k=v": match fields go to "match", "action" names the type, "until.FIELD" builds the
+ * hold's until matcher, every other key goes to "action" (where unknown ones are reported).
+ */
 int fault_rule_from_text(const char *text, struct fault_rule *out, char *err, size_t err_size)
 {
     json_t *match = json_object(), *action = json_object(), *rule = json_object();
+    json_t *until = NULL;
     char *copy = strdup(text);
     int rc = match && action && rule && copy ? 0 : LY_ENOMEM;
     for (char *p = copy, *next; !rc && p && *p; p = next) {
@@ -243,11 +267,19 @@ int fault_rule_from_text(const char *text, struct fault_rule *out, char *err, si
         }
         *eq = '\0';
         const char *k = strcmp(p, "action") == 0 ? "type" : p;
-        int is_match = 0;
-        for (size_t i = 0; match_keys[i]; i++)
-            is_match |= strcmp(k, match_keys[i]) == 0;
-        json_object_set_new(is_match ? match : action, k, text_value(eq + 1));
+        json_t *into = is_one_of(k, match_keys) ? match : action;
+        if (strncmp(k, "until.", 6) == 0) {
+            k += 6;
+            if (!until && !(until = json_object())) {
+                rc = LY_ENOMEM;
+                break;
+            }
+            into = until;
+        }
+        json_object_set_new(into, k, text_value(k, eq + 1));
     }
+    if (!rc && until)
+        json_object_set(action, "until", until);
     if (!rc) {
         json_object_set(rule, "match", match);
         json_object_set(rule, "action", action);
@@ -256,6 +288,7 @@ int fault_rule_from_text(const char *text, struct fault_rule *out, char *err, si
     free(copy);
     json_decref(match);
     json_decref(action);
+    json_decref(until);
     json_decref(rule);
     return rc;
 }

@@ -38,15 +38,35 @@ void journal_clear(struct journal *j)
     j->count = 0; /* sequence numbers keep growing so readers never see one twice */
 }
 
-uint64_t journal_add(struct journal *j, const struct journal_entry *e)
+uint64_t journal_reserve(struct journal *j)
 {
     uint64_t seq = j->next_seq++;
     struct journal_entry *slot = &j->ring[seq % j->capacity];
-    *slot = *e;
+    memset(slot, 0, sizeof *slot);
     slot->seq = seq;
+    slot->pending = 1;
     if (j->count < j->capacity)
         j->count++;
     return seq;
+}
+
+void journal_put(struct journal *j, const struct journal_entry *e)
+{
+    uint64_t seq = e->seq ? e->seq : journal_reserve(j);
+    struct journal_entry *slot = &j->ring[seq % j->capacity];
+    if (seq + j->count < j->next_seq || slot->seq != seq)
+        return; /* overwritten by newer entries, or cleared */
+    *slot = *e;
+    slot->seq = seq;
+    slot->pending = 0;
+}
+
+uint64_t journal_add(struct journal *j, const struct journal_entry *e)
+{
+    struct journal_entry copy = *e;
+    copy.seq = 0;
+    journal_put(j, &copy);
+    return j->next_seq - 1;
 }
 
 static json_t *entry_json(const struct journal_entry *e)
@@ -84,6 +104,8 @@ json_t *journal_since(const struct journal *j, uint64_t since, size_t limit)
     uint64_t from = since + 1 > first ? since + 1 : first;
     uint64_t last = from;
     for (uint64_t s = from; s < j->next_seq && json_array_size(arr) < limit; s++) {
+        if (j->ring[s % j->capacity].pending)
+            break; /* committed, not answered yet: later entries wait for it */
         json_array_append_new(arr, entry_json(&j->ring[s % j->capacity]));
         last = s + 1;
     }

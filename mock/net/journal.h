@@ -28,6 +28,7 @@ struct journal_entry {
     uint64_t store_seq;           /* not used yet: 0 */
     char fault_id[24];            /* "" when no fault fired */
     char fault[24];               /* action name */
+    int pending;                  /* seq reserved at commit, not answered yet */
 };
 
 struct journal;
@@ -37,6 +38,13 @@ void journal_free(struct journal *j);
 void journal_clear(struct journal *j);
 /** Copies e in with the next sequence number; the oldest entry goes when full. */
 uint64_t journal_add(struct journal *j, const struct journal_entry *e);
+/**
+ * Takes the next sequence number for a request at its commit; the slot stays pending (readers
+ * stop before it) until journal_put fills it in.
+ */
+uint64_t journal_reserve(struct journal *j);
+/** Fills in the slot reserved for e->seq (ignored when it is gone), or adds e when seq is 0. */
+void journal_put(struct journal *j, const struct journal_entry *e);
 size_t journal_count(const struct journal *j);
 /** {"requests":[…entries with seq > since, at most limit…],"next":N,"dropped":M}. */
 json_t *journal_since(const struct journal *j, uint64_t since, size_t limit);

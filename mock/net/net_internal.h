@@ -5,6 +5,7 @@
 #define LOCKYARD_NET_INTERNAL_H
 
 #include "lockyard/fault.h"
+#include "lockyard/ddb.h"
 #include "lockyard/httpmsg.h"
 #include "lockyard/net.h"
 #include "lockyard/s3.h"
@@ -27,11 +28,16 @@ struct server {
     struct store *store;
     struct s3_config s3_config;
     struct s3_ctx s3;
+    struct ddb_config ddb_config;
+    struct ddb_ctx ddb;
+    struct event *ttl_timer;       /* ttl.c */
     uint64_t request_count;
     struct fault_rule *rules;      /* in evaluation order */
     size_t nrules, rules_cap;
     uint64_t next_rule_id;
     struct pending *inflight;      /* requests waiting on a timer or a hold */
+    struct pending *sync_queue;    /* group durability: answers waiting for the next fsync */
+    struct event *sync_event;
     struct { struct store_snapshot *snap; int64_t at_ms; } snaps[NET_SNAPSHOTS_MAX];
     size_t nsnaps;                 /* oldest first; kept while stale_read rules exist */
     struct journal *journal;
@@ -81,6 +87,10 @@ int net_tls_setup(struct server *srv, const char *data_dir);
 
 /** Admin API under /_lockyard/ (path is what follows the prefix). */
 void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, const char *path);
+
+/** Starts / stops the DynamoDB TTL sweep timer (ttl.c). */
+int net_ttl_start(struct server *srv);
+void net_ttl_stop(struct server *srv);
 
 /** The server clock (wall clock + admin offset), in milliseconds. */
 int64_t net_now_ms(const struct server *srv);

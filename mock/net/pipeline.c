@@ -35,6 +35,7 @@ struct pending {
     int dead;                   /* the client closed the connection */
     int held;
     struct event *timer;
+    json_t *json_body;          /* DynamoDB: the parsed body, shared with the handler */
     struct pending *next;
 };
 
@@ -47,6 +48,7 @@ static void pending_free(struct pending *p)
         *pp = p->next;
     if (p->timer)
         event_free(p->timer);
+    json_decref(p->json_body);
     ly_resp_cleanup(&p->resp);
     ly_buf_cleanup(&p->decoded);
     ly_arena_cleanup(&p->arena);
@@ -66,12 +68,20 @@ static const char *const write_ops[] = {
     "TransactWriteItems", "CreateTable", "DeleteTable", "UpdateTable", "UpdateTimeToLive", NULL,
 };
 
-static int is_write(const char *op)
+static const char *const read_ops[] = {"GetObject", "HeadObject", "ListObjects", "ListObjectsV2",
+    "ListObjectVersions", "HeadBucket", "GetItem", "BatchGetItem", "Query", "Scan", NULL};
+
+static int op_in(const char *op, const char *const *ops)
 {
-    for (size_t i = 0; write_ops[i]; i++)
-        if (strcmp(op, write_ops[i]) == 0)
+    for (size_t i = 0; ops[i]; i++)
+        if (strcmp(op, ops[i]) == 0)
             return 1;
     return 0;
+}
+
+static int is_write(const char *op)
+{
+    return op_in(op, write_ops);
 }
 
 /* Error code of an answer into out (from the handler, or read off an <Error> / JSON body). */
@@ -97,6 +107,55 @@ static void answer_code(const struct ly_resp *r, char *out, size_t n)
     }
 }
 
+static void fault_error(struct pending *p, int status, const char *code);
+
+static void send_and_free(struct pending *p)
+{
+    if (!p->dead)
+        net_send_reply(p->ev, &p->req, &p->resp);
+    pending_free(p);
+}
+
+/* Group durability: one fsync for every write answered in this loop iteration, then the
+ * answers. A failed sync turns them into 500s: nothing is acknowledged that is not on disk. */
+static void on_sync(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct server *srv = arg;
+    struct pending *q = srv->sync_queue;
+    srv->sync_queue = NULL;
+    int failed = store_sync(srv->store) != 0;
+    while (q) {
+        struct pending *next = q->next;
+        q->next = NULL;
+        if (failed)
+            fault_error(q, 500, q->svc == NET_SVC_DDB ? "InternalServerError" : "InternalError");
+        send_and_free(q);
+        q = next;
+    }
+}
+
+static int queue_for_sync(struct pending *p)
+{
+    struct server *srv = p->srv;
+    if (!srv->sync_event)
+        srv->sync_event = event_new(srv->base, -1, 0, on_sync, srv);
+    if (!srv->sync_event)
+        return -1;
+    /* Out of the in-flight list (nothing can hold or drop it now) into the sync queue. */
+    struct pending **pp = &srv->inflight;
+    while (*pp && *pp != p)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = p->next;
+    p->next = srv->sync_queue;
+    srv->sync_queue = p;
+    if (!event_pending(srv->sync_event, EV_TIMEOUT, NULL))
+        event_active(srv->sync_event, EV_TIMEOUT, 0);
+    return 0;
+}
+
 static void finish(struct pending *p)
 {
     struct server *srv = p->srv;
@@ -104,7 +163,7 @@ static void finish(struct pending *p)
     p->je.status = p->resp.status;
     answer_code(&p->resp, p->je.code, sizeof p->je.code);
     if (p->svc != NET_SVC_ADMIN) {
-        journal_add(srv->journal, &p->je);
+        journal_put(srv->journal, &p->je);
         metrics_request(srv->metrics, p->je.service, p->je.op, p->resp.status,
                         p->je.end_ms - p->je.start_ms);
     }
@@ -112,9 +171,9 @@ static void finish(struct pending *p)
         fprintf(stderr, "lockyard: %s %s%s -> %d%s%s\n", p->req.method_name, p->req.raw_path,
                 p->dead ? " (client gone)" : "", p->resp.status, p->has_fault ? " fault " : "",
                 p->has_fault ? fault_action_name(p->fault.action) : "");
-    if (!p->dead)
-        net_send_reply(p->ev, &p->req, &p->resp);
-    pending_free(p);
+    if (p->je.applied && srv->opts.durability == STORE_DURABILITY_GROUP && queue_for_sync(p) == 0)
+        return;
+    send_and_free(p);
 }
 
 static void close_later(evutil_socket_t fd, short what, void *arg)
@@ -130,7 +189,7 @@ static void drop(struct pending *p)
     struct server *srv = p->srv;
     p->je.end_ms = net_now_ms(srv);
     p->je.status = 0;
-    journal_add(srv->journal, &p->je);
+    journal_put(srv->journal, &p->je);
     metrics_request(srv->metrics, p->je.service, p->je.op, 0, p->je.end_ms - p->je.start_ms);
     if (!p->dead) {
         evhttp_connection_set_closecb(p->conn, NULL, NULL);
@@ -146,30 +205,22 @@ static void on_conn_close(struct evhttp_connection *conn, void *arg)
     for (struct pending *p = srv->inflight; p; p = p->next)
         if (p->conn == conn)
             p->dead = 1; /* libevent frees the request; the work still happens, unanswered */
+    for (struct pending *p = srv->sync_queue; p; p = p->next)
+        if (p->conn == conn)
+            p->dead = 1;
 }
 
 static void handle_now(struct pending *p);
-
-static const char *const read_ops[] = {"GetObject", "HeadObject", "ListObjects", "ListObjectsV2",
-    "ListObjectVersions", "HeadBucket", "GetItem", "BatchGetItem", "Query", "Scan", NULL};
 
 /* stale_read: the newest snapshot at least ms old (or the oldest kept) for an eventually
  * consistent read; NULL for writes and strongly consistent reads. */
 static struct store_snapshot *stale_view(struct pending *p)
 {
     struct server *srv = p->srv;
-    int read = 0;
-    for (size_t i = 0; read_ops[i]; i++)
-        read |= strcmp(p->je.op, read_ops[i]) == 0;
-    if (!read || srv->nsnaps == 0 || !p->has_fault || p->fault.action != FAULT_STALE_READ)
+    if (!op_in(p->je.op, read_ops) || srv->nsnaps == 0 || !p->has_fault || p->fault.action != FAULT_STALE_READ)
         return NULL;
-    if (p->svc == NET_SVC_DDB && p->req.body_len) {
-        json_t *doc = json_loadb((const char *)p->req.body, p->req.body_len, 0, NULL);
-        int consistent = json_is_true(json_object_get(doc, "ConsistentRead"));
-        json_decref(doc);
-        if (consistent)
-            return NULL;
-    }
+    if (p->svc == NET_SVC_DDB && json_is_true(json_object_get(p->json_body, "ConsistentRead")))
+        return NULL;
     int64_t cutoff = net_now_ms(srv) - p->fault.ms;
     struct store_snapshot *best = srv->snaps[0].snap;
     for (size_t i = 0; i < srv->nsnaps; i++)
@@ -220,10 +271,7 @@ static void handle_now(struct pending *p)
 {
     struct server *srv = p->srv;
     switch (p->svc) {
-    case NET_SVC_DDB:
-        net_ddb_error(&p->req, &p->resp, 400, "UnknownOperationException",
-                      "lockyard does not serve DynamoDB yet");
-        return;
+    case NET_SVC_DDB: ddb_handle(&srv->ddb, &p->req, &p->resp); return;
     case NET_SVC_STS: sts_handle(&p->req, &p->resp); return;
     case NET_SVC_ADMIN: admin_handle(srv, &p->req, &p->resp, p->req.raw_path + 11); return;
     default: s3_handle(&srv->s3, &p->req, &p->resp); return;
@@ -235,6 +283,11 @@ static void fault_error(struct pending *p, int status, const char *code)
     ly_buf_reset(&p->resp.body);
     p->resp.nhdrs = 0;
     if (p->svc == NET_SVC_DDB) {
+        /* A rule's default codes are S3 names; DynamoDB answers with its own. */
+        if (strcmp(code, "InternalError") == 0)
+            code = "InternalServerError";
+        else if (strcmp(code, "InvalidRequest") == 0)
+            code = "ValidationException";
         net_ddb_error(&p->req, &p->resp, status, code, "Injected by a lockyard fault rule");
         return;
     }
@@ -268,7 +321,11 @@ static int defer(struct pending *p, int64_t ms)
 static void apply(struct pending *p)
 {
     p->je.applied = 0;
+    p->req.now_ms = net_now_ms(p->srv); /* a delayed or held write lands now */
     handle(p);
+    /* The journal's order is commit order: the sequence number is taken here, before a
+     * delay_after or a commit-released hold lets another request be journaled first. */
+    p->je.seq = journal_reserve(p->srv->journal);
     if (is_write(p->je.op) && p->resp.status >= 200 && p->resp.status < 300) {
         p->je.applied = 1;
         stale_maintain(p->srv, 1);
@@ -430,19 +487,31 @@ void net_pipeline_free(struct server *srv)
         srv->inflight->dead = 1;
         pending_free(srv->inflight);
     }
+    while (srv->sync_queue) {
+        struct pending *next = srv->sync_queue->next;
+        pending_free(srv->sync_queue);
+        srv->sync_queue = next;
+    }
+    if (srv->sync_event)
+        event_free(srv->sync_event);
     free(srv->rules);
     journal_free(srv->journal);
     metrics_free(srv->metrics);
 }
 
-/* Picks the fault for this request: modes set request flags; the first other rule acts. */
+/*
+ * Picks the fault for this request: every firing mode sets its request flag; the first other
+ * firing rule acts (stale_read only on reads). The journal names the acting rule, else the
+ * first mode.
+ */
 static void choose_fault(struct pending *p)
 {
     struct server *srv = p->srv;
     for (size_t i = 0; i < srv->nrules; i++) {
         struct fault_rule *r = &srv->rules[i];
         int mode = r->action == FAULT_IGNORE_CONDITIONS || r->action == FAULT_ETAG_RANDOM;
-        if (!mode && p->has_fault)
+        if ((!mode && p->has_fault) ||
+            (r->action == FAULT_STALE_READ && !op_in(p->facts.op, read_ops)))
             continue;
         if (!fault_rule_fires(r, &p->facts))
             continue;
@@ -450,16 +519,17 @@ static void choose_fault(struct pending *p)
             p->req.ignore_conditions = 1;
         else if (r->action == FAULT_ETAG_RANDOM)
             p->req.etag_random = 1;
-        if (!p->has_fault) {
+        if (mode) {
+            metrics_fault(srv->metrics, fault_action_name(r->action));
+        } else {
             p->has_fault = 1;
             p->fault = *r;
+        }
+        if (!mode || !p->je.fault[0]) {
             copy_text(p->je.fault_id, sizeof p->je.fault_id, r->id);
             copy_text(p->je.fault, sizeof p->je.fault, fault_action_name(r->action));
         }
     }
-    if (p->has_fault && (p->fault.action == FAULT_IGNORE_CONDITIONS ||
-                         p->fault.action == FAULT_ETAG_RANDOM))
-        p->has_fault = 0; /* modes only flag the request; the journal still names them */
 }
 
 static void s3_facts(struct pending *p)
@@ -467,13 +537,13 @@ static void s3_facts(struct pending *p)
     static const char *const h[] = {"If-Match", "If-None-Match", "If-Modified-Since",
         "If-Unmodified-Since", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match"};
     struct ly_req *r = &p->req;
-    json_t *c = json_object();
-    for (size_t i = 0; c && i < sizeof h / sizeof h[0]; i++) {
+    json_t *c = NULL;
+    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
         const char *v = ly_req_header(r, h[i]);
-        if (v)
+        if (v && (c || (c = json_object())))
             json_object_set_new(c, h[i], json_string(v));
     }
-    char *text = c ? json_dumps(c, JSON_COMPACT) : NULL;
+    char *text = c ? json_dumps(c, JSON_COMPACT) : NULL; /* most requests have none */
     copy_text(p->je.conditions, sizeof p->je.conditions, text);
     free(text);
     json_decref(c);
@@ -491,7 +561,7 @@ static void ddb_facts(struct pending *p)
     const char *target = ly_req_header(r, "X-Amz-Target");
     const char *dot = target ? strrchr(target, '.') : NULL;
     p->facts.op = ly_arena_strdup(r->arena, dot ? dot + 1 : "Unknown");
-    json_t *doc = json_loadb((const char *)r->body, r->body_len, 0, NULL);
+    json_t *doc = json_loadb((const char *)r->body, r->body_len, JSON_ALLOW_NUL, NULL);
     const char *table = json_string_value(json_object_get(doc, "TableName"));
     json_t *key = json_object_get(doc, "Key");
     if (!key)
@@ -514,7 +584,8 @@ static void ddb_facts(struct pending *p)
     free(ctext);
     free(ktext);
     json_decref(c);
-    json_decref(doc);
+    p->json_body = doc; /* handed to the DynamoDB handler, freed with the request */
+    r->json_body = doc;
 }
 
 static void fill_facts(struct pending *p)

@@ -27,7 +27,7 @@ void server_opts_defaults(struct server_opts *o)
     o->listen_host = "127.0.0.1";
     o->listen_port = 4566;
     o->data_dir = "./lockyard-data";
-    o->durability = STORE_DURABILITY_FSYNC;
+    o->durability = STORE_DURABILITY_GROUP;
     o->region = "us-east-1";
     o->object_bytes_max = 512ull << 20;
     o->map_bytes = 64ull << 30;
@@ -68,6 +68,8 @@ static int server_setup(struct server *srv)
         return -1;
     srv->s3_config.region = srv->opts.region;
     srv->s3_config.object_bytes_max = srv->opts.object_bytes_max;
+    srv->s3_config.part_bytes_min = srv->opts.part_bytes_min;
+    srv->s3_config.part_bytes_max = srv->opts.part_bytes_max;
     srv->s3.store = srv->store;
     srv->s3.config = &srv->s3_config;
     srv->journal = journal_new(srv->opts.journal_entries);
@@ -79,6 +81,10 @@ static int server_setup(struct server *srv)
         if (net_fault_add(srv, &srv->opts.faults[i], id, sizeof id) != 0)
             return -1;
     }
+    srv->ddb_config.region = srv->opts.region;
+    srv->ddb_config.account_id = "000000000000";
+    srv->ddb.store = srv->store;
+    srv->ddb.config = &srv->ddb_config;
     srv->base = event_base_new();
     srv->http = srv->base ? evhttp_new(srv->base) : NULL;
     if (!srv->http)
@@ -127,6 +133,8 @@ int server_run(const struct server_opts *opts)
     sigterm = evsignal_new(srv->base, SIGTERM, on_signal, srv);
     if (!sigint || !sigterm || event_add(sigint, NULL) || event_add(sigterm, NULL))
         goto out;
+    if (net_ttl_start(srv) != 0)
+        goto out;
     printf("lockyard listening on http://%s:%d\n", opts->listen_host, bound_port(h));
     if (srv->https) {
         struct evhttp_bound_socket *th = evhttp_bind_socket_with_handle(
@@ -145,6 +153,7 @@ out:
         event_free(sigint);
     if (sigterm)
         event_free(sigterm);
+    net_ttl_stop(srv);
     if (srv->http)
         evhttp_free(srv->http);
     if (srv->https)

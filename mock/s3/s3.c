@@ -1,7 +1,7 @@
 /*
  * s3.c - S3 operation dispatch: (method, bucket?, key?, subresource) → handler.
- * Anything recognised but not implemented answers 501 NotImplemented; a method
- * that does not apply answers 405 MethodNotAllowed.
+ * Anything recognised but not implemented answers 501 NotImplemented (docs/s3-compat.md);
+ * a method that does not apply answers 405 MethodNotAllowed.
  */
 #include "s3_internal.h"
 #include "lockyard/check.h"
@@ -12,10 +12,9 @@
 static const char *const unimplemented[] = {
     "accelerate", "acl", "analytics", "attributes", "cors", "encryption", "intelligent-tiering",
     "inventory", "legal-hold", "lifecycle", "logging", "metadataConfiguration", "metadataTable",
-    "metrics", "notification", "object-lock", "ownershipControls", "partNumber", "policy",
-    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore", "retention",
-    "select", "session", "tagging", "torrent", "uploadId", "uploads", "versioning", "versions",
-    "website", "renameObject",
+    "metrics", "notification", "object-lock", "ownershipControls", "policyStatus",
+    "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select",
+    "session", "tagging", "torrent", "website", "renameObject",
 };
 
 static const char *unimplemented_subresource(const struct ly_req *req)
@@ -43,9 +42,42 @@ static void dispatch_service(struct s3_call *c)
         method_not_allowed(c, "SERVICE");
 }
 
+/* Bucket subresources with their own operations: 1 when handled. */
+static int dispatch_bucket_sub(struct s3_call *c)
+{
+    struct ly_req *r = c->req;
+    int get = r->method == LY_GET, put = r->method == LY_PUT, del = r->method == LY_DELETE;
+    if (ly_req_query(r, "versioning")) {
+        if (get)
+            s3_get_bucket_versioning(c);
+        else if (put)
+            s3_put_bucket_versioning(c);
+        else
+            method_not_allowed(c, "BUCKET");
+    } else if (ly_req_query(r, "policy")) {
+        if (get)
+            s3_get_bucket_policy(c);
+        else if (put)
+            s3_put_bucket_policy(c);
+        else if (del)
+            s3_delete_bucket_policy(c);
+        else
+            method_not_allowed(c, "BUCKET");
+    } else if (get && ly_req_query(r, "versions")) {
+        s3_list_object_versions(c);
+    } else if (get && ly_req_query(r, "uploads")) {
+        s3_list_multipart_uploads(c);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 static void dispatch_bucket(struct s3_call *c)
 {
     struct ly_req *r = c->req;
+    if (dispatch_bucket_sub(c))
+        return;
     switch (r->method) {
     case LY_GET:
         if (ly_req_query(r, "location"))
@@ -73,9 +105,31 @@ static void dispatch_bucket(struct s3_call *c)
     }
 }
 
+/* Multipart operations on an object (?uploads, ?uploadId): 1 when handled. */
+static int dispatch_multipart(struct s3_call *c)
+{
+    struct ly_req *r = c->req;
+    int has_id = ly_req_query(r, "uploadId") != NULL;
+    if (r->method == LY_POST && ly_req_query(r, "uploads"))
+        s3_create_multipart_upload(c);
+    else if (r->method == LY_POST && has_id)
+        s3_complete_multipart_upload(c);
+    else if (r->method == LY_PUT && has_id && ly_req_query(r, "partNumber"))
+        ly_req_header(r, "x-amz-copy-source") ? s3_upload_part_copy(c) : s3_upload_part(c);
+    else if (r->method == LY_GET && has_id)
+        s3_list_parts(c);
+    else if (r->method == LY_DELETE && has_id)
+        s3_abort_multipart_upload(c);
+    else
+        return 0;
+    return 1;
+}
+
 static void dispatch_object(struct s3_call *c)
 {
     struct ly_req *r = c->req;
+    if (dispatch_multipart(c))
+        return;
     switch (r->method) {
     case LY_GET:
     case LY_HEAD: s3_get_object(c); return;

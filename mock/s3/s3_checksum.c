@@ -103,7 +103,40 @@ int s3_checksum_headers(struct s3_call *c, const struct store_obj *o, int ranged
         cksum_alg_from_name(o->checksum_alg, strlen(o->checksum_alg), &alg) != 0)
         return 0;
     if (s3_header(c, cksum_alg_header(alg), o->checksum_value) ||
-        s3_header(c, "x-amz-checksum-type", "FULL_OBJECT"))
+        s3_header(c, "x-amz-checksum-type",
+                  strchr(o->checksum_value, '-') ? "COMPOSITE" : "FULL_OBJECT"))
         return LY_ENOMEM;
+    return 0;
+}
+
+int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct store_obj *part)
+{
+    enum cksum_alg want, sent_alg;
+    const char *sent = NULL;
+    char computed[CKSUM_B64_MAX];
+    int has = find_checksum(c, &sent_alg, &sent) == 0;
+    if (s3_checksum_put_or_reply(c, part))
+        return LY_EINVAL;
+    if (!upload_alg || cksum_alg_from_name(upload_alg, strlen(upload_alg), &want) != 0)
+        return 0;
+    if (has && sent_alg != want) {
+        s3_error(c, "InvalidRequest", "Message",
+                 ly_arena_printf(c->a, "Checksum Type mismatch occurred, expected checksum Type: "
+                                 "%s, actual checksum Type: %s", lower(c, upload_alg),
+                                 lower(c, cksum_alg_name(sent_alg))), NULL);
+        return LY_EINVAL;
+    }
+    if (has)
+        return 0; /* verified and echoed by s3_checksum_put_or_reply */
+    if (cksum_compute_b64(want, c->req->body, c->req->body_len, computed) != 0) {
+        s3_error(c, "InternalError", NULL);
+        return LY_ENOMEM;
+    }
+    part->checksum_alg = cksum_alg_name(want);
+    part->checksum_value = ly_arena_strdup(c->a, computed);
+    if (!part->checksum_value || s3_header(c, cksum_alg_header(want), computed)) {
+        s3_error(c, "InternalError", NULL);
+        return LY_ENOMEM;
+    }
     return 0;
 }

@@ -3,19 +3,17 @@
  * preconditions (always 412, never 304) and destination If-Match / If-None-Match.
  */
 #include "s3_internal.h"
+#include "lockyard/checksum.h"
 #include "lockyard/httpdate.h"
 #include "lockyard/s3cond.h"
+#include "lockyard/mpu.h"
 #include "lockyard/s3name.h"
 
 #include <string.h>
 #include <strings.h>
 
-struct copy_source {
-    const char *bucket, *key;
-};
-
 /* Parses "/bucket/key?versionId=…" or "bucket/key" (percent-encoded). 0 or replied. */
-static int copy_source_or_reply(struct s3_call *c, struct copy_source *src)
+int s3_copy_source_or_reply(struct s3_call *c, struct s3_copy_source *src)
 {
     const char *h = ly_req_header(c->req, "x-amz-copy-source");
     size_t n = strcspn(h, "?");
@@ -37,16 +35,20 @@ static int copy_source_or_reply(struct s3_call *c, struct copy_source *src)
     src->bucket = dec;
     src->key = slash + 1;
     const char *q = h + n;
-    if (*q == '?' && strncmp(q + 1, "versionId=", 10) == 0 && strcmp(q + 11, "null") != 0) {
-        s3_error(c, "InvalidArgument", "Message", "Invalid version id specified", "ArgumentName",
-                 "versionId", "ArgumentValue", q + 11, NULL);
-        return LY_EINVAL;
+    src->version_id = NULL;
+    if (*q == '?' && strncmp(q + 1, "versionId=", 10) == 0) {
+        src->version_id = q + 11;
+        if (s3_version_id_parse(src->version_id, &src->version) != 0) {
+            s3_error(c, "InvalidArgument", "Message", "Invalid version id specified",
+                     "ArgumentName", "versionId", "ArgumentValue", q + 11, NULL);
+            return LY_EINVAL;
+        }
     }
     return 0;
 }
 
 /* Copy-source preconditions: every failure is 412 with the x-amz-copy-source-* name. */
-static int source_cond_or_reply(struct s3_call *c, const struct store_obj *o)
+int s3_copy_source_cond_or_reply(struct s3_call *c, const struct store_obj *o)
 {
     static const char *const names[] = {
         "x-amz-copy-source-If-Match", "x-amz-copy-source-If-Unmodified-Since",
@@ -62,6 +64,30 @@ static int source_cond_or_reply(struct s3_call *c, const struct store_obj *o)
         return 0;
     s3_error(c, "PreconditionFailed", "Condition", names[failed], NULL);
     return LY_ECOND;
+}
+
+int s3_copy_source_read_or_reply(struct s3_call *c, const struct s3_copy_source *src,
+                                 struct store_obj *so, struct ly_buf *body)
+{
+    int rc = src->version_id
+                 ? store_obj_get_version(c->ctx->store, src->bucket, src->key, src->version, c->a,
+                                         so, body)
+                 : store_obj_get(c->ctx->store, src->bucket, src->key, c->a, so, body);
+    if (!rc && (so->flags & STORE_OBJ_DELETE_MARKER)) { /* a version that is a delete marker */
+        s3_error(c, "InvalidRequest", "Message",
+                 "The source of a copy request may not specifically refer to a delete marker by "
+                 "version id.", NULL);
+        return LY_EINVAL;
+    }
+    if (rc == LY_ENOPARENT)
+        s3_error(c, "NoSuchBucket", "BucketName", src->bucket, NULL);
+    else if (rc == LY_ENOENT && src->version_id)
+        s3_error(c, "NoSuchVersion", "Key", src->key, "VersionId", src->version_id, NULL);
+    else if (rc == LY_ENOENT)
+        s3_error(c, "NoSuchKey", "Key", src->key, NULL);
+    else if (rc)
+        s3_error_internal(c, rc);
+    return rc;
 }
 
 struct dest_check {
@@ -107,63 +133,74 @@ static int dest_meta_or_reply(struct s3_call *c, const struct store_obj *src, st
     return 0;
 }
 
+static int copy_result(struct s3_call *c, const struct store_obj *dst,
+                       const struct s3_copy_source *src, const struct store_obj *so)
+{
+    char date[LY_ISODATE_LEN];
+    ly_isodate_format(dst->mtime_ms, date);
+    struct ly_buf *b = &c->resp->body;
+    int rc = s3_xml_begin(b, "CopyObjectResult");
+    if (!rc) rc = s3_xml_elem(b, "LastModified", date);
+    if (!rc) rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", dst->etag);
+    if (!rc) rc = ly_buf_adds(b, "</CopyObjectResult>");
+    if (!rc) rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
+    if (!rc && (src->version_id || (so->flags & STORE_OBJ_VERSIONED)))
+        rc = s3_header(c, "x-amz-copy-source-version-id", s3_version_id(c, so));
+    if (!rc)
+        rc = s3_version_header(c, dst);
+    return rc;
+}
+
 void s3_copy_object(struct s3_call *c)
 {
-    struct copy_source src;
+    struct s3_copy_source src;
     struct store_obj so, dst;
     struct ly_buf body;
     struct dest_check d = {{ly_req_header(c->req, "If-Match"),
                             ly_req_header(c->req, "If-None-Match")}, NULL};
     struct s3cond_reject why;
+    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, d.cond.if_none_match,
+                                d.cond.if_match, 1};
     memset(&dst, 0, sizeof dst);
     ly_buf_init(&body, c->ctx->config->object_bytes_max);
-    if (copy_source_or_reply(c, &src))
+    if (s3_copy_source_or_reply(c, &src))
         goto out;
     if (s3cond_write_validate(&d.cond, &why)) {
         s3_error(c, "NotImplemented", "Header", why.header, "additionalMessage",
                  why.additional_message, NULL);
         goto out;
     }
-    int rc = store_obj_get(c->ctx->store, src.bucket, src.key, c->a, &so, &body);
-    if (rc == LY_ENOPARENT) {
-        s3_error(c, "NoSuchBucket", "BucketName", src.bucket, NULL);
+    if (s3_policy_allows_or_reply(c, &ask) || s3_copy_source_read_or_reply(c, &src, &so, &body))
         goto out;
-    }
-    if (rc == LY_ENOENT) {
-        s3_error(c, "NoSuchKey", "Key", src.key, NULL);
+    int same = strcmp(src.bucket, c->req->bucket) == 0 && strcmp(src.key, c->req->key) == 0 &&
+               !src.version_id;
+    if (s3_copy_source_cond_or_reply(c, &so) || dest_meta_or_reply(c, &so, &dst, same))
         goto out;
-    }
-    if (rc) {
-        s3_error_internal(c, rc);
-        goto out;
-    }
-    int same = strcmp(src.bucket, c->req->bucket) == 0 && strcmp(src.key, c->req->key) == 0;
-    if (source_cond_or_reply(c, &so) || dest_meta_or_reply(c, &so, &dst, same))
-        goto out;
+    char md5[CKSUM_MD5_HEX_SIZE];
     dst.etag = so.etag;
     dst.checksum_alg = so.checksum_alg; /* content checksums travel with the bytes */
     dst.checksum_value = so.checksum_value;
+    if (strchr(so.etag, '-')) { /* a multipart source becomes one part: a plain MD5 ETag */
+        if (cksum_md5_hex(body.data ? body.data : "", body.len, md5) != 0) {
+            s3_error(c, "InternalError", NULL);
+            goto out;
+        }
+        dst.etag = md5;
+    }
+    if (dst.checksum_value && strchr(dst.checksum_value, '-'))
+        dst.checksum_alg = dst.checksum_value = NULL; /* a composite checksum names the parts */
+    dst.part_sizes = NULL;
+    dst.flags = 0;
     dst.size = so.size;
     dst.mtime_ms = c->req->now_ms;
-    rc = store_obj_put(c->ctx->store, c->req->bucket, c->req->key, &dst, body.data,
-                       c->req->ignore_conditions ? NULL : dest_check_fn, &d);
-    if (rc == LY_ECOND) {
+    int rc = store_obj_put(c->ctx->store, c->req->bucket, c->req->key, &dst, body.data,
+                           c->req->ignore_conditions ? NULL : dest_check_fn, &d);
+    if (rc == LY_ECOND)
         s3_error(c, "PreconditionFailed", "Condition", d.condition, NULL);
-    } else if (rc) {
+    else if (rc)
         s3_error_internal(c, rc);
-    } else {
-        char date[LY_ISODATE_LEN];
-        ly_isodate_format(dst.mtime_ms, date);
-        struct ly_buf *b = &c->resp->body;
-        rc = s3_xml_begin(b, "CopyObjectResult");
-        if (!rc) rc = s3_xml_elem(b, "LastModified", date);
-        if (!rc) rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", dst.etag);
-        if (!rc) rc = ly_buf_adds(b, "</CopyObjectResult>");
-        if (rc || s3_header(c, "x-amz-server-side-encryption", "AES256"))
-            s3_error_internal(c, rc ? rc : LY_ENOMEM);
-        else
-            s3_xml_done(c, 200);
-    }
+    else if (copy_result(c, &dst, &src, &so) == 0)
+        s3_xml_done(c, 200);
 out:
     ly_buf_cleanup(&body);
 }

@@ -4,6 +4,7 @@
  */
 #include "s3_internal.h"
 #include "lockyard/s3cond.h"
+#include "lockyard/mpu.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -83,22 +84,33 @@ static int etag_check_fn(void *ctx, const struct store_obj *cur)
 }
 
 static int result_entry(struct s3_call *c, struct ly_buf *b, const struct del_entry *e, int rc,
-                        int quiet)
+                        int quiet, const struct store_del_result *res)
 {
     if (rc == 0) {
         if (quiet)
             return 0;
+        struct store_obj m;
+        memset(&m, 0, sizeof m);
+        m.seq = res->seq;
+        m.flags = res->flags;
         int r = ly_buf_adds(b, "<Deleted>");
         if (!r) r = s3_xml_elem(b, "Key", e->key);
         if (!r && e->version) r = s3_xml_elem(b, "VersionId", e->version);
+        if (!r && (res->marker_created || res->deleted_marker))
+            r = s3_xml_elem(b, "DeleteMarker", "true");
+        if (!r && res->marker_created)
+            r = s3_xml_elem(b, "DeleteMarkerVersionId", s3_version_id(c, &m));
         return r ? r : ly_buf_adds(b, "</Deleted>");
     }
     const char *code = rc == LY_ECOND ? "PreconditionFailed"
-                     : rc == LY_ENOENT ? "NoSuchKey" : "InternalError";
+                     : rc == LY_ENOENT ? "NoSuchKey"
+                     : rc == LY_EINVAL ? "NoSuchVersion"
+                     : rc == LY_ENOTSUP ? "AccessDenied" : "InternalError";
     const char *msg = rc == LY_ECOND ? "At least one of the pre-conditions you specified did not hold"
                     : rc == LY_ENOENT ? "The specified key does not exist."
+                    : rc == LY_EINVAL ? "The specified version does not exist."
+                    : rc == LY_ENOTSUP ? "Access Denied"
                     : "We encountered an internal error. Please try again.";
-    (void)c;
     int r = ly_buf_adds(b, "<Error>");
     if (!r) r = s3_xml_elem(b, "Key", e->key);
     if (!r && e->version) r = s3_xml_elem(b, "VersionId", e->version);
@@ -117,9 +129,27 @@ static int has_integrity_header(const struct ly_req *r)
     return 0;
 }
 
+/* Deletes one entry: LY_ENOTSUP when the policy denies it, LY_EINVAL for a bad version id. */
+static int delete_one(struct s3_call *c, const struct del_entry *e, struct store_del_result *res)
+{
+    uint64_t seq = 0;
+    memset(res, 0, sizeof *res);
+    if (e->version && s3_version_id_parse(e->version, &seq) != 0)
+        return LY_EINVAL;
+    struct s3_policy_ask ask = {e->version ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
+                                e->key, NULL, e->etag, 0};
+    if (s3_policy_denies(c, &ask))
+        return LY_ENOTSUP;
+    return store_obj_delete_version(c->ctx->store, c->req->bucket, e->key,
+                                    e->version ? &seq : NULL,
+                                    c->req->ignore_conditions ? NULL : etag_check_fn, (void *)e->etag,
+                                    res);
+}
+
 void s3_delete_objects(struct s3_call *c)
 {
     struct del_req d = {NULL, 0, 0};
+    struct store_del_result res;
     if (!has_integrity_header(c->req)) {
         s3_error(c, "InvalidRequest", "Message",
                  "Missing required header for this request: Content-MD5", NULL);
@@ -147,11 +177,8 @@ void s3_delete_objects(struct s3_call *c)
     }
     struct ly_buf *b = &c->resp->body;
     rc = s3_xml_begin(b, "DeleteResult");
-    for (size_t i = 0; !rc && i < d.n; i++) {
-        int r = store_obj_delete(c->ctx->store, c->req->bucket, d.e[i].key, c->req->ignore_conditions ? NULL : etag_check_fn,
-                                 (void *)d.e[i].etag);
-        rc = result_entry(c, b, &d.e[i], r, d.quiet);
-    }
+    for (size_t i = 0; !rc && i < d.n; i++)
+        rc = result_entry(c, b, &d.e[i], delete_one(c, &d.e[i], &res), d.quiet, &res);
     if (!rc)
         rc = ly_buf_adds(b, "</DeleteResult>");
     if (rc)

@@ -3,8 +3,10 @@
  */
 #include "s3_internal.h"
 #include "lockyard/check.h"
+#include "lockyard/s3name.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +25,7 @@ static const struct s3_err_def errors[] = {
     {"ConditionalRequestConflict", 409, "The conditional request cannot succeed due to a conflicting operation against this resource."},
     {"EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size"},
     {"EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed object size."},
+    {"IllegalVersioningConfigurationException", 400, "The Versioning element must be specified"},
     {"IllegalLocationConstraintException", 400, "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to."},
     {"IncompleteBody", 400, "You did not provide the number of bytes specified by the Content-Length HTTP header."},
     {"InternalError", 500, "We encountered an internal error. Please try again."},
@@ -30,18 +33,24 @@ static const struct s3_err_def errors[] = {
     {"InvalidBucketName", 400, "The specified bucket is not valid."},
     {"InvalidDigest", 400, "The Content-MD5 you specified is not valid."},
     {"InvalidLocationConstraint", 400, "The specified location-constraint is not valid"},
+    {"InvalidPart", 400, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."},
+    {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable"},
+    {"InvalidPartOrder", 400, "The list of parts was not in ascending order. Parts must be ordered by part number."},
     {"InvalidRange", 416, "The requested range is not satisfiable"},
     {"InvalidRequest", 400, "Invalid Request"},
     {"InvalidStorageClass", 400, "The storage class you specified is not valid"},
     {"InvalidURI", 400, "Couldn't parse the specified URI."},
     {"KeyTooLongError", 400, "Your key is too long"},
     {"MalformedXML", 400, "The XML you provided was not well-formed or did not validate against our published schema"},
+    {"MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'"},
     {"MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size"},
     {"MethodNotAllowed", 405, "The specified method is not allowed against this resource."},
     {"MissingContentLength", 411, "You must provide the Content-Length HTTP header."},
     {"NoSuchBucket", 404, "The specified bucket does not exist"},
+    {"NoSuchBucketPolicy", 404, "The bucket policy does not exist"},
     {"NoSuchKey", 404, "The specified key does not exist."},
     {"NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."},
+    {"NoSuchVersion", 404, "The specified version does not exist."},
     {"NotImplemented", 501, "A header you provided implies functionality that is not implemented"},
     {"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold"},
     {"ServiceUnavailable", 503, "Please reduce your request rate."},
@@ -180,4 +189,46 @@ int s3_header(struct s3_call *c, const char *name, const char *value)
         return 0;
     s3_error(c, "InternalError", NULL);
     return LY_ENOMEM;
+}
+
+int s3_xml_elem_listing(struct ly_buf *b, const char *name, const char *value, int url)
+{
+    if (!url)
+        return s3_xml_elem(b, name, value);
+    struct ly_buf enc;
+    ly_buf_init(&enc, 8192);
+    /* As measured on AWS: "a b/c+d%" lists as "a+b/c%2Bd%25". */
+    int rc = s3name_url_encode(&enc, value, strlen(value), S3NAME_KEEP_SLASH | S3NAME_SPACE_PLUS);
+    if (!rc)
+        rc = s3_xml_elem(b, name, enc.data ? enc.data : "");
+    ly_buf_cleanup(&enc);
+    return rc;
+}
+
+int s3_list_encoding_or_reply(struct s3_call *c, int *url)
+{
+    const struct ly_qparam *q = ly_req_query(c->req, "encoding-type");
+    *url = q != NULL;
+    if (!q || strcmp(q->value, "url") == 0)
+        return 0;
+    s3_error(c, "InvalidArgument", "Message", "Invalid Encoding Method specified in Request",
+             "ArgumentName", "encoding-type", "ArgumentValue", q->value, NULL);
+    return LY_EINVAL;
+}
+
+int s3_list_max_keys_or_reply(struct s3_call *c, long dflt, long *max)
+{
+    const struct ly_qparam *q = ly_req_query(c->req, "max-keys");
+    *max = dflt;
+    if (!q)
+        return 0;
+    char *end;
+    long v = strtol(q->value, &end, 10);
+    if (!*q->value || *end || v < 0) {
+        s3_error(c, "InvalidArgument", "Message", "Provided max-keys not an integer or within "
+                 "integer range", "ArgumentName", "max-keys", "ArgumentValue", q->value, NULL);
+        return LY_EINVAL;
+    }
+    *max = v > dflt ? dflt : v;
+    return 0;
 }

@@ -6,6 +6,8 @@
 
 #include "lockyard/s3.h"
 #include "lockyard/buf.h"
+#include "lockyard/store_multipart.h"
+#include "lockyard/store_version.h"
 
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
 #define S3_OWNER_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
@@ -34,6 +36,12 @@ int s3_xml_begin(struct ly_buf *b, const char *root);
 int s3_xml_elem(struct ly_buf *b, const char *name, const char *value);
 int s3_xml_elemf(struct ly_buf *b, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/** <name>value</name>, the value URL-encoded as AWS listings do when encoding-type=url. */
+int s3_xml_elem_listing(struct ly_buf *b, const char *name, const char *value, int url);
+/** Listings: encoding-type (only "url" is valid). 0, or the InvalidArgument answer was sent. */
+int s3_list_encoding_or_reply(struct s3_call *c, int *url);
+/** Listings: max-keys, a non-negative integer capped at dflt. 0, or answered. */
+int s3_list_max_keys_or_reply(struct s3_call *c, long dflt, long *max);
 /** Sets 200/Content-Type for an XML body already in resp->body. */
 void s3_xml_done(struct s3_call *c, int status);
 
@@ -59,6 +67,9 @@ int s3_object_headers(struct s3_call *c, const struct store_obj *obj);
 int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *obj);
 /** Verifies x-amz-checksum-* of a PutObject body and sets obj's checksum. 0 or replied. */
 int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *obj);
+/** UploadPart checksums: as PutObject, and a part of an upload created with an algorithm
+ *  gets that algorithm's checksum (computed when the client sent none). 0 or replied. */
+int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct store_obj *part);
 /** Adds x-amz-checksum-* to a GET/HEAD answer when x-amz-checksum-mode: ENABLED. */
 int s3_checksum_headers(struct s3_call *c, const struct store_obj *obj, int ranged);
 /** A random ETag (32 hex digits) for the etag_random fault mode. */
@@ -68,5 +79,64 @@ const char *s3_quoted_etag(struct s3_call *c, const char *etag);
 /** Verifies the request body against Content-MD5 when sent: 0, or the InvalidDigest /
  *  BadDigest answer was sent. */
 int s3_content_md5_ok_or_reply(struct s3_call *c);
+
+/* s3_object.c */
+/** KeyTooLongError for keys over 1024 bytes; 0 or replied. */
+int s3_key_ok_or_reply(struct s3_call *c);
+
+/* s3_copy.c: the copy source shared by CopyObject and UploadPartCopy. */
+struct s3_copy_source {
+    const char *bucket, *key;
+    const char *version_id;        /* ?versionId= as sent, or NULL */
+    uint64_t version;              /* parsed (0 = null) when version_id != NULL */
+};
+/** Parses x-amz-copy-source; 0 or replied. */
+int s3_copy_source_or_reply(struct s3_call *c, struct s3_copy_source *src);
+/** Reads the source object (and body) with NoSuchBucket / NoSuchKey / NoSuchVersion answers. */
+int s3_copy_source_read_or_reply(struct s3_call *c, const struct s3_copy_source *src,
+                                 struct store_obj *obj, struct ly_buf *body);
+/** x-amz-copy-source-if-* against the source: 0, or the 412 answer was sent. */
+int s3_copy_source_cond_or_reply(struct s3_call *c, const struct store_obj *obj);
+
+/* s3_versioning.c */
+void s3_put_bucket_versioning(struct s3_call *c);
+void s3_get_bucket_versioning(struct s3_call *c);
+void s3_list_object_versions(struct s3_call *c);
+/** Reads ?versionId=: *has 0 when absent, else *seq (0 = null). 0, or the 400 was sent. */
+int s3_version_param_or_reply(struct s3_call *c, int *has, uint64_t *seq);
+/** The version id of obj ("null" for the null version) in the arena. */
+const char *s3_version_id(struct s3_call *c, const struct store_obj *obj);
+/** Adds x-amz-version-id for obj when its bucket has ever had versioning. 0 or replied. */
+int s3_version_header(struct s3_call *c, const struct store_obj *obj);
+
+/* s3_policy.c */
+void s3_put_bucket_policy(struct s3_call *c);
+void s3_get_bucket_policy(struct s3_call *c);
+void s3_delete_bucket_policy(struct s3_call *c);
+/* An object request as the bucket policy sees it. */
+struct s3_policy_ask {
+    const char *action;            /* "s3:PutObject", "s3:DeleteObject", … */
+    const char *key;
+    const char *if_none_match, *if_match;
+    int creation_op;               /* s3:ObjectCreationOperation */
+};
+/** 1 when the bucket's policy denies the request (no answer sent), else 0. */
+int s3_policy_denies(struct s3_call *c, const struct s3_policy_ask *ask);
+/** 0 when allowed, or the 403 AccessDenied answer was sent. */
+int s3_policy_allows_or_reply(struct s3_call *c, const struct s3_policy_ask *ask);
+
+/* s3_multipart.c, s3_multipart_complete.c, s3_multipart_list.c */
+void s3_create_multipart_upload(struct s3_call *c);
+void s3_upload_part(struct s3_call *c);
+void s3_upload_part_copy(struct s3_call *c);
+void s3_abort_multipart_upload(struct s3_call *c);
+void s3_complete_multipart_upload(struct s3_call *c);
+void s3_list_parts(struct s3_call *c);
+void s3_list_multipart_uploads(struct s3_call *c);
+/** Reads the ?uploadId= upload (NoSuchUpload when missing or for another key); 0 or replied. */
+int s3_upload_or_reply(struct s3_call *c, struct store_upload *u);
+/** GET/HEAD ?partNumber=N: narrows the answer to part N; 0, or replied (status set). */
+int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long part,
+                            int *ranged);
 
 #endif

@@ -26,16 +26,7 @@ struct list_state {
 
 static int add_text(struct list_state *st, struct ly_buf *b, const char *name, const char *v)
 {
-    if (!st->url)
-        return s3_xml_elem(b, name, v);
-    struct ly_buf enc;
-    ly_buf_init(&enc, 8192);
-    /* As measured on AWS: "a b/c+d%" lists as "a+b/c%2Bd%25". */
-    int rc = s3name_url_encode(&enc, v, strlen(v), S3NAME_KEEP_SLASH | S3NAME_SPACE_PLUS);
-    if (!rc)
-        rc = s3_xml_elem(b, name, enc.data ? enc.data : "");
-    ly_buf_cleanup(&enc);
-    return rc;
+    return s3_xml_elem_listing(b, name, v, st->url);
 }
 
 static int add_contents(struct list_state *st, const char *key, const struct store_obj *o)
@@ -133,26 +124,11 @@ static const char *qval(struct s3_call *c, const char *name)
 /* Reads the request parameters; 0 or an error was answered. */
 static int list_params_or_reply(struct s3_call *c, struct list_state *st)
 {
-    const char *mk = qval(c, "max-keys"), *enc = qval(c, "encoding-type");
     st->prefix = qval(c, "prefix");
     st->delimiter = qval(c, "delimiter");
-    st->max_keys = MAX_KEYS_DEFAULT;
-    if (mk) {
-        char *end;
-        long v = strtol(mk, &end, 10);
-        if (!*mk || *end || v < 0) {
-            s3_error(c, "InvalidArgument", "Message", "Provided max-keys not an integer or within "
-                     "integer range", "ArgumentName", "max-keys", "ArgumentValue", mk, NULL);
-            return LY_EINVAL;
-        }
-        st->max_keys = v > MAX_KEYS_DEFAULT ? MAX_KEYS_DEFAULT : v;
-    }
-    if (enc && strcmp(enc, "url") != 0) {
-        s3_error(c, "InvalidArgument", "Message", "Invalid Encoding Method specified in Request",
-                 "ArgumentName", "encoding-type", "ArgumentValue", enc, NULL);
+    if (s3_list_max_keys_or_reply(c, MAX_KEYS_DEFAULT, &st->max_keys) ||
+        s3_list_encoding_or_reply(c, &st->url))
         return LY_EINVAL;
-    }
-    st->url = enc != NULL;
     if (st->v2) {
         const char *tok = qval(c, "continuation-token"), *fo = qval(c, "fetch-owner");
         st->owner = fo && strcmp(fo, "true") == 0;

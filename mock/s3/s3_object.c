@@ -6,6 +6,7 @@
 #include "s3_internal.h"
 #include "lockyard/httpdate.h"
 #include "lockyard/s3cond.h"
+#include "lockyard/mpu.h"
 #include "lockyard/s3name.h"
 
 #include <inttypes.h>
@@ -32,7 +33,7 @@ const char *s3_quoted_etag(struct s3_call *c, const char *etag)
     return ly_arena_printf(c->a, "\"%s\"", etag);
 }
 
-static int key_ok_or_reply(struct s3_call *c)
+int s3_key_ok_or_reply(struct s3_call *c)
 {
     size_t n = strlen(c->req->key);
     if (n <= S3_KEY_BYTES_MAX)
@@ -179,7 +180,11 @@ void s3_put_object(struct s3_call *c)
         s3_error(c, "MissingContentLength", NULL);
         return;
     }
-    if (key_ok_or_reply(c) || write_cond_or_reply(c, &w))
+    if (s3_key_ok_or_reply(c) || write_cond_or_reply(c, &w))
+        return;
+    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, w.cond.if_none_match,
+                                w.cond.if_match, 1};
+    if (s3_policy_allows_or_reply(c, &ask))
         return;
     if (c->req->body_len > c->ctx->config->object_bytes_max) {
         char max[32];
@@ -210,7 +215,8 @@ void s3_put_object(struct s3_call *c)
         return;
     }
     if (s3_header(c, "ETag", s3_quoted_etag(c, etag)) == 0 &&
-        s3_header(c, "x-amz-server-side-encryption", "AES256") == 0)
+        s3_header(c, "x-amz-server-side-encryption", "AES256") == 0 &&
+        s3_version_header(c, &o) == 0)
         c->resp->status = 200;
 }
 
@@ -350,16 +356,74 @@ static int range_reply_or_error(struct s3_call *c, const struct store_obj *o, in
     return 0;
 }
 
+/* 404 / 405 answers for delete markers carry x-amz-delete-marker and the marker's version. */
+static void delete_marker_reply(struct s3_call *c, const struct store_obj *o, int by_version)
+{
+    char date[LY_HTTPDATE_LEN];
+    const char *vid = s3_version_id(c, o);
+    ly_httpdate_format(o->mtime_ms, date);
+    if (by_version)
+        s3_error(c, "MethodNotAllowed", "Method", c->req->method_name, "ResourceType",
+                 "DeleteMarker", NULL);
+    else
+        s3_error(c, "NoSuchKey", "Key", c->req->key, NULL);
+    if (s3_header(c, "x-amz-delete-marker", "true") || !vid ||
+        s3_header(c, "x-amz-version-id", vid))
+        return;
+    if (by_version && s3_header(c, "Allow", "DELETE") == 0)
+        (void)s3_header(c, "Last-Modified", date);
+}
+
+/* Reads the current object or ?versionId=; 0, or the error answer was sent. */
+static int object_read_or_reply(struct s3_call *c, struct store_obj *o, struct ly_buf *body)
+{
+    int has;
+    uint64_t seq;
+    memset(o, 0, sizeof *o);
+    if (s3_version_param_or_reply(c, &has, &seq))
+        return LY_EINVAL;
+    int rc = has ? store_obj_get_version(c->ctx->store, c->req->bucket, c->req->key, seq, c->a,
+                                         o, body)
+                 : store_obj_get(c->ctx->store, c->req->bucket, c->req->key, c->a, o, body);
+    if (!rc && !(o->flags & STORE_OBJ_DELETE_MARKER))
+        return 0;
+    if (!rc || (rc == LY_ENOENT && (o->flags & STORE_OBJ_DELETE_MARKER)))
+        delete_marker_reply(c, o, has);
+    else if (rc == LY_ENOENT && has)
+        s3_error(c, "NoSuchVersion", "Key", c->req->key, "VersionId",
+                 ly_req_query(c->req, "versionId")->value, NULL);
+    else
+        s3_error_internal(c, rc);
+    return rc ? rc : LY_ENOENT;
+}
+
+/* ?partNumber= or Range: narrows the body; 0, LY_ERANGE (answer sent) or another error. */
+static int part_or_range(struct s3_call *c, const struct store_obj *o, int *ranged)
+{
+    const struct ly_qparam *pn = ly_req_query(c->req, "partNumber");
+    long part;
+    if (!pn)
+        return range_reply_or_error(c, o, ranged);
+    if (s3mpu_part_number_parse(pn->value, &part) != 0) {
+        s3_error(c, "InvalidArgument", "Message",
+                 "Part number must be an integer between 1 and 10000, inclusive", "ArgumentName",
+                 "partNumber", "ArgumentValue", pn->value, NULL);
+        return LY_ERANGE;
+    }
+    if (ly_req_header(c->req, "Range")) {
+        s3_error(c, "InvalidRequest", "Message",
+                 "Cannot specify both Range header and partNumber query parameter", NULL);
+        return LY_ERANGE;
+    }
+    return s3_part_number_or_reply(c, o, part, ranged) ? LY_ERANGE : 0;
+}
+
 void s3_get_object(struct s3_call *c)
 {
     struct store_obj o;
     int head = c->req->method == LY_HEAD, ranged, failed;
-    int rc = store_obj_get(c->ctx->store, c->req->bucket, c->req->key, c->a, &o,
-                           head ? NULL : &c->resp->body);
-    if (rc) {
-        s3_error_internal(c, rc);
+    if (object_read_or_reply(c, &o, head ? NULL : &c->resp->body))
         return;
-    }
     struct s3cond_read cond = {
         ly_req_header(c->req, "If-Match"), ly_req_header(c->req, "If-None-Match"),
         ly_req_header(c->req, "If-Modified-Since"), ly_req_header(c->req, "If-Unmodified-Since"),
@@ -370,7 +434,8 @@ void s3_get_object(struct s3_call *c)
         conditional_read_reply(c, &o, out, failed);
         return;
     }
-    if (s3_object_headers(c, &o) || s3_header(c, "Accept-Ranges", "bytes"))
+    if (s3_object_headers(c, &o) || s3_header(c, "Accept-Ranges", "bytes") ||
+        s3_version_header(c, &o))
         return;
     if (head) {
         char len[32];
@@ -379,7 +444,7 @@ void s3_get_object(struct s3_call *c)
             return;
         c->resp->has_body_length = 1;
     }
-    rc = range_reply_or_error(c, &o, &ranged);
+    int rc = part_or_range(c, &o, &ranged);
     if (rc == LY_ERANGE)
         return;
     if (!rc)
@@ -407,6 +472,23 @@ static int delete_check_fn(void *ctx, const struct store_obj *cur)
     return s3cond_etag_list_match(d->if_match, cur->etag) ? 0 : LY_ECOND;
 }
 
+/* The x-amz-delete-marker / x-amz-version-id headers of a DeleteObject answer. */
+static int delete_headers(struct s3_call *c, const struct store_del_result *res, int has)
+{
+    struct store_obj v;
+    memset(&v, 0, sizeof v);
+    v.seq = res->seq;
+    v.flags = res->flags;
+    int rc = 0;
+    if (res->marker_created || res->deleted_marker)
+        rc = s3_header(c, "x-amz-delete-marker", "true");
+    if (!rc && has)
+        rc = s3_header(c, "x-amz-version-id", ly_req_query(c->req, "versionId")->value);
+    else if (!rc && res->marker_created)
+        rc = s3_header(c, "x-amz-version-id", s3_version_id(c, &v));
+    return rc;
+}
+
 void s3_delete_object(struct s3_call *c)
 {
     static const char *const dir_only[] = {"x-amz-if-match-last-modified-time",
@@ -417,16 +499,25 @@ void s3_delete_object(struct s3_call *c)
             return;
         }
     }
-    if (key_ok_or_reply(c))
+    int has;
+    uint64_t seq;
+    if (s3_key_ok_or_reply(c) || s3_version_param_or_reply(c, &has, &seq))
         return;
     struct delete_check d = {ly_req_header(c->req, "If-Match"),
                              c->ctx->config->delete_if_match_missing};
-    int rc = store_obj_delete(c->ctx->store, c->req->bucket, c->req->key,
-                              c->req->ignore_conditions ? NULL : delete_check_fn, &d);
+    struct s3_policy_ask ask = {has ? "s3:DeleteObjectVersion" : "s3:DeleteObject", c->req->key,
+                                ly_req_header(c->req, "If-None-Match"), d.if_match, 0};
+    if (s3_policy_allows_or_reply(c, &ask))
+        return;
+    struct store_del_result res;
+    int rc = store_obj_delete_version(c->ctx->store, c->req->bucket, c->req->key,
+                                      has ? &seq : NULL,
+                                      c->req->ignore_conditions ? NULL : delete_check_fn, &d,
+                                      &res);
     if (rc == LY_ECOND)
         s3_error(c, "PreconditionFailed", "Condition", "If-Match", NULL);
     else if (rc)
         s3_error_internal(c, rc);
-    else
+    else if (delete_headers(c, &res, has) == 0)
         c->resp->status = 204;
 }

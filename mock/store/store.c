@@ -41,6 +41,13 @@ static int open_dbs(struct store *s)
     if (!rc) rc = mdb_dbi_open(txn, "objects", MDB_CREATE, &s->objects);
     if (!rc) rc = mdb_dbi_open(txn, "blobs", MDB_CREATE, &s->blobs);
     if (!rc) rc = mdb_dbi_open(txn, "longkeys", MDB_CREATE, &s->longkeys);
+    if (!rc) rc = mdb_dbi_open(txn, "ddb_tables", MDB_CREATE, &s->ddb_tables);
+    if (!rc) rc = mdb_dbi_open(txn, "ddb_items", MDB_CREATE, &s->ddb_items);
+    if (!rc) rc = mdb_dbi_open(txn, "ddb_tokens", MDB_CREATE, &s->ddb_tokens);
+    if (!rc) rc = mdb_dbi_open(txn, "versions", MDB_CREATE, &s->versions);
+    if (!rc) rc = mdb_dbi_open(txn, "uploads", MDB_CREATE, &s->uploads);
+    if (!rc) rc = mdb_dbi_open(txn, "parts", MDB_CREATE, &s->parts);
+    if (!rc) rc = mdb_dbi_open(txn, "bconf", MDB_CREATE, &s->bconf);
     if (rc) {
         mdb_txn_abort(txn);
         return store_map_rc(rc);
@@ -69,10 +76,10 @@ int store_open(const struct store_opts *opts, struct store **out)
     if (!s->dir)
         goto fail;
     unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
-    if (opts->durability == STORE_DURABILITY_NONE || s->temporary)
+    if (opts->durability != STORE_DURABILITY_FSYNC || s->temporary)
         flags |= MDB_NOSYNC | MDB_NOMETASYNC;
     int rc = mdb_env_create(&s->env);
-    if (!rc) rc = mdb_env_set_maxdbs(s->env, 16);
+    if (!rc) rc = mdb_env_set_maxdbs(s->env, 32);
     if (!rc) rc = mdb_env_set_mapsize(s->env, opts->map_bytes);
     if (!rc) rc = mdb_env_open(s->env, s->dir, flags, 0644);
     if (rc) {
@@ -83,6 +90,7 @@ int store_open(const struct store_opts *opts, struct store **out)
         goto fail;
     s->lmdb_key_bytes_max = (size_t)mdb_env_get_maxkeysize(s->env);
     LY_ASSERT(s->lmdb_key_bytes_max > 63 + 1 + 1 + KEY_HASH_BYTES + 64);
+    LY_ASSERT(s->lmdb_key_bytes_max >= 511); /* store_ddb.c keys use up to 511 bytes */
     *out = s;
     return 0;
 fail:
@@ -104,6 +112,8 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
+    if (s->env && !s->temporary)
+        mdb_env_sync(s->env, 1); /* group/none modes: a clean stop leaves everything on disk */
     if (s->env)
         mdb_env_close(s->env);
     if (s->temporary && s->dir)
@@ -135,7 +145,14 @@ int store_reset(struct store *s)
     if (!rc) rc = mdb_drop(txn, s->objects, 0);
     if (!rc) rc = mdb_drop(txn, s->blobs, 0);
     if (!rc) rc = mdb_drop(txn, s->longkeys, 0);
+    if (!rc) rc = mdb_drop(txn, s->versions, 0);
+    if (!rc) rc = mdb_drop(txn, s->uploads, 0);
+    if (!rc) rc = mdb_drop(txn, s->parts, 0);
+    if (!rc) rc = mdb_drop(txn, s->bconf, 0);
     if (!rc) rc = mdb_drop(txn, s->buckets, 0);
+    if (!rc) rc = mdb_drop(txn, s->ddb_tables, 0);
+    if (!rc) rc = mdb_drop(txn, s->ddb_items, 0);
+    if (!rc) rc = mdb_drop(txn, s->ddb_tokens, 0);
     if (rc) {
         mdb_txn_abort(txn);
         return store_map_rc(rc);
@@ -209,4 +226,11 @@ void store_snapshot_free(struct store *s, struct store_snapshot *snap)
 void store_read_at(struct store *s, struct store_snapshot *snap)
 {
     s->read_at = snap;
+}
+
+int store_sync(struct store *s)
+{
+    if (s->temporary)
+        return 0; /* a temporary store is deleted at exit: nothing to make durable */
+    return mdb_env_sync(s->env, 1) == 0 ? 0 : LY_EIO;
 }

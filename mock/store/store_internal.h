@@ -19,6 +19,8 @@
 struct store {
     MDB_env *env;
     MDB_dbi meta, buckets, objects, blobs, longkeys;
+    MDB_dbi ddb_tables, ddb_items, ddb_tokens; /* store_ddb.c */
+    MDB_dbi versions, uploads, parts, bconf; /* store_version.c, store_multipart.c */
     size_t lmdb_key_bytes_max;
     char *dir;
     int temporary;
@@ -40,5 +42,43 @@ int store_map_rc(int rc);
 MDB_val store_str_val(const char *s);
 /** Increments and returns the store-wide commit sequence number inside txn. */
 int store_next_seq(struct store *s, MDB_txn *txn, uint64_t *seq);
+
+/* ---- shared by store_s3.c, store_version.c, store_multipart.c ---- */
+
+#define STORE_KEY_BYTES_MAX 1100 /* bucket (63) + NUL + key (1024) */
+
+/** 0 when the bucket exists, LY_ENOPARENT when not. */
+int store_bucket_exists(struct store *s, MDB_txn *txn, const char *bucket);
+/** The objects/blobs LMDB key of an object into buf[STORE_KEY_BYTES_MAX]. */
+int store_obj_key(const struct store *s, const char *bucket, const char *key, char *buf,
+                  MDB_val *k, int *is_long);
+/** Reads the current record of k (delete markers included); *exists 0 when absent. */
+int store_read_current(struct store *s, MDB_txn *txn, MDB_val *k, struct ly_arena *a,
+                       struct store_obj *cur, int *exists);
+
+/** Runs check inside txn against the current object of k (NULL: absent or delete marker). */
+int store_run_check(struct store *s, MDB_txn *txn, MDB_val *k, store_check_fn check, void *ctx);
+/** store_obj_list inside txn; with_markers also visits current delete markers. */
+int store_list_current(struct store *s, MDB_txn *txn, const char *bucket, const char *from,
+                       const char *prefix, int with_markers, struct ly_arena *a,
+                       store_list_fn fn, void *ctx);
+
+/* A key being written: its LMDB key and names. */
+struct store_wkey {
+    const char *bucket, *key;
+    MDB_val k;
+    int is_long;
+    char buf[STORE_KEY_BYTES_MAX];
+};
+
+/**
+ * Makes obj the current version of wk inside txn, following the bucket's versioning: the old
+ * current version is dropped (off, or null version when suspended) or kept as noncurrent.
+ * Fills obj->seq and obj->flags, and *body_out with obj->size bytes of room for the body.
+ */
+int store_install_current(struct store *s, MDB_txn *txn, struct store_wkey *wk,
+                          struct store_obj *obj, void **body_out);
+/** Removes a bucket's versions, uploads, parts and configuration (inside txn). */
+int store_bucket_purge(struct store *s, MDB_txn *txn, const char *bucket);
 
 #endif

@@ -6,11 +6,12 @@
 
 #define OBJ_MAGIC 0x314F594Cu /* "LYO1" little-endian */
 #define BKT_MAGIC 0x3142594Cu /* "LYB1" */
+#define UPL_MAGIC 0x3155594Cu /* "LYU1" */
 #define OBJ_HEAD_BYTES (4 + 4 + 8 + 8 + 8)
 
 enum field_tag {
     F_ETAG = 1, F_CTYPE, F_CENC, F_CDISP, F_CLANG, F_CACHE, F_EXPIRES, F_CKALG, F_CKVAL,
-    F_SCLASS, F_META_NAME, F_META_VALUE,
+    F_SCLASS, F_META_NAME, F_META_VALUE, F_PARTS,
 };
 
 static int put_u32(struct ly_buf *b, uint32_t v) { return ly_buf_add(b, &v, 4); }
@@ -35,7 +36,7 @@ int record_obj_encode(const struct store_obj *o, struct ly_buf *out)
     LY_ASSERT(o->etag != NULL);
     LY_ASSERT(o->nmeta <= STORE_META_MAX);
     int rc = put_u32(out, OBJ_MAGIC);
-    if (!rc) rc = put_u32(out, 0);
+    if (!rc) rc = put_u32(out, o->flags);
     if (!rc) rc = put_u64(out, o->size);
     if (!rc) rc = put_u64(out, (uint64_t)o->mtime_ms);
     if (!rc) rc = put_u64(out, o->seq);
@@ -43,7 +44,7 @@ int record_obj_encode(const struct store_obj *o, struct ly_buf *out)
         {F_ETAG, o->etag}, {F_CTYPE, o->content_type}, {F_CENC, o->content_encoding},
         {F_CDISP, o->content_disposition}, {F_CLANG, o->content_language},
         {F_CACHE, o->cache_control}, {F_EXPIRES, o->expires}, {F_CKALG, o->checksum_alg},
-        {F_CKVAL, o->checksum_value}, {F_SCLASS, o->storage_class},
+        {F_CKVAL, o->checksum_value}, {F_SCLASS, o->storage_class}, {F_PARTS, o->part_sizes},
     };
     for (size_t i = 0; !rc && i < LY_ARRAY_LEN(f); i++)
         rc = put_field(out, f[i].tag, f[i].v);
@@ -68,6 +69,7 @@ static const char **field_slot(struct store_obj *o, enum field_tag tag)
     case F_CKALG: return &o->checksum_alg;
     case F_CKVAL: return &o->checksum_value;
     case F_SCLASS: return &o->storage_class;
+    case F_PARTS: return &o->part_sizes;
     default: return NULL;
     }
 }
@@ -82,6 +84,9 @@ int record_obj_decode(const void *data, size_t len, struct ly_arena *a, struct s
         return LY_EIO;
     memcpy(&magic, p, 4);
     if (magic != OBJ_MAGIC)
+        return LY_EIO;
+    memcpy(&o->flags, p + 4, 4);
+    if (o->flags & ~(uint32_t)(STORE_OBJ_DELETE_MARKER | STORE_OBJ_VERSIONED))
         return LY_EIO;
     memcpy(&o->size, p + 8, 8);
     memcpy(&u, p + 16, 8);
@@ -140,4 +145,64 @@ int record_bucket_decode(const char *name, const void *data, size_t len, struct 
     out->name = ly_arena_strdup(a, name);
     out->region = ly_arena_strndup(a, (const char *)p + 12, len - 12);
     return out->name && out->region ? 0 : LY_ENOMEM;
+}
+
+int record_upload_encode(const struct store_upload *u, struct ly_buf *out)
+{
+    uint32_t kl = (uint32_t)strlen(u->key);
+    const char *ct = u->checksum_type ? u->checksum_type : "";
+    uint32_t cl = (uint32_t)strlen(ct);
+    int rc = put_u32(out, UPL_MAGIC);
+    if (!rc) rc = put_u64(out, u->seq);
+    if (!rc) rc = put_u64(out, u->init_seq);
+    if (!rc) rc = put_u64(out, (uint64_t)u->initiated_ms);
+    if (!rc) rc = put_u32(out, kl);
+    if (!rc) rc = ly_buf_add(out, u->key, kl);
+    if (!rc) rc = put_u32(out, cl);
+    if (!rc) rc = ly_buf_add(out, ct, cl);
+    if (!rc) rc = record_obj_encode(&u->meta, out);
+    return rc;
+}
+
+/* Reads a u32-length-prefixed string at *off into a. */
+static int get_str(const unsigned char *p, size_t len, size_t *off, struct ly_arena *a,
+                   const char **out)
+{
+    uint32_t n;
+    if (len - *off < 4)
+        return LY_EIO;
+    memcpy(&n, p + *off, 4);
+    *off += 4;
+    if (n > len - *off)
+        return LY_EIO;
+    *out = ly_arena_strndup(a, (const char *)p + *off, n);
+    *off += n;
+    return *out ? 0 : LY_ENOMEM;
+}
+
+int record_upload_decode(const void *data, size_t len, struct ly_arena *a,
+                         struct store_upload *u)
+{
+    const unsigned char *p = data;
+    uint32_t magic;
+    uint64_t t;
+    memset(u, 0, sizeof *u);
+    if (len < 28)
+        return LY_EIO;
+    memcpy(&magic, p, 4);
+    if (magic != UPL_MAGIC)
+        return LY_EIO;
+    memcpy(&u->seq, p + 4, 8);
+    memcpy(&u->init_seq, p + 12, 8);
+    memcpy(&t, p + 20, 8);
+    u->initiated_ms = (int64_t)t;
+    size_t off = 28;
+    int rc = get_str(p, len, &off, a, &u->key);
+    if (!rc)
+        rc = get_str(p, len, &off, a, &u->checksum_type);
+    if (!rc && !*u->checksum_type)
+        u->checksum_type = NULL;
+    if (!rc)
+        rc = record_obj_decode(p + off, len - off, a, &u->meta);
+    return rc;
 }

@@ -4,6 +4,7 @@
  */
 #include "lockyard/store.h"
 #include "lockyard/check.h"
+#include "lockyard/store_version.h"
 #include "store_internal.h"
 #include "store_record.h"
 
@@ -13,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_BYTES_MAX 1100 /* bucket (63) + NUL + key (1024) */
+#define KEY_BYTES_MAX STORE_KEY_BYTES_MAX
 #define KEY_HASH_BYTES 16  /* SHA-256 prefix that stands for the tail of a long key */
 
 /* ---- buckets ---- */
 
-static int bucket_exists(struct store *s, MDB_txn *txn, const char *bucket)
+int store_bucket_exists(struct store *s, MDB_txn *txn, const char *bucket)
 {
     MDB_val k = store_str_val(bucket), v;
     int rc = mdb_get(txn, s->buckets, &k, &v);
@@ -92,7 +93,7 @@ int store_bucket_delete(struct store *s, const char *name)
     int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
     if (rc)
         return rc;
-    rc = bucket_exists(s, txn, name);
+    rc = store_bucket_exists(s, txn, name);
     if (!rc)
         rc = store_map_rc(mdb_cursor_open(txn, s->objects, &cur));
     if (!rc) {
@@ -102,6 +103,8 @@ int store_bucket_delete(struct store *s, const char *name)
             rc = LY_ENOTEMPTY;
         mdb_cursor_close(cur);
     }
+    if (!rc)
+        rc = store_bucket_purge(s, txn, name);
     if (!rc) {
         MDB_val k = store_str_val(name);
         rc = store_map_rc(mdb_del(txn, s->buckets, &k, NULL));
@@ -147,8 +150,8 @@ int store_bucket_list(struct store *s, struct ly_arena *a, struct store_bucket *
 /* ---- objects ---- */
 
 /* The LMDB key of an object into buf[KEY_BYTES_MAX]; *is_long when it is the hashed form. */
-static int obj_key(const struct store *s, const char *bucket, const char *key, char *buf,
-                   MDB_val *k, int *is_long)
+int store_obj_key(const struct store *s, const char *bucket, const char *key, char *buf,
+                  MDB_val *k, int *is_long)
 {
     size_t bl = strlen(bucket), kl = strlen(key);
     if (bl + 1 + kl > KEY_BYTES_MAX)
@@ -174,8 +177,8 @@ static int obj_key(const struct store *s, const char *bucket, const char *key, c
 }
 
 /* Reads the current object inside txn (cur_out->etag NULL when absent). */
-static int read_current(struct store *s, MDB_txn *txn, MDB_val *k, struct ly_arena *a,
-                        struct store_obj *cur, int *exists)
+int store_read_current(struct store *s, MDB_txn *txn, MDB_val *k, struct ly_arena *a,
+                       struct store_obj *cur, int *exists)
 {
     MDB_val v;
     int rc = mdb_get(txn, s->objects, k, &v);
@@ -188,8 +191,7 @@ static int read_current(struct store *s, MDB_txn *txn, MDB_val *k, struct ly_are
     return record_obj_decode(v.mv_data, v.mv_size, a, cur);
 }
 
-/* Runs check against the current object of k inside txn. */
-static int run_check(struct store *s, MDB_txn *txn, MDB_val *k, store_check_fn check, void *ctx)
+int store_run_check(struct store *s, MDB_txn *txn, MDB_val *k, store_check_fn check, void *ctx)
 {
     if (!check)
         return 0;
@@ -197,9 +199,9 @@ static int run_check(struct store *s, MDB_txn *txn, MDB_val *k, store_check_fn c
     struct store_obj cur;
     int exists;
     ly_arena_init(&a, 1 << 20);
-    int rc = read_current(s, txn, k, &a, &cur, &exists);
+    int rc = store_read_current(s, txn, k, &a, &cur, &exists);
     if (!rc)
-        rc = check(ctx, exists ? &cur : NULL);
+        rc = check(ctx, exists && !(cur.flags & STORE_OBJ_DELETE_MARKER) ? &cur : NULL);
     ly_arena_cleanup(&a);
     return rc;
 }
@@ -207,40 +209,26 @@ static int run_check(struct store *s, MDB_txn *txn, MDB_val *k, store_check_fn c
 int store_obj_put(struct store *s, const char *bucket, const char *key, struct store_obj *obj,
                   const void *body, store_check_fn check, void *ctx)
 {
-    char kbuf[KEY_BYTES_MAX];
-    MDB_val k;
+    struct store_wkey wk;
     MDB_txn *txn = NULL;
-    struct ly_buf rec;
-    int is_long;
-    ly_buf_init(&rec, 1 << 20);
-    int rc = obj_key(s, bucket, key, kbuf, &k, &is_long);
+    void *dst = NULL;
+    wk.bucket = bucket;
+    wk.key = key;
+    int rc = store_obj_key(s, bucket, key, wk.buf, &wk.k, &wk.is_long);
     if (!rc)
         rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
     if (!rc)
-        rc = bucket_exists(s, txn, bucket);
+        rc = store_bucket_exists(s, txn, bucket);
     if (!rc)
-        rc = run_check(s, txn, &k, check, ctx);
+        rc = store_run_check(s, txn, &wk.k, check, ctx);
     if (!rc)
-        rc = store_next_seq(s, txn, &obj->seq);
-    if (!rc)
-        rc = record_obj_encode(obj, &rec);
-    if (!rc) {
-        MDB_val v = {rec.len, rec.data};
-        rc = store_map_rc(mdb_put(txn, s->objects, &k, &v, 0));
-    }
-    if (!rc) {
-        MDB_val v = {obj->size, (void *)body};
-        rc = store_map_rc(mdb_put(txn, s->blobs, &k, &v, 0));
-    }
-    if (!rc && is_long) {
-        MDB_val v = store_str_val(key);
-        rc = store_map_rc(mdb_put(txn, s->longkeys, &k, &v, 0));
-    }
+        rc = store_install_current(s, txn, &wk, obj, &dst);
+    if (!rc && obj->size)
+        memcpy(dst, body, obj->size);
     if (!rc)
         rc = store_map_rc(mdb_txn_commit(txn));
     else if (txn)
         mdb_txn_abort(txn);
-    ly_buf_cleanup(&rec);
     return rc;
 }
 
@@ -251,15 +239,17 @@ int store_obj_get(struct store *s, const char *bucket, const char *key, struct l
     MDB_val k, v;
     MDB_txn *txn = NULL;
     int exists = 0, is_long;
-    int rc = obj_key(s, bucket, key, kbuf, &k, &is_long);
+    int rc = store_obj_key(s, bucket, key, kbuf, &k, &is_long);
     if (rc)
         return rc == LY_ETOOBIG ? LY_ENOENT : rc;
     rc = store_read_begin(s, &txn);
     if (!rc)
-        rc = bucket_exists(s, txn, bucket);
+        rc = store_bucket_exists(s, txn, bucket);
     if (!rc)
-        rc = read_current(s, txn, &k, a, out, &exists);
+        rc = store_read_current(s, txn, &k, a, out, &exists);
     if (!rc && !exists)
+        out->flags = 0;
+    if (!rc && (!exists || (out->flags & STORE_OBJ_DELETE_MARKER)))
         rc = LY_ENOENT;
     if (!rc && body) {
         rc = store_map_rc(mdb_get(txn, s->blobs, &k, &v));
@@ -276,34 +266,8 @@ int store_obj_get(struct store *s, const char *bucket, const char *key, struct l
 int store_obj_delete(struct store *s, const char *bucket, const char *key, store_check_fn check,
                      void *ctx)
 {
-    char kbuf[KEY_BYTES_MAX];
-    MDB_val k;
-    MDB_txn *txn = NULL;
-    int is_long;
-    int rc = obj_key(s, bucket, key, kbuf, &k, &is_long);
-    if (!rc)
-        rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
-    if (!rc)
-        rc = bucket_exists(s, txn, bucket);
-    if (!rc)
-        rc = run_check(s, txn, &k, check, ctx);
-    if (!rc) {
-        rc = mdb_del(txn, s->objects, &k, NULL);
-        if (rc == 0)
-            rc = mdb_del(txn, s->blobs, &k, NULL);
-        if (rc == 0 && is_long)
-            rc = mdb_del(txn, s->longkeys, &k, NULL);
-        rc = rc == MDB_NOTFOUND ? 0 : store_map_rc(rc);
-    }
-    if (!rc) {
-        uint64_t seq;
-        rc = store_next_seq(s, txn, &seq);
-    }
-    if (!rc)
-        rc = store_map_rc(mdb_txn_commit(txn));
-    else if (txn)
-        mdb_txn_abort(txn);
-    return rc;
+    struct store_del_result res;
+    return store_obj_delete_version(s, bucket, key, NULL, check, ctx, &res);
 }
 
 /* The object key behind the LMDB key k of a bucket whose name is bl bytes, copied into a. */
@@ -322,51 +286,59 @@ static int list_key(struct store *s, MDB_txn *txn, MDB_val *k, size_t bl, struct
     return *out ? 0 : LY_ENOMEM;
 }
 
+int store_list_current(struct store *s, MDB_txn *txn, const char *bucket, const char *from,
+                       const char *prefix, int with_markers, struct ly_arena *a,
+                       store_list_fn fn, void *ctx)
+{
+    MDB_cursor *cur = NULL;
+    char buf[KEY_BYTES_MAX];
+    size_t bl = strlen(bucket), pl = prefix ? strlen(prefix) : 0;
+    int rc = store_bucket_exists(s, txn, bucket);
+    if (!rc)
+        rc = store_map_rc(mdb_cursor_open(txn, s->objects, &cur));
+    if (rc)
+        return rc;
+    const char *start = from;
+    if (prefix && (!from || strcmp(from, prefix) < 0))
+        start = prefix;
+    MDB_val k, v;
+    int more = seek_bucket(s, cur, bucket, start, &k, &v, buf);
+    size_t exact = key_exact_bytes(s, bl), pl_exact = pl < exact ? pl : exact;
+    while (more && rc == 0) {
+        const char *kp = (const char *)k.mv_data + bl + 1;
+        size_t kl = k.mv_size - bl - 1;
+        /* LMDB order is exact over a key's first `exact` bytes: past the prefix, stop. */
+        if (pl_exact && (kl < pl_exact || memcmp(kp, prefix, pl_exact) != 0))
+            break;
+        struct store_obj obj;
+        char *key = NULL;
+        rc = list_key(s, txn, &k, bl, a, &key);
+        if (!rc && pl > pl_exact && strncmp(key, prefix, pl) != 0)
+            goto next; /* a long key sharing the first bytes but not the whole prefix */
+        if (!rc)
+            rc = record_obj_decode(v.mv_data, v.mv_size, a, &obj);
+        if (!rc && (with_markers || !(obj.flags & STORE_OBJ_DELETE_MARKER)))
+            rc = fn(ctx, key, &obj);
+        if (rc == 1) {
+            rc = 0;
+            break;
+        }
+    next:
+        more = mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0 && k.mv_size > bl &&
+               memcmp(k.mv_data, bucket, bl + 1) == 0;
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
 int store_obj_list(struct store *s, const char *bucket, const char *from, const char *prefix,
                    struct ly_arena *a, store_list_fn fn, void *ctx)
 {
     MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    char buf[KEY_BYTES_MAX];
-    size_t bl = strlen(bucket), pl = prefix ? strlen(prefix) : 0;
     int rc = store_read_begin(s, &txn);
     if (rc)
         return rc;
-    rc = bucket_exists(s, txn, bucket);
-    if (!rc)
-        rc = store_map_rc(mdb_cursor_open(txn, s->objects, &cur));
-    if (!rc) {
-        const char *start = from;
-        if (prefix && (!from || strcmp(from, prefix) < 0))
-            start = prefix;
-        MDB_val k, v;
-        int more = seek_bucket(s, cur, bucket, start, &k, &v, buf);
-        size_t exact = key_exact_bytes(s, bl), pl_exact = pl < exact ? pl : exact;
-        while (more && rc == 0) {
-            const char *kp = (const char *)k.mv_data + bl + 1;
-            size_t kl = k.mv_size - bl - 1;
-            /* LMDB order is exact over a key's first `exact` bytes: past the prefix, stop. */
-            if (pl_exact && (kl < pl_exact || memcmp(kp, prefix, pl_exact) != 0))
-                break;
-            struct store_obj obj;
-            char *key = NULL;
-            rc = list_key(s, txn, &k, bl, a, &key);
-            if (!rc && pl > pl_exact && strncmp(key, prefix, pl) != 0)
-                goto next; /* a long key sharing the first bytes but not the whole prefix */
-            if (!rc)
-                rc = record_obj_decode(v.mv_data, v.mv_size, a, &obj);
-            if (!rc)
-                rc = fn(ctx, key, &obj);
-            if (rc == 1) {
-                rc = 0;
-                break;
-            }
-        next:
-            more = mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0 && k.mv_size > bl &&
-                   memcmp(k.mv_data, bucket, bl + 1) == 0;
-        }
-        mdb_cursor_close(cur);
-    }
+    rc = store_list_current(s, txn, bucket, from, prefix, 0, a, fn, ctx);
     store_read_end(s, txn);
     return rc;
 }

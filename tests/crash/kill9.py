@@ -16,8 +16,11 @@ seed = int(os.environ.get("CRASH_SEED", str(int(time.time()))))
 rng = random.Random(seed)
 
 
-def start(data):
-    p = subprocess.Popen([BIN, "serve", "--data", data, "--durability", "fsync",
+MODES = os.environ.get("CRASH_MODES", "fsync group").split()
+
+
+def start(data, mode):
+    p = subprocess.Popen([BIN, "serve", "--data", data, "--durability", mode,
                           "--listen", "127.0.0.1:0", "--quiet"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = p.stdout.readline()
@@ -52,10 +55,21 @@ def writer(port, wid, acked, stop):
 
 def main():
     passed = failed = 0
-    data = tempfile.mkdtemp(prefix="lockyard-crash-")
     print(f"seed {seed}; replay: CRASH_SEED={seed} {sys.argv[0]}")
+    for mode in MODES:
+        p_, f_ = run_mode(mode)
+        passed += p_
+        failed += f_
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def run_mode(mode):
+    passed = failed = 0
+    data = tempfile.mkdtemp(prefix="lockyard-crash-")
+    print(f"--durability {mode}")
     try:
-        p, port = start(data)
+        p, port = start(data, mode)
         assert req(port, "PUT", "/crash")[0] == 200
         all_acked = {}
         for rnd in range(ROUNDS):
@@ -71,7 +85,7 @@ def main():
             for t in ts:
                 t.join()
             all_acked.update(acked)
-            p, port = start(data)
+            p, port = start(data, mode)
             bad = []
             for key, body in all_acked.items():
                 st, got = req(port, "GET", f"/crash/{key}")
@@ -105,8 +119,7 @@ def main():
             passed += 1
     finally:
         shutil.rmtree(data, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return passed, failed
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ documented in docs/testing.md. Standard library only.
 import base64
 import email.utils
 import hashlib
+import json
 import os
 import re
 import select
@@ -26,6 +27,7 @@ import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CASES_DIR = os.path.join(ROOT, "tests", "cases")
@@ -173,11 +175,19 @@ def parse_expect_line(ln, line, ex):
     if m:
         ex.asserts.append((ln, m.group(1), m.group(2), m.group(3)))
         return
+    m = re.match(r"^(json|json-absent|json-count)\s+(\S+)(?::\s?(.*))?$", line)
+    if m and (m.group(1) == "json-absent") == (m.group(3) is None):
+        ex.asserts.append((ln, m.group(1), m.group(2), m.group(3)))
+        return
+    m = re.match(r"^(json-body|ddb-error):\s?(.*)$", line)
+    if m:
+        ex.asserts.append((ln, m.group(1), m.group(2), None))
+        return
     m = re.match(r"^xml-absent\s+(\S+)$", line)
     if m:
         ex.asserts.append((ln, "xml-absent", m.group(1), None))
         return
-    m = re.match(r"^capture\s+([A-Z][A-Z0-9_]*):\s*(header|xml|body)\s*(.*)$", line)
+    m = re.match(r"^capture\s+([A-Z][A-Z0-9_]*):\s*(header|xml|json|body)\s*(.*)$", line)
     if m:
         ex.asserts.append((ln, "capture", m.group(1), (m.group(2), m.group(3).strip())))
         return
@@ -239,6 +249,10 @@ def parse_exchange(case, lines, i, repeat):
     if len(parts) != 2 or not parts[1]:
         raise CaseError("line %d: want '>>> METHOD TARGET'" % (i + 1))
     ex = Exchange(i + 1, parts[0], parts[1])
+    if parts[0] == "DDB":  # ">>> DDB Op": a DynamoDB JSON 1.0 request for Op
+        ex = Exchange(i + 1, "POST", "/")
+        ex.headers = [("X-Amz-Target", "DynamoDB_20120810." + parts[1].strip()),
+                      ("Content-Type", "application/x-amz-json-1.0")]
     ex.repeat = repeat
     i += 1
     n = len(lines)
@@ -457,7 +471,8 @@ def show(b, limit=300):
 
 
 class Checker:
-    def __init__(self, resp, env, method, is_s3):
+    def __init__(self, resp, env, method, is_s3, is_ddb=False):
+        self.is_ddb = is_ddb
         self.resp = resp
         self.env = env
         self.method = method
@@ -494,6 +509,8 @@ class Checker:
         if cl is not None and self.method != "HEAD" and r.status not in (204, 304) \
                 and int(cl) != len(r.body):
             self.fail(0, "Content-Length %s but %d body bytes" % (cl, len(r.body)))
+        if self.is_ddb:
+            self.ddb_invariants()
         if not self.is_s3:
             return
         rid, hid = r.header("x-amz-request-id"), r.header("x-amz-id-2")
@@ -512,6 +529,75 @@ class Checker:
                           % (root.findtext("RequestId"), root.findtext("HostId"), rid, hid))
             if r.header("Content-Type") != "application/xml":
                 self.fail(0, "error Content-Type %r" % r.header("Content-Type"))
+
+    def ddb_invariants(self):
+        """Every DynamoDB answer: JSON 1.0 content type, request id, CRC-32 of the body."""
+        r = self.resp
+        if r.header("Content-Type") != "application/x-amz-json-1.0":
+            self.fail(0, "DynamoDB Content-Type %r" % r.header("Content-Type"))
+        if not r.header("x-amzn-RequestId"):
+            self.fail(0, "x-amzn-RequestId missing")
+        crc = r.header("x-amz-crc32")
+        if crc != str(zlib.crc32(r.body) & 0xFFFFFFFF):
+            self.fail(0, "x-amz-crc32 %r is not the CRC-32 of the body (%d)"
+                      % (crc, zlib.crc32(r.body) & 0xFFFFFFFF))
+        doc = self.json()
+        if doc is None or not isinstance(doc, dict):
+            self.fail(0, "DynamoDB body is not a JSON object: %s" % show(r.body))
+        elif r.status >= 300 and "__type" not in doc:
+            self.fail(0, "DynamoDB error without __type: %s" % show(r.body))
+
+    def json(self):
+        try:
+            return json.loads(self.resp.body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def json_path(self, ln, path):
+        """(found, value) at a path like Items[0].pk.S (keys may not contain '.' or '[')."""
+        cur = self.json()
+        if cur is None:
+            self.fail(ln, "body is not JSON: %s" % show(self.resp.body))
+            return False, None
+        for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+            if part.startswith("["):
+                i = int(part[1:-1])
+                if not isinstance(cur, list) or i >= len(cur):
+                    return False, None
+                cur = cur[i]
+            else:
+                if not isinstance(cur, dict) or part not in cur:
+                    return False, None
+                cur = cur[part]
+        return True, cur
+
+    def check_json(self, ln, kind, a, b, env):
+        if kind == "json-body":
+            want = json.loads(expand(a, env).decode("utf-8"))
+            if self.json() != want:
+                self.fail(ln, "json body: expected %s, got %s"
+                          % (json.dumps(want, sort_keys=True), show(self.resp.body, 1500)))
+            return
+        if kind == "ddb-error":
+            typ, _, msg = expand(a, env).decode("utf-8").partition(": ")
+            doc = self.json() or {}
+            got_msg = doc.get("message", doc.get("Message"))
+            if doc.get("__type") != typ or (msg or None) != got_msg:
+                self.fail(ln, "ddb error: expected %r %r, got %s" % (typ, msg, show(self.resp.body, 1500)))
+            return
+        found, val = self.json_path(ln, a)
+        if kind == "json-absent":
+            if found:
+                self.fail(ln, "json %s: expected absent, got %s" % (a, json.dumps(val)))
+        elif kind == "json-count":
+            if not found or not isinstance(val, (list, dict)) or len(val) != int(expand(b, env)):
+                self.fail(ln, "json %s: expected %s entries, got %s" % (a, b, json.dumps(val) if found else "absent"))
+        else:
+            want = json.loads(expand(b, env).decode("utf-8"))
+            if not found or val != want:
+                self.fail(ln, "json %s: expected %s, got %s; body %s"
+                          % (a, json.dumps(want), json.dumps(val) if found else "absent",
+                             show(self.resp.body, 1500)))
 
     def run(self, ex):
         r = self.resp
@@ -569,6 +655,8 @@ class Checker:
                     a, "<%s>" % root.tag if root is not None else show(r.body)))
         elif kind in ("xml", "xml~", "xml-count", "xml-all", "xml-absent"):
             self.check_xml(ln, kind, a, b, env)
+        elif kind in ("json", "json-absent", "json-count", "json-body", "ddb-error"):
+            self.check_json(ln, kind, a, b, env)
         elif kind == "capture":
             self.capture(ln, a, b)
 
@@ -610,6 +698,12 @@ class Checker:
                 self.fail(ln, "capture %s: header %s absent" % (name, arg))
                 return
             self.env[name] = v.encode("latin-1")
+        elif src == "json":
+            found, val = self.json_path(ln, arg)
+            if not found:
+                self.fail(ln, "capture %s: no JSON member %s" % (name, arg))
+                return
+            self.env[name] = (val if isinstance(val, str) else json.dumps(val)).encode("utf-8")
         elif src == "xml":
             els = self.find(ln, arg)
             if not els:
@@ -664,8 +758,9 @@ def run_exchange(ex, env, port, idx):
         resp = Response(send_request(port, raw))
     except (OSError, ValueError) as e:
         return ["no valid answer: %s" % e]
-    is_s3 = not expand(ex.target, env).startswith(b"/_lockyard/")
-    ck = Checker(resp, env, ex.method, is_s3)
+    is_ddb = any(n.lower() == "x-amz-target" for n, _ in ex.headers)
+    is_s3 = not is_ddb and not expand(ex.target, env).startswith(b"/_lockyard/")
+    ck = Checker(resp, env, ex.method, is_s3, is_ddb)
     ck.run(ex)
     if ck.problems:
         ck.problems.append("answer was:\n" + "\n".join(

@@ -1,0 +1,33 @@
+/*
+ * ddb.h - the DynamoDB JSON 1.0 handlers: a parsed request in, an AWS-shaped
+ * response out.
+ *
+ * net routes every request carrying X-Amz-Target here (after SigV4 and payload
+ * checks). ddb_handle parses the JSON body, runs the operation named by
+ * "DynamoDB_20120810.<Op>" and always leaves exactly one answer in resp: 200
+ * with a JSON object, or 400/500 with {"__type": ns#Code, "message": ...}.
+ * Every answer carries Content-Type application/x-amz-json-1.0,
+ * x-amzn-RequestId and x-amz-crc32 (zlib CRC-32 of the body bytes sent).
+ * Handlers read and write only through store_ddb.h; memory is the request arena
+ * plus jansson objects freed before returning. Never includes libevent.
+ */
+#ifndef LOCKYARD_DDB_H
+#define LOCKYARD_DDB_H
+
+#include "lockyard/httpmsg.h"
+#include "lockyard/store.h"
+
+struct ddb_config {
+    const char *region;     /* e.g. "us-east-1", used in ARNs */
+    const char *account_id; /* 12 digits, used in ARNs */
+};
+
+struct ddb_ctx {
+    struct store *store;
+    const struct ddb_config *config;
+};
+
+/** Handles one DynamoDB request (req->body is the decoded JSON payload). */
+void ddb_handle(struct ddb_ctx *ctx, struct ly_req *req, struct ly_resp *resp);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * store_version.h - S3 bucket versioning and bucket configuration in the store.
+ *
+ * A bucket's versioning state and its policy live in a small per-bucket configuration
+ * database. The objects database always holds a key's current version (possibly a delete
+ * marker); noncurrent versions live in a versions database keyed by a hash of the key and the
+ * inverted commit sequence number, newest first. A version is named by its seq (0 = the null
+ * version). Same transaction and ownership rules as store.h.
+ */
+#ifndef LOCKYARD_STORE_VERSION_H
+#define LOCKYARD_STORE_VERSION_H
+
+#include "lockyard/store.h"
+
+enum store_versioning {
+    STORE_VERSIONING_OFF = 0,  /* never enabled: every write replaces the null version */
+    STORE_VERSIONING_ENABLED,
+    STORE_VERSIONING_SUSPENDED,
+};
+
+/* Configuration names. */
+#define STORE_CONF_VERSIONING "versioning"
+#define STORE_CONF_POLICY "policy"
+
+/**
+ * Reads a bucket configuration value (copied into a, NUL-terminated, *len bytes).
+ * @return 0, LY_ENOPARENT, LY_ENOENT (unset)
+ */
+int store_bucket_conf_get(struct store *s, const char *bucket, const char *name,
+                          struct ly_arena *a, char **value, size_t *len) LY_WARN_UNUSED;
+/** Sets (value != NULL) or removes a configuration value. @return 0, LY_ENOPARENT */
+int store_bucket_conf_put(struct store *s, const char *bucket, const char *name,
+                          const char *value, size_t len) LY_WARN_UNUSED;
+/** The bucket's versioning state. @return 0, LY_ENOPARENT */
+int store_bucket_versioning(struct store *s, const char *bucket,
+                            enum store_versioning *out) LY_WARN_UNUSED;
+
+/* What a delete did. */
+struct store_del_result {
+    int marker_created;        /* a delete marker became the current version */
+    int deleted_marker;        /* the version removed was a delete marker */
+    uint64_t seq;              /* the marker's or the removed version's seq */
+    uint32_t flags;            /* its STORE_OBJ_VERSIONED flag: 0 = the null version */
+};
+
+/**
+ * DeleteObject: without a version (version == NULL) it removes the key (versioning off) or
+ * adds a delete marker (enabled / suspended); check sees the current version. With
+ * *version (0 = null) it removes exactly that version, promoting the newest remaining one to
+ * current when it was current; a missing version is not an error.
+ * @return 0, LY_ENOPARENT, or check's code
+ */
+int store_obj_delete_version(struct store *s, const char *bucket, const char *key,
+                             const uint64_t *version, store_check_fn check, void *ctx,
+                             struct store_del_result *out) LY_WARN_UNUSED;
+
+/**
+ * Reads one version (0 = null) like store_obj_get. A delete marker is returned with 0 and
+ * STORE_OBJ_DELETE_MARKER set. @return 0, LY_ENOPARENT, LY_ENOENT, LY_ETOOBIG, LY_EIO
+ */
+int store_obj_get_version(struct store *s, const char *bucket, const char *key,
+                          uint64_t version, struct ly_arena *a, struct store_obj *out,
+                          struct ly_buf *body) LY_WARN_UNUSED;
+
+/**
+ * Visit callback for version listings: every version of a key, current first, then the
+ * noncurrent ones newest first. Return 0 to continue, 1 to stop, <0 to abort.
+ */
+typedef int (*store_version_fn)(void *ctx, const char *key, const struct store_obj *obj,
+                                int is_latest);
+
+/**
+ * Visits every version of the bucket's keys >= from that begin with prefix, in key order.
+ * @return 0, LY_ENOPARENT, or the callback's negative code
+ */
+int store_version_list(struct store *s, const char *bucket, const char *from,
+                       const char *prefix, struct ly_arena *a, store_version_fn fn,
+                       void *ctx) LY_WARN_UNUSED;
+
+#endif

@@ -1,0 +1,320 @@
+/*
+ * client.c - keep-alive HTTP client on libevent's evhttp with SigV4 signing.
+ * One struct ly_client per endpoint, one ly_client_conn per simulated user.
+ */
+#include "lockyard/client.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct ly_client {
+    struct event_base *base;
+    char host[256];
+    char hostport[300];
+    int port;
+    char region[SIGV4_REGION_MAX + 1];
+    char access_key[SIGV4_ACCESS_KEY_MAX + 1];
+    char secret_key[256];
+    char *session_token;
+    int timeout_ms;
+};
+
+struct call {
+    struct ly_client_conn *conn;
+    ly_client_cb cb;
+    void *arg;
+    struct call *prev, *next;
+};
+
+struct ly_client_conn {
+    struct ly_client *c;
+    struct evhttp_connection *evcon;
+    struct call *calls; /* in flight, so conn_free can release them */
+};
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+int ly_client_new(struct event_base *base, const struct ly_client_opts *o, struct ly_client **out)
+{
+    *out = NULL;
+    if (!base || !o->host || !o->host[0] || o->port <= 0)
+        return LY_EINVAL;
+    struct ly_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return LY_ENOMEM;
+    c->base = base;
+    copy_str(c->host, sizeof c->host, o->host);
+    snprintf(c->hostport, sizeof c->hostport, "%s:%d", o->host, o->port);
+    c->port = o->port;
+    copy_str(c->region, sizeof c->region, o->region ? o->region : "us-east-1");
+    copy_str(c->access_key, sizeof c->access_key, o->access_key ? o->access_key : "test");
+    copy_str(c->secret_key, sizeof c->secret_key, o->secret_key ? o->secret_key : "test");
+    if (o->session_token && !(c->session_token = strdup(o->session_token))) {
+        free(c);
+        return LY_ENOMEM;
+    }
+    c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
+    *out = c;
+    return 0;
+}
+
+void ly_client_free(struct ly_client *c)
+{
+    if (!c)
+        return;
+    free(c->session_token);
+    free(c);
+}
+
+int ly_client_conn_new(struct ly_client *c, struct ly_client_conn **out)
+{
+    struct ly_client_conn *conn = calloc(1, sizeof *conn);
+    *out = NULL;
+    if (!conn)
+        return LY_ENOMEM;
+    conn->c = c;
+    conn->evcon = evhttp_connection_base_new(c->base, NULL, c->host, (ev_uint16_t)c->port);
+    if (!conn->evcon) {
+        free(conn);
+        return LY_ENOMEM;
+    }
+    struct timeval tv = {c->timeout_ms / 1000, (c->timeout_ms % 1000) * 1000};
+    evhttp_connection_set_timeout_tv(conn->evcon, &tv);
+    evhttp_connection_set_retries(conn->evcon, 0);
+    *out = conn;
+    return 0;
+}
+
+static void call_unlink(struct call *k)
+{
+    if (k->prev)
+        k->prev->next = k->next;
+    else
+        k->conn->calls = k->next;
+    if (k->next)
+        k->next->prev = k->prev;
+}
+
+void ly_client_conn_free(struct ly_client_conn *conn)
+{
+    if (!conn)
+        return;
+    evhttp_connection_free(conn->evcon);
+    while (conn->calls) {
+        struct call *k = conn->calls;
+        call_unlink(k);
+        free(k);
+    }
+    free(conn);
+}
+
+int ly_client_req_header(struct ly_client_req *req, const char *name, const char *value)
+{
+    if (req->headers_count >= LY_CLIENT_HEADERS_MAX)
+        return LY_ETOOBIG;
+    req->headers[req->headers_count].name = name;
+    req->headers[req->headers_count].value = value;
+    req->headers_count++;
+    return 0;
+}
+
+int ly_client_encode_key(const char *key, struct ly_buf *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+        int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                   (*p >= '0' && *p <= '9') || strchr("-_.~/", *p);
+        char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+        int rc = keep ? ly_buf_add(out, p, 1) : ly_buf_add(out, esc, 3);
+        if (rc)
+            return rc;
+    }
+    return ly_buf_add(out, "", 0);
+}
+
+const char *ly_client_resp_header(const struct ly_client_resp *resp, const char *name)
+{
+    struct evhttp_request *r = (struct evhttp_request *)resp->priv_;
+    return r ? evhttp_find_header(evhttp_request_get_input_headers(r), name) : NULL;
+}
+
+static void on_response(struct evhttp_request *r, void *arg)
+{
+    struct call *k = arg;
+    struct ly_client_resp resp = {0, LY_EIO, "", 0, NULL};
+    char *body = NULL;
+    if (r && evhttp_request_get_response_code(r) > 0) {
+        struct evbuffer *in = evhttp_request_get_input_buffer(r);
+        size_t n = evbuffer_get_length(in);
+        body = malloc(n + 1);
+        if (body && n <= LY_CLIENT_BODY_MAX) {
+            evbuffer_remove(in, body, n);
+            body[n] = '\0';
+            resp.status = evhttp_request_get_response_code(r);
+            resp.err = 0;
+            resp.body = body;
+            resp.body_len = n;
+            resp.priv_ = r;
+        }
+    }
+    call_unlink(k);
+    k->cb(&resp, k->arg);
+    free(body);
+    free(k);
+}
+
+static int sign_into(struct ly_client *c, const struct ly_client_req *req, int64_t now_s,
+                     struct sigv4_signed *sig, const char **payload_hash, char *hash_buf)
+{
+    struct sigv4_header hs[LY_CLIENT_HEADERS_MAX + 1];
+    size_t n = 0;
+    hs[n].name = "Host";
+    hs[n++].value = c->hostport;
+    for (size_t i = 0; i < req->headers_count; i++)
+        hs[n++] = (struct sigv4_header){req->headers[i].name, req->headers[i].value};
+    int rc = sigv4_sha256_hex(req->body ? req->body : "", req->body_len, hash_buf);
+    if (rc)
+        return rc;
+    *payload_hash = hash_buf;
+    struct sigv4_request sr = {req->method, req->path, req->query, hs, n, hash_buf};
+    struct sigv4_credentials cred = {c->access_key, c->secret_key, c->session_token};
+    return sigv4_sign(&sr, &cred, c->region, req->service, now_s, sig, NULL);
+}
+
+static enum evhttp_cmd_type method_of(const char *m)
+{
+    if (strcmp(m, "GET") == 0)
+        return EVHTTP_REQ_GET;
+    if (strcmp(m, "HEAD") == 0)
+        return EVHTTP_REQ_HEAD;
+    if (strcmp(m, "PUT") == 0)
+        return EVHTTP_REQ_PUT;
+    if (strcmp(m, "POST") == 0)
+        return EVHTTP_REQ_POST;
+    if (strcmp(m, "DELETE") == 0)
+        return EVHTTP_REQ_DELETE;
+    return 0;
+}
+
+static int fill_request(struct ly_client *c, struct evhttp_request *r,
+                        const struct ly_client_req *req, int64_t now_s)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(r);
+    struct sigv4_signed sig;
+    char hash[SIGV4_SIG_HEX_SIZE];
+    const char *payload_hash = NULL;
+    int rc = 0;
+    if (req->service && (rc = sign_into(c, req, now_s, &sig, &payload_hash, hash)))
+        return rc;
+    rc |= evhttp_add_header(h, "Host", c->hostport);
+    for (size_t i = 0; i < req->headers_count; i++)
+        rc |= evhttp_add_header(h, req->headers[i].name, req->headers[i].value);
+    if (req->service) {
+        rc |= evhttp_add_header(h, "Authorization", sig.authorization);
+        rc |= evhttp_add_header(h, "X-Amz-Date", sig.amz_date);
+        if (strcmp(req->service, "s3") == 0)
+            rc |= evhttp_add_header(h, "X-Amz-Content-Sha256", sig.content_sha256);
+        if (c->session_token)
+            rc |= evhttp_add_header(h, "X-Amz-Security-Token", c->session_token);
+    }
+    if (req->body_len)
+        rc |= evbuffer_add(evhttp_request_get_output_buffer(r), req->body, req->body_len);
+    else if (strcmp(req->method, "PUT") == 0 || strcmp(req->method, "POST") == 0)
+        rc |= evhttp_add_header(h, "Content-Length", "0");
+    return rc ? LY_ENOMEM : 0;
+}
+
+int ly_client_send(struct ly_client_conn *conn, const struct ly_client_req *req, int64_t now_s,
+                   ly_client_cb cb, void *arg)
+{
+    enum evhttp_cmd_type m = req->method ? method_of(req->method) : 0;
+    if (!m || !req->path || req->path[0] != '/')
+        return LY_EINVAL;
+    struct ly_buf uri;
+    ly_buf_init(&uri, 64 * 1024);
+    struct call *k = calloc(1, sizeof *k);
+    struct evhttp_request *r = k ? evhttp_request_new(on_response, k) : NULL;
+    int rc = r ? 0 : LY_ENOMEM;
+    if (!rc)
+        rc = ly_buf_adds(&uri, req->path);
+    if (!rc && req->query && req->query[0])
+        rc = ly_buf_addf(&uri, "?%s", req->query);
+    if (!rc)
+        rc = fill_request(conn->c, r, req, now_s);
+    if (!rc) {
+        k->conn = conn;
+        k->cb = cb;
+        k->arg = arg;
+        k->next = conn->calls;
+        if (conn->calls)
+            conn->calls->prev = k;
+        conn->calls = k;
+        if (evhttp_make_request(conn->evcon, r, m, uri.data) != 0) {
+            call_unlink(k); /* libevent freed r */
+            r = NULL;
+            rc = LY_EIO;
+        } else {
+            r = NULL;
+            k = NULL;
+        }
+    }
+    if (r)
+        evhttp_request_free(r);
+    free(k);
+    ly_buf_cleanup(&uri);
+    return rc;
+}
+
+struct sync_call {
+    struct ly_client_result *out;
+    int done;
+    int rc;
+};
+
+static void on_sync(const struct ly_client_resp *resp, void *arg)
+{
+    struct sync_call *s = arg;
+    s->done = 1;
+    s->out->status = resp->status;
+    s->out->body = malloc(resp->body_len + 1);
+    if (!s->out->body) {
+        s->rc = LY_ENOMEM;
+        return;
+    }
+    memcpy(s->out->body, resp->body, resp->body_len);
+    s->out->body[resp->body_len] = '\0';
+    s->out->body_len = resp->body_len;
+    const char *etag = ly_client_resp_header(resp, "ETag");
+    copy_str(s->out->etag, sizeof s->out->etag, etag);
+}
+
+int ly_client_call(struct ly_client_conn *conn, const struct ly_client_req *req, int64_t now_s,
+                   struct ly_client_result *out)
+{
+    struct sync_call s = {out, 0, 0};
+    memset(out, 0, sizeof *out);
+    int rc = ly_client_send(conn, req, now_s, on_sync, &s);
+    if (rc)
+        return rc;
+    while (!s.done)
+        if (event_base_loop(conn->c->base, EVLOOP_ONCE) < 0)
+            return LY_EIO;
+    if (!s.rc && !out->body)
+        s.rc = LY_ENOMEM;
+    return s.rc;
+}
+
+void ly_client_result_cleanup(struct ly_client_result *r)
+{
+    free(r->body);
+    r->body = NULL;
+}

@@ -1,0 +1,162 @@
+/*
+ * ddb_internal.h - shared by the mock/ddb handler files only.
+ *
+ * A handler gets a struct ddb_call, reads c->in (the request object) and either
+ * sets c->out (a new JSON object, NULL meaning {}) and returns 0, or fills
+ * c->err (type + exact DynamoDB message; ddb_fail does both) and returns a
+ * negative LY_E* code; c->err_extra may then hold extra top-level members of
+ * the error body (Item, CancellationReasons). ddb.c turns either into the
+ * answer through its one error table.
+ */
+#ifndef LOCKYARD_DDB_INTERNAL_H
+#define LOCKYARD_DDB_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lockyard/ddb.h"
+#include "lockyard/ddb_err.h"
+#include "lockyard/ddb_expr.h"
+#include "lockyard/ddb_value.h"
+#include "lockyard/store_ddb.h"
+
+#define DDB_ERR_NOT_FOUND "ResourceNotFoundException"
+#define DDB_ERR_IN_USE "ResourceInUseException"
+#define DDB_ERR_COND "ConditionalCheckFailedException"
+#define DDB_ERR_CANCELED "TransactionCanceledException"
+#define DDB_ERR_IDEMPOTENT "IdempotentParameterMismatchException"
+#define DDB_ERR_UNKNOWN_OP "UnknownOperationException"
+
+#define DDB_MSG_COND "The conditional request failed"
+#define DDB_MSG_NOT_FOUND "Requested resource not found"
+
+struct ddb_call {
+    struct ddb_ctx *ctx;
+    struct ly_req *req;
+    struct ly_arena *a;
+    json_t *in;          /* the request object (owned by ddb.c) */
+    json_t *out;         /* the response object (new reference) or NULL for {} */
+    json_t *keep;        /* a JSON array freed after the call: loaded descriptions etc. */
+    json_t *err_extra;   /* extra members of an error body (new reference) or NULL */
+    struct ddb_err err;
+};
+
+/* A table as the handlers see it: the store record plus its parsed key schema. */
+struct ddb_table {
+    const char *name;
+    uint64_t id;
+    const char *ttl_attr;
+    json_t *desc;        /* the stored TableDescription (borrowed from c->keep) */
+    struct ddb_key_schema ks;
+};
+
+/* Framework-style constraint errors, "N validation error(s) detected: a; b". */
+struct ddb_vlist {
+    char buf[DDB_ERR_MSG_MAX];
+    size_t len;
+    int n;
+};
+
+/* ---- ddb.c ---- */
+/** Fills c->err (printf format) and returns code. */
+int ddb_fail(struct ddb_call *c, int code, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/** A store error that is not the client's: InternalServerError (or the mapped code). */
+int ddb_fail_store(struct ddb_call *c, int rc);
+
+/* ---- ddb_json.c: request fields, validation helpers, tables, keys ---- */
+int ddb_get_str(struct ddb_call *c, const json_t *obj, const char *name, const char **out);
+int ddb_get_bool(struct ddb_call *c, const json_t *obj, const char *name, int *out);
+int ddb_get_int(struct ddb_call *c, const json_t *obj, const char *name, int64_t *out,
+                int *present);
+int ddb_get_obj(struct ddb_call *c, const json_t *obj, const char *name, const json_t **out);
+int ddb_get_arr(struct ddb_call *c, const json_t *obj, const char *name, const json_t **out);
+
+void ddb_vlist_add(struct ddb_vlist *v, const char *value, const char *at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/** If v holds errors: ValidationException with them. */
+int ddb_vlist_check(struct ddb_call *c, const struct ddb_vlist *v);
+/** Adds the tableName constraints (null, length, pattern) for name at `at`. */
+void ddb_vlist_table_name(struct ddb_vlist *v, const char *name, const char *at);
+/** Adds an enum constraint when val is set and not one of the NULL-terminated list. */
+void ddb_vlist_enum(struct ddb_vlist *v, const char *val, const char *at,
+                    const char *const *allowed);
+
+/**
+ * Loads a table. Missing: ResourceNotFoundException, with "Requested resource not found"
+ * (data plane) or, when control, "Requested resource not found: Table: X not found".
+ */
+int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct ddb_table *t);
+/** Parses the key schema out of a stored description (strings in c->a). */
+int ddb_table_schema(struct ddb_call *c, const json_t *desc, struct ddb_key_schema *ks);
+
+/** Encodes the primary key of item/key (already checked against ks) into the arena. */
+int ddb_key_encode(struct ddb_call *c, const struct ddb_key_schema *ks,
+                   const struct ddb_map *item, const void **key, size_t *key_len);
+/** Parses a JSON object of AttributeValues (Item / Key) with DynamoDB's messages. */
+int ddb_map_parse(struct ddb_call *c, const json_t *j, struct ddb_map *out);
+/** Sets member name of obj to a new reference v; ENOMEM if v is NULL. */
+int ddb_set(struct ddb_call *c, json_t *obj, const char *name, json_t *v);
+
+/**
+ * ReturnConsumedCapacity (NONE | TOTAL | INDEXES, validated into v): adds a plausible
+ * ConsumedCapacity for one table to out when requested. units as DynamoDB counts them.
+ */
+int ddb_consumed_capacity(struct ddb_call *c, json_t *out, const char *table, double units);
+
+/* ---- ddb_write.c: the decide step shared by item writes, batches and transactions ---- */
+enum ddb_wkind { DDB_W_PUT, DDB_W_UPDATE, DDB_W_DELETE, DDB_W_CHECK };
+
+struct ddb_wop {
+    enum ddb_wkind kind;
+    const struct ddb_cond *cond;      /* NULL = unconditional */
+    const struct ddb_update *upd;     /* UPDATE: NULL = no update clause (key-only upsert) */
+    const struct ddb_map *item;       /* PUT: the new item */
+    const struct ddb_map *key;        /* UPDATE: the Key, the base of an upsert */
+    /* results, filled by ddb_wop_decide inside the write transaction */
+    const struct ddb_map *old;        /* the item before (NULL if absent) */
+    const struct ddb_map *new_item;   /* the item after (NULL if absent) */
+    bool cond_failed;
+    struct ddb_err err;               /* update application / size errors (LY_EINVAL) */
+};
+
+/** store_ddb_decide_fn over a struct ddb_wop (returns LY_ECOND, LY_EINVAL or 0). */
+int ddb_wop_decide(void *ctx, struct ly_arena *a, const struct ddb_map *cur,
+                   enum store_ddb_action *act, const struct ddb_map **next);
+
+/** Parses ConditionExpression or legacy Expected of a request object through cx. */
+int ddb_parse_condition(struct ddb_call *c, const json_t *req, struct ddb_expr_ctx *cx,
+                        const struct ddb_cond **out);
+/** Validates ReturnValuesOnConditionCheckFailure; *all_old = it is ALL_OLD. */
+int ddb_parse_rvoccf(struct ddb_call *c, const json_t *req, bool *all_old);
+/**
+ * Runs one conditional write: LY_ECOND becomes ConditionalCheckFailedException (with
+ * "Item" when all_old and an item existed), update errors their ValidationException.
+ */
+int ddb_write_one(struct ddb_call *c, const struct ddb_table *t, const void *key,
+                  size_t key_len, struct ddb_wop *w, bool all_old);
+/** Capacity units of a write / read of an item of `bytes` as DynamoDB rounds them. */
+double ddb_write_units(size_t bytes);
+double ddb_read_units(size_t bytes, bool consistent);
+
+/* ---- operations ---- */
+int ddb_op_create_table(struct ddb_call *c);
+int ddb_op_describe_table(struct ddb_call *c);
+int ddb_op_list_tables(struct ddb_call *c);
+int ddb_op_delete_table(struct ddb_call *c);
+int ddb_op_update_table(struct ddb_call *c);
+int ddb_op_update_ttl(struct ddb_call *c);
+int ddb_op_describe_ttl(struct ddb_call *c);
+int ddb_op_put_item(struct ddb_call *c);
+int ddb_op_get_item(struct ddb_call *c);
+int ddb_op_delete_item(struct ddb_call *c);
+int ddb_op_update_item(struct ddb_call *c);
+int ddb_op_query(struct ddb_call *c);
+int ddb_op_scan(struct ddb_call *c);
+int ddb_op_batch_get(struct ddb_call *c);
+int ddb_op_batch_write(struct ddb_call *c);
+int ddb_op_transact_write(struct ddb_call *c);
+int ddb_op_transact_get(struct ddb_call *c);
+
+#endif

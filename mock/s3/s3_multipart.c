@@ -1,0 +1,334 @@
+/*
+ * s3_multipart.c - CreateMultipartUpload, UploadPart, UploadPartCopy, AbortMultipartUpload,
+ * and GET/HEAD ?partNumber= of a completed multipart object. Parts are stored with the upload
+ * and never visible as objects (completion: s3_multipart_complete.c).
+ */
+#include "s3_internal.h"
+#include "lockyard/checksum.h"
+#include "lockyard/httpdate.h"
+#include "lockyard/mpu.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PART_BYTES_MAX_AWS (5ull << 30)
+
+static uint64_t part_bytes_max(const struct s3_call *c)
+{
+    uint64_t m = c->ctx->config->part_bytes_max ? c->ctx->config->part_bytes_max
+                                                : PART_BYTES_MAX_AWS;
+    return m < c->ctx->config->object_bytes_max ? m : c->ctx->config->object_bytes_max;
+}
+
+/* x-amz-checksum-algorithm / x-amz-checksum-type of CreateMultipartUpload; 0 or replied. */
+static int upload_checksum_or_reply(struct s3_call *c, struct store_upload *u)
+{
+    const char *alg = ly_req_header(c->req, "x-amz-checksum-algorithm");
+    const char *type = ly_req_header(c->req, "x-amz-checksum-type");
+    enum cksum_alg a;
+    if (alg && cksum_alg_from_name(alg, strlen(alg), &a) != 0) {
+        s3_error(c, "InvalidRequest", "Message", "Checksum algorithm provided is unsupported. "
+                 "Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, "
+                 "SHA1, SHA256]", NULL);
+        return LY_EINVAL;
+    }
+    if (type && strcmp(type, "COMPOSITE") != 0 && strcmp(type, "FULL_OBJECT") != 0) {
+        s3_error(c, "InvalidRequest", "Message", "Value for x-amz-checksum-type header is invalid.",
+                 NULL);
+        return LY_EINVAL;
+    }
+    if (type && !alg) {
+        s3_error(c, "InvalidRequest", "Message", "The x-amz-checksum-type header can only be used "
+                 "with the x-amz-checksum-algorithm header.", NULL);
+        return LY_EINVAL;
+    }
+    if (!alg)
+        return 0;
+    if (!type)
+        type = a == CKSUM_CRC64NVME ? "FULL_OBJECT" : "COMPOSITE";
+    if ((strcmp(type, "FULL_OBJECT") == 0 && (a == CKSUM_SHA1 || a == CKSUM_SHA256)) ||
+        (strcmp(type, "COMPOSITE") == 0 && a == CKSUM_CRC64NVME)) {
+        s3_error(c, "InvalidRequest", "Message", ly_arena_printf(c->a, "The %s checksum type "
+                 "cannot be used with the %s checksum algorithm.", type, cksum_alg_name(a)), NULL);
+        return LY_EINVAL;
+    }
+    u->meta.checksum_alg = cksum_alg_name(a);
+    u->checksum_type = type;
+    return 0;
+}
+
+void s3_create_multipart_upload(struct s3_call *c)
+{
+    struct store_upload u;
+    memset(&u, 0, sizeof u);
+    u.key = c->req->key;
+    u.initiated_ms = c->req->now_ms;
+    u.meta.etag = "";
+    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, NULL, NULL, 0};
+    if (s3_key_ok_or_reply(c) || s3_policy_allows_or_reply(c, &ask) ||
+        s3_object_meta_from_req_or_reply(c, &u.meta) || upload_checksum_or_reply(c, &u))
+        return;
+    int rc = store_upload_create(c->ctx->store, c->req->bucket, &u, c->a);
+    if (rc) {
+        s3_error_internal(c, rc);
+        return;
+    }
+    struct ly_buf *b = &c->resp->body;
+    rc = s3_xml_begin(b, "InitiateMultipartUploadResult");
+    if (!rc) rc = s3_xml_elem(b, "Bucket", c->req->bucket);
+    if (!rc) rc = s3_xml_elem(b, "Key", c->req->key);
+    if (!rc) rc = s3_xml_elem(b, "UploadId", u.upload_id);
+    if (!rc) rc = ly_buf_adds(b, "</InitiateMultipartUploadResult>");
+    if (!rc) rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
+    if (!rc && u.checksum_type)
+        rc = s3_header(c, "x-amz-checksum-algorithm", u.meta.checksum_alg) ||
+             s3_header(c, "x-amz-checksum-type", u.checksum_type);
+    if (rc)
+        s3_error_internal(c, rc);
+    else
+        s3_xml_done(c, 200);
+}
+
+int s3_upload_or_reply(struct s3_call *c, struct store_upload *u)
+{
+    const struct ly_qparam *q = ly_req_query(c->req, "uploadId");
+    int rc = store_upload_get(c->ctx->store, c->req->bucket, q->value, c->a, u);
+    if (!rc && strcmp(u->key, c->req->key) != 0)
+        rc = LY_ENOENT;
+    if (rc == LY_ENOENT)
+        s3_error(c, "NoSuchUpload", "UploadId", q->value, NULL);
+    else if (rc)
+        s3_error_internal(c, rc);
+    return rc;
+}
+
+/* partNumber of UploadPart / UploadPartCopy; 0 or replied. */
+static int part_number_or_reply(struct s3_call *c, long *n)
+{
+    const struct ly_qparam *q = ly_req_query(c->req, "partNumber");
+    if (s3mpu_part_number_parse(q->value, n) == 0)
+        return 0;
+    s3_error(c, "InvalidArgument", "Message",
+             "Part number must be an integer between 1 and 10000, inclusive", "ArgumentName",
+             "partNumber", "ArgumentValue", q->value, NULL);
+    return LY_EINVAL;
+}
+
+static int part_too_large_or_reply(struct s3_call *c, uint64_t size)
+{
+    if (size <= part_bytes_max(c))
+        return 0;
+    char got[32], max[32];
+    snprintf(got, sizeof got, "%" PRIu64, size);
+    snprintf(max, sizeof max, "%" PRIu64, part_bytes_max(c));
+    s3_error(c, "EntityTooLarge", "ProposedSize", got, "MaxSizeAllowed", max, NULL);
+    return LY_ETOOBIG;
+}
+
+static void part_stored_reply(struct s3_call *c, int rc)
+{
+    if (rc == LY_ENOENT)
+        s3_error(c, "NoSuchUpload", "UploadId", ly_req_query(c->req, "uploadId")->value, NULL);
+    else if (rc)
+        s3_error_internal(c, rc);
+}
+
+void s3_upload_part(struct s3_call *c)
+{
+    struct store_upload u;
+    struct store_obj part;
+    char etag[CKSUM_MD5_HEX_SIZE];
+    long n;
+    memset(&part, 0, sizeof part);
+    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, NULL, NULL, 0};
+    if (part_number_or_reply(c, &n) || s3_policy_allows_or_reply(c, &ask) ||
+        s3_upload_or_reply(c, &u) || part_too_large_or_reply(c, c->req->body_len) ||
+        s3_content_md5_ok_or_reply(c) ||
+        s3_checksum_part_or_reply(c, u.meta.checksum_alg, &part))
+        return;
+    if (cksum_md5_hex(c->req->body, c->req->body_len, etag) != 0) {
+        s3_error(c, "InternalError", NULL);
+        return;
+    }
+    part.etag = etag;
+    part.size = c->req->body_len;
+    part.mtime_ms = c->req->now_ms;
+    int rc = store_part_put(c->ctx->store, c->req->bucket, c->req->key, u.upload_id, n, &part,
+                            c->req->body);
+    if (rc)
+        part_stored_reply(c, rc);
+    else if (s3_header(c, "ETag", s3_quoted_etag(c, etag)) == 0 &&
+             s3_header(c, "x-amz-server-side-encryption", "AES256") == 0)
+        c->resp->status = 200;
+}
+
+/* x-amz-copy-source-range: narrows body to the range; 0 or replied. */
+static int copy_range_or_reply(struct s3_call *c, struct ly_buf *body)
+{
+    const char *h = ly_req_header(c->req, "x-amz-copy-source-range");
+    uint64_t first, last;
+    if (!h)
+        return 0;
+    int rc = s3mpu_copy_range_parse(h, body->len, &first, &last);
+    if (rc == LY_EINVAL) {
+        s3_error(c, "InvalidArgument", "Message", "The x-amz-copy-source-range value must be of "
+                 "the form bytes=first-last where first and last are the zero-based offsets of "
+                 "the first and last bytes to copy", "ArgumentName", "x-amz-copy-source-range",
+                 "ArgumentValue", h, NULL);
+        return rc;
+    }
+    if (rc) {
+        s3_error(c, "InvalidArgument", "Message", ly_arena_printf(c->a, "Range specified is not "
+                 "valid for source object of size: %zu", body->len), "ArgumentName",
+                 "x-amz-copy-source-range", "ArgumentValue", h, NULL);
+        return rc;
+    }
+    memmove(body->data, body->data + first, (size_t)(last - first + 1));
+    body->len = (size_t)(last - first + 1);
+    return 0;
+}
+
+static int part_copy_result(struct s3_call *c, const struct store_obj *part,
+                            const struct s3_copy_source *src, const struct store_obj *so)
+{
+    char date[LY_ISODATE_LEN];
+    ly_isodate_format(part->mtime_ms, date);
+    struct ly_buf *b = &c->resp->body;
+    int rc = s3_xml_begin(b, "CopyPartResult");
+    if (!rc) rc = s3_xml_elem(b, "LastModified", date);
+    if (!rc) rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", part->etag);
+    if (!rc) rc = ly_buf_adds(b, "</CopyPartResult>");
+    if (!rc && (src->version_id || (so->flags & STORE_OBJ_VERSIONED)))
+        rc = s3_header(c, "x-amz-copy-source-version-id", s3_version_id(c, so));
+    if (!rc) rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
+    return rc;
+}
+
+void s3_upload_part_copy(struct s3_call *c)
+{
+    struct store_upload u;
+    struct store_obj part, so;
+    struct s3_copy_source src;
+    struct ly_buf body;
+    char etag[CKSUM_MD5_HEX_SIZE], ck[CKSUM_B64_MAX];
+    long n;
+    enum cksum_alg alg = CKSUM_CRC64NVME;
+    memset(&part, 0, sizeof part);
+    ly_buf_init(&body, c->ctx->config->object_bytes_max);
+    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, NULL, NULL, 0};
+    if (part_number_or_reply(c, &n) || s3_copy_source_or_reply(c, &src) ||
+        s3_policy_allows_or_reply(c, &ask) || s3_upload_or_reply(c, &u) ||
+        s3_copy_source_read_or_reply(c, &src, &so, &body) ||
+        s3_copy_source_cond_or_reply(c, &so) || copy_range_or_reply(c, &body) ||
+        part_too_large_or_reply(c, body.len))
+        goto out;
+    if (u.meta.checksum_alg)
+        (void)cksum_alg_from_name(u.meta.checksum_alg, strlen(u.meta.checksum_alg), &alg);
+    if (cksum_md5_hex(body.data ? body.data : "", body.len, etag) != 0 ||
+        cksum_compute_b64(alg, body.data ? body.data : "", body.len, ck) != 0) {
+        s3_error(c, "InternalError", NULL);
+        goto out;
+    }
+    part.etag = etag;
+    part.size = body.len;
+    part.mtime_ms = c->req->now_ms;
+    part.checksum_alg = cksum_alg_name(alg);
+    part.checksum_value = ck;
+    int rc = store_part_put(c->ctx->store, c->req->bucket, c->req->key, u.upload_id, n, &part,
+                            body.data);
+    if (rc)
+        part_stored_reply(c, rc);
+    else if (part_copy_result(c, &part, &src, &so) == 0)
+        s3_xml_done(c, 200);
+out:
+    ly_buf_cleanup(&body);
+}
+
+void s3_abort_multipart_upload(struct s3_call *c)
+{
+    struct store_upload u;
+    if (s3_upload_or_reply(c, &u))
+        return;
+    int rc = store_upload_abort(c->ctx->store, c->req->bucket, u.upload_id);
+    if (rc == LY_ENOENT)
+        s3_error(c, "NoSuchUpload", "UploadId", u.upload_id, NULL);
+    else if (rc)
+        s3_error_internal(c, rc);
+    else
+        c->resp->status = 204;
+}
+
+/* The offset and size of part (1-based) of o; LY_ERANGE past the last part. */
+static int part_bounds(const struct store_obj *o, long part, uint64_t *off, uint64_t *size,
+                       long *count)
+{
+    if (!o->part_sizes) {
+        *count = 1;
+        *off = 0;
+        *size = o->size;
+        return part == 1 ? 0 : LY_ERANGE;
+    }
+    const char *p = o->part_sizes;
+    uint64_t pos = 0;
+    long i = 0;
+    int found = 0;
+    while (*p) {
+        char *end;
+        uint64_t n = strtoull(p, &end, 10);
+        i++;
+        if (i == part) {
+            *off = pos;
+            *size = n;
+            found = 1;
+        }
+        pos += n;
+        p = *end == ',' ? end + 1 : end;
+        if (end == p && *p)
+            return LY_EIO;
+    }
+    *count = i;
+    return found ? 0 : LY_ERANGE;
+}
+
+int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long part, int *ranged)
+{
+    uint64_t off = 0, size = 0;
+    long count = 0;
+    char tmp[96], req[32];
+    int rc = part_bounds(o, part, &off, &size, &count);
+    if (rc == LY_ERANGE) {
+        snprintf(tmp, sizeof tmp, "%ld", count);
+        snprintf(req, sizeof req, "%ld", part);
+        s3_error(c, "InvalidPartNumber", "PartNumberRequested", req, "ActualPartCount", tmp,
+                 NULL);
+        return rc;
+    }
+    if (rc || off + size > o->size) {
+        s3_error(c, "InternalError", NULL);
+        return LY_EIO;
+    }
+    *ranged = 1;
+    if (size)
+        snprintf(tmp, sizeof tmp, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, off, off + size - 1,
+                 o->size);
+    else
+        snprintf(tmp, sizeof tmp, "bytes */%" PRIu64, o->size);
+    if (s3_header(c, "Content-Range", tmp))
+        return LY_ENOMEM;
+    if (o->part_sizes) {
+        snprintf(tmp, sizeof tmp, "%ld", count);
+        if (s3_header(c, "x-amz-mp-parts-count", tmp))
+            return LY_ENOMEM;
+    }
+    if (c->req->method == LY_GET) {
+        struct ly_buf *b = &c->resp->body;
+        memmove(b->data, b->data + off, (size_t)size);
+        b->len = (size_t)size;
+        return 0;
+    }
+    snprintf(tmp, sizeof tmp, "%" PRIu64, size);
+    return ly_resp_header_set(c->resp, c->a, "Content-Length", tmp) ? LY_ENOMEM : 0;
+}

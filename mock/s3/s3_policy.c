@@ -1,0 +1,109 @@
+/*
+ * s3_policy.c - PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy, and enforcement of the
+ * conditional-write subset (core/s3policy.c) on object writes and deletes. The document is
+ * stored as sent; what lockyard does not enforce is named in the x-lockyard-policy-not-enforced
+ * header of PutBucketPolicy and GetBucketPolicy answers (docs/s3-compat.md).
+ */
+#include "s3_internal.h"
+#include "lockyard/s3policy.h"
+
+#include <string.h>
+
+#define NOT_ENFORCED_HEADER "x-lockyard-policy-not-enforced"
+
+/* Names what the policy does not enforce in a response header (nothing when all of it is). */
+static int not_enforced_header(struct s3_call *c, const struct s3policy *p)
+{
+    struct ly_buf b;
+    ly_buf_init(&b, 16384);
+    int rc = s3policy_unenforced(p, &b);
+    if (rc == LY_ETOOBIG) { /* a very long list: say so rather than fail the request */
+        ly_buf_reset(&b);
+        rc = ly_buf_adds(&b, "many statements; see docs/s3-compat.md");
+    }
+    if (!rc && b.len)
+        rc = s3_header(c, NOT_ENFORCED_HEADER, b.data);
+    ly_buf_cleanup(&b);
+    return rc;
+}
+
+void s3_put_bucket_policy(struct s3_call *c)
+{
+    struct s3policy *p;
+    const char *why = NULL;
+    const char *body = (const char *)c->req->body;
+    int rc = s3policy_parse(body ? body : "", c->req->body_len, c->a, &p, &why);
+    if (rc == LY_EINVAL || rc == LY_ETOOBIG) {
+        s3_error(c, "MalformedPolicy", "Message", why, NULL);
+        return;
+    }
+    if (!rc)
+        rc = store_bucket_conf_put(c->ctx->store, c->req->bucket, STORE_CONF_POLICY, body,
+                                   c->req->body_len);
+    if (rc) {
+        s3_error_internal(c, rc);
+        return;
+    }
+    if (not_enforced_header(c, p) == 0)
+        c->resp->status = 204;
+}
+
+void s3_get_bucket_policy(struct s3_call *c)
+{
+    char *doc;
+    size_t len;
+    struct s3policy *p;
+    const char *why;
+    int rc = store_bucket_conf_get(c->ctx->store, c->req->bucket, STORE_CONF_POLICY, c->a, &doc,
+                                   &len);
+    if (rc == LY_ENOENT) {
+        s3_error(c, "NoSuchBucketPolicy", "BucketName", c->req->bucket, NULL);
+        return;
+    }
+    if (!rc && s3policy_parse(doc, len, c->a, &p, &why) == 0 && not_enforced_header(c, p))
+        return;
+    if (!rc)
+        rc = ly_buf_add(&c->resp->body, doc, len);
+    if (rc) {
+        s3_error_internal(c, rc);
+        return;
+    }
+    if (ly_resp_header_set(c->resp, c->a, "Content-Type", "application/json") != 0)
+        s3_error(c, "InternalError", NULL);
+    else
+        c->resp->status = 200;
+}
+
+void s3_delete_bucket_policy(struct s3_call *c)
+{
+    int rc = store_bucket_conf_put(c->ctx->store, c->req->bucket, STORE_CONF_POLICY, NULL, 0);
+    if (rc)
+        s3_error_internal(c, rc);
+    else
+        c->resp->status = 204;
+}
+
+int s3_policy_denies(struct s3_call *c, const struct s3_policy_ask *ask)
+{
+    char *doc;
+    size_t len;
+    struct s3policy *p;
+    const char *why;
+    if (store_bucket_conf_get(c->ctx->store, c->req->bucket, STORE_CONF_POLICY, c->a, &doc,
+                              &len) != 0 ||
+        s3policy_parse(doc, len, c->a, &p, &why) != 0)
+        return 0; /* no policy (or no bucket: the operation answers NoSuchBucket) */
+    struct s3policy_req r = {
+        ask->action, ly_arena_printf(c->a, "arn:aws:s3:::%s/%s", c->req->bucket, ask->key),
+        ask->if_none_match, ask->if_match, ask->creation_op,
+    };
+    return r.resource && s3policy_denies(p, &r);
+}
+
+int s3_policy_allows_or_reply(struct s3_call *c, const struct s3_policy_ask *ask)
+{
+    if (!s3_policy_denies(c, ask))
+        return 0;
+    s3_error(c, "AccessDenied", NULL);
+    return LY_ECOND;
+}

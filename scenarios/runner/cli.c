@@ -1,0 +1,251 @@
+/*
+ * cli.c - `lockyard run`, `lockyard check` and `lockyard scenarios`: option
+ * parsing, finding scenario files, and wiring run → checkers → reports.
+ */
+#include "lockyard/runner.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "report.h"
+
+struct cli {
+    struct run_opts ro;
+    const char *history_path;
+    const char *report_path;
+    int json;
+    json_t *all;
+};
+
+static void run_usage(FILE *f)
+{
+    fprintf(f, "usage: lockyard run [options] SCENARIO...\n"
+               "  SCENARIO                a file, or a name from `lockyard scenarios`\n"
+               "  --seed N                the seed of everything random (default: the scenario's)\n"
+               "  --target URL            run against http://HOST:PORT (AWS_ACCESS_KEY_ID,\n"
+               "                          AWS_SECRET_ACCESS_KEY, AWS_REGION from the environment)\n"
+               "                          instead of an embedded `lockyard serve --memory`\n"
+               "  --history FILE          write the history as JSON lines\n"
+               "  --report FILE.html      write the HTML report (timeline, violations, statistics)\n"
+               "  --clients N             override the number of clients (simple scenarios)\n"
+               "  --seconds N             override the time limit\n"
+               "  --json                  print one JSON document instead of the text summary\n"
+               "  --quiet                 no progress line\n");
+}
+
+static const char *scenario_dir(void)
+{
+    const char *d = getenv("LOCKYARD_SCENARIOS");
+    return d && *d ? d : "scenarios";
+}
+
+static int resolve_path(const char *arg, char *out, size_t size)
+{
+    if (access(arg, R_OK) == 0) {
+        snprintf(out, size, "%s", arg);
+        return 0;
+    }
+    snprintf(out, size, "%s/%s.yaml", scenario_dir(), arg);
+    return access(out, R_OK) == 0 ? 0 : -1;
+}
+
+/* FILE.html + name → FILE-name.html when several scenarios share one option. */
+static void per_scenario_path(const char *base, const char *name, int many, char *out, size_t size)
+{
+    const char *dot = strrchr(base, '.');
+    if (!many || !dot)
+        snprintf(out, size, "%s", base);
+    else
+        snprintf(out, size, "%.*s-%s%s", (int)(dot - base), base, name, dot);
+}
+
+static int override_clients(struct scenario *sc, int n)
+{
+    if (sc->nevents || sc->ngates)
+        return -1;
+    for (size_t i = 0; i < sc->nclients; i++)
+        if (sc->clients[i].prog.n)
+            return -1;
+    struct sc_client *cs = calloc((size_t)n, sizeof *cs);
+    if (!cs)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        char name[32];
+        snprintf(name, sizeof name, n <= 26 ? "%c" : "c%d", n <= 26 ? 'A' + i : i + 1);
+        cs[i].name = strdup(name);
+    }
+    for (size_t i = 0; i < sc->nclients; i++)
+        free(sc->clients[i].name);
+    free(sc->clients);
+    sc->clients = cs;
+    sc->nclients = (size_t)n;
+    return 0;
+}
+
+static int write_outputs(struct cli *cli, const struct run *r, const struct report_info *ri,
+                         const struct check_result *res, int many)
+{
+    char path[1024];
+    int rc = 0;
+    if (cli->history_path && r->h.n) {
+        per_scenario_path(cli->history_path, ri->name, many, path, sizeof path);
+        FILE *f = fopen(path, "w");
+        rc = f ? history_write_jsonl(&r->h, f) : LY_EIO;
+        if (f && fclose(f))
+            rc = LY_EIO;
+        if (rc)
+            fprintf(stderr, "lockyard: cannot write %s\n", path);
+    }
+    if (cli->report_path && r->h.n) {
+        per_scenario_path(cli->report_path, ri->name, many, path, sizeof path);
+        FILE *f = fopen(path, "w");
+        int hrc = f ? report_html(f, ri, &r->h, res) : LY_EIO;
+        if (f && fclose(f))
+            hrc = LY_EIO;
+        if (hrc)
+            fprintf(stderr, "lockyard: cannot write %s\n", path);
+        rc = rc ? rc : hrc;
+    }
+    return rc;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int run_one(struct cli *cli, struct scenario *sc, int many)
+{
+    struct run *r = NULL;
+    struct check_result res;
+    struct check_opts co;
+    char replay[1200];
+    uint64_t seed = cli->ro.seed_set ? cli->ro.seed : sc->seed;
+    int64_t t0 = wall_ms();
+    snprintf(replay, sizeof replay, "lockyard run %s --seed %" PRIu64 "%s%s", sc->path, seed,
+             cli->ro.target ? " --target " : "", cli->ro.target ? cli->ro.target : "");
+    if (!cli->json)
+        printf("== %s: seed %" PRIu64 "; replay: %s\n", sc->name, seed, replay);
+    fflush(stdout);
+    check_result_init(&res);
+    check_opts_defaults(&co);
+    co.orphan_lock = sc->orphan_check;
+    int rc = run_scenario(sc, &cli->ro, &r);
+    struct report_info ri = {sc->name, sc->description, sc->protocol_name, seed, replay,
+                             sc->expect, NULL, NULL, 0};
+    if (r && r->pending[0])
+        ri.pending = r->pending;
+    else if (rc || !r)
+        ri.error = r && r->error[0] ? r->error : ly_err_str(rc);
+    else if ((rc = check_all(&r->h, &co, &res)))
+        ri.error = ly_err_str(rc);
+    ri.wall_ms = wall_ms() - t0;
+    if (r && !ri.pending)
+        write_outputs(cli, r, &ri, &res, many);
+    if (cli->json)
+        json_array_append_new(cli->all, report_json(&ri, &res));
+    else
+        report_text(stdout, &ri, r ? &r->h : NULL, &res);
+    int ok = report_matches(&ri, &res);
+    check_result_cleanup(&res);
+    run_free(r);
+    fflush(stdout);
+    return ok;
+}
+
+static int parse_run(struct cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"seed", required_argument, 0, 's'}, {"target", required_argument, 0, 't'},
+        {"history", required_argument, 0, 'H'}, {"report", required_argument, 0, 'R'},
+        {"clients", required_argument, 0, 'c'}, {"seconds", required_argument, 0, 'S'},
+        {"json", no_argument, 0, 'j'}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    char *end;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            cli->ro.seed = strtoull(optarg, &end, 10);
+            cli->ro.seed_set = 1;
+            if (*end)
+                return -1;
+            break;
+        case 't': cli->ro.target = optarg; break;
+        case 'H': cli->history_path = optarg; break;
+        case 'R': cli->report_path = optarg; break;
+        case 'c':
+            cli->ro.clients_override = (int)strtol(optarg, &end, 10);
+            if (*end || cli->ro.clients_override < 1 || cli->ro.clients_override > SC_CLIENTS_MAX)
+                return -1;
+            break;
+        case 'S':
+            cli->ro.seconds_override = strtoll(optarg, &end, 10);
+            if (*end || cli->ro.seconds_override < 1)
+                return -1;
+            break;
+        case 'j': cli->json = 1; break;
+        case 'q': cli->ro.quiet = 1; break;
+        case 'h': run_usage(stdout); exit(0);
+        default: return -1;
+        }
+    }
+    return optind < argc ? 0 : -1;
+}
+
+int runner_cmd_run(int argc, char **argv)
+{
+    struct cli cli;
+    char self[1024], path[1024], err[512];
+    memset(&cli, 0, sizeof cli);
+    if (parse_run(&cli, argc, argv)) {
+        run_usage(stderr);
+        return 2;
+    }
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    cli.ro.self_exe = self;
+    cli.ro.progress = !cli.ro.quiet && !cli.json && isatty(2);
+    cli.all = json_array();
+    int all_ok = 1, many = argc - optind > 1, first = optind;
+    for (int i = first; i < argc; i++) {
+        struct scenario *sc = NULL;
+        int rc = resolve_path(argv[i], path, sizeof path) ? LY_ENOENT
+                 : scenario_load_file(path, &sc, err, sizeof err);
+        if (rc == LY_ENOENT && !err[0])
+            snprintf(err, sizeof err, "%s: no such file or scenario", argv[i]);
+        if (rc) {
+            fprintf(stderr, "lockyard: %s\n", err);
+            all_ok = 0;
+            continue;
+        }
+        if (cli.ro.clients_override && override_clients(sc, cli.ro.clients_override))
+            fprintf(stderr, "lockyard: %s: --clients ignored (the scenario scripts its clients)\n",
+                    sc->name);
+        if (cli.ro.seconds_override)
+            sc->seconds = cli.ro.seconds_override;
+        all_ok &= run_one(&cli, sc, many);
+        scenario_free(sc);
+        err[0] = '\0';
+    }
+    if (cli.json) {
+        json_t *doc = json_pack("{so sb}", "scenarios", cli.all, "ok", all_ok);
+        char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+        printf("%s\n", text ? text : "{}");
+        free(text);
+        json_decref(doc);
+    } else {
+        json_decref(cli.all);
+    }
+    return all_ok ? 0 : 1;
+}

@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Replays Terraform's S3-backend request flows (Terraform >= 1.11.2, aws-sdk-go-v2 s3 v1.75.2,
-use_lockfile = true, path-style, default workspace) against a running lockyard, byte for byte as
-shared/reference/terraform-protocol.md sections 1, 2, 4, 6 and 9 describe them.
+use_lockfile = true and dynamodb_table set, path-style, default workspace, plus a workspace and
+a > 5 MiB multipart state) against a running lockyard, byte for byte as
+shared/reference/terraform-protocol.md sections 1-4, 6 and 9 describe them. The DynamoDB half
+(PutItem attribute_not_exists, GetItem "LockID, Info" / "LockID, Digest", the -md5 item,
+DeleteItem, OpenTofu's conditional DeleteItem) is skipped when the server has no DynamoDB.
 
     LOCKYARD_ENDPOINT=http[s]://127.0.0.1:PORT [LOCKYARD_CA=cert.pem] \
     [LOCKYARD_AUTH=sigv4] /usr/bin/python3 tests/clients/terraform-replay.py
@@ -56,6 +59,8 @@ STS_UA = ("aws-sdk-go-v2/1.36.3 ua/2.1 os/linux lang/go#1.23.7 md/GOOS#linux md/
 passed = 0
 failed = 0
 skipped = 0
+DDB = False
+LOCK_ID = None  # the DynamoDB LockID: "<bucket>/<state key>"
 
 
 def check(name, cond, detail=""):
@@ -198,8 +203,8 @@ def go_request(conn, method, path, query="", headers=(), body=None, service="s3"
     headers: the operation's own headers (Content-Type, If-None-Match, Range, checksums...).
     body: bytes for a PUT/POST (framed by the caller), None for none."""
     h = [("Amz-Sdk-Invocation-Id", str(uuid.uuid4())), ("Amz-Sdk-Request", "attempt=1; max=5")]
-    if service == "s3":
-        h.append(("Accept-Encoding", "identity"))
+    if service in ("s3", "dynamodb"):
+        h.append(("Accept-Encoding", "identity"))  # the SDK's DisableGzip middleware
     h += list(headers)
     payload_hash = dict((n.lower(), v) for n, v in h).get("x-amz-content-sha256")
     if service == "s3" and payload_hash is None:
@@ -286,6 +291,33 @@ def sdk_validate(hdrs, body):
     return True, None
 
 
+DDB_UA = ("aws-sdk-go-v2/1.36.3 ua/2.1 os/linux lang/go#1.23.7 md/GOOS#linux md/GOARCH#amd64 "
+          "api/dynamodb#1.41.1 m/E,d Terraform/1.11.2 (+https://www.terraform.io)")
+TABLE = f"tf-locks-{os.getpid()}"
+
+
+def ddb(conn, op, payload, secret=None):
+    """One DynamoDB JSON 1.0 call as the Go SDK sends it; checks x-amz-crc32 as the SDK does."""
+    import zlib
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    st, hdrs, rbody = go_request(conn, "POST", "/", "", [
+        ("Content-Type", "application/x-amz-json-1.0"),
+        ("X-Amz-Target", "DynamoDB_20120810." + op)], body, service="dynamodb", ua=DDB_UA,
+        secret=secret)
+    crc = hdrs.get("x-amz-crc32")
+    check(f"dynamodb {op}: x-amz-crc32 matches the body (the Go client validates it)",
+          crc is None or crc == str(zlib.crc32(rbody)), f"{crc} vs {zlib.crc32(rbody)}")
+    try:
+        doc = json.loads(rbody) if rbody else {}
+    except ValueError:
+        doc = {"__raw": rbody[:200]}
+    return st, doc
+
+
+def ddb_type(doc):
+    return (doc.get("__type") or "").rsplit("#", 1)[-1]
+
+
 def lock_info(op, who):
     # json.Marshal(statemgr.LockInfo): ID, Operation, Info, Who, Version, Created, Path.
     created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z"
@@ -330,6 +362,20 @@ def main():
                                "UNSIGNED-PAYLOAD")], b"")
     check("create bucket", st == 200, f"{st} {body[:300]!r}")
 
+    # The DynamoDB lock table (dynamodb_table = T; a user creates it once).
+    st, doc = ddb(a, "CreateTable", {
+        "AttributeDefinitions": [{"AttributeName": "LockID", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "LockID", "KeyType": "HASH"}], "TableName": TABLE})
+    global DDB
+    DDB = st == 200
+    if not DDB and ddb_type(doc) == "UnknownOperationException":
+        global skipped
+        skipped += 1
+        print("SKIP: DynamoDB half of the transcript: this lockyard has no DynamoDB")
+    else:
+        check("dynamodb CreateTable 200", DDB, f"{st} {doc}")
+
     # configure: STS GetCallerIdentity (skip_credentials_validation = false).
     form = b"Action=GetCallerIdentity&Version=2011-06-15"
     st, hdrs, body = go_request(a, "POST", "/", "", [
@@ -369,6 +415,14 @@ def main():
           hdrs.get("x-amz-checksum-sha256") == b64(hashlib.sha256(info_a).digest()),
           hdrs.get("x-amz-checksum-sha256"))
 
+    lock_id = f"{BUCKET}/{STATE_KEY}"
+    if DDB:
+        st, doc = ddb(a, "PutItem", {"ConditionExpression": "attribute_not_exists(LockID)",
+                                     "Item": {"Info": {"S": info_a.decode()},
+                                              "LockID": {"S": lock_id}}, "TableName": TABLE})
+        check("lock A: dynamodb PutItem attribute_not_exists(LockID) 200", st == 200 and doc == {},
+              f"{st} {doc}")
+
     # A second terraform process tries the same lock: 412, then reads the holder's LockInfo.
     info_b = lock_info("OperationTypePlan", "bob@other-host")
     st, hdrs, body = put_object_go(b, path(LOCK_KEY), info_b, [
@@ -398,11 +452,19 @@ def main():
     check("refresh: HEAD state 404 (no state)", st == 404 and body == b"", st)
 
     # PersistState: PutObject state (no condition), then read it back with the Downloader.
+    def put_md5(data):
+        if DDB:
+            st, doc = ddb(a, "PutItem", {"Item": {"Digest": {"S": hashlib.md5(data).hexdigest()},
+                                                  "LockID": {"S": lock_id + "-md5"}},
+                                         "TableName": TABLE})
+            check("persist: dynamodb PutItem -md5 200", st == 200, f"{st} {doc}")
+
     for serial in (1, 2):
         state = state_doc(serial)
         st, hdrs, body = put_object_go(a, path(STATE_KEY), state,
                                        [("Content-Type", "application/json")])
         check(f"persist serial {serial}: PutObject 200", st == 200, f"{st} {body[:300]!r}")
+        put_md5(state)
     mid = state_doc(3, pad=3 * 1024 * 1024)
     t0 = time.monotonic()
     st, hdrs, body = put_object_go(a, path(STATE_KEY), mid, [("Content-Type", "application/json")])
@@ -417,6 +479,7 @@ def main():
     state = state_doc(4)
     st, _, body = put_object_go(a, path(STATE_KEY), state, [("Content-Type", "application/json")])
     check("persist serial 4: PutObject 200", st == 200, f"{st} {body[:300]!r}")
+    put_md5(state)
     st, hdrs, body = go_request(a, "HEAD", path(STATE_KEY))
     check("refresh: HEAD state 200 with Content-Length", st == 200 and
           hdrs.get("content-length") == str(len(state)), f"{st} {hdrs}")
@@ -433,6 +496,13 @@ def main():
                       for k in hdrs), hdrs)
     ok, alg = sdk_validate(hdrs, body)
     check("refresh: SDK checksum validation passes", ok, alg)
+    if DDB:
+        st, doc = ddb(a, "GetItem", {"ConsistentRead": True,
+                                     "Key": {"LockID": {"S": lock_id + "-md5"}},
+                                     "ProjectionExpression": "LockID, Digest", "TableName": TABLE})
+        check("refresh: dynamodb -md5 Digest equals md5(state read)", st == 200 and
+              doc.get("Item", {}).get("Digest", {}).get("S") == hashlib.md5(body).hexdigest(),
+              f"{st} {doc}")
     check("refresh: Content-Type application/json",
           hdrs.get("content-type") == "application/json", hdrs.get("content-type"))
 
@@ -463,6 +533,37 @@ def main():
     st, _, body = go_request(a, "HEAD", path(LOCK_KEY))
     check("unlock: lock object gone", st == 404, st)
 
+    if DDB:
+        st, doc = ddb(a, "GetItem", {"ConsistentRead": True, "Key": {"LockID": {"S": lock_id}},
+                                     "ProjectionExpression": "LockID, Info", "TableName": TABLE})
+        try:
+            same = json.loads(doc["Item"]["Info"]["S"])["ID"] == json.loads(info_a)["ID"]
+        except (KeyError, ValueError):
+            same = False
+        check("unlock: dynamodb GetItem, ID matches", st == 200 and same, f"{st} {doc}")
+        st, doc = ddb(a, "DeleteItem", {"Key": {"LockID": {"S": lock_id}}, "TableName": TABLE})
+        check("unlock: dynamodb DeleteItem 200", st == 200 and doc == {}, f"{st} {doc}")
+        # OpenTofu >= 1.10 deletes conditionally: Info = :info. Terraform's missing-lock read:
+        st, doc = ddb(b, "GetItem", {"ConsistentRead": True, "Key": {"LockID": {"S": lock_id}},
+                                     "ProjectionExpression": "LockID, Info", "TableName": TABLE})
+        check("force-unlock missing lock: dynamodb GetItem -> {}", st == 200 and doc == {},
+              f"{st} {doc}")
+        st, doc = ddb(b, "PutItem", {"ConditionExpression": "attribute_not_exists(LockID)",
+                                     "Item": {"Info": {"S": info_b.decode()},
+                                              "LockID": {"S": lock_id}}, "TableName": TABLE})
+        check("lock B: dynamodb retry after unlock 200", st == 200, f"{st} {doc}")
+        st, doc = ddb(b, "DeleteItem", {
+            "ConditionExpression": "Info = :info",
+            "ExpressionAttributeValues": {":info": {"S": info_a.decode()}},
+            "Key": {"LockID": {"S": lock_id}}, "TableName": TABLE})
+        check("OpenTofu conditional DeleteItem with a stale Info -> ConditionalCheckFailed",
+              st == 400 and ddb_type(doc) == "ConditionalCheckFailedException", f"{st} {doc}")
+        st, doc = ddb(b, "DeleteItem", {
+            "ConditionExpression": "Info = :info",
+            "ExpressionAttributeValues": {":info": {"S": info_b.decode()}},
+            "Key": {"LockID": {"S": lock_id}}, "TableName": TABLE})
+        check("OpenTofu conditional DeleteItem with its own Info 200", st == 200, f"{st} {doc}")
+
     # force-unlock of a lock nobody holds: the GET answers NoSuchKey.
     st, _, body = go_request(b, "GET", path(LOCK_KEY), "x-id=GetObject",
                              [("X-Amz-Checksum-Mode", "ENABLED")])
@@ -479,6 +580,11 @@ def main():
     # workspace delete dev: DeleteObject of the state.
     st, _, _ = go_request(a, "DELETE", path(ws_key), "x-id=DeleteObject")
     check("workspace delete: DeleteObject 204", st == 204, st)
+    if DDB:
+        st, doc = ddb(a, "DeleteItem", {"Key": {"LockID": {"S": f"{BUCKET}/{ws_key}-md5"}},
+                                        "TableName": TABLE})
+        check("workspace delete: dynamodb DeleteItem -md5 of a missing item 200", st == 200,
+              f"{st} {doc}")
 
     # The state survived every lock round trip unchanged.
     st, _, body = go_request(b, "GET", path(STATE_KEY), "x-id=GetObject", [
@@ -571,6 +677,12 @@ def strict_checks(conn):
         secret="not-the-secret", unsigned_extra=("accept-encoding",))
     check("sigv4: wrong secret on STS -> 403 SignatureDoesNotMatch",
           st == 403 and error_code(body) == "SignatureDoesNotMatch", f"{st} {body[:200]!r}")
+    if DDB:
+        st, doc = ddb(conn, "GetItem", {"ConsistentRead": True,
+                                        "Key": {"LockID": {"S": f"{BUCKET}/{STATE_KEY}"}},
+                                        "TableName": TABLE}, secret="not-the-secret")
+        check("sigv4: wrong secret on DynamoDB -> 400 InvalidSignatureException",
+              st == 400 and ddb_type(doc) == "InvalidSignatureException", f"{st} {doc}")
     skewed = datetime.fromtimestamp(time.time() - 3600, timezone.utc)
     st, _, body = go_request(conn, "GET", path(STATE_KEY), "x-id=GetObject", [], now=skewed)
     check("sigv4: clock 1 h behind -> 403 RequestTimeTooSkewed",

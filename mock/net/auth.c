@@ -163,10 +163,22 @@ static void fail_reply(enum net_service svc, struct ly_req *req, struct ly_resp 
         s3_fail(req, resp, f, st);
 }
 
+static int has_query_param(const char *query, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = query; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : "")
+        if (strncmp(p, name, n) == 0 && p[n] == '=')
+            return 1;
+    return 0;
+}
+
 /* Parses, and in sigv4 mode verifies, the request's signature. */
 static enum auth_fail authenticate(struct server *srv, struct ly_req *req, struct auth_state *st)
 {
     int rc = sigv4_parse_request(&st->sreq, &st->auth);
+    if (rc == LY_ENOENT && has_query_param(req->raw_query, "AWSAccessKeyId") &&
+        has_query_param(req->raw_query, "Signature"))
+        rc = LY_ENOTSUP; /* a SigV2 presigned URL (botocore < 1.31 makes them by default) */
     if (rc == LY_ENOENT)
         return srv->opts.auth == SERVER_AUTH_SIGV4 ? AF_MISSING : AF_NONE;
     if (rc == LY_ENOTSUP)

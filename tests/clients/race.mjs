@@ -9,9 +9,12 @@
 // shuffled order, so which writer finishes first (and must win) changes from round to round.
 // Requests are signed with SigV4 (dummy key) like an SDK's. Ends with "N passed, N failed".
 import http from 'node:http';
+import https from 'node:https';
 import { createHash, createHmac } from 'node:crypto';
 
 const endpoint = new URL(process.env.LOCKYARD_ENDPOINT ?? '');
+// https:// endpoints trust NODE_EXTRA_CA_CERTS (lockyard's generated certificate).
+const proto = endpoint.protocol === 'https:' ? https : http;
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
@@ -48,7 +51,7 @@ function sign(method, path, headers, body) {
 /** Starts a request; returns {req, done} where done resolves to {status, headers, body, socket}. */
 function start(agent, method, path, headers = {}, body = Buffer.alloc(0)) {
   const h = sign(method, path, { ...headers, 'content-length': body.length }, body);
-  const req = http.request({ host: endpoint.hostname, port: endpoint.port, method, path, headers: h, agent });
+  const req = proto.request({ host: endpoint.hostname, port: endpoint.port, method, path, headers: h, agent });
   const done = new Promise((resolve, reject) => {
     req.on('response', (res) => {
       const chunks = [];
@@ -123,7 +126,7 @@ async function round(agents, r) {
 
 async function main() {
   if (!endpoint.port) throw new Error('LOCKYARD_ENDPOINT is not set (http://127.0.0.1:PORT)');
-  const agents = Array.from({ length: CLIENTS }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  const agents = Array.from({ length: CLIENTS }, () => new proto.Agent({ keepAlive: true, maxSockets: 1 }));
   const mk = await simple(agents[0], 'PUT', `/${BUCKET}`);
   if (mk.status !== 200) throw new Error(`CreateBucket answered ${mk.status}: ${mk.body}`);
   // Open every connection before the first round.

@@ -16,11 +16,22 @@
 
 #define KEY_BYTES_MAX STORE_KEY_BYTES_MAX
 #define KEY_HASH_BYTES 16  /* SHA-256 prefix that stands for the tail of a long key */
+#define BUCKET_NAME_BYTES_MAX 63
 
 /* ---- buckets ---- */
 
+/* A bucket name longer than S3 allows can never have been created. */
+static int bucket_name_ok(const char *bucket)
+{
+    size_t n = strlen(bucket);
+    return n > 0 && n <= BUCKET_NAME_BYTES_MAX;
+}
+
+
 int store_bucket_exists(struct store *s, MDB_txn *txn, const char *bucket)
 {
+    if (!bucket_name_ok(bucket))
+        return LY_ENOPARENT;
     MDB_val k = store_str_val(bucket), v;
     int rc = mdb_get(txn, s->buckets, &k, &v);
     return rc == MDB_NOTFOUND ? LY_ENOPARENT : store_map_rc(rc);
@@ -51,6 +62,8 @@ int store_bucket_get(struct store *s, const char *name, struct ly_arena *a,
                      struct store_bucket *out)
 {
     MDB_txn *txn;
+    if (!bucket_name_ok(name))
+        return LY_ENOENT;
     int rc = store_read_begin(s, &txn);
     if (rc)
         return rc;
@@ -65,8 +78,10 @@ int store_bucket_get(struct store *s, const char *name, struct ly_arena *a,
 /* Bytes of a key that its LMDB key holds verbatim whatever the key's length. */
 static size_t key_exact_bytes(const struct store *s, size_t bucket_len)
 {
+    LY_ASSERT(bucket_len <= BUCKET_NAME_BYTES_MAX);
     return s->lmdb_key_bytes_max - (bucket_len + 1) - 1 - KEY_HASH_BYTES;
 }
+
 
 /* Positions cur at the first object key of bucket (>= from, or a little before it when from
  * is long); 1 if one exists in the bucket. */
@@ -154,6 +169,8 @@ int store_obj_key(const struct store *s, const char *bucket, const char *key, ch
                   MDB_val *k, int *is_long)
 {
     size_t bl = strlen(bucket), kl = strlen(key);
+    if (!bucket_name_ok(bucket))
+        return LY_ENOPARENT;
     if (bl + 1 + kl > KEY_BYTES_MAX)
         return LY_ETOOBIG;
     memcpy(buf, bucket, bl + 1);

@@ -355,13 +355,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     (void)what;
     struct pending *p = arg;
     if (p->has_fault == 2) {
-        finish(p);
-    } else if (p->held) {
-        p->held = 0; /* hold with a timeout */
-        apply(p);
-    } else {
-        apply(p);
+        finish(p); /* the delay after applying is over */
+        return;
     }
+    p->held = 0; /* a delay before applying, or a hold's timeout */
+    apply(p);
 }
 
 static void before(struct pending *p)
@@ -377,9 +375,11 @@ static void before(struct pending *p)
             apply(p);
         return;
     case FAULT_HOLD:
+        /* Parked until released, a matching commit (until), or the timeout (ms). A timer
+         * that cannot be armed leaves it to an explicit release. */
         p->held = 1;
-        if (p->fault.ms && defer(p, p->fault.ms) != 0)
-            p->held = 1;
+        if (p->fault.ms)
+            (void)defer(p, p->fault.ms);
         return;
     case FAULT_FAIL:
         fault_error(p, p->fault.status, p->fault.code);

@@ -33,7 +33,18 @@ struct ly_client_opts {
     const char *secret_key;
     const char *session_token; /* NULL unless temporary credentials */
     int timeout_ms;        /* per request; 0 = 30 s */
+    int tls;               /* 1: HTTPS (certificate and host name verified) */
+    const char *ca_file;   /* PEM bundle to trust; NULL: AWS_CA_BUNDLE, SSL_CERT_FILE or the
+                              system store */
 };
+
+/**
+ * Fills host (host_size bytes), *port and *tls from "http://HOST[:PORT]" or
+ * "https://HOST[:PORT]" (default ports 80 / 443; IPv6 literals in brackets).
+ * @return 0 or LY_EINVAL
+ */
+int ly_client_parse_url(const char *url, char *host, size_t host_size, int *port, int *tls)
+    LY_WARN_UNUSED;
 
 struct ly_http_header {
     const char *name;

@@ -5,9 +5,16 @@
 #include "lockyard/client.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +30,7 @@ struct ly_client {
     char secret_key[256];
     char *session_token;
     int timeout_ms;
+    SSL_CTX *ssl_ctx;      /* NULL for plain HTTP */
 };
 
 struct call {
@@ -41,6 +49,53 @@ struct ly_client_conn {
 static void copy_str(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* A verifying TLS context: the given bundle, else AWS_CA_BUNDLE / SSL_CERT_FILE, else the
+ * system store. */
+static int tls_context(struct ly_client *c, const char *ca_file)
+{
+    const char *bundle = ca_file ? ca_file : getenv("AWS_CA_BUNDLE");
+    c->ssl_ctx = SSL_CTX_new(TLS_client_method());
+    if (!c->ssl_ctx || !SSL_CTX_set_min_proto_version(c->ssl_ctx, TLS1_2_VERSION))
+        return -1;
+    SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_PEER, NULL);
+    if (bundle && *bundle)
+        return SSL_CTX_load_verify_locations(c->ssl_ctx, bundle, NULL) == 1 ? 0 : -1;
+    return SSL_CTX_set_default_verify_paths(c->ssl_ctx) == 1 ? 0 : -1;
+}
+
+int ly_client_parse_url(const char *url, char *host, size_t host_size, int *port, int *tls)
+{
+    const char *h;
+    if (strncmp(url, "http://", 7) == 0) {
+        h = url + 7;
+        *tls = 0;
+        *port = 80;
+    } else if (strncmp(url, "https://", 8) == 0) {
+        h = url + 8;
+        *tls = 1;
+        *port = 443;
+    } else {
+        return LY_EINVAL;
+    }
+    size_t n = h[0] == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":/");
+    if (n == 0 || n >= host_size || (h[0] == '[' && h[n - 1] != ']'))
+        return LY_EINVAL;
+    if (h[0] == '[')
+        snprintf(host, host_size, "%.*s", (int)(n - 2), h + 1);
+    else
+        snprintf(host, host_size, "%.*s", (int)n, h);
+    if (h[n] == ':') {
+        char *end;
+        long p = strtol(h + n + 1, &end, 10);
+        if ((*end && *end != '/') || p <= 0 || p > 65535)
+            return LY_EINVAL;
+        *port = (int)p;
+    } else if (h[n] && h[n] != '/') {
+        return LY_EINVAL;
+    }
+    return 0;
 }
 
 int ly_client_new(struct event_base *base, const struct ly_client_opts *o, struct ly_client **out)
@@ -63,6 +118,10 @@ int ly_client_new(struct event_base *base, const struct ly_client_opts *o, struc
         return LY_ENOMEM;
     }
     c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
+    if (o->tls && tls_context(c, o->ca_file) != 0) {
+        ly_client_free(c);
+        return LY_EINVAL;
+    }
     *out = c;
     return 0;
 }
@@ -72,7 +131,36 @@ void ly_client_free(struct ly_client *c)
     if (!c)
         return;
     free(c->session_token);
+    SSL_CTX_free(c->ssl_ctx);
     free(c);
+}
+
+/* An HTTPS connection: SNI and host-name verification on a fresh SSL object. */
+static struct evhttp_connection *tls_connection(struct ly_client *c)
+{
+    SSL *ssl = SSL_new(c->ssl_ctx);
+    if (!ssl)
+        return NULL;
+    SSL_set_tlsext_host_name(ssl, c->host);
+    X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
+    /* an IP literal is checked against the certificate's IP names, a name against DNS names */
+    if (!X509_VERIFY_PARAM_set1_ip_asc(vp, c->host) &&
+        !X509_VERIFY_PARAM_set1_host(vp, c->host, 0)) {
+        SSL_free(ssl);
+        return NULL;
+    }
+    struct bufferevent *bev = bufferevent_openssl_socket_new(
+        c->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+    if (!bev) {
+        SSL_free(ssl);
+        return NULL;
+    }
+    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    struct evhttp_connection *evcon =
+        evhttp_connection_base_bufferevent_new(c->base, NULL, bev, c->host, (ev_uint16_t)c->port);
+    if (!evcon)
+        bufferevent_free(bev);
+    return evcon;
 }
 
 int ly_client_conn_new(struct ly_client *c, struct ly_client_conn **out)
@@ -82,7 +170,9 @@ int ly_client_conn_new(struct ly_client *c, struct ly_client_conn **out)
     if (!conn)
         return LY_ENOMEM;
     conn->c = c;
-    conn->evcon = evhttp_connection_base_new(c->base, NULL, c->host, (ev_uint16_t)c->port);
+    conn->evcon = c->ssl_ctx ? tls_connection(c)
+                             : evhttp_connection_base_new(c->base, NULL, c->host,
+                                                          (ev_uint16_t)c->port);
     if (!conn->evcon) {
         free(conn);
         return LY_ENOMEM;
@@ -92,6 +182,16 @@ int ly_client_conn_new(struct ly_client *c, struct ly_client_conn **out)
     evhttp_connection_set_retries(conn->evcon, 0);
     *out = conn;
     return 0;
+}
+
+/* Requests go out in pieces (TLS records, head then body): no waiting for a delayed ACK. */
+static void set_nodelay(struct ly_client_conn *conn)
+{
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(conn->evcon);
+    evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+    int one = 1;
+    if (fd >= 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 static void call_unlink(struct call *k)
@@ -265,6 +365,7 @@ int ly_client_send(struct ly_client_conn *conn, const struct ly_client_req *req,
         } else {
             r = NULL;
             k = NULL;
+            set_nodelay(conn);
         }
     }
     if (r)

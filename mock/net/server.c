@@ -10,6 +10,7 @@
 #include <event2/util.h>
 #include <openssl/ssl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,14 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     (void)what;
     struct server *srv = arg;
     event_base_loopexit(srv->base, NULL);
+}
+
+/* Accepted connections inherit TCP_NODELAY from the listener on Linux: answers written in
+ * several pieces (TLS records, head then body) must not wait for the peer's delayed ACK. */
+static void set_nodelay(struct evhttp_bound_socket *h)
+{
+    int one = 1;
+    setsockopt(evhttp_bound_socket_get_fd(h), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 static int bound_port(struct evhttp_bound_socket *h)
@@ -135,6 +144,7 @@ int server_run(const struct server_opts *opts)
         goto out;
     if (net_ttl_start(srv) != 0)
         goto out;
+    set_nodelay(h);
     printf("lockyard listening on http://%s:%d\n", opts->listen_host, bound_port(h));
     if (srv->https) {
         struct evhttp_bound_socket *th = evhttp_bind_socket_with_handle(
@@ -143,6 +153,7 @@ int server_run(const struct server_opts *opts)
             fprintf(stderr, "lockyard: cannot listen on %s:%d\n", opts->tls_host, opts->tls_port);
             goto out;
         }
+        set_nodelay(th);
         printf("lockyard listening on https://%s:%d\n", opts->tls_host, bound_port(th));
     }
     fflush(stdout);

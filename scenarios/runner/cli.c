@@ -29,7 +29,7 @@ static void run_usage(FILE *f)
     fprintf(f, "usage: lockyard run [options] SCENARIO...\n"
                "  SCENARIO                a file, or a name from `lockyard scenarios`\n"
                "  --seed N                the seed of everything random (default: the scenario's)\n"
-               "  --target URL            run against http://HOST:PORT (AWS_ACCESS_KEY_ID,\n"
+               "  --target URL            run against http[s]://HOST[:PORT] (AWS_ACCESS_KEY_ID,\n"
                "                          AWS_SECRET_ACCESS_KEY, AWS_REGION from the environment)\n"
                "                          instead of an embedded `lockyard serve --memory`\n"
                "  --history FILE          write the history as JSON lines\n"

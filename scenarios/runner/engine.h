@@ -89,8 +89,9 @@ struct run {
     int64_t deadline_us;
     size_t live;                 /* clients not done or crashed */
     pid_t server_pid;
-    char host[64];
+    char host[256];
     int port;
+    int tls;              /* --target https:// */
     int is_lockyard;             /* the target answers /_lockyard/health */
     int journal_ok;
     char **fault_ids;            /* per scenario fault, the server's id */

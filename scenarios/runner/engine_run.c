@@ -133,14 +133,11 @@ static void stop_server(struct run *r)
 
 static int parse_target(struct run *r, const char *url)
 {
-    char host[64];
-    int port = 80;
-    if (sscanf(url, "http://%63[^:/]:%d", host, &port) < 1) {
-        snprintf(r->error, sizeof r->error, "--target wants http://HOST:PORT, got '%s'", url);
+    if (ly_client_parse_url(url, r->host, sizeof r->host, &r->port, &r->tls) != 0) {
+        snprintf(r->error, sizeof r->error, "--target wants http[s]://HOST[:PORT], got '%s'",
+                 url);
         return LY_EINVAL;
     }
-    snprintf(r->host, sizeof r->host, "%s", host);
-    r->port = port;
     return 0;
 }
 
@@ -253,7 +250,7 @@ int run_scenario(struct scenario *sc, const struct run_opts *opts, struct run **
     int rc = target ? parse_target(r, target) : start_server(r);
     struct ly_client_opts co = {r->host, r->port, getenv("AWS_REGION"),
                                 getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"),
-                                getenv("AWS_SESSION_TOKEN"), 30000};
+                                getenv("AWS_SESSION_TOKEN"), 30000, r->tls, NULL};
     if (!rc)
         rc = (r->base = event_base_new()) ? 0 : LY_ENOMEM;
     if (!rc)

@@ -147,7 +147,8 @@ int run_setup(struct run *r)
     r->is_lockyard = res.status == 200 && strstr(res.body, "\"ok\"");
     ly_client_result_cleanup(&res);
     if (res.status == 0) {
-        snprintf(r->error, sizeof r->error, "the target %s:%d does not answer", r->host, r->port);
+        snprintf(r->error, sizeof r->error, "the target %.200s:%d does not answer", r->host,
+                 r->port);
         return LY_EIO;
     }
     if (r->is_lockyard) {

@@ -213,30 +213,6 @@ static void battery(struct probe_env *e)
           &(struct probe_req){"PUT", k, 0, "lock-4", "If-None-Match", "*", 0, 0}, 200, NULL);
 }
 
-static int atoi_port(const char *s)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    return (*end == '\0' || *end == '/') && v > 0 && v < 65536 ? (int)v : -1;
-}
-
-static int parse_url(const char *url, char *host, size_t n, int *port)
-{
-    if (strncmp(url, "http://", 7) != 0) {
-        fprintf(stderr, "lockyard probe: only http:// endpoints (got %s)\n", url);
-        return -1;
-    }
-    const char *h = url + 7, *colon = strchr(h, ':'), *slash = strchr(h, '/');
-    size_t hl = colon && (!slash || colon < slash) ? (size_t)(colon - h)
-              : slash ? (size_t)(slash - h) : strlen(h);
-    *port = colon && (!slash || colon < slash) ? atoi_port(colon + 1) : 80;
-    if (hl == 0 || hl >= n || *port <= 0)
-        return -1;
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    return 0;
-}
-
 static void cleanup_bucket(struct probe_env *e)
 {
     struct ly_client_result r;
@@ -251,16 +227,16 @@ static void cleanup_bucket(struct probe_env *e)
 int runner_cmd_probe(int argc, char **argv)
 {
     char host[256];
-    int port;
-    if (argc != 2 || parse_url(argv[1], host, sizeof host, &port) != 0) {
-        fprintf(stderr, "usage: lockyard probe http://HOST:PORT   (credentials from "
+    int port, tls;
+    if (argc != 2 || ly_client_parse_url(argv[1], host, sizeof host, &port, &tls) != 0) {
+        fprintf(stderr, "usage: lockyard probe http[s]://HOST[:PORT]   (credentials from "
                         "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, region from AWS_REGION)\n");
         return 2;
     }
     const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
     const char *region = getenv("AWS_REGION") ? getenv("AWS_REGION") : getenv("AWS_DEFAULT_REGION");
     struct ly_client_opts co = {host, port, region ? region : "us-east-1", ak ? ak : "test",
-                                sk ? sk : "test", getenv("AWS_SESSION_TOKEN"), 10000};
+                                sk ? sk : "test", getenv("AWS_SESSION_TOKEN"), 10000, tls, NULL};
     struct probe_env e;
     memset(&e, 0, sizeof e);
     snprintf(e.bucket, sizeof e.bucket, "lockyard-probe-%ld-%d", (long)time(NULL),
@@ -269,14 +245,16 @@ int runner_cmd_probe(int argc, char **argv)
     int rc = e.base && ly_client_new(e.base, &co, &e.client) == 0 &&
              ly_client_conn_new(e.client, &e.conn) == 0 ? 0 : -1;
     struct ly_client_result r;
+    memset(&r, 0, sizeof r);
     if (!rc && (call(&e, &(struct probe_req){"PUT", NULL, 0, 0, 0, 0, 0, 0}, &r) != 0 ||
                 r.status != 200)) {
-        fprintf(stderr, "lockyard probe: cannot create bucket %s at %s (status %d)\n", e.bucket,
-                argv[1], r.status);
+        fprintf(stderr, "lockyard probe: cannot create bucket %s at %s (%s)\n", e.bucket,
+                argv[1], r.status ? "refused" : "no answer: unreachable, or TLS verification "
+                                                 "failed (AWS_CA_BUNDLE?)");
         rc = -1;
     }
+    ly_client_result_cleanup(&r);
     if (!rc) {
-        ly_client_result_cleanup(&r);
         printf("probing %s (bucket %s) against AWS S3's recorded answers\n", argv[1], e.bucket);
         battery(&e);
         probe_race(&e, e.client);

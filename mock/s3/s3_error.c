@@ -232,3 +232,9 @@ int s3_list_max_keys_or_reply(struct s3_call *c, long dflt, long *max)
     *max = v > dflt ? dflt : v;
     return 0;
 }
+
+const char *s3_qval(struct s3_call *c, const char *name)
+{
+    const struct ly_qparam *q = ly_req_query(c->req, name);
+    return q ? q->value : NULL;
+}

@@ -38,6 +38,8 @@ int s3_xml_elemf(struct ly_buf *b, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /** <name>value</name>, the value URL-encoded as AWS listings do when encoding-type=url. */
 int s3_xml_elem_listing(struct ly_buf *b, const char *name, const char *value, int url);
+/** A query parameter's decoded value, or NULL when absent. */
+const char *s3_qval(struct s3_call *c, const char *name);
 /** Listings: encoding-type (only "url" is valid). 0, or the InvalidArgument answer was sent. */
 int s3_list_encoding_or_reply(struct s3_call *c, int *url);
 /** Listings: max-keys, a non-negative integer capped at dflt. 0, or answered. */

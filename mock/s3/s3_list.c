@@ -115,24 +115,18 @@ static const char *token_decode(struct s3_call *c, const char *tok)
     return memchr(out, '\0', (size_t)len) ? NULL : (const char *)out;
 }
 
-static const char *qval(struct s3_call *c, const char *name)
-{
-    const struct ly_qparam *q = ly_req_query(c->req, name);
-    return q ? q->value : NULL;
-}
-
 /* Reads the request parameters; 0 or an error was answered. */
 static int list_params_or_reply(struct s3_call *c, struct list_state *st)
 {
-    st->prefix = qval(c, "prefix");
-    st->delimiter = qval(c, "delimiter");
+    st->prefix = s3_qval(c, "prefix");
+    st->delimiter = s3_qval(c, "delimiter");
     if (s3_list_max_keys_or_reply(c, MAX_KEYS_DEFAULT, &st->max_keys) ||
         s3_list_encoding_or_reply(c, &st->url))
         return LY_EINVAL;
     if (st->v2) {
-        const char *tok = qval(c, "continuation-token"), *fo = qval(c, "fetch-owner");
+        const char *tok = s3_qval(c, "continuation-token"), *fo = s3_qval(c, "fetch-owner");
         st->owner = fo && strcmp(fo, "true") == 0;
-        st->after = qval(c, "start-after");
+        st->after = s3_qval(c, "start-after");
         if (tok) {
             st->after = token_decode(c, tok);
             if (!st->after) {
@@ -144,7 +138,7 @@ static int list_params_or_reply(struct s3_call *c, struct list_state *st)
         }
     } else {
         st->owner = 1;
-        st->after = qval(c, "marker");
+        st->after = s3_qval(c, "marker");
     }
     if (st->after && !*st->after)
         st->after = NULL;
@@ -159,12 +153,12 @@ static int list_header(struct list_state *st)
     if (!rc) rc = s3_xml_elem(b, "Name", c->req->bucket);
     if (!rc) rc = add_text(st, b, "Prefix", st->prefix ? st->prefix : "");
     if (st->v2) {
-        const char *tok = qval(c, "continuation-token"), *sa = qval(c, "start-after");
+        const char *tok = s3_qval(c, "continuation-token"), *sa = s3_qval(c, "start-after");
         if (!rc && tok) rc = s3_xml_elem(b, "ContinuationToken", tok);
         if (!rc && sa) rc = add_text(st, b, "StartAfter", sa);
         if (!rc) rc = ly_buf_addf(b, "<KeyCount>%ld</KeyCount>", st->count);
     } else {
-        const char *m = qval(c, "marker");
+        const char *m = s3_qval(c, "marker");
         if (!rc) rc = add_text(st, b, "Marker", m ? m : "");
     }
     if (!rc) rc = ly_buf_addf(b, "<MaxKeys>%ld</MaxKeys>", st->max_keys);

@@ -219,10 +219,11 @@ static int uploads_doc(struct uploads_state *st)
     return rc;
 }
 
-static const char *qval(struct s3_call *c, const char *name)
+/* A query parameter's value; NULL when absent or empty (markers given as "" mean none). */
+static const char *qval_set(struct s3_call *c, const char *name)
 {
-    const struct ly_qparam *q = ly_req_query(c->req, name);
-    return q && *q->value ? q->value : NULL;
+    const char *v = s3_qval(c, name);
+    return v && *v ? v : NULL;
 }
 
 void s3_list_multipart_uploads(struct s3_call *c)
@@ -234,10 +235,10 @@ void s3_list_multipart_uploads(struct s3_call *c)
     st.c = c;
     ly_buf_init(&st.items, 64u << 20);
     ly_buf_init(&st.prefixes, 64u << 20);
-    st.prefix = qval(c, "prefix");
-    st.delimiter = qval(c, "delimiter");
-    st.key_marker = qval(c, "key-marker");
-    st.id_marker = st.key_marker ? qval(c, "upload-id-marker") : NULL;
+    st.prefix = qval_set(c, "prefix");
+    st.delimiter = qval_set(c, "delimiter");
+    st.key_marker = qval_set(c, "key-marker");
+    st.id_marker = st.key_marker ? qval_set(c, "upload-id-marker") : NULL;
     if (s3_list_encoding_or_reply(c, &st.url))
         goto out;
     if (int_param_or_reply(c, "max-uploads", LIST_MAX_DEFAULT, &st.max))

@@ -219,18 +219,12 @@ static int visit(void *ctx, const char *key, const struct store_obj *o, int late
     return st->next_key ? add_version(st, key, o, vid, latest) : LY_ENOMEM;
 }
 
-static const char *qval(struct s3_call *c, const char *name)
-{
-    const struct ly_qparam *q = ly_req_query(c->req, name);
-    return q ? q->value : NULL;
-}
-
 static int params_or_reply(struct s3_call *c, struct vlist_state *st)
 {
-    st->prefix = qval(c, "prefix");
-    st->delimiter = qval(c, "delimiter");
-    st->key_marker = qval(c, "key-marker");
-    st->vid_marker = qval(c, "version-id-marker");
+    st->prefix = s3_qval(c, "prefix");
+    st->delimiter = s3_qval(c, "delimiter");
+    st->key_marker = s3_qval(c, "key-marker");
+    st->vid_marker = s3_qval(c, "version-id-marker");
     st->max_keys = MAX_KEYS_DEFAULT;
     if (st->key_marker && !*st->key_marker)
         st->key_marker = NULL;

@@ -8,6 +8,7 @@
 #include "lockyard/buf.h"
 
 #define S3_KEY_BYTES_MAX 1024
+#define S3_BUCKET_NAME_BYTES_MAX 63
 
 /** 1 when name follows the general-purpose bucket naming rules, else 0. */
 int s3name_bucket_valid(const char *name);

@@ -5,6 +5,7 @@
  */
 #include "s3_internal.h"
 #include "lockyard/check.h"
+#include "lockyard/s3name.h"
 
 #include <string.h>
 
@@ -156,10 +157,16 @@ void s3_handle(struct s3_ctx *ctx, struct ly_req *req, struct ly_resp *resp)
                  "lockyard does not implement this S3 subresource yet", "Subresource", sub, NULL);
         return;
     }
-    if (!req->bucket)
+    if (!req->bucket) {
         dispatch_service(&c);
-    else if (!req->key)
+    } else if (strlen(req->bucket) > S3_BUCKET_NAME_BYTES_MAX &&
+               !(req->method == LY_PUT && !req->key)) {
+        /* No such bucket can exist (CreateBucket answers InvalidBucketName), and the store's
+         * fixed-size keys rely on bucket names that fit. */
+        s3_error(&c, "NoSuchBucket", "BucketName", req->bucket, NULL);
+    } else if (!req->key) {
         dispatch_bucket(&c);
-    else
+    } else {
         dispatch_object(&c);
+    }
 }

@@ -19,6 +19,7 @@
 static size_t ukey(const char *bucket, const char *upload_id, unsigned char *buf)
 {
     size_t bl = strlen(bucket) + 1, ul = strlen(upload_id);
+    LY_ASSERT(bl <= 64); /* bucket names are at most 63 bytes (checked by the S3 handlers) */
     if (ul > S3_UPLOAD_ID_LEN)
         ul = S3_UPLOAD_ID_LEN; /* longer ids are never stored: the lookup just misses */
     memcpy(buf, bucket, bl);

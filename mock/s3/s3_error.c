@@ -238,3 +238,16 @@ const char *s3_qval(struct s3_call *c, const char *name)
     const struct ly_qparam *q = ly_req_query(c->req, name);
     return q ? q->value : NULL;
 }
+
+size_t s3_list_rollup(const char *key, const char *prefix, const char *delimiter)
+{
+    if (!delimiter || !*delimiter)
+        return 0;
+    const char *d = strstr(key + (prefix ? strlen(prefix) : 0), delimiter);
+    return d ? (size_t)(d - key) + strlen(delimiter) : 0;
+}
+
+int s3_list_same_prefix(const char *s, const char *key, size_t n)
+{
+    return s && strlen(s) == n && strncmp(s, key, n) == 0;
+}

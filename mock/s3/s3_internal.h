@@ -40,6 +40,14 @@ int s3_xml_elemf(struct ly_buf *b, const char *name, const char *fmt, ...)
 int s3_xml_elem_listing(struct ly_buf *b, const char *name, const char *value, int url);
 /** A query parameter's decoded value, or NULL when absent. */
 const char *s3_qval(struct s3_call *c, const char *name);
+/**
+ * Listings with a delimiter: the length of the CommonPrefix that key rolls up into (key up to
+ * and including the first delimiter after prefix), or 0 when it does not roll up.
+ */
+size_t s3_list_rollup(const char *key, const char *prefix, const char *delimiter);
+/** 1 when s (NULL allowed) is exactly the first n bytes of key: a prefix already emitted, or a
+ *  marker that names this CommonPrefix. */
+int s3_list_same_prefix(const char *s, const char *key, size_t n);
 /** Listings: encoding-type (only "url" is valid). 0, or the InvalidArgument answer was sent. */
 int s3_list_encoding_or_reply(struct s3_call *c, int *url);
 /** Listings: max-keys, a non-negative integer capped at dflt. 0, or answered. */

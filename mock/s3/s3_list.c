@@ -54,19 +54,11 @@ static int visit(void *ctx, const char *key, const struct store_obj *o)
     struct list_state *st = ctx;
     if (st->after && strcmp(key, st->after) <= 0)
         return 0;
-    const char *cp = NULL;
-    size_t cpl = 0, pl = st->prefix ? strlen(st->prefix) : 0;
-    if (st->delimiter && *st->delimiter) {
-        const char *d = strstr(key + pl, st->delimiter);
-        if (d) {
-            cp = key;
-            cpl = (size_t)(d - key) + strlen(st->delimiter);
-        }
-    }
-    if (cp && st->last_prefix && strlen(st->last_prefix) == cpl &&
-        strncmp(st->last_prefix, cp, cpl) == 0)
+    size_t cpl = s3_list_rollup(key, st->prefix, st->delimiter);
+    const char *cp = cpl ? key : NULL;
+    if (cp && s3_list_same_prefix(st->last_prefix, cp, cpl))
         return 0; /* rolls up into the prefix just emitted */
-    if (cp && st->after && strlen(st->after) == cpl && strncmp(st->after, cp, cpl) == 0)
+    if (cp && s3_list_same_prefix(st->after, cp, cpl))
         return 0; /* the marker itself was this prefix */
     if (st->count >= st->max_keys) {
         st->truncated = 1;

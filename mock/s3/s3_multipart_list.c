@@ -165,24 +165,19 @@ static int upload_item(struct uploads_state *st, const struct store_upload *u)
 /* Adds one upload (or its common prefix); 1 when the page is full. */
 static int upload_visit(struct uploads_state *st, const struct store_upload *u)
 {
-    size_t pl = st->prefix ? strlen(st->prefix) : 0, cpl = 0;
+    size_t pl = st->prefix ? strlen(st->prefix) : 0;
     if ((st->prefix && strncmp(u->key, st->prefix, pl) != 0) || before_marker(st, u))
         return 0;
-    const char *d = st->delimiter && *st->delimiter ? strstr(u->key + pl, st->delimiter) : NULL;
-    if (d)
-        cpl = (size_t)(d - u->key) + strlen(st->delimiter);
-    if (d && st->last_prefix && strlen(st->last_prefix) == cpl &&
-        strncmp(st->last_prefix, u->key, cpl) == 0)
-        return 0;
-    if (d && st->key_marker && strlen(st->key_marker) == cpl &&
-        strncmp(st->key_marker, u->key, cpl) == 0)
+    size_t cpl = s3_list_rollup(u->key, st->prefix, st->delimiter);
+    if (cpl && (s3_list_same_prefix(st->last_prefix, u->key, cpl) ||
+                s3_list_same_prefix(st->key_marker, u->key, cpl)))
         return 0;
     if (st->count >= st->max) {
         st->truncated = 1;
         return 1;
     }
     st->count++;
-    if (!d) {
+    if (!cpl) {
         st->next_key = u->key;
         st->next_id = u->upload_id;
         return upload_item(st, u);

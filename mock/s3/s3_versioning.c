@@ -167,18 +167,6 @@ static int add_version(struct vlist_state *st, const char *key, const struct sto
 }
 
 /* The common prefix key rolls up into (length in *n), or NULL. */
-static const char *rollup(struct vlist_state *st, const char *key, size_t *n)
-{
-    size_t pl = st->prefix ? strlen(st->prefix) : 0;
-    if (!st->delimiter || !*st->delimiter)
-        return NULL;
-    const char *d = strstr(key + pl, st->delimiter);
-    if (!d)
-        return NULL;
-    *n = (size_t)(d - key) + strlen(st->delimiter);
-    return key;
-}
-
 static int visit(void *ctx, const char *key, const struct store_obj *o, int latest)
 {
     struct vlist_state *st = ctx;
@@ -191,14 +179,11 @@ static int visit(void *ctx, const char *key, const struct store_obj *o, int late
             return 0;
         }
     }
-    size_t cpl = 0;
-    const char *cp = rollup(st, key, &cpl);
-    if (cp && st->last_prefix && strlen(st->last_prefix) == cpl &&
-        strncmp(st->last_prefix, cp, cpl) == 0)
-        return 0;
-    if (cp && st->key_marker && strlen(st->key_marker) == cpl &&
-        strncmp(st->key_marker, cp, cpl) == 0)
-        return 0;
+    size_t cpl = s3_list_rollup(key, st->prefix, st->delimiter);
+    const char *cp = cpl ? key : NULL;
+    if (cp && (s3_list_same_prefix(st->last_prefix, cp, cpl) ||
+               s3_list_same_prefix(st->key_marker, cp, cpl)))
+        return 0; /* rolls up into the prefix just emitted, or the marker names it */
     if (st->count >= st->max_keys) {
         st->truncated = 1;
         return 1;

@@ -69,6 +69,8 @@ struct ly_client_resp {
     const char *body;      /* NUL-terminated; "" when empty */
     size_t body_len;
     const void *priv_;     /* header access, see ly_client_resp_header */
+    const struct ly_http_header *headers; /* an answer made by the caller (priv_ NULL): its */
+    size_t headers_count;                 /* headers, which ly_client_resp_header searches */
 };
 
 typedef void (*ly_client_cb)(const struct ly_client_resp *resp, void *arg);
@@ -94,6 +96,13 @@ int ly_client_send(struct ly_client_conn *conn, const struct ly_client_req *req,
 
 /** A response header (case-insensitive), or NULL. Only inside a callback. */
 const char *ly_client_resp_header(const struct ly_client_resp *resp, const char *name);
+
+/**
+ * Copies every header of an answer into one heap block (*out: count entries followed by their
+ * strings; free(*out) releases all). @return 0 or LY_ENOMEM
+ */
+int ly_client_resp_copy_headers(const struct ly_client_resp *resp, struct ly_http_header **out,
+                                size_t *count) LY_WARN_UNUSED;
 
 /** A response kept after the callback (ly_client_call). Clean up with ly_client_result_cleanup. */
 struct ly_client_result {

@@ -244,13 +244,60 @@ int ly_client_encode_key(const char *key, struct ly_buf *out)
 const char *ly_client_resp_header(const struct ly_client_resp *resp, const char *name)
 {
     struct evhttp_request *r = (struct evhttp_request *)resp->priv_;
-    return r ? evhttp_find_header(evhttp_request_get_input_headers(r), name) : NULL;
+    if (r)
+        return evhttp_find_header(evhttp_request_get_input_headers(r), name);
+    for (size_t i = 0; i < resp->headers_count; i++)
+        if (strcasecmp(resp->headers[i].name, name) == 0)
+            return resp->headers[i].value;
+    return NULL;
+}
+
+/* Copies src to *s, moves *s past its NUL, returns the copy. */
+static const char *put_str(char **s, const char *src)
+{
+    size_t n = strlen(src) + 1;
+    char *copy = memcpy(*s, src, n);
+    *s += n;
+    return copy;
+}
+
+int ly_client_resp_copy_headers(const struct ly_client_resp *resp, struct ly_http_header **out,
+                                size_t *count)
+{
+    struct evhttp_request *r = (struct evhttp_request *)resp->priv_;
+    struct evkeyvalq *q = r ? evhttp_request_get_input_headers(r) : NULL;
+    size_t n = 0, bytes = 0;
+    struct evkeyval *kv;
+    if (q)
+        for (kv = q->tqh_first; kv; kv = kv->next.tqe_next) {
+            n++;
+            bytes += strlen(kv->key) + strlen(kv->value) + 2;
+        }
+    for (size_t i = 0; !q && i < resp->headers_count; i++, n++)
+        bytes += strlen(resp->headers[i].name) + strlen(resp->headers[i].value) + 2;
+    struct ly_http_header *h = malloc(n * sizeof *h + bytes + 1);
+    if (!h)
+        return LY_ENOMEM;
+    char *s = (char *)(h + n);
+    size_t i = 0;
+    if (q)
+        for (kv = q->tqh_first; kv; kv = kv->next.tqe_next) {
+            h[i].name = put_str(&s, kv->key);
+            h[i++].value = put_str(&s, kv->value);
+        }
+    for (; !q && i < n; i++) {
+        h[i].name = put_str(&s, resp->headers[i].name);
+        h[i].value = put_str(&s, resp->headers[i].value);
+    }
+    *out = h;
+    *count = n;
+    return 0;
 }
 
 static void on_response(struct evhttp_request *r, void *arg)
 {
     struct call *k = arg;
-    struct ly_client_resp resp = {0, LY_EIO, "", 0, NULL};
+    struct ly_client_resp resp = {0, LY_EIO, "", 0, NULL, NULL, 0};
     char *body = NULL;
     if (r && evhttp_request_get_response_code(r) > 0) {
         struct evbuffer *in = evhttp_request_get_input_buffer(r);

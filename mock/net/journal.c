@@ -78,6 +78,8 @@ static json_t *entry_json(const struct journal_entry *e)
     if (!o)
         return NULL;
     json_object_set_new(o, "client", e->client[0] ? json_string(e->client) : json_null());
+    if (e->op_id[0])
+        json_object_set_new(o, "op_id", json_string(e->op_id));
     json_object_set_new(o, "code", e->code[0] ? json_string(e->code) : json_null());
     if (e->bucket[0])
         json_object_set_new(o, "bucket", json_string(e->bucket));
@@ -109,6 +111,8 @@ json_t *journal_since(const struct journal *j, uint64_t since, size_t limit)
         json_array_append_new(arr, entry_json(&j->ring[s % j->capacity]));
         last = s + 1;
     }
-    return json_pack("{s:o, s:I, s:I}", "requests", arr, "next", (json_int_t)(last - 1 > since ? last - 1 : since),
-                     "dropped", (json_int_t)(since + 1 < first ? first - since - 1 : 0));
+    return json_pack("{s:o, s:I, s:I, s:I}", "requests", arr, "next",
+                     (json_int_t)(last - 1 > since ? last - 1 : since), "dropped",
+                     (json_int_t)(since + 1 < first ? first - since - 1 : 0), "head",
+                     (json_int_t)(j->next_seq - 1));
 }

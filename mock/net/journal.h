@@ -16,6 +16,7 @@ struct journal_entry {
     int64_t start_ms, end_ms;     /* server clock: arrival, answer (or drop) */
     char request_id[20];
     char client[64];
+    char op_id[64];               /* the x-lockyard-op header (the runner's request id) or "" */
     char service[16];
     char op[48];
     char bucket[64];
@@ -46,7 +47,11 @@ uint64_t journal_reserve(struct journal *j);
 /** Fills in the slot reserved for e->seq (ignored when it is gone), or adds e when seq is 0. */
 void journal_put(struct journal *j, const struct journal_entry *e);
 size_t journal_count(const struct journal *j);
-/** {"requests":[…entries with seq > since, at most limit…],"next":N,"dropped":M}. */
+/**
+ * {"requests":[…entries with seq > since, at most limit…],"next":N,"dropped":M,"head":H}:
+ * next is the cursor for the following page, head the newest sequence number taken (a reader
+ * that starts at head sees only later requests).
+ */
 json_t *journal_since(const struct journal *j, uint64_t since, size_t limit);
 
 #endif

@@ -605,6 +605,9 @@ static void fill_facts(struct pending *p)
     copy_text(p->je.service, sizeof p->je.service, p->facts.service);
     copy_text(p->je.op, sizeof p->je.op, p->facts.op);
     copy_text(p->je.client, sizeof p->je.client, p->facts.client);
+    const char *op_id = ly_req_header(r, "x-lockyard-op");
+    if (op_id)
+        copy_text(p->je.op_id, sizeof p->je.op_id, op_id);
 }
 
 /* A request that may wait keeps its own copy of the body (libevent may free its buffer). */

@@ -45,6 +45,27 @@ void check_result_cleanup(struct check_result *r)
     memset(r, 0, sizeof *r);
 }
 
+void check_unknown(struct check_result *r, int kind, const char *fmt, ...)
+{
+    if (r->unknown >> kind & 1)
+        return;
+    r->unknown |= 1u << kind;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->why[kind], sizeof r->why[kind], fmt, ap);
+    va_end(ap);
+}
+
+const char *check_verdict(const struct check_result *r, uint32_t expect)
+{
+    uint32_t undecided = r->unknown & ~r->found;
+    if (r->found & ~expect)
+        return "mismatch"; /* a violation that was not expected, proven */
+    if (expect & ~r->found & ~undecided)
+        return "mismatch"; /* an expected violation that was checked and is not there */
+    return undecided ? "unknown" : "ok";
+}
+
 int check_add(struct check_result *r, int kind, int64_t time_us, const uint32_t *events,
               size_t nevents, const char *fmt, ...)
 {

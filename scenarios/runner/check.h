@@ -60,15 +60,28 @@ struct check_opts {
     size_t wgl_memory_bytes;    /* cache cap per key; 0 = 256 MiB */
 };
 
+#define CHECK_WHY_MAX 240
+
 struct check_result {
     struct violation *v;
     size_t n, cap;
-    uint32_t found;             /* bit per violation_kind */
+    uint32_t found;             /* bit per violation_kind: proven by the evidence */
+    uint32_t unknown;           /* bit per kind: the evidence cannot decide (why[kind] says why) */
+    char why[V_KINDS][CHECK_WHY_MAX];
+    int order;                  /* enum check_order: how commits were ordered */
     size_t per_kind[V_KINDS];
     struct check_stats stats;
 };
 
+enum check_order { ORDER_NONE, ORDER_JOURNAL, ORDER_REALTIME };
+
 void check_opts_defaults(struct check_opts *o);
+/** Marks kind as undecided, with the reason (the first reason given is kept). */
+void check_unknown(struct check_result *r, int kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/** The verdict: "ok" (found == expect and nothing undecided could change that), "mismatch"
+ *  (proven different), "unknown" (the evidence cannot tell). */
+const char *check_verdict(const struct check_result *r, uint32_t expect);
 void check_result_init(struct check_result *r);
 void check_result_cleanup(struct check_result *r);
 const char *violation_name(int kind);
@@ -82,6 +95,19 @@ int check_all(const struct history *h, const struct check_opts *o, struct check_
 /* The individual checkers (each appends to r). */
 int check_mutex_believed(const struct history *h, struct check_result *r) LY_WARN_UNUSED;
 int check_ownership(const struct history *h, int orphan, struct check_result *r) LY_WARN_UNUSED;
+
+/* check_order.c: ownership when the commit order is not known (no journal, or entries lost):
+ * only what holds in every commit order consistent with real time is reported. */
+struct own_item {
+    int64_t call, ret;          /* ret = HIST_TIME_END when the outcome never came */
+    int64_t seq;                /* journal commit sequence, -1 unknown */
+    uint32_t process;
+    uint8_t role;               /* ROLE_LOCK, ROLE_UNLOCK, ROLE_FORCE_UNLOCK, ROLE_RESOURCE */
+    uint8_t maybe;              /* applied unknown */
+    uint32_t ev;                /* completion index */
+};
+int check_ownership_realtime(const struct history *h, struct own_item *items, size_t n,
+                             int orphan, const char *why, struct check_result *r) LY_WARN_UNUSED;
 int check_lists(const struct history *h, struct check_result *r) LY_WARN_UNUSED;
 int check_liveness(const struct history *h, struct check_result *r) LY_WARN_UNUSED;
 int check_stats(const struct history *h, struct check_result *r) LY_WARN_UNUSED;

@@ -98,6 +98,8 @@ static int check_key(const struct history *h, int model, uint32_t key, size_t me
     if (n > WGL_OPS_PER_KEY_MAX) { /* beyond the search budget: say so */
         r->stats.wgl_keys++;
         r->stats.wgl_unknown++;
+        check_unknown(r, V_NONLINEARIZABLE, "key %s has %zu operations, more than the %d the "
+                      "linearizability search takes", history_str(h, key), n, WGL_OPS_PER_KEY_MAX);
         return 0;
     }
     int rc = wgl_check(model, ops, n, mem, &res);
@@ -110,6 +112,8 @@ static int check_key(const struct history *h, int model, uint32_t key, size_t me
     }
     if (res.verdict == WGL_UNKNOWN) {
         r->stats.wgl_unknown++;
+        check_unknown(r, V_NONLINEARIZABLE, "key %s: the linearizability search ran out of its "
+                      "memory budget (%zu operations)", history_str(h, key), n);
         return 0;
     }
     r->stats.wgl_illegal++;

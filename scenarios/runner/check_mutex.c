@@ -39,68 +39,70 @@ int check_mutex_believed(const struct history *h, struct check_result *r)
     return rc;
 }
 
-/* A completion of a lock/unlock/resource write that took effect. */
-static int applied(const struct hev *d)
-{
-    if (d->applied >= 0)
-        return d->applied;
-    return d->type == HEV_OK;
-}
-
 static int is_write(const struct hev *e)
 {
     return strcmp(e->f, "GetObject") && strcmp(e->f, "HeadObject") && strcmp(e->f, "GetItem") &&
            strcmp(e->f, "read");
 }
 
-struct commit {
-    int64_t order;
-    uint32_t ev; /* completion index */
-};
-
-static int cmp_commit(const void *a, const void *b)
+/* -1 unknown, 0 not applied, 1 applied. */
+static int applied_state(const struct hev *d)
 {
-    const struct commit *x = a, *y = b;
-    if (x->order != y->order)
-        return x->order < y->order ? -1 : 1;
-    return x->ev < y->ev ? -1 : x->ev > y->ev;
+    if (d->applied >= 0)
+        return d->applied;
+    return d->type == HEV_OK ? 1 : d->type == HEV_FAIL ? 0 : -1;
 }
 
-/* Applied writes of interest, in commit order (journal seq when every one has it). */
-static int collect_commits(const struct history *h, struct commit **out, size_t *n_out)
+/*
+ * The lock/unlock/resource writes that may have taken effect. A resource write whose outcome
+ * is unknown is left out (it cannot be blamed on anyone); a lock or unlock whose outcome is
+ * unknown stays in as "maybe". *ordered: every item has a known outcome and a journal seq.
+ */
+static int collect(const struct history *h, struct own_item **out, size_t *n_out, int *ordered,
+                   size_t *missing)
 {
-    struct commit *c = malloc((h->n + 1) * sizeof *c);
+    struct own_item *c = malloc((h->n + 1) * sizeof *c);
     size_t n = 0;
-    int all_seq = 1;
     if (!c)
         return LY_ENOMEM;
+    *ordered = 1;
+    *missing = 0;
     for (size_t i = 0; i < h->n; i++) {
         const struct hev *d = &h->ev[i];
         if (d->type == HEV_INVOKE || hev_is_marker(d) || d->pair == UINT32_MAX)
             continue;
-        if (d->role == ROLE_NONE || d->role == ROLE_READ || !is_write(d) || !applied(d))
+        if (d->role == ROLE_NONE || d->role == ROLE_READ || d->role == ROLE_HEARTBEAT ||
+            !is_write(d))
             continue;
-        if (d->type == HEV_INFO && d->applied < 0 && d->role == ROLE_RESOURCE)
-            continue; /* unknown resource write: cannot blame anyone */
-        all_seq &= d->seq >= 0;
-        c[n++] = (struct commit){d->seq, (uint32_t)i};
+        int ap = applied_state(d);
+        if (ap == 0 || (ap < 0 && d->role == ROLE_RESOURCE))
+            continue;
+        if (ap < 0 || d->seq < 0) {
+            *ordered = 0;
+            (*missing)++;
+        }
+        const struct hev *in = &h->ev[d->pair];
+        int64_t ret = d->type != HEV_INFO ? d->time_us : d->done_us > 0 ? d->done_us : HIST_TIME_END;
+        c[n++] = (struct own_item){in->time_us, ret,
+                                   d->seq, d->process, d->role, (uint8_t)(ap < 0), (uint32_t)i};
     }
-    for (size_t i = 0; !all_seq && i < n; i++) {
-        const struct hev *d = &h->ev[c[i].ev];
-        /* an unknown outcome takes effect at the latest when it was seen to end */
-        c[i].order = d->time_us;
-    }
-    qsort(c, n, sizeof *c, cmp_commit);
     *out = c;
     *n_out = n;
     return 0;
 }
 
-int check_ownership(const struct history *h, int orphan, struct check_result *r)
+static int cmp_seq(const void *a, const void *b)
 {
-    struct commit *c = NULL;
-    size_t n = 0;
-    int rc = collect_commits(h, &c, &n);
+    const struct own_item *x = a, *y = b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Replays ownership in journal commit order (every item has a seq and a known outcome). */
+static int replay(const struct history *h, struct own_item *c, size_t n, int orphan,
+                  struct check_result *r)
+{
+    qsort(c, n, sizeof *c, cmp_seq);
+    int rc = 0;
     uint32_t owner = 0, owner_ev = UINT32_MAX;
     for (size_t i = 0; !rc && i < n; i++) {
         const struct hev *d = &h->ev[c[i].ev];
@@ -140,6 +142,27 @@ int check_ownership(const struct history *h, int orphan, struct check_result *r)
         rc = check_add(r, V_ORPHAN_LOCK, h->n ? h->ev[h->n - 1].time_us : 0, &ev, 1,
                        "the lock is still held by %s when every client has stopped",
                        history_str(h, owner));
+    }
+    return rc;
+}
+
+int check_ownership(const struct history *h, int orphan, struct check_result *r)
+{
+    struct own_item *c = NULL;
+    size_t n = 0, missing = 0;
+    int ordered = 0;
+    int rc = collect(h, &c, &n, &ordered, &missing);
+    if (rc)
+        return rc;
+    if (ordered) {
+        r->order = n ? ORDER_JOURNAL : r->order;
+        rc = replay(h, c, n, orphan, r);
+    } else {
+        char why[160];
+        snprintf(why, sizeof why, "the commit order of %zu of %zu lock and protected writes is "
+                 "unknown (no journal entry)", missing, n);
+        r->order = ORDER_REALTIME;
+        rc = check_ownership_realtime(h, c, n, orphan, why, r);
     }
     free(c);
     return rc;

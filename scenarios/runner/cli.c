@@ -21,6 +21,7 @@ struct cli {
     const char *history_path;
     const char *report_path;
     int json;
+    int interrupted;
     json_t *all;
 };
 
@@ -36,6 +37,12 @@ static void run_usage(FILE *f)
                "  --report FILE.html      write the HTML report (timeline, violations, statistics)\n"
                "  --clients N             override the number of clients (simple scenarios)\n"
                "  --seconds N             override the time limit\n"
+               "  --client-faults         apply the scenario's fault rules in the runner, even on a\n"
+               "                          lockyard target (they always are on other stores)\n"
+               "  --no-admin              treat a lockyard target as a plain S3/DynamoDB store: no\n"
+               "                          journal, no server fault rules (implies --client-faults)\n"
+               "  --reset-target          empty a lockyard --target first (POST /_lockyard/reset)\n"
+               "  --keep                  leave the run's bucket and table on the --target\n"
                "  --json                  print one JSON document instead of the text summary\n"
                "  --quiet                 no progress line\n");
 }
@@ -116,6 +123,44 @@ static int write_outputs(struct cli *cli, const struct run *r, const struct repo
     return rc;
 }
 
+/* Where each fault rule acted, for the report and --json. */
+static json_t *faults_json(const struct scenario *sc, const struct run *r)
+{
+    if (!r || !r->rfaults)
+        return NULL;
+    json_t *a = json_array();
+    static const char *const where[] = {"server", "client", "pending"};
+    for (size_t i = 0; a && i < sc->nfaults; i++) {
+        const struct run_fault *f = &r->rfaults[i];
+        json_t *o = json_pack("{sI sI ss ss}", "rule", (json_int_t)(i + 1), "line",
+                              (json_int_t)sc->faults[i].line, "action",
+                              fault_action_name(f->rule.action), "where", where[f->where]);
+        if (o && f->where == RF_PENDING)
+            json_object_set_new(o, "reason", json_string(f->why));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* The command that replays this run: the seed and every override. */
+static void replay_command(const struct cli *cli, const struct scenario *sc, uint64_t seed,
+                           char *out, size_t size)
+{
+    const struct run_opts *o = &cli->ro;
+    size_t n = (size_t)snprintf(out, size, "lockyard run %s --seed %" PRIu64, sc->path, seed);
+    if (o->target && n < size)
+        n += (size_t)snprintf(out + n, size - n, " --target %s", o->target);
+    if (o->clients_override && n < size)
+        n += (size_t)snprintf(out + n, size - n, " --clients %d", o->clients_override);
+    if (o->seconds_override && n < size)
+        n += (size_t)snprintf(out + n, size - n, " --seconds %" PRId64, o->seconds_override);
+    const char *flags[] = {o->client_faults ? " --client-faults" : "",
+                           o->no_admin ? " --no-admin" : "", o->reset_target ? " --reset-target" : "",
+                           o->keep ? " --keep" : ""};
+    for (size_t i = 0; i < 4 && n < size; i++)
+        n += (size_t)snprintf(out + n, size - n, "%s", flags[i]);
+}
+
 static int64_t wall_ms(void)
 {
     struct timespec ts;
@@ -131,8 +176,7 @@ static int run_one(struct cli *cli, struct scenario *sc, int many)
     char replay[1200];
     uint64_t seed = cli->ro.seed_set ? cli->ro.seed : sc->seed;
     int64_t t0 = wall_ms();
-    snprintf(replay, sizeof replay, "lockyard run %s --seed %" PRIu64 "%s%s", sc->path, seed,
-             cli->ro.target ? " --target " : "", cli->ro.target ? cli->ro.target : "");
+    replay_command(cli, sc, seed, replay, sizeof replay);
     if (!cli->json)
         printf("== %s: seed %" PRIu64 "; replay: %s\n", sc->name, seed, replay);
     fflush(stdout);
@@ -141,7 +185,7 @@ static int run_one(struct cli *cli, struct scenario *sc, int many)
     co.orphan_lock = sc->orphan_check;
     int rc = run_scenario(sc, &cli->ro, &r);
     struct report_info ri = {sc->name, sc->description, sc->protocol_name, seed, replay,
-                             sc->expect, NULL, NULL, 0};
+                             sc->expect, NULL, NULL, 0, faults_json(sc, r)};
     if (r && r->pending[0])
         ri.pending = r->pending;
     else if (rc || !r)
@@ -156,6 +200,9 @@ static int run_one(struct cli *cli, struct scenario *sc, int many)
     else
         report_text(stdout, &ri, r ? &r->h : NULL, &res);
     int ok = report_matches(&ri, &res);
+    if (r && r->interrupted)
+        cli->interrupted = 1;
+    json_decref(ri.faults);
     check_result_cleanup(&res);
     run_free(r);
     fflush(stdout);
@@ -169,6 +216,8 @@ static int parse_run(struct cli *cli, int argc, char **argv)
         {"history", required_argument, 0, 'H'}, {"report", required_argument, 0, 'R'},
         {"clients", required_argument, 0, 'c'}, {"seconds", required_argument, 0, 'S'},
         {"json", no_argument, 0, 'j'}, {"quiet", no_argument, 0, 'q'},
+        {"client-faults", no_argument, 0, 'F'}, {"no-admin", no_argument, 0, 'N'},
+        {"reset-target", no_argument, 0, 'X'}, {"keep", no_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     char *end;
@@ -196,6 +245,10 @@ static int parse_run(struct cli *cli, int argc, char **argv)
             break;
         case 'j': cli->json = 1; break;
         case 'q': cli->ro.quiet = 1; break;
+        case 'F': cli->ro.client_faults = 1; break;
+        case 'N': cli->ro.no_admin = cli->ro.client_faults = 1; break;
+        case 'X': cli->ro.reset_target = 1; break;
+        case 'K': cli->ro.keep = 1; break;
         case 'h': run_usage(stdout); exit(0);
         default: return -1;
         }
@@ -218,7 +271,7 @@ int runner_cmd_run(int argc, char **argv)
     cli.ro.progress = !cli.ro.quiet && !cli.json && isatty(2);
     cli.all = json_array();
     int all_ok = 1, many = argc - optind > 1, first = optind;
-    for (int i = first; i < argc; i++) {
+    for (int i = first; i < argc && !cli.interrupted; i++) {
         struct scenario *sc = NULL;
         int rc = resolve_path(argv[i], path, sizeof path) ? LY_ENOENT
                  : scenario_load_file(path, &sc, err, sizeof err);
@@ -247,5 +300,5 @@ int runner_cmd_run(int argc, char **argv)
     } else {
         json_decref(cli.all);
     }
-    return all_ok ? 0 : 1;
+    return cli.interrupted ? 130 : all_ok ? 0 : 1;
 }

@@ -75,7 +75,7 @@ int runner_cmd_check(int argc, char **argv)
     free(text);
     if (!rc)
         rc = check_all(&h, &co, &r);
-    struct report_info ri = {argv[optind], NULL, co.model, 0, "", 0, NULL, NULL, 0};
+    struct report_info ri = {argv[optind], NULL, co.model, 0, "", 0, NULL, NULL, 0, NULL};
     if (rc) {
         fprintf(stderr, "lockyard: %s: %s\n", argv[optind], err[0] ? err : ly_err_str(rc));
     } else if (json) {
@@ -90,6 +90,9 @@ int runner_cmd_check(int argc, char **argv)
         printf("%s: %zu events, model %s: %s\n", argv[optind], h.n, co.model, found);
         for (size_t i = 0; i < r.n; i++)
             printf("  %-16s %s\n", violation_name(r.v[i].kind), r.v[i].msg);
+        for (int k = 0; k < V_KINDS; k++)
+            if ((r.unknown & ~r.found) >> k & 1)
+                printf("  %-16s unknown: %s\n", violation_name(k), r.why[k]);
         printf("  keys checked %zu: %zu linearizable, %zu not, %zu unknown\n", r.stats.wgl_keys,
                r.stats.wgl_ok, r.stats.wgl_illegal, r.stats.wgl_unknown);
     }

@@ -16,6 +16,7 @@
 #include "history.h"
 #include "lockyard/buf.h"
 #include "lockyard/client.h"
+#include "lockyard/fault.h"
 #include "scenario.h"
 
 #define RC_VARS_MAX 48
@@ -58,9 +59,31 @@ struct rclient {
     struct ly_buf body;
     char list_etag[128];         /* read_list: ETag of the list read (for fence: etag) */
     char *list_text;             /* read_list: the JSON array read, or NULL for absent */
-    int64_t req_count;           /* requests sent (journal matching) */
-    int64_t *req_ev;             /* completion event of each request, by request number */
-    size_t req_ev_cap;
+    int64_t op;                  /* op number of the request in flight */
+    int cf_rule;                 /* client-side fault rule acting on it, or -1 */
+    int cf_held;                 /* parked by a client-side hold */
+    struct event *cf_ev;         /* a deferred send or a made-up answer */
+    struct cf_saved *cf;         /* what cf_ev sends or answers */
+};
+
+/* Where a scenario's fault rule acts. */
+enum run_fault_where { RF_SERVER, RF_CLIENT, RF_PENDING };
+
+struct run_fault {
+    struct fault_rule rule;      /* parsed, for client-side matching */
+    int where;                   /* enum run_fault_where */
+    char why[160];               /* RF_PENDING: the reason */
+};
+
+/* One request the runner sent (or would have sent), by its op number (the x-lockyard-op id). */
+struct run_op {
+    uint32_t invoke;             /* history index of its invoke */
+    int64_t seq;                 /* journal commit sequence, -1 until the journal lists it */
+    int8_t applied;              /* journal / client-side truth: 1, 0, -1 unknown */
+    uint8_t sent;                /* 0: a client-side fault kept it from being sent */
+    uint8_t ddb;                 /* a DynamoDB request */
+    uint32_t note;               /* interned fault text, 0 = none */
+    int64_t real_us;             /* client-side fault: when the store's real answer came */
 };
 
 struct run_opts {
@@ -71,6 +94,10 @@ struct run_opts {
     int clients_override;        /* 0: the scenario's */
     int64_t seconds_override;
     int progress;                /* show progress on stderr (a TTY) */
+    int client_faults;           /* --client-faults: the runner applies the fault rules */
+    int no_admin;                /* --no-admin: treat a lockyard target as a plain store */
+    int reset_target;            /* --reset-target: POST /_lockyard/reset first */
+    int keep;                    /* --keep: leave the run's bucket and table on the target */
     int quiet;
 };
 
@@ -93,8 +120,24 @@ struct run {
     int port;
     int tls;              /* --target https:// */
     int is_lockyard;             /* the target answers /_lockyard/health */
-    int journal_ok;
+    int journal_ok;              /* the target's journal was read for this run */
+    char run_id[20];             /* prefix of every op id this run sends */
+    int64_t jcursor;             /* journal: the last sequence number read */
+    int64_t jdropped;            /* journal entries after the cursor lost from the ring */
+    int jbusy;                   /* a journal page request is in flight */
+    struct ly_client_conn *jconn;
+    struct event *journal_ev;
+    struct run_op *ops;
+    size_t nops, ops_cap;
     char **fault_ids;            /* per scenario fault, the server's id */
+    struct run_fault *rfaults;   /* per scenario fault: where it acts */
+    json_t *saved_rules;         /* the target's own fault rules, set aside during the run */
+    int own_target;              /* a --target: own names, cleaned up afterwards */
+    int made_bucket, made_table; /* created by this run */
+    volatile int interrupted;    /* SIGINT / SIGTERM */
+    int stopped;                 /* the clients' loop is over: late answers and timers are ignored */
+    struct event *sig_ev[2];
+    int client_faults;           /* the rules act in the runner (no admin API, or asked) */
     char pending[160];           /* why the scenario could not run, or "" */
     char error[256];
     struct event *progress_ev;
@@ -127,11 +170,41 @@ int rclient_read_list(struct rclient *c, const struct sc_step *st) LY_WARN_UNUSE
 /* engine_answer.c: the ly_client callback of every step request (arg: the rclient) */
 void engine_on_answer(const struct ly_client_resp *resp, void *arg);
 
+/* engine_journal.c: the target's request journal, read from a cursor taken at the start */
+/** Takes the cursor (the journal's head) and the run id. Blocking; before the clients start. */
+int journal_begin(struct run *r) LY_WARN_UNUSED;
+/** Starts reading pages every few ms while the clients run. */
+int journal_follow(struct run *r) LY_WARN_UNUSED;
+/** Blocking: reads until caught up, then gives each completion its seq / applied / fault. */
+int journal_end(struct run *r) LY_WARN_UNUSED;
+/** A new op for an invoke. @return the op number, or -1 when out of memory */
+int64_t run_op_new(struct run *r, uint32_t invoke);
+
+/* engine_target.c: a --target is left as it was found */
+/** The run's own bucket/table names; the target's fault rules set aside. Blocking. */
+int target_prepare(struct run *r) LY_WARN_UNUSED;
+/** Puts the target's rules back, removes the run's bucket and table (unless --keep). */
+void target_restore(struct run *r);
+
+/* engine_fault.c: fault rules applied by the runner itself (stores without lockyard's API) */
+/** Decides where each rule acts; RF_PENDING rules make the run pending. @return 0, LY_EINVAL */
+int cfault_setup(struct run *r) LY_WARN_UNUSED;
+/** Sends req for c (or does what the acting client-side rule says instead). */
+int cfault_send(struct rclient *c, const struct ly_client_req *req, const struct fault_facts *f)
+    LY_WARN_UNUSED;
+/** Releases the requests parked by a client-side hold of rule index `rule` (-1: all). */
+void cfault_release(struct run *r, int rule);
+void cfault_client_free(struct rclient *c);
+
 /* engine_run.c */
 int run_scenario(struct scenario *sc, const struct run_opts *opts, struct run **out) LY_WARN_UNUSED;
 void run_free(struct run *r);
 /* engine_setup.c: before and after the clients run */
 int run_setup(struct run *r) LY_WARN_UNUSED;
+/** A blocking call on the admin connection (x-lockyard-client: final); amz_target for DynamoDB. */
+int run_call(struct run *r, const char *method, const char *path, const char *query,
+             const char *service, const char *body, const char *amz_target,
+             struct ly_client_result *res) LY_WARN_UNUSED;
 int run_finish(struct run *r) LY_WARN_UNUSED;
 /** Admin POST without waiting (release of a held request). */
 void run_admin_post(struct run *r, const char *path, const char *json);

@@ -69,17 +69,6 @@ static int record_completion(struct rclient *c, const struct ly_client_resp *res
         e.val = history_intern(&r->h, etag);
     }
     int rc = history_add(&r->h, &e);
-    if (!rc && (size_t)c->req_count >= c->req_ev_cap) {
-        size_t cap = c->req_ev_cap ? c->req_ev_cap * 2 : 64;
-        int64_t *p = realloc(c->req_ev, cap * sizeof *p);
-        rc = p ? 0 : LY_ENOMEM;
-        if (p) {
-            c->req_ev = p;
-            c->req_ev_cap = cap;
-        }
-    }
-    if (!rc)
-        c->req_ev[c->req_count++] = (int64_t)(r->h.n - 1);
     const struct sc_step *st = &c->prog->steps[c->pc];
     if (!rc && final && (st->kind == ST_APPEND || (st->kind == ST_S3 && st->element))) {
         snprintf(e.f, sizeof e.f, "append");
@@ -207,5 +196,8 @@ static void on_answer_impl(const struct ly_client_resp *resp, struct rclient *c)
 
 void engine_on_answer(const struct ly_client_resp *resp, void *arg)
 {
-    on_answer_impl(resp, arg);
+    struct rclient *c = arg;
+    if (c->run->stopped)
+        return; /* after the time limit: the journal tells what became of it */
+    on_answer_impl(resp, c);
 }

@@ -15,6 +15,9 @@
 struct req_build {
     struct ly_client_req req;
     struct ly_buf path, body, key, cond;
+    struct ly_buf bucket, table, fkey; /* fault-matching facts: bucket, table, DynamoDB key */
+    struct fault_facts facts;
+    char op_id[48];
     char target[96];
     char md5[CKSUM_MD5_HEX_SIZE + 2];
     char etag_q[CKSUM_MD5_HEX_SIZE + 4];
@@ -27,6 +30,9 @@ static void rb_init(struct req_build *b)
     ly_buf_init(&b->body, LY_CLIENT_BODY_MAX);
     ly_buf_init(&b->key, 4096);
     ly_buf_init(&b->cond, 1024);
+    ly_buf_init(&b->bucket, 4096);
+    ly_buf_init(&b->table, 1024);
+    ly_buf_init(&b->fkey, 64 * 1024);
 }
 
 static void rb_cleanup(struct req_build *b)
@@ -35,6 +41,9 @@ static void rb_cleanup(struct req_build *b)
     ly_buf_cleanup(&b->body);
     ly_buf_cleanup(&b->key);
     ly_buf_cleanup(&b->cond);
+    ly_buf_cleanup(&b->bucket);
+    ly_buf_cleanup(&b->table);
+    ly_buf_cleanup(&b->fkey);
 }
 
 static const char *s3_method(const char *op)
@@ -72,12 +81,11 @@ static int build_s3(struct rclient *c, const struct sc_step *st, const char *op,
 {
     struct run *r = c->run;
     int rc = rclient_expand(c, st->key, &b->key);
-    struct ly_buf tmp;
-    ly_buf_init(&tmp, 4096);
-    if (!rc) rc = rclient_expand(c, st->bucket ? st->bucket : r->sc->bucket, &tmp);
-    if (!rc) rc = ly_buf_addf(&b->path, "/%s/", tmp.data);
+    if (!rc) rc = rclient_expand(c, st->bucket ? st->bucket : r->sc->bucket, &b->bucket);
+    if (!rc) rc = ly_buf_addf(&b->path, "/%s/", b->bucket.data);
     if (!rc) rc = ly_client_encode_key(b->key.data, &b->path);
-    ly_buf_cleanup(&tmp);
+    b->facts.bucket = b->bucket.data;
+    b->facts.key = b->key.data;
     b->req.method = s3_method(op);
     b->req.path = b->path.data;
     b->req.service = "s3";
@@ -94,8 +102,30 @@ static int build_s3(struct rclient *c, const struct sc_step *st, const char *op,
     int inm = st->if_none_match || (st->kind == ST_APPEND && st->fence && !c->list_etag[0]);
     if (!rc && inm)
         rc = ly_client_req_header(&b->req, "If-None-Match", "*");
+    b->facts.conditional = b->cond.len || inm;
     if (!rc && !strcmp(b->req.method, "PUT"))
         rc = ly_client_req_header(&b->req, "Content-Type", "application/json");
+    return rc;
+}
+
+/* What the server's fault rules match a DynamoDB request on: table, compact Key / Item JSON,
+ * whether it carries a condition. */
+static int facts_ddb(struct req_build *b, json_t *j)
+{
+    json_t *k = json_object_get(j, "Key");
+    if (!k)
+        k = json_object_get(j, "Item");
+    char *text = k ? json_dumps(k, JSON_COMPACT) : NULL;
+    int rc = ly_buf_adds(&b->fkey, text ? text : "");
+    free(text);
+    ly_buf_reset(&b->table);
+    if (!rc)
+        rc = ly_buf_adds(&b->table, json_string_value(json_object_get(j, "TableName")));
+    b->facts.table = b->table.data;
+    b->facts.key = b->fkey.data;
+    b->facts.conditional = json_object_get(j, "ConditionExpression") ||
+                           json_object_get(j, "Expected") ||
+                           json_object_get(j, "TransactItems");
     return rc;
 }
 
@@ -113,6 +143,8 @@ static int build_ddb(struct rclient *c, const struct sc_step *st, struct req_bui
     if (!rc) rc = rclient_expand(c, st->table ? st->table : r->sc->table, &table);
     if (!rc && !json_object_get(j, "TableName"))
         json_object_set_new(j, "TableName", json_string(table.data));
+    if (!rc && json_is_string(json_object_get(j, "TableName")))
+        rc = facts_ddb(b, j);
     if (!rc) {
         char *text = json_dumps(j, JSON_COMPACT);
         ly_buf_reset(&b->body);
@@ -204,10 +236,23 @@ static int send_built(struct rclient *c, const struct sc_step *st, const char *o
     b->req.body_len = b->body.len;
     if (!rc)
         rc = record_invoke(c, st, op, b, elem);
+    int64_t k = rc ? -1 : run_op_new(r, c->invoke_ev);
+    if (!rc && k < 0)
+        rc = LY_ENOMEM;
     if (!rc) {
+        c->op = k;
+        r->ops[k].ddb = st->kind == ST_DDB;
+        snprintf(b->op_id, sizeof b->op_id, "%s.%lld", r->run_id, (long long)k);
+        rc = ly_client_req_header(&b->req, "x-lockyard-op", b->op_id);
+    }
+    if (!rc) {
+        b->facts.service = b->req.service;
+        b->facts.op = op;
+        b->facts.client = client_name;
+        b->facts.now_ms = run_now_us(r) / 1000;
         c->sent_us = run_now_us(r);
         c->state = RS_WAIT;
-        rc = ly_client_send(c->conn, &b->req, rclient_now_ms(c) / 1000, engine_on_answer, c);
+        rc = cfault_send(c, &b->req, &b->facts);
     }
     return rc;
 }

@@ -90,7 +90,8 @@ static int start_server(struct run *r)
         close(fds[0]);
         close(fds[1]);
         execl(r->opts->self_exe, r->opts->self_exe, "serve", "--memory", "--listen",
-              "127.0.0.1:0", "--durability", "none", "--quiet", (char *)NULL);
+              "127.0.0.1:0", "--durability", "none", "--journal-entries", "50000", "--quiet",
+              (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
@@ -219,10 +220,44 @@ static int run_loop(struct run *r)
         if (rc)
             return rc;
     }
+    int rc = journal_follow(r);
+    if (rc)
+        return rc;
     event_base_dispatch(r->base);
+    /* From here on the loop only runs for set-up calls and the journal: clients stay still. */
+    r->stopped = 1;
+    evtimer_del(r->deadline_ev);
+    if (r->progress_ev)
+        event_del(r->progress_ev);
+    for (size_t i = 0; i < r->nclients; i++) {
+        if (r->clients[i].timer)
+            evtimer_del(r->clients[i].timer);
+        if (r->clients[i].cf_ev)
+            evtimer_del(r->clients[i].cf_ev);
+    }
     if (r->opts->progress)
         fprintf(stderr, "\r%120s\r", "");
     return r->error[0] ? LY_EINVAL : 0;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct run *r = arg;
+    (void)what;
+    r->interrupted = 1;
+    snprintf(r->error, sizeof r->error, "interrupted (%s)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    event_base_loopexit(r->base, NULL);
+}
+
+/* Ctrl-C ends the run, but the target is still put back as it was found. */
+static int catch_signals(struct run *r)
+{
+    int sigs[2] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; i++)
+        if (!(r->sig_ev[i] = evsignal_new(r->base, sigs[i], on_signal, r)) ||
+            event_add(r->sig_ev[i], NULL))
+            return LY_ENOMEM;
+    return 0;
 }
 
 static void raise_fd_limit(void)
@@ -243,6 +278,11 @@ int run_scenario(struct scenario *sc, const struct run_opts *opts, struct run **
     r->sc = sc;
     r->opts = opts;
     r->seed = opts->seed_set ? opts->seed : sc->seed;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint32_t id = (uint32_t)(((uint64_t)now.tv_nsec << 12) ^ (uint64_t)now.tv_sec ^
+                             ((uint64_t)getpid() << 20));
+    snprintf(r->run_id, sizeof r->run_id, "%08" PRIx32, id);
     history_init(&r->h);
     raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);
@@ -256,15 +296,22 @@ int run_scenario(struct scenario *sc, const struct run_opts *opts, struct run **
     if (!rc)
         rc = ly_client_new(r->base, &co, &r->http);
     if (!rc)
+        rc = catch_signals(r);
+    if (!rc)
         rc = ly_client_conn_new(r->http, &r->admin);
+    if (!rc)
+        rc = ly_client_conn_new(r->http, &r->jconn);
     if (!rc)
         rc = make_clients(r);
     if (!rc)
         rc = run_setup(r);
+    if (!rc && r->interrupted)
+        rc = LY_EINVAL;
     if (!rc && !r->pending[0])
         rc = run_loop(r);
     if (!rc && !r->pending[0])
         rc = run_finish(r);
+    target_restore(r);
     stop_server(r);
     if (rc && !r->error[0])
         snprintf(r->error, sizeof r->error, "%s", ly_err_str(rc));
@@ -284,12 +331,21 @@ void run_free(struct run *r)
             free(c->vars[v].value);
         free(c->arrivals);
         free(c->list_text);
-        free(c->req_ev);
+        cfault_client_free(c);
         ly_buf_cleanup(&c->body);
     }
     for (size_t i = 0; r->fault_ids && i < r->sc->nfaults; i++)
         free(r->fault_ids[i]);
     free(r->fault_ids);
+    free(r->rfaults);
+    free(r->ops);
+    json_decref(r->saved_rules);
+    for (int i = 0; i < 2; i++)
+        if (r->sig_ev[i])
+            event_free(r->sig_ev[i]);
+    if (r->journal_ev)
+        event_free(r->journal_ev);
+    ly_client_conn_free(r->jconn);
     free(r->clients);
     free(r->gate_done);
     free(r->event_done);

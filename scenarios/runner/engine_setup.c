@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-static int call(struct run *r, const char *method, const char *path, const char *query,
+int run_call(struct run *r, const char *method, const char *path, const char *query,
                 const char *service, const char *body, const char *target,
                 struct ly_client_result *res)
 {
@@ -61,11 +61,12 @@ static int create_table(struct run *r)
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     struct ly_client_result res;
-    int rc = text ? call(r, "POST", "/", NULL, "dynamodb", text, "DynamoDB_20120810.CreateTable", &res)
+    int rc = text ? run_call(r, "POST", "/", NULL, "dynamodb", text, "DynamoDB_20120810.CreateTable", &res)
                   : LY_ENOMEM;
     free(text);
     if (rc)
         return rc;
+    r->made_table = res.status == 200;
     if (res.status != 200 && !strstr(res.body, "ResourceInUse"))
         snprintf(r->pending, sizeof r->pending,
                  "DynamoDB is not available on the target (CreateTable answered %d)", res.status);
@@ -79,10 +80,9 @@ static int install_faults(struct run *r)
     r->fault_ids = calloc(sc->nfaults + 1, sizeof *r->fault_ids);
     if (!r->fault_ids)
         return LY_ENOMEM;
-    if (sc->nfaults && !r->is_lockyard) {
-        snprintf(r->pending, sizeof r->pending, "fault rules need a lockyard target");
-        return 0;
-    }
+    int rc0 = cfault_setup(r);
+    if (rc0 || r->client_faults)
+        return rc0;
     for (size_t i = 0; i < sc->nfaults && !r->pending[0]; i++) {
         json_t *rule = json_loads(sc->faults[i].json, 0, NULL);
         json_t *m = json_object_get(rule, "match");
@@ -91,7 +91,7 @@ static int install_faults(struct run *r)
         char *text = rule ? json_dumps(rule, JSON_COMPACT) : NULL;
         json_decref(rule);
         struct ly_client_result res;
-        int rc = text ? call(r, "POST", "/_lockyard/faults", NULL, NULL, text, NULL, &res) : LY_ENOMEM;
+        int rc = text ? run_call(r, "POST", "/_lockyard/faults", NULL, NULL, text, NULL, &res) : LY_ENOMEM;
         free(text);
         if (rc)
             return rc;
@@ -121,18 +121,18 @@ static int probe_stale_read(struct run *r)
     const char *rule = "{\"match\":{\"op\":\"GetObject\",\"key\":\"lockyard-probe-stale\","
                        "\"client\":\"final\"},\"action\":{\"type\":\"stale_read\",\"ms\":600000}}";
     /* the rule first: the server keeps snapshots only while a stale_read rule exists */
-    int rc = call(r, "POST", "/_lockyard/faults", NULL, NULL, rule, NULL, &res);
+    int rc = run_call(r, "POST", "/_lockyard/faults", NULL, NULL, rule, NULL, &res);
     if (!rc)
         ly_client_result_cleanup(&res);
-    if (!rc && !(rc = call(r, "PUT", path, NULL, "s3", "x", NULL, &res)))
+    if (!rc && !(rc = run_call(r, "PUT", path, NULL, "s3", "x", NULL, &res)))
         ly_client_result_cleanup(&res);
-    if (!rc && !(rc = call(r, "GET", path, NULL, "s3", NULL, NULL, &res))) {
+    if (!rc && !(rc = run_call(r, "GET", path, NULL, "s3", NULL, NULL, &res))) {
         if (res.status == 200)
             snprintf(r->pending, sizeof r->pending, "the server does not serve stale reads yet "
                      "(fault action stale_read)");
         ly_client_result_cleanup(&res);
     }
-    if (!rc && !(rc = call(r, "DELETE", "/_lockyard/faults", NULL, NULL, NULL, NULL, &res)))
+    if (!rc && !(rc = run_call(r, "DELETE", "/_lockyard/faults", NULL, NULL, NULL, NULL, &res)))
         ly_client_result_cleanup(&res);
     return rc;
 }
@@ -141,38 +141,45 @@ int run_setup(struct run *r)
 {
     struct ly_client_result res;
     char path[300];
-    int rc = call(r, "GET", "/_lockyard/health", NULL, NULL, NULL, NULL, &res);
+    int rc = run_call(r, "GET", "/_lockyard/health", NULL, NULL, NULL, NULL, &res);
     if (rc)
         return rc;
-    r->is_lockyard = res.status == 200 && strstr(res.body, "\"ok\"");
+    r->is_lockyard = res.status == 200 && strstr(res.body, "\"ok\"") && !r->opts->no_admin;
     ly_client_result_cleanup(&res);
     if (res.status == 0) {
         snprintf(r->error, sizeof r->error, "the target %.200s:%d does not answer", r->host,
                  r->port);
         return LY_EIO;
     }
-    if (r->is_lockyard) {
-        if ((rc = call(r, "POST", "/_lockyard/reset", NULL, NULL, "{}", NULL, &res)))
+    if (r->is_lockyard && r->opts->reset_target) {
+        if ((rc = run_call(r, "POST", "/_lockyard/reset", NULL, NULL, "{}", NULL, &res)))
             return rc;
         ly_client_result_cleanup(&res);
     }
-    snprintf(path, sizeof path, "/%s", r->sc->bucket);
-    if ((rc = call(r, "PUT", path, NULL, "s3", NULL, NULL, &res)))
+    if ((rc = target_prepare(r)))
         return rc;
+    snprintf(path, sizeof path, "/%s", r->sc->bucket);
+    if ((rc = run_call(r, "PUT", path, NULL, "s3", NULL, NULL, &res)))
+        return rc;
+    r->made_bucket = res.status == 200;
     if (res.status != 200 && res.status != 409) {
         snprintf(r->error, sizeof r->error, "creating bucket %s answered %d", r->sc->bucket,
                  res.status);
         rc = LY_EIO;
     }
     ly_client_result_cleanup(&res);
-    if (!rc && r->sc->requires_stale_read && r->is_lockyard)
+    r->client_faults = !r->is_lockyard || r->opts->client_faults;
+    if (!rc && r->sc->requires_stale_read && r->is_lockyard && !r->client_faults)
         rc = probe_stale_read(r);
-    if (!rc && !r->pending[0] && (r->sc->requires_stale_read && !r->is_lockyard))
-        snprintf(r->pending, sizeof r->pending, "stale reads need a lockyard target");
+    if (!rc && !r->pending[0] && r->sc->requires_stale_read && r->client_faults)
+        snprintf(r->pending, sizeof r->pending, "the scenario requires stale reads, which only a "
+                 "lockyard target without --client-faults serves");
     if (!rc && !r->pending[0] && uses_ddb(r->sc))
         rc = create_table(r);
     if (!rc && !r->pending[0])
         rc = install_faults(r);
+    if (!rc && !r->pending[0])
+        rc = journal_begin(r);
     return rc;
 }
 
@@ -184,7 +191,7 @@ static int get_object(struct run *r, const char *key, struct ly_client_result *r
     if (!rc)
         rc = ly_client_encode_key(key, &path);
     if (!rc)
-        rc = call(r, "GET", path.data, NULL, "s3", NULL, NULL, res);
+        rc = run_call(r, "GET", path.data, NULL, "s3", NULL, NULL, res);
     ly_buf_cleanup(&path);
     return rc;
 }
@@ -280,96 +287,12 @@ static int final_reads(struct run *r)
     return rc;
 }
 
-static int client_by_name(const struct run *r, const char *name)
-{
-    uint32_t id = name ? history_find(&r->h, name) : 0;
-    for (size_t i = 0; id && i < r->nclients; i++)
-        if (r->clients[i].name_id == id)
-            return (int)i;
-    return -1;
-}
-
-/* Gives each completion its commit sequence and applied flag; returns the next cursor. */
-static int64_t resolve_page(struct run *r, json_t *reqs, int64_t *matched)
-{
-    int64_t last = -1;
-    for (size_t i = 0; i < json_array_size(reqs); i++) {
-        json_t *q = json_array_get(reqs, i);
-        int ci = client_by_name(r, json_string_value(json_object_get(q, "client")));
-        last = json_integer_value(json_object_get(q, "seq"));
-        if (ci < 0)
-            continue;
-        struct rclient *c = &r->clients[ci];
-        int64_t k = matched[ci]++;
-        if (k >= c->req_count)
-            continue;
-        struct hev *e = &r->h.ev[c->req_ev[k]];
-        const char *op = json_string_value(json_object_get(q, "op"));
-        if (!op || strcmp(op, e->f)) {
-            matched[ci] = INT64_MAX / 2; /* out of step: stop trusting this client's order */
-            continue;
-        }
-        e->seq = last;
-        json_t *ap = json_object_get(q, "applied");
-        if (json_is_boolean(ap))
-            e->applied = json_is_true(ap);
-        json_t *fault = json_object_get(q, "fault");
-        if (fault && !json_is_null(fault)) {
-            char *text = json_dumps(fault, JSON_COMPACT | JSON_ENCODE_ANY);
-            char note[256];
-            snprintf(note, sizeof note, "fault %s", text ? text : "?");
-            free(text);
-            e->note = history_intern(&r->h, note);
-        }
-    }
-    return last;
-}
-
-static int resolve_journal(struct run *r)
-{
-    int64_t since = 0, *matched = calloc(r->nclients + 1, sizeof *matched);
-    if (!matched)
-        return LY_ENOMEM;
-    int rc = 0;
-    for (int page = 0; page < 100000; page++) {
-        char q[64];
-        struct ly_client_result res;
-        snprintf(q, sizeof q, "since=%" PRId64, since);
-        if ((rc = call(r, "GET", "/_lockyard/requests", q, NULL, NULL, NULL, &res)))
-            break;
-        json_t *doc = res.status == 200 ? json_loads(res.body, 0, NULL) : NULL;
-        ly_client_result_cleanup(&res);
-        json_t *reqs = json_object_get(doc, "requests");
-        json_t *next = json_object_get(doc, "next");
-        json_t *dropped = json_object_get(doc, "dropped");
-        if (page == 0 && json_is_integer(dropped) && json_integer_value(dropped) > 0) {
-            /* the journal ring lost the oldest requests: cannot align them with ours */
-            json_decref(doc);
-            break;
-        }
-        if (!json_is_array(reqs)) {
-            json_decref(doc);
-            break;
-        }
-        r->journal_ok = 1;
-        resolve_page(r, reqs, matched);
-        int64_t n = json_is_integer(next) ? json_integer_value(next) : -1;
-        int more = json_array_size(reqs) > 0 && n > since;
-        since = n;
-        json_decref(doc);
-        if (!more)
-            break;
-    }
-    free(matched);
-    return rc;
-}
-
 int run_finish(struct run *r)
 {
     int rc = final_reads(r);
-    if (!rc && r->is_lockyard)
-        rc = resolve_journal(r);
     if (!rc)
         rc = history_pair(&r->h);
+    if (!rc)
+        rc = journal_end(r);
     return rc;
 }

@@ -215,7 +215,10 @@ static int label_gates(struct rclient *c, const char *label, int count)
         if (g->release && r->gate_done[i] == 0) {
             for (size_t f = 0; f < r->sc->nfaults; f++)
                 if (r->sc->faults[f].name && !strcmp(r->sc->faults[f].name, g->release) &&
-                    r->fault_ids[f]) {
+                    r->client_faults) {
+                    cfault_release(r, (int)f);
+                } else if (r->sc->faults[f].name && !strcmp(r->sc->faults[f].name, g->release) &&
+                           r->fault_ids[f]) {
                     char body[192];
                     snprintf(body, sizeof body, "{\"id\":\"%s\"}", r->fault_ids[f]);
                     run_admin_post(r, "/_lockyard/release", body);
@@ -414,7 +417,7 @@ static int step_once(struct rclient *c)
 
 void rclient_resume(struct rclient *c)
 {
-    if (c->state != RS_READY || c->run->error[0])
+    if (c->state != RS_READY || c->run->error[0] || c->run->stopped)
         return;
     for (int i = 0; i < STEPS_PER_TURN; i++) {
         int rc = step_once(c);

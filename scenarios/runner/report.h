@@ -22,10 +22,13 @@ struct report_info {
     const char *pending;        /* non-NULL: the scenario could not run */
     const char *error;          /* non-NULL: the run failed */
     int64_t wall_ms;
+    json_t *faults;             /* borrowed: [{rule, line, action, where, reason}] or NULL */
 };
 
-/** 1 when the verdict equals the expectation. */
+/** 1 when the verdict equals the expectation (and nothing undecided could change that). */
 int report_matches(const struct report_info *ri, const struct check_result *r);
+/** "ok", "mismatch", "unknown", "pending" or "error". */
+const char *report_status(const struct report_info *ri, const struct check_result *r);
 /** Writes the text summary of one scenario. */
 void report_text(FILE *f, const struct report_info *ri, const struct history *h,
                  const struct check_result *r);

@@ -21,9 +21,40 @@ void report_kinds(uint32_t bits, char *out, size_t size)
         snprintf(out + n, size - n, "]");
 }
 
+const char *report_status(const struct report_info *ri, const struct check_result *r)
+{
+    if (ri->pending)
+        return "pending";
+    if (ri->error)
+        return "error";
+    return check_verdict(r, ri->expect);
+}
+
 int report_matches(const struct report_info *ri, const struct check_result *r)
 {
-    return !ri->pending && !ri->error && r->found == ri->expect;
+    return !strcmp(report_status(ri, r), "ok");
+}
+
+static const char *order_name(int order)
+{
+    return order == ORDER_JOURNAL ? "the server's journal"
+         : order == ORDER_REALTIME ? "real time only (no complete journal)" : "-";
+}
+
+static void text_faults(FILE *f, const struct report_info *ri)
+{
+    for (size_t i = 0; i < json_array_size(ri->faults); i++) {
+        json_t *x = json_array_get(ri->faults, i);
+        const char *where = json_string_value(json_object_get(x, "where"));
+        const char *why = json_string_value(json_object_get(x, "reason"));
+        fprintf(f, "  fault rule %lld (line %lld, %s): %s%s%s\n",
+                (long long)json_integer_value(json_object_get(x, "rule")),
+                (long long)json_integer_value(json_object_get(x, "line")),
+                json_string_value(json_object_get(x, "action")),
+                !strcmp(where, "server") ? "applied by the lockyard server"
+                : !strcmp(where, "client") ? "applied by the runner (client side)" : "not run",
+                why ? ": " : "", why ? why : "");
+    }
 }
 
 static void ms(char *out, size_t size, int64_t us)
@@ -49,12 +80,20 @@ void report_text(FILE *f, const struct report_info *ri, const struct history *h,
         fprintf(f, "  seed %" PRIu64 "; replay: %s\n", ri->seed, ri->replay);
         return;
     }
+    const char *st = report_status(ri, r);
     fprintf(f, "%-32s %-9s found %s, expected %s (%.1f s)\n", ri->name,
-            report_matches(ri, r) ? "OK" : "MISMATCH", found, expect, (double)ri->wall_ms / 1000);
+            !strcmp(st, "ok") ? "OK" : !strcmp(st, "unknown") ? "UNKNOWN" : "MISMATCH", found,
+            expect, (double)ri->wall_ms / 1000);
     for (size_t i = 0; i < r->n && i < 6; i++)
         fprintf(f, "  %-16s %s\n", violation_name(r->v[i].kind), r->v[i].msg);
     if (r->n > 6)
         fprintf(f, "  ... %zu more\n", r->n - 6);
+    for (int k = 0; k < V_KINDS; k++)
+        if ((r->unknown & ~r->found) >> k & 1)
+            fprintf(f, "  %-16s unknown: %s\n", violation_name(k), r->why[k]);
+    if (r->order)
+        fprintf(f, "  commit order: %s\n", order_name(r->order));
+    text_faults(f, ri);
     const struct check_stats *s = &r->stats;
     char p50[24], p99[24], mx[24], wait[24], rec[24];
     ms(p50, sizeof p50, s->lat_p50_us);
@@ -100,8 +139,17 @@ json_t *report_json(const struct report_info *ri, const struct check_result *r)
     json_object_set_new(o, "name", json_string(ri->name));
     json_object_set_new(o, "seed", json_integer((json_int_t)ri->seed));
     json_object_set_new(o, "replay", json_string(ri->replay));
-    json_object_set_new(o, "status", json_string(ri->pending ? "pending" : ri->error ? "error"
-                                                 : report_matches(ri, r) ? "ok" : "mismatch"));
+    json_object_set_new(o, "status", json_string(report_status(ri, r)));
+    json_t *unknown = json_array();
+    for (int k = 0; unknown && k < V_KINDS; k++)
+        if ((r->unknown & ~r->found) >> k & 1)
+            json_array_append_new(unknown, json_pack("{ss ss}", "kind", violation_name(k),
+                                                     "reason", r->why[k]));
+    json_object_set_new(o, "unknown", unknown ? unknown : json_array());
+    json_object_set_new(o, "commit_order", json_string(r->order == ORDER_JOURNAL ? "journal"
+                                                       : r->order == ORDER_REALTIME ? "realtime"
+                                                       : "none"));
+    json_object_set_new(o, "faults", ri->faults ? json_incref(ri->faults) : json_array());
     if (ri->pending || ri->error)
         json_object_set_new(o, "reason", json_string(ri->pending ? ri->pending : ri->error));
     json_object_set_new(o, "expected", exp);

@@ -19,7 +19,7 @@
 #define SC_SAVE_MAX 8
 #define SC_SET_MAX 8
 #define SC_PARAMS_MAX 32
-#define SC_CLIENTS_MAX 4096
+#define SC_CLIENTS_MAX 10000
 #define SC_STEPS_MAX 256
 
 enum sc_kind {

@@ -44,6 +44,7 @@ struct ly_client_conn {
     struct ly_client *c;
     struct evhttp_connection *evcon;
     struct call *calls; /* in flight, so conn_free can release them */
+    int closed;         /* the peer closed it: a TLS connection is rebuilt before the next use */
 };
 
 static void copy_str(char *dst, size_t size, const char *src)
@@ -163,6 +164,35 @@ static struct evhttp_connection *tls_connection(struct ly_client *c)
     return evcon;
 }
 
+static void on_close(struct evhttp_connection *evcon, void *arg)
+{
+    struct ly_client_conn *conn = arg;
+    (void)evcon;
+    conn->closed = 1;
+}
+
+/* A new evhttp connection for conn. libevent 2.1's evhttp reconnects a plain connection by
+ * itself, but not a TLS one (the SSL object of a closed connection cannot be reused), so a
+ * TLS connection the peer closed is replaced by a fresh one with a fresh SSL session. */
+static int conn_open(struct ly_client_conn *conn)
+{
+    struct ly_client *c = conn->c;
+    struct evhttp_connection *evcon =
+        c->ssl_ctx ? tls_connection(c)
+                   : evhttp_connection_base_new(c->base, NULL, c->host, (ev_uint16_t)c->port);
+    if (!evcon)
+        return LY_ENOMEM;
+    if (conn->evcon)
+        evhttp_connection_free(conn->evcon);
+    conn->evcon = evcon;
+    conn->closed = 0;
+    struct timeval tv = {c->timeout_ms / 1000, (c->timeout_ms % 1000) * 1000};
+    evhttp_connection_set_timeout_tv(evcon, &tv);
+    evhttp_connection_set_retries(evcon, 0);
+    evhttp_connection_set_closecb(evcon, on_close, conn);
+    return 0;
+}
+
 int ly_client_conn_new(struct ly_client *c, struct ly_client_conn **out)
 {
     struct ly_client_conn *conn = calloc(1, sizeof *conn);
@@ -170,16 +200,10 @@ int ly_client_conn_new(struct ly_client *c, struct ly_client_conn **out)
     if (!conn)
         return LY_ENOMEM;
     conn->c = c;
-    conn->evcon = c->ssl_ctx ? tls_connection(c)
-                             : evhttp_connection_base_new(c->base, NULL, c->host,
-                                                          (ev_uint16_t)c->port);
-    if (!conn->evcon) {
+    if (conn_open(conn)) {
         free(conn);
         return LY_ENOMEM;
     }
-    struct timeval tv = {c->timeout_ms / 1000, (c->timeout_ms % 1000) * 1000};
-    evhttp_connection_set_timeout_tv(conn->evcon, &tv);
-    evhttp_connection_set_retries(conn->evcon, 0);
     *out = conn;
     return 0;
 }
@@ -397,6 +421,8 @@ int ly_client_send(struct ly_client_conn *conn, const struct ly_client_req *req,
         rc = ly_buf_addf(&uri, "?%s", req->query);
     if (!rc)
         rc = fill_request(conn->c, r, req, now_s);
+    if (!rc && conn->closed && conn->c->ssl_ctx && !conn->calls)
+        rc = conn_open(conn); /* nothing was written on it: a fresh TLS connection */
     if (!rc) {
         k->conn = conn;
         k->cb = cb;

@@ -20,7 +20,7 @@ REL_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)
 SAN_OBJ  := $(LIB_SRC:%.c=build/san/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/unit/%)
 
-.PHONY: all run test unit clean deps fuzz bench crash-test check
+.PHONY: all run test unit clean deps fuzz bench crash-test check soak
 all: build/lockyard
 
 deps:
@@ -69,6 +69,12 @@ fuzz:
 bench:
 	@tools/install-deps --test
 	tools/bench/run
+
+# Long runs outside CI: every executable in tests/soak/ (each ends with "N passed, N failed").
+soak:
+	@tools/install-deps --test
+	@$(MAKE) --no-print-directory build/san/lockyard build/lockyard
+	@st=0; for t in tests/soak/*; do [ -x "$$t" ] || continue; echo "== $$t"; "$$t" || st=1; done; exit $$st
 
 crash-test: build/san/lockyard
 	tests/crash/kill9.py

@@ -59,7 +59,7 @@ build/san/unit/%: build/san/tests/unit/%.o build/san/liblockyard.a
 
 unit: $(UNIT_BIN)
 
-check:
+check: build/lockyard
 	tools/check-source
 
 fuzz:

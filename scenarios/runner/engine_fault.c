@@ -276,6 +276,8 @@ static void on_cf_event(evutil_socket_t fd, short what, void *arg)
     struct cf_saved *s = c->cf; /* a delayed or held send */
     c->cf = NULL;
     c->cf_held = 0;
+    c->run->ops[c->op].sent = 1;
+    c->run->ops[c->op].applied = -1;
     int rc = send_now(c, &s->req);
     saved_free(s);
     if (rc)
@@ -383,6 +385,8 @@ int cfault_send(struct rclient *c, const struct ly_client_req *req, const struct
         saved_free(c->cf);
         c->cf = s;
         c->cf_held = rule->action == FAULT_HOLD;
+        r->ops[c->op].sent = 0; /* not applied while it waits here (it may never leave) */
+        r->ops[c->op].applied = 0;
         note(c, c->cf_held ? "held before sending" : "delayed before sending");
         if (rule->action == FAULT_HOLD && !rule->ms)
             return 0; /* until a gate or a matching write releases it */

@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "lockyard/arena.h"
+#include "lockyard/ddb_keycodec.h" /* index entry keys are built from key encodings */
 #include "lockyard/ddb_value.h"
 #include "lockyard/store.h"
 

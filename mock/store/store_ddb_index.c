@@ -10,7 +10,6 @@
  * (an empty range name: none).
  */
 #include "lockyard/check.h"
-#include "lockyard/ddb_keycodec.h"
 #include "store_ddb_int.h"
 
 #include <string.h>

@@ -173,12 +173,28 @@ static int after_answer(struct rclient *c, const struct sc_step *st,
     return rc;
 }
 
-static void on_answer_impl(const struct ly_client_resp *resp, struct rclient *c)
+/*
+ * AWS may answer CompleteMultipartUpload, CopyObject and UploadPartCopy 200 OK and then an
+ * <Error> body. SDKs read the body and treat it as the error (500: retried); a client that
+ * trusts the status line (trust_status: true) takes it for success.
+ */
+static int error_in_200(const char *f, const struct ly_client_resp *resp)
+{
+    return resp->status == 200 && (!strcmp(f, "CopyObject") ||
+                                   !strcmp(f, "CompleteMultipartUpload")) &&
+           strstr(resp->body, "<Error>") != NULL;
+}
+
+static void on_answer_impl(const struct ly_client_resp *in, struct rclient *c)
 {
     struct run *r = c->run;
     const struct sc_step *st = &c->prog->steps[c->pc];
     const char *f = r->h.ev[c->invoke_ev].f;
+    struct ly_client_resp eff = *in;
+    const struct ly_client_resp *resp = &eff;
     char code[96];
+    if (!st->trust_status && error_in_200(f, in))
+        eff.status = 500;
     error_code(resp, code, sizeof code);
     int type = classify(f, resp->status);
     int retry = type == HEV_INFO && c->attempt < st->retries;

@@ -14,7 +14,7 @@
 
 struct req_build {
     struct ly_client_req req;
-    struct ly_buf path, body, key, cond;
+    struct ly_buf path, body, key, cond, copy;
     char target[96];
     char md5[CKSUM_MD5_HEX_SIZE + 2];
     char etag_q[CKSUM_MD5_HEX_SIZE + 4];
@@ -27,6 +27,7 @@ static void rb_init(struct req_build *b)
     ly_buf_init(&b->body, LY_CLIENT_BODY_MAX);
     ly_buf_init(&b->key, 4096);
     ly_buf_init(&b->cond, 1024);
+    ly_buf_init(&b->copy, 8192);
 }
 
 static void rb_cleanup(struct req_build *b)
@@ -35,12 +36,14 @@ static void rb_cleanup(struct req_build *b)
     ly_buf_cleanup(&b->body);
     ly_buf_cleanup(&b->key);
     ly_buf_cleanup(&b->cond);
+    ly_buf_cleanup(&b->copy);
 }
 
 static const char *s3_method(const char *op)
 {
     return !strcmp(op, "GetObject") ? "GET" : !strcmp(op, "HeadObject") ? "HEAD"
-         : !strcmp(op, "PutObject") ? "PUT" : !strcmp(op, "DeleteObject") ? "DELETE" : NULL;
+         : !strcmp(op, "PutObject") || !strcmp(op, "CopyObject") ? "PUT"
+         : !strcmp(op, "DeleteObject") ? "DELETE" : NULL;
 }
 
 /* The body of an append: the list read by read_list plus the element. */
@@ -65,6 +68,30 @@ static int append_body(struct rclient *c, const struct sc_step *st, struct req_b
     json_decref(list);
     ly_buf_cleanup(&e);
     return list ? rc : LY_ENOMEM;
+}
+
+/* CopyObject's x-amz-copy-source: /bucket/key of the step's copy_source, same bucket. */
+static int copy_source(struct rclient *c, const struct sc_step *st, struct req_build *b)
+{
+    struct ly_buf k, v;
+    ly_buf_init(&k, 4096);
+    ly_buf_init(&v, 8192);
+    int rc = st->copy_source ? rclient_expand(c, st->copy_source, &k) : LY_EINVAL;
+    if (!rc) rc = rclient_expand(c, st->bucket ? st->bucket : c->run->sc->bucket, &v);
+    if (!rc) {
+        char *bucket = strdup(v.data);
+        ly_buf_reset(&v);
+        rc = bucket ? ly_buf_addf(&v, "/%s/", bucket) : LY_ENOMEM;
+        free(bucket);
+    }
+    if (!rc) rc = ly_client_encode_key(k.data, &v);
+    if (!rc) rc = ly_buf_adds(&b->copy, v.data);
+    if (!rc) rc = ly_client_req_header(&b->req, "x-amz-copy-source", b->copy.data);
+    if (rc == LY_EINVAL)
+        run_fail(c->run, "line %d: CopyObject wants copy_source", st->line);
+    ly_buf_cleanup(&k);
+    ly_buf_cleanup(&v);
+    return rc;
 }
 
 static int build_s3(struct rclient *c, const struct sc_step *st, const char *op, struct req_build *b,
@@ -94,7 +121,9 @@ static int build_s3(struct rclient *c, const struct sc_step *st, const char *op,
     int inm = st->if_none_match || (st->kind == ST_APPEND && st->fence && !c->list_etag[0]);
     if (!rc && inm)
         rc = ly_client_req_header(&b->req, "If-None-Match", "*");
-    if (!rc && !strcmp(b->req.method, "PUT"))
+    if (!rc && !strcmp(op, "CopyObject"))
+        rc = copy_source(c, st, b);
+    else if (!rc && !strcmp(b->req.method, "PUT"))
         rc = ly_client_req_header(&b->req, "Content-Type", "application/json");
     return rc;
 }
@@ -145,6 +174,21 @@ static int build_ddb(struct rclient *c, const struct sc_step *st, struct req_bui
     return rc;
 }
 
+/* A copy writes its source's ETag (single-part sources): the last acknowledged PutObject's. */
+static int64_t copied_etag(struct rclient *c, const struct sc_step *st)
+{
+    struct history *h = &c->run->h;
+    struct ly_buf k;
+    int64_t val = 0;
+    ly_buf_init(&k, 4096);
+    uint32_t src = rclient_expand(c, st->copy_source, &k) ? 0 : history_find(h, k.data);
+    for (size_t i = h->n; src && i-- > 0 && !val;)
+        if (h->ev[i].type == HEV_OK && h->ev[i].key == src && !strcmp(h->ev[i].f, "PutObject"))
+            val = h->ev[i].val;
+    ly_buf_cleanup(&k);
+    return val;
+}
+
 static int record_invoke(struct rclient *c, const struct sc_step *st, const char *op,
                          struct req_build *b, uint32_t elem)
 {
@@ -184,6 +228,8 @@ static int record_invoke(struct rclient *c, const struct sc_step *st, const char
         if (!strcmp(op, "PutObject") && !cksum_md5_hex(b->body.data, b->body.len, b->md5)) {
             snprintf(b->etag_q, sizeof b->etag_q, "\"%s\"", b->md5);
             e.val = history_intern(&r->h, b->etag_q);
+        } else if (!strcmp(op, "CopyObject")) {
+            e.val = copied_etag(c, st);
         }
     } else if (b->cond.len) {
         e.note = history_intern(&r->h, b->cond.data);
@@ -223,7 +269,7 @@ int rclient_request(struct rclient *c, const struct sc_step *st)
         rc = build_ddb(c, st, &b);
     } else if (!s3_method(op)) {
         run_fail(c->run, "line %d: unknown S3 operation '%s' (GetObject HeadObject PutObject "
-                 "DeleteObject)", st->line, op);
+                 "CopyObject DeleteObject)", st->line, op);
         rc = LY_EINVAL;
     } else {
         rc = build_s3(c, st, op, &b, &elem);

@@ -42,8 +42,39 @@ static void rb_cleanup(struct req_build *b)
 static const char *s3_method(const char *op)
 {
     return !strcmp(op, "GetObject") ? "GET" : !strcmp(op, "HeadObject") ? "HEAD"
-         : !strcmp(op, "PutObject") || !strcmp(op, "CopyObject") ? "PUT"
+         : !strcmp(op, "PutObject") || !strcmp(op, "CopyObject") || !strcmp(op, "UploadPart")
+             ? "PUT"
+         : !strcmp(op, "CreateMultipartUpload") || !strcmp(op, "CompleteMultipartUpload") ? "POST"
          : !strcmp(op, "DeleteObject") ? "DELETE" : NULL;
+}
+
+/* The multipart subresource of a step's request: ?uploads, ?partNumber=&uploadId=, ?uploadId=. */
+static int multipart_query(struct rclient *c, const struct sc_step *st, const char *op,
+                           struct ly_buf *path)
+{
+    struct ly_buf up, part;
+    int rc = 0;
+    if (!strcmp(op, "CreateMultipartUpload"))
+        return ly_buf_adds(path, "?uploads");
+    if (strcmp(op, "UploadPart") && strcmp(op, "CompleteMultipartUpload"))
+        return 0;
+    ly_buf_init(&up, 1024);
+    ly_buf_init(&part, 64);
+    if (!st->upload_id || (!strcmp(op, "UploadPart") && !st->part)) {
+        run_fail(c->run, "line %d: %s wants upload_id%s", st->line, op,
+                 strcmp(op, "UploadPart") ? "" : " and part");
+        rc = LY_EINVAL;
+    }
+    if (!rc) rc = rclient_expand(c, st->upload_id, &up);
+    if (!rc && st->part) rc = rclient_expand(c, st->part, &part);
+    if (!rc && !strcmp(op, "UploadPart"))
+        rc = ly_buf_addf(path, "?partNumber=%s&uploadId=", part.data);
+    else if (!rc)
+        rc = ly_buf_adds(path, "?uploadId=");
+    if (!rc) rc = ly_client_encode_key(up.data, path);
+    ly_buf_cleanup(&up);
+    ly_buf_cleanup(&part);
+    return rc;
 }
 
 /* The body of an append: the list read by read_list plus the element. */
@@ -104,6 +135,7 @@ static int build_s3(struct rclient *c, const struct sc_step *st, const char *op,
     if (!rc) rc = rclient_expand(c, st->bucket ? st->bucket : r->sc->bucket, &tmp);
     if (!rc) rc = ly_buf_addf(&b->path, "/%s/", tmp.data);
     if (!rc) rc = ly_client_encode_key(b->key.data, &b->path);
+    if (!rc) rc = multipart_query(c, st, op, &b->path);
     ly_buf_cleanup(&tmp);
     b->req.method = s3_method(op);
     b->req.path = b->path.data;
@@ -269,7 +301,8 @@ int rclient_request(struct rclient *c, const struct sc_step *st)
         rc = build_ddb(c, st, &b);
     } else if (!s3_method(op)) {
         run_fail(c->run, "line %d: unknown S3 operation '%s' (GetObject HeadObject PutObject "
-                 "CopyObject DeleteObject)", st->line, op);
+                 "CopyObject DeleteObject CreateMultipartUpload UploadPart "
+                 "CompleteMultipartUpload)", st->line, op);
         rc = LY_EINVAL;
     } else {
         rc = build_s3(c, st, op, &b, &elem);

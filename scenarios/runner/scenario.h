@@ -56,6 +56,7 @@ struct sc_step {
     char *element;        /* ST_APPEND: the element appended; ST_S3: logical append to list */
     char *list;           /* ST_S3 with element: the list (a versioned log "prefix/") */
     char *copy_source;    /* CopyObject: the source key (same bucket) */
+    char *upload_id, *part; /* UploadPart / CompleteMultipartUpload: ?uploadId= and partNumber= */
     int trust_status;     /* 1: a 200 whose body is an <Error> counts as success (a bug) */
     struct sc_kv save[SC_SAVE_MAX];
     size_t nsave;

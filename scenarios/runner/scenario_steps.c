@@ -168,7 +168,7 @@ static int parse_kvs(struct ld *ld, const yaml_node_t *n, const char *field, str
 static const char *const request_keys[] = {
     "s3", "ddb", "append", "read_list", "key", "bucket", "body", "if_match", "if_none_match", "table",
     "request", "role", "retries", "save", "on", "fence", "element", "list", "copy_source",
-    "trust_status", NULL};
+    "trust_status", "upload_id", "part", NULL};
 
 static int parse_request(struct ld *ld, const yaml_node_t *n, struct sc_step *st)
 {
@@ -188,6 +188,8 @@ static int parse_request(struct ld *ld, const yaml_node_t *n, struct sc_step *st
     if (!rc) rc = ld_str(ld, n, "element", &st->element);
     if (!rc) rc = ld_str(ld, n, "list", &st->list);
     if (!rc) rc = ld_str(ld, n, "copy_source", &st->copy_source);
+    if (!rc) rc = ld_str(ld, n, "upload_id", &st->upload_id);
+    if (!rc) rc = ld_str(ld, n, "part", &st->part);
     if (!rc) rc = ld_str(ld, n, "trust_status", &trust);
     if (!rc && trust && strcmp(trust, "true") && strcmp(trust, "false"))
         rc = ld_fail(ld, ld_get(ld, n, "trust_status"), "trust_status", "wants true or false");
@@ -350,7 +352,7 @@ void sc_program_cleanup(struct sc_program *p)
         struct sc_step *st = &p->steps[i];
         char *strs[] = {st->label, st->else_label, st->op, st->bucket, st->key, st->body,
                         st->if_match, st->if_none_match, st->table, st->request, st->element, st->list,
-                        st->sleep_ms, st->expr, st->copy_source};
+                        st->sleep_ms, st->expr, st->copy_source, st->upload_id, st->part};
         for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
             free(strs[k]);
         free_kvs(st->save, st->nsave);

@@ -290,6 +290,16 @@ static int check_create_rules(struct ddb_call *c)
     lsi = json_is_null(lsi) ? NULL : lsi;
     gsi = json_is_null(gsi) ? NULL : gsi;
     int rc = check_billing(c);
+    for (size_t i = 0; !rc && i < json_array_size(defs); i++)
+        for (size_t k = 0; !rc && k < i; k++) {
+            const char *a = json_string_value(json_object_get(json_array_get(defs, i),
+                                                              "AttributeName"));
+            const char *b = json_string_value(json_object_get(json_array_get(defs, k),
+                                                              "AttributeName"));
+            if (a && b && strcmp(a, b) == 0)
+                rc = ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION, "Attribute Name is duplicated: %s",
+                              a);
+        }
     if (!rc && json_array_size(ks) > json_array_size(defs))
         return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
                         "Invalid KeySchema: Some index key attribute have no definition");

@@ -163,6 +163,21 @@ static void parse_text_ok_applied(void)
     assert_false(fault_error_in_200_op("PutObject"));
 }
 
+static void test_error_in_200_rules(void **state)
+{
+    (void)state;
+    expect_error("{\"match\": {\"op\": \"PutObject\"}, \"action\": {\"type\": \"error_in_200\"}}",
+                 "field 'match.op' must be CompleteMultipartUpload, CopyObject or UploadPartCopy "
+                 "for error_in_200");
+    expect_error("{\"action\": {\"type\": \"error_in_200\", \"status\": 500}}",
+                 "field 'action.status' does not apply to error_in_200 (the status line is 200)");
+    expect_error("{\"action\": {\"type\": \"error_in_200\", \"applied\": 1}}",
+                 "field 'action.applied' must be true or false");
+    expect_error("{\"action\": {\"type\": \"fail\", \"applied\": true}}",
+                 "field 'action.applied' only applies to error_in_200");
+    parse_text_ok_applied();
+}
+
 static void test_parse_every_action(void **state)
 {
     (void)state;
@@ -221,15 +236,6 @@ static void test_validation_messages(void **state)
                  "field 'action.type' is required (delay, delay_after, fail, fail_after, drop, "
                  "drop_after, conflict, hold, stale_read, throttle, ignore_conditions, "
                  "etag_random, error_in_200)");
-    expect_error("{\"match\": {\"op\": \"PutObject\"}, \"action\": {\"type\": \"error_in_200\"}}",
-                 "field 'match.op' must be CompleteMultipartUpload, CopyObject or UploadPartCopy "
-                 "for error_in_200");
-    expect_error("{\"action\": {\"type\": \"error_in_200\", \"status\": 500}}",
-                 "field 'action.status' does not apply to error_in_200 (the status line is 200)");
-    expect_error("{\"action\": {\"type\": \"error_in_200\", \"applied\": 1}}",
-                 "field 'action.applied' must be true or false");
-    expect_error("{\"action\": {\"type\": \"fail\", \"applied\": true}}",
-                 "field 'action.applied' only applies to error_in_200");
     expect_error("{\"action\": {\"type\": \"explode\"}}", "field 'action.type' names no known action");
     expect_error("{\"action\": {\"type\": \"delay\"}}",
                  "field 'action.ms' is required (milliseconds > 0)");
@@ -299,7 +305,6 @@ static void test_text_form(void **state)
     text_error("key=x", "field 'action.type' is required (delay, delay_after, fail, fail_after, "
                         "drop, drop_after, conflict, hold, stale_read, throttle, "
                         "ignore_conditions, etag_random, error_in_200)");
-    parse_text_ok_applied();
     text_error("colour=red,action=fail", "unknown field 'action.colour'");
     text_error("nth=two,action=fail", "field 'match.nth' must be a non-negative integer");
     text_error("action=delay", "field 'action.ms' is required (milliseconds > 0)");
@@ -499,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_parse_defaults),
         cmocka_unit_test(test_parse_every_action),
         cmocka_unit_test(test_validation_messages),
+        cmocka_unit_test(test_error_in_200_rules),
         cmocka_unit_test(test_text_form),
         cmocka_unit_test(test_to_json_round_trip),
         cmocka_unit_test(test_glob),

@@ -34,6 +34,8 @@ enum fault_action {
     FAULT_THROTTLE,       /* 503 SlowDown / ThrottlingException, apply nothing */
     FAULT_IGNORE_CONDITIONS, /* mode: preconditions are accepted without evaluation */
     FAULT_ETAG_RANDOM,    /* mode: ETags are random instead of the body's MD5 */
+    FAULT_ERROR_IN_200,   /* 200 OK with an <Error> body (CompleteMultipartUpload, CopyObject,
+                             UploadPartCopy only), applied or not as `applied` says */
     FAULT_ACTION_COUNT_
 };
 
@@ -60,6 +62,7 @@ struct fault_rule {
     int status;                    /* fail / fail_after */
     char code[64];
     int64_t ms;                    /* delay, delay_after, stale_read, hold timeout (0 = none) */
+    int applied;                   /* error_in_200: 1 = the operation is applied first */
     int has_until;
     struct fault_match until;      /* hold: released when a request matching this commits */
     /* state */
@@ -98,6 +101,8 @@ bool fault_match_static(const struct fault_match *m, const struct fault_facts *f
  * every static match within their count.
  */
 bool fault_rule_fires(struct fault_rule *r, const struct fault_facts *f);
+/** 1 for the operations AWS may answer 200 with an <Error> body (error_in_200's only ones). */
+bool fault_error_in_200_op(const char *op);
 /** Glob match with '*' and '?'. */
 bool fault_glob(const char *pattern, const char *s);
 

@@ -18,6 +18,13 @@
  * encoding is longer than that shares its range with other such partitions,
  * so Query callers must check the hash attribute of each visited item.
  *
+ * Secondary indexes (LSI and GSI alike) live in ddb_items too, under their own numeric id
+ * (from the same sequence, so never a table's): the LMDB key is the index id + the keycodec
+ * encoding of the index key + that of the item's primary key, the value the projected item.
+ * An item that lacks an index key attribute, or holds it with another type than declared, has
+ * no entry (sparse index). Every item write updates the entries of all of the table's indexes
+ * in the same transaction, so an index read never sees half of a write.
+ *
  * Every public call is one LMDB transaction. Item reads decode into the
  * caller's arena; scans decode into a scratch arena valid only during the
  * visit callback. Writes run the caller's decide callback inside the write
@@ -30,14 +37,28 @@
 #ifndef LOCKYARD_STORE_DDB_H
 #define LOCKYARD_STORE_DDB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "lockyard/arena.h"
+#include "lockyard/ddb_keycodec.h" /* index entry keys are built from key encodings */
 #include "lockyard/ddb_value.h"
 #include "lockyard/store.h"
 
 #define STORE_DDB_KEY_EXACT_BYTES 487 /* 511 - 8 (table id) - 16 (hash) */
+
+enum store_ddb_proj { STORE_DDB_PROJ_ALL, STORE_DDB_PROJ_KEYS_ONLY, STORE_DDB_PROJ_INCLUDE };
+
+struct store_ddb_index {
+    uint64_t id;                /* 0 = new: assigned (and backfilled) by create / update */
+    const char *name;
+    bool global;                /* GSI (else LSI); kept for the handler, the store ignores it */
+    struct ddb_key_schema ks;   /* the index key */
+    enum store_ddb_proj proj;
+    const char *const *attrs;   /* INCLUDE: the NonKeyAttributes */
+    size_t nattrs;
+};
 
 struct store_ddb_table {
     const char *name;
@@ -46,6 +67,10 @@ struct store_ddb_table {
     const char *ttl_attr; /* TTL attribute name, or NULL when TTL is disabled */
     const char *desc;     /* the handler's description (opaque to the store), NUL-terminated */
     size_t desc_len;
+    /* Secondary indexes; the table's key schema is needed (and kept) only when there are. */
+    struct ddb_key_schema ks;
+    struct store_ddb_index *indexes;
+    size_t nindexes;
 };
 
 /** Creates a table (t->id is assigned). @return 0, LY_EEXIST, ... */
@@ -57,7 +82,9 @@ int store_ddb_table_get(struct store *s, const char *name, struct ly_arena *a,
 
 /**
  * Called inside the write transaction with the current record: change t->desc / desc_len /
- * ttl_attr (strings in a) and return 0 to write it, or an error code to abort.
+ * ttl_attr / indexes (strings in a) and return 0 to write it, or an error code to abort.
+ * An index whose id is 0 is created and backfilled from the table's items; an index that is
+ * no longer listed is dropped with its entries, all in the same transaction.
  */
 typedef int (*store_ddb_table_fn)(void *ctx, struct ly_arena *a, struct store_ddb_table *t);
 
@@ -76,7 +103,7 @@ int store_ddb_table_delete(struct store *s, const char *name, struct ly_arena *a
 int store_ddb_table_list(struct store *s, const char *after, size_t limit, struct ly_arena *a,
                          const char ***names, size_t *n, int *more) LY_WARN_UNUSED;
 
-/** Item count and stored bytes of a table (a full range count). */
+/** Item count and stored bytes of a table or of an index (by its id; a full range count). */
 int store_ddb_table_stats(struct store *s, uint64_t table_id, uint64_t *items,
                           uint64_t *bytes) LY_WARN_UNUSED;
 
@@ -147,6 +174,8 @@ struct store_ddb_range {
     const void *start;     /* encoded key to start strictly after (before, reverse), or NULL */
     size_t start_len;
     int reverse;           /* descending key order */
+    uint64_t index_id;     /* 0: the table; else walk this index of it (LY_ENOPARENT if gone) */
+    int fetch_base;        /* with index_id: visit the table's full item, not the projection */
 };
 
 /**

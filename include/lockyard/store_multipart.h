@@ -64,16 +64,34 @@ typedef int (*store_complete_fn)(void *ctx, const struct store_upload *u,
                                  const void *const *bodies, size_t n,
                                  const struct store_obj *cur, struct store_obj *obj);
 
+/*
+ * A completed upload, remembered (under the upload's id, in the same transaction that made the
+ * object) so that a retried CompleteMultipartUpload can be answered as the first one was.
+ */
+struct store_upload_done {
+    const char *key;
+    unsigned char digest[32];      /* the caller's digest of the listed parts */
+    int64_t completed_ms;
+    const char *checksum_type;     /* shown in the answer; NULL: no checksum in the answer */
+    struct store_obj obj;          /* etag, seq, flags, checksum_alg / checksum_value */
+};
+
 /**
  * CompleteMultipartUpload: in one write transaction reads the upload (LY_ENOENT when missing
  * or for another key), the listed parts and the current object, calls fn, writes the object
- * (versioning as store_obj_put) from the listed parts, then removes the upload and its parts.
- * obj starts as the upload's metadata; seq and flags are filled in.
+ * (versioning as store_obj_put) from the listed parts, then removes the upload and its parts
+ * and records done (digest, completed_ms and checksum_type set by the caller, possibly in fn;
+ * the rest from obj). obj starts as the upload's metadata; seq and flags are filled in.
  * @return 0, LY_ENOPARENT, LY_ENOENT, LY_ETOOBIG (over object_bytes_max), or fn's code
  */
 int store_upload_complete(struct store *s, const char *bucket, const char *key,
                           const char *upload_id, const long *numbers, size_t n,
                           uint64_t object_bytes_max, struct ly_arena *a, struct store_obj *obj,
-                          store_complete_fn fn, void *ctx) LY_WARN_UNUSED;
+                          struct store_upload_done *done, store_complete_fn fn,
+                          void *ctx) LY_WARN_UNUSED;
+
+/** The record of a completed upload (strings in a). @return 0, LY_ENOPARENT, LY_ENOENT */
+int store_upload_done_get(struct store *s, const char *bucket, const char *upload_id,
+                          struct ly_arena *a, struct store_upload_done *out) LY_WARN_UNUSED;
 
 #endif

@@ -33,20 +33,40 @@ static int list_present(const json_t *req, const char *const *list, size_t n, ch
     return count;
 }
 
+/* ConditionalOperator needs a legacy filter (Expected, QueryFilter, ScanFilter). */
+static int check_conditional_operator(const json_t *req, struct ddb_err *err)
+{
+    if (!present(req, "ConditionalOperator") || present(req, "Expected") ||
+        present(req, "QueryFilter") || present(req, "ScanFilter"))
+        return 0;
+    return ddb_err_valid(err, "ConditionalOperator cannot be used without Filter or Expected");
+}
+
 int ddb_expr_check_request(const json_t *req, struct ddb_err *err)
 {
+    /* KeyConditions may go with expressions other than KeyConditionExpression (DynamoDB) */
     static const char *const legacy[] = { "AttributesToGet", "QueryFilter", "ScanFilter",
-                                          "KeyConditions", "Expected", "AttributeUpdates" };
+                                          "KeyConditions", "Expected", "AttributeUpdates",
+                                          "ConditionalOperator" };
     static const char *const expr[] = { "ProjectionExpression", "FilterExpression",
                                         "KeyConditionExpression", "ConditionExpression",
                                         "UpdateExpression" };
+    static const char *const legacy_no_kc[] = { "AttributesToGet", "QueryFilter", "ScanFilter",
+                                                "Expected", "AttributeUpdates",
+                                                "ConditionalOperator" };
     char lbuf[256], ebuf[256];
-    int nl = list_present(req, legacy, sizeof(legacy) / sizeof(legacy[0]), lbuf, sizeof(lbuf));
+    int kc_alone = !present(req, "KeyConditionExpression");
+    int nl = kc_alone ? list_present(req, legacy_no_kc, sizeof(legacy_no_kc) /
+                                     sizeof(legacy_no_kc[0]), lbuf, sizeof(lbuf))
+                      : list_present(req, legacy, sizeof(legacy) / sizeof(legacy[0]), lbuf,
+                                     sizeof(lbuf));
     int ne = list_present(req, expr, sizeof(expr) / sizeof(expr[0]), ebuf, sizeof(ebuf));
     if (nl && ne)
         return ddb_err_valid(err, "Can not use both expression and non-expression parameters in "
                                   "the same request: Non-expression parameters: {%s} Expression "
                                   "parameters: {%s}", lbuf, ebuf);
+    if (check_conditional_operator(req, err))
+        return LY_EINVAL;
     if (!ne && present(req, "ExpressionAttributeNames"))
         return ddb_err_valid(err, "ExpressionAttributeNames can only be specified when using "
                                   "expressions");

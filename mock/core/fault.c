@@ -12,8 +12,14 @@
 
 static const char *const action_names[FAULT_ACTION_COUNT_] = {
     "delay", "delay_after", "fail", "fail_after", "drop", "drop_after", "conflict", "hold",
-    "stale_read", "throttle", "ignore_conditions", "etag_random",
+    "stale_read", "throttle", "ignore_conditions", "etag_random", "error_in_200",
 };
+
+bool fault_error_in_200_op(const char *op)
+{
+    return op && (strcmp(op, "CompleteMultipartUpload") == 0 || strcmp(op, "CopyObject") == 0 ||
+                  strcmp(op, "UploadPartCopy") == 0);
+}
 
 const char *fault_action_name(enum fault_action a)
 {
@@ -146,9 +152,31 @@ static int parse_match(const json_t *m, const char *where, struct fault_match *o
     return rc;
 }
 
+/* error_in_200: always status 200, code InternalError unless given, applied only when asked. */
+static int parse_error_in_200(const json_t *a, struct fault_rule *r, uint64_t status, char *err,
+                              size_t n)
+{
+    const json_t *ap = json_object_get(a, "applied");
+    if (r->action != FAULT_ERROR_IN_200)
+        return ap ? fail(err, n, "field '%s' only applies to error_in_200", "action.applied") : 0;
+    if (ap && !json_is_boolean(ap))
+        return fail(err, n, "field '%s' must be true or false", "action.applied");
+    if (status)
+        return fail(err, n, "field '%s' does not apply to error_in_200 (the status line is 200)",
+                    "action.status");
+    if (r->match.op[0] && !fault_error_in_200_op(r->match.op))
+        return fail(err, n, "field '%s' must be CompleteMultipartUpload, CopyObject or "
+                    "UploadPartCopy for error_in_200", "match.op");
+    r->applied = json_is_true(ap);
+    if (!r->code[0])
+        snprintf(r->code, sizeof r->code, "%s", "InternalError");
+    return 0;
+}
+
 static int parse_action(const json_t *a, struct fault_rule *r, char *err, size_t n)
 {
-    static const char *const fields[] = {"type", "status", "code", "ms", "until", NULL};
+    static const char *const fields[] = {"type", "status", "code", "ms", "until", "applied",
+                                         NULL};
     if (!json_is_object(a))
         return fail(err, n, "field '%s' is required and must be an object", "action");
     int rc = check_keys(a, fields, "action", err, n);
@@ -158,7 +186,7 @@ static int parse_action(const json_t *a, struct fault_rule *r, char *err, size_t
     if (!json_is_string(t))
         return fail(err, n, "field '%s' is required (delay, delay_after, fail, fail_after, drop, "
                     "drop_after, conflict, hold, stale_read, throttle, ignore_conditions, "
-                    "etag_random)", "action.type");
+                    "etag_random, error_in_200)", "action.type");
     int found = -1;
     for (int i = 0; i < FAULT_ACTION_COUNT_; i++)
         if (strcmp(json_string_value(t), action_names[i]) == 0)
@@ -184,6 +212,8 @@ static int parse_action(const json_t *a, struct fault_rule *r, char *err, size_t
             snprintf(r->code, sizeof r->code, "%s", r->status >= 500 ? "InternalError"
                                                                      : "InvalidRequest");
     }
+    if ((rc = parse_error_in_200(a, r, status, err, n)))
+        return rc;
     if ((r->action == FAULT_DELAY || r->action == FAULT_DELAY_AFTER ||
          r->action == FAULT_STALE_READ) && ms == 0)
         return fail(err, n, "field '%s' is required (milliseconds > 0)", "action.ms");
@@ -328,6 +358,8 @@ json_t *fault_rule_to_json(const struct fault_rule *r)
         json_object_set_new(a, "ms", json_integer(r->ms));
     if (r->has_until)
         json_object_set_new(a, "until", match_to_json(&r->until));
+    if (r->action == FAULT_ERROR_IN_200)
+        json_object_set_new(a, "applied", json_boolean(r->applied));
     return json_pack("{s:s, s:o, s:o, s:I, s:I}", "id", r->id, "match", match_to_json(&r->match),
                      "action", a, "matched", (json_int_t)r->seen, "fired", (json_int_t)r->fired);
 }

@@ -190,6 +190,8 @@ static int parse_write_req(struct ddb_call *c, const json_t *req, const struct d
     if (!rc && put && ddb_item_size(m) > DDB_ITEM_BYTES_MAX)
         rc = ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
                       "Item size has exceeded the maximum allowed size");
+    if (!rc && put)
+        rc = ddb_index_check_item(t, m, false, &c->err);
     if (!rc) rc = ddb_key_encode(c, &t->ks, m, &op->key, &op->key_len);
     if (rc)
         return rc;

@@ -49,6 +49,8 @@ struct ddb_table {
     const char *ttl_attr;
     json_t *desc;        /* the stored TableDescription (borrowed from c->keep) */
     struct ddb_key_schema ks;
+    const struct store_ddb_index *idx; /* secondary indexes (c->a) */
+    size_t nidx;
 };
 
 /* Framework-style constraint errors, "N validation error(s) detected: a; b". */
@@ -90,6 +92,9 @@ void ddb_vlist_enum(struct ddb_vlist *v, const char *val, const char *at,
 int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct ddb_table *t);
 /** Parses the key schema out of a stored description (strings in c->a). */
 int ddb_table_schema(struct ddb_call *c, const json_t *desc, struct ddb_key_schema *ks);
+/** A KeySchema list with its types from AttributeDefinitions (strings in c->a). */
+int ddb_key_schema_parse(struct ddb_call *c, const json_t *keys, const json_t *defs,
+                         struct ddb_key_schema *ks);
 
 /** Encodes the primary key of item/key (already checked against ks) into the arena. */
 int ddb_key_encode(struct ddb_call *c, const struct ddb_key_schema *ks,
@@ -114,6 +119,7 @@ struct ddb_wop {
     const struct ddb_update *upd;     /* UPDATE: NULL = no update clause (key-only upsert) */
     const struct ddb_map *item;       /* PUT: the new item */
     const struct ddb_map *key;        /* UPDATE: the Key, the base of an upsert */
+    const struct ddb_table *t;        /* its secondary index keys are checked on the new item */
     /* results, filled by ddb_wop_decide inside the write transaction */
     const struct ddb_map *old;        /* the item before (NULL if absent) */
     const struct ddb_map *new_item;   /* the item after (NULL if absent) */
@@ -139,6 +145,31 @@ int ddb_write_one(struct ddb_call *c, const struct ddb_table *t, const void *key
 /** Capacity units of a write / read of an item of `bytes` as DynamoDB rounds them. */
 double ddb_write_units(size_t bytes);
 double ddb_read_units(size_t bytes, bool consistent);
+
+/* ---- ddb_index.c: secondary indexes ---- */
+/** The store's index list of a CreateTable request (validated before) into rec. */
+int ddb_index_defs(struct ddb_call *c, struct store_ddb_table *rec);
+/** The index of t named name, or NULL. */
+const struct store_ddb_index *ddb_index_find(const struct ddb_table *t, const char *name);
+/**
+ * Checks item's secondary index key attributes: a present one must have the declared type
+ * and (S/B) not be empty, else LY_EINVAL with DynamoDB's message in err. by_update: the
+ * value came from an UpdateExpression (DynamoDB words the empty case differently).
+ */
+int ddb_index_check_item(const struct ddb_table *t, const struct ddb_map *item, bool by_update,
+                         struct ddb_err *err);
+/** Adds live IndexSizeBytes / ItemCount to the index descriptions of desc. */
+int ddb_index_describe(struct ddb_call *c, const struct ddb_table *t, json_t *desc);
+/** Validates UpdateTable's GlobalSecondaryIndexUpdates against t (before any change). */
+int ddb_index_updates_check(struct ddb_call *c, const struct ddb_table *t, const json_t *u);
+/** Applies them to a table record being rewritten (desc JSON d and rec->indexes, in a). */
+int ddb_index_updates_apply(struct ddb_call *c, struct ly_arena *a, json_t *d,
+                            struct store_ddb_table *rec);
+/**
+ * UpdateTable's answer d: a created index CREATING, a deleted one (from the description
+ * before) DELETING, as DynamoDB answers; DescribeTable then shows it ACTIVE or gone.
+ */
+int ddb_index_updates_answer(struct ddb_call *c, const json_t *before, json_t *d);
 
 /* ---- operations ---- */
 int ddb_op_create_table(struct ddb_call *c);

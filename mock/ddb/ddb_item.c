@@ -144,7 +144,8 @@ static int parse_update(struct ddb_call *c, struct item_req *r, const struct ddb
         return rc;
     if (s)
         return ddb_update_parse(r->cx, s, json_string_length(ue), upd, &c->err);
-    if (au)
+    /* An empty AttributeUpdates is no update at all: a missing item is created with its key */
+    if (au && json_object_size(au))
         return ddb_legacy_attribute_updates(c->a, au, upd, &c->err);
     return 0;
 }

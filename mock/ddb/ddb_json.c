@@ -184,8 +184,13 @@ static int schema_part(struct ddb_call *c, const json_t *defs, const char *name,
 
 int ddb_table_schema(struct ddb_call *c, const json_t *desc, struct ddb_key_schema *ks)
 {
-    const json_t *keys = json_object_get(desc, "KeySchema");
-    const json_t *defs = json_object_get(desc, "AttributeDefinitions");
+    return ddb_key_schema_parse(c, json_object_get(desc, "KeySchema"),
+                                json_object_get(desc, "AttributeDefinitions"), ks);
+}
+
+int ddb_key_schema_parse(struct ddb_call *c, const json_t *keys, const json_t *defs,
+                         struct ddb_key_schema *ks)
+{
     size_t i;
     const json_t *k;
     int rc = 0;
@@ -229,6 +234,8 @@ int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct dd
     t->id = rec.id;
     t->ttl_attr = rec.ttl_attr;
     t->desc = desc;
+    t->idx = rec.indexes;
+    t->nidx = rec.nindexes;
     return ddb_table_schema(c, desc, &t->ks);
 }
 

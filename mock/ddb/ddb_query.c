@@ -6,8 +6,12 @@
  * table in key order and keeps the items of its Segment (a hash of the
  * partition key). Limit counts items read (after the key condition, before
  * the filter), as DynamoDB does; a page also ends at 1 MB of items read, and
- * LastEvaluatedKey is then the key of the last item read. Secondary indexes
- * are not maintained: IndexName answers a ValidationException that says so.
+ * LastEvaluatedKey is then the key of the last item read. With IndexName the
+ * walk is over the index's entries (index key order, then primary key), the key
+ * condition is on the index's key, and LastEvaluatedKey holds both keys. A GSI
+ * answers only its projection; a KEYS_ONLY / INCLUDE LSI reads the table's item
+ * behind each entry (as DynamoDB fetches) and shows the projection unless asked
+ * for more.
  */
 #include "ddb_internal.h"
 #include "lockyard/ddb_keycodec.h"
@@ -20,6 +24,9 @@
 struct reader {
     struct ddb_call *c;
     const struct ddb_table *t;
+    const struct store_ddb_index *ix; /* IndexName, or NULL */
+    const struct ddb_key_schema *qks; /* the key walked: the index's or the table's */
+    bool project_index;               /* show an LSI's projection of a fetched item */
     const struct ddb_keycond *kc;  /* Query; NULL for Scan */
     const struct ddb_cond *filter;
     const struct ddb_proj *proj;
@@ -44,6 +51,34 @@ static uint32_t segment_of(const struct ddb_val *hash)
     return h;
 }
 
+static bool in_projection(const struct reader *r, const char *name)
+{
+    const struct store_ddb_index *ix = r->ix;
+    const char *keys[] = {r->t->ks.hash_name, r->t->ks.range_name, ix->ks.hash_name,
+                          ix->ks.range_name};
+    for (size_t i = 0; i < 4; i++)
+        if (keys[i] && strcmp(keys[i], name) == 0)
+            return true;
+    for (size_t i = 0; ix->proj == STORE_DDB_PROJ_INCLUDE && i < ix->nattrs; i++)
+        if (strcmp(ix->attrs[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* The index's projection of a (fetched) table item. */
+static int index_view(const struct reader *r, struct ly_arena *a, const struct ddb_map *item,
+                      struct ddb_map *out)
+{
+    out->n = 0;
+    out->attrs = ly_arena_calloc(a, (item->n + 1) * sizeof *out->attrs);
+    if (!out->attrs)
+        return LY_ENOMEM;
+    for (size_t i = 0; i < item->n; i++)
+        if (in_projection(r, item->attrs[i].name))
+            out->attrs[out->n++] = item->attrs[i];
+    return 0;
+}
+
 static int take(struct reader *r, const struct ddb_map *item)
 {
     struct ly_arena a;
@@ -51,6 +86,8 @@ static int take(struct reader *r, const struct ddb_map *item)
     int rc = 0;
     ly_arena_init(&a, 16u << 20);
     if (r->proj && ddb_proj_apply(r->proj, &a, item, &shown))
+        rc = LY_ENOMEM;
+    else if (!r->proj && r->project_index && index_view(r, &a, item, &shown))
         rc = LY_ENOMEM;
     if (!rc && json_array_append_new(r->items, ddb_map_to_json(&shown)))
         rc = LY_ENOMEM;
@@ -61,7 +98,7 @@ static int take(struct reader *r, const struct ddb_map *item)
 static int visit(void *ctx, const struct ddb_map *item)
 {
     struct reader *r = ctx;
-    const struct ddb_key_schema *ks = &r->t->ks;
+    const struct ddb_key_schema *ks = r->qks;
     const struct ddb_val *h = ddb_map_get(item, ks->hash_name, strlen(ks->hash_name));
     const struct ddb_val *rg =
         ks->range_name ? ddb_map_get(item, ks->range_name, strlen(ks->range_name)) : NULL;
@@ -82,8 +119,14 @@ static int visit(void *ctx, const struct ddb_map *item)
         struct ly_arena a;
         struct ddb_map key;
         ly_arena_init(&a, 1u << 20);
-        if (ddb_item_key(&a, ks, item, &key) == 0)
+        if (ddb_item_key(&a, &r->t->ks, item, &key) == 0)
             r->last_key = ddb_map_to_json(&key);
+        for (int i = 0; r->ix && r->last_key && i < 2; i++) {
+            const char *n = i ? ks->range_name : ks->hash_name;
+            const struct ddb_val *v = n ? ddb_map_get(item, n, strlen(n)) : NULL;
+            if (v && json_object_set_new(r->last_key, n, ddb_val_to_json(v)))
+                json_decref(r->last_key), r->last_key = NULL;
+        }
         ly_arena_cleanup(&a);
         return r->last_key ? 1 : LY_ENOMEM;
     }
@@ -92,24 +135,23 @@ static int visit(void *ctx, const struct ddb_map *item)
 
 /* Select, Limit, IndexName and the projection/filter parameters shared by Query and Scan. */
 static int parse_read_common(struct ddb_call *c, struct reader *r, const char **table,
-                             const char **select)
+                             const char **select, const char **index)
 {
     static const char *const selects[] = {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES",
                                           "ALL_PROJECTED_ATTRIBUTES", NULL};
     struct ddb_vlist v = {{0}, 0, 0};
-    const char *index;
     int present, consistent = 0;
     char val[32];
     int rc = ddb_get_str(c, c->in, "TableName", table);
     if (!rc) rc = ddb_get_str(c, c->in, "Select", select);
-    if (!rc) rc = ddb_get_str(c, c->in, "IndexName", &index);
+    if (!rc) rc = ddb_get_str(c, c->in, "IndexName", index);
     if (!rc) rc = ddb_get_int(c, c->in, "Limit", &r->limit, &present);
     if (!rc) rc = ddb_get_bool(c, c->in, "ConsistentRead", &consistent);
     if (rc)
         return rc;
     ddb_vlist_table_name(&v, *table, "tableName");
-    if (index)
-        ddb_vlist_table_name(&v, index, "indexName");
+    if (*index)
+        ddb_vlist_table_name(&v, *index, "indexName");
     snprintf(val, sizeof val, "%lld", (long long)r->limit);
     if (present && r->limit < 1)
         ddb_vlist_add(&v, val, "limit", "Member must have value greater than or equal to 1");
@@ -117,14 +159,11 @@ static int parse_read_common(struct ddb_call *c, struct reader *r, const char **
     if ((rc = ddb_vlist_check(c, &v)) || (rc = ddb_consumed_capacity(c, NULL, NULL, 0)))
         return rc;
     r->count_only = *select && strcmp(*select, "COUNT") == 0;
-    if (index)
-        return ddb_fail(c, LY_ENOTSUP, DDB_ERR_VALIDATION,
-                        "lockyard does not maintain secondary indexes: %s on index %s is not "
-                        "supported (query the base table)", r->kc ? "Query" : "Scan", index);
     return rc;
 }
 
-static int check_select(struct ddb_call *c, const char *select, bool has_proj)
+static int check_select(struct ddb_call *c, const char *select, bool has_proj,
+                        const char *index)
 {
     if (!select)
         return 0;
@@ -140,6 +179,42 @@ static int check_select(struct ddb_call *c, const char *select, bool has_proj)
         return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
                         "Must specify the ProjectionExpression when choosing to get "
                         "SPECIFIC_ATTRIBUTES");
+    if (strcmp(select, "ALL_PROJECTED_ATTRIBUTES") == 0 && has_proj)
+        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+                        "Cannot specify the ProjectionExpression when choosing to get "
+                        "ALL_PROJECTED_ATTRIBUTES");
+    if (strcmp(select, "ALL_PROJECTED_ATTRIBUTES") == 0 && !index)
+        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+                        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an "
+                        "IndexName");
+    return 0;
+}
+
+/* IndexName: the index to walk, and what its reads may answer. */
+static int use_index(struct ddb_call *c, struct reader *r, const char *index,
+                     const char *select, bool consistent, struct store_ddb_range *range)
+{
+    bool all = select && strcmp(select, "ALL_ATTRIBUTES") == 0;
+    r->qks = &r->t->ks;
+    if (!index)
+        return 0;
+    if (!(r->ix = ddb_index_find(r->t, index)))
+        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+                        "The table does not have the specified index: %s", index);
+    if (r->ix->global && consistent)
+        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+                        "Consistent reads are not supported on global secondary indexes");
+    if (r->ix->global && all && r->ix->proj != STORE_DDB_PROJ_ALL)
+        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+                        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES "
+                        "is not supported for global secondary index %s because its projection "
+                        "type is not ALL", index);
+    r->qks = &r->ix->ks;
+    range->index_id = r->ix->id;
+    if (!r->ix->global && r->ix->proj != STORE_DDB_PROJ_ALL) {
+        range->fetch_base = 1; /* DynamoDB fetches what an LSI does not hold */
+        r->project_index = !all;
+    }
     return 0;
 }
 
@@ -165,9 +240,40 @@ static int parse_filter_proj(struct ddb_call *c, struct reader *r, struct ddb_ex
     return rc;
 }
 
-static int start_key(struct ddb_call *c, const struct ddb_table *t, const void **key,
+/* An index's ExclusiveStartKey: the index key and the primary key, as LastEvaluatedKey. */
+static int index_start_key(struct ddb_call *c, const struct reader *r, const struct ddb_map *m,
+                           const void **key, size_t *len)
+{
+    const struct ddb_key_schema *ks[2] = {&r->ix->ks, &r->t->ks};
+    struct ly_buf b;
+    int rc = 0;
+    ly_buf_init(&b, 2 * DDB_KEYCODEC_BYTES_MAX);
+    for (int i = 0; !rc && i < 2; i++) {
+        const struct ddb_val *h = ddb_map_get(m, ks[i]->hash_name, strlen(ks[i]->hash_name));
+        const struct ddb_val *g = ks[i]->range_name
+                                      ? ddb_map_get(m, ks[i]->range_name,
+                                                    strlen(ks[i]->range_name))
+                                      : NULL;
+        if (!h || h->type != ks[i]->hash_type || (ks[i]->range_name && !g) ||
+            (g && g->type != ks[i]->range_type))
+            rc = LY_EINVAL;
+        else
+            rc = ddb_keycodec_encode(h, g, &b);
+    }
+    if (!rc && !(*key = ly_arena_memdup(c->a, b.data, b.len)))
+        rc = LY_ENOMEM;
+    *len = b.len;
+    ly_buf_cleanup(&b);
+    if (rc == LY_EINVAL)
+        return ddb_fail(c, rc, DDB_ERR_VALIDATION, "The provided starting key is invalid: The "
+                        "provided key element does not match the schema");
+    return rc ? ddb_fail_store(c, rc) : 0;
+}
+
+static int start_key(struct ddb_call *c, const struct reader *r, const void **key,
                      size_t *len)
 {
+    const struct ddb_table *t = r->t;
     const json_t *esk;
     struct ddb_map m;
     struct ddb_err inner;
@@ -177,6 +283,8 @@ static int start_key(struct ddb_call *c, const struct ddb_table *t, const void *
     if (rc || !esk)
         return rc;
     rc = ddb_map_from_json(c->a, esk, &m, &inner);
+    if (!rc && r->ix)
+        return index_start_key(c, r, &m, key, len);
     if (!rc)
         rc = ddb_key_check(&t->ks, &m, &inner);
     if (rc == LY_EINVAL && inner.type && strcmp(inner.type, DDB_ERR_VALIDATION) == 0)
@@ -297,7 +405,7 @@ int ddb_op_query(struct ddb_call *c)
     struct ddb_keycond kc;
     struct ddb_expr_ctx *cx;
     struct ddb_table t;
-    const char *table, *select, *kce;
+    const char *table, *select, *kce, *index;
     const json_t *kconds;
     int fwd = 1, consistent = 0;
     memset(&r, 0, sizeof r);
@@ -305,7 +413,9 @@ int ddb_op_query(struct ddb_call *c)
     memset(&t, 0, sizeof t);
     r.c = c;
     r.kc = &kc;
-    int rc = parse_read_common(c, &r, &table, &select);
+    r.t = &t;
+    struct store_ddb_range range = {0};
+    int rc = parse_read_common(c, &r, &table, &select, &index);
     if (!rc) rc = ddb_get_str(c, c->in, "KeyConditionExpression", &kce);
     if (!rc) rc = ddb_get_obj(c, c->in, "KeyConditions", &kconds);
     if (!rc) rc = ddb_get_bool(c, c->in, "ScanIndexForward", &fwd);
@@ -319,16 +429,18 @@ int ddb_op_query(struct ddb_call *c)
                                    json_object_get(c->in, "ExpressionAttributeValues"), &cx,
                                    &c->err);
     if (!rc) rc = ddb_table_load(c, table, false, &t);
+    if (!rc) rc = use_index(c, &r, index, select, consistent, &range);
     if (!rc && kce)
-        rc = ddb_keycond_parse(cx, kce, strlen(kce), &t.ks, &kc, &c->err);
+        rc = ddb_keycond_parse(cx, kce, strlen(kce), r.qks, &kc, &c->err);
     else if (!rc)
-        rc = legacy_keyconds(c, kconds, &t.ks, &kc);
+        rc = legacy_keyconds(c, kconds, r.qks, &kc);
     if (!rc) rc = parse_filter_proj(c, &r, cx, "QueryFilter");
     if (!rc) rc = ddb_expr_ctx_finish(cx, &c->err);
-    if (!rc) rc = check_select(c, select, r.proj != NULL);
-    r.t = &t;
-    struct store_ddb_range range = {t.name, t.id, NULL, 0, NULL, 0, !fwd};
-    if (!rc) rc = start_key(c, &t, &range.start, &range.start_len);
+    if (!rc) rc = check_select(c, select, r.proj != NULL, index);
+    range.table = t.name;
+    range.table_id = t.id;
+    range.reverse = !fwd;
+    if (!rc) rc = start_key(c, &r, &range.start, &range.start_len);
     if (!rc) rc = hash_prefix(c, kc.hash, &range.prefix, &range.prefix_len);
     return rc ? rc : run_read(c, &r, &range, table, consistent);
 }
@@ -379,12 +491,14 @@ int ddb_op_scan(struct ddb_call *c)
     struct reader r;
     struct ddb_expr_ctx *cx;
     struct ddb_table t;
-    const char *table, *select;
+    const char *table, *select, *index;
     int consistent = 0;
     memset(&r, 0, sizeof r);
     memset(&t, 0, sizeof t);
     r.c = c;
-    int rc = parse_read_common(c, &r, &table, &select);
+    r.t = &t;
+    struct store_ddb_range range = {0};
+    int rc = parse_read_common(c, &r, &table, &select, &index);
     if (!rc) rc = ddb_get_bool(c, c->in, "ConsistentRead", &consistent);
     if (!rc) rc = parse_segments(c, &r);
     if (!rc) rc = ddb_expr_check_request(c->in, &c->err);
@@ -393,10 +507,11 @@ int ddb_op_scan(struct ddb_call *c)
                                    &c->err);
     if (!rc) rc = parse_filter_proj(c, &r, cx, "ScanFilter");
     if (!rc) rc = ddb_expr_ctx_finish(cx, &c->err);
-    if (!rc) rc = check_select(c, select, r.proj != NULL);
+    if (!rc) rc = check_select(c, select, r.proj != NULL, index);
     if (!rc) rc = ddb_table_load(c, table, false, &t);
-    r.t = &t;
-    struct store_ddb_range range = {t.name, t.id, NULL, 0, NULL, 0, 0};
-    if (!rc) rc = start_key(c, &t, &range.start, &range.start_len);
+    if (!rc) rc = use_index(c, &r, index, select, consistent, &range);
+    range.table = t.name;
+    range.table_id = t.id;
+    if (!rc) rc = start_key(c, &r, &range.start, &range.start_len);
     return rc ? rc : run_read(c, &r, &range, table, consistent);
 }

@@ -3,7 +3,7 @@
  * UpdateTimeToLive and DescribeTimeToLive. Tables are ACTIVE at once (as in
  * DynamoDB Local); the stored description is the TableDescription JSON minus
  * the live fields (TableStatus, ItemCount, TableSizeBytes) added on the way out.
- * Index definitions are validated, stored and reported, but not maintained.
+ * Index definitions are validated here; the store maintains the indexes (see ddb_index.c).
  */
 #include "ddb_internal.h"
 
@@ -290,6 +290,16 @@ static int check_create_rules(struct ddb_call *c)
     lsi = json_is_null(lsi) ? NULL : lsi;
     gsi = json_is_null(gsi) ? NULL : gsi;
     int rc = check_billing(c);
+    for (size_t i = 0; !rc && i < json_array_size(defs); i++)
+        for (size_t k = 0; !rc && k < i; k++) {
+            const char *a = json_string_value(json_object_get(json_array_get(defs, i),
+                                                              "AttributeName"));
+            const char *b = json_string_value(json_object_get(json_array_get(defs, k),
+                                                              "AttributeName"));
+            if (a && b && strcmp(a, b) == 0)
+                rc = ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION, "Attribute Name is duplicated: %s",
+                              a);
+        }
     if (!rc && json_array_size(ks) > json_array_size(defs))
         return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
                         "Invalid KeySchema: Some index key attribute have no definition");
@@ -412,6 +422,10 @@ static int describe(struct ddb_call *c, const struct ddb_table *t, const char *s
         json_decref(d);
         return ddb_fail_store(c, LY_ENOMEM);
     }
+    if ((rc = ddb_index_describe(c, t, d))) {
+        json_decref(d);
+        return rc;
+    }
     *out = d;
     return 0;
 }
@@ -434,9 +448,13 @@ int ddb_op_create_table(struct ddb_call *c)
     if (!rc) rc = check_create_rules(c);
     if (rc)
         return rc;
+    struct store_ddb_table rec = {.name = name, .ctime_ms = c->req->now_ms};
+    if ((rc = ddb_index_defs(c, &rec)))
+        return rc;
     json_t *d = build_desc(c, name);
     char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
-    struct store_ddb_table rec = {name, 0, c->req->now_ms, NULL, text, text ? strlen(text) : 0};
+    rec.desc = text;
+    rec.desc_len = text ? strlen(text) : 0;
     rc = text ? store_ddb_table_create(c->ctx->store, &rec) : LY_ENOMEM;
     free(text);
     if (rc == LY_EEXIST)
@@ -541,12 +559,15 @@ static int update_table_fn(void *ctx, struct ly_arena *a, struct store_ddb_table
         json_object_set_new(d, "ProvisionedThroughput", throughput_json(pt));
     if (json_is_boolean(dp))
         json_object_set(d, "DeletionProtectionEnabled", (json_t *)dp);
-    char *text = json_dumps(d, JSON_COMPACT);
+    int rc = json_object_get(c->in, "GlobalSecondaryIndexUpdates")
+                 ? ddb_index_updates_apply(c, a, d, t)
+                 : 0;
+    char *text = rc ? NULL : json_dumps(d, JSON_COMPACT);
     json_decref(d);
     t->desc = text ? ly_arena_strdup(a, text) : NULL;
     t->desc_len = text ? strlen(text) : 0;
     free(text);
-    return t->desc ? 0 : LY_ENOMEM;
+    return rc ? rc : t->desc ? 0 : LY_ENOMEM;
 }
 
 int ddb_op_update_table(struct ddb_call *c)
@@ -579,21 +600,23 @@ int ddb_op_update_table(struct ddb_call *c)
                         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
                         "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is "
                         "required");
-    if ((rc = ddb_table_load(c, name, true, &t)))
+    if ((rc = ddb_table_load(c, name, true, &t)) ||
+        (gsiu && (rc = ddb_index_updates_check(c, &t, gsiu))))
         return rc;
-    if (gsiu)
-        return ddb_fail(c, LY_ENOTSUP, DDB_ERR_VALIDATION,
-                        "lockyard does not support GlobalSecondaryIndexUpdates (indexes are "
-                        "declared at CreateTable only)");
+    const json_t *before = t.desc;
     if (billing && strcmp(billing, "PAY_PER_REQUEST") == 0 && pt)
         return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
                         P "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
                           "BillingMode is PAY_PER_REQUEST");
     rc = store_ddb_table_update(c->ctx->store, name, c->a, update_table_fn, c);
     if (rc)
-        return ddb_fail_store(c, rc);
+        return c->err.type ? rc : ddb_fail_store(c, rc);
     if ((rc = ddb_table_load(c, name, true, &t)) || (rc = describe(c, &t, "ACTIVE", &d)))
         return rc;
+    if (gsiu && (rc = ddb_index_updates_answer(c, before, d))) {
+        json_decref(d);
+        return rc;
+    }
     return wrap(c, "TableDescription", d);
 }
 

@@ -139,6 +139,7 @@ static int parse_action(struct ddb_call *c, const json_t *entry, struct action *
     x->w.kind = kinds[x->kind];
     x->w.item = &x->map;
     x->w.key = &x->map;
+    x->w.t = &x->t;
     return rc;
 }
 

@@ -27,6 +27,8 @@ static int apply_update(struct ddb_wop *w, struct ly_arena *a, const struct ddb_
     }
     if (ddb_item_size(out) > DDB_ITEM_BYTES_MAX)
         return ddb_err_valid(&w->err, "Item size to update has exceeded the maximum allowed size");
+    if (ddb_index_check_item(w->t, out, true, &w->err))
+        return LY_EINVAL;
     *act = STORE_DDB_PUT;
     *next = w->new_item = out;
     return 0;
@@ -51,6 +53,8 @@ int ddb_wop_decide(void *ctx, struct ly_arena *a, const struct ddb_map *cur,
         w->new_item = NULL;
         return 0;
     case DDB_W_PUT:
+        if (ddb_index_check_item(w->t, w->item, false, &w->err))
+            return LY_EINVAL;
         *act = STORE_DDB_PUT;
         *next = w->new_item = w->item;
         return 0;
@@ -100,6 +104,8 @@ int ddb_write_one(struct ddb_call *c, const struct ddb_table *t, const void *key
                   size_t key_len, struct ddb_wop *w, bool all_old)
 {
     struct store_ddb_op op = {t->name, t->id, key, key_len, ddb_wop_decide, w, 0};
+    if (!w->t)
+        w->t = t;
     int rc = store_ddb_write(c->ctx->store, &op, 1, NULL, c->a);
     if (rc == 0)
         return 0;

@@ -337,8 +337,8 @@ static void apply(struct pending *p)
 static void after(struct pending *p)
 {
     enum fault_action a = p->has_fault ? p->fault.action : FAULT_ACTION_COUNT_;
-    if (a == FAULT_FAIL_AFTER) {
-        fault_error(p, p->fault.status, p->fault.code);
+    if (a == FAULT_FAIL_AFTER || (a == FAULT_ERROR_IN_200 && p->fault.applied)) {
+        fault_error(p, a == FAULT_FAIL_AFTER ? p->fault.status : 200, p->fault.code);
         finish(p);
     } else if (a == FAULT_DROP_AFTER) {
         drop(p);
@@ -384,6 +384,14 @@ static void before(struct pending *p)
     case FAULT_FAIL:
         fault_error(p, p->fault.status, p->fault.code);
         finish(p);
+        return;
+    case FAULT_ERROR_IN_200: /* 200 OK, then an <Error>: applied first only when asked */
+        if (p->fault.applied) {
+            apply(p);
+        } else {
+            fault_error(p, 200, p->fault.code);
+            finish(p);
+        }
         return;
     case FAULT_CONFLICT:
         if (p->svc == NET_SVC_DDB)
@@ -511,7 +519,8 @@ static void choose_fault(struct pending *p)
         struct fault_rule *r = &srv->rules[i];
         int mode = r->action == FAULT_IGNORE_CONDITIONS || r->action == FAULT_ETAG_RANDOM;
         if ((!mode && p->has_fault) ||
-            (r->action == FAULT_STALE_READ && !op_in(p->facts.op, read_ops)))
+            (r->action == FAULT_STALE_READ && !op_in(p->facts.op, read_ops)) ||
+            (r->action == FAULT_ERROR_IN_200 && !fault_error_in_200_op(p->facts.op)))
             continue;
         if (!fault_rule_fires(r, &p->facts))
             continue;

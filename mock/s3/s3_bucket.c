@@ -4,33 +4,76 @@
 #include "s3_internal.h"
 #include "lockyard/httpdate.h"
 #include "lockyard/s3name.h"
+#include "lockyard/checksum.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BUCKETS_PAGE_MAX 10000
 
-void s3_list_buckets(struct s3_call *c)
+struct bucket_page {
+    const char *prefix, *region;  /* filters */
+    const char *after;            /* from continuation-token: list names after it */
+    long max;                     /* max-buckets, or BUCKETS_PAGE_MAX */
+};
+
+/* max-buckets, continuation-token, prefix, bucket-region (AWS added them in 2024). */
+static int bucket_page_or_reply(struct s3_call *c, struct bucket_page *pg)
 {
-    struct store_bucket *list;
-    size_t n;
-    int rc = store_bucket_list(c->ctx->store, c->a, &list, &n);
-    if (rc) {
-        s3_error_internal(c, rc);
-        return;
+    const char *mb = s3_qval(c, "max-buckets"), *tok = s3_qval(c, "continuation-token");
+    char *end = NULL;
+    pg->prefix = s3_qval(c, "prefix");
+    pg->region = s3_qval(c, "bucket-region");
+    pg->after = NULL;
+    pg->max = mb ? strtol(mb, &end, 10) : BUCKETS_PAGE_MAX;
+    if (mb && (!*mb || *end || pg->max < 1 || pg->max > BUCKETS_PAGE_MAX)) {
+        s3_error(c, "InvalidArgument", "Message", "Argument max-buckets must be an integer "
+                 "between 1 and 10000", "ArgumentName", "max-buckets", "ArgumentValue", mb, NULL);
+        return LY_EINVAL;
     }
-    const struct ly_qparam *prefix = ly_req_query(c->req, "prefix");
+    if (tok) {
+        uint8_t raw[S3_BUCKET_NAME_BYTES_MAX + 1];
+        size_t n = 0;
+        if (cksum_b64_decode(tok, strlen(tok), raw, sizeof raw - 1, &n) != 0 || n == 0) {
+            s3_error(c, "InvalidArgument", "Message", "The continuation token provided is "
+                     "incorrect", "ArgumentName", "continuation-token", NULL);
+            return LY_EINVAL;
+        }
+        pg->after = ly_arena_strndup(c->a, (const char *)raw, n);
+        if (!pg->after)
+            return s3_error_internal(c, LY_ENOMEM), LY_ENOMEM;
+    }
+    return 0;
+}
+
+static bool bucket_listed(const struct bucket_page *pg, const struct store_bucket *b)
+{
+    return (!pg->prefix || strncmp(b->name, pg->prefix, strlen(pg->prefix)) == 0) &&
+           (!pg->region || strcmp(b->region, pg->region) == 0) &&
+           (!pg->after || strcmp(b->name, pg->after) > 0);
+}
+
+/* The <Bucket> entries of the page; *last is the last listed when more follow, else NULL. */
+static int bucket_entries(struct s3_call *c, const struct bucket_page *pg,
+                          const struct store_bucket *list, size_t n, const char **last)
+{
     struct ly_buf *b = &c->resp->body;
-    rc = s3_xml_begin(b, "ListAllMyBucketsResult");
-    if (!rc) rc = ly_buf_adds(b, "<Owner>");
-    if (!rc) rc = s3_xml_elem(b, "ID", S3_OWNER_ID);
-    if (!rc) rc = s3_xml_elem(b, "DisplayName", S3_OWNER_NAME);
-    if (!rc) rc = ly_buf_adds(b, "</Owner><Buckets>");
-    for (size_t i = 0; !rc && i < n; i++) {
-        if (prefix && strncmp(list[i].name, prefix->value, strlen(prefix->value)) != 0)
+    const char *prev = NULL;
+    long shown = 0;
+    int rc = 0;
+    *last = NULL;
+    for (size_t i = 0; !rc && i < n; i++) { /* the list is in name order */
+        if (!bucket_listed(pg, &list[i]))
             continue;
+        if (shown == pg->max) {
+            *last = prev;
+            break;
+        }
+        prev = list[i].name;
         char date[LY_ISODATE_LEN];
         ly_isodate_format(list[i].ctime_ms, date);
         rc = ly_buf_adds(b, "<Bucket>");
@@ -38,9 +81,38 @@ void s3_list_buckets(struct s3_call *c)
         if (!rc) rc = s3_xml_elem(b, "CreationDate", date);
         if (!rc) rc = s3_xml_elem(b, "BucketRegion", list[i].region);
         if (!rc) rc = ly_buf_adds(b, "</Bucket>");
+        shown++;
     }
+    return rc;
+}
+
+void s3_list_buckets(struct s3_call *c)
+{
+    struct store_bucket *list;
+    struct bucket_page pg;
+    const char *last = NULL;
+    size_t n;
+    if (bucket_page_or_reply(c, &pg))
+        return;
+    int rc = store_bucket_list(c->ctx->store, c->a, &list, &n);
+    if (rc) {
+        s3_error_internal(c, rc);
+        return;
+    }
+    struct ly_buf *b = &c->resp->body;
+    rc = s3_xml_begin(b, "ListAllMyBucketsResult");
+    if (!rc) rc = ly_buf_adds(b, "<Owner>");
+    if (!rc) rc = s3_xml_elem(b, "ID", S3_OWNER_ID);
+    if (!rc) rc = s3_xml_elem(b, "DisplayName", S3_OWNER_NAME);
+    if (!rc) rc = ly_buf_adds(b, "</Owner><Buckets>");
+    if (!rc) rc = bucket_entries(c, &pg, list, n, &last);
     if (!rc) rc = ly_buf_adds(b, "</Buckets>");
-    if (!rc && prefix) rc = s3_xml_elem(b, "Prefix", prefix->value);
+    if (!rc && last) {
+        char tok[2 * S3_BUCKET_NAME_BYTES_MAX + 8];
+        rc = cksum_b64_encode(last, strlen(last), tok, sizeof tok);
+        if (!rc) rc = s3_xml_elem(b, "ContinuationToken", tok);
+    }
+    if (!rc && pg.prefix) rc = s3_xml_elem(b, "Prefix", pg.prefix);
     if (!rc) rc = ly_buf_adds(b, "</ListAllMyBucketsResult>");
     if (rc)
         s3_error_internal(c, rc);

@@ -112,6 +112,8 @@ static int list_params_or_reply(struct s3_call *c, struct list_state *st)
 {
     st->prefix = s3_qval(c, "prefix");
     st->delimiter = s3_qval(c, "delimiter");
+    if (st->delimiter && !st->delimiter[0])
+        st->delimiter = NULL; /* AWS: an empty delimiter is none, and is not echoed */
     if (s3_list_max_keys_or_reply(c, MAX_KEYS_DEFAULT, &st->max_keys) ||
         s3_list_encoding_or_reply(c, &st->url))
         return LY_EINVAL;

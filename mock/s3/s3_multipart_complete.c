@@ -5,6 +5,12 @@
  * 404 leaves the upload in place; 409 ConditionalRequestConflict when the key was deleted
  * (If-None-Match) or written (If-Match) since the upload was initiated, detected through the
  * current object's commit seq recorded at initiation.
+ *
+ * A retried completion (same upload id, key and part list) after one that succeeded answers
+ * 200 with the first answer's ETag, Location and checksum, without evaluating conditions again:
+ * the lost acknowledgement that lock and manifest writers retry. AWS documents no period for
+ * this (only that a completed upload id may answer NoSuchUpload); lockyard keeps the result
+ * for S3_MPU_DONE_WINDOW_MS of server clock, then answers NoSuchUpload.
  */
 #include "s3_internal.h"
 #include "lockyard/checksum.h"
@@ -19,6 +25,7 @@
 #include <string.h>
 
 #define PART_BYTES_MIN_AWS (5ull << 20)
+#define S3_MPU_DONE_WINDOW_MS (24LL * 3600 * 1000)
 
 enum verdict { V_OK, V_PARTS, V_412, V_404, V_409 };
 
@@ -37,6 +44,7 @@ struct complete_ctx {
     char checksum[CKSUM_B64_MAX + 8];
     const char *checksum_type;
     int explicit_checksum;         /* the upload was created with x-amz-checksum-algorithm */
+    struct store_upload_done done; /* recorded with the object, for retries */
 };
 
 static const char *text(struct s3_call *c, xmlNodePtr n)
@@ -154,6 +162,7 @@ static int object_checksum(struct complete_ctx *x, const struct store_upload *u,
     obj->checksum_alg = cksum_alg_name(alg);
     obj->checksum_value = x->checksum;
     x->checksum_type = composite ? "COMPOSITE" : "FULL_OBJECT";
+    x->done.checksum_type = x->explicit_checksum ? x->checksum_type : NULL;
     return rc;
 }
 
@@ -265,6 +274,42 @@ static int complete_result(struct complete_ctx *x, const struct store_obj *obj)
     return rc;
 }
 
+/* SHA-256 of the listed part numbers and ETags (quotes dropped), to recognise a retry. */
+static int parts_digest(struct complete_ctx *x)
+{
+    struct ly_buf b;
+    size_t len = 0;
+    int rc = 0;
+    ly_buf_init(&b, 1u << 20);
+    for (size_t i = 0; !rc && i < x->n; i++) {
+        const char *e = x->listed[i].etag ? x->listed[i].etag : "";
+        size_t el = strlen(e);
+        if (el >= 2 && e[0] == '"' && e[el - 1] == '"')
+            e++, el -= 2;
+        rc = ly_buf_addf(&b, "%ld:%.*s\n", x->listed[i].number, (int)el, e);
+    }
+    if (!rc)
+        rc = cksum_compute(CKSUM_SHA256, b.data, b.len, x->done.digest, &len);
+    ly_buf_cleanup(&b);
+    return rc;
+}
+
+/* A completion of an upload that is gone: the first answer again when this is its retry. */
+static int replay_completed(struct complete_ctx *x, const char *upload_id)
+{
+    struct s3_call *c = x->c;
+    struct store_upload_done d;
+    if (store_upload_done_get(c->ctx->store, c->req->bucket, upload_id, c->a, &d) != 0 ||
+        strcmp(d.key, c->req->key) != 0 || memcmp(d.digest, x->done.digest, 32) != 0 ||
+        c->req->now_ms - d.completed_ms > S3_MPU_DONE_WINDOW_MS)
+        return LY_ENOENT;
+    x->explicit_checksum = d.checksum_type != NULL;
+    x->checksum_type = d.checksum_type;
+    if (complete_result(x, &d.obj) == 0)
+        s3_xml_done(c, 200);
+    return 0;
+}
+
 void s3_complete_multipart_upload(struct s3_call *c)
 {
     struct complete_ctx x;
@@ -289,9 +334,16 @@ void s3_complete_multipart_upload(struct s3_call *c)
         s3_error(c, rc == LY_ENOMEM ? "InternalError" : "MalformedXML", NULL);
         return;
     }
+    if ((rc = parts_digest(&x))) {
+        s3_error_internal(c, rc);
+        return;
+    }
+    x.done.completed_ms = c->req->now_ms;
     rc = store_upload_complete(c->ctx->store, c->req->bucket, c->req->key, upload_id, x.numbers,
-                               x.n, c->ctx->config->object_bytes_max, c->a, &obj, complete_fn,
-                               &x);
+                               x.n, c->ctx->config->object_bytes_max, c->a, &obj, &x.done,
+                               complete_fn, &x);
+    if (rc == LY_ENOENT && x.verdict == V_OK && replay_completed(&x, upload_id) == 0)
+        return;
     if (rc)
         complete_error(&x, rc, upload_id);
     else if (complete_result(&x, &obj) == 0)

@@ -4,6 +4,7 @@
  * transaction, so the first writer to commit wins and every other gets 412.
  */
 #include "s3_internal.h"
+#include "lockyard/s3meta.h"
 #include "lockyard/httpdate.h"
 #include "lockyard/s3cond.h"
 #include "lockyard/mpu.h"
@@ -44,34 +45,6 @@ int s3_key_ok_or_reply(struct s3_call *c)
     return LY_EINVAL;
 }
 
-/* Content-Encoding without the aws-chunked coding (which is transport framing, never stored). */
-static const char *stored_content_encoding(struct s3_call *c, const char *v)
-{
-    if (!v)
-        return NULL;
-    struct ly_buf out;
-    ly_buf_init(&out, 4096);
-    const char *p = v;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        size_t n = strcspn(p, ",");
-        size_t m = n;
-        while (m && p[m - 1] == ' ')
-            m--;
-        if (m && !(m == 11 && strncasecmp(p, "aws-chunked", 11) == 0)) {
-            if ((out.len && ly_buf_adds(&out, ",")) || ly_buf_add(&out, p, m)) {
-                ly_buf_cleanup(&out);
-                return NULL;
-            }
-        }
-        p += n;
-    }
-    const char *r = out.len ? ly_arena_strdup(c->a, out.data) : NULL;
-    ly_buf_cleanup(&out);
-    return r;
-}
-
 static int storage_class_valid(const char *v)
 {
     static const char *const classes[] = {
@@ -89,7 +62,7 @@ int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *o)
     const struct ly_req *r = c->req;
     const char *ct = ly_req_header(r, "Content-Type");
     o->content_type = ct ? ct : "binary/octet-stream";
-    o->content_encoding = stored_content_encoding(c, ly_req_header(r, "Content-Encoding"));
+    o->content_encoding = s3meta_content_encoding(c->a, ly_req_header(r, "Content-Encoding"));
     o->content_disposition = ly_req_header(r, "Content-Disposition");
     o->content_language = ly_req_header(r, "Content-Language");
     o->cache_control = ly_req_header(r, "Cache-Control");
@@ -113,7 +86,12 @@ int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *o)
         }
         for (char *p = lower; *p; p++)
             *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-        bytes += strlen(lower) + strlen(r->hdrs[i].value);
+        const char *value = s3meta_decode(c->a, r->hdrs[i].value); /* RFC 2047, as AWS */
+        if (!value) {
+            s3_error(c, "InternalError", NULL);
+            return LY_ENOMEM;
+        }
+        bytes += strlen(lower) + strlen(value);
         if (o->nmeta == STORE_META_MAX || bytes > USER_META_BYTES_MAX) {
             char size[32];
             snprintf(size, sizeof size, "%zu", bytes);
@@ -121,7 +99,7 @@ int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *o)
             return LY_ETOOBIG;
         }
         o->meta[o->nmeta].name = lower;
-        o->meta[o->nmeta].value = r->hdrs[i].value;
+        o->meta[o->nmeta].value = value;
         o->nmeta++;
     }
     return 0;
@@ -237,7 +215,8 @@ int s3_object_headers(struct s3_call *c, const struct store_obj *o)
             rc = s3_header(c, h[i].name, h[i].value);
     for (size_t i = 0; !rc && i < o->nmeta; i++) {
         char *name = ly_arena_printf(c->a, "x-amz-meta-%s", o->meta[i].name);
-        rc = name ? s3_header(c, name, o->meta[i].value) : LY_ENOMEM;
+        const char *value = s3meta_encode(c->a, o->meta[i].value);
+        rc = name && value ? s3_header(c, name, value) : LY_ENOMEM;
     }
     if (!rc) rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
     return rc;

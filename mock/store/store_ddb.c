@@ -4,28 +4,29 @@
  */
 #include "lockyard/store_ddb.h"
 #include "lockyard/check.h"
-#include "store_internal.h"
+#include "store_ddb_int.h"
 
 #include <lmdb.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ID_BYTES 8
-#define HASH_BYTES 16
-#define LMDB_KEY_MAX (ID_BYTES + STORE_DDB_KEY_EXACT_BYTES + HASH_BYTES)
+#define ID_BYTES SDDB_ID_BYTES
+#define HASH_BYTES SDDB_HASH_BYTES
+#define LMDB_KEY_MAX SDDB_KEY_MAX
 #define TTL_OLDEST_S (5LL * 366 * 86400) /* DynamoDB ignores TTL values older than 5 years */
-#define SCRATCH_BYTES (8u << 20)
+#define SCRATCH_BYTES SDDB_SCRATCH_BYTES
 
-/* ---- table records: id u64 | ctime i64 | ttl_len u32 | ttl | desc_len u32 | desc ---- */
+/* ---- table records: id u64 | ctime i64 | ttl_len u32 | ttl | desc_len u32 | desc
+ *      [| index section, see store_ddb_index.c] ---- */
 
-static void put_u64(unsigned char *p, uint64_t v)
+void sddb_put_u64(unsigned char *p, uint64_t v)
 {
     for (int i = 7; i >= 0; i--, v >>= 8)
         p[i] = (unsigned char)(v & 0xFF);
 }
 
-static uint64_t get_u64(const unsigned char *p)
+uint64_t sddb_get_u64(const unsigned char *p)
 {
     uint64_t v = 0;
     for (int i = 0; i < 8; i++)
@@ -46,8 +47,8 @@ static int table_encode(const struct store_ddb_table *t, struct ly_buf *out)
     unsigned char h[20], dl[4];
     size_t tl = t->ttl_attr ? strlen(t->ttl_attr) : 0;
     LY_ASSERT(tl < 65536 && t->desc_len < (1u << 30));
-    put_u64(h, t->id);
-    put_u64(h + 8, (uint64_t)t->ctime_ms);
+    sddb_put_u64(h, t->id);
+    sddb_put_u64(h + 8, (uint64_t)t->ctime_ms);
     put_u32(h + 16, (uint32_t)tl);
     put_u32(dl, (uint32_t)t->desc_len);
     int rc = ly_buf_add(out, h, sizeof h);
@@ -57,6 +58,8 @@ static int table_encode(const struct store_ddb_table *t, struct ly_buf *out)
         rc = ly_buf_add(out, dl, sizeof dl);
     if (!rc)
         rc = ly_buf_add(out, t->desc, t->desc_len);
+    if (!rc)
+        rc = sddb_idx_encode(t, out);
     return rc;
 }
 
@@ -73,13 +76,13 @@ static int table_decode(const char *name, size_t name_len, const MDB_val *v,
     memset(t, 0, sizeof *t);
     if (n < 24)
         return LY_EIO;
-    t->id = get_u64(p);
-    t->ctime_ms = (int64_t)get_u64(p + 8);
+    t->id = sddb_get_u64(p);
+    t->ctime_ms = (int64_t)sddb_get_u64(p + 8);
     uint32_t tl = get_u32(p + 16);
     if (tl > n - 24)
         return LY_EIO;
     uint32_t dl = get_u32(p + 20 + tl);
-    if (dl != n - 24 - tl)
+    if (dl > n - 24 - tl)
         return LY_EIO;
     t->name = ly_arena_strndup(a, name, name_len);
     t->ttl_attr = tl ? ly_arena_strndup(a, (const char *)p + 20, tl) : NULL;
@@ -87,7 +90,7 @@ static int table_decode(const char *name, size_t name_len, const MDB_val *v,
     t->desc_len = dl;
     if (!t->name || (tl && !t->ttl_attr) || !t->desc)
         return LY_ENOMEM;
-    return 0;
+    return sddb_idx_decode(p + 24 + tl + dl, n - 24 - tl - dl, a, t);
 }
 
 static int table_read(struct store *s, MDB_txn *txn, const char *name, struct ly_arena *a,
@@ -132,6 +135,8 @@ int store_ddb_table_create(struct store *s, struct store_ddb_table *t)
     if (!rc)
         rc = store_next_seq(s, txn, &t->id);
     if (!rc)
+        rc = sddb_idx_reconcile(s, txn, NULL, t);
+    if (!rc)
         rc = table_write(s, txn, t, MDB_NOOVERWRITE);
     return txn_finish(txn, rc);
 }
@@ -152,16 +157,23 @@ int store_ddb_table_update(struct store *s, const char *name, struct ly_arena *a
                            store_ddb_table_fn fn, void *ctx)
 {
     MDB_txn *txn = NULL;
-    struct store_ddb_table t;
+    struct store_ddb_table t, before;
     int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
     if (!rc)
         rc = table_read(s, txn, name, a, &t);
+    before = t;
+    if (!rc && t.nindexes) { /* fn may rewrite the array in place */
+        before.indexes = ly_arena_memdup(a, t.indexes, t.nindexes * sizeof *t.indexes);
+        rc = before.indexes ? 0 : LY_ENOMEM;
+    }
     if (!rc)
         rc = fn(ctx, a, &t);
     if (!rc) {
         LY_ASSERT(t.name && strcmp(t.name, name) == 0 && t.desc);
-        rc = table_write(s, txn, &t, 0);
+        rc = sddb_idx_reconcile(s, txn, &before, &t);
     }
+    if (!rc)
+        rc = table_write(s, txn, &t, 0);
     return txn_finish(txn, rc);
 }
 
@@ -176,12 +188,12 @@ static int seek_prefix(MDB_cursor *cur, const unsigned char *p, size_t pl, const
     return k->mv_size >= pl && memcmp(k->mv_data, p, pl) == 0;
 }
 
-static int delete_items(struct store *s, MDB_txn *txn, uint64_t id)
+int sddb_delete_range(struct store *s, MDB_txn *txn, uint64_t id)
 {
     unsigned char p[ID_BYTES];
     MDB_cursor *cur;
     MDB_val k, v;
-    put_u64(p, id);
+    sddb_put_u64(p, id);
     int rc = store_map_rc(mdb_cursor_open(txn, s->ddb_items, &cur));
     if (rc)
         return rc;
@@ -199,7 +211,9 @@ int store_ddb_table_delete(struct store *s, const char *name, struct ly_arena *a
     if (!rc)
         rc = table_read(s, txn, name, a, out);
     if (!rc)
-        rc = delete_items(s, txn, out->id);
+        rc = sddb_delete_range(s, txn, out->id);
+    if (!rc)
+        rc = sddb_idx_drop_all(s, txn, out);
     if (!rc) {
         MDB_val k = store_str_val(name);
         rc = store_map_rc(mdb_del(txn, s->ddb_tables, &k, NULL));
@@ -251,7 +265,7 @@ int store_ddb_table_stats(struct store *s, uint64_t table_id, uint64_t *items, u
     MDB_cursor *cur = NULL;
     MDB_val k, v;
     *items = *bytes = 0;
-    put_u64(p, table_id);
+    sddb_put_u64(p, table_id);
     int rc = store_read_begin(s, &txn);
     if (rc)
         return rc;
@@ -272,10 +286,10 @@ int store_ddb_table_stats(struct store *s, uint64_t table_id, uint64_t *items, u
 /* ---- items ---- */
 
 /* The LMDB key of an item into buf[LMDB_KEY_MAX] (see the header for the long form). */
-static int item_key(uint64_t id, const void *enc, size_t len, unsigned char *buf, MDB_val *k)
+int sddb_item_key(uint64_t id, const void *enc, size_t len, unsigned char *buf, MDB_val *k)
 {
     LY_ASSERT(enc && len > 0); /* every primary key encodes to at least one byte */
-    put_u64(buf, id);
+    sddb_put_u64(buf, id);
     if (ID_BYTES + len < LMDB_KEY_MAX) {
         memcpy(buf + ID_BYTES, enc, len);
         k->mv_size = ID_BYTES + len;
@@ -303,7 +317,17 @@ static int table_check(struct store *s, MDB_txn *txn, const char *name, uint64_t
         return store_map_rc(rc);
     if (v.mv_size < ID_BYTES)
         return LY_EIO;
-    return get_u64(v.mv_data) == id ? 0 : LY_ENOPARENT;
+    return sddb_get_u64(v.mv_data) == id ? 0 : LY_ENOPARENT;
+}
+
+/* table_check, with the whole record (indexes included) decoded into a. */
+static int table_load(struct store *s, MDB_txn *txn, const char *name, uint64_t id,
+                      struct ly_arena *a, struct store_ddb_table *t)
+{
+    int rc = table_read(s, txn, name, a, t);
+    if (rc == LY_ENOENT)
+        return LY_ENOPARENT;
+    return rc ? rc : t->id == id ? 0 : LY_ENOPARENT;
 }
 
 static int item_read(struct store *s, MDB_txn *txn, MDB_val *k, struct ly_arena *a,
@@ -334,7 +358,7 @@ static int token_check(struct store *s, MDB_txn *txn, const struct store_ddb_tok
         return store_map_rc(rc);
     if (v.mv_size < 8)
         return LY_EIO;
-    if ((int64_t)get_u64(v.mv_data) <= tok->now_ms)
+    if ((int64_t)sddb_get_u64(v.mv_data) <= tok->now_ms)
         return 0; /* expired: the token may be used again */
     if (v.mv_size - 8 == tok->digest_len &&
         memcmp((const unsigned char *)v.mv_data + 8, tok->digest, tok->digest_len) == 0)
@@ -346,7 +370,7 @@ static int token_record(struct store *s, MDB_txn *txn, const struct store_ddb_to
 {
     unsigned char rec[8 + 64];
     LY_ASSERT(tok->digest_len <= 64);
-    put_u64(rec, (uint64_t)(tok->now_ms + tok->ttl_ms));
+    sddb_put_u64(rec, (uint64_t)(tok->now_ms + tok->ttl_ms));
     memcpy(rec + 8, tok->digest, tok->digest_len);
     MDB_val k = store_str_val(tok->token), v = {8 + tok->digest_len, rec};
     return store_map_rc(mdb_put(txn, s->ddb_tokens, &k, &v, 0));
@@ -357,6 +381,8 @@ struct planned {
     MDB_val k;
     enum store_ddb_action act;
     const struct ddb_map *next;
+    const struct ddb_map *cur;     /* the item before (NULL: absent), for the index entries */
+    struct store_ddb_table t;      /* the table record, with its indexes */
 };
 
 /* Runs one op's decide against its current item; a missing table fails only this op. */
@@ -367,16 +393,17 @@ static int plan_op(struct store *s, MDB_txn *txn, struct store_ddb_op *op, struc
     int found = 0;
     pl->act = STORE_DDB_KEEP;
     pl->next = NULL;
-    int rc = cur ? table_check(s, txn, op->table, op->table_id) : LY_ENOMEM;
+    int rc = cur ? table_load(s, txn, op->table, op->table_id, a, &pl->t) : LY_ENOMEM;
     if (!rc)
-        rc = item_key(op->table_id, op->key, op->key_len, pl->kbuf, &pl->k);
+        rc = sddb_item_key(op->table_id, op->key, op->key_len, pl->kbuf, &pl->k);
     if (!rc)
         rc = item_read(s, txn, &pl->k, a, cur, &found);
     if (rc == LY_ENOPARENT)
         return op->rc = rc, 0;
     if (rc)
         return rc;
-    op->rc = op->decide(op->ctx, a, found ? cur : NULL, &pl->act, &pl->next);
+    pl->cur = found ? cur : NULL;
+    op->rc = op->decide(op->ctx, a, pl->cur, &pl->act, &pl->next);
     LY_ASSERT(op->rc || pl->act != STORE_DDB_PUT || pl->next);
     return 0;
 }
@@ -385,7 +412,8 @@ static int apply_op(struct store *s, MDB_txn *txn, struct planned *pl)
 {
     if (pl->act == STORE_DDB_DELETE) {
         int rc = mdb_del(txn, s->ddb_items, &pl->k, NULL);
-        return rc == MDB_NOTFOUND ? 0 : store_map_rc(rc);
+        rc = rc == MDB_NOTFOUND ? 0 : store_map_rc(rc);
+        return rc || !pl->cur ? rc : sddb_idx_update(s, txn, &pl->t, pl->cur, NULL);
     }
     if (pl->act != STORE_DDB_PUT)
         return 0;
@@ -397,7 +425,7 @@ static int apply_op(struct store *s, MDB_txn *txn, struct planned *pl)
         rc = store_map_rc(mdb_put(txn, s->ddb_items, &pl->k, &v, 0));
     }
     ly_buf_cleanup(&b);
-    return rc;
+    return rc ? rc : sddb_idx_update(s, txn, &pl->t, pl->cur, pl->next);
 }
 
 int store_ddb_write(struct store *s, struct store_ddb_op *ops, size_t n,
@@ -436,7 +464,7 @@ int store_ddb_get(struct store *s, struct store_ddb_get *gets, size_t n, struct 
         g->found = 0;
         g->rc = table_check(s, txn, g->table, g->table_id);
         if (!g->rc)
-            g->rc = item_key(g->table_id, g->key, g->key_len, kbuf, &k);
+            g->rc = sddb_item_key(g->table_id, g->key, g->key_len, kbuf, &k);
         if (!g->rc)
             g->rc = item_read(s, txn, &k, a, &g->item, &g->found);
         if (g->rc && g->rc != LY_ENOPARENT)
@@ -465,13 +493,14 @@ static int range_keys_init(const struct store_ddb_range *r, struct range_keys *r
     size_t pl = r->prefix ? r->prefix_len : 0;
     if (pl > STORE_DDB_KEY_EXACT_BYTES)
         pl = STORE_DDB_KEY_EXACT_BYTES; /* long partitions share a range (see the header) */
-    put_u64(rk->prefix, r->table_id);
+    uint64_t id = r->index_id ? r->index_id : r->table_id;
+    sddb_put_u64(rk->prefix, id);
     if (pl)
         memcpy(rk->prefix + ID_BYTES, r->prefix, pl);
     rk->pl = ID_BYTES + pl;
     rk->sk.mv_data = NULL;
     if (r->start) {
-        int rc = item_key(r->table_id, r->start, r->start_len, rk->start, &rk->sk);
+        int rc = sddb_item_key(id, r->start, r->start_len, rk->start, &rk->sk);
         if (rc)
             return rc;
     }
@@ -516,23 +545,43 @@ static int range_first(MDB_cursor *cur, const struct range_keys *rk, int reverse
     return mdb_cursor_get(cur, k, v, MDB_PREV) == 0;
 }
 
+struct scan_ctx {
+    struct store *s;
+    MDB_txn *txn;
+    const struct store_ddb_table *t; /* with fetch_base */
+    store_ddb_visit_fn fn;
+    void *ctx;
+};
+
+/* Decodes one visited value (and, for fetch_base, reads the table's item behind it). */
+static int visit_one(struct scan_ctx *sc, const MDB_val *v)
+{
+    struct ly_arena a;
+    struct ddb_map item, full;
+    int found = 1;
+    ly_arena_init(&a, SCRATCH_BYTES);
+    int rc = ddb_item_decode(&a, v->mv_data, v->mv_size, &item);
+    if (rc == LY_EINVAL)
+        rc = LY_EIO;
+    if (!rc && sc->t) {
+        rc = sddb_idx_base_item(sc->s, sc->txn, sc->t, &item, &a, &full, &found);
+        item = full;
+    }
+    if (!rc && found)
+        rc = sc->fn(sc->ctx, &item);
+    ly_arena_cleanup(&a);
+    return rc;
+}
+
 static int visit_range(MDB_cursor *cur, const struct store_ddb_range *r,
-                       const struct range_keys *rk, store_ddb_visit_fn fn, void *ctx)
+                       const struct range_keys *rk, struct scan_ctx *sc)
 {
     MDB_val k, v;
     int rc = 0, more = range_first(cur, rk, r->reverse, &k, &v);
     while (more && !rc) {
         if (k.mv_size < rk->pl || memcmp(k.mv_data, rk->prefix, rk->pl) != 0)
             break;
-        struct ly_arena a;
-        struct ddb_map item;
-        ly_arena_init(&a, SCRATCH_BYTES);
-        rc = ddb_item_decode(&a, v.mv_data, v.mv_size, &item);
-        if (rc == LY_EINVAL)
-            rc = LY_EIO;
-        if (!rc)
-            rc = fn(ctx, &item);
-        ly_arena_cleanup(&a);
+        rc = visit_one(sc, &v);
         if (rc == 1)
             return 0;
         more = mdb_cursor_get(cur, &k, &v, r->reverse ? MDB_PREV : MDB_NEXT) == 0;
@@ -540,28 +589,46 @@ static int visit_range(MDB_cursor *cur, const struct store_ddb_range *r,
     return rc;
 }
 
+/* The table must be r's, and r's index (if any) one of its indexes. */
+static int scan_check(struct store *s, MDB_txn *txn, const struct store_ddb_range *r,
+                      struct ly_arena *a, struct store_ddb_table *t)
+{
+    if (!r->index_id)
+        return table_check(s, txn, r->table, r->table_id);
+    int rc = table_load(s, txn, r->table, r->table_id, a, t);
+    for (size_t i = 0; !rc && i < t->nindexes; i++)
+        if (t->indexes[i].id == r->index_id)
+            return 0;
+    return rc ? rc : LY_ENOPARENT;
+}
+
 int store_ddb_scan(struct store *s, const struct store_ddb_range *r, store_ddb_visit_fn fn,
                    void *ctx)
 {
     MDB_txn *txn;
     MDB_cursor *cur = NULL;
+    struct ly_arena a;
+    struct store_ddb_table t;
     struct range_keys *rk = malloc(sizeof *rk);
     int rc = rk ? range_keys_init(r, rk) : LY_ENOMEM;
     if (rc) {
         free(rk);
         return rc;
     }
+    ly_arena_init(&a, 1u << 20);
     rc = store_read_begin(s, &txn);
     if (!rc) {
-        rc = table_check(s, txn, r->table, r->table_id);
+        struct scan_ctx sc = {s, txn, r->index_id && r->fetch_base ? &t : NULL, fn, ctx};
+        rc = scan_check(s, txn, r, &a, &t);
         if (!rc)
             rc = store_map_rc(mdb_cursor_open(txn, s->ddb_items, &cur));
         if (!rc)
-            rc = visit_range(cur, r, rk, fn, ctx);
+            rc = visit_range(cur, r, rk, &sc);
         if (cur)
             mdb_cursor_close(cur);
         store_read_end(s, txn);
     }
+    ly_arena_cleanup(&a);
     free(rk);
     return rc;
 }
@@ -582,13 +649,29 @@ static int ttl_expired(const struct ddb_map *item, const char *attr, int64_t now
     return ddb_num_cmp(&v->u.num, &now) >= 0;
 }
 
+/* Deletes the item under cursor cur (decoded as item) with its index entries; re-seeks. */
+static int sweep_delete(struct store *s, MDB_txn *txn, const struct store_ddb_table *t,
+                        MDB_cursor *cur, MDB_val *k, MDB_val *v, const struct ddb_map *item)
+{
+    unsigned char kb[LMDB_KEY_MAX];
+    LY_ASSERT(k->mv_size <= LMDB_KEY_MAX);
+    memcpy(kb, k->mv_data, k->mv_size);
+    k->mv_data = kb; /* re-seek after the delete: the next key >= the deleted one */
+    int rc = store_map_rc(mdb_cursor_del(cur, 0));
+    if (!rc)
+        rc = sddb_idx_update(s, txn, t, item, NULL);
+    if (rc)
+        return rc;
+    return mdb_cursor_get(cur, k, v, MDB_SET_RANGE) == 0 ? 1 : 0;
+}
+
 static int sweep_table(struct store *s, MDB_txn *txn, const struct store_ddb_table *t,
                        int64_t now_s, size_t max, size_t *deleted)
 {
     unsigned char p[ID_BYTES];
     MDB_cursor *cur;
     MDB_val k, v;
-    put_u64(p, t->id);
+    sddb_put_u64(p, t->id);
     int rc = store_map_rc(mdb_cursor_open(txn, s->ddb_items, &cur));
     int more = !rc && seek_prefix(cur, p, ID_BYTES, NULL, 0, &k, &v);
     while (!rc && more && *deleted < max) {
@@ -598,19 +681,15 @@ static int sweep_table(struct store *s, MDB_txn *txn, const struct store_ddb_tab
         ly_arena_init(&a, SCRATCH_BYTES);
         if (ddb_item_decode(&a, v.mv_data, v.mv_size, &item) == 0)
             del = ttl_expired(&item, t->ttl_attr, now_s);
-        ly_arena_cleanup(&a);
         if (del) {
-            unsigned char kb[LMDB_KEY_MAX];
-            LY_ASSERT(k.mv_size <= LMDB_KEY_MAX);
-            memcpy(kb, k.mv_data, k.mv_size);
-            k.mv_data = kb; /* re-seek after the delete: the next key >= the deleted one */
-            rc = store_map_rc(mdb_cursor_del(cur, 0));
+            more = sweep_delete(s, txn, t, cur, &k, &v, &item);
+            rc = more < 0 ? more : 0;
             (*deleted)++;
-            more = !rc && mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) == 0;
         } else {
             more = mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0;
         }
-        more = more && k.mv_size >= ID_BYTES && memcmp(k.mv_data, p, ID_BYTES) == 0;
+        ly_arena_cleanup(&a);
+        more = more > 0 && k.mv_size >= ID_BYTES && memcmp(k.mv_data, p, ID_BYTES) == 0;
     }
     mdb_cursor_close(cur);
     return rc;

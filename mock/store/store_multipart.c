@@ -7,6 +7,7 @@
 #include "lockyard/check.h"
 #include "lockyard/mpu.h"
 #include "store_internal.h"
+#include "store_mpu_done.h"
 #include "store_record.h"
 
 #include <errno.h>
@@ -42,6 +43,8 @@ static int upload_read(struct store *s, MDB_txn *txn, const char *bucket, const 
     unsigned char kb[UKEY_BYTES_MAX];
     MDB_val k = {ukey(bucket, upload_id, kb), kb}, v;
     int rc = store_bucket_exists(s, txn, bucket);
+    if (!rc && upload_id[0] == STORE_MPU_DONE_MARK)
+        rc = LY_ENOENT; /* the namespace of completed-upload records, never an upload */
     if (!rc)
         rc = store_map_rc(mdb_get(txn, s->uploads, &k, &v));
     if (!rc)
@@ -117,6 +120,8 @@ static int upload_scan(struct store *s, MDB_txn *txn, const char *bucket, struct
          op = MDB_NEXT) {
         if (k.mv_size <= bl || memcmp(k.mv_data, bucket, bl) != 0)
             break;
+        if (((const char *)k.mv_data)[bl] == STORE_MPU_DONE_MARK)
+            continue; /* a completed upload's record */
         if (list) {
             rc = record_upload_decode(v.mv_data, v.mv_size, a, &list[count]);
             if (!rc) {
@@ -318,6 +323,7 @@ struct complete_job {
     size_t n;
     uint64_t object_bytes_max;
     struct ly_arena *a;
+    struct store_upload_done *done;
     store_complete_fn fn;
     void *ctx;
 };
@@ -358,15 +364,21 @@ static int complete_txn(struct store *s, MDB_txn *txn, struct complete_job *j,
         rc = parts_copy(s, txn, j->bucket, j->upload_id, j->numbers, j->n, dst, obj->size);
     if (!rc)
         rc = upload_remove(s, txn, j->bucket, j->upload_id);
+    if (!rc) {
+        j->done->key = j->key;
+        j->done->obj = *obj;
+        rc = store_mpu_done_put(s, txn, j->bucket, j->upload_id, j->done);
+    }
     return rc;
 }
 
 int store_upload_complete(struct store *s, const char *bucket, const char *key,
                           const char *upload_id, const long *numbers, size_t n,
                           uint64_t object_bytes_max, struct ly_arena *a, struct store_obj *obj,
-                          store_complete_fn fn, void *ctx)
+                          struct store_upload_done *done, store_complete_fn fn, void *ctx)
 {
-    struct complete_job j = {bucket, key, upload_id, numbers, n, object_bytes_max, a, fn, ctx};
+    struct complete_job j = {bucket, key,  upload_id, numbers, n, object_bytes_max,
+                             a,      done, fn,        ctx};
     MDB_txn *txn;
     int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
     if (rc)

@@ -48,8 +48,10 @@ static int convert(const struct history *h, int model, const struct hev *in,
         op->b = in->cond_val;
         if (!strcmp(f, "GetObject") || !strcmp(f, "HeadObject"))
             op->kind = W_S3_GET;
-        else if (!strcmp(f, "PutObject"))
-            op->kind = W_S3_PUT;
+        else if (!strcmp(f, "PutObject") || !strcmp(f, "CopyObject") ||
+                 !strcmp(f, "CompleteMultipartUpload"))
+            op->kind = W_S3_PUT; /* a copy writes its source's ETag (engine_req.c); a
+                                    completion the ETag it answers */
         else if (!strcmp(f, "DeleteObject"))
             op->kind = W_S3_DELETE;
         else

@@ -12,10 +12,12 @@
  *   fail, conflict, throttle, drop
  *                  never send; the client sees the configured status / AWS error
  *                  (409 ConditionalRequestConflict, 503 SlowDown, ...) or no answer
- *   fail_after, drop_after, delay_after
+ *   fail_after, drop_after, delay_after, error_in_200 with applied: true
  *                  send; the store applies it; the runner keeps the real answer (so the
  *                  history knows whether it was applied) and shows the client the error,
- *                  no answer, or the answer ms later
+ *                  no answer, the answer ms later, or 200 OK with an <Error> body
+ *   error_in_200 (not applied)
+ *                  never send; the client sees 200 OK with an <Error> body
  * stale_read, ignore_conditions and etag_random change what the store itself does: only a
  * lockyard server can do them, so a rule with one of those makes the run pending, and the
  * reason names the rule.
@@ -101,7 +103,8 @@ static int is_write_op(const char *op)
 {
     static const char *const writes[] = {"PutObject", "DeleteObject", "PutItem", "UpdateItem",
                                          "DeleteItem", "TransactWriteItems", "BatchWriteItem",
-                                         "CopyObject", NULL};
+                                         "CopyObject", "CompleteMultipartUpload", "UploadPart",
+                                         "UploadPartCopy", "CreateMultipartUpload", NULL};
     for (size_t i = 0; writes[i]; i++)
         if (!strcmp(op, writes[i]))
             return 1;
@@ -207,6 +210,9 @@ static int made_up_error(struct rclient *c, const struct fault_rule *rule, int d
     } else if (rule->action == FAULT_THROTTLE) {
         status = ddb ? 400 : 503;
         code = ddb ? "ThrottlingException" : "SlowDown";
+    } else if (rule->action == FAULT_ERROR_IN_200) {
+        status = 200; /* the status line says success, the body says InternalError */
+        code = rule->code[0] ? rule->code : "InternalError";
     } else if (ddb && !rule->code[0]) {
         code = status >= 500 ? "InternalServerError" : "ValidationException";
     }
@@ -326,13 +332,13 @@ static void on_real_answer(const struct ly_client_resp *resp, void *arg)
     }
     const struct fault_rule *rule = c->cf_rule >= 0 ? &r->rfaults[c->cf_rule].rule : NULL;
     if (!rule || (rule->action != FAULT_FAIL_AFTER && rule->action != FAULT_DROP_AFTER &&
-                  rule->action != FAULT_DELAY_AFTER)) {
+                  rule->action != FAULT_DELAY_AFTER && rule->action != FAULT_ERROR_IN_200)) {
         engine_on_answer(resp, c);
         return;
     }
     char what[160];
     int rc = 0;
-    if (rule->action == FAULT_FAIL_AFTER) {
+    if (rule->action == FAULT_FAIL_AFTER || rule->action == FAULT_ERROR_IN_200) {
         rc = made_up_error(c, rule, r->ops[c->op].ddb);
         snprintf(what, sizeof what, "the store answered %d; the client was shown %d %s",
                  resp->status, rc ? 0 : c->cf->status, rc ? "" : c->cf->code);
@@ -392,6 +398,11 @@ int cfault_send(struct rclient *c, const struct ly_client_req *req, const struct
             return 0; /* until a gate or a matching write releases it */
         return arm(c, rule->ms);
     }
+    case FAULT_ERROR_IN_200:
+        if (rule->applied)
+            return send_now(c, req);
+        /* not applied: the client is shown 200 with an <Error> body */
+        __attribute__((fallthrough));
     case FAULT_FAIL:
     case FAULT_CONFLICT:
     case FAULT_THROTTLE:

@@ -14,7 +14,7 @@
 
 struct req_build {
     struct ly_client_req req;
-    struct ly_buf path, body, key, cond;
+    struct ly_buf path, body, key, cond, copy;
     struct ly_buf bucket, table, fkey; /* fault-matching facts: bucket, table, DynamoDB key */
     struct fault_facts facts;
     char op_id[48];
@@ -33,6 +33,7 @@ static void rb_init(struct req_build *b)
     ly_buf_init(&b->bucket, 4096);
     ly_buf_init(&b->table, 1024);
     ly_buf_init(&b->fkey, 64 * 1024);
+    ly_buf_init(&b->copy, 8192);
 }
 
 static void rb_cleanup(struct req_build *b)
@@ -44,12 +45,45 @@ static void rb_cleanup(struct req_build *b)
     ly_buf_cleanup(&b->bucket);
     ly_buf_cleanup(&b->table);
     ly_buf_cleanup(&b->fkey);
+    ly_buf_cleanup(&b->copy);
 }
 
 static const char *s3_method(const char *op)
 {
     return !strcmp(op, "GetObject") ? "GET" : !strcmp(op, "HeadObject") ? "HEAD"
-         : !strcmp(op, "PutObject") ? "PUT" : !strcmp(op, "DeleteObject") ? "DELETE" : NULL;
+         : !strcmp(op, "PutObject") || !strcmp(op, "CopyObject") || !strcmp(op, "UploadPart")
+             ? "PUT"
+         : !strcmp(op, "CreateMultipartUpload") || !strcmp(op, "CompleteMultipartUpload") ? "POST"
+         : !strcmp(op, "DeleteObject") ? "DELETE" : NULL;
+}
+
+/* The multipart subresource of a step's request: ?uploads, ?partNumber=&uploadId=, ?uploadId=. */
+static int multipart_query(struct rclient *c, const struct sc_step *st, const char *op,
+                           struct ly_buf *path)
+{
+    struct ly_buf up, part;
+    int rc = 0;
+    if (!strcmp(op, "CreateMultipartUpload"))
+        return ly_buf_adds(path, "?uploads");
+    if (strcmp(op, "UploadPart") && strcmp(op, "CompleteMultipartUpload"))
+        return 0;
+    ly_buf_init(&up, 1024);
+    ly_buf_init(&part, 64);
+    if (!st->upload_id || (!strcmp(op, "UploadPart") && !st->part)) {
+        run_fail(c->run, "line %d: %s wants upload_id%s", st->line, op,
+                 strcmp(op, "UploadPart") ? "" : " and part");
+        rc = LY_EINVAL;
+    }
+    if (!rc) rc = rclient_expand(c, st->upload_id, &up);
+    if (!rc && st->part) rc = rclient_expand(c, st->part, &part);
+    if (!rc && !strcmp(op, "UploadPart"))
+        rc = ly_buf_addf(path, "?partNumber=%s&uploadId=", part.data);
+    else if (!rc)
+        rc = ly_buf_adds(path, "?uploadId=");
+    if (!rc) rc = ly_client_encode_key(up.data, path);
+    ly_buf_cleanup(&up);
+    ly_buf_cleanup(&part);
+    return rc;
 }
 
 /* The body of an append: the list read by read_list plus the element. */
@@ -76,6 +110,30 @@ static int append_body(struct rclient *c, const struct sc_step *st, struct req_b
     return list ? rc : LY_ENOMEM;
 }
 
+/* CopyObject's x-amz-copy-source: /bucket/key of the step's copy_source, same bucket. */
+static int copy_source(struct rclient *c, const struct sc_step *st, struct req_build *b)
+{
+    struct ly_buf k, v;
+    ly_buf_init(&k, 4096);
+    ly_buf_init(&v, 8192);
+    int rc = st->copy_source ? rclient_expand(c, st->copy_source, &k) : LY_EINVAL;
+    if (!rc) rc = rclient_expand(c, st->bucket ? st->bucket : c->run->sc->bucket, &v);
+    if (!rc) {
+        char *bucket = strdup(v.data);
+        ly_buf_reset(&v);
+        rc = bucket ? ly_buf_addf(&v, "/%s/", bucket) : LY_ENOMEM;
+        free(bucket);
+    }
+    if (!rc) rc = ly_client_encode_key(k.data, &v);
+    if (!rc) rc = ly_buf_adds(&b->copy, v.data);
+    if (!rc) rc = ly_client_req_header(&b->req, "x-amz-copy-source", b->copy.data);
+    if (rc == LY_EINVAL)
+        run_fail(c->run, "line %d: CopyObject wants copy_source", st->line);
+    ly_buf_cleanup(&k);
+    ly_buf_cleanup(&v);
+    return rc;
+}
+
 static int build_s3(struct rclient *c, const struct sc_step *st, const char *op, struct req_build *b,
                     uint32_t *elem)
 {
@@ -84,6 +142,7 @@ static int build_s3(struct rclient *c, const struct sc_step *st, const char *op,
     if (!rc) rc = rclient_expand(c, st->bucket ? st->bucket : r->sc->bucket, &b->bucket);
     if (!rc) rc = ly_buf_addf(&b->path, "/%s/", b->bucket.data);
     if (!rc) rc = ly_client_encode_key(b->key.data, &b->path);
+    if (!rc) rc = multipart_query(c, st, op, &b->path);
     b->facts.bucket = b->bucket.data;
     b->facts.key = b->key.data;
     b->req.method = s3_method(op);
@@ -103,7 +162,9 @@ static int build_s3(struct rclient *c, const struct sc_step *st, const char *op,
     if (!rc && inm)
         rc = ly_client_req_header(&b->req, "If-None-Match", "*");
     b->facts.conditional = b->cond.len || inm;
-    if (!rc && !strcmp(b->req.method, "PUT"))
+    if (!rc && !strcmp(op, "CopyObject"))
+        rc = copy_source(c, st, b);
+    else if (!rc && !strcmp(b->req.method, "PUT"))
         rc = ly_client_req_header(&b->req, "Content-Type", "application/json");
     return rc;
 }
@@ -177,6 +238,21 @@ static int build_ddb(struct rclient *c, const struct sc_step *st, struct req_bui
     return rc;
 }
 
+/* A copy writes its source's ETag (single-part sources): the last acknowledged PutObject's. */
+static int64_t copied_etag(struct rclient *c, const struct sc_step *st)
+{
+    struct history *h = &c->run->h;
+    struct ly_buf k;
+    int64_t val = 0;
+    ly_buf_init(&k, 4096);
+    uint32_t src = rclient_expand(c, st->copy_source, &k) ? 0 : history_find(h, k.data);
+    for (size_t i = h->n; src && i-- > 0 && !val;)
+        if (h->ev[i].type == HEV_OK && h->ev[i].key == src && !strcmp(h->ev[i].f, "PutObject"))
+            val = h->ev[i].val;
+    ly_buf_cleanup(&k);
+    return val;
+}
+
 static int record_invoke(struct rclient *c, const struct sc_step *st, const char *op,
                          struct req_build *b, uint32_t elem)
 {
@@ -216,6 +292,8 @@ static int record_invoke(struct rclient *c, const struct sc_step *st, const char
         if (!strcmp(op, "PutObject") && !cksum_md5_hex(b->body.data, b->body.len, b->md5)) {
             snprintf(b->etag_q, sizeof b->etag_q, "\"%s\"", b->md5);
             e.val = history_intern(&r->h, b->etag_q);
+        } else if (!strcmp(op, "CopyObject")) {
+            e.val = copied_etag(c, st);
         }
     } else if (b->cond.len) {
         e.note = history_intern(&r->h, b->cond.data);
@@ -268,7 +346,8 @@ int rclient_request(struct rclient *c, const struct sc_step *st)
         rc = build_ddb(c, st, &b);
     } else if (!s3_method(op)) {
         run_fail(c->run, "line %d: unknown S3 operation '%s' (GetObject HeadObject PutObject "
-                 "DeleteObject)", st->line, op);
+                 "CopyObject DeleteObject CreateMultipartUpload UploadPart "
+                 "CompleteMultipartUpload)", st->line, op);
         rc = LY_EINVAL;
     } else {
         rc = build_s3(c, st, op, &b, &elem);

@@ -55,6 +55,9 @@ struct sc_step {
     int fence;            /* ST_APPEND: 1 = If-Match the ETag read (CAS) */
     char *element;        /* ST_APPEND: the element appended; ST_S3: logical append to list */
     char *list;           /* ST_S3 with element: the list (a versioned log "prefix/") */
+    char *copy_source;    /* CopyObject: the source key (same bucket) */
+    char *upload_id, *part; /* UploadPart / CompleteMultipartUpload: ?uploadId= and partNumber= */
+    int trust_status;     /* 1: a 200 whose body is an <Error> counts as success (a bug) */
     struct sc_kv save[SC_SAVE_MAX];
     size_t nsave;
     struct sc_branch on[SC_ON_MAX];

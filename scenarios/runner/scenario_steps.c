@@ -167,7 +167,8 @@ static int parse_kvs(struct ld *ld, const yaml_node_t *n, const char *field, str
 
 static const char *const request_keys[] = {
     "s3", "ddb", "append", "read_list", "key", "bucket", "body", "if_match", "if_none_match", "table",
-    "request", "role", "retries", "save", "on", "fence", "element", "list", NULL};
+    "request", "role", "retries", "save", "on", "fence", "element", "list", "copy_source",
+    "trust_status", "upload_id", "part", NULL};
 
 static int parse_request(struct ld *ld, const yaml_node_t *n, struct sc_step *st)
 {
@@ -176,7 +177,7 @@ static int parse_request(struct ld *ld, const yaml_node_t *n, struct sc_step *st
     if (st->kind == ST_APPEND)
         st->role = ROLE_RESOURCE;
     int64_t retries = 0;
-    char *role = NULL, *fence = NULL;
+    char *role = NULL, *fence = NULL, *trust = NULL;
     yaml_node_t *x;
     if (!rc) rc = ld_str(ld, n, "key", &st->key);
     if (!rc) rc = ld_str(ld, n, "bucket", &st->bucket);
@@ -186,6 +187,13 @@ static int parse_request(struct ld *ld, const yaml_node_t *n, struct sc_step *st
     if (!rc) rc = ld_str(ld, n, "table", &st->table);
     if (!rc) rc = ld_str(ld, n, "element", &st->element);
     if (!rc) rc = ld_str(ld, n, "list", &st->list);
+    if (!rc) rc = ld_str(ld, n, "copy_source", &st->copy_source);
+    if (!rc) rc = ld_str(ld, n, "upload_id", &st->upload_id);
+    if (!rc) rc = ld_str(ld, n, "part", &st->part);
+    if (!rc) rc = ld_str(ld, n, "trust_status", &trust);
+    if (!rc && trust && strcmp(trust, "true") && strcmp(trust, "false"))
+        rc = ld_fail(ld, ld_get(ld, n, "trust_status"), "trust_status", "wants true or false");
+    st->trust_status = trust && !strcmp(trust, "true");
     if (!rc) rc = ld_str(ld, n, "role", &role);
     if (!rc) rc = ld_str(ld, n, "fence", &fence);
     if (!rc) rc = ld_int(ld, n, "retries", 0, 20, &retries);
@@ -213,6 +221,7 @@ static int parse_request(struct ld *ld, const yaml_node_t *n, struct sc_step *st
         rc = ld_fail(ld, n, "ddb", "wants a request");
     free(role);
     free(fence);
+    free(trust);
     return rc;
 }
 
@@ -343,7 +352,7 @@ void sc_program_cleanup(struct sc_program *p)
         struct sc_step *st = &p->steps[i];
         char *strs[] = {st->label, st->else_label, st->op, st->bucket, st->key, st->body,
                         st->if_match, st->if_none_match, st->table, st->request, st->element, st->list,
-                        st->sleep_ms, st->expr};
+                        st->sleep_ms, st->expr, st->copy_source, st->upload_id, st->part};
         for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
             free(strs[k]);
         free_kvs(st->save, st->nsave);

@@ -9,7 +9,8 @@ import {
   DynamoDBClient, CreateTableCommand, DescribeTableCommand, PutItemCommand, GetItemCommand,
   UpdateItemCommand, DeleteItemCommand, TransactWriteItemsCommand, BatchWriteItemCommand,
   BatchGetItemCommand, UpdateTimeToLiveCommand, DescribeTimeToLiveCommand, ListTablesCommand,
-  DeleteTableCommand, paginateQuery, paginateScan, waitUntilTableExists,
+  DeleteTableCommand, UpdateTableCommand, QueryCommand as RawQueryCommand, paginateQuery,
+  paginateScan, waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient, PutCommand, GetCommand, UpdateCommand, QueryCommand, DeleteCommand,
@@ -114,6 +115,80 @@ test("client-dynamodb: transactions, batches, pagination, TTL", async () => {
   const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: "js-q" }));
   assert.equal(ttl.TimeToLiveDescription.TimeToLiveStatus, "ENABLED");
   await client.send(new DeleteTableCommand({ TableName: "js-q" }));
+});
+
+test("secondary indexes: GSI + LSI pagination, index-backed lock lookup, UpdateTable GSI", async () => {
+  await client.send(new CreateTableCommand({
+    TableName: "js-idx", BillingMode: "PAY_PER_REQUEST",
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
+    AttributeDefinitions: [["pk", "S"], ["sk", "S"], ["owner", "S"], ["exp", "N"]]
+      .map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    GlobalSecondaryIndexes: [{
+      IndexName: "by-owner", Projection: { ProjectionType: "KEYS_ONLY" },
+      KeySchema: [{ AttributeName: "owner", KeyType: "HASH" }, { AttributeName: "exp", KeyType: "RANGE" }],
+    }],
+    LocalSecondaryIndexes: [{
+      IndexName: "by-exp", Projection: { ProjectionType: "ALL" },
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "exp", KeyType: "RANGE" }],
+    }],
+  }));
+  await waitUntilTableExists({ client, maxWaitTime: 20, minDelay: 1 }, { TableName: "js-idx" });
+  for (let i = 0; i < 30; i++) {
+    const Item = { pk: "locks", sk: `lock-${String(i).padStart(2, "0")}`, exp: 100 + i, note: "n" };
+    if (i % 3) Item.owner = `w${i % 2}`;
+    await doc.send(new PutCommand({ TableName: "js-idx", Item }));
+  }
+  const pages = paginateQuery({ client, pageSize: 4 }, {
+    TableName: "js-idx", IndexName: "by-owner", KeyConditionExpression: "#o = :o",
+    ExpressionAttributeNames: { "#o": "owner" }, ExpressionAttributeValues: { ":o": { S: "w1" } },
+  });
+  const seen = [];
+  let n = 0;
+  for await (const p of pages) {
+    n++;
+    for (const it of p.Items) {
+      assert.deepEqual(Object.keys(it).sort(), ["exp", "owner", "pk", "sk"]);
+      seen.push(it.sk.S);
+    }
+  }
+  const want = [];
+  for (let i = 1; i < 30; i += 2) if (i % 3) want.push(`lock-${String(i).padStart(2, "0")}`);
+  assert.deepEqual(seen, want);
+  assert.ok(n >= 3, `pages ${n}`);
+  // the lock lookup a janitor does: w0's locks that expired before 115
+  const held = await doc.send(new QueryCommand({
+    TableName: "js-idx", IndexName: "by-owner", KeyConditionExpression: "#o = :o AND #e < :t",
+    ExpressionAttributeNames: { "#o": "owner", "#e": "exp" },
+    ExpressionAttributeValues: { ":o": "w0", ":t": 115 },
+  }));
+  assert.deepEqual(held.Items.map((i) => i.sk), ["lock-02", "lock-04", "lock-08", "lock-10", "lock-14"]);
+  const lsi = await client.send(new RawQueryCommand({
+    TableName: "js-idx", IndexName: "by-exp", ConsistentRead: true, ScanIndexForward: false,
+    Limit: 2, KeyConditionExpression: "pk = :p", ExpressionAttributeValues: { ":p": { S: "locks" } },
+  }));
+  assert.deepEqual(lsi.Items.map((i) => i.exp.N), ["129", "128"]);
+  assert.deepEqual(lsi.LastEvaluatedKey, { pk: { S: "locks" }, sk: { S: "lock-28" }, exp: { N: "128" } });
+  let scanned = 0;
+  for await (const p of paginateScan({ client, pageSize: 7 }, { TableName: "js-idx", IndexName: "by-owner" }))
+    scanned += p.Count;
+  assert.equal(scanned, 20);
+  await rejects(client.send(new RawQueryCommand({
+    TableName: "js-idx", IndexName: "by-owner", ConsistentRead: true, KeyConditionExpression: "#o = :o",
+    ExpressionAttributeNames: { "#o": "owner" }, ExpressionAttributeValues: { ":o": { S: "w1" } },
+  })), "ValidationException");
+  const u = await client.send(new UpdateTableCommand({
+    TableName: "js-idx", AttributeDefinitions: [{ AttributeName: "note", AttributeType: "S" }],
+    GlobalSecondaryIndexUpdates: [{ Create: {
+      IndexName: "by-note", KeySchema: [{ AttributeName: "note", KeyType: "HASH" }],
+      Projection: { ProjectionType: "KEYS_ONLY" },
+    } }],
+  }));
+  assert.equal(u.TableDescription.GlobalSecondaryIndexes.find((g) => g.IndexName === "by-note").IndexStatus,
+    "CREATING");
+  const d = await client.send(new DescribeTableCommand({ TableName: "js-idx" }));
+  const g = d.Table.GlobalSecondaryIndexes.find((x) => x.IndexName === "by-note");
+  assert.equal(g.IndexStatus, "ACTIVE");
+  assert.equal(g.ItemCount, 30);
 });
 
 test("lib-dynamodb: native values, sets, numbers, conditional document writes", async () => {

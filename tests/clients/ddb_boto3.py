@@ -255,6 +255,80 @@ def race_one_winner_per_round():
         ddb.delete_item(TableName="race", Key={"LockID": {"S": "the-lock"}})
 
 
+@test
+def secondary_indexes():
+    """GSI + LSI through boto3: paginated index Query/Scan, an index-backed lock lookup
+    (which locks does an owner hold?), GSI added later by UpdateTable and backfilled."""
+    ddb.create_table(
+        TableName="bt-idx",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                   {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in
+                              (("pk", "S"), ("sk", "S"), ("owner", "S"), ("exp", "N"))],
+        BillingMode="PAY_PER_REQUEST",
+        GlobalSecondaryIndexes=[{
+            "IndexName": "by-owner",
+            "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"},
+                          {"AttributeName": "exp", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["info"]}}],
+        LocalSecondaryIndexes=[{
+            "IndexName": "by-exp",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                          {"AttributeName": "exp", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    t = res.Table("bt-idx")
+    with t.batch_writer() as bw:
+        for i in range(40):
+            item = {"pk": "locks", "sk": "lock-%02d" % i, "exp": 1000 + i, "info": "i%d" % i,
+                    "secret": "s"}
+            if i % 4:
+                item["owner"] = "w%d" % (i % 2)
+            bw.put_item(Item=item)
+    pages = list(ddb.get_paginator("query").paginate(
+        TableName="bt-idx", IndexName="by-owner", KeyConditionExpression="#o = :o",
+        ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":o": {"S": "w1"}},
+        PaginationConfig={"PageSize": 3}))
+    got = [i["sk"]["S"] for p in pages for i in p["Items"]]
+    assert got == ["lock-%02d" % i for i in range(1, 40, 2)], got
+    assert len(pages) >= 7 and set(pages[0]["Items"][0]) == {"pk", "sk", "owner", "exp", "info"}
+    # the lock lookup: which locks does w0 hold that expire after 1020?
+    r = t.query(IndexName="by-owner", KeyConditionExpression="#o = :o AND #e > :t",
+                ExpressionAttributeNames={"#o": "owner", "#e": "exp"},
+                ExpressionAttributeValues={":o": "w0", ":t": 1020})
+    assert [i["sk"] for i in r["Items"]] == ["lock-22", "lock-26", "lock-30", "lock-34",
+                                             "lock-38"], r["Items"]
+    t.update_item(Key={"pk": "locks", "sk": "lock-22"}, UpdateExpression="REMOVE #o",
+                  ExpressionAttributeNames={"#o": "owner"})
+    r = t.query(IndexName="by-owner", KeyConditionExpression="#o = :o AND #e > :t",
+                ExpressionAttributeNames={"#o": "owner", "#e": "exp"},
+                ExpressionAttributeValues={":o": "w0", ":t": 1020}, Select="COUNT")
+    assert r["Count"] == 4, r
+    scanned = [i for p in ddb.get_paginator("scan").paginate(
+        TableName="bt-idx", IndexName="by-owner", PaginationConfig={"PageSize": 4})
+        for i in p["Items"]]
+    assert len(scanned) == 29, len(scanned)
+    r = t.query(IndexName="by-exp", KeyConditionExpression="pk = :p AND #e < :t",
+                ExpressionAttributeNames={"#e": "exp"},
+                ExpressionAttributeValues={":p": "locks", ":t": 1003}, ConsistentRead=True,
+                Select="ALL_ATTRIBUTES")
+    assert [i["secret"] for i in r["Items"]] == ["s", "s", "s"], r["Items"]
+    expect_error("ValidationException", t.query, IndexName="by-owner", ConsistentRead=True,
+                 KeyConditionExpression="#o = :o", ExpressionAttributeNames={"#o": "owner"},
+                 ExpressionAttributeValues={":o": "w0"})
+    ddb.update_table(
+        TableName="bt-idx", AttributeDefinitions=[{"AttributeName": "info", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": "by-info", "KeySchema": [{"AttributeName": "info", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}}])
+    d = ddb.describe_table(TableName="bt-idx")["Table"]
+    gs = {g["IndexName"]: g for g in d["GlobalSecondaryIndexes"]}
+    assert gs["by-info"]["IndexStatus"] == "ACTIVE" and gs["by-info"]["ItemCount"] == 40, gs
+    assert gs["by-owner"]["ItemCount"] == 29, gs
+    r = t.query(IndexName="by-info", KeyConditionExpression="info = :i",
+                ExpressionAttributeValues={":i": "i7"})
+    assert r["Items"][0]["secret"] == "s", r
+
+
 def main():
     only = sys.argv[1:]
     passed = failed = 0

@@ -61,6 +61,26 @@ await check("Upload with IfMatch of the multipart ETag -> 200", async () => {
                           partSize: 5 * 1024 * 1024 });
   await up.done();
 });
+await check("lost acknowledgement of a conditional completion: the SDK's retry gets 200", async () => {
+  // fail_after applies the If-None-Match: * completion and answers 500; Upload's client
+  // retries the same CompleteMultipartUpload, which must answer 200 with the same ETag
+  // (not NoSuchUpload, not 412 against its own object).
+  const rule = { match: { service: "s3", op: "CompleteMultipartUpload", bucket: "deep", key: "retried", nth: 1 },
+                 action: { type: "fail_after", status: 500, code: "InternalError" } };
+  const r = await fetch(`${endpoint}/_lockyard/faults`, { method: "POST", body: JSON.stringify(rule) });
+  assert(r.ok, `installing the rule: ${r.status}`);
+  const data2 = randomBytes(10 * 1024 * 1024);
+  const up = new Upload({ client: s3, params: { Bucket: "deep", Key: "retried", Body: data2, IfNoneMatch: "*" },
+                          partSize: 5 * 1024 * 1024 });
+  const out = await up.done();
+  assert(/^"[0-9a-f]{32}-2"$/.test(out.ETag), `ETag ${out.ETag}`);
+  const got = await body("retried");
+  assert(md5(got) === md5(data2), "the object is not the upload");
+  const j = await (await fetch(`${endpoint}/_lockyard/requests?since=0`)).json();
+  const done = j.requests.filter((e) => e.bucket === "deep" && e.key === "retried" &&
+                                        e.op === "CompleteMultipartUpload");
+  assert(done.length === 2, `completions seen: ${done.length}`);
+});
 await check("versioned lock cycle: lock, unlock (delete marker), lock again, history", async () => {
   await s3.send(new CreateBucketCommand({ Bucket: "vlock" }));
   await s3.send(new PutBucketVersioningCommand({ Bucket: "vlock", VersioningConfiguration: { Status: "Enabled" } }));

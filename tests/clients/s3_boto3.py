@@ -289,6 +289,38 @@ class Objects(unittest.TestCase):
         self.assertEqual(s3.get_object(Bucket=self.b, Key="dst-managed")["Body"].read(), data)
 
 
+class Multipart(unittest.TestCase):
+    def test_completion_lost_ack_retry(self):
+        """A fault rule applies the conditional CompleteMultipartUpload and answers 500;
+        botocore retries it and must get 200 with the same ETag (AWS answers a retried
+        completion as the first one), not NoSuchUpload or a 412 against its own object."""
+        import json
+        import urllib.request
+        b = fresh_bucket("mpu-retry")
+        up = s3.create_multipart_upload(Bucket=b, Key="manifest.json")["UploadId"]
+        part = s3.upload_part(Bucket=b, Key="manifest.json", UploadId=up, PartNumber=1,
+                              Body=b"v1 manifest")["ETag"]
+        rule = {"match": {"service": "s3", "op": "CompleteMultipartUpload", "bucket": b,
+                          "nth": 1},
+                "action": {"type": "fail_after", "status": 500, "code": "InternalError"}}
+        req = urllib.request.Request(ENDPOINT + "/_lockyard/faults", method="POST",
+                                     data=json.dumps(rule).encode())
+        with urllib.request.urlopen(req) as r:
+            self.assertEqual(r.status, 200)
+        r = call("complete_multipart_upload", Bucket=b, Key="manifest.json", UploadId=up,
+                 IfNoneMatch="*",
+                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part}]})
+        self.assertEqual(r["ResponseMetadata"]["HTTPStatusCode"], 200)
+        self.assertGreaterEqual(r["ResponseMetadata"]["RetryAttempts"], 1)
+        self.assertEqual(r["ETag"], '"%s-1"' % hashlib.md5(
+            bytes.fromhex(part.strip('"'))).hexdigest())
+        body = s3.get_object(Bucket=b, Key="manifest.json")["Body"].read()
+        self.assertEqual(body, b"v1 manifest")
+        e = error_of(s3.complete_multipart_upload, Bucket=b, Key="manifest.json", UploadId=up,
+                     MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": part}]})
+        self.assertEqual(e.response["Error"]["Code"], "NoSuchUpload")
+
+
 class Listing(unittest.TestCase):
     def test_paginators(self):
         b = fresh_bucket("list")

@@ -144,12 +144,46 @@ static void test_parse_defaults(void **state)
     assert_true(rule.match.probability == 0.0);
 }
 
+/* error_in_200 defaults (not applied, InternalError) and the text form's applied=true. */
+static void parse_text_ok_applied(void)
+{
+    char msg[256] = "";
+    parse_ok("{\"match\": {\"op\": \"CopyObject\"}, \"action\": {\"type\": \"error_in_200\"}}");
+    assert_int_equal(rule.action, FAULT_ERROR_IN_200);
+    assert_int_equal(rule.applied, 0);
+    assert_int_equal(rule.status, 0);
+    assert_string_equal(rule.code, "InternalError");
+    assert_int_equal(fault_rule_from_text("op=CompleteMultipartUpload,action=error_in_200,"
+                                          "applied=true", &rule, msg, sizeof msg), 0);
+    assert_int_equal(rule.applied, 1);
+    json_t *j = fault_rule_to_json(&rule);
+    assert_true(json_is_true(json_object_get(json_object_get(j, "action"), "applied")));
+    json_decref(j);
+    assert_true(fault_error_in_200_op("UploadPartCopy"));
+    assert_false(fault_error_in_200_op("PutObject"));
+}
+
+static void test_error_in_200_rules(void **state)
+{
+    (void)state;
+    expect_error("{\"match\": {\"op\": \"PutObject\"}, \"action\": {\"type\": \"error_in_200\"}}",
+                 "field 'match.op' must be CompleteMultipartUpload, CopyObject or UploadPartCopy "
+                 "for error_in_200");
+    expect_error("{\"action\": {\"type\": \"error_in_200\", \"status\": 500}}",
+                 "field 'action.status' does not apply to error_in_200 (the status line is 200)");
+    expect_error("{\"action\": {\"type\": \"error_in_200\", \"applied\": 1}}",
+                 "field 'action.applied' must be true or false");
+    expect_error("{\"action\": {\"type\": \"fail\", \"applied\": true}}",
+                 "field 'action.applied' only applies to error_in_200");
+    parse_text_ok_applied();
+}
+
 static void test_parse_every_action(void **state)
 {
     (void)state;
     static const char *const names[] = {"delay", "delay_after", "fail", "fail_after", "drop",
         "drop_after", "conflict", "hold", "stale_read", "throttle", "ignore_conditions",
-        "etag_random"};
+        "etag_random", "error_in_200"};
     assert_int_equal(sizeof names / sizeof names[0], FAULT_ACTION_COUNT_);
     for (int i = 0; i < FAULT_ACTION_COUNT_; i++) {
         char text[128];
@@ -201,7 +235,7 @@ static void test_validation_messages(void **state)
     expect_error("{\"action\": {}}",
                  "field 'action.type' is required (delay, delay_after, fail, fail_after, drop, "
                  "drop_after, conflict, hold, stale_read, throttle, ignore_conditions, "
-                 "etag_random)");
+                 "etag_random, error_in_200)");
     expect_error("{\"action\": {\"type\": \"explode\"}}", "field 'action.type' names no known action");
     expect_error("{\"action\": {\"type\": \"delay\"}}",
                  "field 'action.ms' is required (milliseconds > 0)");
@@ -270,7 +304,7 @@ static void test_text_form(void **state)
     text_error("action=explode", "field 'action.type' names no known action");
     text_error("key=x", "field 'action.type' is required (delay, delay_after, fail, fail_after, "
                         "drop, drop_after, conflict, hold, stale_read, throttle, "
-                        "ignore_conditions, etag_random)");
+                        "ignore_conditions, etag_random, error_in_200)");
     text_error("colour=red,action=fail", "unknown field 'action.colour'");
     text_error("nth=two,action=fail", "field 'match.nth' must be a non-negative integer");
     text_error("action=delay", "field 'action.ms' is required (milliseconds > 0)");
@@ -470,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_parse_defaults),
         cmocka_unit_test(test_parse_every_action),
         cmocka_unit_test(test_validation_messages),
+        cmocka_unit_test(test_error_in_200_rules),
         cmocka_unit_test(test_text_form),
         cmocka_unit_test(test_to_json_round_trip),
         cmocka_unit_test(test_glob),

@@ -24,7 +24,7 @@ static struct store *open_tmp(void)
 
 static uint64_t mk_table(struct store *s, const char *name)
 {
-    struct store_ddb_table t = {name, 0, 1000, NULL, "{}", 2};
+    struct store_ddb_table t = {.name = name, .ctime_ms = 1000, .desc = "{}", .desc_len = 2};
     assert_int_equal(store_ddb_table_create(s, &t), 0);
     assert_true(t.id > 0);
     return t.id;
@@ -124,7 +124,7 @@ static void test_tables(void **state)
     ly_arena_init(&a, 1 << 20);
     uint64_t id1 = mk_table(s, "beta"), id2 = mk_table(s, "alpha");
     assert_true(id1 != id2);
-    struct store_ddb_table t = {"beta", 0, 1, NULL, "{}", 2}, got;
+    struct store_ddb_table t = {.name = "beta", .ctime_ms = 1, .desc = "{}", .desc_len = 2}, got;
     assert_int_equal(store_ddb_table_create(s, &t), LY_EEXIST);
     assert_int_equal(store_ddb_table_get(s, "alpha", &a, &got), 0);
     assert_int_equal(got.id, id2);
@@ -257,7 +257,7 @@ static void test_scans(void **state)
     p.u.bytes.p = "p";
     p.u.bytes.len = 1;
     assert_int_equal(ddb_keycodec_append(&p, &pfx), 0);
-    struct store_ddb_range r = {"t", id, pfx.data, pfx.len, NULL, 0, 0};
+    struct store_ddb_range r = {"t", id, pfx.data, pfx.len, NULL, 0, 0, 0, 0};
     struct collect c = {{0}, 0, 0};
     assert_int_equal(store_ddb_scan(s, &r, visit_collect, &c), 0);
     assert_int_equal(c.n, 6);
@@ -286,7 +286,7 @@ static void test_scans(void **state)
     assert_int_equal(c.n, 1);
     assert_int_equal(c.sks[0], 30);
     /* the whole table: 12 items */
-    struct store_ddb_range all = {"t", id, NULL, 0, NULL, 0, 0};
+    struct store_ddb_range all = {"t", id, NULL, 0, NULL, 0, 0, 0, 0};
     c.n = 0;
     c.stop_after = 0;
     assert_int_equal(store_ddb_scan(s, &all, visit_collect, &c), 0);
@@ -329,7 +329,7 @@ static void test_long_keys(void **state)
     struct ly_buf pfx;
     ly_buf_init(&pfx, 1 << 16);
     assert_int_equal(ddb_keycodec_append(ddb_map_get(&k4, "pk", 2), &pfx), 0);
-    struct store_ddb_range r = {"t", id, pfx.data, pfx.len, NULL, 0, 0};
+    struct store_ddb_range r = {"t", id, pfx.data, pfx.len, NULL, 0, 0, 0, 0};
     struct collect c = {{0}, 0, 0};
     assert_int_equal(store_ddb_scan(s, &r, visit_collect, &c), 0);
     assert_int_equal(c.n, 10); /* all of the partition; order among them is by hash */

@@ -127,20 +127,36 @@ static void test_multipart(void **state)
     assert_memory_equal(body.data, "old", 3); /* parts are invisible */
     long nums[2] = {1, 2};
     uint64_t seen = 0;
+    struct store_upload_done done, got;
+    memset(&done, 0, sizeof done);
+    memset(done.digest, 7, sizeof done.digest);
+    done.completed_ms = 1234;
     put(s, "k", "overwritten", NULL); /* a write since initiation */
     assert_int_equal(store_upload_complete(s, "b", "k", u.upload_id, nums, 2, 100, &a, &o,
-                                           complete_fn, &seen), LY_ECONFLICT);
+                                           &done, complete_fn, &seen), LY_ECONFLICT);
     assert_int_equal(seen, g);
     assert_int_equal(store_obj_delete(s, "b", "k", NULL, NULL), 0);
     assert_int_equal(store_upload_complete(s, "b", "k", u.upload_id, nums, 2, 5, &a, &o,
-                                           complete_fn, &seen), LY_ETOOBIG);
+                                           &done, complete_fn, &seen), LY_ETOOBIG);
     assert_int_equal(store_upload_complete(s, "b", "k", u.upload_id, nums, 2, 100, &a, &o,
-                                           complete_fn, &seen), 0);
+                                           &done, complete_fn, &seen), 0);
     ly_buf_reset(&body);
     assert_int_equal(store_obj_get(s, "b", "k", &a, &o, &body), 0);
     assert_int_equal(o.size, 6);
     assert_memory_equal(body.data, "abcdef", 6);
     assert_string_equal(o.content_type, "text/plain");
+    /* the completed upload is remembered for a retried completion, but is no upload */
+    assert_int_equal(store_upload_done_get(s, "b", u.upload_id, &a, &got), 0);
+    assert_string_equal(got.key, "k");
+    assert_string_equal(got.obj.etag, o.etag);
+    assert_int_equal(got.obj.seq, o.seq);
+    assert_int_equal(got.completed_ms, 1234);
+    assert_memory_equal(got.digest, done.digest, sizeof got.digest);
+    assert_int_equal(store_upload_done_get(s, "b", "nope", &a, &got), LY_ENOENT);
+    struct store_upload *list;
+    size_t nl = 9;
+    assert_int_equal(store_upload_list(s, "b", &a, &list, &nl), 0);
+    assert_int_equal(nl, 0);
     assert_int_equal(store_upload_get(s, "b", u.upload_id, &a, &u), LY_ENOENT);
     ly_buf_cleanup(&body);
     ly_arena_cleanup(&a);

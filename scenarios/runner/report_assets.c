@@ -346,6 +346,8 @@ const char report_js[] =
     "    });\n"
     "    if (t !== undefined) { lo = Math.min(lo, t); hi = Math.max(hi, t); }\n"
     "    if (!isFinite(lo)) return fit();\n"
+    "    var inside = ops.filter(function (o) { return isRequest(o) && o.t1 >= lo && o.t0 <= hi; }).length;\n"
+    "    if (inside < 3) return fit(); /* too little around it to tell the story: the whole run */\n"
     "    var pad = Math.max((hi - lo) * 0.15, 60);\n"
     "    setView(lo - pad, hi + pad * 2.5);\n"
     "  }\n"

@@ -302,6 +302,8 @@
     });
     if (t !== undefined) { lo = Math.min(lo, t); hi = Math.max(hi, t); }
     if (!isFinite(lo)) return fit();
+    var inside = ops.filter(function (o) { return isRequest(o) && o.t1 >= lo && o.t0 <= hi; }).length;
+    if (inside < 3) return fit(); /* too little around it to tell the story: the whole run */
     var pad = Math.max((hi - lo) * 0.15, 60);
     setView(lo - pad, hi + pad * 2.5);
   }

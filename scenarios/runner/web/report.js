@@ -45,6 +45,43 @@
     ops.forEach(function (o) { if (o.ct === undefined) o.ct = (o.t0 + o.t1) / 2; });
   })();
 
+  /* Time on screen: idle stretches (no request in flight, no marker) much longer than the
+   * activity around them are drawn short, with their real length written on the axis, so a
+   * run of short requests between long backoffs stays readable. U(t) is screen time. */
+  var segs = [];
+  (function warp() {
+    var iv = ops.filter(isRequest).map(function (o) { return [o.t0, Math.min(o.t1, T1)]; })
+      .concat(marks.map(function (m) { return [m.t, m.t]; }));
+    iv.sort(function (a, b) { return a[0] - b[0]; });
+    var busy = [];
+    iv.forEach(function (v) {
+      var last = busy[busy.length - 1];
+      if (last && v[0] <= last[1]) last[1] = Math.max(last[1], v[1]);
+      else busy.push([v[0], v[1]]);
+    });
+    if (!busy.length) busy = [[T0, T1]];
+    var lens = busy.map(function (b) { return b[1] - b[0]; }).sort(function (a, b) { return a - b; });
+    var total = lens.reduce(function (a, b) { return a + b; }, 0);
+    var gap = Math.max(lens[lens.length >> 1], total / 50, 20), u = 0;
+    busy.forEach(function (b, i) {
+      segs.push({ t0: b[0], t1: b[1], u0: u, k: 1 });
+      u += b[1] - b[0];
+      var next = busy[i + 1];
+      if (!next) return;
+      var g = next[0] - b[1];
+      if (g > 3 * gap) { segs.push({ t0: b[1], t1: next[0], u0: u, k: gap / g, idle: true }); u += gap; }
+      else { segs.push({ t0: b[1], t1: next[0], u0: u, k: 1 }); u += g; }
+    });
+  })();
+  function U(t) {
+    var lo = 0, hi = segs.length - 1;
+    if (t <= segs[0].t0) return t - segs[0].t0;
+    if (t >= segs[hi].t1) return segs[hi].u0 + (segs[hi].t1 - segs[hi].t0) * segs[hi].k + (t - segs[hi].t1);
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (segs[mid].t1 < t) lo = mid + 1; else hi = mid; }
+    return segs[lo].u0 + (t - segs[lo].t0) * segs[lo].k;
+  }
+  var UT0 = U(T0), UT1 = Math.max(U(T1), UT0 + 1);
+
   function isRequest(o) { return /^[A-Z]/.test(o.f); }
   function shortOp(f) {
     return { PutObject: 'PUT', GetObject: 'GET', DeleteObject: 'DELETE', HeadObject: 'HEAD',
@@ -123,7 +160,7 @@
     var foldY = TOP + SERVER_H + L.shown.length * LANE_H;
     var H = foldY + (L.folded.length ? LANE_H : 0) + 8;
     var span = view.v1 - view.v0;
-    function x(t) { return LEFT + (Math.min(Math.max(t, view.v0 - span), view.v1 + span) - view.v0) / span * (W - LEFT - 12); }
+    function x(t) { return LEFT + (Math.min(Math.max(U(t), view.v0 - span), view.v1 + span) - view.v0) / span * (W - LEFT - 12); }
     var svg = el('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, 'class': 'seqsvg' });
     svg.appendChild(defs());
     drawAxis(svg, x, W, H, span);
@@ -132,7 +169,7 @@
     svg.appendChild(g);
     drawBands(g, laneY, x);
     var rows = {};
-    var visible = ops.filter(function (o) { return o.t1 >= view.v0 && o.t0 <= view.v1; });
+    var visible = ops.filter(function (o) { return U(o.t1) >= view.v0 && U(o.t0) <= view.v1; });
     visible.sort(function (a, b) { return (sel[b.n] ? 1 : 0) - (sel[a.n] ? 1 : 0) || a.t0 - b.t0; });
     visible.forEach(function (o) {
       if (o.p in laneY) drawOp(g, o, laneY[o.p], x, rows, W);
@@ -159,12 +196,26 @@
   function drawAxis(svg, x, W, H, span) {
     var ms = span / 1000, step = 0.001;
     for (var k = 0; ms / step > Math.max(4, (W - LEFT) / 110); k++) step *= k % 3 === 1 ? 2.5 : 2;
-    var first = Math.ceil((view.v0 - T0) / 1000 / step) * step;
-    for (var t = first; t * 1000 + T0 <= view.v1; t += step) {
-      var xx = x(T0 + t * 1000);
-      svg.appendChild(el('line', { 'class': 'tick', x1: xx, x2: xx, y1: TOP - 6, y2: H - 4 }));
-      svg.appendChild(el('text', { 'class': 'axis', x: xx + 3, y: TOP - 10 }, +t.toFixed(3) + ' ms'));
-    }
+    var us = step * 1000, lastX = -1e9;
+    segs.forEach(function (sg) {
+      var su0 = sg.u0, su1 = sg.u0 + (sg.t1 - sg.t0) * sg.k;
+      if (su1 < view.v0 || su0 > view.v1) return;
+      if (sg.idle) {
+        var xa = x(sg.t0), xb = x(sg.t1);
+        svg.appendChild(title(el('rect', { 'class': 'idle', x: xa, y: TOP - 6, width: Math.max(xb - xa, 1), height: H - TOP }),
+          'nothing happened for ' + ((sg.t1 - sg.t0) / 1000).toFixed(1) + ' ms (drawn short)'));
+        if (xb - xa > 26) svg.appendChild(el('text', { 'class': 'idletext', x: (xa + xb) / 2, y: TOP - 10, 'text-anchor': 'middle' },
+          '\u2248' + ((sg.t1 - sg.t0) / 1000).toFixed(sg.t1 - sg.t0 >= 10000 ? 0 : 1) + ' ms'));
+        return;
+      }
+      for (var t = Math.ceil((sg.t0 - T0) / us) * us; t + T0 <= sg.t1; t += us) {
+        var xx = x(T0 + t);
+        if (xx < LEFT || xx > W || xx - lastX < 60) continue;
+        lastX = xx;
+        svg.appendChild(el('line', { 'class': 'tick', x1: xx, x2: xx, y1: TOP - 6, y2: H - 4 }));
+        svg.appendChild(el('text', { 'class': 'axis', x: xx + 3, y: TOP - 10 }, +(t / 1000).toFixed(3) + ' ms'));
+      }
+    });
   }
 
   function drawLaneHeads(svg, L, laneY, foldY, W) {
@@ -264,7 +315,7 @@
 
   function drawMarks(g, laneY, x) {
     marks.forEach(function (m) {
-      if (!(m.p in laneY) || m.t < view.v0 || m.t > view.v1) return;
+      if (!(m.p in laneY) || U(m.t) < view.v0 || U(m.t) > view.v1) return;
       if (sel[m.n] && (m.f === 'cs_enter' || m.f === 'cs_exit')) {
         var y = laneY[m.p];
         g.appendChild(el('line', { 'class': 'selmark', x1: x(m.t), x2: x(m.t), y1: y + 2, y2: y + LANE_H - 2 }));
@@ -281,13 +332,13 @@
 
   /* Zoom and pan. */
   function setView(a, b) {
-    var min = 20, all = T1 - T0;
+    var min = 20, all = UT1 - UT0;
     if (b - a < min) { var c = (a + b) / 2; a = c - min / 2; b = c + min / 2; }
-    if (b - a > all * 1.2) { a = T0 - all * 0.1; b = T1 + all * 0.1; }
+    if (b - a > all * 1.2) { a = UT0 - all * 0.1; b = UT1 + all * 0.1; }
     view.v0 = a; view.v1 = b;
     render();
   }
-  function fit() { var pad = (T1 - T0) * 0.02; setView(T0 - pad, T1 + pad); }
+  function fit() { var pad = (UT1 - UT0) * 0.02; setView(UT0 - pad, UT1 + pad); }
   function zoomBy(f, at) {
     var c = at === undefined ? (view.v0 + view.v1) / 2 : at;
     setView(c - (c - view.v0) * f, c + (view.v1 - c) * f);
@@ -297,15 +348,23 @@
     ns.forEach(function (n) {
       var o = byN[n];
       if (!o) return;
-      lo = Math.min(lo, o.t0 !== undefined ? o.t0 : o.t);
+      var start = o.t0 !== undefined ? o.t0 : o.t, cause = lastRequestBefore(o.p, start);
+      lo = Math.min(lo, cause ? cause.t0 : start);
       hi = Math.max(hi, o.t1 !== undefined ? o.t1 : o.t);
     });
     if (t !== undefined) { lo = Math.min(lo, t); hi = Math.max(hi, t); }
     if (!isFinite(lo)) return fit();
-    var inside = ops.filter(function (o) { return isRequest(o) && o.t1 >= lo && o.t0 <= hi; }).length;
+    lo = U(lo); hi = U(hi);
+    var inside = ops.filter(function (o) { return isRequest(o) && U(o.t1) >= lo && U(o.t0) <= hi; }).length;
     if (inside < 3) return fit(); /* too little around it to tell the story: the whole run */
     var pad = Math.max((hi - lo) * 0.15, 60);
     setView(lo - pad, hi + pad * 2.5);
+  }
+  /* The request a client made just before a marker (a give-up, entering): what led to it. */
+  function lastRequestBefore(p, t) {
+    var best = null;
+    ops.forEach(function (o) { if (o.p === p && isRequest(o) && o.t0 < t && (!best || o.t0 > best.t0)) best = o; });
+    return best;
   }
   function select(ns, zoom, vi) {
     sel = {};

@@ -25,8 +25,13 @@ const char *report_badge(const struct report_info *ri, const struct check_result
         cls = "bad";
         text = "run failed";
     } else if (report_matches(ri, r)) {
-        cls = ri->expect ? "bug" : "good";
-        text = ri->expect ? "bug reproduced" : "protocol correct";
+        struct report_check rows[V_KINDS];
+        size_t n = report_checks(r, rows, V_KINDS), unknown = 0;
+        for (size_t i = 0; i < n; i++)
+            unknown += rows[i].status == RCHECK_UNKNOWN;
+        cls = ri->expect ? "bug" : unknown ? "pending" : "good";
+        text = ri->expect ? "bug reproduced"
+                          : unknown ? "no violation found, a check undecided" : "protocol correct";
     }
     if (css_class)
         *css_class = cls;

@@ -65,7 +65,10 @@ static void test_checks_table_and_badge(void **st)
     assert_int_equal(rows[V_NONLINEARIZABLE].status, RCHECK_UNKNOWN);
     assert_non_null(strstr(rows[V_NONLINEARIZABLE].reason, "1 of 3 keys"));
     assert_int_equal(rows[V_MUTEX_BELIEVED].status, RCHECK_PASS);
+    assert_string_equal(report_badge(&ri, &r, &cls), "no violation found, a check undecided");
+    r.stats.wgl_unknown = 0;
     assert_string_equal(report_badge(&ri, &r, &cls), "protocol correct");
+    r.stats.wgl_unknown = 1;
     ri.expect = 1u << V_LIVENESS;
     assert_string_equal(report_badge(&ri, &r, &cls), "unexpected result");
     r.found = 1u << V_LIVENESS;

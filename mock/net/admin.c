@@ -1,10 +1,11 @@
 /*
  * admin.c - the admin API under /_lockyard/ (JSON in and out): health, reset, faults, release,
- * requests (the journal), metrics (Prometheus text), clock.
+ * requests (the journal), metrics (Prometheus text), clock, ui (the live page).
  */
 #include "net_internal.h"
 #include "journal.h"
 #include "metrics.h"
+#include "ui.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -189,6 +190,9 @@ void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, 
             metrics_api(srv, req, resp);
     } else if (strcmp(path, "clock") == 0) {
         clock_api(srv, req, resp);
+    } else if (strcmp(path, "ui") == 0) {
+        if (method_is(req, resp, LY_GET, "use GET"))
+            ui_page(req, resp);
     } else {
         reply_error(req, resp, 404, "no such admin endpoint");
     }

@@ -296,5 +296,7 @@ int check_all(const struct history *h, const struct check_opts *o, struct check_
         rc = check_stats(h, r);
     if (!rc && o->model && strcmp(o->model, "none"))
         rc = check_linearizable(h, o->model, o->wgl_memory_bytes, r);
+    if (!rc)
+        check_number_ops(h, r);
     return rc;
 }

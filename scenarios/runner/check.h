@@ -92,6 +92,9 @@ int violation_parse(const char *name);
 int check_all(const struct history *h, const struct check_opts *o, struct check_result *r)
     LY_WARN_UNUSED;
 
+/** Names every violation's operations by their invoke's history index (deduplicated). */
+void check_number_ops(const struct history *h, struct check_result *r);
+
 /* The individual checkers (each appends to r). */
 int check_mutex_believed(const struct history *h, struct check_result *r) LY_WARN_UNUSED;
 int check_ownership(const struct history *h, int orphan, struct check_result *r) LY_WARN_UNUSED;

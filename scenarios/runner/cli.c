@@ -185,7 +185,7 @@ static int run_one(struct cli *cli, struct scenario *sc, int many)
     co.orphan_lock = sc->orphan_check;
     int rc = run_scenario(sc, &cli->ro, &r);
     struct report_info ri = {sc->name, sc->description, sc->protocol_name, seed, replay,
-                             sc->expect, NULL, NULL, 0, faults_json(sc, r)};
+                             sc->expect, NULL, NULL, 0, faults_json(sc, r), sc->path};
     if (r && r->pending[0])
         ri.pending = r->pending;
     else if (rc || !r)

@@ -152,6 +152,34 @@ static int write_data(FILE *f, const struct report_info *ri, const struct histor
     return 0;
 }
 
+/* How commits were ordered, and where each fault rule acted. */
+static void write_evidence(FILE *f, const struct report_info *ri, const struct check_result *r)
+{
+    if (r->order)
+        fprintf(f, "<p id=\"order\">Commit order: %s.</p>\n", r->order == ORDER_JOURNAL
+                ? "from the server's journal (exact)"
+                : "real time only (no complete journal): a violation is reported only when it "
+                  "holds in every order consistent with it; the rest is <i>unknown</i>");
+    if (!json_array_size(ri->faults))
+        return;
+    fputs("<ul id=\"faults\">\n", f);
+    for (size_t i = 0; i < json_array_size(ri->faults); i++) {
+        json_t *x = json_array_get(ri->faults, i);
+        const char *where = json_string_value(json_object_get(x, "where"));
+        const char *why = json_string_value(json_object_get(x, "reason"));
+        fprintf(f, "<li>fault rule %lld (line %lld, <code>%s</code>): %s",
+                (long long)json_integer_value(json_object_get(x, "rule")),
+                (long long)json_integer_value(json_object_get(x, "line")),
+                json_string_value(json_object_get(x, "action")),
+                !strcmp(where, "server") ? "applied by the lockyard server"
+                : !strcmp(where, "client") ? "applied by the runner (client side)" : "not run: ");
+        if (why)
+            esc(f, why);
+        fputs("</li>\n", f);
+    }
+    fputs("</ul>\n", f);
+}
+
 static void write_head(FILE *f, const struct report_info *ri, const struct check_result *r)
 {
     char found[256], expect[256];
@@ -174,6 +202,7 @@ static void write_head(FILE *f, const struct report_info *ri, const struct check
     fprintf(f, "</code>, seed %" PRIu64 ". Replay: <code>", ri->seed);
     esc(f, ri->replay ? ri->replay : "");
     fputs("</code></p>\n", f);
+    write_evidence(f, ri, r);
     if (ri->pending || ri->error) {
         fputs("<p><b>", f);
         esc(f, ri->pending ? ri->pending : ri->error);

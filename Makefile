@@ -7,7 +7,7 @@ CC      ?= cc
 PKGS    := libxml-2.0
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2
 DEFS    := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-INCS    := -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
+INCS    := -Iinclude -Ibuild/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/libxml2)
 LIBS    := -levent -levent_openssl -llmdb -ljansson -lyaml -lisal -lssl -lcrypto -lz -lm \
            $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxml2)
 OPT     := -O2 -g
@@ -20,15 +20,26 @@ REL_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)
 SAN_OBJ  := $(LIB_SRC:%.c=build/san/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/unit/%)
 
-.PHONY: all run test unit clean deps fuzz bench crash-test check
+VERSION      := 0.1.0
+GIT_DESCRIBE := $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+
+.PHONY: all run test unit clean deps fuzz bench crash-test check install uninstall FORCE
 all: build/lockyard
+
+# The version header is rewritten only when the git description changes.
+build/gen/version.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define LOCKYARD_VERSION "%s"\n#define LOCKYARD_GIT "%s"\n' '$(VERSION)' '$(GIT_DESCRIBE)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+build/rel/mock/main.o build/san/mock/main.o: build/gen/version.h
 
 deps:
 	@tools/install-deps
 
+# make run ARGS='--listen 127.0.0.1:9000' (or LOCKYARD_LISTEN=127.0.0.1:9000 make run)
 run: deps
 	@$(MAKE) --no-print-directory all
-	./build/lockyard serve
+	./build/lockyard serve --log-level info $(ARGS)
 
 build/lockyard: build/rel/mock/main.o $(REL_OBJ)
 	@echo '  LD    $@'

@@ -3,8 +3,11 @@
 #include "lockyard/runner.h"
 #include "version.h" /* build/gen/version.h: LOCKYARD_VERSION, LOCKYARD_GIT */
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -75,6 +78,27 @@ static int cmd_help(int argc, char **argv)
     return c->fn(2, args);
 }
 
+/* Installed (PREFIX/bin/lockyard): without ./scenarios or $LOCKYARD_SCENARIOS, the library is
+ * PREFIX/share/lockyard/scenarios, for `lockyard run NAME` and `lockyard scenarios`. */
+static void find_scenarios(void)
+{
+    char exe[PATH_MAX], dir[PATH_MAX + 64];
+    const char *env = getenv("LOCKYARD_SCENARIOS");
+    if ((env && *env) || access("scenarios", R_OK) == 0)
+        return;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return;
+    *slash = '\0';
+    snprintf(dir, sizeof dir, "%s/../share/lockyard/scenarios", exe);
+    if (access(dir, R_OK) == 0)
+        setenv("LOCKYARD_SCENARIOS", dir, 1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -92,6 +116,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    find_scenarios();
     static char help[] = "--help";
     if (!c->knows_short_h && argc > 2 && strcmp(argv[2], "-h") == 0)
         argv[2] = help;

@@ -89,6 +89,30 @@ test:
 	@$(MAKE) --no-print-directory build/san/lockyard $(UNIT_BIN) build/lockyard
 	tests/run-all
 
+# make install PREFIX=/usr/local [DESTDIR=...]: the binary, man pages, bash and zsh completion,
+# and the scenario library (found by an installed `lockyard run NAME`). make uninstall undoes it.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+I_BIN   := $(DESTDIR)$(PREFIX)/bin
+I_MAN   := $(DESTDIR)$(PREFIX)/share/man/man1
+I_DATA  := $(DESTDIR)$(PREFIX)/share/lockyard
+I_BASH  := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+I_ZSH   := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+MANPAGES := $(notdir $(wildcard docs/man/*.1))
+
+install: build/lockyard
+	install -d $(I_BIN) $(I_MAN) $(I_DATA)/scenarios/protocols $(I_BASH) $(I_ZSH)
+	install -m 755 build/lockyard $(I_BIN)/lockyard
+	install -m 644 $(addprefix docs/man/,$(MANPAGES)) $(I_MAN)/
+	install -m 644 scenarios/*.yaml $(I_DATA)/scenarios/
+	install -m 644 scenarios/protocols/*.yaml $(I_DATA)/scenarios/protocols/
+	install -m 644 tools/completion/lockyard.bash $(I_BASH)/lockyard
+	install -m 644 tools/completion/_lockyard $(I_ZSH)/_lockyard
+
+uninstall:
+	rm -f $(I_BIN)/lockyard $(addprefix $(I_MAN)/,$(MANPAGES)) $(I_BASH)/lockyard $(I_ZSH)/_lockyard
+	rm -rf $(I_DATA)
+
 clean:
 	rm -rf build
 

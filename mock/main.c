@@ -95,8 +95,8 @@ static void find_scenarios(void)
         return;
     *slash = '\0';
     snprintf(dir, sizeof dir, "%s/../share/lockyard/scenarios", exe);
-    if (access(dir, R_OK) == 0)
-        setenv("LOCKYARD_SCENARIOS", dir, 1);
+    if (access(dir, R_OK) == 0 && realpath(dir, exe))
+        setenv("LOCKYARD_SCENARIOS", exe, 1);
 }
 
 int main(int argc, char **argv)

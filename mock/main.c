@@ -54,8 +54,9 @@ static int cmd_version(int argc, char **argv)
 {
     if (argc > 1) {
         int help = strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0;
-        fprintf(help ? stdout : stderr, "%susage: lockyard version\n",
-                help ? "" : "lockyard version: takes no options or arguments\n");
+        if (!help)
+            fprintf(stderr, "lockyard version: takes no options or arguments ('%s')\n", argv[1]);
+        fprintf(help ? stdout : stderr, "usage: lockyard version\n");
         return help ? 0 : 2;
     }
     printf("lockyard %s (%s)\n", LOCKYARD_VERSION, LOCKYARD_GIT);
@@ -64,8 +65,12 @@ static int cmd_version(int argc, char **argv)
 
 static int cmd_help(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2) {
         usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        printf("usage: lockyard help [COMMAND]   (the same as lockyard COMMAND --help)\n");
         return 0;
     }
     const struct command *c = find(argv[1]);

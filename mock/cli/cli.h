@@ -25,8 +25,11 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 /** Prints "lockyard CMD: bad value 'V' for --NAME: WANT" and returns -1. */
 int cli_bad_value(const char *cmd, const char *name, const char *value, const char *want);
 
-/** The server URL: --server, else LOCKYARD_URL, else http://127.0.0.1:4566. */
-const char *cli_server_url(const char *flag);
+/**
+ * The server URL: --server (flag), else LOCKYARD_URL, else http://127.0.0.1:4566; NULL after
+ * a message naming it when it is not http[s]://HOST[:PORT].
+ */
+const char *cli_server_url(const char *cmd, const char *flag);
 
 struct cli_answer {
     int status;   /* 0: no answer */

@@ -40,12 +40,20 @@ int cli_bad_value(const char *cmd, const char *name, const char *value, const ch
     return -1;
 }
 
-const char *cli_server_url(const char *flag)
+const char *cli_server_url(const char *cmd, const char *flag)
 {
+    char host[256];
+    int port, tls;
     const char *env = getenv("LOCKYARD_URL");
-    if (flag && *flag)
-        return flag;
-    return env && *env ? env : "http://127.0.0.1:4566";
+    const char *url = flag ? flag : env && *env ? env : "http://127.0.0.1:4566";
+    if (ly_client_parse_url(url, host, sizeof host, &port, &tls) == 0)
+        return url;
+    if (flag)
+        cli_bad_value(cmd, "server", url, "want http[s]://HOST[:PORT]");
+    else
+        fprintf(stderr, "lockyard %s: bad LOCKYARD_URL '%s': want http[s]://HOST[:PORT]\n", cmd,
+                url);
+    return NULL;
 }
 
 int cli_admin_call(const char *cmd, const char *url, const char *method, const char *path,

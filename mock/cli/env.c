@@ -155,9 +155,12 @@ int cli_cmd_env(int argc, char **argv)
     const char *colon = strchr(creds, ':');
     if (!colon || colon == creds || !colon[1] || colon - creds >= 256)
         return cli_bad_value("env", "credentials", creds, "want AKID:SECRET"), 2;
+    const char *url = cli_server_url("env", server);
+    if (!url)
+        return 2;
     struct env_var *v = calloc(ENV_VARS_MAX, sizeof *v);
     size_t n = 0;
-    int rc = v ? collect(cli_server_url(server), tls, creds, v, &n) : -1;
+    int rc = v ? collect(url, tls, creds, v, &n) : -1;
     if (!rc && strcmp(shell, "json") == 0)
         print_json(v, n);
     else if (!rc)

@@ -216,6 +216,6 @@ int cli_cmd_fault(int argc, char **argv)
         fault_usage(stderr);
         return 2;
     }
-    return do_verb(cli_server_url(server), argv[optind], argc - optind - 1, argv + optind + 1,
-                   as_json);
+    const char *url = cli_server_url("fault", server);
+    return url ? do_verb(url, argv[optind], argc - optind - 1, argv + optind + 1, as_json) : 2;
 }

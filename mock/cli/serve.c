@@ -145,6 +145,8 @@ static int add_fault_rule(struct cli *cli, const json_t *j, const char *text)
     struct fault_rule *r = &cli->faults[o->nfaults];
     int rc = j ? fault_rule_from_json(j, r, err, sizeof err)
                : fault_rule_from_text(text, r, err, sizeof err);
+    if (rc && text)
+        return fail(cli, "bad fault rule '%s': %s", text, err);
     if (rc)
         return fail(cli, "bad fault rule: %s", err);
     o->faults = cli->faults;

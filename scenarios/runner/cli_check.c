@@ -146,7 +146,8 @@ int runner_cmd_scenarios(int argc, char **argv)
     if (argc > 1) {
         int help = strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0;
         if (!help)
-            fprintf(stderr, "lockyard scenarios: takes no options or arguments\n");
+            fprintf(stderr, "lockyard scenarios: takes no options or arguments ('%s')\n",
+                    argv[1]);
         fprintf(help ? stdout : stderr, "usage: lockyard scenarios   (the library in "
                 "$LOCKYARD_SCENARIOS, else ./scenarios or the installed one)\n");
         return help ? 0 : 2;

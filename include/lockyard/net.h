@@ -47,7 +47,8 @@ struct server_opts {
     const struct fault_rule *faults; /* rules from --fault / --config, added at start */
     size_t nfaults;
     int quiet;
-    int log_level;                 /* 0 error, 1 info, 2 debug */
+    int log_level;                 /* 0 error, 1 info (one line per request), 2 debug */
+    int log_json;                  /* request lines as JSON objects instead of text */
 };
 
 void server_opts_defaults(struct server_opts *o);

@@ -32,6 +32,18 @@ static void reply_error(struct ly_req *req, struct ly_resp *resp, int status, co
     reply_json(req, resp, status, json_pack("{s:s}", "error", msg));
 }
 
+/* {"status","version","region"} and, with HTTPS on, "https_port" and "certificate". */
+static json_t *health(const struct server *srv)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s}", "status", "ok", "version", LOCKYARD_VERSION,
+                          "region", srv->opts.region);
+    if (o && srv->https_port > 0) {
+        json_object_set_new(o, "https_port", json_integer(srv->https_port));
+        json_object_set_new(o, "certificate", json_string(srv->cert_path));
+    }
+    return o;
+}
+
 static json_t *body_json(struct ly_req *req)
 {
     if (req->body_len == 0)
@@ -162,8 +174,7 @@ void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, 
 {
     if (strcmp(path, "health") == 0) {
         if (method_is(req, resp, LY_GET, "use GET"))
-            reply_json(req, resp, 200, json_pack("{s:s, s:s, s:s}", "status", "ok", "version",
-                                                 LOCKYARD_VERSION, "region", srv->opts.region));
+            reply_json(req, resp, 200, health(srv));
     } else if (strcmp(path, "reset") == 0) {
         if (!method_is(req, resp, LY_POST, "use POST"))
             return;

@@ -44,6 +44,8 @@ struct server {
     struct metrics *metrics;
     uint32_t id_seed;
     int64_t clock_offset_ms;
+    int https_port;                /* bound HTTPS port (0: none), for /_lockyard/health */
+    char cert_path[4200];          /* absolute path of the served certificate, or "" */
 };
 
 enum net_service { NET_SVC_S3, NET_SVC_DDB, NET_SVC_STS, NET_SVC_ADMIN };

@@ -7,6 +7,7 @@
 #include "net_internal.h"
 #include "journal.h"
 #include "metrics.h"
+#include "reqlog.h"
 #include "lockyard/check.h"
 #include "lockyard/sts.h"
 
@@ -167,10 +168,9 @@ static void finish(struct pending *p)
         metrics_request(srv->metrics, p->je.service, p->je.op, p->resp.status,
                         p->je.end_ms - p->je.start_ms);
     }
-    if (srv->opts.log_level >= 2)
-        fprintf(stderr, "lockyard: %s %s%s -> %d%s%s\n", p->req.method_name, p->req.raw_path,
-                p->dead ? " (client gone)" : "", p->resp.status, p->has_fault ? " fault " : "",
-                p->has_fault ? fault_action_name(p->fault.action) : "");
+    if (srv->opts.log_level >= 1)
+        reqlog_write(srv->opts.log_json, &p->je, p->req.method_name, p->req.raw_path,
+                     p->dead ? NULL : p->conn);
     if (p->je.applied && srv->opts.durability == STORE_DURABILITY_GROUP && queue_for_sync(p) == 0)
         return;
     send_and_free(p);
@@ -191,6 +191,9 @@ static void drop(struct pending *p)
     p->je.status = 0;
     journal_put(srv->journal, &p->je);
     metrics_request(srv->metrics, p->je.service, p->je.op, 0, p->je.end_ms - p->je.start_ms);
+    if (srv->opts.log_level >= 1)
+        reqlog_write(srv->opts.log_json, &p->je, p->req.method_name, p->req.raw_path,
+                     p->dead ? NULL : p->conn);
     if (!p->dead) {
         evhttp_connection_set_closecb(p->conn, NULL, NULL);
         /* Freed from the loop, not from inside libevent's own callback. */

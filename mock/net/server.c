@@ -135,7 +135,8 @@ int server_run(const struct server_opts *opts)
     struct evhttp_bound_socket *h =
         evhttp_bind_socket_with_handle(srv->http, opts->listen_host, (ev_uint16_t)opts->listen_port);
     if (!h) {
-        fprintf(stderr, "lockyard: cannot listen on %s:%d\n", opts->listen_host, opts->listen_port);
+        fprintf(stderr, "lockyard: cannot listen on %s:%d: %s\n", opts->listen_host,
+                opts->listen_port, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
         goto out;
     }
     sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
@@ -150,10 +151,12 @@ int server_run(const struct server_opts *opts)
         struct evhttp_bound_socket *th = evhttp_bind_socket_with_handle(
             srv->https, opts->tls_host, (ev_uint16_t)opts->tls_port);
         if (!th) {
-            fprintf(stderr, "lockyard: cannot listen on %s:%d\n", opts->tls_host, opts->tls_port);
+            fprintf(stderr, "lockyard: cannot listen on %s:%d: %s\n", opts->tls_host,
+                    opts->tls_port, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
             goto out;
         }
         set_nodelay(th);
+        srv->https_port = bound_port(th);
         printf("lockyard listening on https://%s:%d\n", opts->tls_host, bound_port(th));
     }
     fflush(stdout);

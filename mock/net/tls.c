@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -142,6 +143,8 @@ int net_tls_setup(struct server *srv, const char *data_dir)
         return -1;
     }
     srv->ssl_ctx = ctx;
+    if (!realpath(cert_path, srv->cert_path))
+        snprintf(srv->cert_path, sizeof srv->cert_path, "%s", cert_path);
     srv->https = evhttp_new(srv->base);
     if (!srv->https)
         return -1;

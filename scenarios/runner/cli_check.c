@@ -38,31 +38,61 @@ static char *read_all(const char *path, size_t *len)
     return buf;
 }
 
-int runner_cmd_check(int argc, char **argv)
+static void check_usage(FILE *f)
+{
+    fprintf(f, "usage: lockyard check HISTORY.jsonl [options]\n"
+               "  --model register|lock|counter|s3  what the history's values mean (default "
+               "register)\n"
+               "  --report FILE.html        write the HTML report\n"
+               "  --json                    print one JSON document instead of the summary\n"
+               "  -h, --help                this text\n");
+}
+
+/* Options of `lockyard check`; -1 after a message (a usage error). */
+static int parse_check(int argc, char **argv, struct check_opts *co, const char **report,
+                       int *json)
 {
     static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
                                              {"report", required_argument, 0, 'R'},
                                              {"json", no_argument, 0, 'j'},
+                                             {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'm')
+            co->model = optarg;
+        else if (c == 'R')
+            *report = optarg;
+        else if (c == 'j')
+            *json = 1;
+        else if (c == 'h')
+            check_usage(stdout), exit(0);
+        else
+            return -1; /* getopt named the option */
+    }
+    if (strcmp(co->model, "register") && strcmp(co->model, "lock") &&
+        strcmp(co->model, "counter") && strcmp(co->model, "s3")) {
+        fprintf(stderr, "lockyard check: bad value '%s' for --model: want register, lock, "
+                        "counter or s3\n", co->model);
+        return -1;
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "lockyard check: %s\n", optind < argc ? "one HISTORY file only"
+                                                               : "no HISTORY file given");
+        return -1;
+    }
+    return 0;
+}
+
+int runner_cmd_check(int argc, char **argv)
+{
     struct check_opts co;
     const char *report = NULL;
-    int c, json = 0;
+    int json = 0;
     check_opts_defaults(&co);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (c == 'm')
-            co.model = optarg;
-        else if (c == 'R')
-            report = optarg;
-        else if (c == 'j')
-            json = 1;
-        else
-            optind = argc + 1;
-    }
-    if (optind != argc - 1 || (strcmp(co.model, "register") && strcmp(co.model, "lock") &&
-                               strcmp(co.model, "counter") && strcmp(co.model, "s3"))) {
-        fprintf(stderr, "usage: lockyard check HISTORY.jsonl [--model register|lock|counter|s3] "
-                        "[--report FILE.html] [--json]\n");
+    if (parse_check(argc, argv, &co, &report, &json)) {
+        check_usage(stderr);
         return 2;
     }
     size_t len = 0;
@@ -116,8 +146,15 @@ static int cmp_str(const void *a, const void *b)
 
 int runner_cmd_scenarios(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (argc > 1) {
+        int help = strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0;
+        if (!help)
+            fprintf(stderr, "lockyard scenarios: takes no options or arguments ('%s')\n",
+                    argv[1]);
+        fprintf(help ? stdout : stderr, "usage: lockyard scenarios   (the library in "
+                "$LOCKYARD_SCENARIOS, else ./scenarios or the installed one)\n");
+        return help ? 0 : 2;
+    }
     const char *dir = getenv("LOCKYARD_SCENARIOS");
     dir = dir && *dir ? dir : "scenarios";
     DIR *d = opendir(dir);

@@ -1,7 +1,7 @@
 /*
  * probe.c - `lockyard probe URL`: a battery of conditional-semantics probes against any
  * S3-compatible endpoint (lockyard, MinIO, real S3 …), each compared with AWS's documented or
- * recorded answer (reference/s3-conditional.md), printed as a compatibility table.
+ * recorded answer, printed as a compatibility table; probe_ddb.c adds the DynamoDB battery.
  * Uses only the shared client; creates one bucket and deletes what it wrote.
  */
 #include "lockyard/checksum.h"
@@ -9,28 +9,20 @@
 #include "lockyard/runner.h"
 
 #include <event2/event.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define RACERS 16
-
-struct probe_env {
-    struct event_base *base;
-    struct ly_client *client;
-    struct ly_client_conn *conn;
-    char bucket[64];
-    char etag[128];          /* ETag of the probe object as last written */
-    int passed, failed;
-};
+#include "probe.h"
 
 struct probe_req {
     const char *method, *key, *query, *body;
     const char *h1, *v1, *h2, *v2; /* up to two extra headers ("%E" = the current ETag) */
 };
 
-static int64_t now_s(void)
+int64_t probe_now_s(void)
 {
     return (int64_t)time(NULL);
 }
@@ -63,7 +55,7 @@ static int call(struct probe_env *e, const struct probe_req *p, struct ly_client
             return -1;
     }
     memset(out, 0, sizeof *out);
-    return ly_client_call(e->conn, &r, now_s(), out);
+    return ly_client_call(e->conn, &r, probe_now_s(), out);
 }
 
 /* The <Code> of an error body, or "". */
@@ -75,24 +67,40 @@ static void body_code(const char *body, char *out, size_t n)
         snprintf(out, n, "%.*s", (int)strcspn(c + 6, "<"), c + 6);
 }
 
+void probe_verdict(struct probe_env *e, const char *name, const char *want, const char *got,
+                   int ok, const char *meaning)
+{
+    if (e->rows)
+        json_array_append_new(e->rows, json_pack("{s:s, s:s, s:s, s:b}", "probe", name, "aws",
+                                                 want, "endpoint", got, "ok", ok));
+    else
+        printf("  %-58s %-30s %-30s %s\n", name, want, got, ok ? "ok" : "DIFFERS");
+    if (ok) {
+        e->passed++;
+        return;
+    }
+    e->failed++;
+    for (size_t i = 0; meaning && i < e->nmeanings; i++)
+        if (strcmp(e->meanings[i], meaning) == 0)
+            return;
+    if (meaning && e->nmeanings < PROBE_MEANINGS_MAX)
+        e->meanings[e->nmeanings++] = meaning;
+}
+
 static void verdict(struct probe_env *e, const char *name, int want, const char *want_code,
-                    int got, const char *got_code)
+                    int got, const char *got_code, const char *meaning)
 {
     int ok = got == want && (!want_code || strcmp(want_code, got_code) == 0);
     char w[80], g[80];
     snprintf(w, sizeof w, "%d %s", want, want_code ? want_code : "");
     snprintf(g, sizeof g, "%d %s", got, got_code);
-    printf("  %-58s %-30s %-30s %s\n", name, w, g, ok ? "ok" : "DIFFERS");
-    if (ok)
-        e->passed++;
-    else
-        e->failed++;
+    probe_verdict(e, name, w, g, ok, meaning);
 }
 
 /* One request, one expected answer; a 2xx answer's ETag for the lock object becomes the
  * current ETag. */
-static void probe(struct probe_env *e, const char *name, const struct probe_req *p, int want,
-                  const char *want_code)
+static void probe_m(struct probe_env *e, const char *name, const struct probe_req *p, int want,
+                    const char *want_code, const char *meaning)
 {
     struct ly_client_result r;
     char code[64] = "";
@@ -103,8 +111,14 @@ static void probe(struct probe_env *e, const char *name, const struct probe_req 
             strcmp(p->key, "probe.tflock") == 0)
             snprintf(e->etag, sizeof e->etag, "%s", r.etag);
     }
-    verdict(e, name, want, want_code, rc ? 0 : r.status, code);
+    verdict(e, name, want, want_code, rc ? 0 : r.status, code, meaning);
     ly_client_result_cleanup(&r);
+}
+
+static void probe(struct probe_env *e, const char *name, const struct probe_req *p, int want,
+                  const char *want_code)
+{
+    probe_m(e, name, p, want, want_code, NULL);
 }
 
 struct racer {
@@ -121,40 +135,88 @@ static void race_done(const struct ly_client_resp *resp, void *arg)
         event_base_loopexit(r->base, NULL);
 }
 
-/* RACERS concurrent PUT If-None-Match:* to one fresh key: AWS lets exactly one win. */
-static void probe_race(struct probe_env *e, struct ly_client *client)
+void probe_race_row(char *out, size_t n, const int *statuses, size_t count)
 {
-    struct ly_client_conn *conns[RACERS] = {0};
-    struct racer racers[RACERS];
-    char path[256], body[RACERS][32];
-    int pending = 0, wins = 0, lost = 0;
-    snprintf(path, sizeof path, "/%s/probe-race-%ld", e->bucket, (long)time(NULL));
-    for (int i = 0; i < RACERS; i++) {
-        struct ly_client_req r;
-        memset(&r, 0, sizeof r);
-        snprintf(body[i], sizeof body[i], "racer-%d", i);
-        r.method = "PUT";
-        r.path = path;
-        r.service = "s3";
-        r.body = body[i];
-        r.body_len = strlen(body[i]);
+    int seen[16], times[16];
+    size_t kinds = 0, len = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t k = 0;
+        while (k < kinds && seen[k] != statuses[i])
+            k++;
+        if (k == kinds && kinds < 16) {
+            seen[kinds] = statuses[i];
+            times[kinds++] = 0;
+        }
+        if (k < kinds)
+            times[k]++;
+    }
+    out[0] = '\0';
+    for (size_t k = 0; k < kinds && len < n; k++) { /* 2xx first, then by status */
+        size_t best = k;
+        for (size_t j = k + 1; j < kinds; j++)
+            if (seen[j] < seen[best])
+                best = j;
+        int ts = seen[k], tt = times[k];
+        seen[k] = seen[best], times[k] = times[best], seen[best] = ts, times[best] = tt;
+        int w = snprintf(out + len, n - len, "%s%d\u00d7%d", k ? ", " : "", times[k], seen[k]);
+        len += w > 0 ? (size_t)w : 0;
+    }
+}
+
+int probe_race(struct probe_env *e, int (*send)(struct probe_env *e, struct ly_client_conn *c,
+                                                int i, ly_client_cb cb, void *arg),
+               const char *name, const char *want, int ok_status, int lose_status,
+               const char *meaning)
+{
+    struct ly_client_conn *conns[PROBE_RACERS] = {0};
+    struct racer racers[PROBE_RACERS];
+    int statuses[PROBE_RACERS], pending = 0, wins = 0, lost = 0;
+    for (int i = 0; i < PROBE_RACERS; i++) {
         racers[i] = (struct racer){0, &pending, e->base};
-        if (ly_client_conn_new(client, &conns[i]) || ly_client_req_header(&r, "If-None-Match", "*") ||
-            ly_client_send(conns[i], &r, now_s(), race_done, &racers[i]))
+        if (ly_client_conn_new(e->client, &conns[i]) || send(e, conns[i], i, race_done, &racers[i]))
             continue;
         pending++;
     }
     if (pending)
         event_base_dispatch(e->base);
-    for (int i = 0; i < RACERS; i++) {
-        wins += racers[i].status == 200;
-        lost += racers[i].status == 412;
+    for (int i = 0; i < PROBE_RACERS; i++) {
+        statuses[i] = racers[i].status;
+        wins += racers[i].status == ok_status;
+        lost += racers[i].status == lose_status;
         ly_client_conn_free(conns[i]);
     }
-    /* reported as wins*1000 + losses: 1015 = one winner, fifteen 412s */
-    verdict(e, "16 racing PUT If-None-Match:* (1 x 200, 15 x 412)", 1015, NULL,
-            wins * 1000 + lost, "");
-    struct probe_req del = {"DELETE", path + strlen(e->bucket) + 2, NULL, NULL, 0, 0, 0, 0};
+    char got[160];
+    probe_race_row(got, sizeof got, statuses, PROBE_RACERS);
+    probe_verdict(e, name, want, got, wins == 1 && lost == PROBE_RACERS - 1, meaning);
+    return 0;
+}
+
+static char race_path[256];
+
+static int race_send(struct probe_env *e, struct ly_client_conn *c, int i, ly_client_cb cb,
+                     void *arg)
+{
+    static char body[PROBE_RACERS][32];
+    struct ly_client_req r;
+    memset(&r, 0, sizeof r);
+    snprintf(body[i], sizeof body[i], "racer-%d", i);
+    r.method = "PUT";
+    r.path = race_path;
+    r.service = "s3";
+    r.body = body[i];
+    r.body_len = strlen(body[i]);
+    (void)e;
+    return ly_client_req_header(&r, "If-None-Match", "*") || ly_client_send(c, &r, probe_now_s(),
+                                                                             cb, arg);
+}
+
+/* PROBE_RACERS concurrent PUT If-None-Match:* to one fresh key: AWS lets exactly one win. */
+static void s3_race(struct probe_env *e)
+{
+    snprintf(race_path, sizeof race_path, "/%s/probe-race-%ld", e->bucket, (long)time(NULL));
+    probe_race(e, race_send, "16 racing PUT If-None-Match:*", "1\u00d7200, 15\u00d7412", 200, 412,
+               "unsafe for use_lockfile: concurrent If-None-Match writers both win");
+    struct probe_req del = {"DELETE", race_path + strlen(e->bucket) + 2, NULL, NULL, 0, 0, 0, 0};
     struct ly_client_result r;
     if (call(e, &del, &r) == 0)
         ly_client_result_cleanup(&r);
@@ -165,12 +227,13 @@ static void battery(struct probe_env *e)
     const char *k = "probe.tflock";
     static const char *const del_body =
         "<Delete><Object><Key>probe.tflock</Key><ETag>\"0000\"</ETag></Object></Delete>";
-    printf("  %-58s %-30s %-30s %s\n", "probe", "AWS answers", "endpoint answered", "");
+    if (!e->rows)
+        printf("  %-58s %-30s %-30s %s\n", "probe", "AWS answers", "endpoint answered", "");
     probe(e, "PUT If-None-Match:* on a missing key",
           &(struct probe_req){"PUT", k, 0, "lock-1", "If-None-Match", "*", 0, 0}, 200, NULL);
-    probe(e, "PUT If-None-Match:* on an existing key",
-          &(struct probe_req){"PUT", k, 0, "lock-2", "If-None-Match", "*", 0, 0}, 412,
-          "PreconditionFailed");
+    probe_m(e, "PUT If-None-Match:* on an existing key",
+            &(struct probe_req){"PUT", k, 0, "lock-2", "If-None-Match", "*", 0, 0}, 412,
+            "PreconditionFailed", "unsafe for use_lockfile: If-None-Match ignored");
     probe(e, "PUT If-None-Match:<etag> (only * is accepted)",
           &(struct probe_req){"PUT", k, 0, "x", "If-None-Match", "\"abc\"", 0, 0}, 501,
           "NotImplemented");
@@ -182,9 +245,9 @@ static void battery(struct probe_env *e)
     probe(e, "PUT If-Match on a missing key",
           &(struct probe_req){"PUT", "probe-missing", 0, "x", "If-Match", "\"abc\"", 0, 0}, 404,
           "NoSuchKey");
-    probe(e, "PUT If-Match with a wrong ETag",
-          &(struct probe_req){"PUT", k, 0, "x", "If-Match", "\"0000\"", 0, 0}, 412,
-          "PreconditionFailed");
+    probe_m(e, "PUT If-Match with a wrong ETag",
+            &(struct probe_req){"PUT", k, 0, "x", "If-Match", "\"0000\"", 0, 0}, 412,
+            "PreconditionFailed", "unsafe for ETag compare-and-swap: If-Match ignored");
     probe(e, "PUT If-Match with the current ETag",
           &(struct probe_req){"PUT", k, 0, "lock-3", "If-Match", "%E", 0, 0}, 200, NULL);
     probe(e, "GET If-None-Match:<current ETag> -> 304",
@@ -204,9 +267,9 @@ static void battery(struct probe_env *e)
     probe(e, "DeleteObjects with a wrong <ETag> (per-object Error)",
           &(struct probe_req){"POST", NULL, "delete", del_body, "Content-MD5",
                               "%M", 0, 0}, 200, "PreconditionFailed");
-    probe(e, "DELETE If-Match with a wrong ETag",
-          &(struct probe_req){"DELETE", k, 0, 0, "If-Match", "\"0000\"", 0, 0}, 412,
-          "PreconditionFailed");
+    probe_m(e, "DELETE If-Match with a wrong ETag",
+            &(struct probe_req){"DELETE", k, 0, 0, "If-Match", "\"0000\"", 0, 0}, 412,
+            "PreconditionFailed", "unsafe for owner-checked unlock: DELETE If-Match ignored");
     probe(e, "DELETE If-Match with the current ETag",
           &(struct probe_req){"DELETE", k, 0, 0, "If-Match", "%E", 0, 0}, 204, NULL);
     probe(e, "PUT If-None-Match:* after the DELETE",
@@ -224,15 +287,105 @@ static void cleanup_bucket(struct probe_env *e)
         ly_client_result_cleanup(&r);
 }
 
+static void probe_usage(FILE *f)
+{
+    fprintf(f, "usage: lockyard probe [options] http[s]://HOST[:PORT]\n"
+               "  Conditional-write probes against any S3 / DynamoDB endpoint, each compared\n"
+               "  with AWS's documented answer, and what the differences mean for a lock.\n"
+               "  Credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, region from\n"
+               "  AWS_REGION, trust from AWS_CA_BUNDLE.\n"
+               "  --service s3|dynamodb|all  what to probe (default all: DynamoDB is skipped\n"
+               "                            when the endpoint does not serve it)\n"
+               "  --json                    one JSON document instead of the table\n"
+               "  -h, --help                this text\n");
+}
+
+static void summary(struct probe_env *e, char *out, size_t n)
+{
+    size_t len = 0;
+    if (!e->failed) {
+        snprintf(out, n, "safe for locks: every conditional write answered as AWS documents");
+        return;
+    }
+    out[0] = '\0';
+    for (size_t i = 0; i < e->nmeanings && len < n; i++) {
+        int w = snprintf(out + len, n - len, "%s%s", i ? "; " : "", e->meanings[i]);
+        len += w > 0 ? (size_t)w : 0;
+    }
+    if (!e->nmeanings)
+        snprintf(out, n, "differs from AWS in %d probe(s) (rows marked DIFFERS); the lock "
+                         "conditions themselves hold", e->failed);
+}
+
+static int s3_battery(struct probe_env *e, const char *url)
+{
+    struct ly_client_result r;
+    memset(&r, 0, sizeof r);
+    if (call(e, &(struct probe_req){"PUT", NULL, 0, 0, 0, 0, 0, 0}, &r) != 0 || r.status != 200) {
+        fprintf(stderr, "lockyard probe: cannot create bucket %s at %s (%s)\n", e->bucket, url,
+                r.status ? "refused" : "no answer: unreachable, or TLS verification "
+                                       "failed (AWS_CA_BUNDLE?)");
+        ly_client_result_cleanup(&r);
+        return -1;
+    }
+    ly_client_result_cleanup(&r);
+    battery(e);
+    s3_race(e);
+    cleanup_bucket(e);
+    return 0;
+}
+
+static void report(struct probe_env *e, const char *url, int json)
+{
+    char sum[1024];
+    summary(e, sum, sizeof sum);
+    if (json) {
+        json_t *doc = json_pack("{s:s, s:O, s:s, s:i, s:i}", "endpoint", url, "probes", e->rows,
+                                "summary", sum, "passed", e->passed, "failed", e->failed);
+        if (doc && e->skipped)
+            json_object_set_new(doc, "skipped", json_string(e->skipped));
+        char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        printf("%s\n", text ? text : "{}");
+        free(text);
+        json_decref(doc);
+        return;
+    }
+    if (e->skipped)
+        printf("skipped: %s\n", e->skipped);
+    printf("verdict: %s\n%d passed, %d failed\n", sum, e->passed, e->failed);
+}
+
 int runner_cmd_probe(int argc, char **argv)
 {
+    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
+                                         {"service", required_argument, 0, 's'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     char host[256];
-    int port, tls;
-    if (argc != 2 || ly_client_parse_url(argv[1], host, sizeof host, &port, &tls) != 0) {
-        fprintf(stderr, "usage: lockyard probe http[s]://HOST[:PORT]   (credentials from "
-                        "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, region from AWS_REGION)\n");
+    const char *service = "all";
+    int port, tls, c, json = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'j')
+            json = 1;
+        else if (c == 's')
+            service = optarg;
+        else if (c == 'h')
+            return probe_usage(stdout), 0;
+        else
+            return probe_usage(stderr), 2;
+    }
+    if (strcmp(service, "s3") && strcmp(service, "dynamodb") && strcmp(service, "all")) {
+        fprintf(stderr, "lockyard probe: bad value '%s' for --service: want s3, dynamodb or all\n",
+                service);
         return 2;
     }
+    if (optind != argc - 1 || ly_client_parse_url(argv[optind], host, sizeof host, &port, &tls)) {
+        fprintf(stderr, "lockyard probe: %s\n", optind == argc - 1 ? "bad URL: want "
+                "http[s]://HOST[:PORT]" : "give one endpoint URL");
+        probe_usage(stderr);
+        return 2;
+    }
+    const char *url = argv[optind];
     const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
     const char *region = getenv("AWS_REGION") ? getenv("AWS_REGION") : getenv("AWS_DEFAULT_REGION");
     struct ly_client_opts co = {host, port, region ? region : "us-east-1", ak ? ak : "test",
@@ -241,26 +394,19 @@ int runner_cmd_probe(int argc, char **argv)
     memset(&e, 0, sizeof e);
     snprintf(e.bucket, sizeof e.bucket, "lockyard-probe-%ld-%d", (long)time(NULL),
              (int)(clock() % 1000));
+    e.rows = json ? json_array() : NULL;
     e.base = event_base_new();
     int rc = e.base && ly_client_new(e.base, &co, &e.client) == 0 &&
              ly_client_conn_new(e.client, &e.conn) == 0 ? 0 : -1;
-    struct ly_client_result r;
-    memset(&r, 0, sizeof r);
-    if (!rc && (call(&e, &(struct probe_req){"PUT", NULL, 0, 0, 0, 0, 0, 0}, &r) != 0 ||
-                r.status != 200)) {
-        fprintf(stderr, "lockyard probe: cannot create bucket %s at %s (%s)\n", e.bucket,
-                argv[1], r.status ? "refused" : "no answer: unreachable, or TLS verification "
-                                                 "failed (AWS_CA_BUNDLE?)");
-        rc = -1;
-    }
-    ly_client_result_cleanup(&r);
-    if (!rc) {
-        printf("probing %s (bucket %s) against AWS S3's recorded answers\n", argv[1], e.bucket);
-        battery(&e);
-        probe_race(&e, e.client);
-        cleanup_bucket(&e);
-        printf("%d passed, %d failed\n", e.passed, e.failed);
-    }
+    if (!rc && !json)
+        printf("probing %s (bucket %s) against AWS's documented answers\n", url, e.bucket);
+    if (!rc && strcmp(service, "dynamodb") != 0)
+        rc = s3_battery(&e, url);
+    if (!rc && strcmp(service, "s3") != 0)
+        probe_ddb_battery(&e, strcmp(service, "dynamodb") == 0);
+    if (!rc)
+        report(&e, url, json);
+    json_decref(e.rows);
     ly_client_conn_free(e.conn);
     ly_client_free(e.client);
     if (e.base)

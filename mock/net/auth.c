@@ -9,6 +9,7 @@
 #include "lockyard/sigv4.h"
 
 #include <inttypes.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,4 +315,44 @@ int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, stru
         fail_reply(svc, req, resp, f, &st);
     sigv4_result_cleanup(&st.res);
     return f != AF_NONE;
+}
+
+static int token_matches(const char *given, const char *token)
+{
+    size_t n = strlen(token);
+    return strlen(given) == n && CRYPTO_memcmp(given, token, n) == 0;
+}
+
+/*
+ * The admin API resets the store and switches off conditional writes, so once the operator asks
+ * for authentication (--auth sigv4 or --admin-token) it answers only the admin token or, under
+ * --auth sigv4, a request signed by a configured key. GET /_lockyard/health stays open: it tells
+ * nothing but that the server is up, and health checks carry no credentials.
+ */
+int net_admin_auth_or_reply(struct server *srv, struct ly_req *req, struct ly_resp *resp,
+                            struct ly_buf *decoded)
+{
+    const char *token = srv->opts.admin_token;
+    if (!token && srv->opts.auth != SERVER_AUTH_SIGV4)
+        return 0;
+    if ((req->method == LY_GET || req->method == LY_HEAD) &&
+        strcmp(req->raw_path, "/_lockyard/health") == 0)
+        return 0;
+    const char *given = ly_req_header(req, "x-lockyard-admin-token");
+    const char *authz = ly_req_header(req, "Authorization");
+    if (!given && authz && strncasecmp(authz, "Bearer ", 7) == 0)
+        for (given = authz + 7; *given == ' '; given++)
+            ;
+    if (token && given)
+        return token_matches(given, token) ? 0 : (s3_reply_error(req, resp, "AccessDenied",
+                   "Message", "The admin token does not match.", NULL), -1);
+    int signed_req = (authz && strncasecmp(authz, "AWS4-", 5) == 0) ||
+                     has_query_param(req->raw_query, "X-Amz-Signature");
+    if (srv->opts.auth == SERVER_AUTH_SIGV4 && signed_req)
+        return net_auth_and_payload_or_reply(srv, NET_SVC_ADMIN, req, resp, decoded) ? -1 : 0;
+    s3_reply_error(req, resp, "AccessDenied", "Message", token
+                   ? "The admin API requires the admin token (x-lockyard-admin-token or "
+                     "Authorization: Bearer) or a request signed by a configured key."
+                   : "The admin API requires a request signed by a configured key.", NULL);
+    return -1;
 }

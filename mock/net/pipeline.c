@@ -637,9 +637,9 @@ static struct pending *pending_new(struct server *srv, struct evhttp_request *ev
     return p;
 }
 
-void net_http_request(struct evhttp_request *ev, void *arg)
+/* With --admin-listen the admin API is only on its own listener, which serves nothing else. */
+static void serve(struct server *srv, struct evhttp_request *ev, int admin_listener)
 {
-    struct server *srv = arg;
     struct pending *p = pending_new(srv, ev);
     if (!p) {
         evhttp_send_error(ev, 500, "out of memory");
@@ -649,10 +649,15 @@ void net_http_request(struct evhttp_request *ev, void *arg)
     p->je.start_ms = p->req.now_ms;
     copy_text(p->je.request_id, sizeof p->je.request_id, p->req.request_id);
     p->svc = rc ? NET_SVC_S3 : net_classify(&p->req);
-    if (rc) {
+    if (!rc && srv->opts.admin_host && (p->svc == NET_SVC_ADMIN) != admin_listener)
+        p->svc = admin_listener ? NET_SVC_ADMIN : NET_SVC_S3;
+    if (!rc && p->svc == NET_SVC_ADMIN && strncmp(p->req.raw_path, "/_lockyard/", 11) != 0) {
+        admin_handle(srv, &p->req, &p->resp, "");
+    } else if (rc) {
         s3_reply_error(&p->req, &p->resp, rc == LY_EINVAL ? "InvalidURI" : "InternalError", NULL);
     } else if (p->svc == NET_SVC_ADMIN) {
-        handle(p);
+        if (net_admin_auth_or_reply(srv, &p->req, &p->resp, &p->decoded) == 0)
+            handle(p);
     } else if (p->svc == NET_SVC_S3 && net_route_s3(&p->req) != 0) {
         s3_reply_error(&p->req, &p->resp, "InvalidURI", NULL);
     } else if (net_auth_and_payload_or_reply(srv, p->svc, &p->req, &p->resp, &p->decoded) == 0) {
@@ -669,4 +674,14 @@ void net_http_request(struct evhttp_request *ev, void *arg)
     if (p->svc != NET_SVC_ADMIN)
         fill_facts(p);
     finish(p);
+}
+
+void net_http_request(struct evhttp_request *ev, void *arg)
+{
+    serve(arg, ev, 0);
+}
+
+void net_http_admin_request(struct evhttp_request *ev, void *arg)
+{
+    serve(arg, ev, 1);
 }

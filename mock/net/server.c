@@ -33,6 +33,10 @@ void server_opts_defaults(struct server_opts *o)
     o->object_bytes_max = 512ull << 20;
     o->map_bytes = 64ull << 30;
     o->journal_entries = 10000;
+    o->max_inflight_bytes = 1ull << 30;
+    o->idle_timeout_ms = 120000;
+    o->header_timeout_ms = 20000;
+    o->min_body_rate = 1024;
 }
 
 int64_t net_now_ms(const struct server *srv)
@@ -118,6 +122,38 @@ void net_http_configure(struct server *srv, struct evhttp *http)
     evhttp_set_gencb(http, net_http_request, srv);
 }
 
+/* Binds http to host:port and prints "<what>://host:port<suffix>" with the bound port. */
+static int listen_on(struct evhttp *http, const char *host, int port, const char *what,
+                     const char *suffix)
+{
+    struct evhttp_bound_socket *h = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port);
+    if (!h) {
+        fprintf(stderr, "lockyard: cannot listen on %s:%d\n", host, port);
+        return -1;
+    }
+    set_nodelay(h);
+    printf("%s://%s:%d%s\n", what, host, bound_port(h), suffix);
+    return 0;
+}
+
+static int listen_all(struct server *srv)
+{
+    const struct server_opts *o = &srv->opts;
+    if (listen_on(srv->http, o->listen_host, o->listen_port, "lockyard listening on http", "") ||
+        (srv->https &&
+         listen_on(srv->https, o->tls_host, o->tls_port, "lockyard listening on https", "")))
+        return -1;
+    if (!o->admin_host)
+        return 0;
+    srv->admin_http = evhttp_new(srv->base);
+    if (!srv->admin_http)
+        return -1;
+    net_http_configure(srv, srv->admin_http);
+    evhttp_set_gencb(srv->admin_http, net_http_admin_request, srv);
+    return listen_on(srv->admin_http, o->admin_host, o->admin_port, "lockyard admin API on http",
+                     "/_lockyard/");
+}
+
 int server_run(const struct server_opts *opts)
 {
     struct server *srv = calloc(1, sizeof *srv);
@@ -132,30 +168,14 @@ int server_run(const struct server_opts *opts)
         fprintf(stderr, "lockyard: cannot start the server\n");
         goto out;
     }
-    struct evhttp_bound_socket *h =
-        evhttp_bind_socket_with_handle(srv->http, opts->listen_host, (ev_uint16_t)opts->listen_port);
-    if (!h) {
-        fprintf(stderr, "lockyard: cannot listen on %s:%d\n", opts->listen_host, opts->listen_port);
+    if (listen_all(srv) != 0)
         goto out;
-    }
     sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
     sigterm = evsignal_new(srv->base, SIGTERM, on_signal, srv);
     if (!sigint || !sigterm || event_add(sigint, NULL) || event_add(sigterm, NULL))
         goto out;
     if (net_ttl_start(srv) != 0)
         goto out;
-    set_nodelay(h);
-    printf("lockyard listening on http://%s:%d\n", opts->listen_host, bound_port(h));
-    if (srv->https) {
-        struct evhttp_bound_socket *th = evhttp_bind_socket_with_handle(
-            srv->https, opts->tls_host, (ev_uint16_t)opts->tls_port);
-        if (!th) {
-            fprintf(stderr, "lockyard: cannot listen on %s:%d\n", opts->tls_host, opts->tls_port);
-            goto out;
-        }
-        set_nodelay(th);
-        printf("lockyard listening on https://%s:%d\n", opts->tls_host, bound_port(th));
-    }
     fflush(stdout);
     event_base_dispatch(srv->base);
     status = 0;
@@ -169,6 +189,8 @@ out:
         evhttp_free(srv->http);
     if (srv->https)
         evhttp_free(srv->https);
+    if (srv->admin_http)
+        evhttp_free(srv->admin_http);
     net_pipeline_free(srv); /* held requests at shutdown are dropped unanswered */
     SSL_CTX_free(srv->ssl_ctx);
     if (srv->base)

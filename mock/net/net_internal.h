@@ -16,6 +16,7 @@
 #define NET_SNAPSHOTS_MAX 64
 
 struct pending;
+struct guard;
 struct journal;
 struct metrics;
 
@@ -25,6 +26,7 @@ struct server {
     struct evhttp *http;
     struct evhttp *https;          /* NULL without --tls-listen */
     struct evhttp *admin_http;     /* NULL without --admin-listen */
+    struct guard *guard;           /* guard.c: framing, limits, deadlines */
     struct ssl_ctx_st *ssl_ctx;
     struct store *store;
     struct s3_config s3_config;

@@ -4,9 +4,8 @@
  * created on first start when no --tls-cert/--tls-key is given.
  */
 #include "net_internal.h"
+#include "guard.h"
 
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -108,16 +107,6 @@ static int ensure_self_signed(const char *dir, char *cert_path, char *key_path, 
     return rc;
 }
 
-static struct bufferevent *tls_bev(struct event_base *base, void *arg)
-{
-    SSL_CTX *ctx = arg;
-    SSL *ssl = SSL_new(ctx);
-    if (!ssl)
-        return NULL;
-    return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                          BEV_OPT_CLOSE_ON_FREE);
-}
-
 int net_tls_setup(struct server *srv, const char *data_dir)
 {
     char cert[4200], key[4200];
@@ -146,6 +135,6 @@ int net_tls_setup(struct server *srv, const char *data_dir)
     if (!srv->https)
         return -1;
     net_http_configure(srv, srv->https);
-    evhttp_set_bevcb(srv->https, tls_bev, ctx);
+    guard_attach(srv->guard, srv->https, ctx);
     return 0;
 }

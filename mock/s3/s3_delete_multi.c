@@ -143,7 +143,7 @@ static int delete_one(struct s3_call *c, const struct del_entry *e, struct store
     return store_obj_delete_version(c->ctx->store, c->req->bucket, e->key,
                                     e->version ? &seq : NULL,
                                     c->req->ignore_conditions ? NULL : etag_check_fn, (void *)e->etag,
-                                    res);
+                                    c->req->now_ms, res);
 }
 
 void s3_delete_objects(struct s3_call *c)

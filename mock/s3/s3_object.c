@@ -513,7 +513,7 @@ void s3_delete_object(struct s3_call *c)
     int rc = store_obj_delete_version(c->ctx->store, c->req->bucket, c->req->key,
                                       has ? &seq : NULL,
                                       c->req->ignore_conditions ? NULL : delete_check_fn, &d,
-                                      &res);
+                                      c->req->now_ms, &res);
     if (rc == LY_ECOND)
         s3_error(c, "PreconditionFailed", "Condition", "If-Match", NULL);
     else if (rc)

@@ -36,6 +36,10 @@ const char *s3_quoted_etag(struct s3_call *c, const char *etag)
 int s3_key_ok_or_reply(struct s3_call *c)
 {
     size_t n = strlen(c->req->key);
+    if (!s3name_utf8_valid(c->req->key, n)) {
+        s3_error(c, "InvalidURI", NULL); /* object keys are UTF-8 */
+        return LY_EINVAL;
+    }
     if (n <= S3_KEY_BYTES_MAX)
         return 0;
     char size[32];

@@ -96,6 +96,8 @@ void net_http_configure(struct server *srv, struct evhttp *http);
 
 /** Sets up srv->https with a certificate (given, or self-signed under data_dir/tls). */
 int net_tls_setup(struct server *srv, const char *data_dir);
+/** --memory: removes the generated key and certificate with the temporary store. */
+void net_tls_remove_generated(struct server *srv, const char *data_dir);
 
 /** Admin API under /_lockyard/ (path is what follows the prefix). */
 void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, const char *path);

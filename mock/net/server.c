@@ -238,6 +238,8 @@ out:
     if (srv->base)
         event_base_free(srv->base);
     guard_free(srv->guard);
+    if (srv->opts.memory && srv->store)
+        net_tls_remove_generated(srv, store_dir(srv->store));
     store_close(srv->store);
     free(srv);
     return status;

@@ -20,7 +20,7 @@ REL_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)
 SAN_OBJ  := $(LIB_SRC:%.c=build/san/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/san/unit/%)
 
-.PHONY: all run test unit clean deps fuzz bench crash-test check
+.PHONY: all run test unit clean deps fuzz bench crash-test check soak
 all: build/lockyard
 
 deps:
@@ -72,6 +72,11 @@ bench:
 
 crash-test: build/san/lockyard
 	tests/crash/kill9.py
+
+# Slow checks kept out of `make test`: every executable tests/soak/* (each ends "N passed, N failed").
+soak: build/lockyard build/san/lockyard
+	@fail=0; for t in tests/soak/*; do [ -x "$$t" ] || continue; echo "== $$t"; \
+	    "$$t" || fail=1; done; exit $$fail
 
 test:
 	@tools/install-deps --test

@@ -1,10 +1,12 @@
 /* fuzz_httphead.c - libFuzzer driver: the connection guard's request-head check and chunk-size
- * line parser on arbitrary bytes; a passed head has exactly one framing and sane counts. */
+ * line parser on arbitrary bytes (a passed head has exactly one framing and sane counts), and
+ * the listing's XML-safety test for keys (a safe key is valid UTF-8). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lockyard/httphead.h"
+#include "lockyard/s3name.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -18,5 +20,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t n;
     if (httphead_chunk_size((const char *)data, size, &n) == 0 && n >> 60)
         abort();
+    char *key = malloc(size + 1);
+    if (key) {
+        memcpy(key, data, size);
+        key[size] = '\0';
+        if (s3name_xml_safe(key) && !s3name_utf8_valid(key, strlen(key)))
+            abort();
+        free(key);
+    }
     return 0;
 }

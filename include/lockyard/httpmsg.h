@@ -30,7 +30,8 @@ struct ly_qparam {
     int has_value;      /* 1 when the raw form had '=' */
 };
 
-#define LY_RESP_HDRS_MAX 64
+/* An object answer carries up to 64 user metadata headers (store.h) beside its own. */
+#define LY_RESP_HDRS_MAX 128
 
 struct ly_req {
     struct ly_arena *arena;

@@ -49,6 +49,15 @@ struct server_opts {
     int quiet;
     int log_level;                 /* 0 error, 1 info (one line per request), 2 debug */
     int log_json;                  /* request lines as JSON objects instead of text */
+    /* Hostile input and exhausted resources (docs/security.md). */
+    const char *admin_token;       /* NULL: none; else required for the admin API */
+    const char *admin_host;        /* NULL: the admin API is on the main listeners */
+    int admin_port;
+    uint64_t max_connections;      /* 0: derived from the file descriptor limit */
+    uint64_t max_inflight_bytes;   /* request bodies being received at once, all connections */
+    uint64_t idle_timeout_ms;      /* keep-alive connection idle between requests */
+    uint64_t header_timeout_ms;    /* first byte of a request to the end of its headers */
+    uint64_t min_body_rate;        /* bytes per second a body must average once started */
 };
 
 void server_opts_defaults(struct server_opts *o);

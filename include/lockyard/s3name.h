@@ -29,5 +29,10 @@ int s3name_url_encode(struct ly_buf *b, const char *s, size_t n, int flags) LY_W
 
 /** 1 when s[0..n) is valid UTF-8 without overlong forms or surrogates. */
 int s3name_utf8_valid(const char *s, size_t n);
+/**
+ * 1 when s is UTF-8 that XML 1.0 element text carries: no control characters but tab, line
+ * feed and carriage return (written as &#13;), no U+FFFE / U+FFFF.
+ */
+int s3name_xml_safe(const char *s);
 
 #endif

@@ -47,12 +47,13 @@ struct store_del_result {
  * DeleteObject: without a version (version == NULL) it removes the key (versioning off) or
  * adds a delete marker (enabled / suspended); check sees the current version. With
  * *version (0 = null) it removes exactly that version, promoting the newest remaining one to
- * current when it was current; a missing version is not an error.
+ * current when it was current; a missing version is not an error. A delete marker is dated
+ * now_ms (the server clock; 0 = the wall clock).
  * @return 0, LY_ENOPARENT, or check's code
  */
 int store_obj_delete_version(struct store *s, const char *bucket, const char *key,
                              const uint64_t *version, store_check_fn check, void *ctx,
-                             struct store_del_result *out) LY_WARN_UNUSED;
+                             int64_t now_ms, struct store_del_result *out) LY_WARN_UNUSED;
 
 /**
  * Reads one version (0 = null) like store_obj_get. A delete marker is returned with 0 and

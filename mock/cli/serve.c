@@ -18,6 +18,12 @@
 #define CONFIG_NUMBERS_MAX 16
 #define CONFIG_BYTES_MAX (1u << 20)
 
+/* Options for hostile input and exhausted resources (docs/security.md). */
+enum {
+    OPT_ADMIN_TOKEN = 0x100, OPT_ADMIN_LISTEN, OPT_MAX_CONNECTIONS, OPT_MAX_INFLIGHT,
+    OPT_IDLE_TIMEOUT, OPT_HEADER_TIMEOUT, OPT_MIN_BODY_RATE,
+};
+
 static void serve_usage(FILE *f)
 {
     fprintf(f,
@@ -41,6 +47,15 @@ static void serve_usage(FILE *f)
             "                            docs/faults.md and `lockyard fault --help`)\n"
             "  --config FILE             YAML with the same settings and a 'faults' list\n"
             "  --journal-entries N       request journal size (default 10000)\n"
+            "  --admin-token TOKEN       required for the admin API (header x-lockyard-admin-token\n"
+            "                            or Authorization: Bearer); under --auth sigv4 a signed\n"
+            "                            request from a configured key is accepted too\n"
+            "  --admin-listen HOST:PORT  serve the admin API on this address only\n"
+            "  --max-connections N       open connections at once (default: from the fd limit)\n"
+            "  --max-inflight-bytes N    request bodies being received at once (default 1 GiB)\n"
+            "  --idle-timeout-ms N       close keep-alive connections idle that long (120000)\n"
+            "  --header-timeout-ms N     time for a request's headers to arrive (default 20000)\n"
+            "  --min-body-rate N         bytes/s a request body must average (default 1024)\n"
             "  --log-level error|info|debug  info and debug log one line per request\n"
             "                            (default error)\n"
             "  --log-format text|json    request log lines as text (default) or JSON objects\n"
@@ -60,12 +75,19 @@ static const struct option serve_opts[] = {
     {"auth", required_argument, 0, 'A'}, {"credentials", required_argument, 0, 'C'},
     {"fault", required_argument, 0, 'F'}, {"config", required_argument, 0, 'f'},
     {"journal-entries", required_argument, 0, 'J'},
+    {"admin-token", required_argument, 0, OPT_ADMIN_TOKEN},
+    {"admin-listen", required_argument, 0, OPT_ADMIN_LISTEN},
+    {"max-connections", required_argument, 0, OPT_MAX_CONNECTIONS},
+    {"max-inflight-bytes", required_argument, 0, OPT_MAX_INFLIGHT},
+    {"idle-timeout-ms", required_argument, 0, OPT_IDLE_TIMEOUT},
+    {"header-timeout-ms", required_argument, 0, OPT_HEADER_TIMEOUT},
+    {"min-body-rate", required_argument, 0, OPT_MIN_BODY_RATE},
     {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
 };
 
 struct cli {
     struct server_opts *o;
-    char listen_host[256], tls_host[256];
+    char listen_host[256], tls_host[256], admin_host[256];
     struct fault_rule faults[FAULTS_MAX];
     json_t *config;  /* kept for the life of the process: options point into it */
     char numbers[CONFIG_NUMBERS_MAX][32]; /* numeric config values as option text */
@@ -219,6 +241,32 @@ static int apply_choice(struct cli *cli, int c, const char *v)
     }
 }
 
+/* The options of docs/security.md: the admin token and address, connection and body limits. */
+static int apply_limit_option(struct cli *cli, int c, char *v)
+{
+    struct server_opts *o = cli->o;
+    char *end;
+    if (c == OPT_ADMIN_TOKEN) {
+        o->admin_token = v;
+        return *v ? 0 : bad(cli, c, v, "want a non-empty token");
+    }
+    if (c == OPT_ADMIN_LISTEN)
+        return parse_hostport(v, cli->admin_host, sizeof cli->admin_host, &o->admin_host,
+                              &o->admin_port) == 0 ? 0 : bad(cli, c, v, "want HOST:PORT (port 0-65535)");
+    unsigned long long n = strtoull(v, &end, 10);
+    if (!*v || *end || *v == '-')
+        return bad(cli, c, v, "want a whole number");
+    if (n == 0 && c != OPT_MIN_BODY_RATE)
+        return bad(cli, c, v, "must be at least 1");
+    switch (c) {
+    case OPT_MAX_CONNECTIONS: o->max_connections = n; return 0;
+    case OPT_MAX_INFLIGHT: o->max_inflight_bytes = n; return 0;
+    case OPT_IDLE_TIMEOUT: o->idle_timeout_ms = n; return 0;
+    case OPT_HEADER_TIMEOUT: o->header_timeout_ms = n; return 0;
+    default: o->min_body_rate = n; return 0;
+    }
+}
+
 static int apply_option(struct cli *cli, int c, char *v)
 {
     struct server_opts *o = cli->o;
@@ -247,7 +295,8 @@ static int apply_option(struct cli *cli, int c, char *v)
     case 'M': case 'J': case 'p': case 'P': return apply_number(cli, c, v);
     case 'q': o->quiet = 1; o->log_level = -1; return 0;
     case 'h': serve_usage(stdout); exit(0);
-    default: return apply_choice(cli, c, v);
+    default:
+        return c >= OPT_ADMIN_TOKEN ? apply_limit_option(cli, c, v) : apply_choice(cli, c, v);
     }
 }
 

@@ -4,13 +4,14 @@
  * CRC32 comes from zlib, CRC32C from ISA-L (crc32_iscsi), SHA1/SHA256/MD5
  * and base64 from OpenSSL. CRC-64/NVME comes from ISA-L's
  * crc64_rocksoft_refl when the installed ISA-L has it (>= 2.31); Debian
- * bookworm ships 2.30, which does not, so a 16-entry-table fallback is
+ * bookworm ships 2.30, which does not, so a slicing-by-8 table fallback is
  * compiled there. Both are checked against the published check value in
  * tests/unit/test_checksum.c.
  */
 #include "lockyard/checksum.h"
 #include "lockyard/check.h"
 
+#include <endian.h>
 #include <limits.h>
 #include <string.h>
 #include <strings.h>
@@ -83,20 +84,27 @@ int cksum_alg_from_header(const char *name, size_t len, enum cksum_alg *out)
 
 #ifndef CKSUM_HAVE_ISAL_ROCKSOFT
 /*
- * Reflected CRC-64/NVME (poly 0xAD93D23594C93659, reflected
- * 0x9A6C9329AC4BC9B5), one nibble at a time: crc64_nibble[i] is the CRC
- * register after shifting nibble i through four rounds of the polynomial.
+ * Reflected CRC-64/NVME (poly 0xAD93D23594C93659, reflected 0x9A6C9329AC4BC9B5), eight bytes
+ * at a time ("slicing-by-8"): crc64_slice[0][b] is the register after shifting byte b through
+ * eight rounds of the polynomial, crc64_slice[k][b] the same byte followed by k zero bytes.
+ * A byte at a time (with a 16-entry table) it took ~5 s of a 500 MB PUT, all on the event loop.
+ * The tables are built once before main (a constructor), so threads never race on them.
  */
-static const uint64_t crc64_nibble[16] = {
-    0x0000000000000000ULL, 0x78e0ff3b88be6f81ULL,
-    0xf1c1fe77117cdf02ULL, 0x8921014c99c2b083ULL,
-    0xd75adabd7a6e2d6fULL, 0xafba2586f2d042eeULL,
-    0x269b24ca6b12f26dULL, 0x5e7bdbf1e3ac9decULL,
-    0x9a6c9329ac4bc9b5ULL, 0xe28c6c1224f5a634ULL,
-    0x6bad6d5ebd3716b7ULL, 0x134d926535897936ULL,
-    0x4d364994d625e4daULL, 0x35d6b6af5e9b8b5bULL,
-    0xbcf7b7e3c7593bd8ULL, 0xc41748d84fe75459ULL,
-};
+static uint64_t crc64_slice[8][256];
+
+__attribute__((constructor)) static void crc64_slice_init(void)
+{
+    for (unsigned b = 0; b < 256; b++) {
+        uint64_t c = b;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? (c >> 1) ^ 0x9A6C9329AC4BC9B5ULL : c >> 1;
+        crc64_slice[0][b] = c;
+    }
+    for (unsigned b = 0; b < 256; b++)
+        for (int k = 1; k < 8; k++)
+            crc64_slice[k][b] = (crc64_slice[k - 1][b] >> 8) ^
+                                crc64_slice[0][crc64_slice[k - 1][b] & 0xff];
+}
 #endif
 
 /* state is the finalised CRC so far (0 for no data), like zlib's crc32. */
@@ -106,11 +114,17 @@ static uint64_t crc64nvme_update(uint64_t state, const uint8_t *p, size_t n)
     return crc64_rocksoft_refl(state, p, n);
 #else
     uint64_t c = ~state;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        c = (c >> 4) ^ crc64_nibble[c & 15];
-        c = (c >> 4) ^ crc64_nibble[c & 15];
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        c ^= le64toh(w);
+        c = crc64_slice[7][c & 0xff] ^ crc64_slice[6][(c >> 8) & 0xff] ^
+            crc64_slice[5][(c >> 16) & 0xff] ^ crc64_slice[4][(c >> 24) & 0xff] ^
+            crc64_slice[3][(c >> 32) & 0xff] ^ crc64_slice[2][(c >> 40) & 0xff] ^
+            crc64_slice[1][(c >> 48) & 0xff] ^ crc64_slice[0][c >> 56];
     }
+    for (; n; n--, p++)
+        c = (c >> 8) ^ crc64_slice[0][(c ^ *p) & 0xff];
     return ~c;
 #endif
 }

@@ -93,8 +93,13 @@ int ly_isodate_parse(const char *s, int64_t *out_ms)
     return rc;
 }
 
+/* Years outside 0001..9999 have no four-digit form: such times print as the nearest end. */
+#define FORMAT_MS_MIN (-62135596800000LL) /* 0001-01-01T00:00:00Z */
+#define FORMAT_MS_MAX 253402300799999LL   /* 9999-12-31T23:59:59.999Z */
+
 static void to_tm(int64_t ms, struct tm *tm)
 {
+    ms = ms < FORMAT_MS_MIN ? FORMAT_MS_MIN : ms > FORMAT_MS_MAX ? FORMAT_MS_MAX : ms;
     time_t t = (time_t)(ms / 1000);
     if (ms < 0 && ms % 1000)
         t -= 1;
@@ -116,6 +121,7 @@ void ly_httpdate_format(int64_t ms, char out[LY_HTTPDATE_LEN])
 void ly_isodate_format(int64_t ms, char out[LY_ISODATE_LEN])
 {
     struct tm tm;
+    ms = ms < FORMAT_MS_MIN ? FORMAT_MS_MIN : ms > FORMAT_MS_MAX ? FORMAT_MS_MAX : ms;
     to_tm(ms, &tm);
     int milli = (int)(((ms % 1000) + 1000) % 1000);
     char tmp[96];

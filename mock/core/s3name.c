@@ -151,3 +151,18 @@ int s3name_utf8_valid(const char *s, size_t n)
     }
     return 1;
 }
+
+int s3name_xml_safe(const char *s)
+{
+    size_t n = strlen(s);
+    if (!s3name_utf8_valid(s, n))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+            (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
+             ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF)))
+            return 0;
+    }
+    return 1;
+}

@@ -127,6 +127,20 @@ static uint64_t query_u64(struct ly_req *req, const char *name, uint64_t dflt)
     return *q->value && !*end ? (uint64_t)v : dflt;
 }
 
+/* Sets (or, relative, moves) *offset by v when the server clock stays within the dates AWS
+ * formats can carry: four-digit years from the epoch on. No intermediate sum can overflow:
+ * every operand is checked against bounds of about 2^48 first. @return 1 when applied */
+static int clock_offset_apply(struct server *srv, json_int_t v, int relative, int64_t *offset)
+{
+    const int64_t max_ms = 253402300799999LL; /* 9999-12-31T23:59:59.999Z */
+    int64_t wall = net_now_ms(srv) - srv->clock_offset_ms;
+    int64_t base = relative ? *offset : 0;
+    if (v < -wall - base || v > max_ms - wall - base)
+        return 0;
+    *offset = base + (int64_t)v;
+    return 1;
+}
+
 static void clock_api(struct server *srv, struct ly_req *req, struct ly_resp *resp)
 {
     if (req->method == LY_POST) {
@@ -138,11 +152,16 @@ static void clock_api(struct server *srv, struct ly_req *req, struct ly_resp *re
             json_decref(doc);
             return;
         }
-        if (off)
-            srv->clock_offset_ms = json_integer_value(off);
-        if (adv)
-            srv->clock_offset_ms += json_integer_value(adv);
+        int64_t offset = srv->clock_offset_ms;
+        int ok = clock_offset_apply(srv, off ? json_integer_value(off) : 0, !off, &offset) &&
+                 (!adv || clock_offset_apply(srv, json_integer_value(adv), 1, &offset));
         json_decref(doc);
+        if (!ok) {
+            reply_error(req, resp, 400, "the server clock must stay within 1970-01-01T00:00:00Z "
+                        "and 9999-12-31T23:59:59.999Z (dates AWS can express)");
+            return;
+        }
+        srv->clock_offset_ms = offset;
     } else if (req->method != LY_GET) {
         reply_error(req, resp, 405, "use GET or POST");
         return;

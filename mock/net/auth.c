@@ -9,6 +9,7 @@
 #include "lockyard/sigv4.h"
 
 #include <inttypes.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 enum auth_fail {
     AF_NONE, AF_MISSING, AF_MALFORMED, AF_UNSUPPORTED, AF_UNKNOWN_KEY, AF_SIGNATURE, AF_SKEW,
     AF_EXPIRED, AF_PAYLOAD_HASH, AF_CHUNK_FRAMING, AF_CHUNK_SIGNATURE, AF_TOO_BIG,
+    AF_REGION, AF_SERVICE, AF_UNSIGNED_HEADER,
 };
 
 struct auth_state {
@@ -26,6 +28,9 @@ struct auth_state {
     int have_auth;
     int verified;
     char body_sha[SIGV4_SIG_HEX_SIZE];
+    const char *region;         /* the server's, for scope errors */
+    const char *service;        /* the one the endpoint belongs to */
+    const char *unsigned_header; /* an x-amz-* header outside SignedHeaders */
 };
 
 static const char *secret_for(const struct server *srv, const char *akid)
@@ -46,6 +51,25 @@ static char *hex_bytes(struct ly_arena *a, const struct ly_buf *b)
         o += (size_t)snprintf(out + o, 4, i ? " %02x" : "%02x", (unsigned char)b->data[i]);
     out[o] = '\0';
     return out;
+}
+
+/* A credential scoped to another region or service: S3's AuthorizationHeaderMalformed. */
+static void s3_scope_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
+                          const struct auth_state *st)
+{
+    const char *lead = st->auth.presigned ? "Error parsing the X-Amz-Credential parameter;"
+                                          : "The authorization header is malformed;";
+    const char *msg = f == AF_REGION
+        ? ly_arena_printf(req->arena, "%s the region '%s' is wrong; expecting '%s'", lead,
+                          st->auth.region, st->region)
+        : ly_arena_printf(req->arena, "%s incorrect service '%s'. This endpoint belongs to '%s'.",
+                          lead, st->auth.service, st->service);
+    const char *code = st->auth.presigned ? "AuthorizationQueryParametersError"
+                                          : "AuthorizationHeaderMalformed";
+    if (f == AF_REGION)
+        s3_reply_error(req, resp, code, "Message", msg, "Region", st->region, NULL);
+    else
+        s3_reply_error(req, resp, code, "Message", msg, NULL);
 }
 
 static void s3_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
@@ -93,6 +117,13 @@ static void s3_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
     case AF_CHUNK_FRAMING: s3_reply_error(req, resp, "IncompleteBody", NULL); return;
     case AF_CHUNK_SIGNATURE: s3_reply_error(req, resp, "SignatureDoesNotMatch", NULL); return;
     case AF_TOO_BIG: s3_reply_error(req, resp, "EntityTooLarge", NULL); return;
+    case AF_REGION:
+    case AF_SERVICE: s3_scope_fail(req, resp, f, st); return;
+    case AF_UNSIGNED_HEADER:
+        s3_reply_error(req, resp, "AccessDenied", "Message", "There were headers present in the "
+                       "request which were not signed", "HeadersNotSigned", st->unsigned_header,
+                       NULL);
+        return;
     case AF_NONE: return;
     }
 }
@@ -127,6 +158,14 @@ static void ddb_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
         return;
     case AF_TOO_BIG:
         net_ddb_error(req, resp, 413, "RequestEntityTooLarge", "Request entity too large");
+        return;
+    case AF_REGION:
+        net_ddb_error(req, resp, 400, "InvalidSignatureException",
+                      "Credential should be scoped to a valid region. ");
+        return;
+    case AF_SERVICE:
+        net_ddb_error(req, resp, 400, "InvalidSignatureException",
+                      "Credential should be scoped to correct service: 'dynamodb'. ");
         return;
     default:
         net_ddb_error(req, resp, 400, "IncompleteSignatureException",
@@ -172,6 +211,34 @@ static int has_query_param(const char *query, const char *name)
     return 0;
 }
 
+static int header_signed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p; p += strcspn(p, ";"), p += *p == ';')
+        if (strncasecmp(p, name, n) == 0 && (p[n] == ';' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* AWS refuses a credential scoped to another region or service, and (S3, header form) any
+ * x-amz-* header the signature does not cover: it could have been added on the way. */
+static enum auth_fail check_scope(const struct ly_req *req, struct auth_state *st)
+{
+    if (strcmp(st->auth.region, st->region) != 0)
+        return AF_REGION;
+    if (strcmp(st->auth.service, st->service) != 0)
+        return AF_SERVICE;
+    if (st->auth.presigned || strcmp(st->service, "s3") != 0)
+        return AF_NONE;
+    for (size_t i = 0; i < req->nhdrs; i++)
+        if (strncasecmp(req->hdrs[i].name, "x-amz-", 6) == 0 &&
+            !header_signed(st->auth.signed_headers, req->hdrs[i].name)) {
+            st->unsigned_header = req->hdrs[i].name;
+            return AF_UNSIGNED_HEADER;
+        }
+    return AF_NONE;
+}
+
 /* Parses, and in sigv4 mode verifies, the request's signature. */
 static enum auth_fail authenticate(struct server *srv, struct ly_req *req, struct auth_state *st)
 {
@@ -192,6 +259,9 @@ static enum auth_fail authenticate(struct server *srv, struct ly_req *req, struc
     const char *secret = secret_for(srv, st->auth.access_key);
     if (!secret)
         return AF_UNKNOWN_KEY;
+    enum auth_fail scope = check_scope(req, st);
+    if (scope != AF_NONE)
+        return scope;
     rc = sigv4_check_time(&st->auth, req->now_ms / 1000);
     if (rc == LY_ECOND)
         return AF_EXPIRED;
@@ -302,6 +372,8 @@ int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, stru
     st.sreq.query = req->raw_query;
     st.sreq.headers = hdrs;
     st.sreq.headers_count = n;
+    st.region = srv->opts.region;
+    st.service = svc == NET_SVC_DDB ? "dynamodb" : svc == NET_SVC_STS ? "sts" : "s3";
     enum auth_fail f = authenticate(srv, req, &st);
     if (f == AF_NONE) {
         enum sigv4_payload kind = sigv4_payload_kind(ly_req_header(req, "x-amz-content-sha256"));
@@ -314,4 +386,44 @@ int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, stru
         fail_reply(svc, req, resp, f, &st);
     sigv4_result_cleanup(&st.res);
     return f != AF_NONE;
+}
+
+static int token_matches(const char *given, const char *token)
+{
+    size_t n = strlen(token);
+    return strlen(given) == n && CRYPTO_memcmp(given, token, n) == 0;
+}
+
+/*
+ * The admin API resets the store and switches off conditional writes, so once the operator asks
+ * for authentication (--auth sigv4 or --admin-token) it answers only the admin token or, under
+ * --auth sigv4, a request signed by a configured key. GET /_lockyard/health stays open: it tells
+ * nothing but that the server is up, and health checks carry no credentials.
+ */
+int net_admin_auth_or_reply(struct server *srv, struct ly_req *req, struct ly_resp *resp,
+                            struct ly_buf *decoded)
+{
+    const char *token = srv->opts.admin_token;
+    if (!token && srv->opts.auth != SERVER_AUTH_SIGV4)
+        return 0;
+    if ((req->method == LY_GET || req->method == LY_HEAD) &&
+        strcmp(req->raw_path, "/_lockyard/health") == 0)
+        return 0;
+    const char *given = ly_req_header(req, "x-lockyard-admin-token");
+    const char *authz = ly_req_header(req, "Authorization");
+    if (!given && authz && strncasecmp(authz, "Bearer ", 7) == 0)
+        for (given = authz + 7; *given == ' '; given++)
+            ;
+    if (token && given)
+        return token_matches(given, token) ? 0 : (s3_reply_error(req, resp, "AccessDenied",
+                   "Message", "The admin token does not match.", NULL), -1);
+    int signed_req = (authz && strncasecmp(authz, "AWS4-", 5) == 0) ||
+                     has_query_param(req->raw_query, "X-Amz-Signature");
+    if (srv->opts.auth == SERVER_AUTH_SIGV4 && signed_req)
+        return net_auth_and_payload_or_reply(srv, NET_SVC_ADMIN, req, resp, decoded) ? -1 : 0;
+    s3_reply_error(req, resp, "AccessDenied", "Message", token
+                   ? "The admin API requires the admin token (x-lockyard-admin-token or "
+                     "Authorization: Bearer) or a request signed by a configured key."
+                   : "The admin API requires a request signed by a configured key.", NULL);
+    return -1;
 }

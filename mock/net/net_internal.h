@@ -16,6 +16,7 @@
 #define NET_SNAPSHOTS_MAX 64
 
 struct pending;
+struct guard;
 struct journal;
 struct metrics;
 
@@ -24,6 +25,8 @@ struct server {
     struct event_base *base;
     struct evhttp *http;
     struct evhttp *https;          /* NULL without --tls-listen */
+    struct evhttp *admin_http;     /* NULL without --admin-listen */
+    struct guard *guard;           /* guard.c: framing, limits, deadlines */
     struct ssl_ctx_st *ssl_ctx;
     struct store *store;
     struct s3_config s3_config;
@@ -59,12 +62,21 @@ enum net_service { NET_SVC_S3, NET_SVC_DDB, NET_SVC_STS, NET_SVC_ADMIN };
 int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, struct ly_req *req,
                                   struct ly_resp *resp, struct ly_buf *decoded);
 
+/**
+ * Admits an admin API request (the token, or a signed request under --auth sigv4) or answers
+ * an AWS-shaped 403. @return 0 when admitted
+ */
+int net_admin_auth_or_reply(struct server *srv, struct ly_req *req, struct ly_resp *resp,
+                            struct ly_buf *decoded);
+
 /** A DynamoDB JSON error answer {"__type": "com.amazonaws.dynamodb.v20120810#TYPE", …}. */
 void net_ddb_error(struct ly_req *req, struct ly_resp *resp, int status, const char *type,
                    const char *message);
 
 /** The request callback given to evhttp (pipeline.c). */
 void net_http_request(struct evhttp_request *ev, void *arg);
+/** The request callback of the --admin-listen listener. */
+void net_http_admin_request(struct evhttp_request *ev, void *arg);
 
 /* http.c: from the wire and back. */
 int net_fill_request(struct server *srv, struct evhttp_request *ev, struct ly_req *req);
@@ -86,6 +98,8 @@ void net_http_configure(struct server *srv, struct evhttp *http);
 
 /** Sets up srv->https with a certificate (given, or self-signed under data_dir/tls). */
 int net_tls_setup(struct server *srv, const char *data_dir);
+/** --memory: removes the generated key and certificate with the temporary store. */
+void net_tls_remove_generated(struct server *srv, const char *data_dir);
 
 /** Admin API under /_lockyard/ (path is what follows the prefix). */
 void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, const char *path);

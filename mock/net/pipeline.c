@@ -5,6 +5,7 @@
  * hold owns copies of everything it needs, so libevent may free its buffers meanwhile.
  */
 #include "net_internal.h"
+#include "guard.h"
 #include "journal.h"
 #include "metrics.h"
 #include "reqlog.h"
@@ -112,8 +113,11 @@ static void fault_error(struct pending *p, int status, const char *code);
 
 static void send_and_free(struct pending *p)
 {
-    if (!p->dead)
+    if (!p->dead) {
+        struct guard_mark m = guard_answered(p->srv->guard, p->ev);
         net_send_reply(p->ev, &p->req, &p->resp);
+        guard_flush(p->srv->guard, m);
+    }
     pending_free(p);
 }
 
@@ -195,6 +199,7 @@ static void drop(struct pending *p)
         reqlog_write(srv->opts.log_json, &p->je, p->req.method_name, p->req.raw_path,
                      p->dead ? NULL : p->conn);
     if (!p->dead) {
+        (void)guard_answered(srv->guard, p->ev);
         evhttp_connection_set_closecb(p->conn, NULL, NULL);
         /* Freed from the loop, not from inside libevent's own callback. */
         event_base_once(srv->base, -1, EV_TIMEOUT, close_later, p->conn, NULL);
@@ -652,22 +657,48 @@ static struct pending *pending_new(struct server *srv, struct evhttp_request *ev
     return p;
 }
 
-void net_http_request(struct evhttp_request *ev, void *arg)
+/* A request the connection guard refused: the refusal, then the connection closes. */
+static void refuse(struct pending *p, const struct httphead_refusal *r)
 {
-    struct server *srv = arg;
+    p->svc = NET_SVC_S3;
+    p->req.method = LY_GET; /* the stand-in request; the refused one may have been a HEAD */
+    p->je.start_ms = p->req.now_ms;
+    copy_text(p->je.request_id, sizeof p->je.request_id, p->req.request_id);
+    copy_text(p->je.service, sizeof p->je.service, "s3");
+    copy_text(p->je.op, sizeof p->je.op, "Refused");
+    s3_reply_error(&p->req, &p->resp, r->code, "Message", r->message,
+                   r->header ? "Header" : NULL, r->header, NULL);
+    if (ly_resp_header_set(&p->resp, p->req.arena, "Connection", "close") != 0)
+        p->resp.status = 500;
+    finish(p);
+}
+
+/* With --admin-listen the admin API is only on its own listener, which serves nothing else. */
+static void serve(struct server *srv, struct evhttp_request *ev, int admin_listener)
+{
+    const struct httphead_refusal *refusal = guard_request(srv->guard, ev);
     struct pending *p = pending_new(srv, ev);
     if (!p) {
         evhttp_send_error(ev, 500, "out of memory");
         return;
     }
     int rc = net_fill_request(srv, ev, &p->req);
+    if (refusal) {
+        refuse(p, refusal);
+        return;
+    }
     p->je.start_ms = p->req.now_ms;
     copy_text(p->je.request_id, sizeof p->je.request_id, p->req.request_id);
     p->svc = rc ? NET_SVC_S3 : net_classify(&p->req);
-    if (rc) {
+    if (!rc && srv->opts.admin_host && (p->svc == NET_SVC_ADMIN) != admin_listener)
+        p->svc = admin_listener ? NET_SVC_ADMIN : NET_SVC_S3;
+    if (!rc && p->svc == NET_SVC_ADMIN && strncmp(p->req.raw_path, "/_lockyard/", 11) != 0) {
+        admin_handle(srv, &p->req, &p->resp, "");
+    } else if (rc) {
         s3_reply_error(&p->req, &p->resp, rc == LY_EINVAL ? "InvalidURI" : "InternalError", NULL);
     } else if (p->svc == NET_SVC_ADMIN) {
-        handle(p);
+        if (net_admin_auth_or_reply(srv, &p->req, &p->resp, &p->decoded) == 0)
+            handle(p);
     } else if (p->svc == NET_SVC_S3 && net_route_s3(&p->req) != 0) {
         s3_reply_error(&p->req, &p->resp, "InvalidURI", NULL);
     } else if (net_auth_and_payload_or_reply(srv, p->svc, &p->req, &p->resp, &p->decoded) == 0) {
@@ -684,4 +715,14 @@ void net_http_request(struct evhttp_request *ev, void *arg)
     if (p->svc != NET_SVC_ADMIN)
         fill_facts(p);
     finish(p);
+}
+
+void net_http_request(struct evhttp_request *ev, void *arg)
+{
+    serve(arg, ev, 0);
+}
+
+void net_http_admin_request(struct evhttp_request *ev, void *arg)
+{
+    serve(arg, ev, 1);
 }

@@ -3,6 +3,7 @@
  */
 #include "net_internal.h"
 #include "lockyard/check.h"
+#include "guard.h"
 #include "journal.h"
 #include "metrics.h"
 
@@ -12,6 +13,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HEADERS_BYTES_MAX (64 * 1024)
+#define HEADERS_BYTES_MAX (64 * 1024) /* above the guard's own cap, which answers first */
 #define TIMEOUT_SECS 120
+#define FDS_RESERVED 64                /* for the store, listeners, logs, certificates */
+#define CONNECTIONS_DEFAULT_MAX 8192
 
 void server_opts_defaults(struct server_opts *o)
 {
@@ -33,6 +37,10 @@ void server_opts_defaults(struct server_opts *o)
     o->object_bytes_max = 512ull << 20;
     o->map_bytes = 64ull << 30;
     o->journal_entries = 10000;
+    o->max_inflight_bytes = 1ull << 30;
+    o->idle_timeout_ms = 120000;
+    o->header_timeout_ms = 20000;
+    o->min_body_rate = 1024;
 }
 
 int64_t net_now_ms(const struct server *srv)
@@ -69,6 +77,35 @@ static int bound_port(struct evhttp_bound_socket *h)
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+/* Raises the soft file-descriptor limit to the hard one; the connection cap leaves room under
+ * it for everything that is not a connection. */
+static size_t connections_max(const struct server_opts *o)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return o->max_connections ? (size_t)o->max_connections : 256;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max;
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (o->max_connections)
+        return (size_t)o->max_connections;
+    uint64_t fds = rl.rlim_cur == RLIM_INFINITY ? 1u << 20 : (uint64_t)rl.rlim_cur;
+    uint64_t reserve = fds / 2 < FDS_RESERVED ? fds / 2 : FDS_RESERVED;
+    uint64_t n = fds - reserve;
+    return (size_t)(n > CONNECTIONS_DEFAULT_MAX ? CONNECTIONS_DEFAULT_MAX : n ? n : 1);
+}
+
+/* libevent's own warnings: none with --quiet. */
+static int log_quiet;
+static void on_libevent_log(int severity, const char *msg)
+{
+    if (!log_quiet && severity >= EVENT_LOG_WARN)
+        fprintf(stderr, "lockyard: libevent: %s\n", msg);
+}
+
 static int server_setup(struct server *srv)
 {
     struct store_opts so = {srv->opts.memory ? NULL : srv->opts.data_dir, srv->opts.durability,
@@ -95,10 +132,12 @@ static int server_setup(struct server *srv)
     srv->ddb.store = srv->store;
     srv->ddb.config = &srv->ddb_config;
     srv->base = event_base_new();
-    srv->http = srv->base ? evhttp_new(srv->base) : NULL;
+    srv->guard = srv->base ? guard_new(srv, connections_max(&srv->opts)) : NULL;
+    srv->http = srv->guard ? evhttp_new(srv->base) : NULL;
     if (!srv->http)
         return -1;
     net_http_configure(srv, srv->http);
+    guard_attach(srv->guard, srv->http, NULL);
     if (srv->opts.tls_host && net_tls_setup(srv, store_dir(srv->store)) != 0)
         return -1;
     return 0;
@@ -108,14 +147,58 @@ void net_http_configure(struct server *srv, struct evhttp *http)
 {
     evhttp_set_max_headers_size(http, HEADERS_BYTES_MAX);
     /* The HTTP layer's hard cap leaves room for aws-chunked framing; S3 answers EntityTooLarge. */
+    /* The guard answers EntityTooLarge at object_bytes_max + 1/8 + 1 MiB; evhttp's cap is a
+     * backstop above it. */
     evhttp_set_max_body_size(http, (ev_ssize_t)(srv->opts.object_bytes_max +
-                                                     srv->opts.object_bytes_max / 8 + (1 << 20)));
-    evhttp_set_timeout(http, TIMEOUT_SECS);
+                                                     srv->opts.object_bytes_max / 8 + (2 << 20)));
+    uint64_t idle_s = srv->opts.idle_timeout_ms / 1000 + 1; /* the guard closes idle ones */
+    evhttp_set_timeout(http, idle_s > TIMEOUT_SECS ? (int)idle_s : TIMEOUT_SECS);
     evhttp_set_default_content_type(http, NULL);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
                                               EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
                                               EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_gencb(http, net_http_request, srv);
+}
+
+/* Binds http to host:port and prints "<what>://host:port<suffix>" with the bound port. */
+/* @return the bound port, or -1 (with the OS's reason on stderr) */
+static int listen_on(struct server *srv, struct evhttp *http, const char *host, int port, const char *what,
+                     const char *suffix)
+{
+    struct evhttp_bound_socket *h = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port);
+    if (!h) {
+        fprintf(stderr, "lockyard: cannot listen on %s:%d: %s\n", host, port,
+                evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+        return -1;
+    }
+    if (guard_listener(srv->guard, evhttp_bound_socket_get_listener(h)) != 0) {
+        fprintf(stderr, "lockyard: cannot listen on %s:%d: out of memory\n", host, port);
+        return -1;
+    }
+    set_nodelay(h);
+    printf("%s://%s:%d%s\n", what, host, bound_port(h), suffix);
+    return bound_port(h);
+}
+
+static int listen_all(struct server *srv)
+{
+    const struct server_opts *o = &srv->opts;
+    if (listen_on(srv, srv->http, o->listen_host, o->listen_port, "lockyard listening on http", "") < 0)
+        return -1;
+    if (srv->https &&
+        (srv->https_port = listen_on(srv, srv->https, o->tls_host, o->tls_port,
+                                     "lockyard listening on https", "")) < 0)
+        return -1;
+    if (!o->admin_host)
+        return 0;
+    srv->admin_http = evhttp_new(srv->base);
+    if (!srv->admin_http)
+        return -1;
+    net_http_configure(srv, srv->admin_http);
+    guard_attach(srv->guard, srv->admin_http, NULL);
+    evhttp_set_gencb(srv->admin_http, net_http_admin_request, srv);
+    return listen_on(srv, srv->admin_http, o->admin_host, o->admin_port, "lockyard admin API on http",
+                     "/_lockyard/") < 0 ? -1 : 0;
 }
 
 int server_run(const struct server_opts *opts)
@@ -128,37 +211,20 @@ int server_run(const struct server_opts *opts)
     srv->opts = *opts;
     srv->id_seed = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
     signal(SIGPIPE, SIG_IGN);
+    log_quiet = opts->quiet;
+    event_set_log_callback(on_libevent_log);
     if (server_setup(srv) != 0) {
         fprintf(stderr, "lockyard: cannot start the server\n");
         goto out;
     }
-    struct evhttp_bound_socket *h =
-        evhttp_bind_socket_with_handle(srv->http, opts->listen_host, (ev_uint16_t)opts->listen_port);
-    if (!h) {
-        fprintf(stderr, "lockyard: cannot listen on %s:%d: %s\n", opts->listen_host,
-                opts->listen_port, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    if (listen_all(srv) != 0)
         goto out;
-    }
     sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
     sigterm = evsignal_new(srv->base, SIGTERM, on_signal, srv);
     if (!sigint || !sigterm || event_add(sigint, NULL) || event_add(sigterm, NULL))
         goto out;
     if (net_ttl_start(srv) != 0)
         goto out;
-    set_nodelay(h);
-    printf("lockyard listening on http://%s:%d\n", opts->listen_host, bound_port(h));
-    if (srv->https) {
-        struct evhttp_bound_socket *th = evhttp_bind_socket_with_handle(
-            srv->https, opts->tls_host, (ev_uint16_t)opts->tls_port);
-        if (!th) {
-            fprintf(stderr, "lockyard: cannot listen on %s:%d: %s\n", opts->tls_host,
-                    opts->tls_port, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-            goto out;
-        }
-        set_nodelay(th);
-        srv->https_port = bound_port(th);
-        printf("lockyard listening on https://%s:%d\n", opts->tls_host, bound_port(th));
-    }
     fflush(stdout);
     event_base_dispatch(srv->base);
     status = 0;
@@ -168,14 +234,20 @@ out:
     if (sigterm)
         event_free(sigterm);
     net_ttl_stop(srv);
+    guard_stop(srv->guard); /* before the listeners and connections go */
     if (srv->http)
         evhttp_free(srv->http);
     if (srv->https)
         evhttp_free(srv->https);
+    if (srv->admin_http)
+        evhttp_free(srv->admin_http);
     net_pipeline_free(srv); /* held requests at shutdown are dropped unanswered */
     SSL_CTX_free(srv->ssl_ctx);
     if (srv->base)
         event_base_free(srv->base);
+    guard_free(srv->guard);
+    if (srv->opts.memory && srv->store)
+        net_tls_remove_generated(srv, store_dir(srv->store));
     store_close(srv->store);
     free(srv);
     return status;

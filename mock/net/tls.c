@@ -1,12 +1,13 @@
 /*
- * tls.c - HTTPS on a second listener: OpenSSL bufferevents for evhttp, and a self-signed
- * certificate for localhost / 127.0.0.1 / ::1 (and *.localhost for virtual-hosted buckets)
- * created on first start when no --tls-cert/--tls-key is given.
+ * tls.c - HTTPS on a second listener (the guard makes its OpenSSL bufferevents), and a
+ * self-signed leaf certificate for localhost / 127.0.0.1 / ::1 (and *.localhost for
+ * virtual-hosted buckets) created when no --tls-cert/--tls-key is given. The certificate can
+ * sign nothing (CA:FALSE, no keyCertSign), names only those hosts, and lives CERT_DAYS: it is
+ * made again when it has expired or is about to.
  */
 #include "net_internal.h"
+#include "guard.h"
 
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -16,8 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
-#define CERT_DAYS 3650
+#define CERT_DAYS 30
+#define CERT_RENEW_SECS (2 * 86400) /* made again when it expires sooner */
 
 static int add_ext(X509 *cert, int nid, const char *value)
 {
@@ -48,19 +52,17 @@ static X509 *make_cert(EVP_PKEY *key)
     }
     ASN1_INTEGER_free(sn);
     X509_NAME *name = X509_get_subject_name(cert);
-    if (!X509_set_version(cert, 2) || !X509_gmtime_adj(X509_getm_notBefore(cert), -86400) ||
+    if (!X509_set_version(cert, 2) || !X509_gmtime_adj(X509_getm_notBefore(cert), -3600) ||
         !X509_gmtime_adj(X509_getm_notAfter(cert), 86400L * CERT_DAYS) ||
-        !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"lockyard",
-                                    -1, -1, 0) ||
-        !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost",
-                                    -1, -1, 0) ||
+        !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                                    (const unsigned char *)"lockyard test server", -1, -1, 0) ||
         !X509_set_issuer_name(cert, name) || !X509_set_pubkey(cert, key))
         goto fail;
-    if (add_ext(cert, NID_basic_constraints, "critical,CA:TRUE") ||
-        add_ext(cert, NID_key_usage, "critical,digitalSignature,keyCertSign") ||
+    /* No keyUsage: OpenSSL would then want keyCertSign to accept the certificate as its own
+     * issuer when a client trusts it directly. */
+    if (add_ext(cert, NID_basic_constraints, "critical,CA:FALSE") ||
         add_ext(cert, NID_ext_key_usage, "serverAuth") ||
         add_ext(cert, NID_subject_key_identifier, "hash") ||
-        add_ext(cert, NID_authority_key_identifier, "keyid:always") ||
         add_ext(cert, NID_subject_alt_name,
                 "DNS:localhost,DNS:*.localhost,DNS:*.s3.localhost,IP:127.0.0.1,IP:::1"))
         goto fail;
@@ -82,7 +84,20 @@ static int write_pem(const char *path, EVP_PKEY *key, X509 *cert)
     return fclose(f) == 0 && ok ? 0 : -1;
 }
 
-/* Creates dir/tls/cert.pem and key.pem unless both exist; fills the paths. */
+/* 1 when the certificate at path exists and is valid for CERT_RENEW_SECS more. */
+static int cert_current(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    X509 *cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    time_t soon = time(NULL) + CERT_RENEW_SECS;
+    int ok = cert && X509_cmp_time(X509_get0_notAfter(cert), &soon) > 0;
+    X509_free(cert);
+    return ok;
+}
+
+/* Creates dir/tls/cert.pem and key.pem unless both exist and are current; fills the paths. */
 static int ensure_self_signed(const char *dir, char *cert_path, char *key_path, size_t n)
 {
     char tls_dir[4096];
@@ -90,7 +105,7 @@ static int ensure_self_signed(const char *dir, char *cert_path, char *key_path, 
     snprintf(tls_dir, sizeof tls_dir, "%s/tls", dir);
     snprintf(cert_path, n, "%s/cert.pem", tls_dir);
     snprintf(key_path, n, "%s/key.pem", tls_dir);
-    if (stat(cert_path, &st) == 0 && stat(key_path, &st) == 0)
+    if (stat(key_path, &st) == 0 && cert_current(cert_path))
         return 0;
     if (mkdir(tls_dir, 0700) != 0 && stat(tls_dir, &st) != 0)
         return -1;
@@ -107,16 +122,6 @@ static int ensure_self_signed(const char *dir, char *cert_path, char *key_path, 
     X509_free(cert);
     EVP_PKEY_free(key);
     return rc;
-}
-
-static struct bufferevent *tls_bev(struct event_base *base, void *arg)
-{
-    SSL_CTX *ctx = arg;
-    SSL *ssl = SSL_new(ctx);
-    if (!ssl)
-        return NULL;
-    return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                          BEV_OPT_CLOSE_ON_FREE);
 }
 
 int net_tls_setup(struct server *srv, const char *data_dir)
@@ -149,6 +154,19 @@ int net_tls_setup(struct server *srv, const char *data_dir)
     if (!srv->https)
         return -1;
     net_http_configure(srv, srv->https);
-    evhttp_set_bevcb(srv->https, tls_bev, ctx);
+    guard_attach(srv->guard, srv->https, ctx);
     return 0;
+}
+
+void net_tls_remove_generated(struct server *srv, const char *data_dir)
+{
+    char path[4200];
+    if (!srv->opts.tls_host || srv->opts.tls_cert || srv->opts.tls_key || !data_dir)
+        return;
+    snprintf(path, sizeof path, "%s/tls/key.pem", data_dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/tls/cert.pem", data_dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/tls", data_dir);
+    rmdir(path);
 }

@@ -3,6 +3,7 @@
  * per-object <ETag> conditions reported as <Error> entries.
  */
 #include "s3_internal.h"
+#include "lockyard/s3name.h"
 #include "lockyard/s3cond.h"
 #include "lockyard/mpu.h"
 
@@ -105,11 +106,13 @@ static int result_entry(struct s3_call *c, struct ly_buf *b, const struct del_en
     const char *code = rc == LY_ECOND ? "PreconditionFailed"
                      : rc == LY_ENOENT ? "NoSuchKey"
                      : rc == LY_EINVAL ? "NoSuchVersion"
-                     : rc == LY_ENOTSUP ? "AccessDenied" : "InternalError";
+                     : rc == LY_ENOTSUP ? "AccessDenied"
+                     : rc == LY_ETOOBIG ? "KeyTooLongError" : "InternalError";
     const char *msg = rc == LY_ECOND ? "At least one of the pre-conditions you specified did not hold"
                     : rc == LY_ENOENT ? "The specified key does not exist."
                     : rc == LY_EINVAL ? "The specified version does not exist."
                     : rc == LY_ENOTSUP ? "Access Denied"
+                    : rc == LY_ETOOBIG ? "Your key is too long"
                     : "We encountered an internal error. Please try again.";
     int r = ly_buf_adds(b, "<Error>");
     if (!r) r = s3_xml_elem(b, "Key", e->key);
@@ -134,6 +137,8 @@ static int delete_one(struct s3_call *c, const struct del_entry *e, struct store
 {
     uint64_t seq = 0;
     memset(res, 0, sizeof *res);
+    if (strlen(e->key) > S3_KEY_BYTES_MAX)
+        return LY_ETOOBIG;
     if (e->version && s3_version_id_parse(e->version, &seq) != 0)
         return LY_EINVAL;
     struct s3_policy_ask ask = {e->version ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
@@ -143,7 +148,7 @@ static int delete_one(struct s3_call *c, const struct del_entry *e, struct store
     return store_obj_delete_version(c->ctx->store, c->req->bucket, e->key,
                                     e->version ? &seq : NULL,
                                     c->req->ignore_conditions ? NULL : etag_check_fn, (void *)e->etag,
-                                    res);
+                                    c->req->now_ms, res);
 }
 
 void s3_delete_objects(struct s3_call *c)

@@ -18,6 +18,7 @@ struct s3_err_def {
 
 static const struct s3_err_def errors[] = {
     {"AccessDenied", 403, "Access Denied"},
+    {"BadRequest", 400, "An error occurred when parsing the HTTP request."},
     {"BadDigest", 400, "The Content-MD5 you specified did not match what we received."},
     {"BucketAlreadyExists", 409, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."},
     {"BucketAlreadyOwnedByYou", 409, "Your previous request to create the named bucket succeeded and you already own it."},
@@ -53,6 +54,7 @@ static const struct s3_err_def errors[] = {
     {"NoSuchVersion", 404, "The specified version does not exist."},
     {"NotImplemented", 501, "A header you provided implies functionality that is not implemented"},
     {"PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold"},
+    {"RequestHeaderSectionTooLarge", 400, "Your request header section exceeds the maximum allowed size."},
     {"ServiceUnavailable", 503, "Please reduce your request rate."},
     {"SlowDown", 503, "Please reduce your request rate."},
     {"AuthorizationHeaderMalformed", 400, "The authorization header is malformed."},

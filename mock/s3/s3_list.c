@@ -21,11 +21,14 @@ struct list_state {
     const char *last_prefix;  /* last CommonPrefix emitted */
     const char *next_marker;  /* last key or prefix emitted */
     int truncated;
+    int xml_unsafe;           /* a value XML 1.0 cannot carry was met without encoding-type */
     struct ly_buf prefixes;   /* <CommonPrefixes> elements, emitted after <Contents> */
 };
 
 static int add_text(struct list_state *st, struct ly_buf *b, const char *name, const char *v)
 {
+    if (!st->url && !s3name_xml_safe(v))
+        st->xml_unsafe = 1;
     return s3_xml_elem_listing(b, name, v, st->url);
 }
 
@@ -166,6 +169,18 @@ static int list_header(struct list_state *st)
     return rc;
 }
 
+static void list_restart(struct list_state *st, struct ly_buf *contents)
+{
+    ly_buf_reset(contents);
+    ly_buf_reset(&st->prefixes);
+    ly_buf_reset(&st->c->resp->body);
+    st->b = contents;
+    st->url = 1;
+    st->count = 0;
+    st->truncated = 0;
+    st->last_prefix = st->next_marker = NULL;
+}
+
 void s3_list_objects(struct s3_call *c, int v2)
 {
     struct list_state st;
@@ -179,6 +194,7 @@ void s3_list_objects(struct s3_call *c, int v2)
     int rc = list_params_or_reply(c, &st);
     if (rc)
         goto out;
+again:
     if (st.max_keys > 0) {
         rc = store_obj_list(c->ctx->store, c->req->bucket, st.after, st.prefix, c->a, visit, &st);
     } else { /* max-keys=0 lists nothing but still needs the bucket */
@@ -188,6 +204,12 @@ void s3_list_objects(struct s3_call *c, int v2)
     }
     st.b = &c->resp->body;
     if (!rc) rc = list_header(&st);
+    if (!rc && st.xml_unsafe && !st.url) {
+        /* A key XML 1.0 cannot carry: the page is answered encoding-type=url (and says so)
+         * rather than as a document no XML parser accepts. */
+        list_restart(&st, &contents);
+        goto again;
+    }
     if (!rc) rc = ly_buf_add(st.b, contents.data, contents.len);
     if (!rc) rc = ly_buf_add(st.b, st.prefixes.data, st.prefixes.len);
     if (!rc) rc = ly_buf_adds(st.b, "</ListBucketResult>");

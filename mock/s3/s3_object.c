@@ -37,6 +37,10 @@ const char *s3_quoted_etag(struct s3_call *c, const char *etag)
 int s3_key_ok_or_reply(struct s3_call *c)
 {
     size_t n = strlen(c->req->key);
+    if (!s3name_utf8_valid(c->req->key, n)) {
+        s3_error(c, "InvalidURI", NULL); /* object keys are UTF-8 */
+        return LY_EINVAL;
+    }
     if (n <= S3_KEY_BYTES_MAX)
         return 0;
     char size[32];
@@ -492,7 +496,7 @@ void s3_delete_object(struct s3_call *c)
     int rc = store_obj_delete_version(c->ctx->store, c->req->bucket, c->req->key,
                                       has ? &seq : NULL,
                                       c->req->ignore_conditions ? NULL : delete_check_fn, &d,
-                                      &res);
+                                      c->req->now_ms, &res);
     if (rc == LY_ECOND)
         s3_error(c, "PreconditionFailed", "Condition", "If-Match", NULL);
     else if (rc)

@@ -83,27 +83,44 @@ void s3_delete_bucket_policy(struct s3_call *c)
         c->resp->status = 204;
 }
 
-int s3_policy_denies(struct s3_call *c, const struct s3_policy_ask *ask)
+/* Fails closed: a policy that cannot be read, parsed or evaluated denies (POLICY_UNREADABLE). */
+enum { POLICY_ALLOWS, POLICY_DENIES, POLICY_UNREADABLE };
+
+static int policy_check(struct s3_call *c, const struct s3_policy_ask *ask)
 {
     char *doc;
     size_t len;
     struct s3policy *p;
     const char *why;
-    if (store_bucket_conf_get(c->ctx->store, c->req->bucket, STORE_CONF_POLICY, c->a, &doc,
-                              &len) != 0 ||
-        s3policy_parse(doc, len, c->a, &p, &why) != 0)
-        return 0; /* no policy (or no bucket: the operation answers NoSuchBucket) */
+    int rc = store_bucket_conf_get(c->ctx->store, c->req->bucket, STORE_CONF_POLICY, c->a, &doc,
+                                   &len);
+    if (rc == LY_ENOENT || rc == LY_ENOPARENT)
+        return POLICY_ALLOWS; /* no policy, or no bucket: the operation answers NoSuchBucket */
+    if (rc || s3policy_parse(doc, len, c->a, &p, &why) != 0)
+        return POLICY_UNREADABLE;
     struct s3policy_req r = {
         ask->action, ly_arena_printf(c->a, "arn:aws:s3:::%s/%s", c->req->bucket, ask->key),
         ask->if_none_match, ask->if_match, ask->creation_op,
     };
-    return r.resource && s3policy_denies(p, &r);
+    if (!r.resource)
+        return POLICY_UNREADABLE;
+    return s3policy_denies(p, &r) ? POLICY_DENIES : POLICY_ALLOWS;
+}
+
+int s3_policy_denies(struct s3_call *c, const struct s3_policy_ask *ask)
+{
+    return policy_check(c, ask) != POLICY_ALLOWS;
 }
 
 int s3_policy_allows_or_reply(struct s3_call *c, const struct s3_policy_ask *ask)
 {
-    if (!s3_policy_denies(c, ask))
+    int v = policy_check(c, ask);
+    if (v == POLICY_ALLOWS)
         return 0;
-    s3_error(c, "AccessDenied", NULL);
+    if (v == POLICY_UNREADABLE)
+        s3_error(c, "AccessDenied", "Message", "Access Denied: the bucket policy could not be "
+                 "read or evaluated, so the request is denied", NULL);
+    else
+        s3_error(c, "AccessDenied", NULL);
     return LY_ECOND;
 }

@@ -134,12 +134,15 @@ struct vlist_state {
     struct ly_buf prefixes;        /* <CommonPrefixes> elements */
     const char *prefix, *delimiter, *key_marker, *vid_marker;
     int url, truncated, past_vid_marker;
+    int xml_unsafe;                /* as in s3_list.c: then the page is answered url-encoded */
     long max_keys, count;
     const char *last_prefix, *next_key, *next_vid;
 };
 
 static int add_text(struct vlist_state *st, struct ly_buf *b, const char *name, const char *v)
 {
+    if (!st->url && !s3name_xml_safe(v))
+        st->xml_unsafe = 1;
     return s3_xml_elem_listing(b, name, v, st->url);
 }
 
@@ -265,6 +268,7 @@ void s3_list_object_versions(struct s3_call *c)
     if (params_or_reply(c, &st))
         goto out;
     int rc;
+again:
     if (st.max_keys > 0) {
         rc = store_version_list(c->ctx->store, c->req->bucket, st.key_marker, st.prefix, c->a,
                                 visit, &st);
@@ -274,6 +278,15 @@ void s3_list_object_versions(struct s3_call *c)
     }
     if (!rc)
         rc = versions_doc(&st);
+    if (!rc && st.xml_unsafe && !st.url) {
+        ly_buf_reset(&st.items);
+        ly_buf_reset(&st.prefixes);
+        ly_buf_reset(&c->resp->body);
+        st.url = 1;
+        st.count = st.truncated = st.past_vid_marker = 0;
+        st.last_prefix = st.next_key = st.next_vid = NULL;
+        goto again;
+    }
     if (rc)
         s3_error_internal(c, rc);
     else

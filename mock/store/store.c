@@ -12,14 +12,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 
 #define KEY_HASH_BYTES 16 /* must match store_s3.c */
 
+/*
+ * A failed write is answered 500 (or 503 for a full map); the operator learns the cause here.
+ * One line a second at most: a full disk fails every write. The limiter is the only state.
+ */
+static void log_write_failure(int rc)
+{
+    static time_t last;
+    time_t now = time(NULL);
+    if (now == last)
+        return;
+    last = now;
+    if (rc == MDB_MAP_FULL)
+        fprintf(stderr, "lockyard: store full: the LMDB map size is used up (%s); writes fail "
+                "until objects are deleted or the store is reset\n", mdb_strerror(rc));
+    else
+        fprintf(stderr, "lockyard: store write failed: %s\n", mdb_strerror(rc));
+}
+
 int store_map_rc(int rc)
 {
+    if (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT || rc == EIO || rc == EROFS ||
+        rc == EFBIG)
+        log_write_failure(rc);
     switch (rc) {
     case 0: return 0;
     case MDB_NOTFOUND: return LY_ENOENT;
@@ -55,6 +79,37 @@ static int open_dbs(struct store *s)
     return store_map_rc(mdb_txn_commit(txn));
 }
 
+/*
+ * LMDB maps its lock file: on a full filesystem the mapping's pages cannot be backed and the
+ * first touch is a SIGBUS. So the lock file's room is allocated before LMDB opens, and a
+ * filesystem without STORE_FREE_BYTES_MIN free is refused with a message.
+ */
+#define STORE_FREE_BYTES_MIN (1u << 20)
+#define LOCK_FILE_BYTES (64u << 10)
+
+static int room_or_complain(const char *dir)
+{
+    struct statvfs fs;
+    char path[4200];
+    if (statvfs(dir, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < STORE_FREE_BYTES_MIN) {
+        fprintf(stderr, "lockyard: no space for the store in %s: %llu bytes free, at least %u "
+                "needed\n", dir, (unsigned long long)fs.f_bavail * fs.f_frsize,
+                STORE_FREE_BYTES_MIN);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/lock.mdb", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int rc = fd < 0 ? errno : posix_fallocate(fd, 0, LOCK_FILE_BYTES);
+    if (fd >= 0)
+        close(fd);
+    if (rc && rc != EOPNOTSUPP && rc != EINVAL) {
+        fprintf(stderr, "lockyard: cannot create the store's lock file %s: %s\n", path,
+                strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
 int store_open(const struct store_opts *opts, struct store **out)
 {
     struct store *s = calloc(1, sizeof *s);
@@ -74,6 +129,8 @@ int store_open(const struct store_opts *opts, struct store **out)
         s->temporary = 1;
     }
     if (!s->dir)
+        goto fail;
+    if (room_or_complain(s->dir) != 0)
         goto fail;
     unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
     if (opts->durability != STORE_DURABILITY_FSYNC || s->temporary)

@@ -284,7 +284,7 @@ int store_obj_delete(struct store *s, const char *bucket, const char *key, store
                      void *ctx)
 {
     struct store_del_result res;
-    return store_obj_delete_version(s, bucket, key, NULL, check, ctx, &res);
+    return store_obj_delete_version(s, bucket, key, NULL, check, ctx, 0, &res);
 }
 
 /* The object key behind the LMDB key k of a bucket whose name is bl bytes, copied into a. */

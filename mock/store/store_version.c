@@ -391,7 +391,7 @@ static int delete_current(struct store *s, MDB_txn *txn, struct store_wkey *wk, 
 
 int store_obj_delete_version(struct store *s, const char *bucket, const char *key,
                              const uint64_t *version, store_check_fn check, void *ctx,
-                             struct store_del_result *out)
+                             int64_t now_ms, struct store_del_result *out)
 {
     struct store_wkey wk;
     MDB_txn *txn = NULL;
@@ -406,7 +406,7 @@ int store_obj_delete_version(struct store *s, const char *bucket, const char *ke
     if (!rc)
         rc = store_run_check(s, txn, &wk.k, check, ctx);
     if (!rc && !version) {
-        rc = delete_current(s, txn, &wk, wall_ms(), out);
+        rc = delete_current(s, txn, &wk, now_ms ? now_ms : wall_ms(), out);
     } else if (!rc) {
         out->seq = *version;
         out->flags = *version ? STORE_OBJ_VERSIONED : 0;

@@ -316,6 +316,8 @@ class Server:
     def __init__(self, binary, extra_args, logdir):
         self.args = [binary, "serve", "--memory", "--listen", "127.0.0.1:0",
                      "--durability", "none"] + list(extra_args)
+        if "sigv4" in extra_args:  # the admin API then needs the token (or a signature)
+            self.args += ["--admin-token", ADMIN_TOKEN]
         fd, self.stderr_path = tempfile.mkstemp(prefix="lockyard-stderr-", suffix=".log",
                                                 dir=logdir)
         self.stderr = os.fdopen(fd, "wb")
@@ -742,9 +744,13 @@ def build_request(ex, env):
     return bytes(head + hdr + b"\r\n" + body)
 
 
+ADMIN_TOKEN = "runcases-admin-token"
+
+
 def http_admin(port, method, path):
     raw = ("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: 0\r\n"
-           "Connection: close\r\n\r\n" % (method, path, port)).encode()
+           "x-lockyard-admin-token: %s\r\nConnection: close\r\n\r\n"
+           % (method, path, port, ADMIN_TOKEN)).encode()
     return Response(send_request(port, raw))
 
 

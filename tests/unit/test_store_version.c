@@ -57,7 +57,7 @@ static void test_versions(void **state)
     assert_int_equal(store_bucket_conf_put(s, "b", STORE_CONF_VERSIONING, "Enabled", 7), 0);
     uint64_t v1 = put(s, "k", "one", &f);
     assert_int_equal(f, STORE_OBJ_VERSIONED);
-    assert_int_equal(store_obj_delete_version(s, "b", "k", NULL, NULL, NULL, &r), 0);
+    assert_int_equal(store_obj_delete_version(s, "b", "k", NULL, NULL, NULL, 0, &r), 0);
     assert_true(r.marker_created);
     assert_int_equal(store_obj_get(s, "b", "k", &a, &o, NULL), LY_ENOENT);
     assert_true(o.flags & STORE_OBJ_DELETE_MARKER);
@@ -68,14 +68,14 @@ static void test_versions(void **state)
     assert_int_equal(o.seq, v0);
     assert_memory_equal(body.data, "null-version", 12);
     uint64_t dm = r.seq;
-    assert_int_equal(store_obj_delete_version(s, "b", "k", &dm, NULL, NULL, &r), 0);
+    assert_int_equal(store_obj_delete_version(s, "b", "k", &dm, NULL, NULL, 0, &r), 0);
     assert_true(r.deleted_marker);
     assert_int_equal(store_obj_get(s, "b", "k", &a, &o, NULL), 0); /* v1 is current again */
     assert_int_equal(o.seq, v1);
     assert_int_equal(store_bucket_delete(s, "b"), LY_ENOTEMPTY);
     uint64_t zero = 0;
-    assert_int_equal(store_obj_delete_version(s, "b", "k", &v1, NULL, NULL, &r), 0);
-    assert_int_equal(store_obj_delete_version(s, "b", "k", &zero, NULL, NULL, &r), 0);
+    assert_int_equal(store_obj_delete_version(s, "b", "k", &v1, NULL, NULL, 0, &r), 0);
+    assert_int_equal(store_obj_delete_version(s, "b", "k", &zero, NULL, NULL, 0, &r), 0);
     assert_int_equal(store_obj_get(s, "b", "k", &a, &o, NULL), LY_ENOENT);
     assert_int_equal(store_bucket_delete(s, "b"), 0);
     ly_buf_cleanup(&body);

@@ -206,6 +206,9 @@ int run_call(struct run *r, const char *method, const char *path, const char *qu
              const char *service, const char *body, const char *amz_target,
              struct ly_client_result *res) LY_WARN_UNUSED;
 int run_finish(struct run *r) LY_WARN_UNUSED;
+/** Signs an admin API request with the run's key (a lockyard under --auth sigv4 asks for it)
+ *  and adds LOCKYARD_ADMIN_TOKEN when set (a server started with --admin-token). */
+int run_admin_auth(struct ly_client_req *req) LY_WARN_UNUSED;
 /** Admin POST without waiting (release of a held request). */
 void run_admin_post(struct run *r, const char *path, const char *json);
 

@@ -103,7 +103,7 @@ static int page_request(struct run *r, struct ly_client_req *req, char *query, s
     req->method = "GET";
     req->path = "/_lockyard/requests";
     req->query = query;
-    return 0;
+    return run_admin_auth(req);
 }
 
 int journal_begin(struct run *r)
@@ -113,9 +113,10 @@ int journal_begin(struct run *r)
     struct ly_client_req req;
     struct ly_client_result res;
     char q[96];
-    page_request(r, &req, q, sizeof q);
+    int rc = page_request(r, &req, q, sizeof q);
     snprintf(q, sizeof q, "since=%" PRId64 "&limit=1", (int64_t)INT64_MAX / 2);
-    int rc = ly_client_call(r->jconn, &req, (int64_t)time(NULL), &res);
+    if (!rc)
+        rc = ly_client_call(r->jconn, &req, (int64_t)time(NULL), &res);
     if (rc)
         return rc;
     json_t *doc = res.status == 200 ? json_loadb(res.body, res.body_len, 0, NULL) : NULL;
@@ -148,8 +149,8 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
         return;
     struct ly_client_req req;
     char q[96];
-    page_request(r, &req, q, sizeof q);
-    if (ly_client_send(r->jconn, &req, (int64_t)time(NULL), on_page, r) == 0)
+    if (page_request(r, &req, q, sizeof q) == 0 &&
+        ly_client_send(r->jconn, &req, (int64_t)time(NULL), on_page, r) == 0)
         r->jbusy = 1;
     else
         poll_soon(r, JOURNAL_POLL_MS);
@@ -198,8 +199,9 @@ static int catch_up(struct run *r)
         struct ly_client_req req;
         struct ly_client_result res;
         char q[96];
-        page_request(r, &req, q, sizeof q);
-        int rc = ly_client_call(r->jconn, &req, (int64_t)time(NULL), &res);
+        int rc = page_request(r, &req, q, sizeof q);
+        if (!rc)
+            rc = ly_client_call(r->jconn, &req, (int64_t)time(NULL), &res);
         if (rc)
             return rc;
         int more = res.status == 200 ? take_page(r, res.body, res.body_len) : -1;

@@ -64,6 +64,13 @@ static void on_admin_done(const struct ly_client_resp *resp, void *arg)
     (void)arg;
 }
 
+int run_admin_auth(struct ly_client_req *req)
+{
+    req->service = "s3";
+    const char *token = getenv("LOCKYARD_ADMIN_TOKEN");
+    return token && *token ? ly_client_req_header(req, "x-lockyard-admin-token", token) : 0;
+}
+
 void run_admin_post(struct run *r, const char *path, const char *json)
 {
     struct ly_client_req req;
@@ -72,8 +79,8 @@ void run_admin_post(struct run *r, const char *path, const char *json)
     req.path = path;
     req.body = json;
     req.body_len = strlen(json);
-    if (ly_client_req_header(&req, "Content-Type", "application/json") ||
-        ly_client_send(r->admin, &req, 0, on_admin_done, r))
+    if (ly_client_req_header(&req, "Content-Type", "application/json") || run_admin_auth(&req) ||
+        ly_client_send(r->admin, &req, (int64_t)time(NULL), on_admin_done, r))
         run_fail(r, "cannot send %s", path);
 }
 

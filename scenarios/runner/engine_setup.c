@@ -34,6 +34,8 @@ int run_call(struct run *r, const char *method, const char *path, const char *qu
     }
     if (!rc)
         rc = ly_client_req_header(&req, "x-lockyard-client", "final");
+    if (!rc && !service && !strncmp(path, "/_lockyard/", 11))
+        rc = run_admin_auth(&req); /* after the headers it signs */
     return rc ? rc : ly_client_call(r->admin, &req, (int64_t)time(NULL), res);
 }
 

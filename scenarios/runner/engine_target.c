@@ -83,6 +83,12 @@ static int save_rules(struct run *r)
         return rc;
     json_t *doc = res.status == 200 ? json_loads(res.body, 0, NULL) : NULL;
     ly_client_result_cleanup(&res);
+    if (res.status == 401 || res.status == 403) {
+        snprintf(r->error, sizeof r->error, "the target's admin API refused the runner (%d): "
+                 "set LOCKYARD_ADMIN_TOKEN to its --admin-token (or the run's AWS keys to one it "
+                 "accepts), or pass --no-admin to treat it as a plain store", res.status);
+        return LY_EINVAL;
+    }
     json_t *rules = json_object_get(doc, "faults");
     if (json_is_array(rules) && json_array_size(rules) > 0) {
         r->saved_rules = json_incref(rules);
@@ -191,7 +197,7 @@ static int list_page(struct run *r, char ***keys, size_t *n, char *token, size_t
     return rc;
 }
 
-static void delete_bucket(struct run *r)
+static void delete_objects(struct run *r)
 {
     char token[1024] = "";
     struct ly_client_result res;
@@ -213,13 +219,29 @@ static void delete_bucket(struct run *r)
         if (rc || !token[0])
             break;
     }
+}
+
+/* Empties and removes the run's bucket. Requests still in flight when a run was interrupted
+ * may land after the listing (BucketNotEmpty): list again, a few times. */
+static void delete_bucket(struct run *r)
+{
     char path[128];
     snprintf(path, sizeof path, "/%s", r->sc->bucket);
-    if (!run_call(r, "DELETE", path, NULL, "s3", NULL, NULL, &res)) {
-        if (res.status / 100 != 2 && res.status != 404)
-            fprintf(stderr, "lockyard: could not remove bucket %s (%d)\n", r->sc->bucket,
-                    res.status);
+    for (int attempt = 0; attempt < 10; attempt++) {
+        struct ly_client_result res;
+        delete_objects(r);
+        if (run_call(r, "DELETE", path, NULL, "s3", NULL, NULL, &res))
+            return;
+        int status = res.status;
         ly_client_result_cleanup(&res);
+        if (status / 100 == 2 || status == 404)
+            return;
+        if (status != 409 || attempt == 9) {
+            fprintf(stderr, "lockyard: could not remove bucket %s (%d)\n", r->sc->bucket, status);
+            return;
+        }
+        struct timespec ts = {0, 100 * 1000000};
+        nanosleep(&ts, NULL);
     }
 }
 

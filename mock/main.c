@@ -17,6 +17,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: lockyard serve [options]\n"
             "       lockyard run [options] SCENARIO...   (lockyard run --help)\n"
+            "       lockyard explore [options] SCENARIO  (every schedule within a bound)\n"
             "       lockyard check HISTORY [--model register|lock|counter|s3]\n"
             "       lockyard scenarios\n"
             "       lockyard probe http://HOST:PORT      (conditional semantics vs AWS)\n"
@@ -331,6 +332,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0)
         return runner_cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "explore") == 0)
+        return runner_cmd_explore(argc - 1, argv + 1);
     if (strcmp(argv[1], "probe") == 0)
         return runner_cmd_probe(argc - 1, argv + 1);
     if (strcmp(argv[1], "check") == 0)

@@ -111,6 +111,7 @@ struct run {
     int tls;              /* --target https:// */
     int is_lockyard;             /* the target answers /_lockyard/health */
     int journal_ok;
+    int64_t journal_start;       /* the journal's last sequence number before the clients ran */
     char **fault_ids;            /* per scenario fault, the server's id */
     char pending[160];           /* why the scenario could not run, or "" */
     char error[256];

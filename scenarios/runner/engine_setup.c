@@ -137,6 +137,32 @@ static int probe_stale_read(struct run *r)
     return rc;
 }
 
+/* Where this run's requests begin in the journal (a reset keeps the sequence growing). */
+static int journal_mark(struct run *r)
+{
+    struct ly_client_result res;
+    int64_t since = 0;
+    for (int page = 0; page < 100000; page++) {
+        char q[64];
+        snprintf(q, sizeof q, "since=%" PRId64, since);
+        int rc = call(r, "GET", "/_lockyard/requests", q, NULL, NULL, NULL, &res);
+        if (rc)
+            return rc;
+        json_t *doc = res.status == 200 ? json_loads(res.body, 0, NULL) : NULL;
+        ly_client_result_cleanup(&res);
+        json_t *next = json_object_get(doc, "next");
+        size_t n = json_array_size(json_object_get(doc, "requests"));
+        int64_t at = json_is_integer(next) ? json_integer_value(next) : since;
+        json_decref(doc);
+        if (n == 0 || at <= since) {
+            r->journal_start = at;
+            return 0;
+        }
+        since = at;
+    }
+    return 0;
+}
+
 int run_setup(struct run *r)
 {
     struct ly_client_result res;
@@ -173,6 +199,8 @@ int run_setup(struct run *r)
         rc = create_table(r);
     if (!rc && !r->pending[0])
         rc = install_faults(r);
+    if (!rc && !r->pending[0] && r->is_lockyard)
+        rc = journal_mark(r);
     return rc;
 }
 
@@ -327,7 +355,7 @@ static int64_t resolve_page(struct run *r, json_t *reqs, int64_t *matched)
 
 static int resolve_journal(struct run *r)
 {
-    int64_t since = 0, *matched = calloc(r->nclients + 1, sizeof *matched);
+    int64_t since = r->journal_start, *matched = calloc(r->nclients + 1, sizeof *matched);
     if (!matched)
         return LY_ENOMEM;
     int rc = 0;

@@ -164,13 +164,26 @@ static void fake_body(struct fake *f, const struct xcl *xc, const char *code, co
                  "<Message>%s</Message></Error>", code, msg);
 }
 
+/*
+ * The request never reached the server: its completion is known not applied,
+ * and it is taken out of the client's request list that the engine aligns
+ * with the server's journal.
+ */
 static void on_fake(evutil_socket_t fd, short what, void *arg)
 {
     struct fake *f = arg;
     struct ly_client_resp resp = {f->status, 0, f->body, strlen(f->body), NULL};
+    struct rclient *c = f->c;
+    int64_t k = c->req_count;
     (void)fd;
     (void)what;
-    deliver(f->xr, f->c, &resp);
+    f->xr->inflight = 0;
+    engine_on_answer(&resp, c);
+    if (c->req_count == k + 1) {
+        c->run->h.ev[c->req_ev[k]].applied = 0;
+        c->req_count = k;
+    }
+    poke(f->xr);
     free(f);
 }
 
@@ -326,7 +339,28 @@ static void add_opt(struct xopt *o, size_t *n, const struct xrun *xr, int i, int
     }
 }
 
-static void client_opts(const struct xrun *xr, int i, struct xopt *o, size_t *n)
+/* Earliest wake-up among the waiting clients, when nobody holds a request; else -1. */
+static int64_t earliest_wake(const struct xrun *xr)
+{
+    int64_t first = INT64_MAX;
+    for (size_t i = 0; i < xr->n; i++) {
+        const struct rclient *c = &xr->r->clients[i];
+        if (c->state == RS_DONE || c->state == RS_CRASHED)
+            continue;
+        if (poised_now(xr, (int)i))
+            return -1;
+        if (xr->cl[i].wait && xr->cl[i].wake_ms < first)
+            first = xr->cl[i].wake_ms;
+    }
+    return first == INT64_MAX ? -1 : first;
+}
+
+/*
+ * A client that backs off in a loop (XW_POLL) is woken when the store changed
+ * since it went to sleep, or when nobody holds a request and its wake-up is
+ * the earliest (the clock moves). Retries and pauses may end at any point.
+ */
+static void client_opts(const struct xrun *xr, int i, int64_t first, struct xopt *o, size_t *n)
 {
     const struct xcl *xc = &xr->cl[i];
     const struct rclient *c = &xr->r->clients[i];
@@ -337,9 +371,12 @@ static void client_opts(const struct xrun *xr, int i, struct xopt *o, size_t *n)
         for (int k = XF_LOST_ACK; k < XF_KINDS && xr->faults < xr->x->faults_max; k++)
             if (spec_for(xr, xc, k))
                 add_opt(o, n, xr, i, k, XW_NONE);
-    } else if (xc->wait == XW_RETRY || xc->wait == XW_PAUSE ||
-               (xc->wait == XW_POLL && xc->wait_version != xr->version)) {
+    } else if (xc->wait == XW_RETRY || xc->wait == XW_PAUSE) {
         add_opt(o, n, xr, i, XF_NONE, xc->wait);
+    } else if (xc->wait == XW_POLL && xc->wait_version != xr->version) {
+        add_opt(o, n, xr, i, XF_NONE, XW_POLL);
+    } else if (xc->wait == XW_POLL && xc->wake_ms == first) {
+        add_opt(o, n, xr, i, XF_NONE, XW_FORCED);
     }
 }
 
@@ -347,22 +384,12 @@ static void client_opts(const struct xrun *xr, int i, struct xopt *o, size_t *n)
 static size_t enumerate(const struct xrun *xr, struct xopt *o)
 {
     size_t n = 0;
+    int64_t first = earliest_wake(xr);
     if (xr->last >= 0)
-        client_opts(xr, xr->last, o, &n);
+        client_opts(xr, xr->last, first, o, &n);
     for (size_t i = 0; i < xr->n; i++)
         if ((int)i != xr->last)
-            client_opts(xr, (int)i, o, &n);
-    if (n)
-        return n;
-    int64_t first = INT64_MAX; /* everybody waits: the clock moves to the earliest wake-up */
-    for (size_t i = 0; i < xr->n; i++)
-        if (xr->cl[i].wait && xr->r->clients[i].state != RS_DONE &&
-            xr->r->clients[i].state != RS_CRASHED && xr->cl[i].wake_ms < first)
-            first = xr->cl[i].wake_ms;
-    for (size_t i = 0; i < xr->n; i++)
-        if (xr->cl[i].wait && xr->cl[i].wake_ms == first && xr->r->clients[i].state != RS_DONE &&
-            xr->r->clients[i].state != RS_CRASHED)
-            add_opt(o, &n, xr, (int)i, XF_NONE, XW_FORCED);
+            client_opts(xr, (int)i, first, o, &n);
     return n;
 }
 

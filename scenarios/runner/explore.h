@@ -37,6 +37,7 @@ struct xfault_spec {
     char service[16], op[32];   /* "" = any */
     char key[XKEY_MAX];         /* glob, "" = any */
     int conditional;            /* -1 any, 0 unconditional only, 1 conditional only */
+    char label[32];             /* from an event: the first request after this label, "" = any */
     int64_t ms;                 /* pause length */
 };
 

@@ -128,6 +128,9 @@ static void prepare_events(struct xconfig *x)
             continue;
         }
         add_spec(x, sc->events[i].kind == EV_PAUSE ? XF_PAUSE : XF_CRASH, NULL, sc->events[i].ms);
+        if (sc->events[i].at && x->nspecs)
+            snprintf(x->specs[x->nspecs - 1].label, sizeof x->specs[0].label, "%s",
+                     sc->events[i].at);
         free(sc->events[i].at);
     }
     sc->nevents = keep;

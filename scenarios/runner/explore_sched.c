@@ -24,6 +24,9 @@ struct xcl {
     uint64_t wait_version;
     int fault;                  /* fault of the request being sent */
     int write, conditional;
+    const struct sc_program *prog;
+    int *snap;                  /* label arrivals at the previous request */
+    uint8_t *passed;            /* labels passed since the previous request */
     char op[32], service[16];
     char key[XKEY_MAX];
 };
@@ -117,6 +120,15 @@ static int hook_hold(void *arg, struct rclient *c)
     }
     xc->poised = 1;
     describe(xr, c, xc);
+    if (!xc->snap) {
+        xc->prog = c->prog;
+        xc->snap = calloc(c->prog->n + 1, sizeof *xc->snap);
+        xc->passed = calloc(c->prog->n + 1, 1);
+    }
+    for (size_t i = 0; xc->snap && xc->passed && i < c->prog->n; i++) {
+        xc->passed[i] = c->arrivals[i] != xc->snap[i];
+        xc->snap[i] = c->arrivals[i];
+    }
     poke(xr);
     return 1;
 }
@@ -286,15 +298,19 @@ static int spec_matches(const struct xfault_spec *s, const struct xcl *xc)
         return 0;
     if ((s->kind == XF_LOST_ACK || s->kind == XF_CONFLICT) && !xc->write)
         return 0;
+    if (s->label[0]) {
+        int at = xc->prog ? sc_program_label(xc->prog, s->label) : -1;
+        return at >= 0 && xc->passed && xc->passed[at];
+    }
     return 1;
 }
 
 static const struct xfault_spec *spec_for(const struct xrun *xr, const struct xcl *xc, int kind)
 {
     static const struct xfault_spec any[XF_KINDS] = {
-        {XF_NONE, "", "", "", -1, 0},    {XF_LOST_ACK, "", "", "", -1, 0},
-        {XF_FAIL, "", "", "", -1, 0},    {XF_CONFLICT, "", "", "", -1, 0},
-        {XF_PAUSE, "", "", "", -1, 0},   {XF_CRASH, "", "", "", -1, 0}};
+        {XF_NONE, "", "", "", -1, "", 0},    {XF_LOST_ACK, "", "", "", -1, "", 0},
+        {XF_FAIL, "", "", "", -1, "", 0},    {XF_CONFLICT, "", "", "", -1, "", 0},
+        {XF_PAUSE, "", "", "", -1, "", 0},   {XF_CRASH, "", "", "", -1, "", 0}};
     if (xr->x->any_fault)
         return spec_matches(&any[kind], xc) ? &any[kind] : NULL;
     for (size_t i = 0; i < xr->x->nspecs; i++)
@@ -520,6 +536,10 @@ void xrun_free(struct xrun *xr)
         event_free(xr->decide_ev);
     ly_buf_cleanup(&xr->choices);
     free(xr->faulted);
+    for (size_t i = 0; xr->cl && i < xr->n; i++) {
+        free(xr->cl[i].snap);
+        free(xr->cl[i].passed);
+    }
     free(xr->cl);
     free(xr);
 }

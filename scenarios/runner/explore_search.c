@@ -274,7 +274,9 @@ static int better(const struct xoutcome *o, const struct xoutcome *best, uint32_
     int ou = (o->found & ~want) != 0, bu = (best->found & ~want) != 0;
     if (ou != bu)
         return ou;
-    return o->requests < best->requests;
+    if (o->requests != best->requests)
+        return o->requests < best->requests;
+    return __builtin_popcount(o->found) > __builtin_popcount(best->found);
 }
 
 static void account(struct xsearch_stats *st, struct xoutcome *o, uint32_t want)

@@ -163,6 +163,9 @@ struct xmodel {
     size_t nclients;
     const struct xopt *const *steps; /* per client, its transitions in order */
     const size_t *nsteps;
+    /* optional: called with the clients of every complete schedule, in order */
+    void (*on_schedule)(void *arg, const int *order, size_t n);
+    void *arg;
 };
 /** Number of complete schedules explored and blocked ones, for a model. @return 0 / LY_ENOMEM */
 int explore_model(const struct xmodel *m, int preemptions, int64_t *schedules, int64_t *blocked)

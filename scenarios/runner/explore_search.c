@@ -174,6 +174,8 @@ struct mstate {
     const struct xmodel *m;
     size_t *pc;
     int last, pre;
+    int order[256];
+    size_t len;
 };
 
 static size_t model_opts(const struct mstate *s, struct xopt *o)
@@ -195,7 +197,7 @@ int explore_model(const struct xmodel *m, int preemptions, int64_t *schedules, i
 {
     struct xdfs d;
     struct xopt o[64];
-    struct mstate s = {m, calloc(m->nclients + 1, sizeof(size_t)), -1, 0};
+    struct mstate s = {m, calloc(m->nclients + 1, sizeof(size_t)), -1, 0, {0}, 0};
     memset(&d, 0, sizeof d);
     d.bound = preemptions;
     *schedules = *blocked = 0;
@@ -204,6 +206,7 @@ int explore_model(const struct xmodel *m, int preemptions, int64_t *schedules, i
         memset(s.pc, 0, m->nclients * sizeof *s.pc);
         s.last = -1;
         s.pre = 0;
+        s.len = 0;
         size_t n;
         int i = 0;
         while (i >= 0 && (n = model_opts(&s, o)) > 0) {
@@ -212,8 +215,12 @@ int explore_model(const struct xmodel *m, int preemptions, int64_t *schedules, i
                 s.pre += o[i].cost;
                 s.last = o[i].client;
                 s.pc[o[i].client]++;
+                if (s.len < sizeof s.order / sizeof s.order[0])
+                    s.order[s.len++] = o[i].client;
             }
         }
+        if (i >= 0 && m->on_schedule)
+            m->on_schedule(m->arg, s.order, s.len);
         if (i == -3)
             rc = LY_ENOMEM;
         *(i == -1 ? blocked : schedules) += 1;

@@ -204,7 +204,7 @@ static void bound_text(const struct xcli *o, const struct scenario *sc, const st
             it = sc->clients[i].iterations;
     size_t n = (size_t)snprintf(out, size, "clients %zu, iterations %d, preemptions %d, faults %d",
                                 sc->nclients, it, o->preemptions, x->nspecs ? o->faults : 0);
-    for (size_t i = 0, first = 1; i < x->nspecs && n < size; i++) {
+    for (size_t i = 0, first = 1; o->faults && i < x->nspecs && n < size; i++) {
         int dup = 0;
         for (size_t j = 0; j < i; j++)
             dup |= x->specs[j].kind == x->specs[i].kind;
@@ -213,7 +213,7 @@ static void bound_text(const struct xcli *o, const struct scenario *sc, const st
                                   xfault_name(x->specs[i].kind));
         first = first && dup;
     }
-    if (x->nspecs && n < size)
+    if (o->faults && x->nspecs && n < size)
         snprintf(out + n, size - n, ")");
 }
 
@@ -273,7 +273,11 @@ static void print_text(const struct xcli *o, const struct scenario *sc, const st
     fputs(st->best.transcript ? st->best.transcript : "", stdout);
     printf("\nscript for %s (replaces its script: and expect:):\n\n", o->path);
     script_block(stdout, sc, o, &st->best);
-    printf("\nreplay: lockyard run %s\n", o->save ? o->save : "FILE (the scenario with this script)");
+    if (o->save)
+        printf("\nreplay: lockyard run %s\n", o->save);
+    else
+        printf("\nreplay: lockyard run COPY.yaml  (a copy of %s with the lines above; "
+               "--save COPY.yaml writes it)\n", o->path);
 }
 
 static json_t *kinds_json(uint32_t bits)

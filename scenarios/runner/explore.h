@@ -101,13 +101,9 @@ int xfault_parse(const char *s);
 int explore_prepare(struct xconfig *x, const char *kinds, int64_t pause_ms, char *err,
                     size_t err_size) LY_WARN_UNUSED;
 
-/**
- * Runs one schedule: choose decides every choice point. With keep, *out_run is
- * the finished run (the caller frees it with run_free) and res its checks.
- * @return 0 or LY_ENOMEM
- */
-int explore_one(const struct xconfig *x, xchoose_fn choose, void *arg, struct xoutcome *out,
-                struct run **keep, struct check_result *res) LY_WARN_UNUSED;
+/** Runs and checks one schedule: choose decides every choice point. @return 0 or LY_ENOMEM */
+int explore_one(const struct xconfig *x, xchoose_fn choose, void *arg, struct xoutcome *out)
+    LY_WARN_UNUSED;
 
 /* One serialised run (explore_sched.c). */
 struct xrun *xrun_new(const struct xconfig *x, xchoose_fn choose, void *arg);

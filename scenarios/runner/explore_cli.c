@@ -195,15 +195,20 @@ static int save_replay(const struct xcli *o, const struct scenario *sc, const st
     return rc;
 }
 
-static void bound_text(const struct xcli *o, const struct scenario *sc, const struct xconfig *x,
-                       char *out, size_t size)
+static int max_iterations(const struct scenario *sc)
 {
     int it = sc->iterations;
     for (size_t i = 0; i < sc->nclients; i++)
         if (sc->clients[i].iterations > it)
             it = sc->clients[i].iterations;
+    return it;
+}
+
+static void bound_text(const struct xcli *o, const struct scenario *sc, const struct xconfig *x,
+                       char *out, size_t size)
+{
     size_t n = (size_t)snprintf(out, size, "clients %zu, iterations %d, preemptions %d, faults %d",
-                                sc->nclients, it, o->preemptions, x->nspecs ? o->faults : 0);
+                                sc->nclients, max_iterations(sc), o->preemptions, x->nspecs ? o->faults : 0);
     for (size_t i = 0, first = 1; o->faults && i < x->nspecs && n < size; i++) {
         int dup = 0;
         for (size_t j = 0; j < i; j++)
@@ -294,7 +299,7 @@ static void print_json(const struct xcli *o, const struct scenario *sc, const st
 {
     json_t *doc = json_pack("{ss ss s{sI sI sI sI} sI sI sI sI sf sb sI sI so so ss}",
         "name", sc->name, "scenario", o->path, "bound", "clients", (json_int_t)sc->nclients,
-        "iterations", (json_int_t)sc->iterations, "preemptions", (json_int_t)o->preemptions,
+        "iterations", (json_int_t)max_iterations(sc), "preemptions", (json_int_t)o->preemptions,
         "faults", (json_int_t)o->faults, "schedules", (json_int_t)st->schedules,
         "pruned", (json_int_t)st->pruned, "redundant_runs", (json_int_t)st->blocked,
         "distinct_histories", (json_int_t)st->distinct, "seconds", st->seconds,

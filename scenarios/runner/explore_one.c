@@ -104,10 +104,9 @@ static void outcome_of(const struct xconfig *x, struct xrun *xr, struct run *r, 
     out->found = res->found;
 }
 
-int explore_one(const struct xconfig *x, xchoose_fn choose, void *arg, struct xoutcome *out,
-                struct run **keep, struct check_result *res)
+int explore_one(const struct xconfig *x, xchoose_fn choose, void *arg, struct xoutcome *out)
 {
-    struct check_result local;
+    struct check_result res;
     struct run *r = NULL;
     struct run_opts ro;
     struct xrun *xr = xrun_new(x, choose, arg);
@@ -119,25 +118,15 @@ int explore_one(const struct xconfig *x, xchoose_fn choose, void *arg, struct xo
     ro.self_exe = x->self_exe;
     ro.quiet = 1;
     ro.sched = xrun_hooks(xr);
-    if (!res)
-        res = &local;
-    check_result_init(res);
+    check_result_init(&res);
     int rc = run_scenario(x->sc, &ro, &r);
     xrun_detach(xr);
-    if (rc == LY_ENOMEM) {
-        xrun_free(xr);
-        run_free(r);
-        return rc;
-    }
-    outcome_of(x, xr, r, rc, out, res);
-    out->choices = strdup(xrun_choices(xr));
+    if (rc != LY_ENOMEM)
+        outcome_of(x, xr, r, rc, out, &res);
+    out->choices = rc == LY_ENOMEM ? NULL : strdup(xrun_choices(xr));
     xrun_free(xr);
-    if (res == &local)
-        check_result_cleanup(&local);
-    if (keep)
-        *keep = r;
-    else
-        run_free(r);
+    check_result_cleanup(&res);
+    run_free(r);
     return out->choices ? 0 : LY_ENOMEM;
 }
 

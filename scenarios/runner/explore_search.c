@@ -316,7 +316,7 @@ int explore_search(const struct xconfig *x, const struct xsearch_opts *o, uint32
             (o->seconds && now_s() - t0 >= (double)o->seconds))
             break;
         struct xoutcome out;
-        rc = explore_one(x, run_choose, &d, &out, NULL, NULL);
+        rc = explore_one(x, run_choose, &d, &out);
         if (!rc && out.pruned)
             st->blocked++;
         else if (!rc && out.error) {

@@ -14,5 +14,7 @@ int runner_cmd_check(int argc, char **argv);
 int runner_cmd_scenarios(int argc, char **argv);
 /** `lockyard probe URL`: conditional-semantics probes against any S3 endpoint. */
 int runner_cmd_probe(int argc, char **argv);
+/** `lockyard explore SCENARIO`: every schedule within a bound, or the shortest counterexample. */
+int runner_cmd_explore(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "explore.h"
 #include "report.h"
 
 struct cli {
@@ -183,7 +184,7 @@ static int run_one(struct cli *cli, struct scenario *sc, int many)
     check_result_init(&res);
     check_opts_defaults(&co);
     co.orphan_lock = sc->orphan_check;
-    int rc = run_scenario(sc, &cli->ro, &r);
+    int rc = sc->schedule ? explore_replay(sc, &cli->ro, &r) : run_scenario(sc, &cli->ro, &r);
     struct report_info ri = {sc->name, sc->description, sc->protocol_name, seed, replay,
                              sc->expect, NULL, NULL, 0, faults_json(sc, r), sc->path};
     if (r && r->pending[0])

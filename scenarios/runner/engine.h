@@ -86,6 +86,22 @@ struct run_op {
     int64_t real_us;             /* client-side fault: when the store's real answer came */
 };
 
+/*
+ * A scheduler that serialises the clients (lockyard explore, `script: - schedule:`).
+ * NULL in run_opts: the clients run freely on the event loop.
+ */
+struct run_sched {
+    void *arg;
+    /** A client is about to build a request (first try or retry): 1 holds it there. */
+    int (*hold)(void *arg, struct rclient *c);
+    /** Sends the built request in place of ly_client_send (the answer goes to engine_on_answer). */
+    int (*send)(void *arg, struct rclient *c, const struct ly_client_req *req);
+    /** A client waits delay_us (sleep, retry backoff): 1 when the scheduler wakes it. */
+    int (*sleep)(void *arg, struct rclient *c, int64_t delay_us);
+    /** Logical milliseconds since the start, in place of the monotonic clock for {{now_ms}}. */
+    int64_t (*now_ms)(void *arg);
+};
+
 struct run_opts {
     const char *target;          /* NULL: embedded server */
     const char *self_exe;        /* path of this binary, to start the embedded server */
@@ -99,6 +115,7 @@ struct run_opts {
     int reset_target;            /* --reset-target: POST /_lockyard/reset first */
     int keep;                    /* --keep: leave the run's bucket and table on the target */
     int quiet;
+    const struct run_sched *sched; /* NULL: free-running clients */
 };
 
 struct run {

@@ -330,13 +330,22 @@ static int send_built(struct rclient *c, const struct sc_step *st, const char *o
         b->facts.now_ms = run_now_us(r) / 1000;
         c->sent_us = run_now_us(r);
         c->state = RS_WAIT;
-        rc = cfault_send(c, &b->req, &b->facts);
+        const struct run_sched *s = r->opts->sched;
+        rc = s ? s->send(s->arg, c, &b->req) : cfault_send(c, &b->req, &b->facts);
     }
     return rc;
 }
 
+static int held(struct rclient *c)
+{
+    const struct run_sched *s = c->run->opts->sched;
+    return s && s->hold(s->arg, c);
+}
+
 int rclient_request(struct rclient *c, const struct sc_step *st)
 {
+    if (held(c))
+        return 0;
     struct req_build b;
     uint32_t elem = 0;
     const char *op = st->kind == ST_APPEND ? "PutObject" : st->op;
@@ -360,6 +369,8 @@ int rclient_request(struct rclient *c, const struct sc_step *st)
 
 int rclient_read_list(struct rclient *c, const struct sc_step *st)
 {
+    if (held(c))
+        return 0;
     struct req_build b;
     rb_init(&b);
     int rc = build_s3(c, st, "GetObject", &b, NULL);

@@ -139,6 +139,8 @@ static int probe_stale_read(struct run *r)
     return rc;
 }
 
+/* Where this run's requests begin in the journal (a reset keeps the sequence growing). */
+
 int run_setup(struct run *r)
 {
     struct ly_client_result res;

@@ -25,7 +25,9 @@ uint64_t rclient_rand(struct rclient *c)
 
 int64_t rclient_now_ms(const struct rclient *c)
 {
-    double elapsed = (double)run_now_us(c->run) / 1000.0 * c->clock_rate;
+    const struct run_sched *s = c->run->opts->sched;
+    double elapsed = s ? (double)s->now_ms(s->arg) * c->clock_rate
+                       : (double)run_now_us(c->run) / 1000.0 * c->clock_rate;
     return c->run->wall0_ms + (int64_t)elapsed + c->clock_offset_ms;
 }
 
@@ -177,6 +179,9 @@ static int truthy(const char *v)
 
 void rclient_schedule(struct rclient *c, int64_t delay_us)
 {
+    const struct run_sched *s = c->run->opts->sched;
+    if (s && delay_us > 0 && s->sleep(s->arg, c, delay_us))
+        return;
     struct timeval tv = {(time_t)(delay_us / 1000000), (suseconds_t)(delay_us % 1000000)};
     evtimer_add(c->timer, &tv);
 }

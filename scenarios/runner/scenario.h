@@ -140,6 +140,8 @@ struct scenario {
     int orphan_check;     /* checks.orphan_lock (default 1) */
     int needs_faults;     /* set when any fault rule or mode is used */
     int requires_stale_read; /* requires: [stale_read] - probed on the target first */
+    char *schedule;       /* script: - schedule: [A, B, "A:lost_ack", ...] joined by spaces;
+                             NULL = none (see explore.h) */
 };
 
 /** Loads a scenario file. @return 0; LY_EINVAL with err filled; LY_ENOMEM; LY_ENOENT */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "lockyard/buf.h"
 
 static const char *const top_keys[] = {
     "name", "description", "target", "protocol", "clients", "iterations", "seconds", "seed",
@@ -224,6 +225,33 @@ static int parse_ref(const char *ref, char *client, size_t size, const char **la
     return *times >= 1 ? 0 : -1;
 }
 
+/* script: - schedule: [A, B, "A:lost_ack"] - the serialised order of lockyard explore. */
+static int load_schedule(struct ld *ld, struct scenario *s, const yaml_node_t *n,
+                         struct sc_gate *g)
+{
+    const yaml_node_t *seq = ld_get(ld, n, "schedule");
+    size_t items = seq && seq->type == YAML_SEQUENCE_NODE
+                       ? (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start) : 0;
+    struct ly_buf b;
+    int rc = 0;
+    g->client = -1; /* not a gate */
+    g->line = ld_line(n);
+    if (s->schedule || !items)
+        return ld_fail(ld, n, "script[].schedule", "wants one list of CLIENT[:FAULT]");
+    ly_buf_init(&b, 1 << 20);
+    for (size_t i = 0; i < items && !rc; i++) {
+        const char *v = ld_scalar(yaml_document_get_node(ld->doc, seq->data.sequence.items.start[i]));
+        if (!v || !*v || strchr(v, ' '))
+            rc = ld_fail(ld, n, "script[].schedule", "wants CLIENT or CLIENT:FAULT entries");
+        else
+            rc = ly_buf_addf(&b, "%s%s", i ? " " : "", v);
+    }
+    if (!rc && !(s->schedule = strdup(b.data)))
+        rc = LY_ENOMEM;
+    ly_buf_cleanup(&b);
+    return rc;
+}
+
 static int load_gate(struct ld *ld, struct scenario *s, const yaml_node_t *n, struct sc_gate *g)
 {
     static const char *const keys[] = {"client", "before", "times", "wait_for", "release",
@@ -231,6 +259,8 @@ static int load_gate(struct ld *ld, struct scenario *s, const yaml_node_t *n, st
     char *wait = NULL, cname[64];
     const char *label;
     int64_t times = 1;
+    if (ld_get(ld, n, "schedule"))
+        return load_schedule(ld, s, n, g);
     int rc = ld_known_keys(ld, n, "script[]", keys);
     g->line = ld_line(n);
     g->wait_client = -1;
@@ -470,5 +500,6 @@ void scenario_free(struct scenario *s)
     free(s->faults);
     free(s->events);
     free(s->gates);
+    free(s->schedule);
     free(s);
 }

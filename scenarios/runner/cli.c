@@ -5,6 +5,7 @@
 #include "lockyard/runner.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -210,6 +211,28 @@ static int run_one(struct cli *cli, struct scenario *sc, int many)
     return ok;
 }
 
+/* A bad value: says which option and what it wants. @return -1 */
+static int bad_value(const char *opt, const char *v, const char *want)
+{
+    fprintf(stderr, "lockyard run: bad value '%s' for --%s: %s\n", v, opt, want);
+    return -1;
+}
+
+/* A whole number in [lo, hi] into *out, else the message. */
+static int whole(const char *opt, const char *v, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || *end || errno || n < lo || n > hi) {
+        char want[96];
+        snprintf(want, sizeof want, "want a whole number from %lld to %lld", lo, hi);
+        return bad_value(opt, v, want);
+    }
+    *out = n;
+    return 0;
+}
+
 static int parse_run(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -221,28 +244,34 @@ static int parse_run(struct cli *cli, int argc, char **argv)
         {"reset-target", no_argument, 0, 'X'}, {"keep", no_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
-    char *end;
+    long long n;
+    char host[256];
+    int port, tls;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
-            cli->ro.seed = strtoull(optarg, &end, 10);
-            cli->ro.seed_set = 1;
-            if (*end)
+            if (whole("seed", optarg, 0, INT64_MAX, &n))
                 return -1;
+            cli->ro.seed = (uint64_t)n;
+            cli->ro.seed_set = 1;
             break;
-        case 't': cli->ro.target = optarg; break;
+        case 't':
+            if (ly_client_parse_url(optarg, host, sizeof host, &port, &tls))
+                return bad_value("target", optarg, "want http://HOST[:PORT] or https://HOST[:PORT]");
+            cli->ro.target = optarg;
+            break;
         case 'H': cli->history_path = optarg; break;
         case 'R': cli->report_path = optarg; break;
         case 'c':
-            cli->ro.clients_override = (int)strtol(optarg, &end, 10);
-            if (*end || cli->ro.clients_override < 1 || cli->ro.clients_override > SC_CLIENTS_MAX)
+            if (whole("clients", optarg, 1, SC_CLIENTS_MAX, &n))
                 return -1;
+            cli->ro.clients_override = (int)n;
             break;
         case 'S':
-            cli->ro.seconds_override = strtoll(optarg, &end, 10);
-            if (*end || cli->ro.seconds_override < 1)
+            if (whole("seconds", optarg, 1, 86400, &n))
                 return -1;
+            cli->ro.seconds_override = n;
             break;
         case 'j': cli->json = 1; break;
         case 'q': cli->ro.quiet = 1; break;
@@ -251,10 +280,14 @@ static int parse_run(struct cli *cli, int argc, char **argv)
         case 'X': cli->ro.reset_target = 1; break;
         case 'K': cli->ro.keep = 1; break;
         case 'h': run_usage(stdout); exit(0);
-        default: return -1;
+        default: return -1; /* getopt named the unknown option */
         }
     }
-    return optind < argc ? 0 : -1;
+    if (optind >= argc) {
+        fprintf(stderr, "lockyard run: no scenario given\n");
+        return -1;
+    }
+    return 0;
 }
 
 int runner_cmd_run(int argc, char **argv)

@@ -214,6 +214,10 @@ void cfault_release(struct run *r, int rule);
 void cfault_client_free(struct rclient *c);
 
 /* engine_run.c */
+/** Starts `SELF serve --memory --listen 127.0.0.1:0 --durability none` and reads its address.
+ *  @return its pid, or -1 (err says why) */
+pid_t run_spawn_server(const char *self_exe, char *host, size_t host_size, int *port, char *err,
+                       size_t err_size);
 int run_scenario(struct scenario *sc, const struct run_opts *opts, struct run **out) LY_WARN_UNUSED;
 void run_free(struct run *r);
 /* engine_setup.c: before and after the clients run */

@@ -84,26 +84,25 @@ void run_admin_post(struct run *r, const char *path, const char *json)
         run_fail(r, "cannot send %s", path);
 }
 
-static int start_server(struct run *r)
+pid_t run_spawn_server(const char *self_exe, char *host, size_t host_size, int *port, char *err,
+                       size_t err_size)
 {
     int fds[2];
     if (pipe(fds))
-        return LY_EIO;
+        return -1;
     pid_t pid = fork();
     if (pid < 0)
-        return LY_EIO;
+        return -1;
     if (pid == 0) {
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);
-        execl(r->opts->self_exe, r->opts->self_exe, "serve", "--memory", "--listen",
-              "127.0.0.1:0", "--durability", "none", "--journal-entries", "50000", "--quiet",
-              (char *)NULL);
+        execl(self_exe, self_exe, "serve", "--memory", "--listen", "127.0.0.1:0", "--durability",
+              "none", "--journal-entries", "50000", "--quiet", (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
-    r->server_pid = pid;
-    char line[256];
+    char line[256], h[256];
     size_t n = 0;
     struct pollfd p = {fds[0], POLLIN, 0};
     while (n < sizeof line - 1 && poll(&p, 1, 15000) > 0) {
@@ -114,10 +113,23 @@ static int start_server(struct run *r)
     }
     line[n] = '\0';
     close(fds[0]);
-    if (sscanf(line, "lockyard listening on http://%63[^:]:%d", r->host, &r->port) != 2) {
-        snprintf(r->error, sizeof r->error, "the embedded server did not start (got '%.120s')", line);
-        return LY_EIO;
+    if (sscanf(line, "lockyard listening on http://%255[^:]:%d", h, port) != 2 ||
+        (size_t)snprintf(host, host_size, "%s", h) >= host_size) {
+        snprintf(err, err_size, "the embedded server did not start (got '%.120s')", line);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return -1;
     }
+    return pid;
+}
+
+static int start_server(struct run *r)
+{
+    pid_t pid = run_spawn_server(r->opts->self_exe, r->host, sizeof r->host, &r->port, r->error,
+                                 sizeof r->error);
+    if (pid < 0)
+        return LY_EIO;
+    r->server_pid = pid;
     return 0;
 }
 

@@ -222,39 +222,11 @@ int explore_replay(struct scenario *sc, const struct run_opts *opts, struct run 
 
 int explore_server_start(const char *self_exe, char *url, size_t size, char *err, size_t esize)
 {
-    int fds[2];
-    if (pipe(fds))
-        return -1;
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execl(self_exe, self_exe, "serve", "--memory", "--listen", "127.0.0.1:0", "--durability",
-              "none", "--quiet", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    char line[256], host[64];
+    char host[64];
     int port = 0;
-    size_t n = 0;
-    struct pollfd p = {fds[0], POLLIN, 0};
-    while (n < sizeof line - 1 && poll(&p, 1, 15000) > 0) {
-        ssize_t k = read(fds[0], line + n, 1);
-        if (k <= 0 || line[n] == '\n')
-            break;
-        n++;
-    }
-    line[n] = '\0';
-    close(fds[0]);
-    if (sscanf(line, "lockyard listening on http://%63[^:]:%d", host, &port) != 2) {
-        snprintf(err, esize, "the embedded server did not start (got '%.120s')", line);
-        explore_server_stop(pid);
-        return -1;
-    }
-    snprintf(url, size, "http://%s:%d", host, port);
+    pid_t pid = run_spawn_server(self_exe, host, sizeof host, &port, err, esize);
+    if (pid > 0)
+        snprintf(url, size, "http://%s:%d", host, port);
     return pid;
 }
 

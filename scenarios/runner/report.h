@@ -54,6 +54,8 @@ json_t *report_data(const struct report_info *ri, const struct history *h,
 int report_matches(const struct report_info *ri, const struct check_result *r);
 /** "ok", "mismatch", "unknown", "pending" or "error". */
 const char *report_status(const struct report_info *ri, const struct check_result *r);
+/** "fault rule N (line L, ACTION): where it acted[: why not]" for one of ri->faults. */
+const char *report_fault_line(json_t *rule, char *out, size_t size);
 /** Writes the text summary of one scenario. */
 void report_text(FILE *f, const struct report_info *ri, const struct history *h,
                  const struct check_result *r);

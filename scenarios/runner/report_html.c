@@ -163,18 +163,10 @@ static void write_evidence(FILE *f, const struct report_info *ri, const struct c
     if (!json_array_size(ri->faults))
         return;
     fputs("<ul id=\"faults\">\n", f);
+    char line[512];
     for (size_t i = 0; i < json_array_size(ri->faults); i++) {
-        json_t *x = json_array_get(ri->faults, i);
-        const char *where = json_string_value(json_object_get(x, "where"));
-        const char *why = json_string_value(json_object_get(x, "reason"));
-        fprintf(f, "<li>fault rule %lld (line %lld, <code>%s</code>): %s",
-                (long long)json_integer_value(json_object_get(x, "rule")),
-                (long long)json_integer_value(json_object_get(x, "line")),
-                json_string_value(json_object_get(x, "action")),
-                !strcmp(where, "server") ? "applied by the lockyard server"
-                : !strcmp(where, "client") ? "applied by the runner (client side)" : "not run: ");
-        if (why)
-            esc(f, why);
+        fputs("<li>", f);
+        esc(f, report_fault_line(json_array_get(ri->faults, i), line, sizeof line));
         fputs("</li>\n", f);
     }
     fputs("</ul>\n", f);

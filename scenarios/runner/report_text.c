@@ -41,20 +41,25 @@ static const char *order_name(int order)
          : order == ORDER_REALTIME ? "real time only (no complete journal)" : "-";
 }
 
+const char *report_fault_line(json_t *rule, char *out, size_t size)
+{
+    const char *where = json_string_value(json_object_get(rule, "where"));
+    const char *why = json_string_value(json_object_get(rule, "reason"));
+    snprintf(out, size, "fault rule %lld (line %lld, %s): %s%s%s",
+             (long long)json_integer_value(json_object_get(rule, "rule")),
+             (long long)json_integer_value(json_object_get(rule, "line")),
+             json_string_value(json_object_get(rule, "action")),
+             where && !strcmp(where, "server") ? "applied by the lockyard server"
+             : where && !strcmp(where, "client") ? "applied by the runner (client side)" : "not run",
+             why ? ": " : "", why ? why : "");
+    return out;
+}
+
 static void text_faults(FILE *f, const struct report_info *ri)
 {
-    for (size_t i = 0; i < json_array_size(ri->faults); i++) {
-        json_t *x = json_array_get(ri->faults, i);
-        const char *where = json_string_value(json_object_get(x, "where"));
-        const char *why = json_string_value(json_object_get(x, "reason"));
-        fprintf(f, "  fault rule %lld (line %lld, %s): %s%s%s\n",
-                (long long)json_integer_value(json_object_get(x, "rule")),
-                (long long)json_integer_value(json_object_get(x, "line")),
-                json_string_value(json_object_get(x, "action")),
-                !strcmp(where, "server") ? "applied by the lockyard server"
-                : !strcmp(where, "client") ? "applied by the runner (client side)" : "not run",
-                why ? ": " : "", why ? why : "");
-    }
+    char line[512];
+    for (size_t i = 0; i < json_array_size(ri->faults); i++)
+        fprintf(f, "  %s\n", report_fault_line(json_array_get(ri->faults, i), line, sizeof line));
 }
 
 static void ms(char *out, size_t size, int64_t us)

@@ -67,8 +67,13 @@ int cli_admin_call(const char *cmd, const char *url, const char *method, const c
                 url);
         return -1;
     }
-    struct ly_client_opts co = {host, port, "us-east-1", "test", "test", NULL, timeout_ms, tls,
-                                NULL};
+    /* Signed with the AWS_* keys (a server under --auth sigv4 asks for a signed admin request)
+     * and carrying LOCKYARD_ADMIN_TOKEN when it is set (--admin-token). */
+    const char *akid = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
+    const char *region = getenv("AWS_REGION"), *token = getenv("LOCKYARD_ADMIN_TOKEN");
+    struct ly_client_opts co = {host, port, region && *region ? region : "us-east-1",
+                                akid && *akid ? akid : "test", secret && *secret ? secret : "test",
+                                getenv("AWS_SESSION_TOKEN"), timeout_ms, tls, NULL};
     struct event_base *base = event_base_new();
     struct ly_client *client = NULL;
     struct ly_client_conn *conn = NULL;
@@ -80,6 +85,9 @@ int cli_admin_call(const char *cmd, const char *url, const char *method, const c
     req.path = path;
     req.body = body ? body : "";
     req.body_len = body ? strlen(body) : 0;
+    req.service = "s3";
+    if (token && *token && ly_client_req_header(&req, "x-lockyard-admin-token", token))
+        return -1;
     int rc = base && ly_client_new(base, &co, &client) == 0 &&
              ly_client_conn_new(client, &conn) == 0 && (!body ||
              ly_client_req_header(&req, "Content-Type", "application/json") == 0) &&

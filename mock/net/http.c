@@ -4,6 +4,7 @@
  */
 #include "net_internal.h"
 #include "lockyard/check.h"
+#include "lockyard/checksum.h"
 #include "lockyard/s3name.h"
 
 #include <event2/buffer.h>
@@ -50,10 +51,10 @@ static void make_ids(struct server *srv, struct ly_req *req)
         x = x / 36 ^ (x << 29);
     }
     id[16] = '\0';
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_Digest(id, 16, md, &n, EVP_sha256(), NULL);
-    EVP_EncodeBlock((unsigned char *)host, md, (int)n);
+    unsigned char md[32];
+    if (cksum_sha256(id, 16, md) != 0)
+        memset(md, 0, sizeof md);
+    EVP_EncodeBlock((unsigned char *)host, md, (int)sizeof md);
     req->request_id = id;
     req->host_id = host;
 }

@@ -586,28 +586,6 @@ static int key_matched(const struct server *srv)
     return 0;
 }
 
-struct prefix {
-    char *out;
-    size_t len, size;
-};
-
-static int prefix_add(const char *text, size_t n, void *arg)
-{
-    struct prefix *pf = arg;
-    size_t room = pf->size - 1 - pf->len;
-    memcpy(pf->out + pf->len, text, n < room ? n : room);
-    pf->len += n < room ? n : room;
-    return n < room ? 0 : -1; /* full: jansson stops dumping */
-}
-
-/* The first size - 1 bytes of v's compact, key-sorted JSON text, without building the rest. */
-static void dump_prefix(const json_t *v, char *out, size_t size)
-{
-    struct prefix pf = {out, 0, size};
-    (void)json_dump_callback(v, prefix_add, &pf, JSON_COMPACT | JSON_SORT_KEYS);
-    out[pf.len] = '\0';
-}
-
 static void ddb_facts(struct pending *p)
 {
     struct ly_req *r = &p->req;
@@ -628,7 +606,7 @@ static void ddb_facts(struct pending *p)
     if (ktext)
         copy_text(p->je.key, sizeof p->je.key, ktext);
     else if (key)
-        dump_prefix(key, p->je.key, sizeof p->je.key);
+        journal_json_prefix(key, p->je.key, sizeof p->je.key);
     p->facts.key = ly_arena_strdup(r->arena, ktext ? ktext : p->je.key);
     const char *ce = json_string_value(json_object_get(doc, "ConditionExpression"));
     json_t *c = json_object();

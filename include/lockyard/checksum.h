@@ -97,6 +97,8 @@ int cksum_compute_b64(enum cksum_alg alg, const void *data, size_t len,
 
 /** @return 0 or LY_EIO */
 int cksum_md5(const void *data, size_t len, uint8_t out[CKSUM_MD5_LEN]) LY_WARN_UNUSED;
+/** SHA-256 of data (32 bytes) through a digest fetched once per process: 0, or LY_EIO. */
+int cksum_sha256(const void *data, size_t len, uint8_t out[32]) LY_WARN_UNUSED;
 /** Lowercase hex, NUL-terminated (the ETag form without quotes). */
 int cksum_md5_hex(const void *data, size_t len, char out[CKSUM_MD5_HEX_SIZE]) LY_WARN_UNUSED;
 /** Base64 of the 16 raw bytes (the Content-MD5 form). */

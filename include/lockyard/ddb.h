@@ -22,12 +22,18 @@ struct ddb_config {
     const char *account_id; /* 12 digits, used in ARNs */
 };
 
+struct ddb_table_cache;
+
 struct ddb_ctx {
     struct store *store;
     const struct ddb_config *config;
+    struct ddb_table_cache *tables; /* parsed table descriptions; NULL until first use */
 };
 
 /** Handles one DynamoDB request (req->body is the decoded JSON payload). */
 void ddb_handle(struct ddb_ctx *ctx, struct ly_req *req, struct ly_resp *resp);
+
+/** Frees what the handlers cached in ctx (ctx->tables); ctx may be used again afterwards. */
+void ddb_ctx_cleanup(struct ddb_ctx *ctx);
 
 #endif

@@ -90,6 +90,10 @@ void ddb_vlist_enum(struct ddb_vlist *v, const char *val, const char *at,
  * (data plane) or, when control, "Requested resource not found: Table: X not found".
  */
 int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct ddb_table *t);
+/** The parsed table description whose stored text is desc (a new reference, never to be
+ * modified: it may be shared with later requests), from ctx's cache or parsed and cached;
+ * NULL when the text is not JSON or memory runs out. */
+json_t *ddb_cache_desc(struct ddb_ctx *ctx, const char *desc, size_t len);
 /** Parses the key schema out of a stored description (strings in c->a). */
 int ddb_table_schema(struct ddb_call *c, const json_t *desc, struct ddb_key_schema *ks);
 /** A KeySchema list with its types from AttributeDefinitions (strings in c->a). */

@@ -227,7 +227,9 @@ int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct dd
     }
     if (rc)
         return ddb_fail_store(c, rc);
-    json_t *desc = json_loadb(rec.desc, rec.desc_len, 0, NULL);
+    /* the data-plane operations only read the description: they may share a parsed one */
+    json_t *desc = control ? json_loadb(rec.desc, rec.desc_len, 0, NULL)
+                           : ddb_cache_desc(c->ctx, rec.desc, rec.desc_len);
     if (!desc || json_array_append_new(c->keep, desc))
         return ddb_fail(c, LY_EIO, DDB_ERR_INTERNAL, "Corrupt table description");
     t->name = rec.name;

@@ -34,10 +34,22 @@ static enum ly_method method_of(enum evhttp_cmd_type t, const char **name)
     }
 }
 
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* The request id (16 of [0-9A-Z]) and the host id (base64 of 32 opaque bytes), both different
+ * for every request: mixed from the server's seed and request count (a SHA-256 per request
+ * cost 9k instructions, 7% of a PutObject). */
 static void make_ids(struct server *srv, struct ly_req *req)
 {
     static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     uint64_t x = ((uint64_t)srv->id_seed << 32) ^ ++srv->request_count * 0x9E3779B97F4A7C15ull;
+    uint64_t mix = x;
     char *id = ly_arena_alloc(req->arena, 17);
     char *host = ly_arena_alloc(req->arena, 80);
     if (!id || !host) {
@@ -50,10 +62,12 @@ static void make_ids(struct server *srv, struct ly_req *req)
         x = x / 36 ^ (x << 29);
     }
     id[16] = '\0';
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_Digest(id, 16, md, &n, EVP_sha256(), NULL);
-    EVP_EncodeBlock((unsigned char *)host, md, (int)n);
+    unsigned char md[32];
+    for (int i = 0; i < 4; i++) {
+        uint64_t w = splitmix64(&mix);
+        memcpy(md + 8 * i, &w, 8);
+    }
+    EVP_EncodeBlock((unsigned char *)host, md, (int)sizeof md);
     req->request_id = id;
     req->host_id = host;
 }

@@ -116,3 +116,61 @@ json_t *journal_since(const struct journal *j, uint64_t since, size_t limit)
                      (json_int_t)(since + 1 < first ? first - since - 1 : 0), "head",
                      (json_int_t)(j->next_seq - 1));
 }
+
+struct prefix {
+    char *out;
+    size_t len, size;
+};
+
+static int prefix_add(const char *text, size_t n, void *arg)
+{
+    struct prefix *pf = arg;
+    size_t room = pf->size - 1 - pf->len;
+    memcpy(pf->out + pf->len, text, n < room ? n : room);
+    pf->len += n < room ? n : room;
+    return n < room ? 0 : -1; /* full: jansson stops dumping */
+}
+
+/* A copy of v whose strings longer than keep bytes are cut after at least keep bytes (at a
+ * UTF-8 character boundary): its text agrees with v's for at least the first keep bytes, as
+ * every string still renders to keep bytes or more. NULL when memory runs out. */
+static json_t *cut_strings(const json_t *v, size_t keep)
+{
+    if (json_is_string(v)) {
+        const char *text = json_string_value(v);
+        size_t n = json_string_length(v);
+        if (n <= keep)
+            return json_copy((json_t *)v);
+        while (keep < n && ((unsigned char)text[keep] & 0xC0) == 0x80)
+            keep++;
+        return json_stringn_nocheck(text, keep);
+    }
+    json_t *copy = json_is_object(v) ? json_object() : json_is_array(v) ? json_array() : NULL;
+    if (!copy)
+        return json_copy((json_t *)v);
+    const char *name;
+    json_t *member;
+    size_t i;
+    int rc = 0;
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, name, member)
+            if (!rc) rc = json_object_set_new_nocheck(copy, name, cut_strings(member, keep));
+    } else {
+        json_array_foreach(v, i, member)
+            if (!rc) rc = json_array_append_new(copy, cut_strings(member, keep));
+    }
+    if (rc) {
+        json_decref(copy);
+        return NULL;
+    }
+    return copy;
+}
+
+void journal_json_prefix(const json_t *v, char *out, size_t size)
+{
+    struct prefix pf = {out, 0, size};
+    json_t *cut = cut_strings(v, size);
+    (void)json_dump_callback(cut ? cut : v, prefix_add, &pf, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(cut);
+    out[pf.len] = '\0';
+}

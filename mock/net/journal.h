@@ -32,6 +32,10 @@ struct journal_entry {
     int pending;                  /* seq reserved at commit, not answered yet */
 };
 
+/** The first size - 1 bytes of v's compact, key-sorted JSON text (NUL-terminated), without
+ * rendering long strings past what the prefix needs. */
+void journal_json_prefix(const json_t *v, char *out, size_t size);
+
 struct journal;
 
 struct journal *journal_new(size_t capacity);

@@ -59,7 +59,9 @@ static void pending_free(struct pending *p)
 
 static void copy_text(char *dst, size_t n, const char *src)
 {
-    snprintf(dst, n, "%s", src ? src : "");
+    size_t len = src ? strnlen(src, n - 1) : 0;
+    memcpy(dst, src ? src : "", len);
+    dst[len] = '\0';
 }
 
 static const char *const write_ops[] = {
@@ -572,6 +574,18 @@ static void s3_facts(struct pending *p)
     copy_text(p->je.key, sizeof p->je.key, r->key);
 }
 
+/* Whether a fault rule, or a held request's until, matches on the key. */
+static int key_matched(const struct server *srv)
+{
+    for (size_t i = 0; i < srv->nrules; i++)
+        if (srv->rules[i].match.key[0] || (srv->rules[i].has_until && srv->rules[i].until.key[0]))
+            return 1;
+    for (const struct pending *q = srv->inflight; q; q = q->next)
+        if (q->held && q->fault.has_until && q->fault.until.key[0])
+            return 1;
+    return 0;
+}
+
 static void ddb_facts(struct pending *p)
 {
     struct ly_req *r = &p->req;
@@ -583,11 +597,17 @@ static void ddb_facts(struct pending *p)
     json_t *key = json_object_get(doc, "Key");
     if (!key)
         key = json_object_get(doc, "Item");
-    char *ktext = key ? json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    /* The journal keeps the text's start; the whole text (a PutItem's whole item) only when
+     * a rule may match on it */
+    char *ktext = key && key_matched(p->srv) ? json_dumps(key, JSON_COMPACT | JSON_SORT_KEYS)
+                                             : NULL;
     p->facts.table = table ? ly_arena_strdup(r->arena, table) : NULL;
-    p->facts.key = ktext ? ly_arena_strdup(r->arena, ktext) : NULL;
     copy_text(p->je.table, sizeof p->je.table, table);
-    copy_text(p->je.key, sizeof p->je.key, ktext);
+    if (ktext)
+        copy_text(p->je.key, sizeof p->je.key, ktext);
+    else if (key)
+        journal_json_prefix(key, p->je.key, sizeof p->je.key);
+    p->facts.key = ly_arena_strdup(r->arena, ktext ? ktext : p->je.key);
     const char *ce = json_string_value(json_object_get(doc, "ConditionExpression"));
     json_t *c = json_object();
     if (ce)
@@ -637,6 +657,13 @@ static int own_body(struct pending *p)
     if (!rc)
         p->req.body = (const unsigned char *)p->decoded.data;
     return rc;
+}
+
+/* Whether the handler runs after serve() returns (a delay or hold): only then does libevent's
+ * body buffer need copying. */
+static int waits_before_apply(const struct pending *p)
+{
+    return p->has_fault && (p->fault.action == FAULT_DELAY || p->fault.action == FAULT_HOLD);
 }
 
 static struct pending *pending_new(struct server *srv, struct evhttp_request *ev)
@@ -705,7 +732,7 @@ static void serve(struct server *srv, struct evhttp_request *ev, int admin_liste
         stale_maintain(srv, 0);
         fill_facts(p);
         choose_fault(p);
-        if (own_body(p) != 0) {
+        if (waits_before_apply(p) && own_body(p) != 0) {
             s3_reply_error(&p->req, &p->resp, "InternalError", NULL);
         } else {
             before(p);

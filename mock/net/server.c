@@ -248,6 +248,7 @@ out:
     guard_free(srv->guard);
     if (srv->opts.memory && srv->store)
         net_tls_remove_generated(srv, store_dir(srv->store));
+    ddb_ctx_cleanup(&srv->ddb);
     store_close(srv->store);
     free(srv);
     return status;

@@ -130,12 +130,24 @@ int s3_content_md5_ok_or_reply(struct s3_call *c)
 struct write_check {
     struct s3cond_write cond;
     const char *condition;
+    int ignore_conditions;       /* a fault rule's ignore_conditions */
+    const struct ly_req *req;    /* the body whose MD5 becomes the ETag, */
+    char *etag;                  /* written here once the write goes ahead */
 };
 
+/* Inside the write transaction: the preconditions, then (the write going ahead) the ETag: a
+ * PutObject refused with 412 never hashes its body. */
 static int write_check_fn(void *ctx, const struct store_obj *cur)
 {
     struct write_check *w = ctx;
-    return s3cond_eval_write(&w->cond, cur ? cur->etag : NULL, &w->condition);
+    int rc = w->ignore_conditions ? 0
+                                  : s3cond_eval_write(&w->cond, cur ? cur->etag : NULL,
+                                                      &w->condition);
+    if (!rc && cksum_md5_hex(w->req->body, w->req->body_len, w->etag) != 0)
+        rc = LY_EIO;
+    if (!rc && w->req->etag_random && s3_random_etag(w->etag) != 0)
+        rc = LY_EIO;
+    return rc;
 }
 
 /* Validates If-Match / If-None-Match of a write (501 answers); 0 or replied. */
@@ -178,16 +190,15 @@ void s3_put_object(struct s3_call *c)
     if (s3_content_md5_ok_or_reply(c) || s3_object_meta_from_req_or_reply(c, &o) ||
         s3_checksum_put_or_reply(c, &o))
         return;
-    if (cksum_md5_hex(c->req->body, c->req->body_len, etag) != 0 ||
-        (c->req->etag_random && s3_random_etag(etag) != 0)) {
-        s3_error(c, "InternalError", NULL);
-        return;
-    }
-    o.etag = etag;
+    w.ignore_conditions = c->req->ignore_conditions;
+    w.req = c->req;
+    w.etag = etag;
+    etag[0] = '\0';
+    o.etag = etag; /* filled by write_check_fn before the record is written */
     o.size = c->req->body_len;
     o.mtime_ms = c->req->now_ms;
     int rc = store_obj_put(c->ctx->store, c->req->bucket, c->req->key, &o, c->req->body,
-                           c->req->ignore_conditions ? NULL : write_check_fn, &w);
+                           write_check_fn, &w);
     if (rc == LY_ECOND) {
         s3_error(c, "PreconditionFailed", "Condition", w.condition, NULL);
         return;

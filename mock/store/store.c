@@ -110,6 +110,26 @@ static int room_or_complain(const char *dir)
     return 0;
 }
 
+/* Opens the LMDB environment with a map of map_bytes of address space, or, where the process
+ * may not map that much (ulimit -v, valgrind), the largest half of it down to 1 GiB that it
+ * may: the map bounds the store's size, not its memory. */
+static int env_open_fitting(struct store *s, size_t map_bytes, unsigned flags)
+{
+    for (;;) {
+        int rc = mdb_env_create(&s->env);
+        if (!rc) rc = mdb_env_set_maxdbs(s->env, 32);
+        if (!rc) rc = mdb_env_set_mapsize(s->env, map_bytes);
+        if (!rc) rc = mdb_env_open(s->env, s->dir, flags, 0644);
+        if (!rc || (rc != EINVAL && rc != ENOMEM) || map_bytes <= ((size_t)1 << 30))
+            return rc;
+        mdb_env_close(s->env);
+        s->env = NULL;
+        map_bytes /= 2;
+        fprintf(stderr, "lockyard: cannot map the store's full size; trying %zu MiB\n",
+                map_bytes >> 20);
+    }
+}
+
 int store_open(const struct store_opts *opts, struct store **out)
 {
     struct store *s = calloc(1, sizeof *s);
@@ -135,10 +155,7 @@ int store_open(const struct store_opts *opts, struct store **out)
     unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
     if (opts->durability != STORE_DURABILITY_FSYNC || s->temporary)
         flags |= MDB_NOSYNC | MDB_NOMETASYNC;
-    int rc = mdb_env_create(&s->env);
-    if (!rc) rc = mdb_env_set_maxdbs(s->env, 32);
-    if (!rc) rc = mdb_env_set_mapsize(s->env, opts->map_bytes);
-    if (!rc) rc = mdb_env_open(s->env, s->dir, flags, 0644);
+    int rc = env_open_fitting(s, opts->map_bytes, flags);
     if (rc) {
         fprintf(stderr, "lockyard: cannot open LMDB in %s: %s\n", s->dir, mdb_strerror(rc));
         goto fail;

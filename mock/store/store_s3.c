@@ -4,6 +4,7 @@
  */
 #include "lockyard/store.h"
 #include "lockyard/check.h"
+#include "lockyard/checksum.h"
 #include "lockyard/store_version.h"
 #include "store_internal.h"
 #include "store_record.h"
@@ -179,10 +180,9 @@ int store_obj_key(const struct store *s, const char *bucket, const char *key, ch
         memcpy(buf + bl + 1, key, kl);
         k->mv_size = bl + 1 + kl;
     } else {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int mdn = 0;
+        unsigned char md[32];
         size_t exact = key_exact_bytes(s, bl);
-        if (!EVP_Digest(key, kl, md, &mdn, EVP_sha256(), NULL))
+        if (cksum_sha256(key, kl, md) != 0)
             return LY_ENOMEM;
         memcpy(buf + bl + 1, key, exact);
         buf[bl + 1 + exact] = '\0'; /* below every key byte: sorts where the key's tail would */

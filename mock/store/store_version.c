@@ -5,6 +5,7 @@
  */
 #include "lockyard/store_version.h"
 #include "lockyard/check.h"
+#include "lockyard/checksum.h"
 #include "store_internal.h"
 #include "store_record.h"
 
@@ -121,11 +122,10 @@ int store_bucket_versioning(struct store *s, const char *bucket, enum store_vers
 /* "bucket\0" + hash(key) into buf (the prefix of all of key's versions); returns its length. */
 static size_t vkey_prefix(const char *bucket, const char *key, unsigned char *buf)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdn = 0;
+    unsigned char md[32];
     size_t bl = strlen(bucket);
     memcpy(buf, bucket, bl + 1);
-    if (!EVP_Digest(key, strlen(key), md, &mdn, EVP_sha256(), NULL))
+    if (cksum_sha256(key, strlen(key), md) != 0)
         memset(md, 0, HASH_BYTES);
     memcpy(buf + bl + 1, md, HASH_BYTES);
     return bl + 1 + HASH_BYTES;

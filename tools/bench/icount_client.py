@@ -1,0 +1,66 @@
+"""Client for tools/bench/icount: PORT WORKLOAD N. Waits for the server, sets up the bucket /
+table, then sends N requests of WORKLOAD over one keep-alive connection; setup is also done for
+N = 0 so the difference of two runs is the requests alone."""
+import http.client
+import json
+import sys
+import time
+
+port, work, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+BODY = b"x" * 1024
+DDB_HEADERS = {"Content-Type": "application/x-amz-json-1.0"}
+
+
+def connect():
+    for _ in range(600):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            c.request("GET", "/_lockyard/health")
+            c.getresponse().read()
+            return c
+        except OSError:
+            time.sleep(0.05)
+    sys.exit("icount: server did not start")
+
+
+def call(c, method, path, body=None, headers=None, want=(200,)):
+    c.request(method, path, body=body, headers=headers or {})
+    r = c.getresponse()
+    r.read()
+    if r.status not in want:
+        sys.exit("icount: %s %s answered %d" % (method, path, r.status))
+
+
+def ddb(c, target, doc):
+    h = dict(DDB_HEADERS, **{"X-Amz-Target": "DynamoDB_20120810." + target})
+    call(c, "POST", "/", json.dumps(doc), h)
+
+
+def item(i):
+    return {"LockID": {"S": "lock-%d" % i}, "Info": {"S": "x" * 900}}
+
+
+c = connect()
+call(c, "PUT", "/bench")
+call(c, "PUT", "/bench/obj", BODY)
+ddb(c, "CreateTable", {"TableName": "bench", "BillingMode": "PAY_PER_REQUEST",
+                       "AttributeDefinitions": [{"AttributeName": "LockID", "AttributeType": "S"}],
+                       "KeySchema": [{"AttributeName": "LockID", "KeyType": "HASH"}]})
+ddb(c, "PutItem", {"TableName": "bench", "Item": item(0)})
+for i in range(n):
+    if work == "get":
+        call(c, "GET", "/bench/obj")
+    elif work == "put":
+        call(c, "PUT", "/bench/k%d" % i, BODY)
+    elif work == "put-inm":
+        call(c, "PUT", "/bench/k%d" % i, BODY, {"If-None-Match": "*"})
+    elif work == "put-412":
+        call(c, "PUT", "/bench/obj", BODY, {"If-None-Match": "*"}, want=(412,))
+    elif work == "ddb-put":
+        ddb(c, "PutItem", {"TableName": "bench", "Item": item(i + 1),
+                           "ConditionExpression": "attribute_not_exists(LockID)"})
+    elif work == "ddb-get":
+        ddb(c, "GetItem", {"TableName": "bench", "Key": {"LockID": {"S": "lock-0"}}})
+    else:
+        sys.exit("icount: unknown workload " + work)
+c.close()

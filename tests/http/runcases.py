@@ -33,8 +33,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CASES_DIR = os.path.join(ROOT, "tests", "cases")
 DEFAULT_BIN = os.path.join(ROOT, "build", "san", "lockyard")
 EXCHANGE_TIMEOUT_S = 30
-SANITIZER_RE = re.compile(rb"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|"
-                          rb"runtime error:|==\d+==ERROR")
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+import sanitizer  # noqa: E402  the suites' one sanitizer-report matcher
 
 
 class CaseError(Exception):
@@ -376,9 +376,9 @@ class Server:
         self.stderr.close()
         with open(self.stderr_path, "rb") as f:
             err = f.read()
-        if SANITIZER_RE.search(err):
+        if sanitizer.report(err):
             problems.append("sanitizer output on server stderr (%s):\n%s"
-                            % (self.stderr_path, err[:6000].decode("utf-8", "replace")))
+                            % (self.stderr_path, sanitizer.report(err)))
         elif not problems:
             os.unlink(self.stderr_path)
         return problems

@@ -20,6 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 BIN=${LOCKYARD_BIN:-$root/build/san/lockyard}
 case $BIN in /*) ;; *) BIN=$root/$BIN ;; esac
+. "$root/tests/lib/sanitizer.sh"
 if ! command -v terraform >/dev/null 2>&1; then
     echo "SKIP: terraform not on PATH: did not run the real-Terraform tests (use_lockfile over" \
          "HTTP and HTTPS, dynamodb_table, concurrent applies, lost lock ack, force-unlock)"
@@ -183,8 +184,8 @@ check "lostack: the request log shows the lost acknowledgement" logged_fault "$k
 
 kill -TERM "$server"; wait "$server"; rc=$?
 check "the server exits cleanly" test "$rc" = 0
-if grep -qE "ERROR: AddressSanitizer|runtime error|LeakSanitizer" "$work/server.err"; then
-    bad "sanitizer report"; grep -A20 -E "ERROR: AddressSanitizer|runtime error" "$work/server.err"
+if sanitizer_report "$work/server.err"; then
+    bad "sanitizer report (above)"
 fi
 if [ "$fail" != 0 ]; then
     for l in "$work"/*.log; do echo "---- $l"; tail -n 25 "$l"; done

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Replays Terraform's S3-backend request flows (Terraform >= 1.11.2, aws-sdk-go-v2 s3 v1.75.2,
 use_lockfile = true and dynamodb_table set, path-style, default workspace, plus a workspace and
-a > 5 MiB multipart state) against a running lockyard, byte for byte as
-shared/reference/terraform-protocol.md sections 1-4, 6 and 9 describe them. The DynamoDB half
+a > 5 MiB multipart state) against a running lockyard, byte for byte as Terraform 1.11.2 sends
+them (docs/terraform.md describes the flows). The DynamoDB half
 (PutItem attribute_not_exists, GetItem "LockID, Info" / "LockID, Digest", the -md5 item,
 DeleteItem, OpenTofu's conditional DeleteItem) always runs: a server without DynamoDB fails it.
 

@@ -21,6 +21,7 @@ root=$(cd "$here/../../.." && pwd)
 BIN=${LOCKYARD_BIN:-$root/build/san/lockyard}
 case $BIN in /*) ;; *) BIN=$root/$BIN ;; esac
 . "$root/tests/lib/sanitizer.sh"
+. "$root/tests/lib/workdir.sh"
 if ! command -v terraform >/dev/null 2>&1; then
     echo "SKIP: terraform not on PATH: did not run the real-Terraform tests (use_lockfile over" \
          "HTTP and HTTPS, dynamodb_table, concurrent applies, lost lock ack, force-unlock)"
@@ -28,6 +29,7 @@ if ! command -v terraform >/dev/null 2>&1; then
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 work=$(mktemp -d)
+workdir_adopt "$work"
 pids=()
 cleanup() {
     for p in "${pids[@]+"${pids[@]}"}"; do kill -KILL "$p" 2>/dev/null; done

@@ -379,3 +379,13 @@ int cksum_b64_decode(const char *in, size_t len, uint8_t *out, size_t out_size, 
     *out_len = o;
     return 0;
 }
+
+int ly_key_hash(const void *p, size_t n, void *out)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdn = 0;
+    if (!EVP_Digest(p, n, md, &mdn, EVP_sha256(), NULL) || mdn < LY_KEY_HASH_BYTES)
+        return LY_ENOMEM;
+    memcpy(out, md, LY_KEY_HASH_BYTES);
+    return 0;
+}

@@ -5,16 +5,16 @@
  */
 #include "lockyard/store_version.h"
 #include "lockyard/check.h"
+#include "lockyard/checksum.h"
 #include "store_internal.h"
 #include "store_record.h"
 
 #include <lmdb.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define HASH_BYTES 16
+#define HASH_BYTES LY_KEY_HASH_BYTES
 #define VKEY_BYTES_MAX (64 + HASH_BYTES + 8)
 #define CONF_KEY_BYTES_MAX 128
 
@@ -121,13 +121,10 @@ int store_bucket_versioning(struct store *s, const char *bucket, enum store_vers
 /* "bucket\0" + hash(key) into buf (the prefix of all of key's versions); returns its length. */
 static size_t vkey_prefix(const char *bucket, const char *key, unsigned char *buf)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdn = 0;
     size_t bl = strlen(bucket);
     memcpy(buf, bucket, bl + 1);
-    if (!EVP_Digest(key, strlen(key), md, &mdn, EVP_sha256(), NULL))
-        memset(md, 0, HASH_BYTES);
-    memcpy(buf + bl + 1, md, HASH_BYTES);
+    if (ly_key_hash(key, strlen(key), buf + bl + 1))
+        memset(buf + bl + 1, 0, HASH_BYTES); /* as before: only an allocation failure */
     return bl + 1 + HASH_BYTES;
 }
 

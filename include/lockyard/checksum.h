@@ -132,4 +132,12 @@ int cksum_b64_encode(const void *data, size_t n, char *out, size_t out_size) LY_
 int cksum_b64_decode(const char *in, size_t len, uint8_t *out, size_t out_size,
                      size_t *out_len) LY_WARN_UNUSED;
 
+/*
+ * The hash that stands for the tail of a store key too long for an LMDB key (S3 object keys,
+ * the version index, DynamoDB primary keys): the first LY_KEY_HASH_BYTES of SHA-256.
+ */
+#define LY_KEY_HASH_BYTES 16
+/** out[0..LY_KEY_HASH_BYTES) = the first bytes of SHA-256(p[0..n)). @return 0 or LY_ENOMEM */
+int ly_key_hash(const void *p, size_t n, void *out) LY_WARN_UNUSED;
+
 #endif

@@ -2,7 +2,7 @@
  * fault.h - fault rules (pure): parsing and validation from JSON or "key=value,…" text, and
  * matching a request's facts against a rule. Executing an action is net's job.
  *
- * A rule = matcher + action (DESIGN.md §6):
+ * A rule = matcher + action (docs/faults.md, docs/architecture.md):
  *   {"match": {"service":"s3","op":"PutObject","bucket":"tf","key":"*.tflock","table":"locks",
  *              "client":"A","conditional":true,"nth":1,"every":2,"probability":0.5,"seed":7,
  *              "count":1,"after_ms":0,"before_ms":60000},

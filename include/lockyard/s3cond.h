@@ -6,7 +6,7 @@
  * compared at one-second resolution, unparseable dates and a future
  * If-Modified-Since are ignored. Writes (PutObject, CopyObject destination,
  * CompleteMultipartUpload) accept only `If-None-Match: *` and `If-Match: etag`,
- * with AWS's 501 answers for other values (reference/s3-conditional.md A.2).
+ * with AWS's 501 answers for other values (docs/conditional-writes.md lists every case).
  * ETags are compared without their surrounding quotes (and without W/).
  */
 #ifndef LOCKYARD_S3COND_H

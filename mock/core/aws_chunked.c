@@ -6,6 +6,7 @@
  * signatures are checked with the sigv4 chunk chain as they are met.
  */
 #include "lockyard/aws_chunked.h"
+#include "lockyard/pct.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -21,17 +22,6 @@ struct cursor {
 static size_t left(const struct cursor *c)
 {
     return c->len - c->pos;
-}
-
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
 }
 
 /*
@@ -63,7 +53,7 @@ static int is_hex64(const char *s, size_t n)
     if (n != 64)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (hexval(s[i]) < 0)
+        if (ly_hexval(s[i]) < 0)
             return 0;
     return 1;
 }
@@ -105,10 +95,10 @@ static int parse_size_line(struct cursor *c, size_t *size, char sig[SIGV4_SIG_HE
         return rc;
     const char *s = c->p + c->pos;
     size_t i = 0, v = 0;
-    while (i < n && hexval(s[i]) >= 0) {
+    while (i < n && ly_hexval(s[i]) >= 0) {
         if (i == CHUNKED_SIZE_DIGITS_MAX || v > (SIZE_MAX >> 4))
             return LY_EINVAL;
-        v = (v << 4) | (size_t)hexval(s[i]);
+        v = (v << 4) | (size_t)ly_hexval(s[i]);
         i++;
     }
     if (i == 0)

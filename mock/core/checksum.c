@@ -409,3 +409,12 @@ int cksum_b64_decode(const char *in, size_t len, uint8_t *out, size_t out_size, 
     *out_len = o;
     return 0;
 }
+
+int ly_key_hash(const void *p, size_t n, void *out)
+{
+    uint8_t md[32];
+    if (cksum_sha256(p, n, md))
+        return LY_ENOMEM;
+    memcpy(out, md, LY_KEY_HASH_BYTES);
+    return 0;
+}

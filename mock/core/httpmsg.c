@@ -1,7 +1,7 @@
 /* httpmsg.c - request lookups, response building and query parsing (see httpmsg.h). Pure. */
 #include "lockyard/httpmsg.h"
 #include "lockyard/err.h"
-#include "lockyard/s3name.h"
+#include "lockyard/pct.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -113,7 +113,7 @@ static char *decode_part(struct ly_arena *arena, const char *s, size_t n)
     char *out = ly_arena_alloc(arena, n + 1);
     if (!out)
         return NULL;
-    if (s3name_url_decode(s, n, out, n + 1, 1) < 0)
+    if (ly_pct_decode(s, n, out, n + 1, LY_PCT_REFUSE_NUL | LY_PCT_PLUS_SPACE) < 0)
         return NULL;
     return out;
 }

@@ -1,6 +1,7 @@
 /* mpu.c - S3 multipart and version-id rules (see mpu.h). Pure: no I/O, no globals. */
 #include "lockyard/mpu.h"
 #include "lockyard/checksum.h"
+#include "lockyard/pct.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -112,12 +113,6 @@ static const char *etag_hex(const char *e, size_t *n)
     return e;
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 int s3mpu_etag(const char *const *part_etags, size_t n, char out[S3MPU_ETAG_SIZE])
 {
     if (n == 0 || n > S3MPU_PARTS_MAX)
@@ -132,7 +127,7 @@ int s3mpu_etag(const char *const *part_etags, size_t n, char out[S3MPU_ETAG_SIZE
         if (len != 32)
             rc = LY_EINVAL;
         for (size_t j = 0; !rc && j < 16; j++) {
-            int hi = hexval(h[2 * j]), lo = hexval(h[2 * j + 1]);
+            int hi = ly_hexval(h[2 * j]), lo = ly_hexval(h[2 * j + 1]);
             if (hi < 0 || lo < 0)
                 rc = LY_EINVAL;
             else

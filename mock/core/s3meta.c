@@ -5,6 +5,7 @@
 #include "lockyard/s3meta.h"
 #include "lockyard/buf.h"
 #include "lockyard/checksum.h"
+#include "lockyard/pct.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,12 +20,6 @@ static bool printable_ascii(const char *s)
         if (*p != '\t' && (*p < 0x20 || *p > 0x7e))
             return false;
     return true;
-}
-
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10
-         : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 /* Appends byte b as UTF-8 of the ISO-8859-1 character b (latin1) or as is. */
@@ -66,7 +61,7 @@ static int word(const char *p, const char **end, struct ly_buf *out)
             rc = ly_buf_add(out, " ", 1);
         else if (text[i] != '=')
             rc = add_byte(out, (unsigned char)text[i], latin1);
-        else if (i + 2 < tl && (hi = hexval(text[i + 1])) >= 0 && (lo = hexval(text[i + 2])) >= 0)
+        else if (i + 2 < tl && (hi = ly_hexval(text[i + 1])) >= 0 && (lo = ly_hexval(text[i + 2])) >= 0)
             rc = add_byte(out, (unsigned char)(hi << 4 | lo), latin1), i += 2;
         else
             rc = LY_EINVAL;

@@ -58,62 +58,6 @@ int s3name_bucket_valid(const char *name)
     return 1;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-long s3name_url_decode(const char *s, size_t n, char *out, size_t out_max, int plus_is_space)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '%') {
-            if (n - i < 3)
-                return LY_EINVAL;
-            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
-            if (h < 0 || l < 0)
-                return LY_EINVAL;
-            c = (char)(h * 16 + l);
-            i += 2;
-        } else if (c == '+' && plus_is_space) {
-            c = ' ';
-        }
-        if (c == '\0')
-            return LY_EINVAL;
-        if (o + 1 >= out_max)
-            return LY_ETOOBIG;
-        out[o++] = c;
-    }
-    if (o >= out_max)
-        return LY_ETOOBIG;
-    out[o] = '\0';
-    return (long)o;
-}
-
-int s3name_url_encode(struct ly_buf *b, const char *s, size_t n, int flags)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        int keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                   c == '-' || c == '_' || c == '.' || c == '~' ||
-                   (c == '/' && (flags & S3NAME_KEEP_SLASH));
-        char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
-        int rc = c == ' ' && (flags & S3NAME_SPACE_PLUS) ? ly_buf_add(b, "+", 1)
-               : keep ? ly_buf_add(b, &s[i], 1) : ly_buf_add(b, enc, 3);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
 int s3name_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -16,6 +16,7 @@
 #include <openssl/hmac.h>
 
 #include "lockyard/check.h"
+#include "lockyard/pct.h"
 #include "sigv4_uri.h"
 
 static int is_ws(char c)
@@ -137,9 +138,9 @@ static int uri_s3(const char *path, struct ly_buf *out)
         const char *slash = strchr(p, '/');
         size_t n = slash ? (size_t)(slash - p) : strlen(p);
         ly_buf_reset(&seg);
-        rc = sigv4_uri_decode(p, n, 0, &seg);
+        rc = ly_pct_decode_buf(&seg, p, n, 0);
         if (!rc)
-            rc = sigv4_uri_encode(seg.data, seg.len, 0, out);
+            rc = ly_pct_encode(out, seg.data, seg.len, 0);
         if (rc || !slash)
             break;
         rc = ly_buf_add(out, "/", 1);
@@ -183,7 +184,7 @@ static int uri_normalised(const char *path, struct ly_buf *out)
         if (lead && norm.len == 0)
             rc = ly_buf_adds(out, "/");
         else
-            rc = sigv4_uri_encode(s, n, 1, out);
+            rc = ly_pct_encode(out, s, n, LY_PCT_KEEP_SLASH);
         if (!rc && trail)
             rc = ly_buf_adds(out, "/");
     }
@@ -217,10 +218,10 @@ static int recode(const char *s, size_t n, struct ly_buf *tmp, struct ly_buf *en
                   size_t *off, size_t *len)
 {
     ly_buf_reset(tmp);
-    int rc = sigv4_uri_decode(s, n, 1, tmp);
+    int rc = ly_pct_decode_buf(tmp, s, n, LY_PCT_PLUS_SPACE);
     *off = enc->len;
     if (!rc)
-        rc = sigv4_uri_encode(tmp->data, tmp->len, 0, enc);
+        rc = ly_pct_encode(enc, tmp->data, tmp->len, 0);
     *len = enc->len - *off;
     return rc;
 }
@@ -359,7 +360,7 @@ static int payload_line(const struct sigv4_request *req, const struct sigv4_auth
         const char *pos = req->query;
         while (sigv4_query_next(&pos, &p)) {
             if (p.name_len == 20 && memcmp(p.name, "X-Amz-Content-Sha256", 20) == 0)
-                return sigv4_uri_decode(p.value, p.value_len, 1, out);
+                return ly_pct_decode_buf(out, p.value, p.value_len, LY_PCT_PLUS_SPACE);
         }
     }
     const char *h = find_header(req, "x-amz-content-sha256");

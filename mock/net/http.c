@@ -4,7 +4,7 @@
  */
 #include "net_internal.h"
 #include "lockyard/check.h"
-#include "lockyard/s3name.h"
+#include "lockyard/pct.h"
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
@@ -136,7 +136,7 @@ int net_route_s3(struct ly_req *req)
     } else if (*p) {
         size_t bl = strcspn(p, "/");
         char *b = ly_arena_alloc(req->arena, bl + 1);
-        if (!b || s3name_url_decode(p, bl, b, bl + 1, 0) < 0)
+        if (!b || ly_pct_decode(p, bl, b, bl + 1, LY_PCT_REFUSE_NUL) < 0)
             return LY_EINVAL;
         req->bucket = b;
         p += bl;
@@ -148,7 +148,7 @@ int net_route_s3(struct ly_req *req)
     }
     if (req->bucket && plen > 0) {
         char *k = ly_arena_alloc(req->arena, plen + 1);
-        if (!k || s3name_url_decode(p, plen, k, plen + 1, 0) < 0)
+        if (!k || ly_pct_decode(p, plen, k, plen + 1, LY_PCT_REFUSE_NUL) < 0)
             return LY_EINVAL;
         req->key = k;
     }

@@ -7,7 +7,7 @@
 #include "lockyard/httpdate.h"
 #include "lockyard/s3cond.h"
 #include "lockyard/mpu.h"
-#include "lockyard/s3name.h"
+#include "lockyard/pct.h"
 
 #include <string.h>
 #include <strings.h>
@@ -18,7 +18,7 @@ int s3_copy_source_or_reply(struct s3_call *c, struct s3_copy_source *src)
     const char *h = ly_req_header(c->req, "x-amz-copy-source");
     size_t n = strcspn(h, "?");
     char *dec = ly_arena_alloc(c->a, n + 1);
-    if (!dec || s3name_url_decode(h, n, dec, n + 1, 0) < 0) {
+    if (!dec || ly_pct_decode(h, n, dec, n + 1, LY_PCT_REFUSE_NUL) < 0) {
         s3_error(c, "InvalidArgument", "Message", "Invalid copy source encoding", "ArgumentName",
                  "x-amz-copy-source", "ArgumentValue", h, NULL);
         return LY_EINVAL;

@@ -3,7 +3,7 @@
  */
 #include "s3_internal.h"
 #include "lockyard/check.h"
-#include "lockyard/s3name.h"
+#include "lockyard/pct.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -200,7 +200,7 @@ int s3_xml_elem_listing(struct ly_buf *b, const char *name, const char *value, i
     struct ly_buf enc;
     ly_buf_init(&enc, 8192);
     /* As measured on AWS: "a b/c+d%" lists as "a+b/c%2Bd%25". */
-    int rc = s3name_url_encode(&enc, value, strlen(value), S3NAME_KEEP_SLASH | S3NAME_SPACE_PLUS);
+    int rc = ly_pct_encode(&enc, value, strlen(value), LY_PCT_KEEP_SLASH | LY_PCT_PLUS_SPACE);
     if (!rc)
         rc = s3_xml_elem(b, name, enc.data ? enc.data : "");
     ly_buf_cleanup(&enc);

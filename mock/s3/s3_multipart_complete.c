@@ -1,7 +1,7 @@
 /*
  * s3_multipart_complete.c - CompleteMultipartUpload: the part list (InvalidPartOrder,
  * InvalidPart, EntityTooSmall), the multipart ETag and checksum, and If-None-Match / If-Match
- * evaluated inside the store's write transaction (reference/s3-conditional.md A.3): a 412 or
+ * evaluated inside the store's write transaction (docs/conditional-writes.md): a 412 or
  * 404 leaves the upload in place; 409 ConditionalRequestConflict when the key was deleted
  * (If-None-Match) or written (If-Match) since the upload was initiated, detected through the
  * current object's commit seq recorded at initiation.

@@ -4,11 +4,11 @@
  */
 #include "lockyard/store.h"
 #include "lockyard/check.h"
+#include "lockyard/checksum.h"
 #include "store_internal.h"
 
 #include <errno.h>
 #include <lmdb.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 
-#define KEY_HASH_BYTES 16 /* must match store_s3.c */
 
 /*
  * A failed write is answered 500 (or 503 for a full map); the operator learns the cause here.
@@ -163,7 +162,7 @@ int store_open(const struct store_opts *opts, struct store **out)
     if (open_dbs(s) != 0)
         goto fail;
     s->lmdb_key_bytes_max = (size_t)mdb_env_get_maxkeysize(s->env);
-    LY_ASSERT(s->lmdb_key_bytes_max > 63 + 1 + 1 + KEY_HASH_BYTES + 64);
+    LY_ASSERT(s->lmdb_key_bytes_max > 63 + 1 + 1 + LY_KEY_HASH_BYTES + 64);
     LY_ASSERT(s->lmdb_key_bytes_max >= 511); /* store_ddb.c keys use up to 511 bytes */
     *out = s;
     return 0;

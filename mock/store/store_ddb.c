@@ -7,7 +7,6 @@
 #include "store_ddb_int.h"
 
 #include <lmdb.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -294,12 +293,9 @@ int sddb_item_key(uint64_t id, const void *enc, size_t len, unsigned char *buf, 
         memcpy(buf + ID_BYTES, enc, len);
         k->mv_size = ID_BYTES + len;
     } else {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int mdn = 0;
-        if (!EVP_Digest(enc, len, md, &mdn, EVP_sha256(), NULL))
+        if (ly_key_hash(enc, len, buf + ID_BYTES + STORE_DDB_KEY_EXACT_BYTES))
             return LY_ENOMEM;
         memcpy(buf + ID_BYTES, enc, STORE_DDB_KEY_EXACT_BYTES);
-        memcpy(buf + ID_BYTES + STORE_DDB_KEY_EXACT_BYTES, md, HASH_BYTES);
         k->mv_size = LMDB_KEY_MAX;
     }
     k->mv_data = buf;

@@ -6,11 +6,12 @@
 
 #include <lmdb.h>
 
+#include "lockyard/checksum.h"
 #include "lockyard/store_ddb.h"
 #include "store_internal.h"
 
 #define SDDB_ID_BYTES 8
-#define SDDB_HASH_BYTES 16
+#define SDDB_HASH_BYTES LY_KEY_HASH_BYTES
 #define SDDB_KEY_MAX (SDDB_ID_BYTES + STORE_DDB_KEY_EXACT_BYTES + SDDB_HASH_BYTES)
 #define SDDB_SCRATCH_BYTES (8u << 20)
 

@@ -10,13 +10,11 @@
 #include "store_record.h"
 
 #include <lmdb.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define KEY_BYTES_MAX STORE_KEY_BYTES_MAX
-#define KEY_HASH_BYTES 16  /* SHA-256 prefix that stands for the tail of a long key */
 #define BUCKET_NAME_BYTES_MAX 63
 
 /* ---- buckets ---- */
@@ -80,7 +78,7 @@ int store_bucket_get(struct store *s, const char *name, struct ly_arena *a,
 static size_t key_exact_bytes(const struct store *s, size_t bucket_len)
 {
     LY_ASSERT(bucket_len <= BUCKET_NAME_BYTES_MAX);
-    return s->lmdb_key_bytes_max - (bucket_len + 1) - 1 - KEY_HASH_BYTES;
+    return s->lmdb_key_bytes_max - (bucket_len + 1) - 1 - LY_KEY_HASH_BYTES;
 }
 
 
@@ -180,14 +178,12 @@ int store_obj_key(const struct store *s, const char *bucket, const char *key, ch
         memcpy(buf + bl + 1, key, kl);
         k->mv_size = bl + 1 + kl;
     } else {
-        unsigned char md[32];
         size_t exact = key_exact_bytes(s, bl);
-        if (cksum_sha256(key, kl, md) != 0)
+        if (ly_key_hash(key, kl, buf + bl + 2 + exact))
             return LY_ENOMEM;
         memcpy(buf + bl + 1, key, exact);
         buf[bl + 1 + exact] = '\0'; /* below every key byte: sorts where the key's tail would */
-        memcpy(buf + bl + 2 + exact, md, KEY_HASH_BYTES);
-        k->mv_size = bl + 2 + exact + KEY_HASH_BYTES;
+        k->mv_size = bl + 2 + exact + LY_KEY_HASH_BYTES;
     }
     k->mv_data = buf;
     return 0;

@@ -10,12 +10,11 @@
 #include "store_record.h"
 
 #include <lmdb.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define HASH_BYTES 16
+#define HASH_BYTES LY_KEY_HASH_BYTES
 #define VKEY_BYTES_MAX (64 + HASH_BYTES + 8)
 #define CONF_KEY_BYTES_MAX 128
 
@@ -122,12 +121,10 @@ int store_bucket_versioning(struct store *s, const char *bucket, enum store_vers
 /* "bucket\0" + hash(key) into buf (the prefix of all of key's versions); returns its length. */
 static size_t vkey_prefix(const char *bucket, const char *key, unsigned char *buf)
 {
-    unsigned char md[32];
     size_t bl = strlen(bucket);
     memcpy(buf, bucket, bl + 1);
-    if (cksum_sha256(key, strlen(key), md) != 0)
-        memset(md, 0, HASH_BYTES);
-    memcpy(buf + bl + 1, md, HASH_BYTES);
+    if (ly_key_hash(key, strlen(key), buf + bl + 1))
+        memset(buf + bl + 1, 0, HASH_BYTES); /* as before: only an allocation failure */
     return bl + 1 + HASH_BYTES;
 }
 

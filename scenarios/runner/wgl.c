@@ -1,6 +1,6 @@
 /*
- * wgl.c - linearizability search after Wing & Gong and Lowe, as described in
- * reference/locking.md §4.4-4.5: a doubly linked list of call/return entries,
+ * wgl.c - linearizability search after Wing & Gong (1993) with Lowe's memoisation (2017),
+ * the `nonlinearizable` check of docs/scenarios.md: a doubly linked list of call/return entries,
  * a stack of tentatively linearized calls, and a cache of (linearized set,
  * model state) configurations already explored. The linearized set is a
  * bitset hashed incrementally (Zobrist: one random word per op, XORed in and

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """ddb_boto3.py - Debian's boto3/botocore (default settings) against lockyard's DynamoDB.
 
-Also replays Terraform's DynamoDB lock flow (reference/terraform-protocol.md sections 3 and 9)
+Also replays Terraform's DynamoDB lock flow (docs/terraform.md, "DynamoDB table")
 request by request, runs the TTL expiry check and the 32-client x 100-round
 attribute_not_exists race. Endpoint from LOCKYARD_ENDPOINT. Prints "N passed, N failed".
 """

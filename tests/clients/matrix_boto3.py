@@ -20,7 +20,9 @@ import urllib.request
 import ssl
 import zlib
 
-_home = tempfile.mkdtemp(prefix="lockyard-matrix-boto3-")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import workdir  # noqa: E402  removed at exit, also on an exception or SIGTERM
+_home = workdir.make("lockyard-matrix-boto3-")
 for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
     os.environ.pop(_var, None)
 os.environ.update(HOME=_home, AWS_CONFIG_FILE=os.path.join(_home, "config"),

@@ -21,7 +21,9 @@ import unittest
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
-_home = tempfile.mkdtemp(prefix="lockyard-boto3-")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import workdir  # noqa: E402  removed at exit, also on an exception or SIGTERM
+_home = workdir.make("lockyard-boto3-")
 for _var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_CA_BUNDLE"):
     os.environ.pop(_var, None)
 os.environ.update(HOME=_home, AWS_CONFIG_FILE=os.path.join(_home, "config"),

@@ -5,10 +5,13 @@ Starts `lockyard serve --data DIR --durability fsync`, runs writers that PUT obj
 `If-None-Match: *`) and record every acknowledged one, kills the server with SIGKILL at a random
 moment, restarts it on the same data, and checks that every acknowledged object is there with
 exactly its body, that no object holds a body nobody wrote (no torn writes), and that a
-conditional re-PUT of an acknowledged key still gets 412. Repeats for several rounds.
-Prints "N passed, N failed".
+conditional re-PUT of an acknowledged key still gets 412. Repeats for several rounds. A
+sanitizer report in any server's stderr is a failure. Prints "N passed, N failed".
 """
 import http.client, os, random, shutil, signal, subprocess, sys, tempfile, threading, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import sanitizer  # noqa: E402  the suites' one sanitizer-report matcher
 
 BIN = os.environ.get("LOCKYARD_BIN", "build/san/lockyard")
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "5"))
@@ -20,12 +23,17 @@ MODES = os.environ.get("CRASH_MODES", "fsync group").split()
 
 
 def start(data, mode):
-    p = subprocess.Popen([BIN, "serve", "--data", data, "--durability", mode,
-                          "--listen", "127.0.0.1:0", "--quiet"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """A server on data; its stderr is appended to data/../server.err."""
+    err = os.path.join(os.path.dirname(data), "server.err")
+    with open(err, "a") as ef:
+        p = subprocess.Popen([BIN, "serve", "--data", data, "--durability", mode,
+                              "--listen", "127.0.0.1:0", "--quiet"],
+                             stdout=subprocess.PIPE, stderr=ef, text=True)
     line = p.stdout.readline()
     if "listening on http://" not in line:
-        raise RuntimeError("server did not start: " + line + p.stderr.read())
+        p.kill()
+        p.wait()
+        raise RuntimeError("server did not start: " + line + open(err).read())
     return p, int(line.rsplit(":", 1)[1])
 
 
@@ -66,8 +74,11 @@ def main():
 
 def run_mode(mode):
     passed = failed = 0
-    data = tempfile.mkdtemp(prefix="lockyard-crash-")
+    work = tempfile.mkdtemp(prefix="lockyard-crash-")
+    data = os.path.join(work, "data")
+    os.mkdir(data)
     print(f"--durability {mode}")
+    p = None
     try:
         p, port = start(data, mode)
         assert req(port, "PUT", "/crash")[0] == 200
@@ -117,8 +128,15 @@ def run_mode(mode):
             print("clean shutdown after SIGTERM did not exit 0")
         else:
             passed += 1
+        found = sanitizer.report(open(os.path.join(work, "server.err"), "rb").read())
+        if found:
+            failed += 1
+            print("sanitizer report in the servers' stderr:\n" + found)
     finally:
-        shutil.rmtree(data, ignore_errors=True)
+        if p and p.poll() is None:
+            p.kill()
+            p.wait()
+        shutil.rmtree(work, ignore_errors=True)
     return passed, failed
 
 

@@ -33,8 +33,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CASES_DIR = os.path.join(ROOT, "tests", "cases")
 DEFAULT_BIN = os.path.join(ROOT, "build", "san", "lockyard")
 EXCHANGE_TIMEOUT_S = 30
-SANITIZER_RE = re.compile(rb"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|"
-                          rb"runtime error:|==\d+==ERROR")
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+import sanitizer  # noqa: E402  the suites' one sanitizer-report matcher
+import workdir  # noqa: E402  servers killed and their temporary folder removed at exit
 
 
 class CaseError(Exception):
@@ -326,6 +327,7 @@ class Server:
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.stderr,
                                      stdin=subprocess.DEVNULL, env=env)
+        workdir.own(self.proc)
         self.port = self._wait_ready()
         threading.Thread(target=self._drain, daemon=True).start()
 
@@ -376,9 +378,9 @@ class Server:
         self.stderr.close()
         with open(self.stderr_path, "rb") as f:
             err = f.read()
-        if SANITIZER_RE.search(err):
+        if sanitizer.report(err):
             problems.append("sanitizer output on server stderr (%s):\n%s"
-                            % (self.stderr_path, err[:6000].decode("utf-8", "replace")))
+                            % (self.stderr_path, sanitizer.report(err)))
         elif not problems:
             os.unlink(self.stderr_path)
         return problems
@@ -820,6 +822,7 @@ def main(argv):
     binary = os.environ.get("LOCKYARD_BIN", DEFAULT_BIN)
     logdir = os.path.join(ROOT, "build", "test-logs")
     os.makedirs(logdir, exist_ok=True)
+    workdir.make("lockyard-cases-")  # TMPDIR for the servers' --memory directories
     passed = failed = 0
     main_srv = None
     problems_global = []

@@ -208,6 +208,22 @@ static void test_base64(void **state)
     assert_string_equal(hex, "01abff00");
 }
 
+/* The long-key hash of the store: the first 16 bytes of SHA-256 (FIPS 180-2 "abc" vector). */
+static void test_key_hash(void **state)
+{
+    (void)state;
+    static const uint8_t abc[LY_KEY_HASH_BYTES] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+                                                   0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23};
+    uint8_t out[LY_KEY_HASH_BYTES + 1];
+    out[LY_KEY_HASH_BYTES] = 0x5a;
+    assert_int_equal(ly_key_hash("abc", 3, out), 0);
+    assert_memory_equal(out, abc, LY_KEY_HASH_BYTES);
+    assert_int_equal(out[LY_KEY_HASH_BYTES], 0x5a); /* writes exactly LY_KEY_HASH_BYTES */
+    uint8_t other[LY_KEY_HASH_BYTES];
+    assert_int_equal(ly_key_hash("abd", 3, other), 0);
+    assert_memory_not_equal(out, other, LY_KEY_HASH_BYTES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_md5),
         cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_key_hash),
     };
     return cmocka_run_group_tests_name("checksum", tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* test_s3name.c - bucket names, URL coding, UTF-8, HTTP dates and query parsing. */
+/* test_s3name.c - bucket names, UTF-8, HTTP dates and query parsing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,36 +24,6 @@ static void test_bucket_names(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         if (s3name_bucket_valid(bad[i]))
             fail_msg("accepted bad bucket name '%s'", bad[i]);
-}
-
-static void test_url_decode(void **state)
-{
-    (void)state;
-    char out[64];
-    assert_int_equal(s3name_url_decode("a%20b%2Fc+d", 11, out, sizeof out, 0), 7);
-    assert_string_equal(out, "a b/c+d");
-    assert_int_equal(s3name_url_decode("a+b", 3, out, sizeof out, 1), 3);
-    assert_string_equal(out, "a b");
-    assert_true(s3name_url_decode("%", 1, out, sizeof out, 0) < 0);
-    assert_true(s3name_url_decode("%2", 2, out, sizeof out, 0) < 0);
-    assert_true(s3name_url_decode("%zz", 3, out, sizeof out, 0) < 0);
-    assert_true(s3name_url_decode("%00", 3, out, sizeof out, 0) < 0);
-    assert_true(s3name_url_decode("abcdef", 6, out, 4, 0) < 0);
-    assert_int_equal(s3name_url_decode("%C3%A9", 6, out, sizeof out, 0), 2);
-    assert_true(s3name_utf8_valid(out, 2));
-}
-
-static void test_url_encode(void **state)
-{
-    (void)state;
-    struct ly_buf b;
-    ly_buf_init(&b, 1024);
-    assert_int_equal(s3name_url_encode(&b, "a b/c~é", strlen("a b/c~é"), 0), 0);
-    assert_string_equal(b.data, "a%20b%2Fc~%C3%A9");
-    ly_buf_reset(&b);
-    assert_int_equal(s3name_url_encode(&b, "x/y", 3, 1), 0);
-    assert_string_equal(b.data, "x/y");
-    ly_buf_cleanup(&b);
 }
 
 static void test_utf8(void **state)
@@ -118,8 +88,7 @@ static void test_query_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bucket_names), cmocka_unit_test(test_url_decode),
-        cmocka_unit_test(test_url_encode),   cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_bucket_names), cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_httpdate),     cmocka_unit_test(test_query_parse),
     };
     return cmocka_run_group_tests_name("s3name", tests, NULL, NULL);

@@ -20,6 +20,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 BIN=${LOCKYARD_BIN:-$root/build/san/lockyard}
 case $BIN in /*) ;; *) BIN=$root/$BIN ;; esac
+. "$root/tests/lib/sanitizer.sh"
+. "$root/tests/lib/workdir.sh"
 if ! command -v terraform >/dev/null 2>&1; then
     echo "SKIP: terraform not on PATH: did not run the real-Terraform tests (use_lockfile over" \
          "HTTP and HTTPS, dynamodb_table, concurrent applies, lost lock ack, force-unlock)"
@@ -27,6 +29,7 @@ if ! command -v terraform >/dev/null 2>&1; then
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 work=$(mktemp -d)
+workdir_adopt "$work"
 pids=()
 cleanup() {
     for p in "${pids[@]+"${pids[@]}"}"; do kill -KILL "$p" 2>/dev/null; done
@@ -183,8 +186,8 @@ check "lostack: the request log shows the lost acknowledgement" logged_fault "$k
 
 kill -TERM "$server"; wait "$server"; rc=$?
 check "the server exits cleanly" test "$rc" = 0
-if grep -qE "ERROR: AddressSanitizer|runtime error|LeakSanitizer" "$work/server.err"; then
-    bad "sanitizer report"; grep -A20 -E "ERROR: AddressSanitizer|runtime error" "$work/server.err"
+if sanitizer_report "$work/server.err"; then
+    bad "sanitizer report (above)"
 fi
 if [ "$fail" != 0 ]; then
     for l in "$work"/*.log; do echo "---- $l"; tail -n 25 "$l"; done

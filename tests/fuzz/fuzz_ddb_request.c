@@ -49,8 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.host_id = "fuzz";
     req.now_ms = 1800000000000LL;
     ly_resp_init(&resp, 8 << 20);
-    struct ddb_ctx ctx = {store, &config};
+    struct ddb_ctx ctx = {store, &config, NULL};
     ddb_handle(&ctx, &req, &resp);
+    ddb_ctx_cleanup(&ctx); /* the table descriptions it cached */
     if (resp.status != 200 && (resp.status < 400 || resp.status > 599))
         abort(); /* a real answer */
     if (resp.status >= 400 && (!resp.body.data || !strstr(resp.body.data, "__type")))

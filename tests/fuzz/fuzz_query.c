@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lockyard/httpmsg.h"
+#include "lockyard/pct.h"
 #include "lockyard/s3name.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -23,13 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
     }
     char *out = malloc(size + 1);
-    long len = out ? s3name_url_decode((const char *)data, size, out, size + 1, 0) : -1;
+    long len = out ? ly_pct_decode((const char *)data, size, out, size + 1, LY_PCT_REFUSE_NUL) : -1;
     if (len >= 0) {
         struct ly_buf b;
         ly_buf_init(&b, 1 << 20);
-        if (s3name_url_encode(&b, out, (size_t)len, 0) == 0) {
+        if (ly_pct_encode(&b, out, (size_t)len, 0) == 0) {
             char *back = malloc(b.len + 1);
-            long l2 = back ? s3name_url_decode(b.data ? b.data : "", b.len, back, b.len + 1, 0) : -1;
+            long l2 = back ? ly_pct_decode(b.data ? b.data : "", b.len, back, b.len + 1, LY_PCT_REFUSE_NUL) : -1;
             if (back && (l2 != len || memcmp(back, out, (size_t)len) != 0))
                 abort(); /* encode then decode must round-trip */
             free(back);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lockyard/s3.h"
+#include "lockyard/pct.h"
 #include "lockyard/s3name.h"
 
 static struct store *store;
@@ -20,14 +21,14 @@ static int split_path(struct ly_req *req, const char *path)
     size_t bl = strcspn(p, "/");
     if (bl) {
         char *b = ly_arena_alloc(req->arena, bl + 1);
-        if (!b || s3name_url_decode(p, bl, b, bl + 1, 0) < 0)
+        if (!b || ly_pct_decode(p, bl, b, bl + 1, LY_PCT_REFUSE_NUL) < 0)
             return -1;
         req->bucket = b;
         p += bl;
         if (*p == '/' && p[1]) {
             size_t kl = strlen(p + 1);
             char *k = ly_arena_alloc(req->arena, kl + 1);
-            if (!k || s3name_url_decode(p + 1, kl, k, kl + 1, 0) < 0)
+            if (!k || ly_pct_decode(p + 1, kl, k, kl + 1, LY_PCT_REFUSE_NUL) < 0)
                 return -1;
             req->key = k;
         }

@@ -39,12 +39,6 @@ int check_mutex_believed(const struct history *h, struct check_result *r)
     return rc;
 }
 
-static int is_write(const struct hev *e)
-{
-    return strcmp(e->f, "GetObject") && strcmp(e->f, "HeadObject") && strcmp(e->f, "GetItem") &&
-           strcmp(e->f, "read");
-}
-
 /* -1 unknown, 0 not applied, 1 applied. */
 static int applied_state(const struct hev *d)
 {
@@ -72,7 +66,7 @@ static int collect(const struct history *h, struct own_item **out, size_t *n_out
         if (d->type == HEV_INVOKE || hev_is_marker(d) || d->pair == UINT32_MAX)
             continue;
         if (d->role == ROLE_NONE || d->role == ROLE_READ || d->role == ROLE_HEARTBEAT ||
-            !is_write(d))
+            hev_f_is_read(d->f))
             continue;
         int ap = applied_state(d);
         if (ap == 0 || (ap < 0 && d->role == ROLE_RESOURCE))

@@ -99,18 +99,6 @@ static int choose(struct run *r, const struct fault_facts *f)
     return -1;
 }
 
-static int is_write_op(const char *op)
-{
-    static const char *const writes[] = {"PutObject", "DeleteObject", "PutItem", "UpdateItem",
-                                         "DeleteItem", "TransactWriteItems", "BatchWriteItem",
-                                         "CopyObject", "CompleteMultipartUpload", "UploadPart",
-                                         "UploadPartCopy", "CreateMultipartUpload", NULL};
-    for (size_t i = 0; writes[i]; i++)
-        if (!strcmp(op, writes[i]))
-            return 1;
-    return 0;
-}
-
 /* A deep copy of a request, for a send that happens later. */
 static struct cf_saved *save_request(const struct ly_client_req *req)
 {
@@ -318,7 +306,7 @@ static void on_real_answer(const struct ly_client_resp *resp, void *arg)
     if (r->stopped)
         return;
     const struct hev *in = &r->h.ev[c->invoke_ev];
-    int applied = is_write_op(in->f) && resp->status >= 200 && resp->status < 300;
+    int applied = !hev_f_is_read(in->f) && resp->status >= 200 && resp->status < 300;
     if (resp->status != 0 && r->ops[c->op].seq < 0) /* no answer: the outcome stays unknown */
         r->ops[c->op].applied = (int8_t)applied;
     if (resp->status != 0)

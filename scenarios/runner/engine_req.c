@@ -204,8 +204,8 @@ static int build_ddb(struct rclient *c, const struct sc_step *st, struct req_bui
     if (!rc) rc = rclient_expand(c, st->table ? st->table : r->sc->table, &table);
     if (!rc && !json_object_get(j, "TableName"))
         json_object_set_new(j, "TableName", json_string(table.data));
-    if (!rc && json_is_string(json_object_get(j, "TableName")))
-        rc = facts_ddb(b, j);
+    if (!rc && r->client_faults && json_is_string(json_object_get(j, "TableName")))
+        rc = facts_ddb(b, j); /* only the runner's own fault rules read these */
     if (!rc) {
         char *text = json_dumps(j, JSON_COMPACT);
         ly_buf_reset(&b->body);

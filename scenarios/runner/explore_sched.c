@@ -76,16 +76,6 @@ static void bind_run(struct xrun *xr, struct rclient *c)
         xr->r = c->run;
 }
 
-static int is_write_op(const char *op)
-{
-    static const char *const reads[] = {"GetObject", "HeadObject", "GetItem", "Query", "Scan",
-                                        "BatchGetItem", "TransactGetItems", NULL};
-    for (size_t i = 0; reads[i]; i++)
-        if (!strcmp(op, reads[i]))
-            return 0;
-    return 1;
-}
-
 /* What the held request will be: its operation and key (for dependencies and fault filters). */
 static void describe(struct xrun *xr, struct rclient *c, struct xcl *xc)
 {
@@ -95,7 +85,7 @@ static void describe(struct xrun *xr, struct rclient *c, struct xcl *xc)
                      : st->op ? st->op : "?";
     snprintf(xc->op, sizeof xc->op, "%s", op);
     snprintf(xc->service, sizeof xc->service, "%s", st->kind == ST_DDB ? "dynamodb" : "s3");
-    xc->write = is_write_op(op);
+    xc->write = !hev_f_is_read(op);
     xc->conditional = st->if_match || st->if_none_match || (st->kind == ST_APPEND && st->fence) ||
                       (st->request && strstr(st->request, "ConditionExpression"));
     ly_buf_init(&b, 4096);

@@ -33,6 +33,16 @@ int hev_role_parse(const char *s)
     return -1;
 }
 
+int hev_f_is_read(const char *f)
+{
+    static const char *const reads[] = {"GetObject", "HeadObject", "GetItem", "Query", "Scan",
+                                        "BatchGetItem", "TransactGetItems", "read", NULL};
+    for (size_t i = 0; reads[i]; i++)
+        if (!strcmp(f, reads[i]))
+            return 1;
+    return 0;
+}
+
 int hev_is_marker(const struct hev *e)
 {
     for (int i = 0; markers[i]; i++)

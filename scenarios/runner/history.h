@@ -82,6 +82,9 @@ struct hev hev_blank(void);
  */
 int history_pair(struct history *h) LY_WARN_UNUSED;
 
+/** 1 when request or operation f only reads (GetObject, HeadObject, GetItem, Query, Scan,
+ *  BatchGetItem, TransactGetItems, read): a 2xx answer to anything else changed state. */
+int hev_f_is_read(const char *f);
 /** 1 for marker events (cs_enter, cs_exit, pause, resume, crash, give_up, fault, clock). */
 int hev_is_marker(const struct hev *e);
 

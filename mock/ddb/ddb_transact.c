@@ -320,8 +320,26 @@ int ddb_op_transact_write(struct ddb_call *c)
     return rc;
 }
 
+/* A Get's key: an empty key value is top-level, another mismatch the action's ValidationError
+ * reason (DynamoDB cancels a Get whose Key lacks the key attribute). */
+static int get_key(struct ddb_call *c, const struct ddb_table *t, const struct ddb_map *key,
+                   struct store_ddb_get *g, struct ddb_err *reason)
+{
+    static const char empty_key[] = "One or more parameter values are not valid.";
+    struct ddb_err e;
+    int rc = ddb_key_check(&t->ks, key, &e);
+    if (!rc)
+        return ddb_key_encode(c, &t->ks, key, &g->key, &g->key_len);
+    if (strncmp(e.msg, empty_key, sizeof empty_key - 1) == 0) {
+        c->err = e;
+        return rc;
+    }
+    *reason = e;
+    return 0;
+}
+
 static int parse_get(struct ddb_call *c, const json_t *entry, struct store_ddb_get *g,
-                     const struct ddb_proj **proj)
+                     const struct ddb_proj **proj, struct ddb_err *reason)
 {
     const json_t *spec = json_object_get(entry, "Get"), *jkey;
     const char *table, *pe;
@@ -347,8 +365,7 @@ static int parse_get(struct ddb_call *c, const json_t *entry, struct store_ddb_g
                       "1 validation error detected: Value null at 'transactItems.1.member.get."
                       "tableName' failed to satisfy constraint: Member must not be null");
     if (!rc) rc = ddb_table_load(c, table, false, &t);
-    if (!rc) rc = ddb_key_check(&t.ks, &key, &c->err);
-    if (!rc) rc = ddb_key_encode(c, &t.ks, &key, &g->key, &g->key_len);
+    if (!rc) rc = get_key(c, &t, &key, g, reason);
     g->table = t.name;
     g->table_id = t.id;
     return rc;
@@ -363,10 +380,12 @@ int ddb_op_transact_get(struct ddb_call *c)
     size_t n = json_array_size(items);
     struct store_ddb_get *gets = ly_arena_calloc(c->a, n * sizeof *gets);
     const struct ddb_proj **projs = ly_arena_calloc(c->a, n * sizeof *projs);
-    if (!gets || !projs)
+    struct action *xs = ly_arena_calloc(c->a, n * sizeof *xs); /* only their reasons */
+    if (!gets || !projs || !xs)
         return ddb_fail_store(c, LY_ENOMEM);
     for (size_t i = 0; !rc && i < n; i++)
-        rc = parse_get(c, json_array_get(items, i), &gets[i], &projs[i]);
+        rc = parse_get(c, json_array_get(items, i), &gets[i], &projs[i], &xs[i].reason);
+    if (!rc) rc = validation_cancel(c, xs, n);
     if (!rc && (rc = store_ddb_get(c->ctx->store, gets, n, c->a)))
         return rc == LY_ENOPARENT ? ddb_fail(c, rc, DDB_ERR_NOT_FOUND, DDB_MSG_NOT_FOUND)
                                   : ddb_fail_store(c, rc);

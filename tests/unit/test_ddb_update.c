@@ -162,6 +162,8 @@ static void test_update_apply(void **state)
         { "SET l[1] = :s", NULL, ITEM, "l=[a,x,c]" },
         { "SET l[3] = :s", NULL, ITEM, "l=[a,b,c,x]" },
         { "SET l[99] = :s", NULL, ITEM, "l=[a,b,c,x]" },
+        { "SET l[99] = :s, l[5] = :two", NULL, ITEM, "l=[a,b,c,2,x]" },
+        { "REMOVE l[0] SET l[2] = :s", NULL, ITEM, "l=[b,x]" },
         { "REMOVE l[0]", NULL, ITEM, "l=[b,c]" },
         { "REMOVE l[0], l[2]", NULL, ITEM, "l=[b]" },
         { "REMOVE l[2], l[0]", NULL, ITEM, "l=[b]" },

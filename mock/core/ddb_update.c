@@ -103,8 +103,9 @@ static int list_edit(struct ly_arena *a, const struct ddb_val *l, size_t i,
 }
 
 /*
- * Writes v at path[k..] inside container c, producing *out. v NULL removes.
- * A missing parent while removing is a no-op (*out = *c).
+ * Writes v at path[k..] inside container c, producing *out. v NULL removes; removing a missing
+ * attribute or a list index past the end is a no-op, but a missing parent is an error for
+ * REMOVE as for SET (DynamoDB, recorded by Alternator's tests).
  */
 static int put_in(struct ly_arena *a, const struct ddb_val *c, const struct dpath *p, size_t k,
                   const struct ddb_val *v, struct ddb_val *out, struct ddb_err *err)
@@ -120,8 +121,10 @@ static int put_in(struct ly_arena *a, const struct ddb_val *c, const struct dpat
         size_t n = c->u.list.n;
         if (last && (v || e->index < n))
             return list_edit(a, c, e->index, v, out) ? ddb_err_nomem(err) : 0;
-        if (last || e->index >= n)
-            return v ? ddb_err_valid(err, MSG_BADPATH) : 0;
+        if (last)
+            return 0; /* REMOVE past the end */
+        if (e->index >= n)
+            return ddb_err_valid(err, MSG_BADPATH);
         if ((rc = put_in(a, &c->u.list.items[e->index], p, k + 1, v, &child, err)))
             return rc;
         return list_edit(a, c, e->index, &child, out) ? ddb_err_nomem(err) : 0;
@@ -135,7 +138,7 @@ static int put_in(struct ly_arena *a, const struct ddb_val *c, const struct dpat
     }
     const struct ddb_val *cur = ddb_map_get(&c->u.map, e->name, e->len);
     if (!cur)
-        return v ? ddb_err_valid(err, MSG_BADPATH) : 0;
+        return ddb_err_valid(err, MSG_BADPATH);
     if ((rc = put_in(a, cur, p, k + 1, v, &child, err)))
         return rc;
     return ddb_map_put(a, &c->u.map, e->name, e->len, &child, &out->u.map) ? ddb_err_nomem(err)
@@ -267,9 +270,12 @@ int ddb_update_apply(const struct ddb_update *u, struct ly_arena *a, const struc
             qsort(order + start, k - start, sizeof(*order),
                   kind == DA_SET ? cmp_set_asc : cmp_remove_desc);
     }
+    /* On a missing item a REMOVE finds nothing, whatever its path: DynamoDB ignores it. */
     for (size_t i = 0; !rc && i < k; i++)
-        rc = apply_one(a, u, order[i],
-                       order[i]->kind == DA_SET ? &vals[order[i] - u->acts] : NULL, &item, err);
+        if (old || order[i]->kind != DA_REMOVE)
+            rc = apply_one(a, u, order[i],
+                           order[i]->kind == DA_SET ? &vals[order[i] - u->acts] : NULL, &item,
+                           err);
     if (!rc)
         *out = item.u.map;
     return rc;

@@ -168,6 +168,8 @@ static void test_update_apply(void **state)
         { "REMOVE l[0], l[2]", NULL, ITEM, "l=[b]" },
         { "REMOVE l[2], l[0]", NULL, ITEM, "l=[b]" },
         { "REMOVE l[7]", NULL, ITEM, "l=[a,b,c]" },
+        { "REMOVE zz.x", NULL, ITEM, "ERR:The document path provided in the update expression is invalid for update" },
+        { "REMOVE zz[0]", NULL, ITEM, "ERR:The document path provided in the update expression is invalid for update" },
         { "SET l = list_append(l, :l)", NULL, ITEM, "l=[a,b,c,n]" },
         { "SET l = list_append(:l, l)", NULL, ITEM, "l=[n,a,b,c]" },
         { "SET m.x = :two", NULL, ITEM, "m.x=2" },

@@ -76,8 +76,12 @@ static int collect(const struct history *h, struct own_item **out, size_t *n_out
             (*missing)++;
         }
         const struct hev *in = &h->ev[d->pair];
-        int64_t ret = d->type != HEV_INFO ? d->time_us : d->done_us > 0 ? d->done_us : HIST_TIME_END;
-        c[n++] = (struct own_item){in->time_us, ret,
+        /* It committed after it left the client and before the store's answer came back. */
+        int64_t ret = d->done_us > 0 ? d->done_us : d->type != HEV_INFO ? d->time_us : HIST_TIME_END;
+        if (d->type != HEV_INFO && d->time_us < ret)
+            ret = d->time_us;
+        int64_t call = in->sent_us > in->time_us ? in->sent_us : in->time_us;
+        c[n++] = (struct own_item){call, ret,
                                    d->seq, d->process, d->role, (uint8_t)(ap < 0), (uint32_t)i};
     }
     *out = c;

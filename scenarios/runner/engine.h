@@ -84,6 +84,7 @@ struct run_op {
     uint8_t ddb;                 /* a DynamoDB request */
     uint32_t note;               /* interned fault text, 0 = none */
     int64_t real_us;             /* client-side fault: when the store's real answer came */
+    int64_t sent_us;             /* client-side delay or hold: when it was sent at last */
 };
 
 /*

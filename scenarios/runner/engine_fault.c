@@ -272,6 +272,7 @@ static void on_cf_event(evutil_socket_t fd, short what, void *arg)
     c->cf_held = 0;
     c->run->ops[c->op].sent = 1;
     c->run->ops[c->op].applied = -1;
+    c->run->ops[c->op].sent_us = run_now_us(c->run);
     int rc = send_now(c, &s->req);
     saved_free(s);
     if (rc)

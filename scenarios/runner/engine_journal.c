@@ -37,7 +37,7 @@ int64_t run_op_new(struct run *r, uint32_t invoke)
         r->ops = p;
         r->ops_cap = cap;
     }
-    r->ops[r->nops] = (struct run_op){invoke, -1, -1, 1, 0, 0, 0};
+    r->ops[r->nops] = (struct run_op){invoke, -1, -1, 1, 0, 0, 0, 0};
     return (int64_t)r->nops++;
 }
 
@@ -293,8 +293,10 @@ int journal_end(struct run *r)
             e->applied = op->applied;
         if (op->note)
             e->note = op->note;
-        if (op->real_us > 0 && e->type == HEV_INFO)
+        if (op->real_us > 0) /* it committed before the store answered ... */
             e->done_us = op->real_us;
+        if (op->sent_us > 0) /* ... and after it was sent */
+            r->h.ev[op->invoke].sent_us = op->sent_us;
     }
     return rc;
 }

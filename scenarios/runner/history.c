@@ -279,6 +279,8 @@ static json_t *event_json(const struct history *h, const struct hev *e, size_t i
         json_object_set_new(o, "seq", json_integer(e->seq));
     if (e->done_us > 0)
         json_object_set_new(o, "done_us", json_integer(e->done_us));
+    if (e->sent_us > 0)
+        json_object_set_new(o, "sent_us", json_integer(e->sent_us));
     if (e->type != HEV_INVOKE && e->applied >= 0)
         json_object_set_new(o, "applied", json_boolean(e->applied));
     if (e->note)

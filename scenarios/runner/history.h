@@ -42,8 +42,11 @@ struct hev {
     int val_known;     /* completion: 1 when val is an observed result */
     int status;        /* HTTP status of a completion, 0 = no answer */
     int64_t seq;       /* server commit sequence (journal), -1 unknown */
-    int64_t done_us;   /* info completion: the store had answered by then (the runner kept the
-                          real answer of a client-side fault); 0 = not known */
+    int64_t done_us;   /* completion: the store had answered by then, before the client saw
+                          it (the runner kept the real answer of a client-side fault); an info
+                          completion with 0 may never have been answered */
+    int64_t sent_us;   /* invoke: when the request left the client, if later than time_us (a
+                          client-side delay or hold kept it); 0 = at time_us */
     uint32_t code;     /* interned AWS error code, 0 = none */
     uint32_t note;     /* interned free text shown in the report, 0 = none */
     int64_t *list;     /* read of a list: element ids (owned), NULL otherwise */

@@ -79,6 +79,8 @@ static void parse_fields(struct history *h, struct hev *e, json_t *o)
         e->seq = json_integer_value(x);
     if ((x = json_object_get(o, "done_us")) && json_is_integer(x))
         e->done_us = json_integer_value(x);
+    if ((x = json_object_get(o, "sent_us")) && json_is_integer(x))
+        e->sent_us = json_integer_value(x);
     if ((x = json_object_get(o, "applied")) && json_is_boolean(x))
         e->applied = json_is_true(x) ? 1 : 0;
     if ((x = json_object_get(o, "code")) && json_is_string(x))

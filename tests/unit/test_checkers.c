@@ -254,6 +254,37 @@ static void test_realtime_proves_violations(void **st)
     history_cleanup(&h);
 }
 
+/* A client-side fault narrows when a request can have committed: not before it left the client
+ * (a delay kept it), not after the store's real answer came (the client was shown it later). */
+static void test_realtime_uses_send_and_store_answer_times(void **st)
+{
+    (void)st;
+    struct history h;
+    struct check_result r;
+    /* A's unlock was answered to the client late (60) but the store's answer came at 25: it
+     * committed before B's lock was sent (30). Decided, and correct. */
+    history_init(&h);
+    check_result_init(&r);
+    handover(&h, 0);
+    h.ev[5].done_us = 25; /* the completion of A's unlock */
+    assert_int_equal(check_ownership(&h, 1, &r), 0);
+    assert_int_equal(r.found, 0);
+    assert_int_equal(r.unknown, 0);
+    assert_string_equal(check_verdict(&r, 0), "ok");
+    check_result_cleanup(&r);
+    history_cleanup(&h);
+    /* A's unlock was invoked at 20 but a delay kept it until 45, after B's lock was answered
+     * (40): B's lock committed while A held the lock, and A released B's lock. Proven. */
+    history_init(&h);
+    check_result_init(&r);
+    handover(&h, 0);
+    h.ev[4].sent_us = 45; /* the invoke of A's unlock */
+    assert_int_equal(check_ownership(&h, 1, &r), 0);
+    assert_true(r.found & (1u << V_FOREIGN_UNLOCK));
+    check_result_cleanup(&r);
+    history_cleanup(&h);
+}
+
 static void test_verdicts(void **st)
 {
     (void)st;
@@ -397,8 +428,10 @@ static void test_wgl_long_single_key(void **st)
 static void test_jsonl_round_trip(void **st)
 {
     (void)st;
-    const char *text = "{\"process\":1,\"type\":\"invoke\",\"f\":\"write\",\"value\":3,\"time\":1}\n"
-                       "{\"process\":1,\"type\":\"ok\",\"f\":\"write\",\"value\":3,\"time\":2}\n"
+    const char *text = "{\"process\":1,\"type\":\"invoke\",\"f\":\"write\",\"value\":3,\"time\":1,"
+                       "\"sent_us\":5}\n"
+                       "{\"process\":1,\"type\":\"ok\",\"f\":\"write\",\"value\":3,\"time\":2,"
+                       "\"done_us\":7}\n"
                        "\n{\"process\":2,\"type\":\"invoke\",\"f\":\"read\",\"time\":3}\n";
     struct history h;
     char err[128];
@@ -407,6 +440,8 @@ static void test_jsonl_round_trip(void **st)
     assert_int_equal(h.n, 4); /* the open read got a synthetic info */
     assert_int_equal(h.ev[3].type, HEV_INFO);
     assert_int_equal(h.ev[0].pair, 1);
+    assert_int_equal(h.ev[0].sent_us, 5); /* what narrows the commit interval survives a file */
+    assert_int_equal(h.ev[1].done_us, 7);
     history_cleanup(&h);
     history_init(&h);
     assert_int_equal(history_parse_jsonl(&h, "{\"type\":\"ok\"}\n", 13, err, sizeof err), LY_EINVAL);
@@ -427,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_effective_exclusion),
         cmocka_unit_test(test_unknown_order_is_unknown_not_a_violation),
         cmocka_unit_test(test_realtime_proves_violations),
+        cmocka_unit_test(test_realtime_uses_send_and_store_answer_times),
         cmocka_unit_test(test_verdicts),
         cmocka_unit_test(test_lost_and_duplicate_appends),
         cmocka_unit_test(test_wgl_agrees_with_brute_force),

@@ -35,11 +35,4 @@ const char *s3_op_name(const struct ly_req *req);
 /** 1 when the request carries a precondition (If-*, x-amz-copy-source-if-*, <ETag>). */
 int s3_is_conditional(const struct ly_req *req);
 
-/**
- * Sends an S3 <Error> document with the table's status and message for code, plus extra
- * elements as name/value pairs ending with NULL ("Message" replaces the message), and the
- * x-amz-request-id / x-amz-id-2 headers. For callers outside the S3 handlers (net).
- */
-void s3_reply_error(struct ly_req *req, struct ly_resp *resp, const char *code, ...);
-
 #endif

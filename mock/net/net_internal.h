@@ -4,6 +4,7 @@
 #ifndef LOCKYARD_NET_INTERNAL_H
 #define LOCKYARD_NET_INTERNAL_H
 
+#include "lockyard/aws_error.h"
 #include "lockyard/fault.h"
 #include "lockyard/ddb.h"
 #include "lockyard/httpmsg.h"
@@ -68,10 +69,6 @@ int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, stru
  */
 int net_admin_auth_or_reply(struct server *srv, struct ly_req *req, struct ly_resp *resp,
                             struct ly_buf *decoded);
-
-/** A DynamoDB JSON error answer {"__type": "com.amazonaws.dynamodb.v20120810#TYPE", …}. */
-void net_ddb_error(struct ly_req *req, struct ly_resp *resp, int status, const char *type,
-                   const char *message);
 
 /** The request callback given to evhttp (pipeline.c). */
 void net_http_request(struct evhttp_request *ev, void *arg);

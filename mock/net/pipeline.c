@@ -21,6 +21,17 @@
 #define ARENA_BYTES_MAX (64u << 20)
 #define RESP_XML_BYTES_MAX (256u << 20)
 
+/* Where a request is in its life; changed only by pending_set, which checks the step. */
+enum pending_state {
+    PENDING_NEW,         /* routing, authenticating, choosing a fault rule */
+    PENDING_DELAYED,     /* a delay rule's timer runs before the handler */
+    PENDING_HELD,        /* parked by a hold rule: released, a matching commit or its timeout */
+    PENDING_APPLIED,     /* the handler ran */
+    PENDING_DELAY_AFTER, /* applied; a delay_after timer runs before the answer */
+    PENDING_SYNCING,     /* answered into the group-durability queue, waiting for the fsync */
+    PENDING_DONE,        /* answered once (or dropped, or abandoned at shutdown) */
+};
+
 struct pending {
     struct server *srv;
     struct evhttp_request *ev;
@@ -32,17 +43,36 @@ struct pending {
     enum net_service svc;
     struct fault_facts facts;
     struct journal_entry je;
-    int has_fault;
-    struct fault_rule fault;    /* copy of the rule that fired */
-    int dead;                   /* the client closed the connection */
-    int held;
+    enum pending_state state;
+    int has_fault;              /* a rule acts on this request: fault holds its copy */
+    struct fault_rule fault;
+    int dead;                   /* the client closed the connection: the work still happens,
+                                   the answer is not sent */
     struct event *timer;
     json_t *json_body;          /* DynamoDB: the parsed body, shared with the handler */
     struct pending *next;
 };
 
+static void pending_set(struct pending *p, enum pending_state to)
+{
+    static const unsigned next[] = {
+        [PENDING_NEW] = 1u << PENDING_DELAYED | 1u << PENDING_HELD | 1u << PENDING_APPLIED,
+        [PENDING_DELAYED] = 1u << PENDING_APPLIED,
+        [PENDING_HELD] = 1u << PENDING_APPLIED,
+        [PENDING_APPLIED] = 1u << PENDING_DELAY_AFTER | 1u << PENDING_SYNCING,
+        [PENDING_DELAY_AFTER] = 1u << PENDING_SYNCING,
+        [PENDING_SYNCING] = 0,
+        [PENDING_DONE] = 0,
+    };
+    /* Any live request may end (answered, dropped, or abandoned at shutdown); once. */
+    LY_ASSERT(p->state != PENDING_DONE);
+    LY_ASSERT(to == PENDING_DONE || (next[p->state] & (1u << to)));
+    p->state = to;
+}
+
 static void pending_free(struct pending *p)
 {
+    LY_ASSERT(p->state == PENDING_DONE);
     struct pending **pp = &p->srv->inflight;
     while (*pp && *pp != p)
         pp = &(*pp)->next;
@@ -88,33 +118,12 @@ static int is_write(const char *op)
     return op_in(op, write_ops);
 }
 
-/* Error code of an answer into out (from the handler, or read off an <Error> / JSON body). */
-static void answer_code(const struct ly_resp *r, char *out, size_t n)
-{
-    out[0] = '\0';
-    if (r->error_code) {
-        copy_text(out, n, r->error_code);
-        return;
-    }
-    if (r->status < 300 || !r->body.data)
-        return;
-    const char *c = strstr(r->body.data, "<Code>");
-    const char *j = strstr(r->body.data, "\"__type\":\"");
-    if (c) {
-        c += 6;
-        snprintf(out, n, "%.*s", (int)strcspn(c, "<"), c);
-    } else if (j) {
-        j += 10;
-        const char *hash = memchr(j, '#', strcspn(j, "\""));
-        j = hash ? hash + 1 : j;
-        snprintf(out, n, "%.*s", (int)strcspn(j, "\""), j);
-    }
-}
-
 static void fault_error(struct pending *p, int status, const char *code);
+static void internal_error(struct pending *p);
 
 static void send_and_free(struct pending *p)
 {
+    pending_set(p, PENDING_DONE);
     if (!p->dead) {
         struct guard_mark m = guard_answered(p->srv->guard, p->ev);
         net_send_reply(p->ev, &p->req, &p->resp);
@@ -137,7 +146,7 @@ static void on_sync(evutil_socket_t fd, short what, void *arg)
         struct pending *next = q->next;
         q->next = NULL;
         if (failed)
-            fault_error(q, 500, q->svc == NET_SVC_DDB ? "InternalServerError" : "InternalError");
+            internal_error(q);
         send_and_free(q);
         q = next;
     }
@@ -156,6 +165,7 @@ static int queue_for_sync(struct pending *p)
         pp = &(*pp)->next;
     if (*pp)
         *pp = p->next;
+    pending_set(p, PENDING_SYNCING);
     p->next = srv->sync_queue;
     srv->sync_queue = p;
     if (!event_pending(srv->sync_event, EV_TIMEOUT, NULL))
@@ -168,7 +178,9 @@ static void finish(struct pending *p)
     struct server *srv = p->srv;
     p->je.end_ms = net_now_ms(srv);
     p->je.status = p->resp.status;
-    answer_code(&p->resp, p->je.code, sizeof p->je.code);
+    /* Every AWS error answer names its code (lockyard/aws_error.h); admin answers are not AWS's */
+    LY_ASSERT(p->svc == NET_SVC_ADMIN || p->resp.status < 400 || p->resp.error_code);
+    copy_text(p->je.code, sizeof p->je.code, p->resp.error_code);
     if (p->svc != NET_SVC_ADMIN) {
         journal_put(srv->journal, &p->je);
         metrics_request(srv->metrics, p->je.service, p->je.op, p->resp.status,
@@ -200,6 +212,7 @@ static void drop(struct pending *p)
     if (srv->opts.log_level >= 1)
         reqlog_write(srv->opts.log_json, &p->je, p->req.method_name, p->req.raw_path,
                      p->dead ? NULL : p->conn);
+    pending_set(p, PENDING_DONE);
     if (!p->dead) {
         (void)guard_answered(srv->guard, p->ev);
         evhttp_connection_set_closecb(p->conn, NULL, NULL);
@@ -288,30 +301,31 @@ static void handle_now(struct pending *p)
     }
 }
 
+static enum aws_service aws_svc(const struct pending *p)
+{
+    return p->svc == NET_SVC_DDB ? AWS_SVC_DDB : p->svc == NET_SVC_STS ? AWS_SVC_STS : AWS_SVC_S3;
+}
+
+/* A fault rule's error answer, in the request's service's format. */
 static void fault_error(struct pending *p, int status, const char *code)
 {
-    ly_buf_reset(&p->resp.body);
+    aws_injected_error(&p->req, &p->resp, aws_svc(p), status, code,
+                       "Injected by a lockyard fault rule");
+}
+
+/* 500 in the request's service's format (an answer that cannot be made durable or copied). */
+static void internal_error(struct pending *p)
+{
+    static const enum aws_err internal[] = {[AWS_SVC_S3] = AWS_S3_INTERNAL_ERROR,
+        [AWS_SVC_DDB] = AWS_DDB_INTERNAL_SERVER_ERROR, [AWS_SVC_STS] = AWS_STS_INTERNAL_FAILURE};
+    enum aws_service svc = aws_svc(p);
     p->resp.nhdrs = 0;
-    if (p->svc == NET_SVC_DDB) {
-        /* A rule's default codes are S3 names; DynamoDB answers with its own. */
-        if (strcmp(code, "InternalError") == 0)
-            code = "InternalServerError";
-        else if (strcmp(code, "InvalidRequest") == 0)
-            code = "ValidationException";
-        net_ddb_error(&p->req, &p->resp, status, code, "Injected by a lockyard fault rule");
-        return;
-    }
-    /* S3 codes outside the handler's table still get an AWS-shaped document. */
-    p->resp.status = status;
-    p->resp.error_code = code;
-    if (ly_buf_addf(&p->resp.body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s"
-                    "</Code><Message>Injected by a lockyard fault rule</Message><RequestId>%s"
-                    "</RequestId><HostId>%s</HostId></Error>", code, p->req.request_id,
-                    p->req.host_id) ||
-        ly_resp_header(&p->resp, p->req.arena, "Content-Type", "application/xml") ||
-        ly_resp_header(&p->resp, p->req.arena, "x-amz-request-id", p->req.request_id) ||
-        ly_resp_header(&p->resp, p->req.arena, "x-amz-id-2", p->req.host_id))
-        ly_buf_reset(&p->resp.body);
+    if (svc == AWS_SVC_DDB)
+        aws_ddb_error(&p->req, &p->resp, internal[svc], NULL, NULL);
+    else if (svc == AWS_SVC_STS)
+        aws_sts_error(&p->req, &p->resp, internal[svc], NULL);
+    else
+        aws_s3_error(&p->req, &p->resp, internal[svc], NULL);
 }
 
 static void release_until(struct server *srv, const struct fault_facts *committed);
@@ -330,6 +344,7 @@ static int defer(struct pending *p, int64_t ms)
 
 static void apply(struct pending *p)
 {
+    pending_set(p, PENDING_APPLIED);
     p->je.applied = 0;
     p->req.now_ms = net_now_ms(p->srv); /* a delayed or held write lands now */
     handle(p);
@@ -353,7 +368,7 @@ static void after(struct pending *p)
     } else if (a == FAULT_DROP_AFTER) {
         drop(p);
     } else if (a == FAULT_DELAY_AFTER && defer(p, p->fault.ms) == 0) {
-        p->has_fault = 2; /* 2: the delay after has started; the timer then answers */
+        pending_set(p, PENDING_DELAY_AFTER); /* the timer then answers */
     } else {
         finish(p);
     }
@@ -364,12 +379,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct pending *p = arg;
-    if (p->has_fault == 2) {
+    if (p->state == PENDING_DELAY_AFTER) {
         finish(p); /* the delay after applying is over */
         return;
     }
-    p->held = 0; /* a delay before applying, or a hold's timeout */
-    apply(p);
+    apply(p); /* a delay before applying, or a hold's timeout */
 }
 
 static void before(struct pending *p)
@@ -383,11 +397,13 @@ static void before(struct pending *p)
     case FAULT_DELAY:
         if (defer(p, p->fault.ms) != 0)
             apply(p);
+        else
+            pending_set(p, PENDING_DELAYED);
         return;
     case FAULT_HOLD:
         /* Parked until released, a matching commit (until), or the timeout (ms). A timer
          * that cannot be armed leaves it to an explicit release. */
-        p->held = 1;
+        pending_set(p, PENDING_HELD);
         if (p->fault.ms)
             (void)defer(p, p->fault.ms);
         return;
@@ -405,17 +421,19 @@ static void before(struct pending *p)
         return;
     case FAULT_CONFLICT:
         if (p->svc == NET_SVC_DDB)
-            fault_error(p, 400, "TransactionConflictException");
+            aws_ddb_error(&p->req, &p->resp, AWS_DDB_TRANSACTION_CONFLICT,
+                          "Injected by a lockyard fault rule", NULL);
         else
-            s3_reply_error(&p->req, &p->resp, "ConditionalRequestConflict", "Key",
-                           p->req.key ? p->req.key : "", NULL);
+            aws_s3_error(&p->req, &p->resp, AWS_S3_CONDITIONAL_REQUEST_CONFLICT, "Key",
+                         p->req.key ? p->req.key : "", NULL);
         finish(p);
         return;
     case FAULT_THROTTLE:
         if (p->svc == NET_SVC_DDB)
-            fault_error(p, 400, "ThrottlingException");
+            aws_ddb_error(&p->req, &p->resp, AWS_DDB_THROTTLING,
+                          "Injected by a lockyard fault rule", NULL);
         else
-            s3_reply_error(&p->req, &p->resp, "SlowDown", NULL);
+            aws_s3_error(&p->req, &p->resp, AWS_S3_SLOW_DOWN, NULL);
         finish(p);
         return;
     case FAULT_DROP: drop(p); return;
@@ -425,7 +443,6 @@ static void before(struct pending *p)
 
 static void release_one(struct pending *p)
 {
-    p->held = 0;
     if (p->timer)
         evtimer_del(p->timer);
     apply(p);
@@ -437,7 +454,7 @@ static void release_until(struct server *srv, const struct fault_facts *committe
     for (;;) {
         struct pending *hit = NULL;
         for (struct pending *q = srv->inflight; q && !hit; q = q->next)
-            if (q->held && q->fault.has_until && fault_match_static(&q->fault.until, committed))
+            if (q->state == PENDING_HELD && q->fault.has_until && fault_match_static(&q->fault.until, committed))
                 hit = q;
         if (!hit)
             return;
@@ -451,7 +468,7 @@ size_t net_release(struct server *srv, const char *rule_id)
     for (;;) {
         struct pending *hit = NULL;
         for (struct pending *q = srv->inflight; q && !hit; q = q->next)
-            if (q->held && (!rule_id || strcmp(q->fault.id, rule_id) == 0))
+            if (q->state == PENDING_HELD && (!rule_id || strcmp(q->fault.id, rule_id) == 0))
                 hit = q;
         if (!hit)
             return n;
@@ -503,10 +520,12 @@ void net_pipeline_free(struct server *srv)
     srv->nsnaps = 0;
     while (srv->inflight) {
         srv->inflight->dead = 1;
+        pending_set(srv->inflight, PENDING_DONE); /* abandoned: the server stops */
         pending_free(srv->inflight);
     }
     while (srv->sync_queue) {
         struct pending *next = srv->sync_queue->next;
+        pending_set(srv->sync_queue, PENDING_DONE);
         pending_free(srv->sync_queue);
         srv->sync_queue = next;
     }
@@ -581,7 +600,7 @@ static int key_matched(const struct server *srv)
         if (srv->rules[i].match.key[0] || (srv->rules[i].has_until && srv->rules[i].until.key[0]))
             return 1;
     for (const struct pending *q = srv->inflight; q; q = q->next)
-        if (q->held && q->fault.has_until && q->fault.until.key[0])
+        if (q->state == PENDING_HELD && q->fault.has_until && q->fault.until.key[0])
             return 1;
     return 0;
 }
@@ -693,10 +712,9 @@ static void refuse(struct pending *p, const struct httphead_refusal *r)
     copy_text(p->je.request_id, sizeof p->je.request_id, p->req.request_id);
     copy_text(p->je.service, sizeof p->je.service, "s3");
     copy_text(p->je.op, sizeof p->je.op, "Refused");
-    s3_reply_error(&p->req, &p->resp, r->code, "Message", r->message,
-                   r->header ? "Header" : NULL, r->header, NULL);
+    aws_s3_error(&p->req, &p->resp, r->code, r->header ? "Header" : NULL, r->header, NULL);
     if (ly_resp_header_set(&p->resp, p->req.arena, "Connection", "close") != 0)
-        p->resp.status = 500;
+        aws_s3_error(&p->req, &p->resp, AWS_S3_INTERNAL_ERROR, NULL);
     finish(p);
 }
 
@@ -722,18 +740,19 @@ static void serve(struct server *srv, struct evhttp_request *ev, int admin_liste
     if (!rc && p->svc == NET_SVC_ADMIN && strncmp(p->req.raw_path, "/_lockyard/", 11) != 0) {
         admin_handle(srv, &p->req, &p->resp, "");
     } else if (rc) {
-        s3_reply_error(&p->req, &p->resp, rc == LY_EINVAL ? "InvalidURI" : "InternalError", NULL);
+        aws_s3_error(&p->req, &p->resp, rc == LY_EINVAL ? AWS_S3_INVALID_URI : AWS_S3_INTERNAL_ERROR,
+                     NULL);
     } else if (p->svc == NET_SVC_ADMIN) {
         if (net_admin_auth_or_reply(srv, &p->req, &p->resp, &p->decoded) == 0)
             handle(p);
     } else if (p->svc == NET_SVC_S3 && net_route_s3(&p->req) != 0) {
-        s3_reply_error(&p->req, &p->resp, "InvalidURI", NULL);
+        aws_s3_error(&p->req, &p->resp, AWS_S3_INVALID_URI, NULL);
     } else if (net_auth_and_payload_or_reply(srv, p->svc, &p->req, &p->resp, &p->decoded) == 0) {
         stale_maintain(srv, 0);
         fill_facts(p);
         choose_fault(p);
         if (waits_before_apply(p) && own_body(p) != 0) {
-            s3_reply_error(&p->req, &p->resp, "InternalError", NULL);
+            internal_error(p);
         } else {
             before(p);
             return;

@@ -29,7 +29,7 @@ static const char *unimplemented_subresource(const struct ly_req *req)
 
 static void method_not_allowed(struct s3_call *c, const char *resource_type)
 {
-    s3_error(c, "MethodNotAllowed", "Method", c->req->method_name, "ResourceType", resource_type,
+    s3_error(c, AWS_S3_METHOD_NOT_ALLOWED, "Method", c->req->method_name, "ResourceType", resource_type,
              NULL);
     s3_header(c, "Allow", strcmp(resource_type, "OBJECT") == 0 ? "GET, HEAD, PUT, DELETE"
                                                                : "GET, HEAD, PUT, DELETE, POST");
@@ -86,7 +86,7 @@ static void dispatch_bucket(struct s3_call *c)
         else {
             const struct ly_qparam *lt = ly_req_query(r, "list-type");
             if (lt && strcmp(lt->value, "2") != 0)
-                s3_error(c, "InvalidArgument", "Message", "Invalid List Type specified in Request",
+                s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid List Type specified in Request",
                          "ArgumentName", "list-type", "ArgumentValue", lt->value, NULL);
             else
                 s3_list_objects(c, lt != NULL);
@@ -99,7 +99,7 @@ static void dispatch_bucket(struct s3_call *c)
         if (ly_req_query(r, "delete"))
             s3_delete_objects(c);
         else
-            s3_error(c, "NotImplemented", "Message",
+            s3_error(c, AWS_S3_NOT_IMPLEMENTED, "Message",
                      "POST object uploads (browser forms) are not implemented by lockyard", NULL);
         return;
     default: method_not_allowed(c, "BUCKET"); return;
@@ -153,7 +153,7 @@ void s3_handle(struct s3_ctx *ctx, struct ly_req *req, struct ly_resp *resp)
         return;
     const char *sub = unimplemented_subresource(req);
     if (sub) {
-        s3_error(&c, "NotImplemented", "Message",
+        s3_error(&c, AWS_S3_NOT_IMPLEMENTED, "Message",
                  "lockyard does not implement this S3 subresource yet", "Subresource", sub, NULL);
         return;
     }
@@ -163,7 +163,7 @@ void s3_handle(struct s3_ctx *ctx, struct ly_req *req, struct ly_resp *resp)
                !(req->method == LY_PUT && !req->key)) {
         /* No such bucket can exist (CreateBucket answers InvalidBucketName), and the store's
          * fixed-size keys rely on bucket names that fit. */
-        s3_error(&c, "NoSuchBucket", "BucketName", req->bucket, NULL);
+        s3_error(&c, AWS_S3_NO_SUCH_BUCKET, "BucketName", req->bucket, NULL);
     } else if (!req->key) {
         dispatch_bucket(&c);
     } else {

@@ -156,12 +156,12 @@ void s3_delete_objects(struct s3_call *c)
     struct del_req d = {NULL, 0, 0};
     struct store_del_result res;
     if (!has_integrity_header(c->req)) {
-        s3_error(c, "InvalidRequest", "Message",
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
                  "Missing required header for this request: Content-MD5", NULL);
         return;
     }
     if (c->req->body_len == 0 || c->req->body_len > S3_XML_BODY_MAX) {
-        s3_error(c, "MalformedXML", NULL);
+        s3_error(c, AWS_S3_MALFORMED_XML, NULL);
         return;
     }
     if (s3_content_md5_ok_or_reply(c))
@@ -171,7 +171,7 @@ void s3_delete_objects(struct s3_call *c)
     int rc = parse_delete(c, doc, &d);
     xmlFreeDoc(doc);
     if (rc) {
-        s3_error(c, rc == LY_ENOMEM ? "InternalError" : "MalformedXML", NULL);
+        s3_error(c, rc == LY_ENOMEM ? AWS_S3_INTERNAL_ERROR : AWS_S3_MALFORMED_XML, NULL);
         return;
     }
     struct store_bucket bk;

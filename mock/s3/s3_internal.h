@@ -5,6 +5,7 @@
 #define LOCKYARD_S3_INTERNAL_H
 
 #include "lockyard/s3.h"
+#include "lockyard/aws_error.h"
 #include "lockyard/buf.h"
 #include "lockyard/store_multipart.h"
 #include "lockyard/store_version.h"
@@ -22,11 +23,12 @@ struct s3_call {
 };
 
 /**
- * Answers an S3 error: status and message from the table in s3_error.c, then the extra
- * elements given as name/value pairs terminated by NULL (values XML-escaped). A pair named
- * "Message" replaces the table's message. HEAD answers carry no body.
+ * Answers an S3 error through aws_s3_error (lockyard/aws_error.h): status and message from
+ * the S3 table, then the extra elements given as name/value pairs terminated by NULL (values
+ * XML-escaped). A pair named "Message" replaces the table's message. HEAD answers carry no
+ * body.
  */
-void s3_error(struct s3_call *c, const char *code, ...);
+void s3_error(struct s3_call *c, enum aws_err e, ...);
 /** Answers 500 InternalError (or the matching S3 error) for a store/internal code. */
 void s3_error_internal(struct s3_call *c, int rc);
 

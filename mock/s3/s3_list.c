@@ -127,7 +127,7 @@ static int list_params_or_reply(struct s3_call *c, struct list_state *st)
         if (tok) {
             st->after = token_decode(c, tok);
             if (!st->after) {
-                s3_error(c, "InvalidArgument", "Message",
+                s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
                          "The continuation token provided is incorrect", "ArgumentName",
                          "continuation-token", NULL);
                 return LY_EINVAL;

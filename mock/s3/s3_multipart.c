@@ -30,18 +30,18 @@ static int upload_checksum_or_reply(struct s3_call *c, struct store_upload *u)
     const char *type = ly_req_header(c->req, "x-amz-checksum-type");
     enum cksum_alg a;
     if (alg && cksum_alg_from_name(alg, strlen(alg), &a) != 0) {
-        s3_error(c, "InvalidRequest", "Message", "Checksum algorithm provided is unsupported. "
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", "Checksum algorithm provided is unsupported. "
                  "Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, "
                  "SHA1, SHA256]", NULL);
         return LY_EINVAL;
     }
     if (type && strcmp(type, "COMPOSITE") != 0 && strcmp(type, "FULL_OBJECT") != 0) {
-        s3_error(c, "InvalidRequest", "Message", "Value for x-amz-checksum-type header is invalid.",
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", "Value for x-amz-checksum-type header is invalid.",
                  NULL);
         return LY_EINVAL;
     }
     if (type && !alg) {
-        s3_error(c, "InvalidRequest", "Message", "The x-amz-checksum-type header can only be used "
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", "The x-amz-checksum-type header can only be used "
                  "with the x-amz-checksum-algorithm header.", NULL);
         return LY_EINVAL;
     }
@@ -51,7 +51,7 @@ static int upload_checksum_or_reply(struct s3_call *c, struct store_upload *u)
         type = a == CKSUM_CRC64NVME ? "FULL_OBJECT" : "COMPOSITE";
     if ((strcmp(type, "FULL_OBJECT") == 0 && (a == CKSUM_SHA1 || a == CKSUM_SHA256)) ||
         (strcmp(type, "COMPOSITE") == 0 && a == CKSUM_CRC64NVME)) {
-        s3_error(c, "InvalidRequest", "Message", ly_arena_printf(c->a, "The %s checksum type "
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", ly_arena_printf(c->a, "The %s checksum type "
                  "cannot be used with the %s checksum algorithm.", type, cksum_alg_name(a)), NULL);
         return LY_EINVAL;
     }
@@ -99,7 +99,7 @@ int s3_upload_or_reply(struct s3_call *c, struct store_upload *u)
     if (!rc && strcmp(u->key, c->req->key) != 0)
         rc = LY_ENOENT;
     if (rc == LY_ENOENT)
-        s3_error(c, "NoSuchUpload", "UploadId", q->value, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_UPLOAD, "UploadId", q->value, NULL);
     else if (rc)
         s3_error_internal(c, rc);
     return rc;
@@ -111,7 +111,7 @@ static int part_number_or_reply(struct s3_call *c, long *n)
     const struct ly_qparam *q = ly_req_query(c->req, "partNumber");
     if (s3mpu_part_number_parse(q->value, n) == 0)
         return 0;
-    s3_error(c, "InvalidArgument", "Message",
+    s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
              "Part number must be an integer between 1 and 10000, inclusive", "ArgumentName",
              "partNumber", "ArgumentValue", q->value, NULL);
     return LY_EINVAL;
@@ -124,14 +124,14 @@ static int part_too_large_or_reply(struct s3_call *c, uint64_t size)
     char got[32], max[32];
     snprintf(got, sizeof got, "%" PRIu64, size);
     snprintf(max, sizeof max, "%" PRIu64, part_bytes_max(c));
-    s3_error(c, "EntityTooLarge", "ProposedSize", got, "MaxSizeAllowed", max, NULL);
+    s3_error(c, AWS_S3_ENTITY_TOO_LARGE, "ProposedSize", got, "MaxSizeAllowed", max, NULL);
     return LY_ETOOBIG;
 }
 
 static void part_stored_reply(struct s3_call *c, int rc)
 {
     if (rc == LY_ENOENT)
-        s3_error(c, "NoSuchUpload", "UploadId", ly_req_query(c->req, "uploadId")->value, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_UPLOAD, "UploadId", ly_req_query(c->req, "uploadId")->value, NULL);
     else if (rc)
         s3_error_internal(c, rc);
 }
@@ -150,7 +150,7 @@ void s3_upload_part(struct s3_call *c)
         s3_checksum_part_or_reply(c, u.meta.checksum_alg, &part))
         return;
     if (cksum_md5_hex(c->req->body, c->req->body_len, etag) != 0) {
-        s3_error(c, "InternalError", NULL);
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return;
     }
     part.etag = etag;
@@ -174,14 +174,14 @@ static int copy_range_or_reply(struct s3_call *c, struct ly_buf *body)
         return 0;
     int rc = s3mpu_copy_range_parse(h, body->len, &first, &last);
     if (rc == LY_EINVAL) {
-        s3_error(c, "InvalidArgument", "Message", "The x-amz-copy-source-range value must be of "
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "The x-amz-copy-source-range value must be of "
                  "the form bytes=first-last where first and last are the zero-based offsets of "
                  "the first and last bytes to copy", "ArgumentName", "x-amz-copy-source-range",
                  "ArgumentValue", h, NULL);
         return rc;
     }
     if (rc) {
-        s3_error(c, "InvalidArgument", "Message", ly_arena_printf(c->a, "Range specified is not "
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", ly_arena_printf(c->a, "Range specified is not "
                  "valid for source object of size: %zu", body->len), "ArgumentName",
                  "x-amz-copy-source-range", "ArgumentValue", h, NULL);
         return rc;
@@ -229,7 +229,7 @@ void s3_upload_part_copy(struct s3_call *c)
         (void)cksum_alg_from_name(u.meta.checksum_alg, strlen(u.meta.checksum_alg), &alg);
     if (cksum_md5_hex(body.data ? body.data : "", body.len, etag) != 0 ||
         cksum_compute_b64(alg, body.data ? body.data : "", body.len, ck) != 0) {
-        s3_error(c, "InternalError", NULL);
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         goto out;
     }
     part.etag = etag;
@@ -254,7 +254,7 @@ void s3_abort_multipart_upload(struct s3_call *c)
         return;
     int rc = store_upload_abort(c->ctx->store, c->req->bucket, u.upload_id);
     if (rc == LY_ENOENT)
-        s3_error(c, "NoSuchUpload", "UploadId", u.upload_id, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_UPLOAD, "UploadId", u.upload_id, NULL);
     else if (rc)
         s3_error_internal(c, rc);
     else
@@ -302,12 +302,12 @@ int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long p
     if (rc == LY_ERANGE) {
         snprintf(tmp, sizeof tmp, "%ld", count);
         snprintf(req, sizeof req, "%ld", part);
-        s3_error(c, "InvalidPartNumber", "PartNumberRequested", req, "ActualPartCount", tmp,
+        s3_error(c, AWS_S3_INVALID_PART_NUMBER, "PartNumberRequested", req, "ActualPartCount", tmp,
                  NULL);
         return rc;
     }
     if (rc || off + size > o->size) {
-        s3_error(c, "InternalError", NULL);
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return LY_EIO;
     }
     *ranged = 1;

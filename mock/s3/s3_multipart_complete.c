@@ -216,16 +216,16 @@ static void parts_error(struct complete_ctx *x, const char *upload_id)
     char num[32], size[32], min[32];
     snprintf(num, sizeof num, "%ld", l ? l->number : 0);
     if (x->problem == S3MPU_INVALID_PART_ORDER) {
-        s3_error(c, "InvalidPartOrder", "UploadId", upload_id, NULL);
+        s3_error(c, AWS_S3_INVALID_PART_ORDER, "UploadId", upload_id, NULL);
     } else if (x->problem == S3MPU_INVALID_PART) {
-        s3_error(c, "InvalidPart", "UploadId", upload_id, "PartNumber", num, "ETag",
+        s3_error(c, AWS_S3_INVALID_PART, "UploadId", upload_id, "PartNumber", num, "ETag",
                  l && l->etag ? l->etag : "", NULL);
     } else {
         uint64_t m = c->ctx->config->part_bytes_min ? c->ctx->config->part_bytes_min
                                                     : PART_BYTES_MIN_AWS;
         snprintf(size, sizeof size, "%" PRIu64, x->bad_part ? x->bad_part->size : 0);
         snprintf(min, sizeof min, "%" PRIu64, m);
-        s3_error(c, "EntityTooSmall", "ProposedSize", size, "MinSizeAllowed", min, "PartNumber",
+        s3_error(c, AWS_S3_ENTITY_TOO_SMALL, "ProposedSize", size, "MinSizeAllowed", min, "PartNumber",
                  num, "ETag", x->bad_part ? x->bad_part->etag : "", NULL);
     }
 }
@@ -236,16 +236,16 @@ static void complete_error(struct complete_ctx *x, int rc, const char *upload_id
     if (x->verdict == V_PARTS)
         parts_error(x, upload_id);
     else if (x->verdict == V_412)
-        s3_error(c, "PreconditionFailed", "Condition", x->condition, NULL);
+        s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", x->condition, NULL);
     else if (x->verdict == V_404)
-        s3_error(c, "NoSuchKey", "Key", c->req->key, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_KEY, "Key", c->req->key, NULL);
     else if (x->verdict == V_409)
-        s3_error(c, "ConditionalRequestConflict", "Condition", x->condition, "Key", c->req->key,
+        s3_error(c, AWS_S3_CONDITIONAL_REQUEST_CONFLICT, "Condition", x->condition, "Key", c->req->key,
                  NULL);
     else if (rc == LY_ENOENT)
-        s3_error(c, "NoSuchUpload", "UploadId", upload_id, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_UPLOAD, "UploadId", upload_id, NULL);
     else if (rc == LY_ETOOBIG)
-        s3_error(c, "EntityTooLarge", NULL);
+        s3_error(c, AWS_S3_ENTITY_TOO_LARGE, NULL);
     else
         s3_error_internal(c, rc);
 }
@@ -321,7 +321,7 @@ void s3_complete_multipart_upload(struct s3_call *c)
     x.cond.if_none_match = ly_req_header(c->req, "If-None-Match");
     const char *upload_id = ly_req_query(c->req, "uploadId")->value;
     if (s3cond_write_validate(&x.cond, &why)) {
-        s3_error(c, "NotImplemented", "Header", why.header, "additionalMessage",
+        s3_error(c, AWS_S3_NOT_IMPLEMENTED, "Header", why.header, "additionalMessage",
                  why.additional_message, NULL);
         return;
     }
@@ -331,7 +331,7 @@ void s3_complete_multipart_upload(struct s3_call *c)
         return;
     int rc = parse_list(&x);
     if (rc) {
-        s3_error(c, rc == LY_ENOMEM ? "InternalError" : "MalformedXML", NULL);
+        s3_error(c, rc == LY_ENOMEM ? AWS_S3_INTERNAL_ERROR : AWS_S3_MALFORMED_XML, NULL);
         return;
     }
     if ((rc = parts_digest(&x))) {

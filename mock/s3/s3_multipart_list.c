@@ -23,7 +23,7 @@ static int int_param_or_reply(struct s3_call *c, const char *name, long def, lon
     char *end;
     long v = strtol(q->value, &end, 10);
     if (!*q->value || *end || v < 0 || v > 2147483647L) {
-        s3_error(c, "InvalidArgument", "Message", ly_arena_printf(c->a, "Provided %s not an "
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", ly_arena_printf(c->a, "Provided %s not an "
                  "integer or within integer range", name), "ArgumentName", name,
                  "ArgumentValue", q->value, NULL);
         return LY_EINVAL;

@@ -38,14 +38,14 @@ int s3_key_ok_or_reply(struct s3_call *c)
 {
     size_t n = strlen(c->req->key);
     if (!s3name_utf8_valid(c->req->key, n)) {
-        s3_error(c, "InvalidURI", NULL); /* object keys are UTF-8 */
+        s3_error(c, AWS_S3_INVALID_URI, NULL); /* object keys are UTF-8 */
         return LY_EINVAL;
     }
     if (n <= S3_KEY_BYTES_MAX)
         return 0;
     char size[32];
     snprintf(size, sizeof size, "%zu", n);
-    s3_error(c, "KeyTooLongError", "Size", size, "MaxSizeAllowed", "1024", NULL);
+    s3_error(c, AWS_S3_KEY_TOO_LONG_ERROR, "Size", size, "MaxSizeAllowed", "1024", NULL);
     return LY_EINVAL;
 }
 
@@ -73,7 +73,7 @@ int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *o)
     o->expires = ly_req_header(r, "Expires");
     const char *sc = ly_req_header(r, "x-amz-storage-class");
     if (sc && !storage_class_valid(sc)) {
-        s3_error(c, "InvalidStorageClass", "StorageClassRequested", sc, NULL);
+        s3_error(c, AWS_S3_INVALID_STORAGE_CLASS, "StorageClassRequested", sc, NULL);
         return LY_EINVAL;
     }
     o->storage_class = sc && strcmp(sc, "STANDARD") != 0 ? sc : NULL;
@@ -85,21 +85,21 @@ int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *o)
             continue;
         char *lower = ly_arena_strdup(c->a, name + 11);
         if (!lower) {
-            s3_error(c, "InternalError", NULL);
+            s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
             return LY_ENOMEM;
         }
         for (char *p = lower; *p; p++)
             *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
         const char *value = s3meta_decode(c->a, r->hdrs[i].value); /* RFC 2047, as AWS */
         if (!value) {
-            s3_error(c, "InternalError", NULL);
+            s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
             return LY_ENOMEM;
         }
         bytes += strlen(lower) + strlen(value);
         if (o->nmeta == STORE_META_MAX || bytes > USER_META_BYTES_MAX) {
             char size[32];
             snprintf(size, sizeof size, "%zu", bytes);
-            s3_error(c, "MetadataTooLarge", "MaxSizeAllowed", "2048", "Size", size, NULL);
+            s3_error(c, AWS_S3_METADATA_TOO_LARGE, "MaxSizeAllowed", "2048", "Size", size, NULL);
             return LY_ETOOBIG;
         }
         o->meta[o->nmeta].name = lower;
@@ -117,11 +117,11 @@ int s3_content_md5_ok_or_reply(struct s3_call *c)
     if (!b64)
         return 0;
     if (cksum_content_md5_parse(b64, strlen(b64), want) != 0) {
-        s3_error(c, "InvalidDigest", "Content-MD5", b64, NULL);
+        s3_error(c, AWS_S3_INVALID_DIGEST, "Content-MD5", b64, NULL);
         return LY_EINVAL;
     }
     if (cksum_md5(c->req->body, c->req->body_len, got) != 0 || memcmp(want, got, 16) != 0) {
-        s3_error(c, "BadDigest", "ExpectedDigest", b64, NULL);
+        s3_error(c, AWS_S3_BAD_DIGEST, "ExpectedDigest", b64, NULL);
         return LY_ECOND;
     }
     return 0;
@@ -159,7 +159,7 @@ static int write_cond_or_reply(struct s3_call *c, struct write_check *w)
     w->condition = NULL;
     if (s3cond_write_validate(&w->cond, &why) == 0)
         return 0;
-    s3_error(c, "NotImplemented", "Header", why.header, "additionalMessage",
+    s3_error(c, AWS_S3_NOT_IMPLEMENTED, "Header", why.header, "additionalMessage",
              why.additional_message, NULL);
     return LY_ENOTSUP;
 }
@@ -171,7 +171,7 @@ void s3_put_object(struct s3_call *c)
     char etag[33], size[32];
     memset(&o, 0, sizeof o);
     if (!ly_req_header(c->req, "Content-Length") && !ly_req_header(c->req, "Transfer-Encoding")) {
-        s3_error(c, "MissingContentLength", NULL);
+        s3_error(c, AWS_S3_MISSING_CONTENT_LENGTH, NULL);
         return;
     }
     if (s3_key_ok_or_reply(c) || write_cond_or_reply(c, &w))
@@ -184,7 +184,7 @@ void s3_put_object(struct s3_call *c)
         char max[32];
         snprintf(size, sizeof size, "%zu", c->req->body_len);
         snprintf(max, sizeof max, "%" PRIu64, c->ctx->config->object_bytes_max);
-        s3_error(c, "EntityTooLarge", "ProposedSize", size, "MaxSizeAllowed", max, NULL);
+        s3_error(c, AWS_S3_ENTITY_TOO_LARGE, "ProposedSize", size, "MaxSizeAllowed", max, NULL);
         return;
     }
     if (s3_content_md5_ok_or_reply(c) || s3_object_meta_from_req_or_reply(c, &o) ||
@@ -200,7 +200,7 @@ void s3_put_object(struct s3_call *c)
     int rc = store_obj_put(c->ctx->store, c->req->bucket, c->req->key, &o, c->req->body,
                            write_check_fn, &w);
     if (rc == LY_ECOND) {
-        s3_error(c, "PreconditionFailed", "Condition", w.condition, NULL);
+        s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", w.condition, NULL);
         return;
     }
     if (rc) {
@@ -251,7 +251,7 @@ static int response_overrides(struct s3_call *c)
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         const struct ly_qparam *q = ly_req_query(c->req, map[i][0]);
         if (q && ly_resp_header_set(c->resp, c->a, map[i][1], q->value) != 0) {
-            s3_error(c, "InternalError", NULL);
+            s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
             return LY_ENOMEM;
         }
     }
@@ -315,7 +315,7 @@ static void conditional_read_reply(struct s3_call *c, const struct store_obj *o,
             c->resp->status = 304;
         return;
     }
-    s3_error(c, "PreconditionFailed", "Condition", s3cond_read_name(failed), NULL);
+    s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", s3cond_read_name(failed), NULL);
 }
 
 static int range_reply_or_error(struct s3_call *c, const struct store_obj *o, int *ranged)
@@ -327,7 +327,7 @@ static int range_reply_or_error(struct s3_call *c, const struct store_obj *o, in
     *ranged = 0;
     if (pr < 0) {
         snprintf(tmp, sizeof tmp, "%" PRIu64, o->size);
-        s3_error(c, "InvalidRange", "RangeRequested", h, "ActualObjectSize", tmp, NULL);
+        s3_error(c, AWS_S3_INVALID_RANGE, "RangeRequested", h, "ActualObjectSize", tmp, NULL);
         snprintf(tmp, sizeof tmp, "bytes */%" PRIu64, o->size);
         return s3_header(c, "Content-Range", tmp) ? LY_ENOMEM : LY_ERANGE;
     }
@@ -357,10 +357,10 @@ static void delete_marker_reply(struct s3_call *c, const struct store_obj *o, in
     const char *vid = s3_version_id(c, o);
     ly_httpdate_format(o->mtime_ms, date);
     if (by_version)
-        s3_error(c, "MethodNotAllowed", "Method", c->req->method_name, "ResourceType",
+        s3_error(c, AWS_S3_METHOD_NOT_ALLOWED, "Method", c->req->method_name, "ResourceType",
                  "DeleteMarker", NULL);
     else
-        s3_error(c, "NoSuchKey", "Key", c->req->key, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_KEY, "Key", c->req->key, NULL);
     if (s3_header(c, "x-amz-delete-marker", "true") || !vid ||
         s3_header(c, "x-amz-version-id", vid))
         return;
@@ -384,7 +384,7 @@ static int object_read_or_reply(struct s3_call *c, struct store_obj *o, struct l
     if (!rc || (rc == LY_ENOENT && (o->flags & STORE_OBJ_DELETE_MARKER)))
         delete_marker_reply(c, o, has);
     else if (rc == LY_ENOENT && has)
-        s3_error(c, "NoSuchVersion", "Key", c->req->key, "VersionId",
+        s3_error(c, AWS_S3_NO_SUCH_VERSION, "Key", c->req->key, "VersionId",
                  ly_req_query(c->req, "versionId")->value, NULL);
     else
         s3_error_internal(c, rc);
@@ -399,13 +399,13 @@ static int part_or_range(struct s3_call *c, const struct store_obj *o, int *rang
     if (!pn)
         return range_reply_or_error(c, o, ranged);
     if (s3mpu_part_number_parse(pn->value, &part) != 0) {
-        s3_error(c, "InvalidArgument", "Message",
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
                  "Part number must be an integer between 1 and 10000, inclusive", "ArgumentName",
                  "partNumber", "ArgumentValue", pn->value, NULL);
         return LY_ERANGE;
     }
     if (ly_req_header(c->req, "Range")) {
-        s3_error(c, "InvalidRequest", "Message",
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
                  "Cannot specify both Range header and partNumber query parameter", NULL);
         return LY_ERANGE;
     }
@@ -445,7 +445,7 @@ void s3_get_object(struct s3_call *c)
         rc = s3_checksum_headers(c, &o, ranged);
     if (rc || response_overrides(c)) {
         if (rc)
-            s3_error(c, "InternalError", NULL);
+            s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return;
     }
     c->resp->status = ranged ? 206 : 200;
@@ -489,7 +489,7 @@ void s3_delete_object(struct s3_call *c)
                                            "x-amz-if-match-size"};
     for (size_t i = 0; i < 2; i++) {
         if (ly_req_header(c->req, dir_only[i])) {
-            s3_error(c, "NotImplemented", "Header", dir_only[i], NULL);
+            s3_error(c, AWS_S3_NOT_IMPLEMENTED, "Header", dir_only[i], NULL);
             return;
         }
     }
@@ -509,7 +509,7 @@ void s3_delete_object(struct s3_call *c)
                                       c->req->ignore_conditions ? NULL : delete_check_fn, &d,
                                       c->req->now_ms, &res);
     if (rc == LY_ECOND)
-        s3_error(c, "PreconditionFailed", "Condition", "If-Match", NULL);
+        s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", "If-Match", NULL);
     else if (rc)
         s3_error_internal(c, rc);
     else if (delete_headers(c, &res, has) == 0)

@@ -22,12 +22,12 @@ int s3_version_param_or_reply(struct s3_call *c, int *has, uint64_t *seq)
     if (!q)
         return 0;
     if (!*q->value) {
-        s3_error(c, "InvalidArgument", "Message", "Version id cannot be the empty string",
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Version id cannot be the empty string",
                  "ArgumentName", "versionId", "ArgumentValue", "", NULL);
         return LY_EINVAL;
     }
     if (s3_version_id_parse(q->value, seq) != 0) {
-        s3_error(c, "InvalidArgument", "Message", "Invalid version id specified", "ArgumentName",
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid version id specified", "ArgumentName",
                  "versionId", "ArgumentValue", q->value, NULL);
         return LY_EINVAL;
     }
@@ -53,7 +53,7 @@ int s3_version_header(struct s3_call *c, const struct store_obj *o)
     const char *id = s3_version_id(c, o);
     if (id)
         return s3_header(c, "x-amz-version-id", id);
-    s3_error(c, "InternalError", NULL);
+    s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
     return LY_ENOMEM;
 }
 
@@ -86,7 +86,7 @@ void s3_put_bucket_versioning(struct s3_call *c)
     xmlFreeDoc(doc);
     if (!root || n > 1 || (status && strcmp(status, "Enabled") != 0 &&
                            strcmp(status, "Suspended") != 0)) {
-        s3_error(c, "MalformedXML", NULL);
+        s3_error(c, AWS_S3_MALFORMED_XML, NULL);
         return;
     }
     int rc = 0;
@@ -223,13 +223,13 @@ static int params_or_reply(struct s3_call *c, struct vlist_state *st)
         return LY_EINVAL;
     uint64_t seq;
     if (st->vid_marker && !st->key_marker) {
-        s3_error(c, "InvalidArgument", "Message", "A version-id marker cannot be specified without "
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "A version-id marker cannot be specified without "
                  "a key marker.", "ArgumentName", "version-id-marker", "ArgumentValue",
                  st->vid_marker, NULL);
         return LY_EINVAL;
     }
     if (st->vid_marker && s3_version_id_parse(st->vid_marker, &seq) != 0) {
-        s3_error(c, "InvalidArgument", "Message", "Invalid version id specified", "ArgumentName",
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid version id specified", "ArgumentName",
                  "version-id-marker", "ArgumentValue", st->vid_marker, NULL);
         return LY_EINVAL;
     }

@@ -15,28 +15,34 @@
 
 typedef int (*ddb_op_fn)(struct ddb_call *c);
 
+#define W LY_OP_WRITE
+#define C LY_OP_CONDITIONAL
+#define R LY_OP_READ
+
+/* The one table of DynamoDB operations: name, flags (lockyard/op.h), handler. */
 static const struct {
-    const char *name;
+    struct ly_op op;
     ddb_op_fn fn;
 } ops[] = {
-    {"BatchGetItem", ddb_op_batch_get},
-    {"BatchWriteItem", ddb_op_batch_write},
-    {"CreateTable", ddb_op_create_table},
-    {"DeleteItem", ddb_op_delete_item},
-    {"DeleteTable", ddb_op_delete_table},
-    {"DescribeTable", ddb_op_describe_table},
-    {"DescribeTimeToLive", ddb_op_describe_ttl},
-    {"GetItem", ddb_op_get_item},
-    {"ListTables", ddb_op_list_tables},
-    {"PutItem", ddb_op_put_item},
-    {"Query", ddb_op_query},
-    {"Scan", ddb_op_scan},
-    {"TransactGetItems", ddb_op_transact_get},
-    {"TransactWriteItems", ddb_op_transact_write},
-    {"UpdateItem", ddb_op_update_item},
-    {"UpdateTable", ddb_op_update_table},
-    {"UpdateTimeToLive", ddb_op_update_ttl},
+    {{"BatchGetItem", R}, ddb_op_batch_get},
+    {{"BatchWriteItem", W}, ddb_op_batch_write},
+    {{"CreateTable", W}, ddb_op_create_table},
+    {{"DeleteItem", W | C}, ddb_op_delete_item},
+    {{"DeleteTable", W}, ddb_op_delete_table},
+    {{"DescribeTable", 0}, ddb_op_describe_table},
+    {{"DescribeTimeToLive", 0}, ddb_op_describe_ttl},
+    {{"GetItem", R}, ddb_op_get_item},
+    {{"ListTables", 0}, ddb_op_list_tables},
+    {{"PutItem", W | C}, ddb_op_put_item},
+    {{"Query", R}, ddb_op_query},
+    {{"Scan", R}, ddb_op_scan},
+    {{"TransactGetItems", 0}, ddb_op_transact_get},
+    {{"TransactWriteItems", W | C}, ddb_op_transact_write},
+    {{"UpdateItem", W | C}, ddb_op_update_item},
+    {{"UpdateTable", W}, ddb_op_update_table},
+    {{"UpdateTimeToLive", W}, ddb_op_update_ttl},
 };
+
 
 int ddb_fail(struct ddb_call *c, int code, enum aws_err type, const char *fmt, ...)
 {
@@ -63,9 +69,24 @@ static ddb_op_fn find_op(const char *target)
     if (!target || strncmp(target, TARGET_PREFIX, pl) != 0)
         return NULL;
     for (size_t i = 0; i < LY_ARRAY_LEN(ops); i++)
-        if (strcmp(target + pl, ops[i].name) == 0)
+        if (strcmp(target + pl, ops[i].op.name) == 0)
             return ops[i].fn;
     return NULL;
+}
+
+const struct ly_op *ddb_op(const char *name)
+{
+    static const struct ly_op unknown = {"Unknown", 0};
+    for (size_t i = 0; name && i < LY_ARRAY_LEN(ops); i++)
+        if (strcmp(name, ops[i].op.name) == 0)
+            return &ops[i].op;
+    return &unknown;
+}
+
+void ddb_each_op(void (*fn)(void *arg, const struct ly_op *op, int has_handler), void *arg)
+{
+    for (size_t i = 0; i < LY_ARRAY_LEN(ops); i++)
+        fn(arg, &ops[i].op, ops[i].fn != NULL);
 }
 
 static int run(struct ddb_call *c, const char *target)

@@ -42,6 +42,7 @@ struct pending {
     struct ly_buf decoded;      /* aws-chunked payload, or the body copied when deferred */
     enum net_service svc;
     struct fault_facts facts;
+    const struct ly_op *op;     /* name and flags from the service's table (never NULL) */
     struct journal_entry je;
     enum pending_state state;
     int has_fault;              /* a rule acts on this request: fault holds its copy */
@@ -94,29 +95,8 @@ static void copy_text(char *dst, size_t n, const char *src)
     dst[len] = '\0';
 }
 
-static const char *const write_ops[] = {
-    "PutObject", "CopyObject", "DeleteObject", "DeleteObjects", "CompleteMultipartUpload",
-    "CreateMultipartUpload", "UploadPart", "UploadPartCopy", "AbortMultipartUpload",
-    "CreateBucket", "DeleteBucket", "PutBucketVersioning", "PutBucketPolicy",
-    "DeleteBucketPolicy", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
-    "TransactWriteItems", "CreateTable", "DeleteTable", "UpdateTable", "UpdateTimeToLive", NULL,
-};
-
-static const char *const read_ops[] = {"GetObject", "HeadObject", "ListObjects", "ListObjectsV2",
-    "ListObjectVersions", "HeadBucket", "GetItem", "BatchGetItem", "Query", "Scan", NULL};
-
-static int op_in(const char *op, const char *const *ops)
-{
-    for (size_t i = 0; ops[i]; i++)
-        if (strcmp(op, ops[i]) == 0)
-            return 1;
-    return 0;
-}
-
-static int is_write(const char *op)
-{
-    return op_in(op, write_ops);
-}
+static const struct ly_op op_unknown = {"Unknown", 0}, op_sts = {"GetCallerIdentity", 0},
+                          op_admin = {"Admin", 0};
 
 static void fault_error(struct pending *p, int status, const char *code);
 static void internal_error(struct pending *p);
@@ -240,7 +220,8 @@ static void handle_now(struct pending *p);
 static struct store_snapshot *stale_view(struct pending *p)
 {
     struct server *srv = p->srv;
-    if (!op_in(p->je.op, read_ops) || srv->nsnaps == 0 || !p->has_fault || p->fault.action != FAULT_STALE_READ)
+    if (!(p->op->flags & LY_OP_READ) || srv->nsnaps == 0 || !p->has_fault ||
+        p->fault.action != FAULT_STALE_READ)
         return NULL;
     if (p->svc == NET_SVC_DDB && json_is_true(json_object_get(p->json_body, "ConsistentRead")))
         return NULL;
@@ -290,13 +271,50 @@ static void handle(struct pending *p)
     handle_now(p);
 }
 
+/* POST /_lockyard/release {"id": RULE_ID} or {} for every hold. */
+static void release_api(struct server *srv, struct ly_req *req, struct ly_resp *resp)
+{
+    json_t *doc = admin_body_json(req);
+    const json_t *id = json_object_get(doc, "id");
+    if (!doc || (id && !json_is_string(id))) {
+        admin_reply_error(req, resp, 400,
+                          "the body must be {\"id\": RULE_ID} or {} for every hold");
+    } else {
+        size_t n = net_release(srv, id ? json_string_value(id) : NULL);
+        admin_reply_json(req, resp, 200, json_pack("{s:I}", "released", (json_int_t)n));
+    }
+    json_decref(doc);
+}
+
+/* The admin endpoints that act on requests in flight are the pipeline's; admin.c has the rest. */
+static void admin_route(struct server *srv, struct ly_req *req, struct ly_resp *resp)
+{
+    const char *path = req->raw_path + 11;
+    if (strcmp(path, "release") == 0) {
+        if (admin_method_is(req, resp, LY_POST, "use POST"))
+            release_api(srv, req, resp);
+    } else if (strcmp(path, "reset") == 0) {
+        if (!admin_method_is(req, resp, LY_POST, "use POST"))
+            return;
+        net_fault_clear(srv);
+        net_release(srv, NULL);
+        journal_clear(srv->journal);
+        if (store_reset(srv->store) != 0)
+            admin_reply_error(req, resp, 500, "reset failed");
+        else
+            admin_reply_json(req, resp, 200, json_pack("{s:s}", "status", "reset"));
+    } else {
+        admin_handle(srv, req, resp, path);
+    }
+}
+
 static void handle_now(struct pending *p)
 {
     struct server *srv = p->srv;
     switch (p->svc) {
     case NET_SVC_DDB: ddb_handle(&srv->ddb, &p->req, &p->resp); return;
     case NET_SVC_STS: sts_handle(&p->req, &p->resp); return;
-    case NET_SVC_ADMIN: admin_handle(srv, &p->req, &p->resp, p->req.raw_path + 11); return;
+    case NET_SVC_ADMIN: admin_route(srv, &p->req, &p->resp); return;
     default: s3_handle(&srv->s3, &p->req, &p->resp); return;
     }
 }
@@ -351,7 +369,7 @@ static void apply(struct pending *p)
     /* The journal's order is commit order: the sequence number is taken here, before a
      * delay_after or a commit-released hold lets another request be journaled first. */
     p->je.seq = journal_reserve(p->srv->journal);
-    if (is_write(p->je.op) && p->resp.status >= 200 && p->resp.status < 300) {
+    if ((p->op->flags & LY_OP_WRITE) && p->resp.status >= 200 && p->resp.status < 300) {
         p->je.applied = 1;
         stale_maintain(p->srv, 1);
         release_until(p->srv, &p->facts);
@@ -454,7 +472,8 @@ static void release_until(struct server *srv, const struct fault_facts *committe
     for (;;) {
         struct pending *hit = NULL;
         for (struct pending *q = srv->inflight; q && !hit; q = q->next)
-            if (q->state == PENDING_HELD && q->fault.has_until && fault_match_static(&q->fault.until, committed))
+            if (q->state == PENDING_HELD && q->fault.has_until &&
+                fault_match_static(&q->fault.until, committed))
                 hit = q;
         if (!hit)
             return;
@@ -477,42 +496,6 @@ size_t net_release(struct server *srv, const char *rule_id)
     }
 }
 
-int net_fault_add(struct server *srv, const struct fault_rule *rule, char *id_out, size_t id_size)
-{
-    if (srv->nrules == srv->rules_cap) {
-        size_t cap = srv->rules_cap ? srv->rules_cap * 2 : 16;
-        struct fault_rule *r = realloc(srv->rules, cap * sizeof *r);
-        if (!r)
-            return LY_ENOMEM;
-        srv->rules = r;
-        srv->rules_cap = cap;
-    }
-    struct fault_rule *r = &srv->rules[srv->nrules++];
-    *r = *rule;
-    snprintf(r->id, sizeof r->id, "f%llu", (unsigned long long)++srv->next_rule_id);
-    r->added_ms = net_now_ms(srv);
-    r->seen = r->fired = 0;
-    snprintf(id_out, id_size, "%s", r->id);
-    return 0;
-}
-
-int net_fault_delete(struct server *srv, const char *id)
-{
-    for (size_t i = 0; i < srv->nrules; i++) {
-        if (strcmp(srv->rules[i].id, id) == 0) {
-            memmove(&srv->rules[i], &srv->rules[i + 1], (srv->nrules - i - 1) * sizeof *srv->rules);
-            srv->nrules--;
-            return 0;
-        }
-    }
-    return LY_ENOENT;
-}
-
-void net_fault_clear(struct server *srv)
-{
-    srv->nrules = 0;
-}
-
 void net_pipeline_free(struct server *srv)
 {
     for (size_t i = 0; i < srv->nsnaps; i++)
@@ -531,7 +514,7 @@ void net_pipeline_free(struct server *srv)
     }
     if (srv->sync_event)
         event_free(srv->sync_event);
-    free(srv->rules);
+    net_fault_free(srv);
     journal_free(srv->journal);
     metrics_free(srv->metrics);
 }
@@ -548,7 +531,7 @@ static void choose_fault(struct pending *p)
         struct fault_rule *r = &srv->rules[i];
         int mode = r->action == FAULT_IGNORE_CONDITIONS || r->action == FAULT_ETAG_RANDOM;
         if ((!mode && p->has_fault) ||
-            (r->action == FAULT_STALE_READ && !op_in(p->facts.op, read_ops)) ||
+            (r->action == FAULT_STALE_READ && !(p->op->flags & LY_OP_READ)) ||
             (r->action == FAULT_ERROR_IN_200 && !fault_error_in_200_op(p->facts.op)))
             continue;
         if (!fault_rule_fires(r, &p->facts))
@@ -585,7 +568,8 @@ static void s3_facts(struct pending *p)
     copy_text(p->je.conditions, sizeof p->je.conditions, text);
     free(text);
     json_decref(c);
-    p->facts.op = s3_op_name(r);
+    p->op = s3_op(r);
+    p->facts.op = p->op->name;
     p->facts.bucket = r->bucket;
     p->facts.key = r->key;
     p->facts.conditional = s3_is_conditional(r);
@@ -611,6 +595,7 @@ static void ddb_facts(struct pending *p)
     const char *target = ly_req_header(r, "X-Amz-Target");
     const char *dot = target ? strrchr(target, '.') : NULL;
     p->facts.op = ly_arena_strdup(r->arena, dot ? dot + 1 : "Unknown");
+    p->op = ddb_op(p->facts.op);
     json_t *doc = json_loadb((const char *)r->body, r->body_len, JSON_ALLOW_NUL, NULL);
     const char *table = json_string_value(json_object_get(doc, "TableName"));
     json_t *key = json_object_get(doc, "Key");
@@ -633,8 +618,8 @@ static void ddb_facts(struct pending *p)
         json_object_set_new(c, "ConditionExpression", json_string(ce));
     if (json_object_get(doc, "Expected"))
         json_object_set(c, "Expected", json_object_get(doc, "Expected"));
-    p->facts.conditional = json_object_size(c) > 0 || (doc && strcmp(p->facts.op,
-                                                                      "TransactWriteItems") == 0);
+    p->facts.conditional = (p->op->flags & LY_OP_CONDITIONAL) &&
+        (json_object_size(c) > 0 || (doc && strcmp(p->facts.op, "TransactWriteItems") == 0));
     char *ctext = json_dumps(c, JSON_COMPACT);
     copy_text(p->je.conditions, sizeof p->je.conditions, ctext);
     free(ctext);
@@ -657,7 +642,9 @@ static void fill_facts(struct pending *p)
     else if (p->svc == NET_SVC_DDB)
         ddb_facts(p);
     else
-        p->facts.op = p->svc == NET_SVC_STS ? "GetCallerIdentity" : "Admin";
+        p->op = p->svc == NET_SVC_STS ? &op_sts : &op_admin;
+    if (p->svc != NET_SVC_S3 && p->svc != NET_SVC_DDB)
+        p->facts.op = p->op->name;
     copy_text(p->je.service, sizeof p->je.service, p->facts.service);
     copy_text(p->je.op, sizeof p->je.op, p->facts.op);
     copy_text(p->je.client, sizeof p->je.client, p->facts.client);
@@ -691,6 +678,7 @@ static struct pending *pending_new(struct server *srv, struct evhttp_request *ev
     if (!p)
         return NULL;
     p->srv = srv;
+    p->op = &op_unknown;
     p->ev = ev;
     p->conn = evhttp_request_get_connection(ev);
     ly_arena_init(&p->arena, ARENA_BYTES_MAX);
@@ -740,8 +728,8 @@ static void serve(struct server *srv, struct evhttp_request *ev, int admin_liste
     if (!rc && p->svc == NET_SVC_ADMIN && strncmp(p->req.raw_path, "/_lockyard/", 11) != 0) {
         admin_handle(srv, &p->req, &p->resp, "");
     } else if (rc) {
-        aws_s3_error(&p->req, &p->resp, rc == LY_EINVAL ? AWS_S3_INVALID_URI : AWS_S3_INTERNAL_ERROR,
-                     NULL);
+        aws_s3_error(&p->req, &p->resp,
+                     rc == LY_EINVAL ? AWS_S3_INVALID_URI : AWS_S3_INTERNAL_ERROR, NULL);
     } else if (p->svc == NET_SVC_ADMIN) {
         if (net_admin_auth_or_reply(srv, &p->req, &p->resp, &p->decoded) == 0)
             handle(p);

@@ -159,7 +159,7 @@ void s3_copy_object(struct s3_call *c)
     struct dest_check d = {{ly_req_header(c->req, "If-Match"),
                             ly_req_header(c->req, "If-None-Match")}, NULL};
     struct s3cond_reject why;
-    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, d.cond.if_none_match,
+    struct s3_policy_ask ask = {c->route->action, c->req->key, d.cond.if_none_match,
                                 d.cond.if_match, 1};
     memset(&dst, 0, sizeof dst);
     ly_buf_init(&body, c->ctx->config->object_bytes_max);

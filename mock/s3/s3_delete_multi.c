@@ -141,7 +141,7 @@ static int delete_one(struct s3_call *c, const struct del_entry *e, struct store
         return LY_ETOOBIG;
     if (e->version && s3_version_id_parse(e->version, &seq) != 0)
         return LY_EINVAL;
-    struct s3_policy_ask ask = {e->version ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
+    struct s3_policy_ask ask = {e->version ? "s3:DeleteObjectVersion" : c->route->action,
                                 e->key, NULL, e->etag, 0};
     if (s3_policy_denies(c, &ask))
         return LY_ENOTSUP;

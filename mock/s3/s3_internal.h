@@ -15,12 +15,36 @@
 #define S3_OWNER_NAME "lockyard"
 #define S3_XML_BODY_MAX (4u << 20)
 
+struct s3_call;
+
+enum s3_level { S3_LEVEL_SERVICE, S3_LEVEL_BUCKET, S3_LEVEL_OBJECT };
+
+/*
+ * One S3 operation: the request it answers (method, level, the query parameters and the header
+ * that select it), its AWS name and flags (lockyard/op.h), its handler and the IAM action a
+ * bucket policy is asked about. The table is in s3_route.c; dispatch, the operation's name,
+ * the pipeline's write/read/conditional classification and the journal all read it.
+ */
+struct s3_route {
+    enum ly_method method;
+    enum s3_level level;
+    const char *sub, *sub2;        /* query parameters that must be present, or NULL */
+    const char *header;            /* a header that must be present, or NULL */
+    struct ly_op op;
+    void (*handler)(struct s3_call *c);
+    const char *action;            /* e.g. "s3:PutObject" */
+};
+
 struct s3_call {
     struct s3_ctx *ctx;
     struct ly_req *req;
     struct ly_resp *resp;
     struct ly_arena *a;
+    const struct s3_route *route;  /* the operation being answered */
 };
+
+/** The route of a request, or NULL when no operation takes it. */
+const struct s3_route *s3_route_find(const struct ly_req *req);
 
 /**
  * Answers an S3 error through aws_s3_error (lockyard/aws_error.h): status and message from
@@ -71,7 +95,9 @@ void s3_get_object(struct s3_call *c);
 void s3_delete_object(struct s3_call *c);
 void s3_copy_object(struct s3_call *c);
 void s3_delete_objects(struct s3_call *c);
-void s3_list_objects(struct s3_call *c, int v2);
+void s3_list_objects_v1(struct s3_call *c);
+/** ListObjectsV2 (?list-type=2; any other list-type is InvalidArgument). */
+void s3_list_objects_v2(struct s3_call *c);
 
 /** Adds the object's stored headers (ETag, Last-Modified, Content-*, x-amz-meta-*, …). */
 int s3_object_headers(struct s3_call *c, const struct store_obj *obj);

@@ -181,7 +181,7 @@ static void list_restart(struct list_state *st, struct ly_buf *contents)
     st->last_prefix = st->next_marker = NULL;
 }
 
-void s3_list_objects(struct s3_call *c, int v2)
+static void list_objects(struct s3_call *c, int v2)
 {
     struct list_state st;
     struct ly_buf contents;
@@ -220,4 +220,19 @@ again:
 out:
     ly_buf_cleanup(&contents);
     ly_buf_cleanup(&st.prefixes);
+}
+
+void s3_list_objects_v1(struct s3_call *c)
+{
+    list_objects(c, 0);
+}
+
+void s3_list_objects_v2(struct s3_call *c)
+{
+    const char *lt = s3_qval(c, "list-type");
+    if (lt && strcmp(lt, "2") != 0)
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid List Type specified in Request",
+                 "ArgumentName", "list-type", "ArgumentValue", lt, NULL);
+    else
+        list_objects(c, 1);
 }

@@ -67,7 +67,7 @@ void s3_create_multipart_upload(struct s3_call *c)
     u.key = c->req->key;
     u.initiated_ms = c->req->now_ms;
     u.meta.etag = "";
-    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, NULL, NULL, 0};
+    struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
     if (s3_key_ok_or_reply(c) || s3_policy_allows_or_reply(c, &ask) ||
         s3_object_meta_from_req_or_reply(c, &u.meta) || upload_checksum_or_reply(c, &u))
         return;
@@ -143,7 +143,7 @@ void s3_upload_part(struct s3_call *c)
     char etag[CKSUM_MD5_HEX_SIZE];
     long n;
     memset(&part, 0, sizeof part);
-    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, NULL, NULL, 0};
+    struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
     if (part_number_or_reply(c, &n) || s3_policy_allows_or_reply(c, &ask) ||
         s3_upload_or_reply(c, &u) || part_too_large_or_reply(c, c->req->body_len) ||
         s3_content_md5_ok_or_reply(c) ||
@@ -218,7 +218,7 @@ void s3_upload_part_copy(struct s3_call *c)
     enum cksum_alg alg = CKSUM_CRC64NVME;
     memset(&part, 0, sizeof part);
     ly_buf_init(&body, c->ctx->config->object_bytes_max);
-    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, NULL, NULL, 0};
+    struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
     if (part_number_or_reply(c, &n) || s3_copy_source_or_reply(c, &src) ||
         s3_policy_allows_or_reply(c, &ask) || s3_upload_or_reply(c, &u) ||
         s3_copy_source_read_or_reply(c, &src, &so, &body) ||

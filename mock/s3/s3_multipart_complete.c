@@ -325,7 +325,7 @@ void s3_complete_multipart_upload(struct s3_call *c)
                  why.additional_message, NULL);
         return;
     }
-    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, x.cond.if_none_match,
+    struct s3_policy_ask ask = {c->route->action, c->req->key, x.cond.if_none_match,
                                 x.cond.if_match, 1};
     if (s3_policy_allows_or_reply(c, &ask))
         return;

@@ -176,7 +176,7 @@ void s3_put_object(struct s3_call *c)
     }
     if (s3_key_ok_or_reply(c) || write_cond_or_reply(c, &w))
         return;
-    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, w.cond.if_none_match,
+    struct s3_policy_ask ask = {c->route->action, c->req->key, w.cond.if_none_match,
                                 w.cond.if_match, 1};
     if (s3_policy_allows_or_reply(c, &ask))
         return;
@@ -499,7 +499,7 @@ void s3_delete_object(struct s3_call *c)
         return;
     struct delete_check d = {ly_req_header(c->req, "If-Match"),
                              c->ctx->config->delete_if_match_missing};
-    struct s3_policy_ask ask = {has ? "s3:DeleteObjectVersion" : "s3:DeleteObject", c->req->key,
+    struct s3_policy_ask ask = {has ? "s3:DeleteObjectVersion" : c->route->action, c->req->key,
                                 ly_req_header(c->req, "If-None-Match"), d.if_match, 0};
     if (s3_policy_allows_or_reply(c, &ask))
         return;

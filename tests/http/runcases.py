@@ -804,6 +804,37 @@ def run_exchange(ex, env, port, idx):
     return ck.problems
 
 
+def journal_ops(port):
+    """(service, op) of every request the server's journal holds."""
+    r = http_admin(port, "GET", "/_lockyard/requests?limit=10000")
+    if r.status != 200:
+        return set()
+    return {(e["service"], e["op"]) for e in json.loads(r.body)["requests"]}
+
+
+def route_problems(port, seen):
+    """Every operation of the server's tables (GET /_lockyard/operations) has a name, a
+    handler, (S3) an IAM action, and a case that sends it a request."""
+    r = http_admin(port, "GET", "/_lockyard/operations")
+    if r.status != 200:
+        return ["GET /_lockyard/operations answered %d" % r.status]
+    ops = json.loads(r.body)
+    out = []
+    for service, key in (("s3", "s3"), ("dynamodb", "dynamodb")):
+        for op in ops[key]:
+            what = "%s %s" % (service, op.get("name") or "(no name)")
+            if service == "s3":
+                what += " (%s %s%s)" % (op["method"], op["level"], "".join(
+                    "?" + s for s in op["subresources"]))
+            if not op.get("name") or not op.get("handler"):
+                out.append("%s: a route needs a name and a handler" % what)
+            if service == "s3" and not op.get("action", "").startswith("s3:"):
+                out.append("%s: no IAM action" % what)
+            if (service, op.get("name")) not in seen:
+                out.append("%s: no case in tests/cases sends it a request" % what)
+    return out
+
+
 def run_case(case, server):
     env = {"HOST": ("127.0.0.1:%d" % server.port).encode(),
            "PORT": str(server.port).encode(), "IP": b"127.0.0.1"}
@@ -823,7 +854,11 @@ def run_case(case, server):
                 return [what + ":"] + ["    " + p.replace("\n", "\n    ") for p in problems]
             if not server.alive():
                 return ["server died after exchange %d (line %d)" % (idx, ex.lineno)]
+    SEEN_OPS.update(journal_ops(server.port))
     return []
+
+
+SEEN_OPS = set()
 
 
 def case_paths(argv):
@@ -882,6 +917,16 @@ def main(argv):
                 if verbose:
                     print("ok   %s (%.2fs)" % (case.name, time.time() - t0))
             sys.stdout.flush()
+        if len(argv) == 0:  # the whole set: every operation of the tables has a case
+            route_fails = route_problems(main_srv.port, SEEN_OPS)
+            for p in route_fails:
+                print("FAIL routes: " + p)
+            if route_fails:
+                failed += 1
+            else:
+                passed += 1
+                if verbose:
+                    print("ok   routes: every S3 route and DynamoDB operation has a case")
     finally:
         if main_srv:
             problems_global += main_srv.stop()

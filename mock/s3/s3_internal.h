@@ -101,8 +101,6 @@ void s3_list_objects_v2(struct s3_call *c);
 
 /** Adds the object's stored headers (ETag, Last-Modified, Content-*, x-amz-meta-*, …). */
 int s3_object_headers(struct s3_call *c, const struct store_obj *obj);
-/** Fills obj's content headers and user metadata from the request. 0 or error already sent. */
-int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *obj);
 /** Verifies x-amz-checksum-* of a PutObject body and sets obj's checksum. 0 or replied. */
 int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *obj);
 /** UploadPart checksums: as PutObject, and a part of an upload created with an algorithm
@@ -110,17 +108,23 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *obj);
 int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct store_obj *part);
 /** Adds x-amz-checksum-* to a GET/HEAD answer when x-amz-checksum-mode: ENABLED. */
 int s3_checksum_headers(struct s3_call *c, const struct store_obj *obj, int ranged);
-/** A random ETag (32 hex digits) for the etag_random fault mode. */
-int s3_random_etag(char etag[33]);
-/** Quoted ETag in the arena. */
-const char *s3_quoted_etag(struct s3_call *c, const char *etag);
 /** Verifies the request body against Content-MD5 when sent: 0, or the InvalidDigest /
  *  BadDigest answer was sent. */
 int s3_content_md5_ok_or_reply(struct s3_call *c);
 
-/* s3_object.c */
-/** KeyTooLongError for keys over 1024 bytes; 0 or replied. */
+/* s3_request.c: validation and object helpers shared by the object, copy and multipart
+ * handlers. */
+/** InvalidURI for keys that are not UTF-8, KeyTooLongError over 1024 bytes; 0 or replied. */
 int s3_key_ok_or_reply(struct s3_call *c);
+/** Fills obj's content headers and user metadata from the request. 0 or error already sent. */
+int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *obj);
+/** A random ETag (32 hex digits) for the etag_random fault mode. */
+int s3_random_etag(char etag[33]);
+/** Quoted ETag in the arena. */
+const char *s3_quoted_etag(struct s3_call *c, const char *etag);
+/** GET/HEAD ?partNumber=N: narrows the answer to part N; 0, or replied (status set). */
+int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long part,
+                            int *ranged);
 
 /* s3_copy.c: the copy source shared by CopyObject and UploadPartCopy. */
 struct s3_copy_source {
@@ -173,8 +177,5 @@ void s3_list_parts(struct s3_call *c);
 void s3_list_multipart_uploads(struct s3_call *c);
 /** Reads the ?uploadId= upload (NoSuchUpload when missing or for another key); 0 or replied. */
 int s3_upload_or_reply(struct s3_call *c, struct store_upload *u);
-/** GET/HEAD ?partNumber=N: narrows the answer to part N; 0, or replied (status set). */
-int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long part,
-                            int *ranged);
 
 #endif

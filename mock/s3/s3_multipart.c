@@ -1,7 +1,7 @@
 /*
- * s3_multipart.c - CreateMultipartUpload, UploadPart, UploadPartCopy, AbortMultipartUpload,
- * and GET/HEAD ?partNumber= of a completed multipart object. Parts are stored with the upload
- * and never visible as objects (completion: s3_multipart_complete.c).
+ * s3_multipart.c - CreateMultipartUpload, UploadPart, UploadPartCopy, AbortMultipartUpload.
+ * Parts are stored with the upload and never visible as objects (completion:
+ * s3_multipart_complete.c; GET/HEAD ?partNumber= of a completed object: s3_request.c).
  */
 #include "s3_internal.h"
 #include "lockyard/checksum.h"
@@ -261,74 +261,3 @@ void s3_abort_multipart_upload(struct s3_call *c)
         c->resp->status = 204;
 }
 
-/* The offset and size of part (1-based) of o; LY_ERANGE past the last part. */
-static int part_bounds(const struct store_obj *o, long part, uint64_t *off, uint64_t *size,
-                       long *count)
-{
-    if (!o->part_sizes) {
-        *count = 1;
-        *off = 0;
-        *size = o->size;
-        return part == 1 ? 0 : LY_ERANGE;
-    }
-    const char *p = o->part_sizes;
-    uint64_t pos = 0;
-    long i = 0;
-    int found = 0;
-    while (*p) {
-        char *end;
-        uint64_t n = strtoull(p, &end, 10);
-        i++;
-        if (i == part) {
-            *off = pos;
-            *size = n;
-            found = 1;
-        }
-        pos += n;
-        p = *end == ',' ? end + 1 : end;
-        if (end == p && *p)
-            return LY_EIO;
-    }
-    *count = i;
-    return found ? 0 : LY_ERANGE;
-}
-
-int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long part, int *ranged)
-{
-    uint64_t off = 0, size = 0;
-    long count = 0;
-    char tmp[96], req[32];
-    int rc = part_bounds(o, part, &off, &size, &count);
-    if (rc == LY_ERANGE) {
-        snprintf(tmp, sizeof tmp, "%ld", count);
-        snprintf(req, sizeof req, "%ld", part);
-        s3_error(c, AWS_S3_INVALID_PART_NUMBER, "PartNumberRequested", req, "ActualPartCount", tmp,
-                 NULL);
-        return rc;
-    }
-    if (rc || off + size > o->size) {
-        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
-        return LY_EIO;
-    }
-    *ranged = 1;
-    if (size)
-        snprintf(tmp, sizeof tmp, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, off, off + size - 1,
-                 o->size);
-    else
-        snprintf(tmp, sizeof tmp, "bytes */%" PRIu64, o->size);
-    if (s3_header(c, "Content-Range", tmp))
-        return LY_ENOMEM;
-    if (o->part_sizes) {
-        snprintf(tmp, sizeof tmp, "%ld", count);
-        if (s3_header(c, "x-amz-mp-parts-count", tmp))
-            return LY_ENOMEM;
-    }
-    if (c->req->method == LY_GET) {
-        struct ly_buf *b = &c->resp->body;
-        memmove(b->data, b->data + off, (size_t)size);
-        b->len = (size_t)size;
-        return 0;
-    }
-    snprintf(tmp, sizeof tmp, "%" PRIu64, size);
-    return ly_resp_header_set(c->resp, c->a, "Content-Length", tmp) ? LY_ENOMEM : 0;
-}

@@ -8,106 +8,13 @@
 #include "lockyard/httpdate.h"
 #include "lockyard/s3cond.h"
 #include "lockyard/mpu.h"
-#include "lockyard/s3name.h"
 
 #include <inttypes.h>
 #include "lockyard/checksum.h"
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define USER_META_BYTES_MAX 2048
-
-int s3_random_etag(char etag[33])
-{
-    uint8_t raw[16];
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        return LY_EIO;
-    cksum_hex(raw, sizeof raw, etag);
-    return 0;
-}
-
-const char *s3_quoted_etag(struct s3_call *c, const char *etag)
-{
-    return ly_arena_printf(c->a, "\"%s\"", etag);
-}
-
-int s3_key_ok_or_reply(struct s3_call *c)
-{
-    size_t n = strlen(c->req->key);
-    if (!s3name_utf8_valid(c->req->key, n)) {
-        s3_error(c, AWS_S3_INVALID_URI, NULL); /* object keys are UTF-8 */
-        return LY_EINVAL;
-    }
-    if (n <= S3_KEY_BYTES_MAX)
-        return 0;
-    char size[32];
-    snprintf(size, sizeof size, "%zu", n);
-    s3_error(c, AWS_S3_KEY_TOO_LONG_ERROR, "Size", size, "MaxSizeAllowed", "1024", NULL);
-    return LY_EINVAL;
-}
-
-static int storage_class_valid(const char *v)
-{
-    static const char *const classes[] = {
-        "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-        "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE",
-    };
-    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
-        if (strcmp(v, classes[i]) == 0)
-            return 1;
-    return 0;
-}
-
-int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *o)
-{
-    const struct ly_req *r = c->req;
-    const char *ct = ly_req_header(r, "Content-Type");
-    o->content_type = ct ? ct : "binary/octet-stream";
-    o->content_encoding = s3meta_content_encoding(c->a, ly_req_header(r, "Content-Encoding"));
-    o->content_disposition = ly_req_header(r, "Content-Disposition");
-    o->content_language = ly_req_header(r, "Content-Language");
-    o->cache_control = ly_req_header(r, "Cache-Control");
-    o->expires = ly_req_header(r, "Expires");
-    const char *sc = ly_req_header(r, "x-amz-storage-class");
-    if (sc && !storage_class_valid(sc)) {
-        s3_error(c, AWS_S3_INVALID_STORAGE_CLASS, "StorageClassRequested", sc, NULL);
-        return LY_EINVAL;
-    }
-    o->storage_class = sc && strcmp(sc, "STANDARD") != 0 ? sc : NULL;
-    size_t bytes = 0;
-    o->nmeta = 0;
-    for (size_t i = 0; i < r->nhdrs; i++) {
-        const char *name = r->hdrs[i].name;
-        if (strncasecmp(name, "x-amz-meta-", 11) != 0)
-            continue;
-        char *lower = ly_arena_strdup(c->a, name + 11);
-        if (!lower) {
-            s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
-            return LY_ENOMEM;
-        }
-        for (char *p = lower; *p; p++)
-            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-        const char *value = s3meta_decode(c->a, r->hdrs[i].value); /* RFC 2047, as AWS */
-        if (!value) {
-            s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
-            return LY_ENOMEM;
-        }
-        bytes += strlen(lower) + strlen(value);
-        if (o->nmeta == STORE_META_MAX || bytes > USER_META_BYTES_MAX) {
-            char size[32];
-            snprintf(size, sizeof size, "%zu", bytes);
-            s3_error(c, AWS_S3_METADATA_TOO_LARGE, "MaxSizeAllowed", "2048", "Size", size, NULL);
-            return LY_ETOOBIG;
-        }
-        o->meta[o->nmeta].name = lower;
-        o->meta[o->nmeta].value = value;
-        o->nmeta++;
-    }
-    return 0;
-}
 
 /* Verifies Content-MD5 when sent: 0, or the InvalidDigest / BadDigest answer was sent. */
 int s3_content_md5_ok_or_reply(struct s3_call *c)

@@ -98,10 +98,10 @@ enum aws_err {
 
 struct aws_err_def {
     int status;
-    const char *code;        /* as AWS spells it on the wire */
-    const char *message;     /* the default message */
-    const char *ns;          /* DynamoDB: the namespace before '#' in __type */
-    const char *msg_key;     /* DynamoDB: "message", "Message", or NULL for no message member */
+    const char *code;    /* as AWS spells it on the wire */
+    const char *message; /* the default message */
+    const char *ns;      /* DynamoDB: the namespace before '#' in __type */
+    const char *msg_key; /* DynamoDB: "message", "Message", or NULL for no message member */
 };
 
 /** The table row of e (e must be a valid error, not AWS_ERR_NONE: asserted). */

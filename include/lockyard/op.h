@@ -18,8 +18,8 @@ enum ly_op_flag {
 };
 
 struct ly_op {
-    const char *name;            /* as AWS names it ("PutObject", "GetItem") */
-    unsigned flags;              /* enum ly_op_flag */
+    const char *name; /* as AWS names it ("PutObject", "GetItem") */
+    unsigned flags;   /* enum ly_op_flag */
 };
 
 #endif

@@ -15,6 +15,8 @@
 #define NS_SERVICE "com.amazon.coral.service"
 #define STS_XMLNS "https://sts.amazonaws.com/doc/2011-06-15/"
 
+/* Tables laid out by hand, one row per entry. */
+/* clang-format off */
 static const struct aws_err_def s3_errors[AWS_ERR_COUNT_] = {
     [AWS_S3_ACCESS_DENIED] = {403, "AccessDenied", "Access Denied"},
     [AWS_S3_AUTHORIZATION_HEADER_MALFORMED] = {400, "AuthorizationHeaderMalformed",
@@ -158,6 +160,7 @@ static const struct aws_err_def sts_errors[AWS_ERR_COUNT_] = {
     [AWS_STS_SIGNATURE_DOES_NOT_MATCH] = {403, "SignatureDoesNotMatch",
         "The request signature we calculated does not match the signature you provided."},
 };
+/* clang-format on */
 
 static const struct aws_err_def *const tables[] = {
     [AWS_SVC_S3] = s3_errors, [AWS_SVC_DDB] = ddb_errors, [AWS_SVC_STS] = sts_errors};
@@ -204,17 +207,21 @@ static void s3_xml(const struct ly_req *req, struct ly_resp *resp, int status, c
     resp->status = status;
     resp->error_code = code;
     if (ly_resp_header_set(resp, req->arena, "x-amz-request-id", req->request_id) ||
-        ly_resp_header_set(resp, req->arena, "x-amz-id-2", req->host_id) ||
-        req->method == LY_HEAD)
+        ly_resp_header_set(resp, req->arena, "x-amz-id-2", req->host_id) || req->method == LY_HEAD)
         return;
     int rc = ly_buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
-    if (!rc) rc = xml_elem(b, "Code", code);
-    if (!rc) rc = xml_elem(b, "Message", message);
+    if (!rc)
+        rc = xml_elem(b, "Code", code);
+    if (!rc)
+        rc = xml_elem(b, "Message", message);
     for (size_t i = 0; !rc && i + 1 < np; i += 2)
         rc = xml_elem(b, pairs[i], pairs[i + 1]);
-    if (!rc) rc = xml_elem(b, "RequestId", req->request_id);
-    if (!rc) rc = xml_elem(b, "HostId", req->host_id);
-    if (!rc) rc = ly_buf_adds(b, "</Error>");
+    if (!rc)
+        rc = xml_elem(b, "RequestId", req->request_id);
+    if (!rc)
+        rc = xml_elem(b, "HostId", req->host_id);
+    if (!rc)
+        rc = ly_buf_adds(b, "</Error>");
     /* out of room: the status with no body rather than a torn document */
     if (rc || ly_resp_header_set(resp, req->arena, "Content-Type", "application/xml") != 0)
         ly_buf_reset(b);
@@ -307,14 +314,22 @@ static void sts_xml(const struct ly_req *req, struct ly_resp *resp, int status, 
     resp->status = status;
     resp->error_code = code;
     int rc = ly_buf_addf(b, "<ErrorResponse xmlns=\"%s\"><Error>", STS_XMLNS);
-    if (!rc) rc = xml_elem(b, "Type", status >= 500 ? "Receiver" : "Sender");
-    if (!rc) rc = xml_elem(b, "Code", code);
-    if (!rc) rc = xml_elem(b, "Message", message);
-    if (!rc) rc = ly_buf_adds(b, "</Error>");
-    if (!rc) rc = xml_elem(b, "RequestId", req->request_id);
-    if (!rc) rc = ly_buf_adds(b, "</ErrorResponse>");
-    if (!rc) rc = ly_resp_header_set(resp, req->arena, "Content-Type", "text/xml");
-    if (!rc) rc = ly_resp_header_set(resp, req->arena, "x-amzn-RequestId", req->request_id);
+    if (!rc)
+        rc = xml_elem(b, "Type", status >= 500 ? "Receiver" : "Sender");
+    if (!rc)
+        rc = xml_elem(b, "Code", code);
+    if (!rc)
+        rc = xml_elem(b, "Message", message);
+    if (!rc)
+        rc = ly_buf_adds(b, "</Error>");
+    if (!rc)
+        rc = xml_elem(b, "RequestId", req->request_id);
+    if (!rc)
+        rc = ly_buf_adds(b, "</ErrorResponse>");
+    if (!rc)
+        rc = ly_resp_header_set(resp, req->arena, "Content-Type", "text/xml");
+    if (!rc)
+        rc = ly_resp_header_set(resp, req->arena, "x-amzn-RequestId", req->request_id);
     if (rc)
         ly_buf_reset(b);
 }

@@ -50,9 +50,9 @@ int s3_key_ok_or_reply(struct s3_call *c)
 static int storage_class_valid(const char *v)
 {
     static const char *const classes[] = {
-        "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-        "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE",
-    };
+        "STANDARD",       "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+        "GLACIER",        "DEEP_ARCHIVE",       "OUTPOSTS",    "GLACIER_IR", "SNOW",
+        "EXPRESS_ONEZONE"};
     for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
         if (strcmp(v, classes[i]) == 0)
             return 1;

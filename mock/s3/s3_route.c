@@ -16,6 +16,8 @@
 #define C LY_OP_CONDITIONAL
 #define R LY_OP_READ
 
+/* Tables laid out by hand, one row per entry. */
+/* clang-format off */
 /* First match wins: rows with a subresource or header come before the plain row. */
 static const struct s3_route routes[] = {
     /* method, level, sub, sub2, header, {name, flags}, handler, IAM action */
@@ -64,6 +66,7 @@ static const struct s3_route routes[] = {
     {LY_DELETE, OBJ, NULL, NULL, NULL, {"DeleteObject", W | C}, s3_delete_object,
      "s3:DeleteObject"},
 };
+/* clang-format on */
 
 /* Subresources that name a bucket's configuration: a request naming one goes only to that
  * configuration's rows (any other method is 405), never to the plain bucket operations. */
@@ -110,12 +113,13 @@ static const char *method_name(enum ly_method m)
 
 void s3_each_route(void (*fn)(void *arg, const struct s3_route_info *r), void *arg)
 {
-    static const char *const levels[] = {[S3_LEVEL_SERVICE] = "service",
-        [S3_LEVEL_BUCKET] = "bucket", [S3_LEVEL_OBJECT] = "object"};
+    static const char *const levels[] = {
+        [S3_LEVEL_SERVICE] = "service", [S3_LEVEL_BUCKET] = "bucket", [S3_LEVEL_OBJECT] = "object"};
     for (size_t i = 0; i < LY_ARRAY_LEN(routes); i++) {
         const struct s3_route *r = &routes[i];
-        struct s3_route_info info = {method_name(r->method), levels[r->level], r->sub, r->sub2,
-                                     r->header, r->op, r->action, r->handler != NULL};
+        struct s3_route_info info = {
+            method_name(r->method), levels[r->level], r->sub, r->sub2, r->header, r->op, r->action,
+            r->handler != NULL};
         fn(arg, &info);
     }
 }
@@ -131,9 +135,14 @@ const struct ly_op *s3_op(const struct ly_req *req)
 
 int s3_is_conditional(const struct ly_req *req)
 {
-    static const char *const h[] = {"If-Match", "If-None-Match", "If-Modified-Since",
-        "If-Unmodified-Since", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match",
-        "x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since"};
+    static const char *const h[] = {"If-Match",
+                                    "If-None-Match",
+                                    "If-Modified-Since",
+                                    "If-Unmodified-Since",
+                                    "x-amz-copy-source-if-match",
+                                    "x-amz-copy-source-if-none-match",
+                                    "x-amz-copy-source-if-modified-since",
+                                    "x-amz-copy-source-if-unmodified-since"};
     const struct s3_route *r = s3_route_find(req);
     if (!r || !(r->op.flags & LY_OP_CONDITIONAL))
         return 0;

@@ -127,8 +127,8 @@ static void test_injected(void **state)
     assert_non_null(strstr(f->resp.body.data, "<Code>MyCode</Code><Message>m</Message>"));
     aws_injected_error(&f->req, &f->resp, AWS_SVC_DDB, 500, "InternalError", "m");
     assert_string_equal(f->resp.error_code, "InternalServerError");
-    assert_non_null(strstr(f->resp.body.data,
-                           "\"com.amazonaws.dynamodb.v20120810#InternalServerError\""));
+    assert_non_null(
+        strstr(f->resp.body.data, "\"com.amazonaws.dynamodb.v20120810#InternalServerError\""));
     aws_injected_error(&f->req, &f->resp, AWS_SVC_DDB, 400, "InvalidRequest", "m");
     assert_non_null(strstr(f->resp.body.data, "\"com.amazon.coral.validate#ValidationException\""));
     aws_injected_error(&f->req, &f->resp, AWS_SVC_STS, 400, "Throttling", "m");

@@ -165,24 +165,26 @@ static int parse_read_common(struct ddb_call *c, struct reader *r, const char **
 static int check_select(struct ddb_call *c, const char *select, bool has_proj,
                         const char *index)
 {
+    /* Select values that rule a ProjectionExpression in (1) or out (0), as DynamoDB words it */
+    static const struct {
+        const char *select;
+        bool proj;
+        const char *message;
+    } rules[] = {
+        {"COUNT", false, "Cannot specify the ProjectionExpression when choosing to get only the "
+                         "Count"},
+        {"ALL_ATTRIBUTES", false, "Cannot specify the ProjectionExpression when choosing to get "
+                                  "ALL_ATTRIBUTES"},
+        {"SPECIFIC_ATTRIBUTES", true, "Must specify the ProjectionExpression when choosing to "
+                                      "get SPECIFIC_ATTRIBUTES"},
+        {"ALL_PROJECTED_ATTRIBUTES", false, "Cannot specify the ProjectionExpression when "
+                                            "choosing to get ALL_PROJECTED_ATTRIBUTES"},
+    };
     if (!select)
         return 0;
-    if (strcmp(select, "COUNT") == 0 && has_proj)
-        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
-                        "Cannot specify the ProjectionExpression when choosing to get only the "
-                        "Count");
-    if (strcmp(select, "ALL_ATTRIBUTES") == 0 && has_proj)
-        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
-                        "Cannot specify the ProjectionExpression when choosing to get "
-                        "ALL_ATTRIBUTES");
-    if (strcmp(select, "SPECIFIC_ATTRIBUTES") == 0 && !has_proj)
-        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
-                        "Must specify the ProjectionExpression when choosing to get "
-                        "SPECIFIC_ATTRIBUTES");
-    if (strcmp(select, "ALL_PROJECTED_ATTRIBUTES") == 0 && has_proj)
-        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
-                        "Cannot specify the ProjectionExpression when choosing to get "
-                        "ALL_PROJECTED_ATTRIBUTES");
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (strcmp(select, rules[i].select) == 0 && has_proj != rules[i].proj)
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, "%s", rules[i].message);
     if (strcmp(select, "ALL_PROJECTED_ATTRIBUTES") == 0 && !index)
         return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an "

@@ -126,27 +126,12 @@ static int location_constraint_or_reply(struct s3_call *c, const char **out)
     *out = NULL;
     if (c->req->body_len == 0)
         return 0;
-    if (c->req->body_len > S3_XML_BODY_MAX) {
-        s3_error(c, AWS_S3_MALFORMED_XML, NULL);
-        return LY_EINVAL;
-    }
-    xmlDocPtr doc = xmlReadMemory((const char *)c->req->body, (int)c->req->body_len, NULL, NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    int rc = 0;
-    if (!root || strcmp((const char *)root->name, "CreateBucketConfiguration") != 0) {
-        rc = LY_EINVAL;
-    } else {
-        for (xmlNodePtr n = root->children; n; n = n->next) {
-            if (n->type != XML_ELEMENT_NODE)
-                continue;
-            if (strcmp((const char *)n->name, "LocationConstraint") == 0) {
-                xmlChar *text = xmlNodeGetContent(n);
-                *out = ly_arena_strdup(c->a, text ? (const char *)text : "");
-                xmlFree(text);
-            }
-        }
-    }
+    xmlDocPtr doc;
+    xmlNodePtr root = s3_xml_read(c, "CreateBucketConfiguration", &doc);
+    int rc = root ? 0 : LY_EINVAL;
+    for (xmlNodePtr n = root ? root->children : NULL; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, "LocationConstraint") == 0)
+            *out = s3_xml_text(c, n);
     xmlFreeDoc(doc);
     if (rc)
         s3_error(c, AWS_S3_MALFORMED_XML, NULL);

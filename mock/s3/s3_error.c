@@ -5,7 +5,9 @@
 #include "s3_internal.h"
 #include "lockyard/check.h"
 #include "lockyard/pct.h"
+#include "lockyard/s3name.h"
 
+#include <libxml/parser.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -57,6 +59,25 @@ int s3_xml_elem(struct ly_buf *b, const char *name, const char *value)
     return rc;
 }
 
+struct _xmlNode *s3_xml_read(struct s3_call *c, const char *root, struct _xmlDoc **doc)
+{
+    *doc = NULL;
+    if (c->req->body_len == 0 || c->req->body_len > S3_XML_BODY_MAX)
+        return NULL;
+    *doc = xmlReadMemory((const char *)c->req->body, (int)c->req->body_len, NULL, NULL,
+                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlNodePtr r = *doc ? xmlDocGetRootElement(*doc) : NULL;
+    return r && strcmp((const char *)r->name, root) == 0 ? r : NULL;
+}
+
+const char *s3_xml_text(struct s3_call *c, struct _xmlNode *n)
+{
+    xmlChar *t = xmlNodeGetContent(n);
+    const char *s = ly_arena_strdup(c->a, t ? (const char *)t : "");
+    xmlFree(t);
+    return s;
+}
+
 int s3_xml_elemf(struct ly_buf *b, const char *name, const char *fmt, ...)
 {
     char tmp[256];
@@ -94,6 +115,26 @@ int s3_xml_elem_listing(struct ly_buf *b, const char *name, const char *value, i
         rc = s3_xml_elem(b, name, enc.data ? enc.data : "");
     ly_buf_cleanup(&enc);
     return rc;
+}
+
+int s3_list_elem(struct ly_buf *b, const char *name, const char *value, int url, int *xml_unsafe)
+{
+    if (xml_unsafe && !url && !s3name_xml_safe(value))
+        *xml_unsafe = 1;
+    return s3_xml_elem_listing(b, name, value, url);
+}
+
+int s3_list_common_prefix(struct s3_call *c, struct ly_buf *prefixes, const char *key, size_t n,
+                          int url, int *xml_unsafe, const char **prefix)
+{
+    char *p = ly_arena_strndup(c->a, key, n);
+    if (!p)
+        return LY_ENOMEM;
+    *prefix = p;
+    int rc = ly_buf_adds(prefixes, "<CommonPrefixes>");
+    if (!rc)
+        rc = s3_list_elem(prefixes, "Prefix", p, url, xml_unsafe);
+    return rc ? rc : ly_buf_adds(prefixes, "</CommonPrefixes>");
 }
 
 int s3_list_encoding_or_reply(struct s3_call *c, int *url)

@@ -13,9 +13,13 @@
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
 #define S3_OWNER_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 #define S3_OWNER_NAME "lockyard"
+#define S3_OWNER_XML(elem)                                                                     \
+    "<" elem "><ID>" S3_OWNER_ID "</ID><DisplayName>" S3_OWNER_NAME "</DisplayName></" elem ">"
 #define S3_XML_BODY_MAX (4u << 20)
 
 struct s3_call;
+struct _xmlDoc;  /* libxml2's xmlDoc */
+struct _xmlNode; /* libxml2's xmlNode */
 
 enum s3_level { S3_LEVEL_SERVICE, S3_LEVEL_BUCKET, S3_LEVEL_OBJECT };
 
@@ -74,10 +78,23 @@ size_t s3_list_rollup(const char *key, const char *prefix, const char *delimiter
 /** 1 when s (NULL allowed) is exactly the first n bytes of key: a prefix already emitted, or a
  *  marker that names this CommonPrefix. */
 int s3_list_same_prefix(const char *s, const char *key, size_t n);
+/** A listing's element: the value URL-encoded when url, else as text; sets *xml_unsafe (when
+ *  not NULL) for a value XML 1.0 cannot carry. */
+int s3_list_elem(struct ly_buf *b, const char *name, const char *value, int url, int *xml_unsafe);
+/** Appends <CommonPrefixes><Prefix>the first n bytes of key</Prefix></CommonPrefixes> to
+ *  prefixes, the prefix copied into the arena as *prefix. */
+int s3_list_common_prefix(struct s3_call *c, struct ly_buf *prefixes, const char *key, size_t n,
+                          int url, int *xml_unsafe, const char **prefix);
 /** Listings: encoding-type (only "url" is valid). 0, or the InvalidArgument answer was sent. */
 int s3_list_encoding_or_reply(struct s3_call *c, int *url);
 /** Listings: max-keys, a non-negative integer capped at dflt. 0, or answered. */
 int s3_list_max_keys_or_reply(struct s3_call *c, long dflt, long *max);
+/** Parses the request body (at most S3_XML_BODY_MAX bytes, no network, no DTD errors printed)
+ *  into *doc (NULL when empty or too big; the caller frees it with xmlFreeDoc) and returns
+ *  its root element when it is named root, else NULL. */
+struct _xmlNode *s3_xml_read(struct s3_call *c, const char *root, struct _xmlDoc **doc);
+/** The text content of an element, copied into the arena (NULL when out of memory). */
+const char *s3_xml_text(struct s3_call *c, struct _xmlNode *n);
 /** Sets 200/Content-Type for an XML body already in resp->body. */
 void s3_xml_done(struct s3_call *c, int status);
 

@@ -47,14 +47,6 @@ struct complete_ctx {
     struct store_upload_done done; /* recorded with the object, for retries */
 };
 
-static const char *text(struct s3_call *c, xmlNodePtr n)
-{
-    xmlChar *t = xmlNodeGetContent(n);
-    const char *s = ly_arena_strdup(c->a, t ? (const char *)t : "");
-    xmlFree(t);
-    return s;
-}
-
 static int parse_part(struct complete_ctx *x, xmlNodePtr part, struct s3mpu_listed *l)
 {
     const char *num = NULL;
@@ -63,9 +55,9 @@ static int parse_part(struct complete_ctx *x, xmlNodePtr part, struct s3mpu_list
         if (n->type != XML_ELEMENT_NODE)
             continue;
         if (strcmp((const char *)n->name, "PartNumber") == 0)
-            num = text(x->c, n);
+            num = s3_xml_text(x->c, n);
         else if (strcmp((const char *)n->name, "ETag") == 0)
-            l->etag = text(x->c, n);
+            l->etag = s3_xml_text(x->c, n);
     }
     char *end;
     if (!num || !*num)
@@ -78,13 +70,9 @@ static int parse_part(struct complete_ctx *x, xmlNodePtr part, struct s3mpu_list
 static int parse_list(struct complete_ctx *x)
 {
     struct s3_call *c = x->c;
-    if (c->req->body_len == 0 || c->req->body_len > S3_XML_BODY_MAX)
-        return LY_EINVAL;
-    xmlDocPtr doc = xmlReadMemory((const char *)c->req->body, (int)c->req->body_len, NULL, NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    int rc = root && strcmp((const char *)root->name, "CompleteMultipartUpload") == 0
-                 ? 0 : LY_EINVAL;
+    xmlDocPtr doc;
+    xmlNodePtr root = s3_xml_read(c, "CompleteMultipartUpload", &doc);
+    int rc = root ? 0 : LY_EINVAL;
     x->listed = ly_arena_calloc(c->a, (S3MPU_PARTS_MAX + 1) * sizeof *x->listed);
     x->numbers = ly_arena_calloc(c->a, (S3MPU_PARTS_MAX + 1) * sizeof *x->numbers);
     if (!x->listed || !x->numbers)

@@ -9,24 +9,6 @@
 
 #include <string.h>
 
-/* Subresources we do not implement: answered 501 rather than silently treated as plain ops. */
-static const char *const unimplemented[] = {
-    "accelerate", "acl", "analytics", "attributes", "cors", "encryption", "intelligent-tiering",
-    "inventory", "legal-hold", "lifecycle", "logging", "metadataConfiguration", "metadataTable",
-    "metrics", "notification", "object-lock", "ownershipControls", "policyStatus",
-    "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select",
-    "session", "tagging", "torrent", "website", "renameObject",
-};
-
-static const char *unimplemented_subresource(const struct ly_req *req)
-{
-    for (size_t i = 0; i < req->nquery; i++)
-        for (size_t j = 0; j < LY_ARRAY_LEN(unimplemented); j++)
-            if (strcmp(req->query[i].name, unimplemented[j]) == 0)
-                return unimplemented[j];
-    return NULL;
-}
-
 /* No route takes the request: 405 with the resource type, or 501 for browser-form POSTs. */
 static void unrouted(struct s3_call *c)
 {
@@ -52,7 +34,7 @@ void s3_handle(struct s3_ctx *ctx, struct ly_req *req, struct ly_resp *resp)
     if (s3_header(&c, "x-amz-request-id", req->request_id) ||
         s3_header(&c, "x-amz-id-2", req->host_id))
         return;
-    const char *sub = unimplemented_subresource(req);
+    const char *sub = s3_route_unimplemented(req);
     if (sub) {
         s3_error(&c, AWS_S3_NOT_IMPLEMENTED, "Message",
                  "lockyard does not implement this S3 subresource yet", "Subresource", sub, NULL);

@@ -49,6 +49,9 @@ struct s3_call {
 
 /** The route of a request, or NULL when no operation takes it. */
 const struct s3_route *s3_route_find(const struct ly_req *req);
+/** The subresource of a request that names an S3 feature lockyard does not implement (it
+ *  answers 501 NotImplemented), or NULL. */
+const char *s3_route_unimplemented(const struct ly_req *req);
 
 /**
  * Answers an S3 error through aws_s3_error (lockyard/aws_error.h): status and message from
@@ -101,21 +104,9 @@ void s3_xml_done(struct s3_call *c, int status);
 /** Adds a header, turning failures into the error answer; 0 on success. */
 int s3_header(struct s3_call *c, const char *name, const char *value);
 
-/* Handlers, one per operation. */
-void s3_list_buckets(struct s3_call *c);
-void s3_create_bucket(struct s3_call *c);
-void s3_delete_bucket(struct s3_call *c);
-void s3_head_bucket(struct s3_call *c);
-void s3_get_bucket_location(struct s3_call *c);
-void s3_put_object(struct s3_call *c);
-void s3_get_object(struct s3_call *c);
-void s3_delete_object(struct s3_call *c);
-void s3_copy_object(struct s3_call *c);
-void s3_delete_objects(struct s3_call *c);
-void s3_list_objects_v1(struct s3_call *c);
-/** ListObjectsV2 (?list-type=2; any other list-type is InvalidArgument). */
-void s3_list_objects_v2(struct s3_call *c);
+/* The handlers themselves are declared in s3_route.c, next to the table that calls them. */
 
+/* s3_object.c, s3_checksum.c */
 /** Adds the object's stored headers (ETag, Last-Modified, Content-*, x-amz-meta-*, …). */
 int s3_object_headers(struct s3_call *c, const struct store_obj *obj);
 /** Verifies x-amz-checksum-* of a PutObject body and sets obj's checksum. 0 or replied. */
@@ -129,8 +120,8 @@ int s3_checksum_headers(struct s3_call *c, const struct store_obj *obj, int rang
  *  BadDigest answer was sent. */
 int s3_content_md5_ok_or_reply(struct s3_call *c);
 
-/* s3_request.c: validation and object helpers shared by the object, copy and multipart
- * handlers. */
+/* s3_request.c: validation and object helpers shared by the object, copy, multipart and
+ * attributes handlers. */
 /** InvalidURI for keys that are not UTF-8, KeyTooLongError over 1024 bytes; 0 or replied. */
 int s3_key_ok_or_reply(struct s3_call *c);
 /** Fills obj's content headers and user metadata from the request. 0 or error already sent. */
@@ -139,6 +130,12 @@ int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *obj);
 int s3_random_etag(char etag[33]);
 /** Quoted ETag in the arena. */
 const char *s3_quoted_etag(struct s3_call *c, const char *etag);
+/** Reads the current object or ?versionId= (its body into body unless NULL): 0, or the answer
+ *  was sent (NoSuchKey, NoSuchVersion, a delete marker's 404/405 with x-amz-delete-marker). */
+int s3_object_read_or_reply(struct s3_call *c, struct store_obj *o, struct ly_buf *body);
+/** If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since against o: 0 when the read
+ *  goes on, else the 304 or 412 was answered. */
+int s3_read_cond_or_reply(struct s3_call *c, const struct store_obj *o);
 /** GET/HEAD ?partNumber=N: narrows the answer to part N; 0, or replied (status set). */
 int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long part,
                             int *ranged);
@@ -158,9 +155,6 @@ int s3_copy_source_read_or_reply(struct s3_call *c, const struct s3_copy_source 
 int s3_copy_source_cond_or_reply(struct s3_call *c, const struct store_obj *obj);
 
 /* s3_versioning.c */
-void s3_put_bucket_versioning(struct s3_call *c);
-void s3_get_bucket_versioning(struct s3_call *c);
-void s3_list_object_versions(struct s3_call *c);
 /** Reads ?versionId=: *has 0 when absent, else *seq (0 = null). 0, or the 400 was sent. */
 int s3_version_param_or_reply(struct s3_call *c, int *has, uint64_t *seq);
 /** The version id of obj ("null" for the null version) in the arena. */
@@ -169,9 +163,6 @@ const char *s3_version_id(struct s3_call *c, const struct store_obj *obj);
 int s3_version_header(struct s3_call *c, const struct store_obj *obj);
 
 /* s3_policy.c */
-void s3_put_bucket_policy(struct s3_call *c);
-void s3_get_bucket_policy(struct s3_call *c);
-void s3_delete_bucket_policy(struct s3_call *c);
 /* An object request as the bucket policy sees it. */
 struct s3_policy_ask {
     const char *action;            /* "s3:PutObject", "s3:DeleteObject", … */
@@ -185,13 +176,6 @@ int s3_policy_denies(struct s3_call *c, const struct s3_policy_ask *ask);
 int s3_policy_allows_or_reply(struct s3_call *c, const struct s3_policy_ask *ask);
 
 /* s3_multipart.c, s3_multipart_complete.c, s3_multipart_list.c */
-void s3_create_multipart_upload(struct s3_call *c);
-void s3_upload_part(struct s3_call *c);
-void s3_upload_part_copy(struct s3_call *c);
-void s3_abort_multipart_upload(struct s3_call *c);
-void s3_complete_multipart_upload(struct s3_call *c);
-void s3_list_parts(struct s3_call *c);
-void s3_list_multipart_uploads(struct s3_call *c);
 /** Reads the ?uploadId= upload (NoSuchUpload when missing or for another key); 0 or replied. */
 int s3_upload_or_reply(struct s3_call *c, struct store_upload *u);
 

@@ -1,11 +1,14 @@
 /*
- * s3_request.c - request validation and object helpers shared by the object, copy and
- * multipart handlers (s3_object.c, s3_copy.c, s3_multipart*.c): the key, the stored headers and
- * metadata of a new object, ETags, and the parts of a completed multipart object. Kept apart so
+ * s3_request.c - request validation and object helpers shared by the object, copy, multipart
+ * and attributes handlers (s3_object.c, s3_copy.c, s3_multipart*.c, s3_attributes.c): the key,
+ * the stored headers and metadata of a new object, ETags, the parts of a completed multipart
+ * object, reading an object or version (delete markers, conditional reads). Kept apart so
  * those handler files depend on this one and not on each other.
  */
 #include "s3_internal.h"
 #include "lockyard/checksum.h"
+#include "lockyard/httpdate.h"
+#include "lockyard/s3cond.h"
 #include "lockyard/s3meta.h"
 #include "lockyard/s3name.h"
 
@@ -177,4 +180,73 @@ int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long p
     }
     snprintf(tmp, sizeof tmp, "%" PRIu64, size);
     return ly_resp_header_set(c->resp, c->a, "Content-Length", tmp) ? LY_ENOMEM : 0;
+}
+
+/* 404 / 405 answers for delete markers carry x-amz-delete-marker and the marker's version. */
+static void delete_marker_reply(struct s3_call *c, const struct store_obj *o, int by_version)
+{
+    char date[LY_HTTPDATE_LEN];
+    const char *vid = s3_version_id(c, o);
+    ly_httpdate_format(o->mtime_ms, date);
+    if (by_version)
+        s3_error(c, AWS_S3_METHOD_NOT_ALLOWED, "Method", c->req->method_name, "ResourceType",
+                 "DeleteMarker", NULL);
+    else
+        s3_error(c, AWS_S3_NO_SUCH_KEY, "Key", c->req->key, NULL);
+    if (s3_header(c, "x-amz-delete-marker", "true") || !vid ||
+        s3_header(c, "x-amz-version-id", vid))
+        return;
+    if (by_version && s3_header(c, "Allow", "DELETE") == 0)
+        (void)s3_header(c, "Last-Modified", date);
+}
+
+/* Reads the current object or ?versionId=; 0, or the error answer was sent. */
+int s3_object_read_or_reply(struct s3_call *c, struct store_obj *o, struct ly_buf *body)
+{
+    int has;
+    uint64_t seq;
+    memset(o, 0, sizeof *o);
+    if (s3_version_param_or_reply(c, &has, &seq))
+        return LY_EINVAL;
+    int rc =
+        has ? store_obj_get_version(c->ctx->store, c->req->bucket, c->req->key, seq, c->a, o, body)
+            : store_obj_get(c->ctx->store, c->req->bucket, c->req->key, c->a, o, body);
+    if (!rc && !(o->flags & STORE_OBJ_DELETE_MARKER))
+        return 0;
+    if (!rc || (rc == LY_ENOENT && (o->flags & STORE_OBJ_DELETE_MARKER)))
+        delete_marker_reply(c, o, has);
+    else if (rc == LY_ENOENT && has)
+        s3_error(c, AWS_S3_NO_SUCH_VERSION, "Key", c->req->key, "VersionId",
+                 ly_req_query(c->req, "versionId")->value, NULL);
+    else
+        s3_error_internal(c, rc);
+    return rc ? rc : LY_ENOENT;
+}
+
+int s3_read_cond_or_reply(struct s3_call *c, const struct store_obj *o)
+{
+    struct s3cond_read cond = {
+        ly_req_header(c->req, "If-Match"),
+        ly_req_header(c->req, "If-None-Match"),
+        ly_req_header(c->req, "If-Modified-Since"),
+        ly_req_header(c->req, "If-Unmodified-Since"),
+    };
+    int failed;
+    enum s3cond_outcome out =
+        c->req->ignore_conditions
+            ? S3COND_PASS
+            : s3cond_eval_read(&cond, o->etag, o->mtime_ms, c->req->now_ms, &failed);
+    if (out == S3COND_PASS)
+        return 0;
+    char date[LY_HTTPDATE_LEN];
+    ly_httpdate_format(o->mtime_ms, date);
+    if (out == S3COND_NOT_MODIFIED) {
+        ly_buf_reset(&c->resp->body);
+        if (s3_header(c, "ETag", s3_quoted_etag(c, o->etag)) == 0 &&
+            s3_header(c, "Last-Modified", date) == 0)
+            c->resp->status = 304;
+        return LY_ECOND;
+    }
+    s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", s3cond_read_name(failed), NULL);
+    return LY_ECOND;
 }

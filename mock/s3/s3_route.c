@@ -16,9 +16,38 @@
 #define C LY_OP_CONDITIONAL
 #define R LY_OP_READ
 
-/* Tables laid out by hand, one row per entry. */
+/* The handlers, one per operation, each defined in the file of its area and called only
+ * through the table below. */
+void s3_abort_multipart_upload(struct s3_call *c);
+void s3_complete_multipart_upload(struct s3_call *c);
+void s3_copy_object(struct s3_call *c);
+void s3_create_bucket(struct s3_call *c);
+void s3_create_multipart_upload(struct s3_call *c);
+void s3_delete_bucket(struct s3_call *c);
+void s3_delete_bucket_policy(struct s3_call *c);
+void s3_delete_object(struct s3_call *c);
+void s3_delete_objects(struct s3_call *c);
+void s3_get_bucket_location(struct s3_call *c);
+void s3_get_bucket_policy(struct s3_call *c);
+void s3_get_bucket_versioning(struct s3_call *c);
+void s3_get_object(struct s3_call *c);
+void s3_head_bucket(struct s3_call *c);
+void s3_list_buckets(struct s3_call *c);
+void s3_list_multipart_uploads(struct s3_call *c);
+void s3_list_object_versions(struct s3_call *c);
+void s3_list_objects_v1(struct s3_call *c);
+/** ListObjectsV2 (?list-type=2; any other list-type is InvalidArgument). */
+void s3_list_objects_v2(struct s3_call *c);
+void s3_list_parts(struct s3_call *c);
+void s3_put_bucket_policy(struct s3_call *c);
+void s3_put_bucket_versioning(struct s3_call *c);
+void s3_put_object(struct s3_call *c);
+void s3_upload_part(struct s3_call *c);
+void s3_upload_part_copy(struct s3_call *c);
+
+/* First match wins: rows with a subresource or header come before the plain row. The table is
+ * laid out by hand, a row per operation. */
 /* clang-format off */
-/* First match wins: rows with a subresource or header come before the plain row. */
 static const struct s3_route routes[] = {
     /* method, level, sub, sub2, header, {name, flags}, handler, IAM action */
     {LY_GET, SVC, NULL, NULL, NULL, {"ListBuckets", 0}, s3_list_buckets, "s3:ListAllMyBuckets"},
@@ -66,7 +95,25 @@ static const struct s3_route routes[] = {
     {LY_DELETE, OBJ, NULL, NULL, NULL, {"DeleteObject", W | C}, s3_delete_object,
      "s3:DeleteObject"},
 };
+
+/* Subresources we do not implement: answered 501 rather than silently treated as plain ops. */
+static const char *const unimplemented[] = {
+    "accelerate", "acl", "analytics", "attributes", "cors", "encryption", "intelligent-tiering",
+    "inventory", "legal-hold", "lifecycle", "logging", "metadataConfiguration", "metadataTable",
+    "metrics", "notification", "object-lock", "ownershipControls", "policyStatus",
+    "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select",
+    "session", "tagging", "torrent", "website", "renameObject",
+};
 /* clang-format on */
+
+const char *s3_route_unimplemented(const struct ly_req *req)
+{
+    for (size_t i = 0; i < req->nquery; i++)
+        for (size_t j = 0; j < LY_ARRAY_LEN(unimplemented); j++)
+            if (strcmp(req->query[i].name, unimplemented[j]) == 0)
+                return unimplemented[j];
+    return NULL;
+}
 
 /* Subresources that name a bucket's configuration: a request naming one goes only to that
  * configuration's rows (any other method is 405), never to the plain bucket operations. */

@@ -31,6 +31,7 @@ void s3_get_bucket_location(struct s3_call *c);
 void s3_get_bucket_policy(struct s3_call *c);
 void s3_get_bucket_versioning(struct s3_call *c);
 void s3_get_object(struct s3_call *c);
+void s3_get_object_attributes(struct s3_call *c);
 void s3_head_bucket(struct s3_call *c);
 void s3_list_buckets(struct s3_call *c);
 void s3_list_multipart_uploads(struct s3_call *c);
@@ -87,6 +88,8 @@ static const struct s3_route routes[] = {
      "s3:ListMultipartUploadParts"},
     {LY_DELETE, OBJ, "uploadId", NULL, NULL, {"AbortMultipartUpload", W},
      s3_abort_multipart_upload, "s3:AbortMultipartUpload"},
+    {LY_GET, OBJ, "attributes", NULL, NULL, {"GetObjectAttributes", R | C},
+     s3_get_object_attributes, "s3:GetObjectAttributes"},
     {LY_GET, OBJ, NULL, NULL, NULL, {"GetObject", R | C}, s3_get_object, "s3:GetObject"},
     {LY_HEAD, OBJ, NULL, NULL, NULL, {"HeadObject", R | C}, s3_get_object, "s3:GetObject"},
     {LY_PUT, OBJ, NULL, NULL, "x-amz-copy-source", {"CopyObject", W | C}, s3_copy_object,
@@ -98,7 +101,7 @@ static const struct s3_route routes[] = {
 
 /* Subresources we do not implement: answered 501 rather than silently treated as plain ops. */
 static const char *const unimplemented[] = {
-    "accelerate", "acl", "analytics", "attributes", "cors", "encryption", "intelligent-tiering",
+    "accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering",
     "inventory", "legal-hold", "lifecycle", "logging", "metadataConfiguration", "metadataTable",
     "metrics", "notification", "object-lock", "ownershipControls", "policyStatus",
     "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select",

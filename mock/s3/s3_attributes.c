@@ -95,7 +95,7 @@ static int object_parts(struct s3_call *c, const struct store_obj *o, struct ly_
     int truncated = last < total;
     int rc = ly_buf_adds(b, "<ObjectParts>");
     if (!rc)
-        rc = s3_xml_elemf(b, "TotalPartsCount", "%ld", total);
+        rc = s3_xml_elemf(b, "PartsCount", "%ld", total);
     if (!rc)
         rc = s3_xml_elemf(b, "PartNumberMarker", "%ld", marker);
     if (!rc)

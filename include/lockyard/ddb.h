@@ -15,6 +15,7 @@
 #define LOCKYARD_DDB_H
 
 #include "lockyard/httpmsg.h"
+#include "lockyard/op.h"
 #include "lockyard/store.h"
 
 struct ddb_config {
@@ -29,6 +30,12 @@ struct ddb_ctx {
     const struct ddb_config *config;
     struct ddb_table_cache *tables; /* parsed table descriptions; NULL until first use */
 };
+
+/** The operation named (the part of X-Amz-Target after '.'): its flags from the operation
+ *  table (never NULL: "Unknown" with no flags for a name the table lacks). */
+const struct ly_op *ddb_op(const char *name);
+/** Calls fn for every DynamoDB operation, in the table's order. */
+void ddb_each_op(void (*fn)(void *arg, const struct ly_op *op, int has_handler), void *arg);
 
 /** Handles one DynamoDB request (req->body is the decoded JSON payload). */
 void ddb_handle(struct ddb_ctx *ctx, struct ly_req *req, struct ly_resp *resp);

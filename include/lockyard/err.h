@@ -2,8 +2,8 @@
  * err.h - lockyard's one error vocabulary.
  *
  * Every internal function returns 0 on success or one of the negative codes
- * below. Handlers map a code to an AWS answer through their one table
- * (s3_error.c, ddb_error.c); nothing else invents error strings.
+ * below. Handlers map a code to an AWS answer (enum aws_err, lockyard/aws_error.h,
+ * one table per service); nothing else invents error strings.
  */
 #ifndef LOCKYARD_ERR_H
 #define LOCKYARD_ERR_H

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lockyard/aws_error.h"
+
 #define HTTPHEAD_HEADERS_MAX 256
 
 enum httphead_framing {
@@ -21,11 +23,10 @@ enum httphead_framing {
     HTTPHEAD_CHUNKED,       /* Transfer-Encoding: chunked */
 };
 
-/** What a head is refused with: the HTTP status, the AWS error code and a message. */
+/** What a head is refused with: the S3 error (its status and message are the table's,
+ *  lockyard/aws_error.h) and the header at fault. */
 struct httphead_refusal {
-    int status;
-    const char *code;
-    const char *message;
+    enum aws_err code;
     const char *header;     /* the header at fault, or NULL */
 };
 

@@ -62,12 +62,14 @@ struct ly_req {
 };
 
 struct ly_resp {
-    int status;
+    int status;                 /* 0 until a handler answers (net asserts it was set) */
     struct ly_hdr hdrs[LY_RESP_HDRS_MAX];
     size_t nhdrs;
     struct ly_buf body;
     int has_body_length;        /* HEAD: Content-Length is set by the handler, no body sent */
-    const char *error_code;     /* the AWS error code answered, or NULL (for the journal) */
+    const char *error_code;     /* the AWS error code answered (lockyard/aws_error.h sets it
+                                   with every error answer), or NULL: the journal's code */
+    int sent;                   /* net: the answer went out (exactly once per request) */
 };
 
 /** Case-insensitive header lookup; the first value or NULL. */

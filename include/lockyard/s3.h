@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lockyard/httpmsg.h"
+#include "lockyard/op.h"
 #include "lockyard/store.h"
 
 struct s3_config {
@@ -30,16 +31,23 @@ struct s3_ctx {
 /** Handles one S3 request (bucket/key already routed into req). */
 void s3_handle(struct s3_ctx *ctx, struct ly_req *req, struct ly_resp *resp);
 
-/** The AWS operation name of a routed request ("PutObject", "ListObjectsV2", …). */
-const char *s3_op_name(const struct ly_req *req);
-/** 1 when the request carries a precondition (If-*, x-amz-copy-source-if-*, <ETag>). */
+/** The operation of a routed request: its AWS name ("PutObject", "ListObjectsV2", …) and flags,
+ *  from the route table (never NULL: "Unknown" when no operation takes it). */
+const struct ly_op *s3_op(const struct ly_req *req);
+/** 1 when the request's operation takes preconditions and it carries one (If-*,
+ *  x-amz-copy-source-if-*, DeleteObjects' <ETag>). */
 int s3_is_conditional(const struct ly_req *req);
-
-/**
- * Sends an S3 <Error> document with the table's status and message for code, plus extra
- * elements as name/value pairs ending with NULL ("Message" replaces the message), and the
- * x-amz-request-id / x-amz-id-2 headers. For callers outside the S3 handlers (net).
- */
-void s3_reply_error(struct ly_req *req, struct ly_resp *resp, const char *code, ...);
+/** One row of the S3 route table, as the admin API lists it (GET /_lockyard/operations). */
+struct s3_route_info {
+    const char *method;            /* "GET", "PUT", … */
+    const char *level;             /* "service", "bucket" or "object" */
+    const char *sub, *sub2;        /* query parameters that select it, or NULL */
+    const char *header;            /* a header that selects it, or NULL */
+    struct ly_op op;
+    const char *action;            /* the IAM action a bucket policy is asked about */
+    int has_handler;
+};
+/** Calls fn for every S3 route, in the table's order. */
+void s3_each_route(void (*fn)(void *arg, const struct s3_route_info *r), void *arg);
 
 #endif

@@ -9,11 +9,11 @@ void ddb_err_clear(struct ddb_err *e)
 {
     if (!e)
         return;
-    e->type = NULL;
+    e->type = AWS_ERR_NONE;
     e->msg[0] = '\0';
 }
 
-static void err_vset(struct ddb_err *e, const char *type, const char *fmt, va_list ap)
+static void err_vset(struct ddb_err *e, enum aws_err type, const char *fmt, va_list ap)
 {
     if (!e)
         return;
@@ -21,7 +21,7 @@ static void err_vset(struct ddb_err *e, const char *type, const char *fmt, va_li
     vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 }
 
-int ddb_err_set(struct ddb_err *e, int code, const char *type, const char *fmt, ...)
+int ddb_err_set(struct ddb_err *e, int code, enum aws_err type, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -34,12 +34,12 @@ int ddb_err_valid(struct ddb_err *e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    err_vset(e, DDB_ERR_VALIDATION, fmt, ap);
+    err_vset(e, AWS_DDB_VALIDATION, fmt, ap);
     va_end(ap);
     return LY_EINVAL;
 }
 
 int ddb_err_nomem(struct ddb_err *e)
 {
-    return ddb_err_set(e, LY_ENOMEM, DDB_ERR_INTERNAL, "%s", "Internal server error");
+    return ddb_err_set(e, LY_ENOMEM, AWS_DDB_INTERNAL_SERVER_ERROR, "%s", "Internal server error");
 }

@@ -350,3 +350,17 @@ int dck_paths_disjoint(struct dparser *p, const struct dpath *const *paths, size
     }
     return 0;
 }
+
+int dck_parse_condition(struct dparser *p, struct ddb_expr_ctx *cx, enum ddb_expr_kind kind,
+                        const char *text, size_t len, struct ddb_err *err, struct dnode **root)
+{
+    *root = NULL;
+    int rc = dp_init(p, cx, kind, text, len, err);
+    if (!rc)
+        rc = dp_condition(p, root);
+    if (!rc)
+        rc = dp_expect_eof(p);
+    if (!rc)
+        rc = dck_condition(p, *root);
+    return rc;
+}

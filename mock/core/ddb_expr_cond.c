@@ -9,15 +9,9 @@ int ddb_cond_parse(struct ddb_expr_ctx *cx, enum ddb_expr_kind kind, const char 
                    size_t len, const struct ddb_cond **out, struct ddb_err *err)
 {
     struct dparser p;
-    struct dnode *root = NULL;
+    struct dnode *root;
     *out = NULL;
-    int rc = dp_init(&p, cx, kind, text, len, err);
-    if (!rc)
-        rc = dp_condition(&p, &root);
-    if (!rc)
-        rc = dp_expect_eof(&p);
-    if (!rc)
-        rc = dck_condition(&p, root);
+    int rc = dck_parse_condition(&p, cx, kind, text, len, err, &root);
     if (rc)
         return rc;
     struct ddb_cond *c = ly_arena_alloc(cx->a, sizeof(*c));

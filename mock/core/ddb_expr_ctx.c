@@ -92,7 +92,7 @@ static bool key_ok(const char *k, size_t len, char sigil)
 static int names_load(struct ddb_expr_ctx *cx, const json_t *names, struct ddb_err *err)
 {
     if (!json_is_object(names))
-        return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected map or null");
+        return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected map or null");
     size_t n = json_object_size(names), i = 0;
     if (n == 0)
         return ddb_err_valid(err, "ExpressionAttributeNames must not be empty");
@@ -107,7 +107,7 @@ static int names_load(struct ddb_expr_ctx *cx, const json_t *names, struct ddb_e
             return ddb_err_valid(err, "ExpressionAttributeNames contains invalid key: Syntax "
                                       "error; key: \"%.*s\"", (int)(klen > 300 ? 300 : klen), key);
         if (!json_is_string(v))
-            return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION,
+            return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION,
                                "%s cannot be converted to String",
                                json_is_number(v) ? "NUMBER_VALUE" : "BOOLEAN_VALUE");
         struct dname *d = &cx->names[i++];
@@ -128,7 +128,7 @@ static int names_load(struct ddb_expr_ctx *cx, const json_t *names, struct ddb_e
 static int values_load(struct ddb_expr_ctx *cx, const json_t *values, struct ddb_err *err)
 {
     if (!json_is_object(values))
-        return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected map or null");
+        return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected map or null");
     size_t n = json_object_size(values), i = 0;
     if (n == 0)
         return ddb_err_valid(err, "ExpressionAttributeValues must not be empty");
@@ -149,7 +149,7 @@ static int values_load(struct ddb_expr_ctx *cx, const json_t *values, struct ddb
         if (!d->key)
             return ddb_err_nomem(err);
         int rc = ddb_val_from_json(cx->a, v, &d->v, &inner);
-        if (rc == LY_EINVAL && inner.type && strcmp(inner.type, DDB_ERR_VALIDATION) == 0)
+        if (rc == LY_EINVAL && inner.type == AWS_DDB_VALIDATION)
             return ddb_err_valid(err, "ExpressionAttributeValues contains invalid value: %s for "
                                       "key %s", inner.msg, key);
         if (rc) {

@@ -167,6 +167,10 @@ int dck_names(struct dparser *p, struct dpath *path);
 int dck_value(struct dparser *p, struct dnode *n);
 /** All checks of a condition tree, in DynamoDB's priority order. */
 int dck_condition(struct dparser *p, struct dnode *root);
+/** Lexes, parses and checks a whole condition expression of kind into *root (p stays usable
+ *  for further checks). */
+int dck_parse_condition(struct dparser *p, struct ddb_expr_ctx *cx, enum ddb_expr_kind kind,
+                        const char *text, size_t len, struct ddb_err *err, struct dnode **root);
 /** Checks for overlapping / conflicting paths among n paths. */
 int dck_paths_disjoint(struct dparser *p, const struct dpath *const *paths, size_t n);
 /** Walks any tree applying the per-node checks that conditions and updates share. */

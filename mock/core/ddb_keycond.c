@@ -119,18 +119,12 @@ int ddb_keycond_parse(struct ddb_expr_ctx *cx, const char *text, size_t len,
                       struct ddb_err *err)
 {
     struct dparser p;
-    struct dnode *root = NULL;
+    struct dnode *root;
     const struct dnode *leaves[2];
     struct leaf lv[2];
     size_t k = 0;
     memset(out, 0, sizeof(*out));
-    int rc = dp_init(&p, cx, DDB_EXPR_KEY_CONDITION, text, len, err);
-    if (!rc)
-        rc = dp_condition(&p, &root);
-    if (!rc)
-        rc = dp_expect_eof(&p);
-    if (!rc)
-        rc = dck_condition(&p, root);
+    int rc = dck_parse_condition(&p, cx, DDB_EXPR_KEY_CONDITION, text, len, err, &root);
     if (!rc)
         rc = collect(&p, root, leaves, &k);
     for (size_t i = 0; !rc && i < k; i++)

@@ -209,11 +209,11 @@ static int legacy_conditions(struct ly_arena *a, const json_t *expected, const j
         is_or = strcmp(s, "OR") == 0;
     }
     if (!json_is_object(expected))
-        return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected map or null");
+        return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected map or null");
     json_object_keylen_foreach((json_t *)expected, key, klen, v) {
         struct dnode *n;
         if (!json_is_object(v))
-            return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected null");
+            return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected null");
         int rc = expected_one(a, key, klen, v, is_expected, &n, err);
         if (rc)
             return rc;
@@ -287,14 +287,14 @@ int ddb_legacy_attribute_updates(struct ly_arena *a, const json_t *updates,
     json_t *v;
     *out = NULL;
     if (!json_is_object(updates))
-        return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected map or null");
+        return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected map or null");
     size_t n = json_object_size(updates);
     if (!u || !(u->acts = ly_arena_calloc(a, (n ? n : 1) * sizeof(*u->acts))))
         return ddb_err_nomem(err);
     u->legacy = true;
     json_object_keylen_foreach((json_t *)updates, key, klen, v) {
         if (!json_is_object(v))
-            return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected null");
+            return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected null");
         int rc = update_one(a, key, klen, v, &u->acts[u->n], err);
         if (rc)
             return rc;
@@ -310,7 +310,7 @@ int ddb_legacy_attributes_to_get(struct ly_arena *a, const json_t *names,
     struct ddb_proj *p = ly_arena_calloc(a, sizeof(*p));
     *out = NULL;
     if (!json_is_array(names))
-        return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected list or null");
+        return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected list or null");
     size_t n = json_array_size(names);
     if (n == 0)
         return ddb_err_valid(err, "1 validation error detected: Value '[]' at 'attributesToGet' "
@@ -321,7 +321,7 @@ int ddb_legacy_attributes_to_get(struct ly_arena *a, const json_t *names,
     for (size_t i = 0; i < n; i++) {
         const json_t *s = json_array_get(names, i);
         if (!json_is_string(s))
-            return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION,
+            return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION,
                                "NUMBER_VALUE cannot be converted to String");
         for (size_t k = 0; k < i; k++)
             if (json_equal((json_t *)s, json_array_get(names, k)))

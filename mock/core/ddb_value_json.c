@@ -27,8 +27,8 @@ static int shape_err(const json_t *j, const char *want, struct ddb_err *err)
     default: msg = "BOOLEAN_VALUE cannot be converted to "; break;
     }
     if (json_is_object(j) || json_is_array(j))
-        return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION, "%s", msg);
-    return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION, "%s%s", msg, want);
+        return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "%s", msg);
+    return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "%s%s", msg, want);
 }
 
 static int b64_val(unsigned char c)
@@ -51,7 +51,7 @@ static int b64_decode(struct ly_arena *a, const char *s, size_t len, struct ddb_
                       struct ddb_err *err)
 {
     if (len % 4)
-        return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION,
+        return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION,
                            "Base64 encoded length is expected a multiple of 4 bytes but found: %zu",
                            len);
     size_t pad = 0;
@@ -67,7 +67,7 @@ static int b64_decode(struct ly_arena *a, const char *s, size_t len, struct ddb_
             bool is_pad = i + (size_t)k >= len - pad;
             v[k] = is_pad ? 0 : b64_val((unsigned char)s[i + k]);
             if (v[k] < 0 || (is_pad && s[i + k] != '='))
-                return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION,
+                return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION,
                                    "Invalid Base64 character: '%c'", s[i + k]);
         }
         unsigned long w = ((unsigned long)v[0] << 18) | ((unsigned long)v[1] << 12) |
@@ -135,7 +135,7 @@ static int set_json(struct ly_arena *a, const json_t *j, enum ddb_type t, struct
 {
     if (!json_is_array(j))
         return json_is_object(j) ? shape_err(j, "", err)
-                                 : ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION,
+                                 : ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION,
                                                "Expected list or null");
     size_t n = json_array_size(j);
     enum ddb_type et = ddb_type_set_elem(t);
@@ -168,7 +168,7 @@ static int list_json(struct ly_arena *a, const json_t *j, struct ddb_val *out, i
 {
     if (!json_is_array(j))
         return json_is_object(j) ? shape_err(j, "", err)
-                                 : ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION,
+                                 : ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION,
                                                "Expected list or null");
     size_t n = json_array_size(j);
     struct ddb_val *items = ly_arena_alloc(a, (n ? n : 1) * sizeof(*items));
@@ -190,7 +190,7 @@ static int map_json(struct ly_arena *a, const json_t *j, struct ddb_map *out, in
 {
     if (!json_is_object(j))
         return json_is_array(j) ? shape_err(j, "", err)
-                                : ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION,
+                                : ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION,
                                               "Expected map or null");
     size_t n = json_object_size(j), i = 0;
     struct ddb_attr *at = ly_arena_alloc(a, (n ? n : 1) * sizeof(*at));
@@ -255,7 +255,7 @@ static int val_json(struct ly_arena *a, const json_t *j, struct ddb_val *out, in
     if (!json_is_object(j)) {
         if (json_is_array(j))
             return shape_err(j, "", err);
-        return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected null");
+        return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected null");
     }
     int count = 0;
     const char *key;

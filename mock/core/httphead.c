@@ -18,19 +18,16 @@ static int is_tchar(unsigned char c)
            (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
-static int refuse(struct httphead *out, int status, const char *code, const char *message,
-                  const char *header)
+static int refuse(struct httphead *out, enum aws_err code, const char *header)
 {
-    out->refusal.status = status;
     out->refusal.code = code;
-    out->refusal.message = message;
     out->refusal.header = header;
     return LY_EINVAL;
 }
 
 static int bad_request(struct httphead *out)
 {
-    return refuse(out, 400, "BadRequest", "An error occurred when parsing the HTTP request.", NULL);
+    return refuse(out, AWS_S3_BAD_REQUEST, NULL);
 }
 
 /* Length of the line at p (without its CRLF or LF) and where the next one starts. */
@@ -60,8 +57,7 @@ static int check_request_line(const char *p, size_t n, struct httphead *out)
             out->head_method = i == 1;
             return 0;
         }
-    return refuse(out, 405, "MethodNotAllowed",
-                  "The specified method is not allowed against this resource.", NULL);
+    return refuse(out, AWS_S3_METHOD_NOT_ALLOWED, NULL);
 }
 
 static int digits_only(const char *v, size_t n, uint64_t *value)
@@ -91,8 +87,7 @@ static int framing_header(const char *name, size_t nlen, const char *v, size_t v
         if ((*seen_te)++)
             return bad_request(out);
         if (vlen != 7 || strncasecmp(v, "chunked", 7) != 0)
-            return refuse(out, 501, "NotImplemented", "A header you provided implies "
-                          "functionality that is not implemented", "Transfer-Encoding");
+            return refuse(out, AWS_S3_NOT_IMPLEMENTED, "Transfer-Encoding");
     }
     return 0;
 }
@@ -125,8 +120,7 @@ int httphead_check(const char *head, size_t len, struct httphead *out)
     for (const char *p = next; !rc && p < end; p = next) {
         n = line_at(p, end, &next);
         if (++out->nheaders > HTTPHEAD_HEADERS_MAX)
-            return refuse(out, 400, "RequestHeaderSectionTooLarge",
-                          "Your request header section exceeds the maximum allowed size.", NULL);
+            return refuse(out, AWS_S3_REQUEST_HEADER_SECTION_TOO_LARGE, NULL);
         rc = check_field(p, n, out, &seen_cl, &seen_te);
     }
     if (rc)

@@ -37,8 +37,9 @@ const struct ly_qparam *ly_req_query(const struct ly_req *req, const char *name)
 
 void ly_resp_init(struct ly_resp *resp, size_t body_bytes_max)
 {
-    resp->status = 200;
+    resp->status = 0; /* unset: a handler that never answers is caught, not sent as 200 */
     resp->nhdrs = 0;
+    resp->sent = 0;
     resp->has_body_length = 0;
     resp->error_code = NULL;
     ly_buf_init(&resp->body, body_bytes_max);

@@ -84,7 +84,7 @@ static int parse_get_table(struct ddb_call *c, const char *name, const json_t *s
     else if (!rc && atg) rc = ddb_legacy_attributes_to_get(c->a, atg, &gt->proj, &c->err);
     if (!rc) rc = ddb_expr_ctx_finish(cx, &c->err);
     if (!rc && json_array_size(keys) == 0)
-        rc = ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "1 validation error detected: Value '[]' at 'requestItems.%s.member.keys' "
                       "failed to satisfy constraint: Member must have length greater than or "
                       "equal to 1", name);
@@ -95,7 +95,7 @@ static int parse_get_table(struct ddb_call *c, const char *name, const json_t *s
     for (size_t i = 0; !rc && i < json_array_size(keys); i++) {
         struct ddb_map k;
         if (*total >= BATCH_GET_MAX)
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                             "Too many items requested for the BatchGetItem call");
         struct store_ddb_get *g = &gets[*total];
         rc = ddb_map_parse(c, json_array_get(keys, i), &k);
@@ -105,7 +105,7 @@ static int parse_get_table(struct ddb_call *c, const char *name, const json_t *s
         g->table_id = gt->t.id;
         bk[*total] = (struct bkey){name, g->key, g->key_len};
         if (!rc && dup_key(bk, *total))
-            rc = ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+            rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                           "Provided list of item keys contains duplicates");
         (*total)++;
     }
@@ -160,13 +160,13 @@ int ddb_op_batch_get(struct ddb_call *c)
         return ddb_fail_store(c, LY_ENOMEM);
     json_object_foreach((json_t *)ri, name, spec) {
         if (!json_is_object(spec))
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected map or null");
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected map or null");
         if ((rc = parse_get_table(c, name, spec, &gts[i++], gets, bk, &total)))
             return rc;
     }
     rc = store_ddb_get(c->ctx->store, gets, total, c->a);
     if (rc == LY_ENOPARENT)
-        return ddb_fail(c, rc, DDB_ERR_NOT_FOUND, DDB_MSG_NOT_FOUND);
+        return ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND);
     if (rc)
         return ddb_fail_store(c, rc);
     return batch_get_answer(c, gts, nt, gets);
@@ -181,14 +181,14 @@ static int parse_write_req(struct ddb_call *c, const json_t *req, const struct d
     struct ddb_map *m = ly_arena_alloc(c->a, sizeof *m);
     int rc = m ? 0 : ddb_fail_store(c, LY_ENOMEM);
     if (!rc && (!json_is_object(req) || (put != NULL) == (del != NULL)))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "Supplied AttributeValue has more than one datatypes set, must contain "
                         "exactly one of the supported datatypes");
     if (!rc) rc = ddb_map_parse(c, json_object_get(put ? put : del, put ? "Item" : "Key"), m);
     if (!rc)
         rc = put ? ddb_item_check_keys(&t->ks, m, &c->err) : ddb_key_check(&t->ks, m, &c->err);
     if (!rc && put && ddb_item_size(m) > DDB_ITEM_BYTES_MAX)
-        rc = ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "Item size has exceeded the maximum allowed size");
     if (!rc && put)
         rc = ddb_index_check_item(t, m, false, &c->err);
@@ -220,19 +220,19 @@ int ddb_op_batch_write(struct ddb_call *c)
         struct ddb_table t;
         double units = 0;
         if (!json_is_array(list))
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected list or null");
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected list or null");
         if ((rc = ddb_table_load(c, name, false, &t)))
             return rc;
         for (size_t i = 0; i < json_array_size(list); i++, n++) {
             if (n >= BATCH_WRITE_MAX)
-                return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+                return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                                 "Too many items requested for the BatchWriteItem call");
             rc = parse_write_req(c, json_array_get(list, i), &t, &ops[n], &ws[n], &units);
             if (rc)
                 return rc;
             bk[n] = (struct bkey){name, ops[n].key, ops[n].key_len};
             if (dup_key(bk, n))
-                return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+                return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                                 "Provided list of item keys contains duplicates");
         }
         if ((rc = capacity_item(c, caps, name, units)))
@@ -240,7 +240,7 @@ int ddb_op_batch_write(struct ddb_call *c)
     }
     rc = store_ddb_write(c->ctx->store, ops, n, NULL, c->a);
     if (rc == LY_ENOPARENT)
-        return ddb_fail(c, rc, DDB_ERR_NOT_FOUND, DDB_MSG_NOT_FOUND);
+        return ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND);
     if (rc)
         return ddb_fail_store(c, rc);
     c->out = json_object();

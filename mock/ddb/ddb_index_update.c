@@ -51,31 +51,31 @@ static int check_create(struct ddb_call *c, const struct ddb_table *t, const jso
     const char *bm = json_string_value(json_object_get(bms, "BillingMode"));
     bool on_demand = bm && strcmp(bm, "PAY_PER_REQUEST") == 0;
     if (!name || !json_is_array(ks) || json_array_size(ks) < 1 || json_array_size(ks) > 2 || !ptype)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         P "IndexName, KeySchema and Projection are required to create a global "
                           "secondary index");
     if (ddb_index_find(t, name) || gsi_entry(t->desc, name, NULL))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "Attempting to create an index which already exists");
     for (size_t i = 0; i < json_array_size(ks); i++) {
         const char *an = json_string_value(json_object_get(json_array_get(ks, i), "AttributeName"));
         if (!def_of(defs, t->desc, an))
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                             P "Global Secondary Index hash key not specified in Attribute "
                               "Definitions.Type unknown.");
     }
     if (json_object_get(proj, "NonKeyAttributes") && strcmp(ptype, "INCLUDE") != 0)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         P "ProjectionType is %s, but NonKeyAttributes is specified", ptype);
     if (!on_demand && !json_is_object(pt))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         P "ProvisionedThroughput must be specified for index: %s", name);
     if (on_demand && json_is_object(pt))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         P "ProvisionedThroughput should not be specified for index: %s when "
                           "BillingMode is PAY_PER_REQUEST", name);
     return json_array_size(json_object_get(t->desc, "GlobalSecondaryIndexes")) >= 20
-               ? ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+               ? ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                           P "GlobalSecondaryIndex count exceeds the per-table limit of 20")
                : 0;
 }
@@ -90,7 +90,7 @@ int ddb_index_updates_check(struct ddb_call *c, const struct ddb_table *t, const
         int n = (json_is_object(cr) ? 1 : 0) + (json_is_object(up) ? 1 : 0) +
                 (json_is_object(del) ? 1 : 0);
         if (n != 1)
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                             P "One of GlobalSecondaryIndexUpdate.Create, "
                               "GlobalSecondaryIndexUpdate.Update, or "
                               "GlobalSecondaryIndexUpdate.Delete must be specified");
@@ -99,13 +99,13 @@ int ddb_index_updates_check(struct ddb_call *c, const struct ddb_table *t, const
         if (rc)
             return rc;
         if (!cr && !gsi_entry(t->desc, name, NULL))
-            return ddb_fail(c, LY_ENOENT, DDB_ERR_NOT_FOUND,
+            return ddb_fail(c, LY_ENOENT, AWS_DDB_RESOURCE_NOT_FOUND,
                             DDB_MSG_NOT_FOUND ": Global Secondary Index: %s not found",
                             name ? name : "null");
         online += cr || del;
     }
     if (online > 1)
-        return ddb_fail(c, LY_EINVAL, "LimitExceededException",
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_LIMIT_EXCEEDED,
                         "Subscriber limit exceeded: Only 1 online index can be created or deleted "
                         "simultaneously per table");
     return 0;

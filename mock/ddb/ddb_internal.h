@@ -6,7 +6,7 @@
  * c->err (type + exact DynamoDB message; ddb_fail does both) and returns a
  * negative LY_E* code; c->err_extra may then hold extra top-level members of
  * the error body (Item, CancellationReasons). ddb.c turns either into the
- * answer through its one error table.
+ * answer through lockyard/aws_error.h (the DynamoDB error table).
  */
 #ifndef LOCKYARD_DDB_INTERNAL_H
 #define LOCKYARD_DDB_INTERNAL_H
@@ -20,13 +20,6 @@
 #include "lockyard/ddb_expr.h"
 #include "lockyard/ddb_value.h"
 #include "lockyard/store_ddb.h"
-
-#define DDB_ERR_NOT_FOUND "ResourceNotFoundException"
-#define DDB_ERR_IN_USE "ResourceInUseException"
-#define DDB_ERR_COND "ConditionalCheckFailedException"
-#define DDB_ERR_CANCELED "TransactionCanceledException"
-#define DDB_ERR_IDEMPOTENT "IdempotentParameterMismatchException"
-#define DDB_ERR_UNKNOWN_OP "UnknownOperationException"
 
 #define DDB_MSG_COND "The conditional request failed"
 #define DDB_MSG_NOT_FOUND "Requested resource not found"
@@ -62,7 +55,7 @@ struct ddb_vlist {
 
 /* ---- ddb.c ---- */
 /** Fills c->err (printf format) and returns code. */
-int ddb_fail(struct ddb_call *c, int code, const char *type, const char *fmt, ...)
+int ddb_fail(struct ddb_call *c, int code, enum aws_err type, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /** A store error that is not the client's: InternalServerError (or the mapped code). */
 int ddb_fail_store(struct ddb_call *c, int rc);

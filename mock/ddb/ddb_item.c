@@ -67,7 +67,7 @@ static int load_and_key(struct ddb_call *c, struct item_req *r, bool is_item)
         rc = is_item ? ddb_item_check_keys(&r->t.ks, &r->map, &c->err)
                      : ddb_key_check(&r->t.ks, &r->map, &c->err);
     if (!rc && is_item && ddb_item_size(&r->map) > DDB_ITEM_BYTES_MAX)
-        rc = ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "Item size has exceeded the maximum allowed size");
     if (!rc)
         rc = ddb_key_encode(c, &r->t.ks, &r->map, &r->key, &r->key_len);
@@ -91,7 +91,7 @@ static int answer(struct ddb_call *c, const struct item_req *r, const struct ddb
 static int only_all_old(struct ddb_call *c, const struct item_req *r)
 {
     if (r->rv && strcmp(r->rv, "ALL_OLD") != 0 && strcmp(r->rv, "NONE") != 0)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "ReturnValues can only be ALL_OLD or NONE");
     return 0;
 }
@@ -207,7 +207,7 @@ int ddb_op_get_item(struct ddb_call *c)
     struct store_ddb_get g = {r.t.name, r.t.id, r.key, r.key_len, 0, {NULL, 0}, 0};
     rc = store_ddb_get(c->ctx->store, &g, 1, c->a);
     if (rc == LY_ENOPARENT)
-        return ddb_fail(c, rc, DDB_ERR_NOT_FOUND, DDB_MSG_NOT_FOUND);
+        return ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND);
     if (rc)
         return ddb_fail_store(c, rc);
     c->out = json_object();

@@ -25,12 +25,12 @@ static const char *json_kind(const json_t *v)
 static int type_error(struct ddb_call *c, const json_t *v, const char *want)
 {
     if (json_is_object(v))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_SERIALIZATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_SERIALIZATION,
                         "Start of structure or map found where not expected");
     if (json_is_array(v))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_SERIALIZATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_SERIALIZATION,
                         "Start of list found where not expected");
-    return ddb_fail(c, LY_EINVAL, DDB_ERR_SERIALIZATION, "%s cannot be converted to %s",
+    return ddb_fail(c, LY_EINVAL, AWS_DDB_SERIALIZATION, "%s cannot be converted to %s",
                     json_kind(v), want);
 }
 
@@ -82,10 +82,10 @@ int ddb_get_obj(struct ddb_call *c, const json_t *obj, const char *name, const j
     if (!v || json_is_null(v))
         return 0;
     if (json_is_array(v))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_SERIALIZATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_SERIALIZATION,
                         "Start of list found where not expected");
     if (!json_is_object(v))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected map or null");
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected map or null");
     *out = v;
     return 0;
 }
@@ -97,10 +97,10 @@ int ddb_get_arr(struct ddb_call *c, const json_t *obj, const char *name, const j
     if (!v || json_is_null(v))
         return 0;
     if (json_is_object(v))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_SERIALIZATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_SERIALIZATION,
                         "Start of structure or map found where not expected");
     if (!json_is_array(v))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected list or null");
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected list or null");
     *out = v;
     return 0;
 }
@@ -129,7 +129,7 @@ int ddb_vlist_check(struct ddb_call *c, const struct ddb_vlist *v)
 {
     if (!v->n)
         return 0;
-    return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION, "%d validation error%s detected: %s", v->n,
+    return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, "%d validation error%s detected: %s", v->n,
                     v->n > 1 ? "s" : "", v->buf);
 }
 
@@ -179,7 +179,7 @@ static int schema_part(struct ddb_call *c, const json_t *defs, const char *name,
             return 0;
         }
     }
-    return ddb_fail(c, LY_EIO, DDB_ERR_INTERNAL, "Corrupt table description");
+    return ddb_fail(c, LY_EIO, AWS_DDB_INTERNAL_SERVER_ERROR, "Corrupt table description");
 }
 
 int ddb_table_schema(struct ddb_call *c, const json_t *desc, struct ddb_key_schema *ks)
@@ -211,7 +211,7 @@ int ddb_key_schema_parse(struct ddb_call *c, const json_t *keys, const json_t *d
             return rc;
     }
     if (!ks->hash_name)
-        return ddb_fail(c, LY_EIO, DDB_ERR_INTERNAL, "Corrupt table description");
+        return ddb_fail(c, LY_EIO, AWS_DDB_INTERNAL_SERVER_ERROR, "Corrupt table description");
     return 0;
 }
 
@@ -221,9 +221,9 @@ int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct dd
     int rc = store_ddb_table_get(c->ctx->store, name, c->a, &rec);
     if (rc == LY_ENOENT) {
         if (control)
-            return ddb_fail(c, LY_ENOENT, DDB_ERR_NOT_FOUND, DDB_MSG_NOT_FOUND
+            return ddb_fail(c, LY_ENOENT, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND
                             ": Table: %s not found", name);
-        return ddb_fail(c, LY_ENOENT, DDB_ERR_NOT_FOUND, DDB_MSG_NOT_FOUND);
+        return ddb_fail(c, LY_ENOENT, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND);
     }
     if (rc)
         return ddb_fail_store(c, rc);
@@ -231,7 +231,7 @@ int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct dd
     json_t *desc = control ? json_loadb(rec.desc, rec.desc_len, 0, NULL)
                            : ddb_cache_desc(c->ctx, rec.desc, rec.desc_len);
     if (!desc || json_array_append_new(c->keep, desc))
-        return ddb_fail(c, LY_EIO, DDB_ERR_INTERNAL, "Corrupt table description");
+        return ddb_fail(c, LY_EIO, AWS_DDB_INTERNAL_SERVER_ERROR, "Corrupt table description");
     t->name = rec.name;
     t->id = rec.id;
     t->ttl_attr = rec.ttl_attr;

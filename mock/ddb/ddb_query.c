@@ -165,26 +165,28 @@ static int parse_read_common(struct ddb_call *c, struct reader *r, const char **
 static int check_select(struct ddb_call *c, const char *select, bool has_proj,
                         const char *index)
 {
+    /* Select values that rule a ProjectionExpression in (1) or out (0), as DynamoDB words it */
+    static const struct {
+        const char *select;
+        bool proj;
+        const char *message;
+    } rules[] = {
+        {"COUNT", false, "Cannot specify the ProjectionExpression when choosing to get only the "
+                         "Count"},
+        {"ALL_ATTRIBUTES", false, "Cannot specify the ProjectionExpression when choosing to get "
+                                  "ALL_ATTRIBUTES"},
+        {"SPECIFIC_ATTRIBUTES", true, "Must specify the ProjectionExpression when choosing to "
+                                      "get SPECIFIC_ATTRIBUTES"},
+        {"ALL_PROJECTED_ATTRIBUTES", false, "Cannot specify the ProjectionExpression when "
+                                            "choosing to get ALL_PROJECTED_ATTRIBUTES"},
+    };
     if (!select)
         return 0;
-    if (strcmp(select, "COUNT") == 0 && has_proj)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
-                        "Cannot specify the ProjectionExpression when choosing to get only the "
-                        "Count");
-    if (strcmp(select, "ALL_ATTRIBUTES") == 0 && has_proj)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
-                        "Cannot specify the ProjectionExpression when choosing to get "
-                        "ALL_ATTRIBUTES");
-    if (strcmp(select, "SPECIFIC_ATTRIBUTES") == 0 && !has_proj)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
-                        "Must specify the ProjectionExpression when choosing to get "
-                        "SPECIFIC_ATTRIBUTES");
-    if (strcmp(select, "ALL_PROJECTED_ATTRIBUTES") == 0 && has_proj)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
-                        "Cannot specify the ProjectionExpression when choosing to get "
-                        "ALL_PROJECTED_ATTRIBUTES");
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (strcmp(select, rules[i].select) == 0 && has_proj != rules[i].proj)
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, "%s", rules[i].message);
     if (strcmp(select, "ALL_PROJECTED_ATTRIBUTES") == 0 && !index)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an "
                         "IndexName");
     return 0;
@@ -199,13 +201,13 @@ static int use_index(struct ddb_call *c, struct reader *r, const char *index,
     if (!index)
         return 0;
     if (!(r->ix = ddb_index_find(r->t, index)))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "The table does not have the specified index: %s", index);
     if (r->ix->global && consistent)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "Consistent reads are not supported on global secondary indexes");
     if (r->ix->global && all && r->ix->proj != STORE_DDB_PROJ_ALL)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "One or more parameter values were invalid: Select type ALL_ATTRIBUTES "
                         "is not supported for global secondary index %s because its projection "
                         "type is not ALL", index);
@@ -265,7 +267,7 @@ static int index_start_key(struct ddb_call *c, const struct reader *r, const str
     *len = b.len;
     ly_buf_cleanup(&b);
     if (rc == LY_EINVAL)
-        return ddb_fail(c, rc, DDB_ERR_VALIDATION, "The provided starting key is invalid: The "
+        return ddb_fail(c, rc, AWS_DDB_VALIDATION, "The provided starting key is invalid: The "
                         "provided key element does not match the schema");
     return rc ? ddb_fail_store(c, rc) : 0;
 }
@@ -287,8 +289,8 @@ static int start_key(struct ddb_call *c, const struct reader *r, const void **ke
         return index_start_key(c, r, &m, key, len);
     if (!rc)
         rc = ddb_key_check(&t->ks, &m, &inner);
-    if (rc == LY_EINVAL && inner.type && strcmp(inner.type, DDB_ERR_VALIDATION) == 0)
-        return ddb_fail(c, rc, DDB_ERR_VALIDATION, "The provided starting key is invalid: %s",
+    if (rc == LY_EINVAL && inner.type == AWS_DDB_VALIDATION)
+        return ddb_fail(c, rc, AWS_DDB_VALIDATION, "The provided starting key is invalid: %s",
                         inner.msg);
     if (rc) {
         c->err = inner;
@@ -305,7 +307,7 @@ static int run_read(struct ddb_call *c, struct reader *r, struct store_ddb_range
         return ddb_fail_store(c, LY_ENOMEM);
     int rc = store_ddb_scan(c->ctx->store, range, visit, r);
     if (rc == LY_ENOPARENT)
-        rc = ddb_fail(c, rc, DDB_ERR_NOT_FOUND, DDB_MSG_NOT_FOUND);
+        rc = ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND);
     else if (rc)
         rc = ddb_fail_store(c, rc);
     if (!rc) rc = (c->out = json_object()) ? 0 : ddb_fail_store(c, LY_ENOMEM);
@@ -353,7 +355,7 @@ static int legacy_keyconds(struct ddb_call *c, const json_t *kconds,
         if (!v)
             return ddb_fail_store(c, LY_ENOMEM);
         if (op == DDB_KC_NONE || json_array_size(list) != want || (is_hash && op != DDB_KC_EQ))
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                             "Query key condition not supported");
         for (size_t i = 0; i < want; i++) {
             int rc = ddb_val_from_json(c->a, json_array_get(list, i), &v[i], &c->err);
@@ -361,7 +363,7 @@ static int legacy_keyconds(struct ddb_call *c, const json_t *kconds,
                 return rc;
             enum ddb_type t = is_hash ? ks->hash_type : ks->range_type;
             if (v[i].type != t && !(op == DDB_KC_BEGINS_WITH && v[i].type != DDB_T_N))
-                return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+                return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                                 "One or more parameter values were invalid: Condition parameter "
                                 "type does not match schema type");
         }
@@ -372,13 +374,13 @@ static int legacy_keyconds(struct ddb_call *c, const json_t *kconds,
             kc->lo = &v[0];
             kc->hi = want == 2 ? &v[1] : NULL;
         } else {
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                             "Query condition missed key schema element: %s",
                             ks->range_name ? ks->range_name : ks->hash_name);
         }
     }
     if (!kc->hash)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "Query condition missed key schema element: %s", ks->hash_name);
     return 0;
 }
@@ -422,7 +424,7 @@ int ddb_op_query(struct ddb_call *c)
     if (!rc) rc = ddb_get_bool(c, c->in, "ConsistentRead", &consistent);
     if (!rc) rc = ddb_expr_check_request(c->in, &c->err);
     if (!rc && !kce && !kconds)
-        rc = ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "Either the KeyConditions or KeyConditionExpression parameter must be "
                       "specified in the request.");
     if (!rc) rc = ddb_expr_ctx_new(c->a, json_object_get(c->in, "ExpressionAttributeNames"),
@@ -469,15 +471,15 @@ static int parse_segments(struct ddb_call *c, struct reader *r)
     if ((rc = ddb_vlist_check(c, &v)))
         return rc;
     if (has_seg && !has_total)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "The TotalSegments parameter is required but was not present in the "
                         "request when Segment parameter is present");
     if (has_total && !has_seg)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "The Segment parameter is required but was not present in the request "
                         "when parameter TotalSegments is present");
     if (has_seg && r->segment >= r->total)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "The Segment parameter is zero-based and must be less than parameter "
                         "TotalSegments: Segment: %lld is not less than TotalSegments: %lld",
                         (long long)r->segment, (long long)r->total);

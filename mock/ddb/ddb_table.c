@@ -201,19 +201,19 @@ static int check_schema_rules(struct ddb_call *c, const json_t *ks, const json_t
 {
     for (size_t i = 0; i < json_array_size(ks); i++)
         if (!defined(defs, key_name(ks, i)))
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                             P "Some index key attributes are not defined in AttributeDefinitions. "
                               "Keys: [%s], AttributeDefinitions: [%s]",
                             names_of(c, ks, "AttributeName"), names_of(c, defs, "AttributeName"));
     if (json_array_size(ks) == 2 && strcmp(key_name(ks, 0), key_name(ks, 1)) == 0)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "Both the Hash Key and the Range Key element in the KeySchema have the "
                         "same name");
     if (strcmp(key_type(ks, 0), "HASH") != 0)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
     if (json_array_size(ks) == 2 && strcmp(key_type(ks, 1), "RANGE") != 0)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
     return 0;
 }
@@ -226,11 +226,11 @@ static int check_billing(struct ddb_call *c)
     if (pt && json_is_null(pt))
         pt = NULL;
     if (on_demand && pt)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         P "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
                           "BillingMode is PAY_PER_REQUEST");
     if (!on_demand && !pt)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         P "ReadCapacityUnits and WriteCapacityUnits must both be specified when "
                           "BillingMode is PROVISIONED");
     return 0;
@@ -242,10 +242,10 @@ static int check_index_rules(struct ddb_call *c, const json_t *list, bool local,
     size_t i;
     const json_t *ix;
     if (list && json_array_size(list) == 0)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION, P "List of %s is empty",
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, P "List of %s is empty",
                         local ? "LocalSecondaryIndexes" : "GlobalSecondaryIndexes");
     if (local && list && json_array_size(ks) != 2)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         P "Table KeySchema does not have a range key, which is required when "
                           "specifying a LocalSecondaryIndex");
     json_array_foreach(list, i, ix) {
@@ -257,28 +257,28 @@ static int check_index_rules(struct ddb_call *c, const json_t *list, bool local,
         if (rc)
             return rc;
         if (local && json_array_size(iks) != 2)
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                             P "Index KeySchema does not have a range key for index: %s", name);
         if (local && strcmp(key_name(iks, 0), key_name(ks, 0)) != 0)
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                             P "Index KeySchema does not have the same leading hash key as table "
                               "KeySchema for index: %s. index hash key: %s, table hash key: %s",
                             name, key_name(iks, 0), key_name(ks, 0));
         if (!ptype)
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION, P "Unknown ProjectionType: null");
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, P "Unknown ProjectionType: null");
         if (json_object_get(proj, "NonKeyAttributes") && strcmp(ptype, "INCLUDE") != 0)
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                             P "ProjectionType is %s, but NonKeyAttributes is specified", ptype);
         if (json_object_get(seen, name))
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION, P "Duplicate index name: %s", name);
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, P "Duplicate index name: %s", name);
         if (json_object_set_new(seen, name, json_true()))
             return ddb_fail_store(c, LY_ENOMEM);
     }
     if (local && json_array_size(list) > 5)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         P "Number of LocalSecondaryIndexes exceeds per-table limit of 5");
     if (!local && json_array_size(list) > 20)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         P "GlobalSecondaryIndex count exceeds the per-table limit of 20");
     return 0;
 }
@@ -299,11 +299,11 @@ static int check_create_rules(struct ddb_call *c)
             const char *b = json_string_value(json_object_get(json_array_get(defs, k),
                                                               "AttributeName"));
             if (a && b && strcmp(a, b) == 0)
-                rc = ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION, "Attribute Name is duplicated: %s",
+                rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, "Attribute Name is duplicated: %s",
                               a);
         }
     if (!rc && json_array_size(ks) > json_array_size(defs))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "Invalid KeySchema: Some index key attribute have no definition");
     if (!rc)
         rc = check_schema_rules(c, ks, defs);
@@ -334,7 +334,7 @@ static int check_create_rules(struct ddb_call *c)
             }
         }
         if (!used)
-            return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                             P "Number of attributes in KeySchema does not exactly match number of "
                               "attributes defined in AttributeDefinitions");
     }
@@ -461,7 +461,7 @@ int ddb_op_create_table(struct ddb_call *c)
     rc = text ? store_ddb_table_create(c->ctx->store, &rec) : LY_ENOMEM;
     free(text);
     if (rc == LY_EEXIST)
-        rc = ddb_fail(c, rc, DDB_ERR_IN_USE, "Table already exists: %s", name);
+        rc = ddb_fail(c, rc, AWS_DDB_RESOURCE_IN_USE, "Table already exists: %s", name);
     else if (rc)
         rc = ddb_fail_store(c, rc);
     if (!rc) {
@@ -494,7 +494,7 @@ int ddb_op_delete_table(struct ddb_call *c)
     int rc = table_name_arg(c, &name);
     if (!rc) rc = ddb_table_load(c, name, true, &t);
     if (!rc && json_is_true(json_object_get(t.desc, "DeletionProtectionEnabled")))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "Resource cannot be deleted as it is currently protected against "
                         "deletion. Disable deletion protection first.");
     if (!rc) rc = describe(c, &t, "DELETING", &d);
@@ -505,7 +505,7 @@ int ddb_op_delete_table(struct ddb_call *c)
     rc = store_ddb_table_delete(c->ctx->store, name, c->a, &rec);
     if (rc) {
         json_decref(d);
-        return rc == LY_ENOENT ? ddb_fail(c, rc, DDB_ERR_NOT_FOUND, DDB_MSG_NOT_FOUND
+        return rc == LY_ENOENT ? ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND
                                           ": Table: %s not found", name)
                                : ddb_fail_store(c, rc);
     }
@@ -605,7 +605,7 @@ int ddb_op_update_table(struct ddb_call *c)
         any = any || (json_object_get(c->in, members[i]) &&
                       !json_is_null(json_object_get(c->in, members[i])));
     if (!any)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
                         "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is "
                         "required");
@@ -614,7 +614,7 @@ int ddb_op_update_table(struct ddb_call *c)
         return rc;
     const json_t *before = t.desc;
     if (billing && strcmp(billing, "PAY_PER_REQUEST") == 0 && pt)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         P "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
                           "BillingMode is PAY_PER_REQUEST");
     rc = store_ddb_table_update(c->ctx->store, name, c->a, update_table_fn, c);
@@ -640,13 +640,13 @@ static int ttl_fn(void *ctx, struct ly_arena *a, struct store_ddb_table *t)
     struct ttl_change *tc = ctx;
     struct ddb_call *c = tc->c;
     if (t->ttl_attr && strcmp(t->ttl_attr, tc->attr) != 0)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "TimeToLive is active on a different AttributeName: current "
                         "AttributeName is %s", t->ttl_attr);
     if (tc->enable && t->ttl_attr)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION, "TimeToLive is already enabled");
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, "TimeToLive is already enabled");
     if (!tc->enable && !t->ttl_attr)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION, "TimeToLive is already disabled");
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, "TimeToLive is already disabled");
     t->ttl_attr = tc->enable ? ly_arena_strdup(a, tc->attr) : NULL;
     return tc->enable && !t->ttl_attr ? LY_ENOMEM : 0;
 }
@@ -683,7 +683,7 @@ int ddb_op_update_ttl(struct ddb_call *c)
     struct ttl_change tc = {c, enabled == 1, attr};
     rc = store_ddb_table_update(c->ctx->store, name, c->a, ttl_fn, &tc);
     if (rc == LY_ENOENT)
-        return ddb_fail(c, rc, DDB_ERR_NOT_FOUND, DDB_MSG_NOT_FOUND ": Table: %s not found", name);
+        return ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND ": Table: %s not found", name);
     if (rc)
         return c->err.type ? rc : ddb_fail_store(c, rc);
     return wrap(c, "TimeToLiveSpecification",

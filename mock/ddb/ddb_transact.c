@@ -69,7 +69,7 @@ static int action_kind(struct ddb_call *c, const json_t *entry, int *kind, const
         }
     }
     if (found != 1 || !json_is_object(*spec))
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "TransactItems can only contain one of Check, Put, Update or Delete");
     return 0;
 }
@@ -84,7 +84,7 @@ static int action_exprs(struct ddb_call *c, struct action *x)
                                    json_object_get(x->spec, "ExpressionAttributeValues"), &cx,
                                    &c->err);
     if (!rc && x->kind == A_UPDATE && !json_is_string(ue))
-        rc = ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "1 validation error detected: Value null at 'transactItems.1.member.update."
                       "updateExpression' failed to satisfy constraint: Member must not be null");
     if (!rc && x->kind == A_UPDATE)
@@ -92,7 +92,7 @@ static int action_exprs(struct ddb_call *c, struct action *x)
                               &c->err);
     if (!rc) rc = ddb_parse_condition(c, x->spec, cx, &x->w.cond);
     if (!rc && x->kind == A_CHECK && !x->w.cond)
-        rc = ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "The ConditionExpression parameter is required for ConditionCheck");
     if (!rc) rc = ddb_expr_ctx_finish(cx, &c->err);
     return rc;
@@ -104,7 +104,7 @@ static int action_keys(struct ddb_call *c, struct action *x)
     struct ddb_err e;
     /* A Put's size is known from the request: a top-level error, not a reason (DynamoDB). */
     if (x->kind == A_PUT && ddb_item_size(&x->map) > DDB_ITEM_BYTES_MAX)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "Item size has exceeded the maximum allowed size");
     int rc = x->kind == A_PUT ? ddb_item_check_keys(&x->t.ks, &x->map, &e)
                               : ddb_key_check(&x->t.ks, &x->map, &e);
@@ -130,7 +130,7 @@ static int parse_action(struct ddb_call *c, const json_t *entry, struct action *
     if (!rc) rc = ddb_get_obj(c, x->spec, x->kind == A_PUT ? "Item" : "Key", &jmap);
     if (!rc) rc = ddb_parse_rvoccf(c, x->spec, &x->rvoccf_all_old);
     if (!rc && !table)
-        rc = ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "1 validation error detected: Value null at 'transactItems.1.member.%s."
                       "tableName' failed to satisfy constraint: Member must not be null",
                       x->kind == A_CHECK ? "conditionCheck" : x->kind == A_PUT ? "put"
@@ -181,7 +181,7 @@ static int cancel(struct ddb_call *c, struct action *xs, struct store_ddb_op *op
     c->err_extra = json_pack("{s:o}", "CancellationReasons", reasons);
     if (!c->err_extra)
         return ddb_fail_store(c, LY_ENOMEM);
-    return ddb_fail(c, LY_ECOND, DDB_ERR_CANCELED,
+    return ddb_fail(c, LY_ECOND, AWS_DDB_TRANSACTION_CANCELED,
                     "Transaction cancelled, please refer cancellation reasons for specific "
                     "reasons [%s]", codes);
 }
@@ -214,7 +214,7 @@ static int aggregate_size(struct ddb_call *c, const struct action *xs, size_t n)
         total += ddb_item_size(&xs[i].map);
     if (total <= TRANSACT_BYTES_MAX)
         return 0;
-    return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION, MSG_TOO_LARGE);
+    return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, MSG_TOO_LARGE);
 }
 
 /* Encodes every action's key; a second action on one item is a top-level error. */
@@ -233,7 +233,7 @@ static int action_targets(struct ddb_call *c, struct action *xs, struct store_dd
         for (size_t k = 0; k < i && !x->reason.type; k++)
             if (!xs[k].reason.type && xs[k].t.id == x->t.id && ops[k].key_len == ops[i].key_len &&
                 memcmp(ops[k].key, ops[i].key, ops[i].key_len) == 0)
-                return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+                return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                                 "Transaction request cannot include multiple operations on one "
                                 "item");
     }
@@ -246,7 +246,7 @@ static int validation_cancel(struct ddb_call *c, struct action *xs, size_t n)
     bool seen = false;
     for (size_t i = 0; i < n; i++) {
         if (xs[i].reason.type && seen)
-            xs[i].reason.type = NULL;
+            xs[i].reason.type = AWS_ERR_NONE;
         seen = seen || xs[i].reason.type;
     }
     return seen ? cancel(c, xs, NULL, n) : 0;
@@ -270,11 +270,11 @@ static int run_transaction(struct ddb_call *c, struct action *xs, struct store_d
     if (rc == 0 || rc == LY_EEXIST)
         return 0;
     if (rc == LY_ECONFLICT)
-        return ddb_fail(c, rc, DDB_ERR_IDEMPOTENT,
+        return ddb_fail(c, rc, AWS_DDB_IDEMPOTENT_PARAMETER_MISMATCH,
                         "Request parameters do not match the original request that used the "
                         "same ClientRequestToken");
     if (rc == LY_ENOPARENT)
-        return ddb_fail(c, rc, DDB_ERR_NOT_FOUND, DDB_MSG_NOT_FOUND);
+        return ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND);
     if (rc == LY_ECOND || rc == LY_EINVAL)
         return cancel(c, xs, ops, n);
     return ddb_fail_store(c, rc);
@@ -347,7 +347,7 @@ static int parse_get(struct ddb_call *c, const json_t *entry, struct store_ddb_g
     struct ddb_table t;
     struct ddb_map key;
     if (!json_is_object(spec) || json_object_size(entry) != 1)
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "1 validation error detected: Value null at 'transactItems.1.member.get' "
                         "failed to satisfy constraint: Member must not be null");
     int rc = ddb_get_str(c, spec, "TableName", &table);
@@ -361,7 +361,7 @@ static int parse_get(struct ddb_call *c, const json_t *entry, struct store_ddb_g
     if (!rc && pe) rc = ddb_proj_parse(cx, pe, strlen(pe), proj, &c->err);
     if (!rc) rc = ddb_expr_ctx_finish(cx, &c->err);
     if (!rc && !table)
-        rc = ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+        rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "1 validation error detected: Value null at 'transactItems.1.member.get."
                       "tableName' failed to satisfy constraint: Member must not be null");
     if (!rc) rc = ddb_table_load(c, table, false, &t);
@@ -387,7 +387,7 @@ int ddb_op_transact_get(struct ddb_call *c)
         rc = parse_get(c, json_array_get(items, i), &gets[i], &projs[i], &xs[i].reason);
     if (!rc) rc = validation_cancel(c, xs, n);
     if (!rc && (rc = store_ddb_get(c->ctx->store, gets, n, c->a)))
-        return rc == LY_ENOPARENT ? ddb_fail(c, rc, DDB_ERR_NOT_FOUND, DDB_MSG_NOT_FOUND)
+        return rc == LY_ENOPARENT ? ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND)
                                   : ddb_fail_store(c, rc);
     if (rc)
         return rc;
@@ -395,7 +395,7 @@ int ddb_op_transact_get(struct ddb_call *c)
     for (size_t i = 0; i < n; i++)
         total += gets[i].found ? ddb_item_size(&gets[i].item) : 0;
     if (total > TRANSACT_BYTES_MAX) /* "the aggregate size of the items ... exceeded 4 MB" */
-        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION, MSG_TOO_LARGE);
+        return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, MSG_TOO_LARGE);
     json_t *list = json_array();
     for (size_t i = 0; list && i < n; i++) {
         struct ddb_map item = gets[i].item;

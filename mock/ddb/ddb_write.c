@@ -110,14 +110,14 @@ int ddb_write_one(struct ddb_call *c, const struct ddb_table *t, const void *key
     if (rc == 0)
         return 0;
     if (rc == LY_ENOPARENT)
-        return ddb_fail(c, rc, DDB_ERR_NOT_FOUND, DDB_MSG_NOT_FOUND);
+        return ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND);
     if (rc == LY_ECOND) {
         if (all_old && w->old) {
             c->err_extra = json_pack("{s:o}", "Item", ddb_map_to_json(w->old));
             if (!c->err_extra)
                 return ddb_fail_store(c, LY_ENOMEM);
         }
-        return ddb_fail(c, rc, DDB_ERR_COND, DDB_MSG_COND);
+        return ddb_fail(c, rc, AWS_DDB_CONDITIONAL_CHECK_FAILED, DDB_MSG_COND);
     }
     if (w->err.type) {
         c->err = w->err;

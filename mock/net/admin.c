@@ -1,6 +1,7 @@
 /*
  * admin.c - the admin API under /_lockyard/ (JSON in and out): health, reset, faults, release,
- * requests (the journal), metrics (Prometheus text), clock, ui (the live page).
+ * requests (the journal), metrics (Prometheus text), clock, ui (the live page), operations (the
+ * S3 route table and the DynamoDB operation table).
  */
 #include "net_internal.h"
 #include "journal.h"
@@ -14,7 +15,7 @@
 #define LOCKYARD_VERSION "0.1.0"
 #define JOURNAL_PAGE_MAX 10000
 
-static void reply_json(struct ly_req *req, struct ly_resp *resp, int status, json_t *doc)
+void admin_reply_json(struct ly_req *req, struct ly_resp *resp, int status, json_t *doc)
 {
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
@@ -27,9 +28,48 @@ static void reply_json(struct ly_req *req, struct ly_resp *resp, int status, jso
     free(text);
 }
 
-static void reply_error(struct ly_req *req, struct ly_resp *resp, int status, const char *msg)
+void admin_reply_error(struct ly_req *req, struct ly_resp *resp, int status, const char *msg)
 {
-    reply_json(req, resp, status, json_pack("{s:s}", "error", msg));
+    admin_reply_json(req, resp, status, json_pack("{s:s}", "error", msg));
+}
+
+static json_t *op_json(const struct ly_op *op, int has_handler)
+{
+    return json_pack("{s:s, s:b, s:b, s:b, s:b}", "name", op->name, "write",
+                     (op->flags & LY_OP_WRITE) != 0, "conditional",
+                     (op->flags & LY_OP_CONDITIONAL) != 0, "read", (op->flags & LY_OP_READ) != 0,
+                     "handler", has_handler);
+}
+
+static void add_s3_route(void *arg, const struct s3_route_info *r)
+{
+    json_t *o = op_json(&r->op, r->has_handler), *subs = json_array();
+    if (r->sub)
+        json_array_append_new(subs, json_string(r->sub));
+    if (r->sub2)
+        json_array_append_new(subs, json_string(r->sub2));
+    json_object_set_new(o, "method", json_string(r->method));
+    json_object_set_new(o, "level", json_string(r->level));
+    json_object_set_new(o, "subresources", subs);
+    json_object_set_new(o, "header", r->header ? json_string(r->header) : json_null());
+    json_object_set_new(o, "action", json_string(r->action ? r->action : ""));
+    json_array_append_new(arg, o);
+}
+
+static void add_ddb_op(void *arg, const struct ly_op *op, int has_handler)
+{
+    json_array_append_new(arg, op_json(op, has_handler));
+}
+
+/* {"s3": [route…], "dynamodb": [operation…]}: the tables requests are classified by. */
+static json_t *operations(void)
+{
+    json_t *s3 = json_array(), *ddb = json_array();
+    if (s3)
+        s3_each_route(add_s3_route, s3);
+    if (ddb)
+        ddb_each_op(add_ddb_op, ddb);
+    return json_pack("{s:o*, s:o*}", "s3", s3, "dynamodb", ddb);
 }
 
 /* {"status","version","region"} and, with HTTPS on, "https_port" and "certificate". */
@@ -44,7 +84,7 @@ static json_t *health(const struct server *srv)
     return o;
 }
 
-static json_t *body_json(struct ly_req *req)
+json_t *admin_body_json(const struct ly_req *req)
 {
     if (req->body_len == 0)
         return json_object();
@@ -53,10 +93,10 @@ static json_t *body_json(struct ly_req *req)
 
 static void faults_post(struct server *srv, struct ly_req *req, struct ly_resp *resp)
 {
-    json_t *doc = body_json(req), *ids = json_array();
+    json_t *doc = admin_body_json(req), *ids = json_array();
     char err[256] = "", id[24];
     if (!doc) {
-        reply_error(req, resp, 400, "the body is not JSON");
+        admin_reply_error(req, resp, 400, "the body is not JSON");
         json_decref(ids);
         return;
     }
@@ -72,11 +112,11 @@ static void faults_post(struct server *srv, struct ly_req *req, struct ly_resp *
             json_array_append_new(ids, json_string(id));
     }
     if (rc)
-        reply_error(req, resp, 400, err[0] ? err : "cannot add the rule");
+        admin_reply_error(req, resp, 400, err[0] ? err : "cannot add the rule");
     else if (many)
-        reply_json(req, resp, 200, json_pack("{s:O}", "ids", ids));
+        admin_reply_json(req, resp, 200, json_pack("{s:O}", "ids", ids));
     else
-        reply_json(req, resp, 200, json_pack("{s:O}", "id", json_array_get(ids, 0)));
+        admin_reply_json(req, resp, 200, json_pack("{s:O}", "id", json_array_get(ids, 0)));
     free(rules);
     json_decref(ids);
     json_decref(doc);
@@ -88,33 +128,20 @@ static void faults(struct server *srv, struct ly_req *req, struct ly_resp *resp,
         json_t *arr = json_array();
         for (size_t i = 0; i < srv->nrules; i++)
             json_array_append_new(arr, fault_rule_to_json(&srv->rules[i]));
-        reply_json(req, resp, 200, json_pack("{s:o}", "faults", arr));
+        admin_reply_json(req, resp, 200, json_pack("{s:o}", "faults", arr));
     } else if (req->method == LY_POST && !id) {
         faults_post(srv, req, resp);
     } else if (req->method == LY_DELETE && !id) {
         net_fault_clear(srv);
-        reply_json(req, resp, 200, json_pack("{s:s}", "status", "cleared"));
+        admin_reply_json(req, resp, 200, json_pack("{s:s}", "status", "cleared"));
     } else if (req->method == LY_DELETE) {
         if (net_fault_delete(srv, id) != 0)
-            reply_error(req, resp, 404, "no such fault rule");
+            admin_reply_error(req, resp, 404, "no such fault rule");
         else
-            reply_json(req, resp, 200, json_pack("{s:s}", "status", "deleted"));
+            admin_reply_json(req, resp, 200, json_pack("{s:s}", "status", "deleted"));
     } else {
-        reply_error(req, resp, 405, "use GET, POST or DELETE");
+        admin_reply_error(req, resp, 405, "use GET, POST or DELETE");
     }
-}
-
-static void release(struct server *srv, struct ly_req *req, struct ly_resp *resp)
-{
-    json_t *doc = body_json(req);
-    const json_t *id = json_object_get(doc, "id");
-    if (!doc || (id && !json_is_string(id))) {
-        reply_error(req, resp, 400, "the body must be {\"id\": RULE_ID} or {} for every hold");
-    } else {
-        size_t n = net_release(srv, id ? json_string_value(id) : NULL);
-        reply_json(req, resp, 200, json_pack("{s:I}", "released", (json_int_t)n));
-    }
-    json_decref(doc);
 }
 
 static uint64_t query_u64(struct ly_req *req, const char *name, uint64_t dflt)
@@ -127,47 +154,34 @@ static uint64_t query_u64(struct ly_req *req, const char *name, uint64_t dflt)
     return *q->value && !*end ? (uint64_t)v : dflt;
 }
 
-/* Sets (or, relative, moves) *offset by v when the server clock stays within the dates AWS
- * formats can carry: four-digit years from the epoch on. No intermediate sum can overflow:
- * every operand is checked against bounds of about 2^48 first. @return 1 when applied */
-static int clock_offset_apply(struct server *srv, json_int_t v, int relative, int64_t *offset)
-{
-    const int64_t max_ms = 253402300799999LL; /* 9999-12-31T23:59:59.999Z */
-    int64_t wall = net_now_ms(srv) - srv->clock_offset_ms;
-    int64_t base = relative ? *offset : 0;
-    if (v < -wall - base || v > max_ms - wall - base)
-        return 0;
-    *offset = base + (int64_t)v;
-    return 1;
-}
-
 static void clock_api(struct server *srv, struct ly_req *req, struct ly_resp *resp)
 {
     if (req->method == LY_POST) {
-        json_t *doc = body_json(req);
-        const json_t *off = json_object_get(doc, "offset_ms"), *adv = json_object_get(doc, "advance_ms");
+        json_t *doc = admin_body_json(req);
+        const json_t *off = json_object_get(doc, "offset_ms");
+        const json_t *adv = json_object_get(doc, "advance_ms");
         if (!doc || (off && !json_is_integer(off)) || (adv && !json_is_integer(adv)) ||
             (!off && !adv)) {
-            reply_error(req, resp, 400, "the body must be {\"offset_ms\": N} or {\"advance_ms\": N}");
+            admin_reply_error(req, resp, 400,
+                              "the body must be {\"offset_ms\": N} or {\"advance_ms\": N}");
             json_decref(doc);
             return;
         }
-        int64_t offset = srv->clock_offset_ms;
-        int ok = clock_offset_apply(srv, off ? json_integer_value(off) : 0, !off, &offset) &&
-                 (!adv || clock_offset_apply(srv, json_integer_value(adv), 1, &offset));
+        int64_t set = off ? json_integer_value(off) : 0, by = adv ? json_integer_value(adv) : 0;
+        int rc = net_clock_move(srv, off ? &set : NULL, adv ? &by : NULL);
         json_decref(doc);
-        if (!ok) {
-            reply_error(req, resp, 400, "the server clock must stay within 1970-01-01T00:00:00Z "
-                        "and 9999-12-31T23:59:59.999Z (dates AWS can express)");
+        if (rc) {
+            admin_reply_error(req, resp, 400, "the server clock must stay within "
+                              "1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (dates AWS "
+                              "can express)");
             return;
         }
-        srv->clock_offset_ms = offset;
     } else if (req->method != LY_GET) {
-        reply_error(req, resp, 405, "use GET or POST");
+        admin_reply_error(req, resp, 405, "use GET or POST");
         return;
     }
-    reply_json(req, resp, 200, json_pack("{s:I, s:I}", "now_ms", (json_int_t)net_now_ms(srv),
-                                         "offset_ms", (json_int_t)srv->clock_offset_ms));
+    admin_reply_json(req, resp, 200, json_pack("{s:I, s:I}", "now_ms", (json_int_t)net_now_ms(srv),
+                                               "offset_ms", (json_int_t)srv->clock_offset_ms));
 }
 
 static void metrics_api(struct server *srv, struct ly_req *req, struct ly_resp *resp)
@@ -181,36 +195,23 @@ static void metrics_api(struct server *srv, struct ly_req *req, struct ly_resp *
     }
 }
 
-static int method_is(struct ly_req *req, struct ly_resp *resp, enum ly_method m, const char *msg)
+int admin_method_is(struct ly_req *req, struct ly_resp *resp, enum ly_method m, const char *msg)
 {
     if (req->method == m || (m == LY_GET && req->method == LY_HEAD))
         return 1;
-    reply_error(req, resp, 405, msg);
+    admin_reply_error(req, resp, 405, msg);
     return 0;
 }
 
 void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, const char *path)
 {
     if (strcmp(path, "health") == 0) {
-        if (method_is(req, resp, LY_GET, "use GET"))
-            reply_json(req, resp, 200, health(srv));
-    } else if (strcmp(path, "reset") == 0) {
-        if (!method_is(req, resp, LY_POST, "use POST"))
-            return;
-        net_fault_clear(srv);
-        net_release(srv, NULL);
-        journal_clear(srv->journal);
-        if (store_reset(srv->store) != 0)
-            reply_error(req, resp, 500, "reset failed");
-        else
-            reply_json(req, resp, 200, json_pack("{s:s}", "status", "reset"));
+        if (admin_method_is(req, resp, LY_GET, "use GET"))
+            admin_reply_json(req, resp, 200, health(srv));
     } else if (strcmp(path, "faults") == 0 || strncmp(path, "faults/", 7) == 0) {
         faults(srv, req, resp, path[6] == '/' ? path + 7 : NULL);
-    } else if (strcmp(path, "release") == 0) {
-        if (method_is(req, resp, LY_POST, "use POST"))
-            release(srv, req, resp);
     } else if (strcmp(path, "requests") == 0) {
-        if (method_is(req, resp, LY_GET, "use GET")) {
+        if (admin_method_is(req, resp, LY_GET, "use GET")) {
             uint64_t limit = query_u64(req, "limit", JOURNAL_PAGE_MAX);
             const struct ly_qparam *prefix = ly_req_query(req, "op_prefix");
             json_t *page = journal_since(srv->journal, query_u64(req, "since", 0),
@@ -218,17 +219,20 @@ void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, 
             if (page) /* what a reader still has to wait for */
                 json_object_set_new(page, "inflight", json_integer((json_int_t)net_inflight_ops(
                                                           srv, prefix ? prefix->value : "")));
-            reply_json(req, resp, 200, page);
+            admin_reply_json(req, resp, 200, page);
         }
     } else if (strcmp(path, "metrics") == 0) {
-        if (method_is(req, resp, LY_GET, "use GET"))
+        if (admin_method_is(req, resp, LY_GET, "use GET"))
             metrics_api(srv, req, resp);
     } else if (strcmp(path, "clock") == 0) {
         clock_api(srv, req, resp);
+    } else if (strcmp(path, "operations") == 0) {
+        if (admin_method_is(req, resp, LY_GET, "use GET"))
+            admin_reply_json(req, resp, 200, operations());
     } else if (strcmp(path, "ui") == 0) {
-        if (method_is(req, resp, LY_GET, "use GET"))
+        if (admin_method_is(req, resp, LY_GET, "use GET"))
             ui_page(req, resp);
     } else {
-        reply_error(req, resp, 404, "no such admin endpoint");
+        admin_reply_error(req, resp, 404, "no such admin endpoint");
     }
 }

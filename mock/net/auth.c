@@ -54,6 +54,7 @@ static char *hex_bytes(struct ly_arena *a, const struct ly_buf *b)
 }
 
 /* A credential scoped to another region or service: S3's AuthorizationHeaderMalformed. */
+/* A credential scoped to another region or service: S3's AuthorizationHeaderMalformed. */
 static void s3_scope_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
                           const struct auth_state *st)
 {
@@ -64,12 +65,12 @@ static void s3_scope_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fa
                           st->auth.region, st->region)
         : ly_arena_printf(req->arena, "%s incorrect service '%s'. This endpoint belongs to '%s'.",
                           lead, st->auth.service, st->service);
-    const char *code = st->auth.presigned ? "AuthorizationQueryParametersError"
-                                          : "AuthorizationHeaderMalformed";
+    enum aws_err code = st->auth.presigned ? AWS_S3_AUTHORIZATION_QUERY_PARAMETERS_ERROR
+                                           : AWS_S3_AUTHORIZATION_HEADER_MALFORMED;
     if (f == AF_REGION)
-        s3_reply_error(req, resp, code, "Message", msg, "Region", st->region, NULL);
+        aws_s3_error(req, resp, code, "Message", msg, "Region", st->region, NULL);
     else
-        s3_reply_error(req, resp, code, "Message", msg, NULL);
+        aws_s3_error(req, resp, code, "Message", msg, NULL);
 }
 
 static void s3_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
@@ -78,51 +79,53 @@ static void s3_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
     char server_time[LY_ISODATE_LEN];
     ly_isodate_format(req->now_ms, server_time);
     switch (f) {
-    case AF_MISSING: s3_reply_error(req, resp, "AccessDenied", NULL); return;
+    case AF_MISSING: aws_s3_error(req, resp, AWS_S3_ACCESS_DENIED, NULL); return;
     case AF_UNSUPPORTED:
-        s3_reply_error(req, resp, "InvalidRequest", "Message", "The authorization mechanism you "
-                       "have provided is not supported. Please use AWS4-HMAC-SHA256.", NULL);
+        aws_s3_error(req, resp, AWS_S3_INVALID_REQUEST, "Message", "The authorization mechanism "
+                     "you have provided is not supported. Please use AWS4-HMAC-SHA256.", NULL);
         return;
     case AF_MALFORMED:
-        s3_reply_error(req, resp, st->auth.presigned ? "AuthorizationQueryParametersError"
-                                                     : "AuthorizationHeaderMalformed", NULL);
+        aws_s3_error(req, resp, st->auth.presigned ? AWS_S3_AUTHORIZATION_QUERY_PARAMETERS_ERROR
+                                                   : AWS_S3_AUTHORIZATION_HEADER_MALFORMED,
+                     NULL);
         return;
     case AF_UNKNOWN_KEY:
-        s3_reply_error(req, resp, "InvalidAccessKeyId", "AWSAccessKeyId", st->auth.access_key,
-                       NULL);
+        aws_s3_error(req, resp, AWS_S3_INVALID_ACCESS_KEY_ID, "AWSAccessKeyId",
+                     st->auth.access_key, NULL);
         return;
     case AF_SIGNATURE:
-        s3_reply_error(req, resp, "SignatureDoesNotMatch", "AWSAccessKeyId", st->auth.access_key,
-                       "StringToSign", st->res.string_to_sign.data ? st->res.string_to_sign.data : "",
-                       "SignatureProvided", st->auth.signature, "StringToSignBytes",
-                       hex_bytes(req->arena, &st->res.string_to_sign), "CanonicalRequest",
-                       st->res.canonical_request.data ? st->res.canonical_request.data : "",
-                       "CanonicalRequestBytes", hex_bytes(req->arena, &st->res.canonical_request),
-                       NULL);
+        aws_s3_error(req, resp, AWS_S3_SIGNATURE_DOES_NOT_MATCH, "AWSAccessKeyId",
+                     st->auth.access_key, "StringToSign",
+                     st->res.string_to_sign.data ? st->res.string_to_sign.data : "",
+                     "SignatureProvided", st->auth.signature, "StringToSignBytes",
+                     hex_bytes(req->arena, &st->res.string_to_sign), "CanonicalRequest",
+                     st->res.canonical_request.data ? st->res.canonical_request.data : "",
+                     "CanonicalRequestBytes", hex_bytes(req->arena, &st->res.canonical_request),
+                     NULL);
         return;
     case AF_SKEW:
-        s3_reply_error(req, resp, "RequestTimeTooSkewed", "RequestTime", st->auth.datetime,
-                       "ServerTime", server_time, "MaxAllowedSkewMilliseconds", "900000", NULL);
+        aws_s3_error(req, resp, AWS_S3_REQUEST_TIME_TOO_SKEWED, "RequestTime", st->auth.datetime,
+                     "ServerTime", server_time, "MaxAllowedSkewMilliseconds", "900000", NULL);
         return;
     case AF_EXPIRED:
-        s3_reply_error(req, resp, "AccessDenied", "Message", "Request has expired",
-                       "X-Amz-Expires", ly_arena_printf(req->arena, "%" PRId64, st->auth.expires_s),
-                       "ServerTime", server_time, NULL);
+        aws_s3_error(req, resp, AWS_S3_ACCESS_DENIED, "Message", "Request has expired",
+                     "X-Amz-Expires", ly_arena_printf(req->arena, "%" PRId64, st->auth.expires_s),
+                     "ServerTime", server_time, NULL);
         return;
     case AF_PAYLOAD_HASH:
-        s3_reply_error(req, resp, "XAmzContentSHA256Mismatch", "ClientComputedContentSHA256",
-                       ly_req_header(req, "x-amz-content-sha256"), "S3ComputedContentSHA256",
-                       st->body_sha, NULL);
+        aws_s3_error(req, resp, AWS_S3_XAMZ_CONTENT_SHA256_MISMATCH, "ClientComputedContentSHA256",
+                     ly_req_header(req, "x-amz-content-sha256"), "S3ComputedContentSHA256",
+                     st->body_sha, NULL);
         return;
-    case AF_CHUNK_FRAMING: s3_reply_error(req, resp, "IncompleteBody", NULL); return;
-    case AF_CHUNK_SIGNATURE: s3_reply_error(req, resp, "SignatureDoesNotMatch", NULL); return;
-    case AF_TOO_BIG: s3_reply_error(req, resp, "EntityTooLarge", NULL); return;
+    case AF_CHUNK_FRAMING: aws_s3_error(req, resp, AWS_S3_INCOMPLETE_BODY, NULL); return;
+    case AF_CHUNK_SIGNATURE: aws_s3_error(req, resp, AWS_S3_SIGNATURE_DOES_NOT_MATCH, NULL); return;
+    case AF_TOO_BIG: aws_s3_error(req, resp, AWS_S3_ENTITY_TOO_LARGE, NULL); return;
     case AF_REGION:
     case AF_SERVICE: s3_scope_fail(req, resp, f, st); return;
     case AF_UNSIGNED_HEADER:
-        s3_reply_error(req, resp, "AccessDenied", "Message", "There were headers present in the "
-                       "request which were not signed", "HeadersNotSigned", st->unsigned_header,
-                       NULL);
+        aws_s3_error(req, resp, AWS_S3_ACCESS_DENIED, "Message", "There were headers present in "
+                     "the request which were not signed", "HeadersNotSigned",
+                     st->unsigned_header, NULL);
         return;
     case AF_NONE: return;
     }
@@ -131,64 +134,57 @@ static void s3_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
 static void ddb_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
                      struct auth_state *st)
 {
+    char now[SIGV4_DATETIME_SIZE];
     switch (f) {
-    case AF_MISSING:
-        net_ddb_error(req, resp, 400, "MissingAuthenticationTokenException",
-                      "Request is missing Authentication Token");
-        return;
-    case AF_UNKNOWN_KEY:
-        net_ddb_error(req, resp, 400, "UnrecognizedClientException",
-                      "The security token included in the request is invalid.");
-        return;
-    case AF_SKEW: {
-        char now[SIGV4_DATETIME_SIZE];
+    case AF_MISSING: aws_ddb_error(req, resp, AWS_DDB_MISSING_AUTHENTICATION_TOKEN, NULL, NULL); return;
+    case AF_UNKNOWN_KEY: aws_ddb_error(req, resp, AWS_DDB_UNRECOGNIZED_CLIENT, NULL, NULL); return;
+    case AF_SKEW:
         sigv4_format_datetime(req->now_ms / 1000, now);
-        net_ddb_error(req, resp, 400, "InvalidSignatureException",
+        aws_ddb_error(req, resp, AWS_DDB_INVALID_SIGNATURE,
                       ly_arena_printf(req->arena, "Signature expired: %s is now earlier than %s "
-                                      "(%s - 15 min.)", st->auth.datetime, now, now));
+                                      "(%s - 15 min.)", st->auth.datetime, now, now), NULL);
         return;
-    }
     case AF_SIGNATURE:
     case AF_CHUNK_SIGNATURE:
-    case AF_PAYLOAD_HASH:
-        net_ddb_error(req, resp, 400, "InvalidSignatureException",
-                      "The request signature we calculated does not match the signature you "
-                      "provided. Check your AWS Secret Access Key and signing method. Consult the "
-                      "service documentation for details.");
-        return;
-    case AF_TOO_BIG:
-        net_ddb_error(req, resp, 413, "RequestEntityTooLarge", "Request entity too large");
-        return;
+    case AF_PAYLOAD_HASH: aws_ddb_error(req, resp, AWS_DDB_INVALID_SIGNATURE, NULL, NULL); return;
+    case AF_TOO_BIG: aws_ddb_error(req, resp, AWS_DDB_REQUEST_ENTITY_TOO_LARGE, NULL, NULL); return;
     case AF_REGION:
-        net_ddb_error(req, resp, 400, "InvalidSignatureException",
-                      "Credential should be scoped to a valid region. ");
+        aws_ddb_error(req, resp, AWS_DDB_INVALID_SIGNATURE,
+                      "Credential should be scoped to a valid region. ", NULL);
         return;
     case AF_SERVICE:
-        net_ddb_error(req, resp, 400, "InvalidSignatureException",
-                      "Credential should be scoped to correct service: 'dynamodb'. ");
+        aws_ddb_error(req, resp, AWS_DDB_INVALID_SIGNATURE,
+                      "Credential should be scoped to correct service: 'dynamodb'. ", NULL);
         return;
-    default:
-        net_ddb_error(req, resp, 400, "IncompleteSignatureException",
-                      "Authorization header requires 'Credential', 'Signature' and "
-                      "'SignedHeaders' parameters and an X-Amz-Date header.");
-        return;
+    default: aws_ddb_error(req, resp, AWS_DDB_INCOMPLETE_SIGNATURE, NULL, NULL); return;
     }
 }
 
 static void sts_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f)
 {
-    const char *code = f == AF_MISSING ? "MissingAuthenticationToken"
-                     : f == AF_UNKNOWN_KEY ? "InvalidClientTokenId"
-                     : f == AF_SKEW ? "RequestExpired" : "SignatureDoesNotMatch";
-    resp->status = f == AF_MISSING || f == AF_UNKNOWN_KEY || f == AF_SIGNATURE ? 403 : 400;
-    if (ly_buf_addf(&resp->body, "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
-                    "<Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error>"
-                    "<RequestId>%s</RequestId></ErrorResponse>", code,
-                    f == AF_UNKNOWN_KEY ? "The security token included in the request is invalid."
-                                        : "The request signature we calculated does not match "
-                                          "the signature you provided.", req->request_id) ||
-        ly_resp_header(resp, req->arena, "Content-Type", "text/xml"))
-        ly_buf_reset(&resp->body);
+    switch (f) {
+    case AF_MISSING: aws_sts_error(req, resp, AWS_STS_MISSING_AUTHENTICATION_TOKEN, NULL); return;
+    case AF_UNKNOWN_KEY: aws_sts_error(req, resp, AWS_STS_INVALID_CLIENT_TOKEN_ID, NULL); return;
+    case AF_SIGNATURE:
+    case AF_CHUNK_SIGNATURE:
+    case AF_PAYLOAD_HASH:
+        aws_sts_error(req, resp, AWS_STS_SIGNATURE_DOES_NOT_MATCH, NULL);
+        return;
+    case AF_SKEW:
+    case AF_EXPIRED:
+        aws_sts_error(req, resp, AWS_STS_REQUEST_EXPIRED, "Signature expired: the request was "
+                      "signed more than 15 minutes away from the server's time.");
+        return;
+    case AF_REGION:
+        aws_sts_error(req, resp, AWS_STS_SIGNATURE_DOES_NOT_MATCH,
+                      "Credential should be scoped to a valid region.");
+        return;
+    case AF_SERVICE:
+        aws_sts_error(req, resp, AWS_STS_SIGNATURE_DOES_NOT_MATCH,
+                      "Credential should be scoped to correct service: 'sts'.");
+        return;
+    default: aws_sts_error(req, resp, AWS_STS_INCOMPLETE_SIGNATURE, NULL); return;
+    }
 }
 
 static void fail_reply(enum net_service svc, struct ly_req *req, struct ly_resp *resp,
@@ -418,15 +414,16 @@ int net_admin_auth_or_reply(struct server *srv, struct ly_req *req, struct ly_re
         for (given = authz + 7; *given == ' '; given++)
             ;
     if (token && given)
-        return token_matches(given, token) ? 0 : (s3_reply_error(req, resp, "AccessDenied",
-                   "Message", "The admin token does not match.", NULL), -1);
+        return token_matches(given, token) ? 0 : (aws_s3_error(req, resp, AWS_S3_ACCESS_DENIED,
+                                                              "Message", "The admin token does "
+                                                              "not match.", NULL), -1);
     int signed_req = (authz && strncasecmp(authz, "AWS4-", 5) == 0) ||
                      has_query_param(req->raw_query, "X-Amz-Signature");
     if (srv->opts.auth == SERVER_AUTH_SIGV4 && signed_req)
         return net_auth_and_payload_or_reply(srv, NET_SVC_ADMIN, req, resp, decoded) ? -1 : 0;
-    s3_reply_error(req, resp, "AccessDenied", "Message", token
-                   ? "The admin API requires the admin token (x-lockyard-admin-token or "
+    aws_s3_error(req, resp, AWS_S3_ACCESS_DENIED, "Message", token
+                 ? "The admin API requires the admin token (x-lockyard-admin-token or "
                      "Authorization: Bearer) or a request signed by a configured key."
-                   : "The admin API requires a request signed by a configured key.", NULL);
+                 : "The admin API requires a request signed by a configured key.", NULL);
     return -1;
 }

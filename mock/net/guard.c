@@ -73,14 +73,10 @@ struct guard {
     struct gconn *flushing;           /* the connection whose output on_writable is writing */
 };
 
-static const struct httphead_refusal too_large = {400, "RequestHeaderSectionTooLarge",
-    "Your request header section exceeds the maximum allowed size.", NULL};
-static const struct httphead_refusal bad_framing = {400, "BadRequest",
-    "An error occurred when parsing the HTTP request.", NULL};
-static const struct httphead_refusal entity_too_large = {400, "EntityTooLarge",
-    "Your proposed upload exceeds the maximum allowed size", NULL};
-static const struct httphead_refusal slow_down = {503, "SlowDown",
-    "Please reduce your request rate.", NULL};
+static const struct httphead_refusal too_large = {AWS_S3_REQUEST_HEADER_SECTION_TOO_LARGE, NULL};
+static const struct httphead_refusal bad_framing = {AWS_S3_BAD_REQUEST, NULL};
+static const struct httphead_refusal entity_too_large = {AWS_S3_ENTITY_TOO_LARGE, NULL};
+static const struct httphead_refusal slow_down = {AWS_S3_SLOW_DOWN, NULL};
 
 static void on_writable(evutil_socket_t fd, short what, void *arg);
 

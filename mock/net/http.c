@@ -164,6 +164,9 @@ static void free_body(const void *data, size_t len, void *arg)
 
 void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_resp *resp)
 {
+    LY_ASSERT(resp->status >= 100 && resp->status <= 599); /* every path answers */
+    LY_ASSERT(!resp->sent);                                /* and answers once */
+    resp->sent = 1;
     struct evkeyvalq *out = evhttp_request_get_output_headers(ev);
     for (size_t i = 0; i < resp->nhdrs; i++)
         evhttp_add_header(out, resp->hdrs[i].name, resp->hdrs[i].value);
@@ -182,26 +185,6 @@ void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_res
     evhttp_send_reply(ev, resp->status, NULL, body);
     if (body)
         evbuffer_free(body);
-}
-
-void net_ddb_error(struct ly_req *req, struct ly_resp *resp, int status, const char *type,
-                   const char *message)
-{
-    json_t *doc = json_pack("{s:s, s:s}", "__type",
-                            ly_arena_printf(req->arena, "com.amazonaws.dynamodb.v20120810#%s", type),
-                            "message", message ? message : "");
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    ly_buf_reset(&resp->body);
-    resp->status = status;
-    resp->error_code = ly_arena_strdup(req->arena, type);
-    if (!text || ly_buf_adds(&resp->body, text) ||
-        ly_resp_header_set(resp, req->arena, "Content-Type", "application/x-amz-json-1.0") ||
-        ly_resp_header_set(resp, req->arena, "x-amzn-RequestId", req->request_id)) {
-        resp->status = 500;
-        ly_buf_reset(&resp->body);
-    }
-    free(text);
 }
 
 static int form_has_action(const struct ly_req *req)

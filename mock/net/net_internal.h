@@ -4,6 +4,7 @@
 #ifndef LOCKYARD_NET_INTERNAL_H
 #define LOCKYARD_NET_INTERNAL_H
 
+#include "lockyard/aws_error.h"
 #include "lockyard/fault.h"
 #include "lockyard/ddb.h"
 #include "lockyard/httpmsg.h"
@@ -69,10 +70,6 @@ int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, stru
 int net_admin_auth_or_reply(struct server *srv, struct ly_req *req, struct ly_resp *resp,
                             struct ly_buf *decoded);
 
-/** A DynamoDB JSON error answer {"__type": "com.amazonaws.dynamodb.v20120810#TYPE", …}. */
-void net_ddb_error(struct ly_req *req, struct ly_resp *resp, int status, const char *type,
-                   const char *message);
-
 /** The request callback given to evhttp (pipeline.c). */
 void net_http_request(struct evhttp_request *ev, void *arg);
 /** The request callback of the --admin-listen listener. */
@@ -84,11 +81,14 @@ enum net_service net_classify(const struct ly_req *req);
 int net_route_s3(struct ly_req *req);
 void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_resp *resp);
 
-/* pipeline.c: fault rules and held requests, driven by the admin API. */
-/** Adds a rule (id assigned); the JSON error text is written to err on failure. */
+/* faultset.c: the installed fault rules. */
+/** Adds a copy of rule at the end (its id assigned into id_out). 0 or LY_ENOMEM. */
 int net_fault_add(struct server *srv, const struct fault_rule *rule, char *id_out, size_t id_size);
 int net_fault_delete(struct server *srv, const char *id); /* LY_ENOENT when unknown */
 void net_fault_clear(struct server *srv);
+void net_fault_free(struct server *srv);
+
+/* pipeline.c: held requests, driven by the admin API. */
 /** Releases requests held by rule id (NULL: all). @return how many were released. */
 size_t net_release(struct server *srv, const char *rule_id);
 /* Requests received and not yet journaled that will be without anyone's help (waiting on a
@@ -105,14 +105,26 @@ int net_tls_setup(struct server *srv, const char *data_dir);
 /** --memory: removes the generated key and certificate with the temporary store. */
 void net_tls_remove_generated(struct server *srv, const char *data_dir);
 
-/** Admin API under /_lockyard/ (path is what follows the prefix). */
+/** Admin API under /_lockyard/ (path is what follows the prefix); release and reset, which
+ *  act on requests in flight, are the pipeline's (pipeline.c). */
 void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, const char *path);
+/** Admin answers: a JSON document (consumed; NULL answers 500), {"error": msg}. */
+void admin_reply_json(struct ly_req *req, struct ly_resp *resp, int status, struct json_t *doc);
+void admin_reply_error(struct ly_req *req, struct ly_resp *resp, int status, const char *msg);
+/** The request's JSON body ({} when empty), or NULL when it is not JSON. */
+struct json_t *admin_body_json(const struct ly_req *req);
+/** 1 when req uses method m (GET also admits HEAD), else answers 405 with msg. */
+int admin_method_is(struct ly_req *req, struct ly_resp *resp, enum ly_method m, const char *msg);
 
 /** Starts / stops the DynamoDB TTL sweep timer (ttl.c). */
 int net_ttl_start(struct server *srv);
 void net_ttl_stop(struct server *srv);
 
+/* clock.c */
 /** The server clock (wall clock + admin offset), in milliseconds. */
 int64_t net_now_ms(const struct server *srv);
+/** Sets the offset to *set_ms (when given), then moves it by *advance_ms (when given); the
+ *  clock must stay within 1970-01-01 and 9999-12-31. 0, or LY_ERANGE with nothing changed. */
+int net_clock_move(struct server *srv, const int64_t *set_ms, const int64_t *advance_ms);
 
 #endif

@@ -21,6 +21,17 @@
 #define ARENA_BYTES_MAX (64u << 20)
 #define RESP_XML_BYTES_MAX (256u << 20)
 
+/* Where a request is in its life; changed only by pending_set, which checks the step. */
+enum pending_state {
+    PENDING_NEW,         /* routing, authenticating, choosing a fault rule */
+    PENDING_DELAYED,     /* a delay rule's timer runs before the handler */
+    PENDING_HELD,        /* parked by a hold rule: released, a matching commit or its timeout */
+    PENDING_APPLIED,     /* the handler ran */
+    PENDING_DELAY_AFTER, /* applied; a delay_after timer runs before the answer */
+    PENDING_SYNCING,     /* answered into the group-durability queue, waiting for the fsync */
+    PENDING_DONE,        /* answered once (or dropped, or abandoned at shutdown) */
+};
+
 struct pending {
     struct server *srv;
     struct evhttp_request *ev;
@@ -31,18 +42,38 @@ struct pending {
     struct ly_buf decoded;      /* aws-chunked payload, or the body copied when deferred */
     enum net_service svc;
     struct fault_facts facts;
+    const struct ly_op *op;     /* name and flags from the service's table (never NULL) */
     struct journal_entry je;
-    int has_fault;
-    struct fault_rule fault;    /* copy of the rule that fired */
-    int dead;                   /* the client closed the connection */
-    int held;
+    enum pending_state state;
+    int has_fault;              /* a rule acts on this request: fault holds its copy */
+    struct fault_rule fault;
+    int dead;                   /* the client closed the connection: the work still happens,
+                                   the answer is not sent */
     struct event *timer;
     json_t *json_body;          /* DynamoDB: the parsed body, shared with the handler */
     struct pending *next;
 };
 
+static void pending_set(struct pending *p, enum pending_state to)
+{
+    static const unsigned next[] = {
+        [PENDING_NEW] = 1u << PENDING_DELAYED | 1u << PENDING_HELD | 1u << PENDING_APPLIED,
+        [PENDING_DELAYED] = 1u << PENDING_APPLIED,
+        [PENDING_HELD] = 1u << PENDING_APPLIED,
+        [PENDING_APPLIED] = 1u << PENDING_DELAY_AFTER | 1u << PENDING_SYNCING,
+        [PENDING_DELAY_AFTER] = 1u << PENDING_SYNCING,
+        [PENDING_SYNCING] = 0,
+        [PENDING_DONE] = 0,
+    };
+    /* Any live request may end (answered, dropped, or abandoned at shutdown); once. */
+    LY_ASSERT(p->state != PENDING_DONE);
+    LY_ASSERT(to == PENDING_DONE || (next[p->state] & (1u << to)));
+    p->state = to;
+}
+
 static void pending_free(struct pending *p)
 {
+    LY_ASSERT(p->state == PENDING_DONE);
     struct pending **pp = &p->srv->inflight;
     while (*pp && *pp != p)
         pp = &(*pp)->next;
@@ -64,57 +95,15 @@ static void copy_text(char *dst, size_t n, const char *src)
     dst[len] = '\0';
 }
 
-static const char *const write_ops[] = {
-    "PutObject", "CopyObject", "DeleteObject", "DeleteObjects", "CompleteMultipartUpload",
-    "CreateMultipartUpload", "UploadPart", "UploadPartCopy", "AbortMultipartUpload",
-    "CreateBucket", "DeleteBucket", "PutBucketVersioning", "PutBucketPolicy",
-    "DeleteBucketPolicy", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
-    "TransactWriteItems", "CreateTable", "DeleteTable", "UpdateTable", "UpdateTimeToLive", NULL,
-};
-
-static const char *const read_ops[] = {"GetObject", "HeadObject", "ListObjects", "ListObjectsV2",
-    "ListObjectVersions", "HeadBucket", "GetItem", "BatchGetItem", "Query", "Scan", NULL};
-
-static int op_in(const char *op, const char *const *ops)
-{
-    for (size_t i = 0; ops[i]; i++)
-        if (strcmp(op, ops[i]) == 0)
-            return 1;
-    return 0;
-}
-
-static int is_write(const char *op)
-{
-    return op_in(op, write_ops);
-}
-
-/* Error code of an answer into out (from the handler, or read off an <Error> / JSON body). */
-static void answer_code(const struct ly_resp *r, char *out, size_t n)
-{
-    out[0] = '\0';
-    if (r->error_code) {
-        copy_text(out, n, r->error_code);
-        return;
-    }
-    if (r->status < 300 || !r->body.data)
-        return;
-    const char *c = strstr(r->body.data, "<Code>");
-    const char *j = strstr(r->body.data, "\"__type\":\"");
-    if (c) {
-        c += 6;
-        snprintf(out, n, "%.*s", (int)strcspn(c, "<"), c);
-    } else if (j) {
-        j += 10;
-        const char *hash = memchr(j, '#', strcspn(j, "\""));
-        j = hash ? hash + 1 : j;
-        snprintf(out, n, "%.*s", (int)strcspn(j, "\""), j);
-    }
-}
+static const struct ly_op op_unknown = {"Unknown", 0}, op_sts = {"GetCallerIdentity", 0},
+                          op_admin = {"Admin", 0};
 
 static void fault_error(struct pending *p, int status, const char *code);
+static void internal_error(struct pending *p);
 
 static void send_and_free(struct pending *p)
 {
+    pending_set(p, PENDING_DONE);
     if (!p->dead) {
         struct guard_mark m = guard_answered(p->srv->guard, p->ev);
         net_send_reply(p->ev, &p->req, &p->resp);
@@ -137,7 +126,7 @@ static void on_sync(evutil_socket_t fd, short what, void *arg)
         struct pending *next = q->next;
         q->next = NULL;
         if (failed)
-            fault_error(q, 500, q->svc == NET_SVC_DDB ? "InternalServerError" : "InternalError");
+            internal_error(q);
         send_and_free(q);
         q = next;
     }
@@ -156,6 +145,7 @@ static int queue_for_sync(struct pending *p)
         pp = &(*pp)->next;
     if (*pp)
         *pp = p->next;
+    pending_set(p, PENDING_SYNCING);
     p->next = srv->sync_queue;
     srv->sync_queue = p;
     if (!event_pending(srv->sync_event, EV_TIMEOUT, NULL))
@@ -168,7 +158,9 @@ static void finish(struct pending *p)
     struct server *srv = p->srv;
     p->je.end_ms = net_now_ms(srv);
     p->je.status = p->resp.status;
-    answer_code(&p->resp, p->je.code, sizeof p->je.code);
+    /* Every AWS error answer names its code (lockyard/aws_error.h); admin answers are not AWS's */
+    LY_ASSERT(p->svc == NET_SVC_ADMIN || p->resp.status < 400 || p->resp.error_code);
+    copy_text(p->je.code, sizeof p->je.code, p->resp.error_code);
     if (p->svc != NET_SVC_ADMIN) {
         journal_put(srv->journal, &p->je);
         metrics_request(srv->metrics, p->je.service, p->je.op, p->resp.status,
@@ -200,6 +192,7 @@ static void drop(struct pending *p)
     if (srv->opts.log_level >= 1)
         reqlog_write(srv->opts.log_json, &p->je, p->req.method_name, p->req.raw_path,
                      p->dead ? NULL : p->conn);
+    pending_set(p, PENDING_DONE);
     if (!p->dead) {
         (void)guard_answered(srv->guard, p->ev);
         evhttp_connection_set_closecb(p->conn, NULL, NULL);
@@ -227,7 +220,8 @@ static void handle_now(struct pending *p);
 static struct store_snapshot *stale_view(struct pending *p)
 {
     struct server *srv = p->srv;
-    if (!op_in(p->je.op, read_ops) || srv->nsnaps == 0 || !p->has_fault || p->fault.action != FAULT_STALE_READ)
+    if (!(p->op->flags & LY_OP_READ) || srv->nsnaps == 0 || !p->has_fault ||
+        p->fault.action != FAULT_STALE_READ)
         return NULL;
     if (p->svc == NET_SVC_DDB && json_is_true(json_object_get(p->json_body, "ConsistentRead")))
         return NULL;
@@ -277,41 +271,79 @@ static void handle(struct pending *p)
     handle_now(p);
 }
 
+/* POST /_lockyard/release {"id": RULE_ID} or {} for every hold. */
+static void release_api(struct server *srv, struct ly_req *req, struct ly_resp *resp)
+{
+    json_t *doc = admin_body_json(req);
+    const json_t *id = json_object_get(doc, "id");
+    if (!doc || (id && !json_is_string(id))) {
+        admin_reply_error(req, resp, 400,
+                          "the body must be {\"id\": RULE_ID} or {} for every hold");
+    } else {
+        size_t n = net_release(srv, id ? json_string_value(id) : NULL);
+        admin_reply_json(req, resp, 200, json_pack("{s:I}", "released", (json_int_t)n));
+    }
+    json_decref(doc);
+}
+
+/* The admin endpoints that act on requests in flight are the pipeline's; admin.c has the rest. */
+static void admin_route(struct server *srv, struct ly_req *req, struct ly_resp *resp)
+{
+    const char *path = req->raw_path + 11;
+    if (strcmp(path, "release") == 0) {
+        if (admin_method_is(req, resp, LY_POST, "use POST"))
+            release_api(srv, req, resp);
+    } else if (strcmp(path, "reset") == 0) {
+        if (!admin_method_is(req, resp, LY_POST, "use POST"))
+            return;
+        net_fault_clear(srv);
+        net_release(srv, NULL);
+        journal_clear(srv->journal);
+        if (store_reset(srv->store) != 0)
+            admin_reply_error(req, resp, 500, "reset failed");
+        else
+            admin_reply_json(req, resp, 200, json_pack("{s:s}", "status", "reset"));
+    } else {
+        admin_handle(srv, req, resp, path);
+    }
+}
+
 static void handle_now(struct pending *p)
 {
     struct server *srv = p->srv;
     switch (p->svc) {
     case NET_SVC_DDB: ddb_handle(&srv->ddb, &p->req, &p->resp); return;
     case NET_SVC_STS: sts_handle(&p->req, &p->resp); return;
-    case NET_SVC_ADMIN: admin_handle(srv, &p->req, &p->resp, p->req.raw_path + 11); return;
+    case NET_SVC_ADMIN: admin_route(srv, &p->req, &p->resp); return;
     default: s3_handle(&srv->s3, &p->req, &p->resp); return;
     }
 }
 
+static enum aws_service aws_svc(const struct pending *p)
+{
+    return p->svc == NET_SVC_DDB ? AWS_SVC_DDB : p->svc == NET_SVC_STS ? AWS_SVC_STS : AWS_SVC_S3;
+}
+
+/* A fault rule's error answer, in the request's service's format. */
 static void fault_error(struct pending *p, int status, const char *code)
 {
-    ly_buf_reset(&p->resp.body);
+    aws_injected_error(&p->req, &p->resp, aws_svc(p), status, code,
+                       "Injected by a lockyard fault rule");
+}
+
+/* 500 in the request's service's format (an answer that cannot be made durable or copied). */
+static void internal_error(struct pending *p)
+{
+    static const enum aws_err internal[] = {[AWS_SVC_S3] = AWS_S3_INTERNAL_ERROR,
+        [AWS_SVC_DDB] = AWS_DDB_INTERNAL_SERVER_ERROR, [AWS_SVC_STS] = AWS_STS_INTERNAL_FAILURE};
+    enum aws_service svc = aws_svc(p);
     p->resp.nhdrs = 0;
-    if (p->svc == NET_SVC_DDB) {
-        /* A rule's default codes are S3 names; DynamoDB answers with its own. */
-        if (strcmp(code, "InternalError") == 0)
-            code = "InternalServerError";
-        else if (strcmp(code, "InvalidRequest") == 0)
-            code = "ValidationException";
-        net_ddb_error(&p->req, &p->resp, status, code, "Injected by a lockyard fault rule");
-        return;
-    }
-    /* S3 codes outside the handler's table still get an AWS-shaped document. */
-    p->resp.status = status;
-    p->resp.error_code = code;
-    if (ly_buf_addf(&p->resp.body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s"
-                    "</Code><Message>Injected by a lockyard fault rule</Message><RequestId>%s"
-                    "</RequestId><HostId>%s</HostId></Error>", code, p->req.request_id,
-                    p->req.host_id) ||
-        ly_resp_header(&p->resp, p->req.arena, "Content-Type", "application/xml") ||
-        ly_resp_header(&p->resp, p->req.arena, "x-amz-request-id", p->req.request_id) ||
-        ly_resp_header(&p->resp, p->req.arena, "x-amz-id-2", p->req.host_id))
-        ly_buf_reset(&p->resp.body);
+    if (svc == AWS_SVC_DDB)
+        aws_ddb_error(&p->req, &p->resp, internal[svc], NULL, NULL);
+    else if (svc == AWS_SVC_STS)
+        aws_sts_error(&p->req, &p->resp, internal[svc], NULL);
+    else
+        aws_s3_error(&p->req, &p->resp, internal[svc], NULL);
 }
 
 static void release_until(struct server *srv, const struct fault_facts *committed);
@@ -330,13 +362,14 @@ static int defer(struct pending *p, int64_t ms)
 
 static void apply(struct pending *p)
 {
+    pending_set(p, PENDING_APPLIED);
     p->je.applied = 0;
     p->req.now_ms = net_now_ms(p->srv); /* a delayed or held write lands now */
     handle(p);
     /* The journal's order is commit order: the sequence number is taken here, before a
      * delay_after or a commit-released hold lets another request be journaled first. */
     p->je.seq = journal_reserve(p->srv->journal);
-    if (is_write(p->je.op) && p->resp.status >= 200 && p->resp.status < 300) {
+    if ((p->op->flags & LY_OP_WRITE) && p->resp.status >= 200 && p->resp.status < 300) {
         p->je.applied = 1;
         stale_maintain(p->srv, 1);
         release_until(p->srv, &p->facts);
@@ -353,7 +386,7 @@ static void after(struct pending *p)
     } else if (a == FAULT_DROP_AFTER) {
         drop(p);
     } else if (a == FAULT_DELAY_AFTER && defer(p, p->fault.ms) == 0) {
-        p->has_fault = 2; /* 2: the delay after has started; the timer then answers */
+        pending_set(p, PENDING_DELAY_AFTER); /* the timer then answers */
     } else {
         finish(p);
     }
@@ -364,12 +397,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct pending *p = arg;
-    if (p->has_fault == 2) {
+    if (p->state == PENDING_DELAY_AFTER) {
         finish(p); /* the delay after applying is over */
         return;
     }
-    p->held = 0; /* a delay before applying, or a hold's timeout */
-    apply(p);
+    apply(p); /* a delay before applying, or a hold's timeout */
 }
 
 static void before(struct pending *p)
@@ -383,11 +415,13 @@ static void before(struct pending *p)
     case FAULT_DELAY:
         if (defer(p, p->fault.ms) != 0)
             apply(p);
+        else
+            pending_set(p, PENDING_DELAYED);
         return;
     case FAULT_HOLD:
         /* Parked until released, a matching commit (until), or the timeout (ms). A timer
          * that cannot be armed leaves it to an explicit release. */
-        p->held = 1;
+        pending_set(p, PENDING_HELD);
         if (p->fault.ms)
             (void)defer(p, p->fault.ms);
         return;
@@ -405,17 +439,19 @@ static void before(struct pending *p)
         return;
     case FAULT_CONFLICT:
         if (p->svc == NET_SVC_DDB)
-            fault_error(p, 400, "TransactionConflictException");
+            aws_ddb_error(&p->req, &p->resp, AWS_DDB_TRANSACTION_CONFLICT,
+                          "Injected by a lockyard fault rule", NULL);
         else
-            s3_reply_error(&p->req, &p->resp, "ConditionalRequestConflict", "Key",
-                           p->req.key ? p->req.key : "", NULL);
+            aws_s3_error(&p->req, &p->resp, AWS_S3_CONDITIONAL_REQUEST_CONFLICT, "Key",
+                         p->req.key ? p->req.key : "", NULL);
         finish(p);
         return;
     case FAULT_THROTTLE:
         if (p->svc == NET_SVC_DDB)
-            fault_error(p, 400, "ThrottlingException");
+            aws_ddb_error(&p->req, &p->resp, AWS_DDB_THROTTLING,
+                          "Injected by a lockyard fault rule", NULL);
         else
-            s3_reply_error(&p->req, &p->resp, "SlowDown", NULL);
+            aws_s3_error(&p->req, &p->resp, AWS_S3_SLOW_DOWN, NULL);
         finish(p);
         return;
     case FAULT_DROP: drop(p); return;
@@ -425,7 +461,6 @@ static void before(struct pending *p)
 
 static void release_one(struct pending *p)
 {
-    p->held = 0;
     if (p->timer)
         evtimer_del(p->timer);
     apply(p);
@@ -437,7 +472,8 @@ static void release_until(struct server *srv, const struct fault_facts *committe
     for (;;) {
         struct pending *hit = NULL;
         for (struct pending *q = srv->inflight; q && !hit; q = q->next)
-            if (q->held && q->fault.has_until && fault_match_static(&q->fault.until, committed))
+            if (q->state == PENDING_HELD && q->fault.has_until &&
+                fault_match_static(&q->fault.until, committed))
                 hit = q;
         if (!hit)
             return;
@@ -451,49 +487,13 @@ size_t net_release(struct server *srv, const char *rule_id)
     for (;;) {
         struct pending *hit = NULL;
         for (struct pending *q = srv->inflight; q && !hit; q = q->next)
-            if (q->held && (!rule_id || strcmp(q->fault.id, rule_id) == 0))
+            if (q->state == PENDING_HELD && (!rule_id || strcmp(q->fault.id, rule_id) == 0))
                 hit = q;
         if (!hit)
             return n;
         release_one(hit);
         n++;
     }
-}
-
-int net_fault_add(struct server *srv, const struct fault_rule *rule, char *id_out, size_t id_size)
-{
-    if (srv->nrules == srv->rules_cap) {
-        size_t cap = srv->rules_cap ? srv->rules_cap * 2 : 16;
-        struct fault_rule *r = realloc(srv->rules, cap * sizeof *r);
-        if (!r)
-            return LY_ENOMEM;
-        srv->rules = r;
-        srv->rules_cap = cap;
-    }
-    struct fault_rule *r = &srv->rules[srv->nrules++];
-    *r = *rule;
-    snprintf(r->id, sizeof r->id, "f%llu", (unsigned long long)++srv->next_rule_id);
-    r->added_ms = net_now_ms(srv);
-    r->seen = r->fired = 0;
-    snprintf(id_out, id_size, "%s", r->id);
-    return 0;
-}
-
-int net_fault_delete(struct server *srv, const char *id)
-{
-    for (size_t i = 0; i < srv->nrules; i++) {
-        if (strcmp(srv->rules[i].id, id) == 0) {
-            memmove(&srv->rules[i], &srv->rules[i + 1], (srv->nrules - i - 1) * sizeof *srv->rules);
-            srv->nrules--;
-            return 0;
-        }
-    }
-    return LY_ENOENT;
-}
-
-void net_fault_clear(struct server *srv)
-{
-    srv->nrules = 0;
 }
 
 void net_pipeline_free(struct server *srv)
@@ -503,16 +503,18 @@ void net_pipeline_free(struct server *srv)
     srv->nsnaps = 0;
     while (srv->inflight) {
         srv->inflight->dead = 1;
+        pending_set(srv->inflight, PENDING_DONE); /* abandoned: the server stops */
         pending_free(srv->inflight);
     }
     while (srv->sync_queue) {
         struct pending *next = srv->sync_queue->next;
+        pending_set(srv->sync_queue, PENDING_DONE);
         pending_free(srv->sync_queue);
         srv->sync_queue = next;
     }
     if (srv->sync_event)
         event_free(srv->sync_event);
-    free(srv->rules);
+    net_fault_free(srv);
     journal_free(srv->journal);
     metrics_free(srv->metrics);
 }
@@ -529,7 +531,7 @@ static void choose_fault(struct pending *p)
         struct fault_rule *r = &srv->rules[i];
         int mode = r->action == FAULT_IGNORE_CONDITIONS || r->action == FAULT_ETAG_RANDOM;
         if ((!mode && p->has_fault) ||
-            (r->action == FAULT_STALE_READ && !op_in(p->facts.op, read_ops)) ||
+            (r->action == FAULT_STALE_READ && !(p->op->flags & LY_OP_READ)) ||
             (r->action == FAULT_ERROR_IN_200 && !fault_error_in_200_op(p->facts.op)))
             continue;
         if (!fault_rule_fires(r, &p->facts))
@@ -566,7 +568,8 @@ static void s3_facts(struct pending *p)
     copy_text(p->je.conditions, sizeof p->je.conditions, text);
     free(text);
     json_decref(c);
-    p->facts.op = s3_op_name(r);
+    p->op = s3_op(r);
+    p->facts.op = p->op->name;
     p->facts.bucket = r->bucket;
     p->facts.key = r->key;
     p->facts.conditional = s3_is_conditional(r);
@@ -578,7 +581,7 @@ size_t net_inflight_ops(const struct server *srv, const char *op_prefix)
 {
     size_t n = 0, len = strlen(op_prefix);
     for (const struct pending *q = srv->inflight; q; q = q->next)
-        n += !q->held && q->je.op_id[0] && !strncmp(q->je.op_id, op_prefix, len);
+        n += q->state != PENDING_HELD && q->je.op_id[0] && !strncmp(q->je.op_id, op_prefix, len);
     return n;
 }
 
@@ -589,7 +592,7 @@ static int key_matched(const struct server *srv)
         if (srv->rules[i].match.key[0] || (srv->rules[i].has_until && srv->rules[i].until.key[0]))
             return 1;
     for (const struct pending *q = srv->inflight; q; q = q->next)
-        if (q->held && q->fault.has_until && q->fault.until.key[0])
+        if (q->state == PENDING_HELD && q->fault.has_until && q->fault.until.key[0])
             return 1;
     return 0;
 }
@@ -600,6 +603,7 @@ static void ddb_facts(struct pending *p)
     const char *target = ly_req_header(r, "X-Amz-Target");
     const char *dot = target ? strrchr(target, '.') : NULL;
     p->facts.op = ly_arena_strdup(r->arena, dot ? dot + 1 : "Unknown");
+    p->op = ddb_op(p->facts.op);
     json_t *doc = json_loadb((const char *)r->body, r->body_len, JSON_ALLOW_NUL, NULL);
     const char *table = json_string_value(json_object_get(doc, "TableName"));
     json_t *key = json_object_get(doc, "Key");
@@ -622,8 +626,8 @@ static void ddb_facts(struct pending *p)
         json_object_set_new(c, "ConditionExpression", json_string(ce));
     if (json_object_get(doc, "Expected"))
         json_object_set(c, "Expected", json_object_get(doc, "Expected"));
-    p->facts.conditional = json_object_size(c) > 0 || (doc && strcmp(p->facts.op,
-                                                                      "TransactWriteItems") == 0);
+    p->facts.conditional = (p->op->flags & LY_OP_CONDITIONAL) &&
+        (json_object_size(c) > 0 || (doc && strcmp(p->facts.op, "TransactWriteItems") == 0));
     char *ctext = json_dumps(c, JSON_COMPACT);
     copy_text(p->je.conditions, sizeof p->je.conditions, ctext);
     free(ctext);
@@ -646,7 +650,9 @@ static void fill_facts(struct pending *p)
     else if (p->svc == NET_SVC_DDB)
         ddb_facts(p);
     else
-        p->facts.op = p->svc == NET_SVC_STS ? "GetCallerIdentity" : "Admin";
+        p->op = p->svc == NET_SVC_STS ? &op_sts : &op_admin;
+    if (p->svc != NET_SVC_S3 && p->svc != NET_SVC_DDB)
+        p->facts.op = p->op->name;
     copy_text(p->je.service, sizeof p->je.service, p->facts.service);
     copy_text(p->je.op, sizeof p->je.op, p->facts.op);
     copy_text(p->je.client, sizeof p->je.client, p->facts.client);
@@ -680,6 +686,7 @@ static struct pending *pending_new(struct server *srv, struct evhttp_request *ev
     if (!p)
         return NULL;
     p->srv = srv;
+    p->op = &op_unknown;
     p->ev = ev;
     p->conn = evhttp_request_get_connection(ev);
     ly_arena_init(&p->arena, ARENA_BYTES_MAX);
@@ -701,10 +708,9 @@ static void refuse(struct pending *p, const struct httphead_refusal *r)
     copy_text(p->je.request_id, sizeof p->je.request_id, p->req.request_id);
     copy_text(p->je.service, sizeof p->je.service, "s3");
     copy_text(p->je.op, sizeof p->je.op, "Refused");
-    s3_reply_error(&p->req, &p->resp, r->code, "Message", r->message,
-                   r->header ? "Header" : NULL, r->header, NULL);
+    aws_s3_error(&p->req, &p->resp, r->code, r->header ? "Header" : NULL, r->header, NULL);
     if (ly_resp_header_set(&p->resp, p->req.arena, "Connection", "close") != 0)
-        p->resp.status = 500;
+        aws_s3_error(&p->req, &p->resp, AWS_S3_INTERNAL_ERROR, NULL);
     finish(p);
 }
 
@@ -730,18 +736,19 @@ static void serve(struct server *srv, struct evhttp_request *ev, int admin_liste
     if (!rc && p->svc == NET_SVC_ADMIN && strncmp(p->req.raw_path, "/_lockyard/", 11) != 0) {
         admin_handle(srv, &p->req, &p->resp, "");
     } else if (rc) {
-        s3_reply_error(&p->req, &p->resp, rc == LY_EINVAL ? "InvalidURI" : "InternalError", NULL);
+        aws_s3_error(&p->req, &p->resp,
+                     rc == LY_EINVAL ? AWS_S3_INVALID_URI : AWS_S3_INTERNAL_ERROR, NULL);
     } else if (p->svc == NET_SVC_ADMIN) {
         if (net_admin_auth_or_reply(srv, &p->req, &p->resp, &p->decoded) == 0)
             handle(p);
     } else if (p->svc == NET_SVC_S3 && net_route_s3(&p->req) != 0) {
-        s3_reply_error(&p->req, &p->resp, "InvalidURI", NULL);
+        aws_s3_error(&p->req, &p->resp, AWS_S3_INVALID_URI, NULL);
     } else if (net_auth_and_payload_or_reply(srv, p->svc, &p->req, &p->resp, &p->decoded) == 0) {
         stale_maintain(srv, 0);
         fill_facts(p);
         choose_fault(p);
         if (waits_before_apply(p) && own_body(p) != 0) {
-            s3_reply_error(&p->req, &p->resp, "InternalError", NULL);
+            internal_error(p);
         } else {
             before(p);
             return;

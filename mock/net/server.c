@@ -43,13 +43,6 @@ void server_opts_defaults(struct server_opts *o)
     o->min_body_rate = 1024;
 }
 
-int64_t net_now_ms(const struct server *srv)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + srv->clock_offset_ms;
-}
-
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)sig;
@@ -138,8 +131,12 @@ static int server_setup(struct server *srv)
         return -1;
     net_http_configure(srv, srv->http);
     guard_attach(srv->guard, srv->http, NULL);
-    if (srv->opts.tls_host && net_tls_setup(srv, store_dir(srv->store)) != 0)
+    if (!srv->opts.tls_host)
+        return 0;
+    if (net_tls_setup(srv, store_dir(srv->store)) != 0)
         return -1;
+    net_http_configure(srv, srv->https);
+    guard_attach(srv->guard, srv->https, srv->ssl_ctx);
     return 0;
 }
 

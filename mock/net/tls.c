@@ -151,11 +151,7 @@ int net_tls_setup(struct server *srv, const char *data_dir)
     if (!realpath(cert_path, srv->cert_path))
         snprintf(srv->cert_path, sizeof srv->cert_path, "%s", cert_path);
     srv->https = evhttp_new(srv->base);
-    if (!srv->https)
-        return -1;
-    net_http_configure(srv, srv->https);
-    guard_attach(srv->guard, srv->https, ctx);
-    return 0;
+    return srv->https ? 0 : -1;
 }
 
 void net_tls_remove_generated(struct server *srv, const char *data_dir)

@@ -31,7 +31,7 @@ static int bucket_page_or_reply(struct s3_call *c, struct bucket_page *pg)
     pg->after = NULL;
     pg->max = mb ? strtol(mb, &end, 10) : BUCKETS_PAGE_MAX;
     if (mb && (!*mb || *end || pg->max < 1 || pg->max > BUCKETS_PAGE_MAX)) {
-        s3_error(c, "InvalidArgument", "Message", "Argument max-buckets must be an integer "
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Argument max-buckets must be an integer "
                  "between 1 and 10000", "ArgumentName", "max-buckets", "ArgumentValue", mb, NULL);
         return LY_EINVAL;
     }
@@ -39,7 +39,7 @@ static int bucket_page_or_reply(struct s3_call *c, struct bucket_page *pg)
         uint8_t raw[S3_BUCKET_NAME_BYTES_MAX + 1];
         size_t n = 0;
         if (cksum_b64_decode(tok, strlen(tok), raw, sizeof raw - 1, &n) != 0 || n == 0) {
-            s3_error(c, "InvalidArgument", "Message", "The continuation token provided is "
+            s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "The continuation token provided is "
                      "incorrect", "ArgumentName", "continuation-token", NULL);
             return LY_EINVAL;
         }
@@ -126,30 +126,15 @@ static int location_constraint_or_reply(struct s3_call *c, const char **out)
     *out = NULL;
     if (c->req->body_len == 0)
         return 0;
-    if (c->req->body_len > S3_XML_BODY_MAX) {
-        s3_error(c, "MalformedXML", NULL);
-        return LY_EINVAL;
-    }
-    xmlDocPtr doc = xmlReadMemory((const char *)c->req->body, (int)c->req->body_len, NULL, NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    int rc = 0;
-    if (!root || strcmp((const char *)root->name, "CreateBucketConfiguration") != 0) {
-        rc = LY_EINVAL;
-    } else {
-        for (xmlNodePtr n = root->children; n; n = n->next) {
-            if (n->type != XML_ELEMENT_NODE)
-                continue;
-            if (strcmp((const char *)n->name, "LocationConstraint") == 0) {
-                xmlChar *text = xmlNodeGetContent(n);
-                *out = ly_arena_strdup(c->a, text ? (const char *)text : "");
-                xmlFree(text);
-            }
-        }
-    }
+    xmlDocPtr doc;
+    xmlNodePtr root = s3_xml_read(c, "CreateBucketConfiguration", &doc);
+    int rc = root ? 0 : LY_EINVAL;
+    for (xmlNodePtr n = root ? root->children : NULL; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, "LocationConstraint") == 0)
+            *out = s3_xml_text(c, n);
     xmlFreeDoc(doc);
     if (rc)
-        s3_error(c, "MalformedXML", NULL);
+        s3_error(c, AWS_S3_MALFORMED_XML, NULL);
     return rc;
 }
 
@@ -157,7 +142,7 @@ void s3_create_bucket(struct s3_call *c)
 {
     const char *name = c->req->bucket, *lc, *region = c->ctx->config->region;
     if (!s3name_bucket_valid(name)) {
-        s3_error(c, "InvalidBucketName", "BucketName", name, NULL);
+        s3_error(c, AWS_S3_INVALID_BUCKET_NAME, "BucketName", name, NULL);
         return;
     }
     if (location_constraint_or_reply(c, &lc))
@@ -165,25 +150,25 @@ void s3_create_bucket(struct s3_call *c)
     int us_east_1 = strcmp(region, "us-east-1") == 0;
     if (lc && *lc) {
         if (us_east_1 && strcmp(lc, "us-east-1") == 0) {
-            s3_error(c, "InvalidLocationConstraint", "LocationConstraint", lc, NULL);
+            s3_error(c, AWS_S3_INVALID_LOCATION_CONSTRAINT, "LocationConstraint", lc, NULL);
             return;
         }
         if (!us_east_1 && strcmp(lc, region) != 0) {
-            s3_error(c, "IllegalLocationConstraintException", "Message",
+            s3_error(c, AWS_S3_ILLEGAL_LOCATION_CONSTRAINT, "Message",
                      "The location constraint is incompatible for the region specific endpoint "
                      "this request was sent to.", NULL);
             return;
         }
         region = lc;
     } else if (!us_east_1) {
-        s3_error(c, "IllegalLocationConstraintException", NULL);
+        s3_error(c, AWS_S3_ILLEGAL_LOCATION_CONSTRAINT, NULL);
         return;
     }
     int rc = store_bucket_create(c->ctx->store, name, region, c->req->now_ms);
     if (rc == LY_EEXIST && us_east_1) {
         rc = 0; /* AWS legacy: re-creating your own bucket in us-east-1 answers 200 */
     } else if (rc == LY_EEXIST) {
-        s3_error(c, "BucketAlreadyOwnedByYou", "BucketName", name, NULL);
+        s3_error(c, AWS_S3_BUCKET_ALREADY_OWNED_BY_YOU, "BucketName", name, NULL);
         return;
     }
     if (rc) {
@@ -194,7 +179,7 @@ void s3_create_bucket(struct s3_call *c)
     if (loc && s3_header(c, "Location", loc) == 0)
         c->resp->status = 200;
     else if (!loc)
-        s3_error(c, "InternalError", NULL);
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
 }
 
 void s3_head_bucket(struct s3_call *c)
@@ -238,7 +223,7 @@ void s3_delete_bucket(struct s3_call *c)
 {
     int rc = store_bucket_delete(c->ctx->store, c->req->bucket);
     if (rc == LY_ENOTEMPTY)
-        s3_error(c, "BucketNotEmpty", "BucketName", c->req->bucket, NULL);
+        s3_error(c, AWS_S3_BUCKET_NOT_EMPTY, "BucketName", c->req->bucket, NULL);
     else if (rc)
         s3_error_internal(c, rc);
     else

@@ -20,7 +20,7 @@ static int find_checksum(struct s3_call *c, enum cksum_alg *alg, const char **va
         if (!v)
             continue;
         if (found++) {
-            s3_error(c, "InvalidRequest", "Message", "Expecting a single x-amz-checksum- header. "
+            s3_error(c, AWS_S3_INVALID_REQUEST, "Message", "Expecting a single x-amz-checksum- header. "
                      "Multiple checksum Types are not allowed.", NULL);
             return LY_EINVAL;
         }
@@ -47,24 +47,24 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *o)
     if (rc == LY_EINVAL)
         return rc;
     if (sdk && cksum_alg_from_name(sdk, strlen(sdk), &sdk_alg) != 0) {
-        s3_error(c, "InvalidRequest", "Message",
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
                  "Value for x-amz-sdk-checksum-algorithm header is invalid.", NULL);
         return LY_EINVAL;
     }
     if (sdk && rc == LY_ENOENT) {
-        s3_error(c, "InvalidRequest", "Message", "x-amz-sdk-checksum-algorithm specified, but no "
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", "x-amz-sdk-checksum-algorithm specified, but no "
                  "corresponding x-amz-checksum-* or x-amz-trailer headers were found.", NULL);
         return LY_EINVAL;
     }
     if (sdk && sdk_alg != alg) {
-        s3_error(c, "InvalidRequest", "Message",
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
                  ly_arena_printf(c->a, "Checksum Type mismatch occurred, expected checksum Type: "
                                  "%s, actual checksum Type: %s", lower(c, cksum_alg_name(sdk_alg)),
                                  lower(c, cksum_alg_name(alg))), NULL);
         return LY_EINVAL;
     }
     if (cksum_compute_b64(alg, c->req->body, c->req->body_len, computed) != 0) {
-        s3_error(c, "InternalError", NULL);
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return LY_ENOMEM;
     }
     if (value) {
@@ -72,12 +72,12 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *o)
         size_t n;
         if (cksum_b64_decode(value, strlen(value), raw, sizeof raw, &n) != 0 ||
             n != cksum_alg_digest_len(alg)) {
-            s3_error(c, "InvalidRequest", "Message", ly_arena_printf(c->a, "Value for %s header "
+            s3_error(c, AWS_S3_INVALID_REQUEST, "Message", ly_arena_printf(c->a, "Value for %s header "
                      "is invalid.", cksum_alg_header(alg)), NULL);
             return LY_EINVAL;
         }
         if (strcmp(value, computed) != 0) {
-            s3_error(c, "BadDigest", "Message", ly_arena_printf(c->a, "The %s you specified did "
+            s3_error(c, AWS_S3_BAD_DIGEST, "Message", ly_arena_printf(c->a, "The %s you specified did "
                      "not match the calculated checksum.", cksum_alg_name(alg)), NULL);
             return LY_ECOND;
         }
@@ -85,7 +85,7 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *o)
     o->checksum_alg = cksum_alg_name(alg);
     o->checksum_value = ly_arena_strdup(c->a, computed);
     if (!o->checksum_value) {
-        s3_error(c, "InternalError", NULL);
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return LY_ENOMEM;
     }
     /* PutObject echoes the checksum the client sent. */
@@ -120,7 +120,7 @@ int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct 
     if (!upload_alg || cksum_alg_from_name(upload_alg, strlen(upload_alg), &want) != 0)
         return 0;
     if (has && sent_alg != want) {
-        s3_error(c, "InvalidRequest", "Message",
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
                  ly_arena_printf(c->a, "Checksum Type mismatch occurred, expected checksum Type: "
                                  "%s, actual checksum Type: %s", lower(c, upload_alg),
                                  lower(c, cksum_alg_name(sent_alg))), NULL);
@@ -129,13 +129,13 @@ int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct 
     if (has)
         return 0; /* verified and echoed by s3_checksum_put_or_reply */
     if (cksum_compute_b64(want, c->req->body, c->req->body_len, computed) != 0) {
-        s3_error(c, "InternalError", NULL);
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return LY_ENOMEM;
     }
     part->checksum_alg = cksum_alg_name(want);
     part->checksum_value = ly_arena_strdup(c->a, computed);
     if (!part->checksum_value || s3_header(c, cksum_alg_header(want), computed)) {
-        s3_error(c, "InternalError", NULL);
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return LY_ENOMEM;
     }
     return 0;

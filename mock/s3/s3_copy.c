@@ -19,7 +19,7 @@ int s3_copy_source_or_reply(struct s3_call *c, struct s3_copy_source *src)
     size_t n = strcspn(h, "?");
     char *dec = ly_arena_alloc(c->a, n + 1);
     if (!dec || ly_pct_decode(h, n, dec, n + 1, LY_PCT_REFUSE_NUL) < 0) {
-        s3_error(c, "InvalidArgument", "Message", "Invalid copy source encoding", "ArgumentName",
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid copy source encoding", "ArgumentName",
                  "x-amz-copy-source", "ArgumentValue", h, NULL);
         return LY_EINVAL;
     }
@@ -27,7 +27,7 @@ int s3_copy_source_or_reply(struct s3_call *c, struct s3_copy_source *src)
         dec++;
     char *slash = strchr(dec, '/');
     if (!slash || slash == dec || slash[1] == '\0') {
-        s3_error(c, "InvalidArgument", "Message", "Invalid copy source object key",
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid copy source object key",
                  "ArgumentName", "x-amz-copy-source", "ArgumentValue", h, NULL);
         return LY_EINVAL;
     }
@@ -39,7 +39,7 @@ int s3_copy_source_or_reply(struct s3_call *c, struct s3_copy_source *src)
     if (*q == '?' && strncmp(q + 1, "versionId=", 10) == 0) {
         src->version_id = q + 11;
         if (s3_version_id_parse(src->version_id, &src->version) != 0) {
-            s3_error(c, "InvalidArgument", "Message", "Invalid version id specified",
+            s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid version id specified",
                      "ArgumentName", "versionId", "ArgumentValue", q + 11, NULL);
             return LY_EINVAL;
         }
@@ -62,7 +62,7 @@ int s3_copy_source_cond_or_reply(struct s3_call *c, const struct store_obj *o)
     if (c->req->ignore_conditions ||
         s3cond_eval_read(&cond, o->etag, o->mtime_ms, c->req->now_ms, &failed) == S3COND_PASS)
         return 0;
-    s3_error(c, "PreconditionFailed", "Condition", names[failed], NULL);
+    s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", names[failed], NULL);
     return LY_ECOND;
 }
 
@@ -74,17 +74,17 @@ int s3_copy_source_read_or_reply(struct s3_call *c, const struct s3_copy_source 
                                          so, body)
                  : store_obj_get(c->ctx->store, src->bucket, src->key, c->a, so, body);
     if (!rc && (so->flags & STORE_OBJ_DELETE_MARKER)) { /* a version that is a delete marker */
-        s3_error(c, "InvalidRequest", "Message",
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
                  "The source of a copy request may not specifically refer to a delete marker by "
                  "version id.", NULL);
         return LY_EINVAL;
     }
     if (rc == LY_ENOPARENT)
-        s3_error(c, "NoSuchBucket", "BucketName", src->bucket, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_BUCKET, "BucketName", src->bucket, NULL);
     else if (rc == LY_ENOENT && src->version_id)
-        s3_error(c, "NoSuchVersion", "Key", src->key, "VersionId", src->version_id, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_VERSION, "Key", src->key, "VersionId", src->version_id, NULL);
     else if (rc == LY_ENOENT)
-        s3_error(c, "NoSuchKey", "Key", src->key, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_KEY, "Key", src->key, NULL);
     else if (rc)
         s3_error_internal(c, rc);
     return rc;
@@ -107,14 +107,14 @@ static int dest_meta_or_reply(struct s3_call *c, const struct store_obj *src, st
 {
     const char *dir = ly_req_header(c->req, "x-amz-metadata-directive");
     if (dir && strcmp(dir, "COPY") != 0 && strcmp(dir, "REPLACE") != 0) {
-        s3_error(c, "InvalidArgument", "Message", "Unknown metadata directive.", "ArgumentName",
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Unknown metadata directive.", "ArgumentName",
                  "x-amz-metadata-directive", "ArgumentValue", dir, NULL);
         return LY_EINVAL;
     }
     int replace = dir && strcmp(dir, "REPLACE") == 0;
     const char *sc = ly_req_header(c->req, "x-amz-storage-class");
     if (same_object && !replace && !sc) {
-        s3_error(c, "InvalidRequest", "Message",
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
                  "This copy request is illegal because it is trying to copy an object to itself "
                  "without changing the object's metadata, storage class, website redirect "
                  "location or encryption attributes.", NULL);
@@ -159,14 +159,14 @@ void s3_copy_object(struct s3_call *c)
     struct dest_check d = {{ly_req_header(c->req, "If-Match"),
                             ly_req_header(c->req, "If-None-Match")}, NULL};
     struct s3cond_reject why;
-    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, d.cond.if_none_match,
+    struct s3_policy_ask ask = {c->route->action, c->req->key, d.cond.if_none_match,
                                 d.cond.if_match, 1};
     memset(&dst, 0, sizeof dst);
     ly_buf_init(&body, c->ctx->config->object_bytes_max);
     if (s3_copy_source_or_reply(c, &src))
         goto out;
     if (s3cond_write_validate(&d.cond, &why)) {
-        s3_error(c, "NotImplemented", "Header", why.header, "additionalMessage",
+        s3_error(c, AWS_S3_NOT_IMPLEMENTED, "Header", why.header, "additionalMessage",
                  why.additional_message, NULL);
         goto out;
     }
@@ -182,7 +182,7 @@ void s3_copy_object(struct s3_call *c)
     dst.checksum_value = so.checksum_value;
     if (strchr(so.etag, '-')) { /* a multipart source becomes one part: a plain MD5 ETag */
         if (cksum_md5_hex(body.data ? body.data : "", body.len, md5) != 0) {
-            s3_error(c, "InternalError", NULL);
+            s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
             goto out;
         }
         dst.etag = md5;
@@ -196,7 +196,7 @@ void s3_copy_object(struct s3_call *c)
     int rc = store_obj_put(c->ctx->store, c->req->bucket, c->req->key, &dst, body.data,
                            c->req->ignore_conditions ? NULL : dest_check_fn, &d);
     if (rc == LY_ECOND)
-        s3_error(c, "PreconditionFailed", "Condition", d.condition, NULL);
+        s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", d.condition, NULL);
     else if (rc)
         s3_error_internal(c, rc);
     else if (copy_result(c, &dst, &src, &so) == 0)

@@ -24,14 +24,6 @@ struct del_req {
     int quiet;
 };
 
-static const char *child_text(struct s3_call *c, xmlNodePtr n)
-{
-    xmlChar *t = xmlNodeGetContent(n);
-    const char *s = ly_arena_strdup(c->a, t ? (const char *)t : "");
-    xmlFree(t);
-    return s;
-}
-
 static int parse_object(struct s3_call *c, xmlNodePtr obj, struct del_entry *e)
 {
     memset(e, 0, sizeof *e);
@@ -42,16 +34,15 @@ static int parse_object(struct s3_call *c, xmlNodePtr obj, struct del_entry *e)
         const char **slot = strcmp(name, "Key") == 0 ? &e->key
                           : strcmp(name, "ETag") == 0 ? &e->etag
                           : strcmp(name, "VersionId") == 0 ? &e->version : NULL;
-        if (slot && !(*slot = child_text(c, n)))
+        if (slot && !(*slot = s3_xml_text(c, n)))
             return LY_ENOMEM;
     }
     return e->key ? 0 : LY_EINVAL;
 }
 
-static int parse_delete(struct s3_call *c, xmlDocPtr doc, struct del_req *d)
+static int parse_delete(struct s3_call *c, xmlNodePtr root, struct del_req *d)
 {
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (!root || strcmp((const char *)root->name, "Delete") != 0)
+    if (!root)
         return LY_EINVAL;
     d->e = ly_arena_calloc(c->a, DELETE_KEYS_MAX * sizeof *d->e);
     if (!d->e)
@@ -60,7 +51,7 @@ static int parse_delete(struct s3_call *c, xmlDocPtr doc, struct del_req *d)
         if (n->type != XML_ELEMENT_NODE)
             continue;
         if (strcmp((const char *)n->name, "Quiet") == 0) {
-            const char *q = child_text(c, n);
+            const char *q = s3_xml_text(c, n);
             d->quiet = q && strcmp(q, "true") == 0;
         } else if (strcmp((const char *)n->name, "Object") == 0) {
             if (d->n == DELETE_KEYS_MAX)
@@ -141,7 +132,7 @@ static int delete_one(struct s3_call *c, const struct del_entry *e, struct store
         return LY_ETOOBIG;
     if (e->version && s3_version_id_parse(e->version, &seq) != 0)
         return LY_EINVAL;
-    struct s3_policy_ask ask = {e->version ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
+    struct s3_policy_ask ask = {e->version ? "s3:DeleteObjectVersion" : c->route->action,
                                 e->key, NULL, e->etag, 0};
     if (s3_policy_denies(c, &ask))
         return LY_ENOTSUP;
@@ -156,22 +147,21 @@ void s3_delete_objects(struct s3_call *c)
     struct del_req d = {NULL, 0, 0};
     struct store_del_result res;
     if (!has_integrity_header(c->req)) {
-        s3_error(c, "InvalidRequest", "Message",
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
                  "Missing required header for this request: Content-MD5", NULL);
         return;
     }
     if (c->req->body_len == 0 || c->req->body_len > S3_XML_BODY_MAX) {
-        s3_error(c, "MalformedXML", NULL);
+        s3_error(c, AWS_S3_MALFORMED_XML, NULL);
         return;
     }
     if (s3_content_md5_ok_or_reply(c))
         return;
-    xmlDocPtr doc = xmlReadMemory((const char *)c->req->body, (int)c->req->body_len, NULL, NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    int rc = parse_delete(c, doc, &d);
+    xmlDocPtr doc;
+    int rc = parse_delete(c, s3_xml_read(c, "Delete", &doc), &d);
     xmlFreeDoc(doc);
     if (rc) {
-        s3_error(c, rc == LY_ENOMEM ? "InternalError" : "MalformedXML", NULL);
+        s3_error(c, rc == LY_ENOMEM ? AWS_S3_INTERNAL_ERROR : AWS_S3_MALFORMED_XML, NULL);
         return;
     }
     struct store_bucket bk;

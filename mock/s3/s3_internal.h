@@ -5,6 +5,7 @@
 #define LOCKYARD_S3_INTERNAL_H
 
 #include "lockyard/s3.h"
+#include "lockyard/aws_error.h"
 #include "lockyard/buf.h"
 #include "lockyard/store_multipart.h"
 #include "lockyard/store_version.h"
@@ -12,21 +13,53 @@
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
 #define S3_OWNER_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 #define S3_OWNER_NAME "lockyard"
+#define S3_OWNER_XML(elem)                                                                     \
+    "<" elem "><ID>" S3_OWNER_ID "</ID><DisplayName>" S3_OWNER_NAME "</DisplayName></" elem ">"
 #define S3_XML_BODY_MAX (4u << 20)
+
+struct s3_call;
+struct _xmlDoc;  /* libxml2's xmlDoc */
+struct _xmlNode; /* libxml2's xmlNode */
+
+enum s3_level { S3_LEVEL_SERVICE, S3_LEVEL_BUCKET, S3_LEVEL_OBJECT };
+
+/*
+ * One S3 operation: the request it answers (method, level, the query parameters and the header
+ * that select it), its AWS name and flags (lockyard/op.h), its handler and the IAM action a
+ * bucket policy is asked about. The table is in s3_route.c; dispatch, the operation's name,
+ * the pipeline's write/read/conditional classification and the journal all read it.
+ */
+struct s3_route {
+    enum ly_method method;
+    enum s3_level level;
+    const char *sub, *sub2;        /* query parameters that must be present, or NULL */
+    const char *header;            /* a header that must be present, or NULL */
+    struct ly_op op;
+    void (*handler)(struct s3_call *c);
+    const char *action;            /* e.g. "s3:PutObject" */
+};
 
 struct s3_call {
     struct s3_ctx *ctx;
     struct ly_req *req;
     struct ly_resp *resp;
     struct ly_arena *a;
+    const struct s3_route *route;  /* the operation being answered */
 };
 
+/** The route of a request, or NULL when no operation takes it. */
+const struct s3_route *s3_route_find(const struct ly_req *req);
+/** The subresource of a request that names an S3 feature lockyard does not implement (it
+ *  answers 501 NotImplemented), or NULL. */
+const char *s3_route_unimplemented(const struct ly_req *req);
+
 /**
- * Answers an S3 error: status and message from the table in s3_error.c, then the extra
- * elements given as name/value pairs terminated by NULL (values XML-escaped). A pair named
- * "Message" replaces the table's message. HEAD answers carry no body.
+ * Answers an S3 error through aws_s3_error (lockyard/aws_error.h): status and message from
+ * the S3 table, then the extra elements given as name/value pairs terminated by NULL (values
+ * XML-escaped). A pair named "Message" replaces the table's message. HEAD answers carry no
+ * body.
  */
-void s3_error(struct s3_call *c, const char *code, ...);
+void s3_error(struct s3_call *c, enum aws_err e, ...);
 /** Answers 500 InternalError (or the matching S3 error) for a store/internal code. */
 void s3_error_internal(struct s3_call *c, int rc);
 
@@ -48,33 +81,34 @@ size_t s3_list_rollup(const char *key, const char *prefix, const char *delimiter
 /** 1 when s (NULL allowed) is exactly the first n bytes of key: a prefix already emitted, or a
  *  marker that names this CommonPrefix. */
 int s3_list_same_prefix(const char *s, const char *key, size_t n);
+/** A listing's element: the value URL-encoded when url, else as text; sets *xml_unsafe (when
+ *  not NULL) for a value XML 1.0 cannot carry. */
+int s3_list_elem(struct ly_buf *b, const char *name, const char *value, int url, int *xml_unsafe);
+/** Appends <CommonPrefixes><Prefix>the first n bytes of key</Prefix></CommonPrefixes> to
+ *  prefixes, the prefix copied into the arena as *prefix. */
+int s3_list_common_prefix(struct s3_call *c, struct ly_buf *prefixes, const char *key, size_t n,
+                          int url, int *xml_unsafe, const char **prefix);
 /** Listings: encoding-type (only "url" is valid). 0, or the InvalidArgument answer was sent. */
 int s3_list_encoding_or_reply(struct s3_call *c, int *url);
 /** Listings: max-keys, a non-negative integer capped at dflt. 0, or answered. */
 int s3_list_max_keys_or_reply(struct s3_call *c, long dflt, long *max);
+/** Parses the request body (at most S3_XML_BODY_MAX bytes, no network, no DTD errors printed)
+ *  into *doc (NULL when empty or too big; the caller frees it with xmlFreeDoc) and returns
+ *  its root element when it is named root, else NULL. */
+struct _xmlNode *s3_xml_read(struct s3_call *c, const char *root, struct _xmlDoc **doc);
+/** The text content of an element, copied into the arena (NULL when out of memory). */
+const char *s3_xml_text(struct s3_call *c, struct _xmlNode *n);
 /** Sets 200/Content-Type for an XML body already in resp->body. */
 void s3_xml_done(struct s3_call *c, int status);
 
 /** Adds a header, turning failures into the error answer; 0 on success. */
 int s3_header(struct s3_call *c, const char *name, const char *value);
 
-/* Handlers, one per operation. */
-void s3_list_buckets(struct s3_call *c);
-void s3_create_bucket(struct s3_call *c);
-void s3_delete_bucket(struct s3_call *c);
-void s3_head_bucket(struct s3_call *c);
-void s3_get_bucket_location(struct s3_call *c);
-void s3_put_object(struct s3_call *c);
-void s3_get_object(struct s3_call *c);
-void s3_delete_object(struct s3_call *c);
-void s3_copy_object(struct s3_call *c);
-void s3_delete_objects(struct s3_call *c);
-void s3_list_objects(struct s3_call *c, int v2);
+/* The handlers themselves are declared in s3_route.c, next to the table that calls them. */
 
+/* s3_object.c, s3_checksum.c */
 /** Adds the object's stored headers (ETag, Last-Modified, Content-*, x-amz-meta-*, …). */
 int s3_object_headers(struct s3_call *c, const struct store_obj *obj);
-/** Fills obj's content headers and user metadata from the request. 0 or error already sent. */
-int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *obj);
 /** Verifies x-amz-checksum-* of a PutObject body and sets obj's checksum. 0 or replied. */
 int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *obj);
 /** UploadPart checksums: as PutObject, and a part of an upload created with an algorithm
@@ -82,17 +116,29 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *obj);
 int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct store_obj *part);
 /** Adds x-amz-checksum-* to a GET/HEAD answer when x-amz-checksum-mode: ENABLED. */
 int s3_checksum_headers(struct s3_call *c, const struct store_obj *obj, int ranged);
-/** A random ETag (32 hex digits) for the etag_random fault mode. */
-int s3_random_etag(char etag[33]);
-/** Quoted ETag in the arena. */
-const char *s3_quoted_etag(struct s3_call *c, const char *etag);
 /** Verifies the request body against Content-MD5 when sent: 0, or the InvalidDigest /
  *  BadDigest answer was sent. */
 int s3_content_md5_ok_or_reply(struct s3_call *c);
 
-/* s3_object.c */
-/** KeyTooLongError for keys over 1024 bytes; 0 or replied. */
+/* s3_request.c: validation and object helpers shared by the object, copy, multipart and
+ * attributes handlers. */
+/** InvalidURI for keys that are not UTF-8, KeyTooLongError over 1024 bytes; 0 or replied. */
 int s3_key_ok_or_reply(struct s3_call *c);
+/** Fills obj's content headers and user metadata from the request. 0 or error already sent. */
+int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *obj);
+/** A random ETag (32 hex digits) for the etag_random fault mode. */
+int s3_random_etag(char etag[33]);
+/** Quoted ETag in the arena. */
+const char *s3_quoted_etag(struct s3_call *c, const char *etag);
+/** Reads the current object or ?versionId= (its body into body unless NULL): 0, or the answer
+ *  was sent (NoSuchKey, NoSuchVersion, a delete marker's 404/405 with x-amz-delete-marker). */
+int s3_object_read_or_reply(struct s3_call *c, struct store_obj *o, struct ly_buf *body);
+/** If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since against o: 0 when the read
+ *  goes on, else the 304 or 412 was answered. */
+int s3_read_cond_or_reply(struct s3_call *c, const struct store_obj *o);
+/** GET/HEAD ?partNumber=N: narrows the answer to part N; 0, or replied (status set). */
+int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long part,
+                            int *ranged);
 
 /* s3_copy.c: the copy source shared by CopyObject and UploadPartCopy. */
 struct s3_copy_source {
@@ -109,9 +155,6 @@ int s3_copy_source_read_or_reply(struct s3_call *c, const struct s3_copy_source 
 int s3_copy_source_cond_or_reply(struct s3_call *c, const struct store_obj *obj);
 
 /* s3_versioning.c */
-void s3_put_bucket_versioning(struct s3_call *c);
-void s3_get_bucket_versioning(struct s3_call *c);
-void s3_list_object_versions(struct s3_call *c);
 /** Reads ?versionId=: *has 0 when absent, else *seq (0 = null). 0, or the 400 was sent. */
 int s3_version_param_or_reply(struct s3_call *c, int *has, uint64_t *seq);
 /** The version id of obj ("null" for the null version) in the arena. */
@@ -120,9 +163,6 @@ const char *s3_version_id(struct s3_call *c, const struct store_obj *obj);
 int s3_version_header(struct s3_call *c, const struct store_obj *obj);
 
 /* s3_policy.c */
-void s3_put_bucket_policy(struct s3_call *c);
-void s3_get_bucket_policy(struct s3_call *c);
-void s3_delete_bucket_policy(struct s3_call *c);
 /* An object request as the bucket policy sees it. */
 struct s3_policy_ask {
     const char *action;            /* "s3:PutObject", "s3:DeleteObject", … */
@@ -136,17 +176,7 @@ int s3_policy_denies(struct s3_call *c, const struct s3_policy_ask *ask);
 int s3_policy_allows_or_reply(struct s3_call *c, const struct s3_policy_ask *ask);
 
 /* s3_multipart.c, s3_multipart_complete.c, s3_multipart_list.c */
-void s3_create_multipart_upload(struct s3_call *c);
-void s3_upload_part(struct s3_call *c);
-void s3_upload_part_copy(struct s3_call *c);
-void s3_abort_multipart_upload(struct s3_call *c);
-void s3_complete_multipart_upload(struct s3_call *c);
-void s3_list_parts(struct s3_call *c);
-void s3_list_multipart_uploads(struct s3_call *c);
 /** Reads the ?uploadId= upload (NoSuchUpload when missing or for another key); 0 or replied. */
 int s3_upload_or_reply(struct s3_call *c, struct store_upload *u);
-/** GET/HEAD ?partNumber=N: narrows the answer to part N; 0, or replied (status set). */
-int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long part,
-                            int *ranged);
 
 #endif

@@ -27,9 +27,7 @@ struct list_state {
 
 static int add_text(struct list_state *st, struct ly_buf *b, const char *name, const char *v)
 {
-    if (!st->url && !s3name_xml_safe(v))
-        st->xml_unsafe = 1;
-    return s3_xml_elem_listing(b, name, v, st->url);
+    return s3_list_elem(b, name, v, st->url, &st->xml_unsafe);
 }
 
 static int add_contents(struct list_state *st, const char *key, const struct store_obj *o)
@@ -44,9 +42,7 @@ static int add_contents(struct list_state *st, const char *key, const struct sto
     if (!rc && o->checksum_alg) rc = s3_xml_elem(b, "ChecksumAlgorithm", o->checksum_alg);
     if (!rc && o->checksum_alg) rc = s3_xml_elem(b, "ChecksumType", "FULL_OBJECT");
     if (!rc) rc = ly_buf_addf(b, "<Size>%llu</Size>", (unsigned long long)o->size);
-    if (!rc && st->owner)
-        rc = ly_buf_addf(b, "<Owner><ID>%s</ID><DisplayName>%s</DisplayName></Owner>",
-                         S3_OWNER_ID, S3_OWNER_NAME);
+    if (!rc && st->owner) rc = ly_buf_adds(b, S3_OWNER_XML("Owner"));
     if (!rc) rc = s3_xml_elem(b, "StorageClass", o->storage_class ? o->storage_class : "STANDARD");
     if (!rc) rc = ly_buf_adds(b, "</Contents>");
     return rc;
@@ -69,13 +65,9 @@ static int visit(void *ctx, const char *key, const struct store_obj *o)
     }
     st->count++;
     if (cp) {
-        char *p = ly_arena_strndup(st->c->a, cp, cpl);
-        if (!p)
-            return LY_ENOMEM;
-        st->last_prefix = st->next_marker = p;
-        int rc = ly_buf_adds(&st->prefixes, "<CommonPrefixes>");
-        if (!rc) rc = add_text(st, &st->prefixes, "Prefix", p);
-        if (!rc) rc = ly_buf_adds(&st->prefixes, "</CommonPrefixes>");
+        int rc = s3_list_common_prefix(st->c, &st->prefixes, cp, cpl, st->url, &st->xml_unsafe,
+                                       &st->last_prefix);
+        st->next_marker = st->last_prefix;
         return rc;
     }
     st->next_marker = ly_arena_strdup(st->c->a, key);
@@ -127,7 +119,7 @@ static int list_params_or_reply(struct s3_call *c, struct list_state *st)
         if (tok) {
             st->after = token_decode(c, tok);
             if (!st->after) {
-                s3_error(c, "InvalidArgument", "Message",
+                s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
                          "The continuation token provided is incorrect", "ArgumentName",
                          "continuation-token", NULL);
                 return LY_EINVAL;
@@ -181,7 +173,7 @@ static void list_restart(struct list_state *st, struct ly_buf *contents)
     st->last_prefix = st->next_marker = NULL;
 }
 
-void s3_list_objects(struct s3_call *c, int v2)
+static void list_objects(struct s3_call *c, int v2)
 {
     struct list_state st;
     struct ly_buf contents;
@@ -220,4 +212,19 @@ again:
 out:
     ly_buf_cleanup(&contents);
     ly_buf_cleanup(&st.prefixes);
+}
+
+void s3_list_objects_v1(struct s3_call *c)
+{
+    list_objects(c, 0);
+}
+
+void s3_list_objects_v2(struct s3_call *c)
+{
+    const char *lt = s3_qval(c, "list-type");
+    if (lt && strcmp(lt, "2") != 0)
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid List Type specified in Request",
+                 "ArgumentName", "list-type", "ArgumentValue", lt, NULL);
+    else
+        list_objects(c, 1);
 }

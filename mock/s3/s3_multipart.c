@@ -1,7 +1,7 @@
 /*
- * s3_multipart.c - CreateMultipartUpload, UploadPart, UploadPartCopy, AbortMultipartUpload,
- * and GET/HEAD ?partNumber= of a completed multipart object. Parts are stored with the upload
- * and never visible as objects (completion: s3_multipart_complete.c).
+ * s3_multipart.c - CreateMultipartUpload, UploadPart, UploadPartCopy, AbortMultipartUpload.
+ * Parts are stored with the upload and never visible as objects (completion:
+ * s3_multipart_complete.c; GET/HEAD ?partNumber= of a completed object: s3_request.c).
  */
 #include "s3_internal.h"
 #include "lockyard/checksum.h"
@@ -30,18 +30,18 @@ static int upload_checksum_or_reply(struct s3_call *c, struct store_upload *u)
     const char *type = ly_req_header(c->req, "x-amz-checksum-type");
     enum cksum_alg a;
     if (alg && cksum_alg_from_name(alg, strlen(alg), &a) != 0) {
-        s3_error(c, "InvalidRequest", "Message", "Checksum algorithm provided is unsupported. "
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", "Checksum algorithm provided is unsupported. "
                  "Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, "
                  "SHA1, SHA256]", NULL);
         return LY_EINVAL;
     }
     if (type && strcmp(type, "COMPOSITE") != 0 && strcmp(type, "FULL_OBJECT") != 0) {
-        s3_error(c, "InvalidRequest", "Message", "Value for x-amz-checksum-type header is invalid.",
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", "Value for x-amz-checksum-type header is invalid.",
                  NULL);
         return LY_EINVAL;
     }
     if (type && !alg) {
-        s3_error(c, "InvalidRequest", "Message", "The x-amz-checksum-type header can only be used "
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", "The x-amz-checksum-type header can only be used "
                  "with the x-amz-checksum-algorithm header.", NULL);
         return LY_EINVAL;
     }
@@ -51,7 +51,7 @@ static int upload_checksum_or_reply(struct s3_call *c, struct store_upload *u)
         type = a == CKSUM_CRC64NVME ? "FULL_OBJECT" : "COMPOSITE";
     if ((strcmp(type, "FULL_OBJECT") == 0 && (a == CKSUM_SHA1 || a == CKSUM_SHA256)) ||
         (strcmp(type, "COMPOSITE") == 0 && a == CKSUM_CRC64NVME)) {
-        s3_error(c, "InvalidRequest", "Message", ly_arena_printf(c->a, "The %s checksum type "
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", ly_arena_printf(c->a, "The %s checksum type "
                  "cannot be used with the %s checksum algorithm.", type, cksum_alg_name(a)), NULL);
         return LY_EINVAL;
     }
@@ -67,7 +67,7 @@ void s3_create_multipart_upload(struct s3_call *c)
     u.key = c->req->key;
     u.initiated_ms = c->req->now_ms;
     u.meta.etag = "";
-    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, NULL, NULL, 0};
+    struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
     if (s3_key_ok_or_reply(c) || s3_policy_allows_or_reply(c, &ask) ||
         s3_object_meta_from_req_or_reply(c, &u.meta) || upload_checksum_or_reply(c, &u))
         return;
@@ -99,7 +99,7 @@ int s3_upload_or_reply(struct s3_call *c, struct store_upload *u)
     if (!rc && strcmp(u->key, c->req->key) != 0)
         rc = LY_ENOENT;
     if (rc == LY_ENOENT)
-        s3_error(c, "NoSuchUpload", "UploadId", q->value, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_UPLOAD, "UploadId", q->value, NULL);
     else if (rc)
         s3_error_internal(c, rc);
     return rc;
@@ -111,7 +111,7 @@ static int part_number_or_reply(struct s3_call *c, long *n)
     const struct ly_qparam *q = ly_req_query(c->req, "partNumber");
     if (s3mpu_part_number_parse(q->value, n) == 0)
         return 0;
-    s3_error(c, "InvalidArgument", "Message",
+    s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
              "Part number must be an integer between 1 and 10000, inclusive", "ArgumentName",
              "partNumber", "ArgumentValue", q->value, NULL);
     return LY_EINVAL;
@@ -124,14 +124,14 @@ static int part_too_large_or_reply(struct s3_call *c, uint64_t size)
     char got[32], max[32];
     snprintf(got, sizeof got, "%" PRIu64, size);
     snprintf(max, sizeof max, "%" PRIu64, part_bytes_max(c));
-    s3_error(c, "EntityTooLarge", "ProposedSize", got, "MaxSizeAllowed", max, NULL);
+    s3_error(c, AWS_S3_ENTITY_TOO_LARGE, "ProposedSize", got, "MaxSizeAllowed", max, NULL);
     return LY_ETOOBIG;
 }
 
 static void part_stored_reply(struct s3_call *c, int rc)
 {
     if (rc == LY_ENOENT)
-        s3_error(c, "NoSuchUpload", "UploadId", ly_req_query(c->req, "uploadId")->value, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_UPLOAD, "UploadId", ly_req_query(c->req, "uploadId")->value, NULL);
     else if (rc)
         s3_error_internal(c, rc);
 }
@@ -143,14 +143,14 @@ void s3_upload_part(struct s3_call *c)
     char etag[CKSUM_MD5_HEX_SIZE];
     long n;
     memset(&part, 0, sizeof part);
-    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, NULL, NULL, 0};
+    struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
     if (part_number_or_reply(c, &n) || s3_policy_allows_or_reply(c, &ask) ||
         s3_upload_or_reply(c, &u) || part_too_large_or_reply(c, c->req->body_len) ||
         s3_content_md5_ok_or_reply(c) ||
         s3_checksum_part_or_reply(c, u.meta.checksum_alg, &part))
         return;
     if (cksum_md5_hex(c->req->body, c->req->body_len, etag) != 0) {
-        s3_error(c, "InternalError", NULL);
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return;
     }
     part.etag = etag;
@@ -174,14 +174,14 @@ static int copy_range_or_reply(struct s3_call *c, struct ly_buf *body)
         return 0;
     int rc = s3mpu_copy_range_parse(h, body->len, &first, &last);
     if (rc == LY_EINVAL) {
-        s3_error(c, "InvalidArgument", "Message", "The x-amz-copy-source-range value must be of "
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "The x-amz-copy-source-range value must be of "
                  "the form bytes=first-last where first and last are the zero-based offsets of "
                  "the first and last bytes to copy", "ArgumentName", "x-amz-copy-source-range",
                  "ArgumentValue", h, NULL);
         return rc;
     }
     if (rc) {
-        s3_error(c, "InvalidArgument", "Message", ly_arena_printf(c->a, "Range specified is not "
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", ly_arena_printf(c->a, "Range specified is not "
                  "valid for source object of size: %zu", body->len), "ArgumentName",
                  "x-amz-copy-source-range", "ArgumentValue", h, NULL);
         return rc;
@@ -218,7 +218,7 @@ void s3_upload_part_copy(struct s3_call *c)
     enum cksum_alg alg = CKSUM_CRC64NVME;
     memset(&part, 0, sizeof part);
     ly_buf_init(&body, c->ctx->config->object_bytes_max);
-    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, NULL, NULL, 0};
+    struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
     if (part_number_or_reply(c, &n) || s3_copy_source_or_reply(c, &src) ||
         s3_policy_allows_or_reply(c, &ask) || s3_upload_or_reply(c, &u) ||
         s3_copy_source_read_or_reply(c, &src, &so, &body) ||
@@ -229,7 +229,7 @@ void s3_upload_part_copy(struct s3_call *c)
         (void)cksum_alg_from_name(u.meta.checksum_alg, strlen(u.meta.checksum_alg), &alg);
     if (cksum_md5_hex(body.data ? body.data : "", body.len, etag) != 0 ||
         cksum_compute_b64(alg, body.data ? body.data : "", body.len, ck) != 0) {
-        s3_error(c, "InternalError", NULL);
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         goto out;
     }
     part.etag = etag;
@@ -254,81 +254,10 @@ void s3_abort_multipart_upload(struct s3_call *c)
         return;
     int rc = store_upload_abort(c->ctx->store, c->req->bucket, u.upload_id);
     if (rc == LY_ENOENT)
-        s3_error(c, "NoSuchUpload", "UploadId", u.upload_id, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_UPLOAD, "UploadId", u.upload_id, NULL);
     else if (rc)
         s3_error_internal(c, rc);
     else
         c->resp->status = 204;
 }
 
-/* The offset and size of part (1-based) of o; LY_ERANGE past the last part. */
-static int part_bounds(const struct store_obj *o, long part, uint64_t *off, uint64_t *size,
-                       long *count)
-{
-    if (!o->part_sizes) {
-        *count = 1;
-        *off = 0;
-        *size = o->size;
-        return part == 1 ? 0 : LY_ERANGE;
-    }
-    const char *p = o->part_sizes;
-    uint64_t pos = 0;
-    long i = 0;
-    int found = 0;
-    while (*p) {
-        char *end;
-        uint64_t n = strtoull(p, &end, 10);
-        i++;
-        if (i == part) {
-            *off = pos;
-            *size = n;
-            found = 1;
-        }
-        pos += n;
-        p = *end == ',' ? end + 1 : end;
-        if (end == p && *p)
-            return LY_EIO;
-    }
-    *count = i;
-    return found ? 0 : LY_ERANGE;
-}
-
-int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long part, int *ranged)
-{
-    uint64_t off = 0, size = 0;
-    long count = 0;
-    char tmp[96], req[32];
-    int rc = part_bounds(o, part, &off, &size, &count);
-    if (rc == LY_ERANGE) {
-        snprintf(tmp, sizeof tmp, "%ld", count);
-        snprintf(req, sizeof req, "%ld", part);
-        s3_error(c, "InvalidPartNumber", "PartNumberRequested", req, "ActualPartCount", tmp,
-                 NULL);
-        return rc;
-    }
-    if (rc || off + size > o->size) {
-        s3_error(c, "InternalError", NULL);
-        return LY_EIO;
-    }
-    *ranged = 1;
-    if (size)
-        snprintf(tmp, sizeof tmp, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, off, off + size - 1,
-                 o->size);
-    else
-        snprintf(tmp, sizeof tmp, "bytes */%" PRIu64, o->size);
-    if (s3_header(c, "Content-Range", tmp))
-        return LY_ENOMEM;
-    if (o->part_sizes) {
-        snprintf(tmp, sizeof tmp, "%ld", count);
-        if (s3_header(c, "x-amz-mp-parts-count", tmp))
-            return LY_ENOMEM;
-    }
-    if (c->req->method == LY_GET) {
-        struct ly_buf *b = &c->resp->body;
-        memmove(b->data, b->data + off, (size_t)size);
-        b->len = (size_t)size;
-        return 0;
-    }
-    snprintf(tmp, sizeof tmp, "%" PRIu64, size);
-    return ly_resp_header_set(c->resp, c->a, "Content-Length", tmp) ? LY_ENOMEM : 0;
-}

@@ -47,14 +47,6 @@ struct complete_ctx {
     struct store_upload_done done; /* recorded with the object, for retries */
 };
 
-static const char *text(struct s3_call *c, xmlNodePtr n)
-{
-    xmlChar *t = xmlNodeGetContent(n);
-    const char *s = ly_arena_strdup(c->a, t ? (const char *)t : "");
-    xmlFree(t);
-    return s;
-}
-
 static int parse_part(struct complete_ctx *x, xmlNodePtr part, struct s3mpu_listed *l)
 {
     const char *num = NULL;
@@ -63,9 +55,9 @@ static int parse_part(struct complete_ctx *x, xmlNodePtr part, struct s3mpu_list
         if (n->type != XML_ELEMENT_NODE)
             continue;
         if (strcmp((const char *)n->name, "PartNumber") == 0)
-            num = text(x->c, n);
+            num = s3_xml_text(x->c, n);
         else if (strcmp((const char *)n->name, "ETag") == 0)
-            l->etag = text(x->c, n);
+            l->etag = s3_xml_text(x->c, n);
     }
     char *end;
     if (!num || !*num)
@@ -78,13 +70,9 @@ static int parse_part(struct complete_ctx *x, xmlNodePtr part, struct s3mpu_list
 static int parse_list(struct complete_ctx *x)
 {
     struct s3_call *c = x->c;
-    if (c->req->body_len == 0 || c->req->body_len > S3_XML_BODY_MAX)
-        return LY_EINVAL;
-    xmlDocPtr doc = xmlReadMemory((const char *)c->req->body, (int)c->req->body_len, NULL, NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    int rc = root && strcmp((const char *)root->name, "CompleteMultipartUpload") == 0
-                 ? 0 : LY_EINVAL;
+    xmlDocPtr doc;
+    xmlNodePtr root = s3_xml_read(c, "CompleteMultipartUpload", &doc);
+    int rc = root ? 0 : LY_EINVAL;
     x->listed = ly_arena_calloc(c->a, (S3MPU_PARTS_MAX + 1) * sizeof *x->listed);
     x->numbers = ly_arena_calloc(c->a, (S3MPU_PARTS_MAX + 1) * sizeof *x->numbers);
     if (!x->listed || !x->numbers)
@@ -216,16 +204,16 @@ static void parts_error(struct complete_ctx *x, const char *upload_id)
     char num[32], size[32], min[32];
     snprintf(num, sizeof num, "%ld", l ? l->number : 0);
     if (x->problem == S3MPU_INVALID_PART_ORDER) {
-        s3_error(c, "InvalidPartOrder", "UploadId", upload_id, NULL);
+        s3_error(c, AWS_S3_INVALID_PART_ORDER, "UploadId", upload_id, NULL);
     } else if (x->problem == S3MPU_INVALID_PART) {
-        s3_error(c, "InvalidPart", "UploadId", upload_id, "PartNumber", num, "ETag",
+        s3_error(c, AWS_S3_INVALID_PART, "UploadId", upload_id, "PartNumber", num, "ETag",
                  l && l->etag ? l->etag : "", NULL);
     } else {
         uint64_t m = c->ctx->config->part_bytes_min ? c->ctx->config->part_bytes_min
                                                     : PART_BYTES_MIN_AWS;
         snprintf(size, sizeof size, "%" PRIu64, x->bad_part ? x->bad_part->size : 0);
         snprintf(min, sizeof min, "%" PRIu64, m);
-        s3_error(c, "EntityTooSmall", "ProposedSize", size, "MinSizeAllowed", min, "PartNumber",
+        s3_error(c, AWS_S3_ENTITY_TOO_SMALL, "ProposedSize", size, "MinSizeAllowed", min, "PartNumber",
                  num, "ETag", x->bad_part ? x->bad_part->etag : "", NULL);
     }
 }
@@ -236,16 +224,16 @@ static void complete_error(struct complete_ctx *x, int rc, const char *upload_id
     if (x->verdict == V_PARTS)
         parts_error(x, upload_id);
     else if (x->verdict == V_412)
-        s3_error(c, "PreconditionFailed", "Condition", x->condition, NULL);
+        s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", x->condition, NULL);
     else if (x->verdict == V_404)
-        s3_error(c, "NoSuchKey", "Key", c->req->key, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_KEY, "Key", c->req->key, NULL);
     else if (x->verdict == V_409)
-        s3_error(c, "ConditionalRequestConflict", "Condition", x->condition, "Key", c->req->key,
+        s3_error(c, AWS_S3_CONDITIONAL_REQUEST_CONFLICT, "Condition", x->condition, "Key", c->req->key,
                  NULL);
     else if (rc == LY_ENOENT)
-        s3_error(c, "NoSuchUpload", "UploadId", upload_id, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_UPLOAD, "UploadId", upload_id, NULL);
     else if (rc == LY_ETOOBIG)
-        s3_error(c, "EntityTooLarge", NULL);
+        s3_error(c, AWS_S3_ENTITY_TOO_LARGE, NULL);
     else
         s3_error_internal(c, rc);
 }
@@ -321,17 +309,17 @@ void s3_complete_multipart_upload(struct s3_call *c)
     x.cond.if_none_match = ly_req_header(c->req, "If-None-Match");
     const char *upload_id = ly_req_query(c->req, "uploadId")->value;
     if (s3cond_write_validate(&x.cond, &why)) {
-        s3_error(c, "NotImplemented", "Header", why.header, "additionalMessage",
+        s3_error(c, AWS_S3_NOT_IMPLEMENTED, "Header", why.header, "additionalMessage",
                  why.additional_message, NULL);
         return;
     }
-    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, x.cond.if_none_match,
+    struct s3_policy_ask ask = {c->route->action, c->req->key, x.cond.if_none_match,
                                 x.cond.if_match, 1};
     if (s3_policy_allows_or_reply(c, &ask))
         return;
     int rc = parse_list(&x);
     if (rc) {
-        s3_error(c, rc == LY_ENOMEM ? "InternalError" : "MalformedXML", NULL);
+        s3_error(c, rc == LY_ENOMEM ? AWS_S3_INTERNAL_ERROR : AWS_S3_MALFORMED_XML, NULL);
         return;
     }
     if ((rc = parts_digest(&x))) {

@@ -23,7 +23,7 @@ static int int_param_or_reply(struct s3_call *c, const char *name, long def, lon
     char *end;
     long v = strtol(q->value, &end, 10);
     if (!*q->value || *end || v < 0 || v > 2147483647L) {
-        s3_error(c, "InvalidArgument", "Message", ly_arena_printf(c->a, "Provided %s not an "
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", ly_arena_printf(c->a, "Provided %s not an "
                  "integer or within integer range", name), "ArgumentName", name,
                  "ArgumentValue", q->value, NULL);
         return LY_EINVAL;
@@ -34,11 +34,7 @@ static int int_param_or_reply(struct s3_call *c, const char *name, long def, lon
 
 static const char *owner_xml(const char *tag)
 {
-    return strcmp(tag, "Initiator") == 0
-               ? "<Initiator><ID>" S3_OWNER_ID "</ID><DisplayName>" S3_OWNER_NAME
-                 "</DisplayName></Initiator>"
-               : "<Owner><ID>" S3_OWNER_ID "</ID><DisplayName>" S3_OWNER_NAME
-                 "</DisplayName></Owner>";
+    return strcmp(tag, "Initiator") == 0 ? S3_OWNER_XML("Initiator") : S3_OWNER_XML("Owner");
 }
 
 struct parts_state {
@@ -129,7 +125,7 @@ struct uploads_state {
 
 static int add_text(struct uploads_state *st, struct ly_buf *b, const char *name, const char *v)
 {
-    return s3_xml_elem_listing(b, name, v, st->url);
+    return s3_list_elem(b, name, v, st->url, NULL);
 }
 
 /* 1 when u comes at or before the markers (so it is skipped). */
@@ -182,14 +178,11 @@ static int upload_visit(struct uploads_state *st, const struct store_upload *u)
         st->next_id = u->upload_id;
         return upload_item(st, u);
     }
-    char *p = ly_arena_strndup(st->c->a, u->key, cpl);
-    if (!p)
-        return LY_ENOMEM;
-    st->last_prefix = st->next_key = p;
+    int rc = s3_list_common_prefix(st->c, &st->prefixes, u->key, cpl, st->url, NULL,
+                                   &st->last_prefix);
+    st->next_key = st->last_prefix;
     st->next_id = NULL;
-    int rc = ly_buf_adds(&st->prefixes, "<CommonPrefixes>");
-    if (!rc) rc = add_text(st, &st->prefixes, "Prefix", p);
-    return rc ? rc : ly_buf_adds(&st->prefixes, "</CommonPrefixes>");
+    return rc;
 }
 
 static int uploads_doc(struct uploads_state *st)

@@ -8,106 +8,13 @@
 #include "lockyard/httpdate.h"
 #include "lockyard/s3cond.h"
 #include "lockyard/mpu.h"
-#include "lockyard/s3name.h"
 
 #include <inttypes.h>
 #include "lockyard/checksum.h"
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define USER_META_BYTES_MAX 2048
-
-int s3_random_etag(char etag[33])
-{
-    uint8_t raw[16];
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        return LY_EIO;
-    cksum_hex(raw, sizeof raw, etag);
-    return 0;
-}
-
-const char *s3_quoted_etag(struct s3_call *c, const char *etag)
-{
-    return ly_arena_printf(c->a, "\"%s\"", etag);
-}
-
-int s3_key_ok_or_reply(struct s3_call *c)
-{
-    size_t n = strlen(c->req->key);
-    if (!s3name_utf8_valid(c->req->key, n)) {
-        s3_error(c, "InvalidURI", NULL); /* object keys are UTF-8 */
-        return LY_EINVAL;
-    }
-    if (n <= S3_KEY_BYTES_MAX)
-        return 0;
-    char size[32];
-    snprintf(size, sizeof size, "%zu", n);
-    s3_error(c, "KeyTooLongError", "Size", size, "MaxSizeAllowed", "1024", NULL);
-    return LY_EINVAL;
-}
-
-static int storage_class_valid(const char *v)
-{
-    static const char *const classes[] = {
-        "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-        "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE",
-    };
-    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
-        if (strcmp(v, classes[i]) == 0)
-            return 1;
-    return 0;
-}
-
-int s3_object_meta_from_req_or_reply(struct s3_call *c, struct store_obj *o)
-{
-    const struct ly_req *r = c->req;
-    const char *ct = ly_req_header(r, "Content-Type");
-    o->content_type = ct ? ct : "binary/octet-stream";
-    o->content_encoding = s3meta_content_encoding(c->a, ly_req_header(r, "Content-Encoding"));
-    o->content_disposition = ly_req_header(r, "Content-Disposition");
-    o->content_language = ly_req_header(r, "Content-Language");
-    o->cache_control = ly_req_header(r, "Cache-Control");
-    o->expires = ly_req_header(r, "Expires");
-    const char *sc = ly_req_header(r, "x-amz-storage-class");
-    if (sc && !storage_class_valid(sc)) {
-        s3_error(c, "InvalidStorageClass", "StorageClassRequested", sc, NULL);
-        return LY_EINVAL;
-    }
-    o->storage_class = sc && strcmp(sc, "STANDARD") != 0 ? sc : NULL;
-    size_t bytes = 0;
-    o->nmeta = 0;
-    for (size_t i = 0; i < r->nhdrs; i++) {
-        const char *name = r->hdrs[i].name;
-        if (strncasecmp(name, "x-amz-meta-", 11) != 0)
-            continue;
-        char *lower = ly_arena_strdup(c->a, name + 11);
-        if (!lower) {
-            s3_error(c, "InternalError", NULL);
-            return LY_ENOMEM;
-        }
-        for (char *p = lower; *p; p++)
-            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-        const char *value = s3meta_decode(c->a, r->hdrs[i].value); /* RFC 2047, as AWS */
-        if (!value) {
-            s3_error(c, "InternalError", NULL);
-            return LY_ENOMEM;
-        }
-        bytes += strlen(lower) + strlen(value);
-        if (o->nmeta == STORE_META_MAX || bytes > USER_META_BYTES_MAX) {
-            char size[32];
-            snprintf(size, sizeof size, "%zu", bytes);
-            s3_error(c, "MetadataTooLarge", "MaxSizeAllowed", "2048", "Size", size, NULL);
-            return LY_ETOOBIG;
-        }
-        o->meta[o->nmeta].name = lower;
-        o->meta[o->nmeta].value = value;
-        o->nmeta++;
-    }
-    return 0;
-}
 
 /* Verifies Content-MD5 when sent: 0, or the InvalidDigest / BadDigest answer was sent. */
 int s3_content_md5_ok_or_reply(struct s3_call *c)
@@ -117,11 +24,11 @@ int s3_content_md5_ok_or_reply(struct s3_call *c)
     if (!b64)
         return 0;
     if (cksum_content_md5_parse(b64, strlen(b64), want) != 0) {
-        s3_error(c, "InvalidDigest", "Content-MD5", b64, NULL);
+        s3_error(c, AWS_S3_INVALID_DIGEST, "Content-MD5", b64, NULL);
         return LY_EINVAL;
     }
     if (cksum_md5(c->req->body, c->req->body_len, got) != 0 || memcmp(want, got, 16) != 0) {
-        s3_error(c, "BadDigest", "ExpectedDigest", b64, NULL);
+        s3_error(c, AWS_S3_BAD_DIGEST, "ExpectedDigest", b64, NULL);
         return LY_ECOND;
     }
     return 0;
@@ -159,7 +66,7 @@ static int write_cond_or_reply(struct s3_call *c, struct write_check *w)
     w->condition = NULL;
     if (s3cond_write_validate(&w->cond, &why) == 0)
         return 0;
-    s3_error(c, "NotImplemented", "Header", why.header, "additionalMessage",
+    s3_error(c, AWS_S3_NOT_IMPLEMENTED, "Header", why.header, "additionalMessage",
              why.additional_message, NULL);
     return LY_ENOTSUP;
 }
@@ -171,12 +78,12 @@ void s3_put_object(struct s3_call *c)
     char etag[33], size[32];
     memset(&o, 0, sizeof o);
     if (!ly_req_header(c->req, "Content-Length") && !ly_req_header(c->req, "Transfer-Encoding")) {
-        s3_error(c, "MissingContentLength", NULL);
+        s3_error(c, AWS_S3_MISSING_CONTENT_LENGTH, NULL);
         return;
     }
     if (s3_key_ok_or_reply(c) || write_cond_or_reply(c, &w))
         return;
-    struct s3_policy_ask ask = {"s3:PutObject", c->req->key, w.cond.if_none_match,
+    struct s3_policy_ask ask = {c->route->action, c->req->key, w.cond.if_none_match,
                                 w.cond.if_match, 1};
     if (s3_policy_allows_or_reply(c, &ask))
         return;
@@ -184,7 +91,7 @@ void s3_put_object(struct s3_call *c)
         char max[32];
         snprintf(size, sizeof size, "%zu", c->req->body_len);
         snprintf(max, sizeof max, "%" PRIu64, c->ctx->config->object_bytes_max);
-        s3_error(c, "EntityTooLarge", "ProposedSize", size, "MaxSizeAllowed", max, NULL);
+        s3_error(c, AWS_S3_ENTITY_TOO_LARGE, "ProposedSize", size, "MaxSizeAllowed", max, NULL);
         return;
     }
     if (s3_content_md5_ok_or_reply(c) || s3_object_meta_from_req_or_reply(c, &o) ||
@@ -200,7 +107,7 @@ void s3_put_object(struct s3_call *c)
     int rc = store_obj_put(c->ctx->store, c->req->bucket, c->req->key, &o, c->req->body,
                            write_check_fn, &w);
     if (rc == LY_ECOND) {
-        s3_error(c, "PreconditionFailed", "Condition", w.condition, NULL);
+        s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", w.condition, NULL);
         return;
     }
     if (rc) {
@@ -251,7 +158,7 @@ static int response_overrides(struct s3_call *c)
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         const struct ly_qparam *q = ly_req_query(c->req, map[i][0]);
         if (q && ly_resp_header_set(c->resp, c->a, map[i][1], q->value) != 0) {
-            s3_error(c, "InternalError", NULL);
+            s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
             return LY_ENOMEM;
         }
     }
@@ -303,21 +210,6 @@ static int parse_range(const char *h, uint64_t size, struct byte_range *r)
     return 1;
 }
 
-static void conditional_read_reply(struct s3_call *c, const struct store_obj *o,
-                                   enum s3cond_outcome out, int failed)
-{
-    char date[LY_HTTPDATE_LEN];
-    ly_httpdate_format(o->mtime_ms, date);
-    if (out == S3COND_NOT_MODIFIED) {
-        ly_buf_reset(&c->resp->body);
-        if (s3_header(c, "ETag", s3_quoted_etag(c, o->etag)) == 0 &&
-            s3_header(c, "Last-Modified", date) == 0)
-            c->resp->status = 304;
-        return;
-    }
-    s3_error(c, "PreconditionFailed", "Condition", s3cond_read_name(failed), NULL);
-}
-
 static int range_reply_or_error(struct s3_call *c, const struct store_obj *o, int *ranged)
 {
     const char *h = ly_req_header(c->req, "Range");
@@ -327,7 +219,7 @@ static int range_reply_or_error(struct s3_call *c, const struct store_obj *o, in
     *ranged = 0;
     if (pr < 0) {
         snprintf(tmp, sizeof tmp, "%" PRIu64, o->size);
-        s3_error(c, "InvalidRange", "RangeRequested", h, "ActualObjectSize", tmp, NULL);
+        s3_error(c, AWS_S3_INVALID_RANGE, "RangeRequested", h, "ActualObjectSize", tmp, NULL);
         snprintf(tmp, sizeof tmp, "bytes */%" PRIu64, o->size);
         return s3_header(c, "Content-Range", tmp) ? LY_ENOMEM : LY_ERANGE;
     }
@@ -350,47 +242,6 @@ static int range_reply_or_error(struct s3_call *c, const struct store_obj *o, in
     return 0;
 }
 
-/* 404 / 405 answers for delete markers carry x-amz-delete-marker and the marker's version. */
-static void delete_marker_reply(struct s3_call *c, const struct store_obj *o, int by_version)
-{
-    char date[LY_HTTPDATE_LEN];
-    const char *vid = s3_version_id(c, o);
-    ly_httpdate_format(o->mtime_ms, date);
-    if (by_version)
-        s3_error(c, "MethodNotAllowed", "Method", c->req->method_name, "ResourceType",
-                 "DeleteMarker", NULL);
-    else
-        s3_error(c, "NoSuchKey", "Key", c->req->key, NULL);
-    if (s3_header(c, "x-amz-delete-marker", "true") || !vid ||
-        s3_header(c, "x-amz-version-id", vid))
-        return;
-    if (by_version && s3_header(c, "Allow", "DELETE") == 0)
-        (void)s3_header(c, "Last-Modified", date);
-}
-
-/* Reads the current object or ?versionId=; 0, or the error answer was sent. */
-static int object_read_or_reply(struct s3_call *c, struct store_obj *o, struct ly_buf *body)
-{
-    int has;
-    uint64_t seq;
-    memset(o, 0, sizeof *o);
-    if (s3_version_param_or_reply(c, &has, &seq))
-        return LY_EINVAL;
-    int rc = has ? store_obj_get_version(c->ctx->store, c->req->bucket, c->req->key, seq, c->a,
-                                         o, body)
-                 : store_obj_get(c->ctx->store, c->req->bucket, c->req->key, c->a, o, body);
-    if (!rc && !(o->flags & STORE_OBJ_DELETE_MARKER))
-        return 0;
-    if (!rc || (rc == LY_ENOENT && (o->flags & STORE_OBJ_DELETE_MARKER)))
-        delete_marker_reply(c, o, has);
-    else if (rc == LY_ENOENT && has)
-        s3_error(c, "NoSuchVersion", "Key", c->req->key, "VersionId",
-                 ly_req_query(c->req, "versionId")->value, NULL);
-    else
-        s3_error_internal(c, rc);
-    return rc ? rc : LY_ENOENT;
-}
-
 /* ?partNumber= or Range: narrows the body; 0, LY_ERANGE (answer sent) or another error. */
 static int part_or_range(struct s3_call *c, const struct store_obj *o, int *ranged)
 {
@@ -399,13 +250,13 @@ static int part_or_range(struct s3_call *c, const struct store_obj *o, int *rang
     if (!pn)
         return range_reply_or_error(c, o, ranged);
     if (s3mpu_part_number_parse(pn->value, &part) != 0) {
-        s3_error(c, "InvalidArgument", "Message",
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
                  "Part number must be an integer between 1 and 10000, inclusive", "ArgumentName",
                  "partNumber", "ArgumentValue", pn->value, NULL);
         return LY_ERANGE;
     }
     if (ly_req_header(c->req, "Range")) {
-        s3_error(c, "InvalidRequest", "Message",
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
                  "Cannot specify both Range header and partNumber query parameter", NULL);
         return LY_ERANGE;
     }
@@ -415,19 +266,10 @@ static int part_or_range(struct s3_call *c, const struct store_obj *o, int *rang
 void s3_get_object(struct s3_call *c)
 {
     struct store_obj o;
-    int head = c->req->method == LY_HEAD, ranged, failed;
-    if (object_read_or_reply(c, &o, head ? NULL : &c->resp->body))
+    int head = c->req->method == LY_HEAD, ranged;
+    if (s3_object_read_or_reply(c, &o, head ? NULL : &c->resp->body) ||
+        s3_read_cond_or_reply(c, &o))
         return;
-    struct s3cond_read cond = {
-        ly_req_header(c->req, "If-Match"), ly_req_header(c->req, "If-None-Match"),
-        ly_req_header(c->req, "If-Modified-Since"), ly_req_header(c->req, "If-Unmodified-Since"),
-    };
-    enum s3cond_outcome out = c->req->ignore_conditions ? S3COND_PASS :
-        s3cond_eval_read(&cond, o.etag, o.mtime_ms, c->req->now_ms, &failed);
-    if (out != S3COND_PASS) {
-        conditional_read_reply(c, &o, out, failed);
-        return;
-    }
     if (s3_object_headers(c, &o) || s3_header(c, "Accept-Ranges", "bytes") ||
         s3_version_header(c, &o))
         return;
@@ -445,7 +287,7 @@ void s3_get_object(struct s3_call *c)
         rc = s3_checksum_headers(c, &o, ranged);
     if (rc || response_overrides(c)) {
         if (rc)
-            s3_error(c, "InternalError", NULL);
+            s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return;
     }
     c->resp->status = ranged ? 206 : 200;
@@ -489,7 +331,7 @@ void s3_delete_object(struct s3_call *c)
                                            "x-amz-if-match-size"};
     for (size_t i = 0; i < 2; i++) {
         if (ly_req_header(c->req, dir_only[i])) {
-            s3_error(c, "NotImplemented", "Header", dir_only[i], NULL);
+            s3_error(c, AWS_S3_NOT_IMPLEMENTED, "Header", dir_only[i], NULL);
             return;
         }
     }
@@ -499,7 +341,7 @@ void s3_delete_object(struct s3_call *c)
         return;
     struct delete_check d = {ly_req_header(c->req, "If-Match"),
                              c->ctx->config->delete_if_match_missing};
-    struct s3_policy_ask ask = {has ? "s3:DeleteObjectVersion" : "s3:DeleteObject", c->req->key,
+    struct s3_policy_ask ask = {has ? "s3:DeleteObjectVersion" : c->route->action, c->req->key,
                                 ly_req_header(c->req, "If-None-Match"), d.if_match, 0};
     if (s3_policy_allows_or_reply(c, &ask))
         return;
@@ -509,7 +351,7 @@ void s3_delete_object(struct s3_call *c)
                                       c->req->ignore_conditions ? NULL : delete_check_fn, &d,
                                       c->req->now_ms, &res);
     if (rc == LY_ECOND)
-        s3_error(c, "PreconditionFailed", "Condition", "If-Match", NULL);
+        s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", "If-Match", NULL);
     else if (rc)
         s3_error_internal(c, rc);
     else if (delete_headers(c, &res, has) == 0)

@@ -34,7 +34,7 @@ void s3_put_bucket_policy(struct s3_call *c)
     const char *body = (const char *)c->req->body;
     int rc = s3policy_parse(body ? body : "", c->req->body_len, c->a, &p, &why);
     if (rc == LY_EINVAL || rc == LY_ETOOBIG) {
-        s3_error(c, "MalformedPolicy", "Message", why, NULL);
+        s3_error(c, AWS_S3_MALFORMED_POLICY, "Message", why, NULL);
         return;
     }
     if (!rc)
@@ -57,7 +57,7 @@ void s3_get_bucket_policy(struct s3_call *c)
     int rc = store_bucket_conf_get(c->ctx->store, c->req->bucket, STORE_CONF_POLICY, c->a, &doc,
                                    &len);
     if (rc == LY_ENOENT) {
-        s3_error(c, "NoSuchBucketPolicy", "BucketName", c->req->bucket, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_BUCKET_POLICY, "BucketName", c->req->bucket, NULL);
         return;
     }
     if (!rc && s3policy_parse(doc, len, c->a, &p, &why) == 0 && not_enforced_header(c, p))
@@ -69,7 +69,7 @@ void s3_get_bucket_policy(struct s3_call *c)
         return;
     }
     if (ly_resp_header_set(c->resp, c->a, "Content-Type", "application/json") != 0)
-        s3_error(c, "InternalError", NULL);
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
     else
         c->resp->status = 200;
 }
@@ -118,9 +118,9 @@ int s3_policy_allows_or_reply(struct s3_call *c, const struct s3_policy_ask *ask
     if (v == POLICY_ALLOWS)
         return 0;
     if (v == POLICY_UNREADABLE)
-        s3_error(c, "AccessDenied", "Message", "Access Denied: the bucket policy could not be "
+        s3_error(c, AWS_S3_ACCESS_DENIED, "Message", "Access Denied: the bucket policy could not be "
                  "read or evaluated, so the request is denied", NULL);
     else
-        s3_error(c, "AccessDenied", NULL);
+        s3_error(c, AWS_S3_ACCESS_DENIED, NULL);
     return LY_ECOND;
 }

@@ -22,12 +22,12 @@ int s3_version_param_or_reply(struct s3_call *c, int *has, uint64_t *seq)
     if (!q)
         return 0;
     if (!*q->value) {
-        s3_error(c, "InvalidArgument", "Message", "Version id cannot be the empty string",
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Version id cannot be the empty string",
                  "ArgumentName", "versionId", "ArgumentValue", "", NULL);
         return LY_EINVAL;
     }
     if (s3_version_id_parse(q->value, seq) != 0) {
-        s3_error(c, "InvalidArgument", "Message", "Invalid version id specified", "ArgumentName",
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid version id specified", "ArgumentName",
                  "versionId", "ArgumentValue", q->value, NULL);
         return LY_EINVAL;
     }
@@ -53,7 +53,7 @@ int s3_version_header(struct s3_call *c, const struct store_obj *o)
     const char *id = s3_version_id(c, o);
     if (id)
         return s3_header(c, "x-amz-version-id", id);
-    s3_error(c, "InternalError", NULL);
+    s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
     return LY_ENOMEM;
 }
 
@@ -64,9 +64,7 @@ static const char *child(struct s3_call *c, xmlNodePtr parent, const char *name,
     for (xmlNodePtr n = parent->children; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name) != 0)
             continue;
-        xmlChar *t = xmlNodeGetContent(n);
-        v = ly_arena_strdup(c->a, t ? (const char *)t : "");
-        xmlFree(t);
+        v = s3_xml_text(c, n);
         (*count)++;
     }
     return v;
@@ -74,19 +72,16 @@ static const char *child(struct s3_call *c, xmlNodePtr parent, const char *name,
 
 void s3_put_bucket_versioning(struct s3_call *c)
 {
-    xmlDocPtr doc = NULL;
+    xmlDocPtr doc;
     int n = 0;
     const char *status = NULL;
-    if (c->req->body_len > 0 && c->req->body_len < S3_XML_BODY_MAX)
-        doc = xmlReadMemory((const char *)c->req->body, (int)c->req->body_len, NULL, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (root && strcmp((const char *)root->name, "VersioningConfiguration") == 0)
+    xmlNodePtr root = s3_xml_read(c, "VersioningConfiguration", &doc);
+    if (root)
         status = child(c, root, "Status", &n);
     xmlFreeDoc(doc);
     if (!root || n > 1 || (status && strcmp(status, "Enabled") != 0 &&
                            strcmp(status, "Suspended") != 0)) {
-        s3_error(c, "MalformedXML", NULL);
+        s3_error(c, AWS_S3_MALFORMED_XML, NULL);
         return;
     }
     int rc = 0;
@@ -141,9 +136,7 @@ struct vlist_state {
 
 static int add_text(struct vlist_state *st, struct ly_buf *b, const char *name, const char *v)
 {
-    if (!st->url && !s3name_xml_safe(v))
-        st->xml_unsafe = 1;
-    return s3_xml_elem_listing(b, name, v, st->url);
+    return s3_list_elem(b, name, v, st->url, &st->xml_unsafe);
 }
 
 static int add_version(struct vlist_state *st, const char *key, const struct store_obj *o,
@@ -162,9 +155,7 @@ static int add_version(struct vlist_state *st, const char *key, const struct sto
     if (!rc && !dm) rc = ly_buf_addf(b, "<Size>%llu</Size>", (unsigned long long)o->size);
     if (!rc && !dm)
         rc = s3_xml_elem(b, "StorageClass", o->storage_class ? o->storage_class : "STANDARD");
-    if (!rc)
-        rc = ly_buf_addf(b, "<Owner><ID>%s</ID><DisplayName>%s</DisplayName></Owner>",
-                         S3_OWNER_ID, S3_OWNER_NAME);
+    if (!rc) rc = ly_buf_adds(b, S3_OWNER_XML("Owner"));
     if (!rc) rc = ly_buf_adds(b, dm ? "</DeleteMarker>" : "</Version>");
     return rc;
 }
@@ -193,14 +184,11 @@ static int visit(void *ctx, const char *key, const struct store_obj *o, int late
     }
     st->count++;
     if (cp) {
-        char *p = ly_arena_strndup(st->c->a, cp, cpl);
-        if (!p)
-            return LY_ENOMEM;
-        st->last_prefix = st->next_key = p;
+        int rc = s3_list_common_prefix(st->c, &st->prefixes, cp, cpl, st->url, &st->xml_unsafe,
+                                       &st->last_prefix);
+        st->next_key = st->last_prefix;
         st->next_vid = NULL;
-        int rc = ly_buf_adds(&st->prefixes, "<CommonPrefixes>");
-        if (!rc) rc = add_text(st, &st->prefixes, "Prefix", p);
-        return rc ? rc : ly_buf_adds(&st->prefixes, "</CommonPrefixes>");
+        return rc;
     }
     st->next_key = ly_arena_strdup(st->c->a, key);
     st->next_vid = vid;
@@ -223,13 +211,13 @@ static int params_or_reply(struct s3_call *c, struct vlist_state *st)
         return LY_EINVAL;
     uint64_t seq;
     if (st->vid_marker && !st->key_marker) {
-        s3_error(c, "InvalidArgument", "Message", "A version-id marker cannot be specified without "
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "A version-id marker cannot be specified without "
                  "a key marker.", "ArgumentName", "version-id-marker", "ArgumentValue",
                  st->vid_marker, NULL);
         return LY_EINVAL;
     }
     if (st->vid_marker && s3_version_id_parse(st->vid_marker, &seq) != 0) {
-        s3_error(c, "InvalidArgument", "Message", "Invalid version id specified", "ArgumentName",
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid version id specified", "ArgumentName",
                  "version-id-marker", "ArgumentValue", st->vid_marker, NULL);
         return LY_EINVAL;
     }

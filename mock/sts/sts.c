@@ -2,6 +2,7 @@
  * sts.c - STS GetCallerIdentity; every other STS action answers InvalidAction.
  */
 #include "lockyard/sts.h"
+#include "lockyard/aws_error.h"
 
 #include <string.h>
 
@@ -20,24 +21,13 @@ static const char *form_value(struct ly_req *req, const char *name)
     return NULL;
 }
 
-static void sts_error(struct ly_req *req, struct ly_resp *resp, int status, const char *code,
-                      const char *message)
-{
-    resp->status = status;
-    ly_buf_reset(&resp->body);
-    if (ly_buf_addf(&resp->body, "<ErrorResponse xmlns=\"%s\"><Error><Type>Sender</Type>"
-                    "<Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId>"
-                    "</ErrorResponse>", STS_XMLNS, code, message, req->request_id) ||
-        ly_resp_header(resp, req->arena, "Content-Type", "text/xml"))
-        resp->status = 500;
-}
-
 void sts_handle(struct ly_req *req, struct ly_resp *resp)
 {
     const char *action = form_value(req, "Action");
     if (!action || strcmp(action, "GetCallerIdentity") != 0) {
-        sts_error(req, resp, 400, "InvalidAction",
-                  "Could not find operation for this action (lockyard serves GetCallerIdentity).");
+        aws_sts_error(req, resp, AWS_STS_INVALID_ACTION,
+                      "Could not find operation for this action (lockyard serves "
+                      "GetCallerIdentity).");
         return;
     }
     const char *akid = req->access_key ? req->access_key : "AKIDLOCKYARD";
@@ -52,7 +42,7 @@ void sts_handle(struct ly_req *req, struct ly_resp *resp)
     if (!rc) rc = ly_resp_header(resp, req->arena, "Content-Type", "text/xml");
     if (!rc) rc = ly_resp_header(resp, req->arena, "x-amzn-RequestId", req->request_id);
     if (rc) {
-        sts_error(req, resp, 500, "InternalFailure", "out of memory");
+        aws_sts_error(req, resp, AWS_STS_INTERNAL_FAILURE, NULL);
         return;
     }
     resp->status = 200;

@@ -12,6 +12,7 @@ loaded model lacks a parameter, the test sends the same header through a `before
 hook, which is where botocore itself would have serialised it. Reads (GetObject/HeadObject
 If-*) and CopySourceIf* have been in the model for years and are passed as parameters.
 """
+import base64
 import hashlib
 import os
 import sys
@@ -321,6 +322,35 @@ class Multipart(unittest.TestCase):
         e = error_of(s3.complete_multipart_upload, Bucket=b, Key="manifest.json", UploadId=up,
                      MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": part}]})
         self.assertEqual(e.response["Error"]["Code"], "NoSuchUpload")
+
+
+class Attributes(unittest.TestCase):
+    def test_get_object_attributes(self):
+        """The SDK's parse of GetObjectAttributes: the attributes asked for, PartsCount as
+        TotalPartsCount, the version id and the errors GetObject would give."""
+        b = fresh_bucket("attrs")
+        s3.put_object(Bucket=b, Key="k", Body=b"hello", ChecksumAlgorithm="SHA256")
+        r = s3.get_object_attributes(Bucket=b, Key="k", ObjectAttributes=[
+            "ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"])
+        self.assertEqual(r["ETag"], hashlib.md5(b"hello").hexdigest())
+        self.assertEqual(r["Checksum"]["ChecksumSHA256"],
+                         base64.b64encode(hashlib.sha256(b"hello").digest()).decode())
+        self.assertEqual((r["StorageClass"], r["ObjectSize"]), ("STANDARD", 5))
+        self.assertNotIn("ObjectParts", r)
+        self.assertIn("LastModified", r)
+        up = s3.create_multipart_upload(Bucket=b, Key="m")["UploadId"]
+        parts = [{"PartNumber": n, "ETag": s3.upload_part(Bucket=b, Key="m", UploadId=up,
+                                                          PartNumber=n, Body=body)["ETag"]}
+                 for n, body in ((1, b"a" * (5 << 20)), (2, b"b"))]
+        s3.complete_multipart_upload(Bucket=b, Key="m", UploadId=up,
+                                     MultipartUpload={"Parts": parts})
+        r = s3.get_object_attributes(Bucket=b, Key="m", ObjectAttributes=["ObjectParts"],
+                                     MaxParts=1)
+        self.assertEqual(r["ObjectParts"]["TotalPartsCount"], 2)
+        self.assertEqual(r["ObjectParts"]["MaxParts"], 1)
+        self.assertTrue(r["ObjectParts"]["IsTruncated"])
+        e = error_of(s3.get_object_attributes, Bucket=b, Key="nope", ObjectAttributes=["ETag"])
+        self.assertEqual(e.response["Error"]["Code"], "NoSuchKey")
 
 
 class Listing(unittest.TestCase):

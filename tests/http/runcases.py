@@ -475,12 +475,13 @@ def show(b, limit=300):
 
 
 class Checker:
-    def __init__(self, resp, env, method, is_s3, is_ddb=False):
+    def __init__(self, resp, env, method, is_s3, is_ddb=False, is_sts=False):
         self.is_ddb = is_ddb
         self.resp = resp
         self.env = env
         self.method = method
         self.is_s3 = is_s3
+        self.is_sts = is_sts
         self.problems = []
         self._xml = None
         self._xml_err = None
@@ -515,6 +516,8 @@ class Checker:
             self.fail(0, "Content-Length %s but %d body bytes" % (cl, len(r.body)))
         if self.is_ddb:
             self.ddb_invariants()
+        if self.is_sts:
+            self.sts_invariants()
         if not self.is_s3:
             return
         rid, hid = r.header("x-amz-request-id"), r.header("x-amz-id-2")
@@ -550,6 +553,26 @@ class Checker:
             self.fail(0, "DynamoDB body is not a JSON object: %s" % show(r.body))
         elif r.status >= 300 and "__type" not in doc:
             self.fail(0, "DynamoDB error without __type: %s" % show(r.body))
+
+    def sts_invariants(self):
+        """Every STS answer: a request id; errors are <ErrorResponse> with Type, Code, Message
+        and the same RequestId."""
+        r = self.resp
+        rid = r.header("x-amzn-RequestId")
+        if not rid:
+            self.fail(0, "x-amzn-RequestId missing")
+        if r.status < 300:
+            return
+        root = self.xml()
+        if root is None or root.tag != "ErrorResponse":
+            self.fail(0, "STS error answer without an <ErrorResponse> document: %s" % show(r.body))
+            return
+        for el in ("Error/Type", "Error/Code", "Error/Message", "RequestId"):
+            if root.find(el) is None:
+                self.fail(0, "<ErrorResponse> lacks <%s>" % el)
+        got = root.find("RequestId")
+        if got is not None and got.text != rid:
+            self.fail(0, "RequestId %r differs from x-amzn-RequestId %r" % (got.text, rid))
 
     def json(self):
         try:
@@ -767,14 +790,49 @@ def run_exchange(ex, env, port, idx):
     except (OSError, ValueError) as e:
         return ["no valid answer: %s" % e]
     is_ddb = any(n.lower() == "x-amz-target" for n, _ in ex.headers)
-    is_s3 = not is_ddb and not expand(ex.target, env).startswith(b"/_lockyard/")
-    ck = Checker(resp, env, ex.method, is_s3, is_ddb)
+    # STS: a form POST to / with an Action (as mock/net/http.c's net_classify)
+    is_sts = not is_ddb and ex.method == "POST" and ex.target == "/" and any(
+        n.lower() == "content-type" and v.startswith("application/x-www-form-urlencoded")
+        for n, v in ex.headers) and ("Action=" in ex.body)
+    is_s3 = not is_ddb and not is_sts and not expand(ex.target, env).startswith(b"/_lockyard/")
+    ck = Checker(resp, env, ex.method, is_s3, is_ddb, is_sts)
     ck.run(ex)
     if ck.problems:
         ck.problems.append("answer was:\n" + "\n".join(
             "        " + line for line in resp.head.split("\r\n")) +
             ("\n\n        " + show(resp.body, 1500) if resp.body else ""))
     return ck.problems
+
+
+def journal_ops(port):
+    """(service, op) of every request the server's journal holds."""
+    r = http_admin(port, "GET", "/_lockyard/requests?limit=10000")
+    if r.status != 200:
+        return set()
+    return {(e["service"], e["op"]) for e in json.loads(r.body)["requests"]}
+
+
+def route_problems(port, seen):
+    """Every operation of the server's tables (GET /_lockyard/operations) has a name, a
+    handler, (S3) an IAM action, and a case that sends it a request."""
+    r = http_admin(port, "GET", "/_lockyard/operations")
+    if r.status != 200:
+        return ["GET /_lockyard/operations answered %d" % r.status]
+    ops = json.loads(r.body)
+    out = []
+    for service, key in (("s3", "s3"), ("dynamodb", "dynamodb")):
+        for op in ops[key]:
+            what = "%s %s" % (service, op.get("name") or "(no name)")
+            if service == "s3":
+                what += " (%s %s%s)" % (op["method"], op["level"], "".join(
+                    "?" + s for s in op["subresources"]))
+            if not op.get("name") or not op.get("handler"):
+                out.append("%s: a route needs a name and a handler" % what)
+            if service == "s3" and not op.get("action", "").startswith("s3:"):
+                out.append("%s: no IAM action" % what)
+            if (service, op.get("name")) not in seen:
+                out.append("%s: no case in tests/cases sends it a request" % what)
+    return out
 
 
 def run_case(case, server):
@@ -796,7 +854,11 @@ def run_case(case, server):
                 return [what + ":"] + ["    " + p.replace("\n", "\n    ") for p in problems]
             if not server.alive():
                 return ["server died after exchange %d (line %d)" % (idx, ex.lineno)]
+    SEEN_OPS.update(journal_ops(server.port))
     return []
+
+
+SEEN_OPS = set()
 
 
 def case_paths(argv):
@@ -855,6 +917,16 @@ def main(argv):
                 if verbose:
                     print("ok   %s (%.2fs)" % (case.name, time.time() - t0))
             sys.stdout.flush()
+        if len(argv) == 0:  # the whole set: every operation of the tables has a case
+            route_fails = route_problems(main_srv.port, SEEN_OPS)
+            for p in route_fails:
+                print("FAIL routes: " + p)
+            if route_fails:
+                failed += 1
+            else:
+                passed += 1
+                if verbose:
+                    print("ok   routes: every S3 route and DynamoDB operation has a case")
     finally:
         if main_srv:
             problems_global += main_srv.stop()

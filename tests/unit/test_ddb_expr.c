@@ -85,7 +85,7 @@ static const char *run(enum ddb_expr_kind kind, const char *expr, const char *na
     json_decref(jv);
     json_decref(ji);
     if (rc)
-        assert_string_equal(e.type, "ValidationException");
+        assert_int_equal(e.type, AWS_DDB_VALIDATION);
     return rc ? e.msg : "";
 }
 

@@ -37,11 +37,11 @@ static void test_framing(void **state)
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         assert_int_equal(check(refused[i], &h), LY_EINVAL);
-        assert_int_equal(h.refusal.status, 400);
-        assert_string_equal(h.refusal.code, "BadRequest");
+        assert_int_equal(aws_err_def(h.refusal.code)->status, 400);
+        assert_string_equal(aws_err_def(h.refusal.code)->code, "BadRequest");
     }
     assert_int_equal(check("PUT / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n", &h), LY_EINVAL);
-    assert_int_equal(h.refusal.status, 501);
+    assert_int_equal(aws_err_def(h.refusal.code)->status, 501);
     assert_string_equal(h.refusal.header, "Transfer-Encoding");
 }
 
@@ -54,16 +54,16 @@ static void test_lines(void **state)
                          "GET / HTTP/1.1\r\nX-A: b\x01\r\n", "GET / HTTP/1.1\r\n: b\r\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(check(bad[i], &h), LY_EINVAL);
-        assert_int_equal(h.refusal.status, 400);
+        assert_int_equal(aws_err_def(h.refusal.code)->status, 400);
     }
     assert_int_equal(check("BREW / HTTP/1.1\r\n", &h), LY_EINVAL);
-    assert_int_equal(h.refusal.status, 405);
+    assert_int_equal(aws_err_def(h.refusal.code)->status, 405);
     char many[300 * 16 + 64] = "GET / HTTP/1.1\r\n";
     size_t len = strlen(many);
     for (int i = 0; i < 257; i++, len += 8)
         memcpy(many + len, "X-A: b\r\n", 9);
     assert_int_equal(check(many, &h), LY_EINVAL);
-    assert_string_equal(h.refusal.code, "RequestHeaderSectionTooLarge");
+    assert_string_equal(aws_err_def(h.refusal.code)->code, "RequestHeaderSectionTooLarge");
 }
 
 static void test_chunk_size(void **state)

@@ -101,6 +101,8 @@ struct store_obj {
     size_t nmeta;
     uint32_t flags;                /* STORE_OBJ_* (filled by put / delete in versioned buckets) */
     const char *part_sizes;        /* multipart object: part sizes "n1,n2,…"; NULL otherwise */
+    int bucket_versioning;         /* not stored: the bucket's enum store_versioning
+                                      (store_version.h) as the call that read or wrote this saw it */
 };
 
 #define STORE_OBJ_DELETE_MARKER 1u /* a delete marker: no body, GET answers 404/405 */

@@ -83,20 +83,25 @@ void s3_delete_bucket_policy(struct s3_call *c)
         c->resp->status = 204;
 }
 
+/* The compiled policy of conf. 0 or an error. */
+static int compiled(struct s3_call *c, const struct store_bconf *conf, struct s3policy **out)
+{
+    const char *why;
+    return s3policy_parse(conf->policy, conf->policy_len, c->a, out, &why);
+}
+
+/* ---- enforcement ---- */
+
 /* Fails closed: a policy that cannot be read, parsed or evaluated denies (POLICY_UNREADABLE). */
 enum { POLICY_ALLOWS, POLICY_DENIES, POLICY_UNREADABLE };
 
-static int policy_check(struct s3_call *c, const struct s3_policy_ask *ask)
+static int decide(struct s3_call *c, const struct s3_policy_ask *ask,
+                  const struct store_bconf *conf)
 {
-    char *doc;
-    size_t len;
     struct s3policy *p;
-    const char *why;
-    int rc = store_bucket_conf_get(c->ctx->store, c->req->bucket, STORE_CONF_POLICY, c->a, &doc,
-                                   &len);
-    if (rc == LY_ENOENT || rc == LY_ENOPARENT)
-        return POLICY_ALLOWS; /* no policy, or no bucket: the operation answers NoSuchBucket */
-    if (rc || s3policy_parse(doc, len, c->a, &p, &why) != 0)
+    if (!conf->policy)
+        return POLICY_ALLOWS;
+    if (compiled(c, conf, &p) != 0)
         return POLICY_UNREADABLE;
     struct s3policy_req r = {
         ask->action, ly_arena_printf(c->a, "arn:aws:s3:::%s/%s", c->req->bucket, ask->key),
@@ -107,6 +112,41 @@ static int policy_check(struct s3_call *c, const struct s3_policy_ask *ask)
     return s3policy_denies(p, &r) ? POLICY_DENIES : POLICY_ALLOWS;
 }
 
+int s3_policy_gate_fn(struct s3_policy_gate *g, const struct store_bconf *conf)
+{
+    g->verdict = decide(g->c, &g->ask, conf);
+    return g->verdict == POLICY_ALLOWS ? 0 : LY_ECOND;
+}
+
+int s3_policy_gate_refused(const struct s3_policy_gate *g)
+{
+    return g->verdict != POLICY_ALLOWS;
+}
+
+void s3_policy_gate_reply(struct s3_call *c, const struct s3_policy_gate *g)
+{
+    if (g->verdict == POLICY_UNREADABLE)
+        s3_error(c, "AccessDenied", "Message", "Access Denied: the bucket policy could not be "
+                 "read or evaluated, so the request is denied", NULL);
+    else
+        s3_error(c, "AccessDenied", NULL);
+}
+
+static int gate_conf_fn(void *ctx, const struct store_bconf *conf)
+{
+    return s3_policy_gate_fn(ctx, conf);
+}
+
+/* Outside a write: the bucket's configuration read in a read transaction of its own. */
+static int policy_check(struct s3_call *c, const struct s3_policy_ask *ask)
+{
+    struct s3_policy_gate g = {c, *ask, POLICY_ALLOWS};
+    int rc = store_bucket_conf_with(c->ctx->store, c->req->bucket, gate_conf_fn, &g);
+    if (rc == LY_ENOPARENT)
+        return POLICY_ALLOWS; /* no bucket: the operation answers NoSuchBucket */
+    return rc && g.verdict == POLICY_ALLOWS ? POLICY_UNREADABLE : g.verdict;
+}
+
 int s3_policy_denies(struct s3_call *c, const struct s3_policy_ask *ask)
 {
     return policy_check(c, ask) != POLICY_ALLOWS;
@@ -114,13 +154,9 @@ int s3_policy_denies(struct s3_call *c, const struct s3_policy_ask *ask)
 
 int s3_policy_allows_or_reply(struct s3_call *c, const struct s3_policy_ask *ask)
 {
-    int v = policy_check(c, ask);
-    if (v == POLICY_ALLOWS)
+    struct s3_policy_gate g = {c, *ask, policy_check(c, ask)};
+    if (g.verdict == POLICY_ALLOWS)
         return 0;
-    if (v == POLICY_UNREADABLE)
-        s3_error(c, "AccessDenied", "Message", "Access Denied: the bucket policy could not be "
-                 "read or evaluated, so the request is denied", NULL);
-    else
-        s3_error(c, "AccessDenied", NULL);
+    s3_policy_gate_reply(c, &g);
     return LY_ECOND;
 }

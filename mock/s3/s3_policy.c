@@ -7,6 +7,7 @@
 #include "s3_internal.h"
 #include "lockyard/s3policy.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define NOT_ENFORCED_HEADER "x-lockyard-policy-not-enforced"
@@ -83,11 +84,81 @@ void s3_delete_bucket_policy(struct s3_call *c)
         c->resp->status = 204;
 }
 
-/* The compiled policy of conf. 0 or an error. */
+/* ---- compiled policies, cached by bucket and generation ---- */
+
+#define CACHE_SLOTS 64
+#define BUCKET_BYTES 64
+
+struct slot {
+    char bucket[BUCKET_BYTES];
+    uint64_t gen;                /* 0: empty */
+    struct ly_arena a;           /* holds p */
+    struct s3policy *p;
+};
+
+struct s3_policy_cache {
+    struct slot slot[CACHE_SLOTS];
+    unsigned next;               /* round-robin victim */
+};
+
+struct s3_policy_cache *s3_policy_cache_new(void)
+{
+    return calloc(1, sizeof(struct s3_policy_cache));
+}
+
+void s3_policy_cache_free(struct s3_policy_cache *pc)
+{
+    if (!pc)
+        return;
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        if (pc->slot[i].gen)
+            ly_arena_cleanup(&pc->slot[i].a);
+    free(pc);
+}
+
+/* The slot of bucket at generation gen, or the one to fill (same bucket, else round robin). */
+static struct slot *slot_for(struct s3_policy_cache *pc, const char *bucket, uint64_t gen,
+                             int *hit)
+{
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        struct slot *sl = &pc->slot[i];
+        if (!sl->gen || strcmp(sl->bucket, bucket) != 0)
+            continue;
+        *hit = sl->gen == gen;
+        return sl;
+    }
+    *hit = 0;
+    return &pc->slot[pc->next++ % CACHE_SLOTS];
+}
+
+/* The compiled policy of conf: from the cache when its generation is there, else parsed once
+ * (into the cache when it can hold it, into the request's arena otherwise). 0 or an error. */
 static int compiled(struct s3_call *c, const struct store_bconf *conf, struct s3policy **out)
 {
+    struct s3_policy_cache *pc = c->ctx->policies;
     const char *why;
-    return s3policy_parse(conf->policy, conf->policy_len, c->a, out, &why);
+    size_t bl = strlen(c->req->bucket);
+    if (!pc || !conf->policy_gen || bl >= BUCKET_BYTES)
+        return s3policy_parse(conf->policy, conf->policy_len, c->a, out, &why);
+    int hit;
+    struct slot *sl = slot_for(pc, c->req->bucket, conf->policy_gen, &hit);
+    if (hit) {
+        *out = sl->p;
+        return 0;
+    }
+    if (sl->gen)
+        ly_arena_cleanup(&sl->a);
+    sl->gen = 0;
+    ly_arena_init(&sl->a, 4u << 20);
+    int rc = s3policy_parse(conf->policy, conf->policy_len, &sl->a, &sl->p, &why);
+    if (rc) {
+        ly_arena_cleanup(&sl->a);
+        return rc; /* not cached: a document that does not parse is parsed (and refused) again */
+    }
+    memcpy(sl->bucket, c->req->bucket, bl + 1);
+    sl->gen = conf->policy_gen;
+    *out = sl->p;
+    return 0;
 }
 
 /* ---- enforcement ---- */

@@ -553,19 +553,12 @@ static void choose_fault(struct pending *p)
 
 static void s3_facts(struct pending *p)
 {
-    static const char *const h[] = {"If-Match", "If-None-Match", "If-Modified-Since",
-        "If-Unmodified-Since", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match"};
     struct ly_req *r = &p->req;
-    json_t *c = NULL;
-    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
-        const char *v = ly_req_header(r, h[i]);
-        if (v && (c || (c = json_object())))
-            json_object_set_new(c, h[i], json_string(v));
+    for (int i = JC_IF_MATCH; i <= JC_COPY_IF_NONE_MATCH; i++) {
+        const char *v = ly_req_header(r, journal_cond_name((enum journal_cond)i));
+        if (v)
+            journal_cond_add(&p->je, (enum journal_cond)i, v, strlen(v));
     }
-    char *text = c ? json_dumps(c, JSON_COMPACT) : NULL; /* most requests have none */
-    copy_text(p->je.conditions, sizeof p->je.conditions, text);
-    free(text);
-    json_decref(c);
     p->facts.op = s3_op_name(r);
     p->facts.bucket = r->bucket;
     p->facts.key = r->key;
@@ -608,19 +601,18 @@ static void ddb_facts(struct pending *p)
     else if (key)
         journal_json_prefix(key, p->je.key, sizeof p->je.key);
     p->facts.key = ly_arena_strdup(r->arena, ktext ? ktext : p->je.key);
-    const char *ce = json_string_value(json_object_get(doc, "ConditionExpression"));
-    json_t *c = json_object();
-    if (ce)
-        json_object_set_new(c, "ConditionExpression", json_string(ce));
-    if (json_object_get(doc, "Expected"))
-        json_object_set(c, "Expected", json_object_get(doc, "Expected"));
-    p->facts.conditional = json_object_size(c) > 0 || (doc && strcmp(p->facts.op,
-                                                                      "TransactWriteItems") == 0);
-    char *ctext = json_dumps(c, JSON_COMPACT);
-    copy_text(p->je.conditions, sizeof p->je.conditions, ctext);
-    free(ctext);
+    const json_t *ce = json_object_get(doc, "ConditionExpression");
+    const json_t *expected = json_object_get(doc, "Expected");
+    if (json_is_string(ce))
+        journal_cond_add(&p->je, JC_CONDITION_EXPRESSION, json_string_value(ce),
+                         json_string_length(ce));
+    char *etext = expected ? json_dumps(expected, JSON_COMPACT) : NULL; /* legacy: rare */
+    if (etext)
+        journal_cond_add(&p->je, JC_EXPECTED, etext, strlen(etext));
+    p->facts.conditional = json_is_string(ce) || expected ||
+                           (doc && strcmp(p->facts.op, "TransactWriteItems") == 0);
+    free(etext);
     free(ktext);
-    json_decref(c);
     p->json_body = doc; /* handed to the DynamoDB handler, freed with the request */
     r->json_body = doc;
 }

@@ -7,6 +7,7 @@
 #include "net_internal.h"
 #include "guard.h"
 #include "journal.h"
+#include "syncer.h"
 #include "metrics.h"
 #include "reqlog.h"
 #include "lockyard/check.h"
@@ -38,6 +39,7 @@ struct pending {
     int held;
     struct event *timer;
     json_t *json_body;          /* DynamoDB: the parsed body, shared with the handler */
+    uint64_t seen_id;           /* group durability: store_commit_id once the handler ran */
     struct pending *next;
 };
 
@@ -123,44 +125,72 @@ static void send_and_free(struct pending *p)
     pending_free(p);
 }
 
-/* Group durability: one fsync for every write answered in this loop iteration, then the
- * answers. A failed sync turns them into 500s: nothing is acknowledged that is not on disk. */
-static void on_sync(evutil_socket_t fd, short what, void *arg)
+/* Group durability: an answer waits until a sync covers every commit its request could have
+ * seen (its own write, or someone else's write that a read or a 412 revealed), so nothing a
+ * crash could take back is acknowledged or shown. Syncs run on the sync thread (syncer.c)
+ * while the loop goes on applying; each one releases the answers it covers and the next one
+ * starts at once for those that came meanwhile. A failed sync turns its answers into 500s. */
+static void sync_kick(struct server *srv)
 {
-    (void)fd;
-    (void)what;
+    if (!srv->sync_queue || syncer_busy(srv->syncer))
+        return;
+    srv->syncing_id = store_commit_id(srv->store);
+    (void)syncer_start(srv->syncer);
+}
+
+static void on_synced(void *arg, int failed)
+{
     struct server *srv = arg;
-    struct pending *q = srv->sync_queue;
-    srv->sync_queue = NULL;
-    int failed = store_sync(srv->store) != 0;
-    while (q) {
-        struct pending *next = q->next;
+    struct pending *ready = NULL, **tail = &ready, **pp = &srv->sync_queue;
+    if (!failed)
+        srv->synced_id = srv->syncing_id;
+    while (*pp) {
+        struct pending *q = *pp;
+        if (q->seen_id > srv->syncing_id) {
+            pp = &q->next;
+            continue;
+        }
+        *pp = q->next;
         q->next = NULL;
+        *tail = q;
+        tail = &q->next;
+    }
+    sync_kick(srv);
+    while (ready) {
+        struct pending *next = ready->next;
         if (failed)
-            fault_error(q, 500, q->svc == NET_SVC_DDB ? "InternalServerError" : "InternalError");
-        send_and_free(q);
-        q = next;
+            fault_error(ready, 500, ready->svc == NET_SVC_DDB ? "InternalServerError"
+                                                              : "InternalError");
+        send_and_free(ready);
+        ready = next;
     }
 }
 
-static int queue_for_sync(struct pending *p)
+int net_pipeline_durable_init(struct server *srv)
+{
+    if (srv->opts.durability != STORE_DURABILITY_GROUP || store_is_temporary(srv->store))
+        return 0; /* a temporary store is deleted at exit: every answer goes at once */
+    if (store_sync(srv->store) != 0) /* what an earlier run left in the page cache */
+        return -1;
+    srv->synced_id = store_commit_id(srv->store);
+    srv->syncer = syncer_new(srv->base, srv->store, on_synced, srv);
+    return srv->syncer ? 0 : -1;
+}
+
+/* Moves p from the in-flight list (nothing can hold or drop it now) to the end of the queue. */
+static void queue_for_sync(struct pending *p)
 {
     struct server *srv = p->srv;
-    if (!srv->sync_event)
-        srv->sync_event = event_new(srv->base, -1, 0, on_sync, srv);
-    if (!srv->sync_event)
-        return -1;
-    /* Out of the in-flight list (nothing can hold or drop it now) into the sync queue. */
     struct pending **pp = &srv->inflight;
     while (*pp && *pp != p)
         pp = &(*pp)->next;
     if (*pp)
         *pp = p->next;
-    p->next = srv->sync_queue;
-    srv->sync_queue = p;
-    if (!event_pending(srv->sync_event, EV_TIMEOUT, NULL))
-        event_active(srv->sync_event, EV_TIMEOUT, 0);
-    return 0;
+    p->next = NULL;
+    for (pp = &srv->sync_queue; *pp; pp = &(*pp)->next)
+        ;
+    *pp = p;
+    sync_kick(srv);
 }
 
 static void finish(struct pending *p)
@@ -177,8 +207,10 @@ static void finish(struct pending *p)
     if (srv->opts.log_level >= 1)
         reqlog_write(srv->opts.log_json, &p->je, p->req.method_name, p->req.raw_path,
                      p->dead ? NULL : p->conn);
-    if (p->je.applied && srv->opts.durability == STORE_DURABILITY_GROUP && queue_for_sync(p) == 0)
+    if (srv->syncer && p->svc != NET_SVC_ADMIN && p->seen_id > srv->synced_id) {
+        queue_for_sync(p);
         return;
+    }
     send_and_free(p);
 }
 
@@ -333,6 +365,8 @@ static void apply(struct pending *p)
     p->je.applied = 0;
     p->req.now_ms = net_now_ms(p->srv); /* a delayed or held write lands now */
     handle(p);
+    if (p->srv->syncer)
+        p->seen_id = store_commit_id(p->srv->store);
     /* The journal's order is commit order: the sequence number is taken here, before a
      * delay_after or a commit-released hold lets another request be journaled first. */
     p->je.seq = journal_reserve(p->srv->journal);
@@ -501,6 +535,8 @@ void net_pipeline_free(struct server *srv)
     for (size_t i = 0; i < srv->nsnaps; i++)
         store_snapshot_free(srv->store, srv->snaps[i].snap);
     srv->nsnaps = 0;
+    syncer_free(srv->syncer); /* a running sync finishes; its answers are dropped unanswered */
+    srv->syncer = NULL;
     while (srv->inflight) {
         srv->inflight->dead = 1;
         pending_free(srv->inflight);
@@ -510,8 +546,6 @@ void net_pipeline_free(struct server *srv)
         pending_free(srv->sync_queue);
         srv->sync_queue = next;
     }
-    if (srv->sync_event)
-        event_free(srv->sync_event);
     free(srv->rules);
     journal_free(srv->journal);
     metrics_free(srv->metrics);

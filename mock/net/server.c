@@ -135,7 +135,7 @@ static int server_setup(struct server *srv)
     srv->base = event_base_new();
     srv->guard = srv->base ? guard_new(srv, connections_max(&srv->opts)) : NULL;
     srv->http = srv->guard ? evhttp_new(srv->base) : NULL;
-    if (!srv->http)
+    if (!srv->http || net_pipeline_durable_init(srv) != 0)
         return -1;
     net_http_configure(srv, srv->http);
     guard_attach(srv->guard, srv->http, NULL);

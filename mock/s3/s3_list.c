@@ -25,29 +25,50 @@ struct list_state {
     struct ly_buf prefixes;   /* <CommonPrefixes> elements, emitted after <Contents> */
 };
 
+/* <name>value</name> with value XML-escaped, without printf (one listing holds thousands). */
+static int elem(struct ly_buf *b, const char *name, const char *value)
+{
+    size_t nl = strlen(name);
+    int rc = ly_buf_add(b, "<", 1);
+    if (!rc) rc = ly_buf_add(b, name, nl);
+    if (!rc) rc = ly_buf_add(b, ">", 1);
+    if (!rc) rc = ly_buf_add_xml(b, value, strlen(value));
+    if (!rc) rc = ly_buf_add(b, "</", 2);
+    if (!rc) rc = ly_buf_add(b, name, nl);
+    return rc ? rc : ly_buf_add(b, ">", 1);
+}
+
 static int add_text(struct list_state *st, struct ly_buf *b, const char *name, const char *v)
 {
     if (!st->url && !s3name_xml_safe(v))
         st->xml_unsafe = 1;
-    return s3_xml_elem_listing(b, name, v, st->url);
+    return st->url ? s3_xml_elem_listing(b, name, v, 1) : elem(b, name, v);
 }
 
 static int add_contents(struct list_state *st, const char *key, const struct store_obj *o)
 {
-    char date[LY_ISODATE_LEN];
+    char date[LY_ISODATE_LEN], size[24];
     ly_isodate_format(o->mtime_ms, date);
+    char *sp = size + sizeof size - 1;
+    uint64_t n = o->size;
+    *sp = '\0';
+    do
+        *--sp = (char)('0' + n % 10);
+    while ((n /= 10) != 0);
     struct ly_buf *b = st->b;
     int rc = ly_buf_adds(b, "<Contents>");
     if (!rc) rc = add_text(st, b, "Key", key);
-    if (!rc) rc = s3_xml_elem(b, "LastModified", date);
-    if (!rc) rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", o->etag);
-    if (!rc && o->checksum_alg) rc = s3_xml_elem(b, "ChecksumAlgorithm", o->checksum_alg);
-    if (!rc && o->checksum_alg) rc = s3_xml_elem(b, "ChecksumType", "FULL_OBJECT");
-    if (!rc) rc = ly_buf_addf(b, "<Size>%llu</Size>", (unsigned long long)o->size);
+    if (!rc) rc = elem(b, "LastModified", date);
+    if (!rc) rc = ly_buf_adds(b, "<ETag>&quot;");
+    if (!rc) rc = ly_buf_adds(b, o->etag);
+    if (!rc) rc = ly_buf_adds(b, "&quot;</ETag>");
+    if (!rc && o->checksum_alg) rc = elem(b, "ChecksumAlgorithm", o->checksum_alg);
+    if (!rc && o->checksum_alg) rc = elem(b, "ChecksumType", "FULL_OBJECT");
+    if (!rc) rc = elem(b, "Size", sp);
     if (!rc && st->owner)
-        rc = ly_buf_addf(b, "<Owner><ID>%s</ID><DisplayName>%s</DisplayName></Owner>",
-                         S3_OWNER_ID, S3_OWNER_NAME);
-    if (!rc) rc = s3_xml_elem(b, "StorageClass", o->storage_class ? o->storage_class : "STANDARD");
+        rc = ly_buf_adds(b, "<Owner><ID>" S3_OWNER_ID "</ID><DisplayName>" S3_OWNER_NAME
+                         "</DisplayName></Owner>");
+    if (!rc) rc = elem(b, "StorageClass", o->storage_class ? o->storage_class : "STANDARD");
     if (!rc) rc = ly_buf_adds(b, "</Contents>");
     return rc;
 }

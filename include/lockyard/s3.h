@@ -23,10 +23,17 @@ struct s3_config {
                                       capped by object_bytes_max) */
 };
 
+struct s3_policy_cache;
+
 struct s3_ctx {
     struct store *store;
     const struct s3_config *config;
+    struct s3_policy_cache *policies; /* compiled bucket policies; NULL: parsed per request */
 };
+
+/** A cache of compiled bucket policies (by bucket and policy generation) for an s3_ctx. */
+struct s3_policy_cache *s3_policy_cache_new(void);
+void s3_policy_cache_free(struct s3_policy_cache *pc);
 
 /** Handles one S3 request (bucket/key already routed into req). */
 void s3_handle(struct s3_ctx *ctx, struct ly_req *req, struct ly_resp *resp);

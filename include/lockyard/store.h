@@ -36,6 +36,10 @@ enum store_durability {
 /** Flushes every committed write to disk (fdatasync). @return 0 or LY_EIO */
 int store_sync(struct store *s) LY_WARN_UNUSED;
 
+/** The id of the last committed write transaction: grows with every commit (any thread may
+ *  call it). A store_sync started after it returned n makes commits up to n durable. */
+uint64_t store_commit_id(struct store *s);
+
 struct store_opts {
     const char *dir;               /* data directory (created if missing); NULL = temporary */
     enum store_durability durability;
@@ -48,6 +52,8 @@ int store_open(const struct store_opts *opts, struct store **out) LY_WARN_UNUSED
 void store_close(struct store *s);
 /** Deletes every bucket, object, DynamoDB table and item. */
 int store_reset(struct store *s) LY_WARN_UNUSED;
+/** 1 for a temporary store (--memory): deleted at exit, nothing to make durable. */
+int store_is_temporary(const struct store *s);
 /** The data directory in use. */
 const char *store_dir(const struct store *s);
 /** Bytes used by the LMDB data file (pages in use). */
@@ -101,6 +107,8 @@ struct store_obj {
     size_t nmeta;
     uint32_t flags;                /* STORE_OBJ_* (filled by put / delete in versioned buckets) */
     const char *part_sizes;        /* multipart object: part sizes "n1,n2,…"; NULL otherwise */
+    int bucket_versioning;         /* not stored: the bucket's enum store_versioning
+                                      (store_version.h) as the call that read or wrote this saw it */
 };
 
 #define STORE_OBJ_DELETE_MARKER 1u /* a delete marker: no body, GET answers 404/405 */

@@ -35,6 +35,39 @@ int store_bucket_conf_put(struct store *s, const char *bucket, const char *name,
 int store_bucket_versioning(struct store *s, const char *bucket,
                             enum store_versioning *out) LY_WARN_UNUSED;
 
+/* A bucket's configuration as the write transaction sees it, for the caller's conf callback. */
+struct store_bconf {
+    enum store_versioning versioning;
+    const char *policy;          /* the policy document (not NUL-terminated; valid only during
+                                    the callback), NULL when the bucket has none */
+    size_t policy_len;
+    uint64_t policy_gen;         /* changes whenever a policy is stored (a store-wide sequence
+                                    number); 0 for a policy stored by an older lockyard */
+};
+
+/** Called inside the write transaction, before the check callback, with the bucket's
+ *  configuration. Return 0 to go ahead, or an error code that the store returns unchanged. */
+typedef int (*store_conf_fn)(void *ctx, const struct store_bconf *conf);
+
+/* The caller's callbacks of one write (each may be NULL; the struct itself may be NULL). */
+struct store_write_hooks {
+    store_conf_fn conf;          /* first: the bucket's configuration (e.g. its policy) */
+    store_check_fn check;        /* then: the current object (preconditions) */
+    void *ctx;
+};
+
+/**
+ * store_obj_put with the bucket's configuration: one write transaction reads the bucket's
+ * configuration (h->conf), the current object (h->check), then writes and commits.
+ */
+int store_obj_write(struct store *s, const char *bucket, const char *key, struct store_obj *obj,
+                    const void *body, const struct store_write_hooks *h) LY_WARN_UNUSED;
+
+/** Calls fn with the bucket's configuration inside a read transaction.
+ *  @return 0, LY_ENOPARENT, or fn's code */
+int store_bucket_conf_with(struct store *s, const char *bucket, store_conf_fn fn,
+                           void *ctx) LY_WARN_UNUSED;
+
 /* What a delete did. */
 struct store_del_result {
     int marker_created;        /* a delete marker became the current version */
@@ -45,14 +78,15 @@ struct store_del_result {
 
 /**
  * DeleteObject: without a version (version == NULL) it removes the key (versioning off) or
- * adds a delete marker (enabled / suspended); check sees the current version. With
+ * adds a delete marker (enabled / suspended). With
  * *version (0 = null) it removes exactly that version, promoting the newest remaining one to
- * current when it was current; a missing version is not an error. A delete marker is dated
+ * current when it was current; a missing version is not an error. h->conf sees the bucket's
+ * configuration first, h->check the current version. A delete marker is dated
  * now_ms (the server clock; 0 = the wall clock).
  * @return 0, LY_ENOPARENT, or check's code
  */
 int store_obj_delete_version(struct store *s, const char *bucket, const char *key,
-                             const uint64_t *version, store_check_fn check, void *ctx,
+                             const uint64_t *version, const struct store_write_hooks *h,
                              int64_t now_ms, struct store_del_result *out) LY_WARN_UNUSED;
 
 /**

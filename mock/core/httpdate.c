@@ -124,10 +124,20 @@ void ly_isodate_format(int64_t ms, char out[LY_ISODATE_LEN])
     ms = ms < FORMAT_MS_MIN ? FORMAT_MS_MIN : ms > FORMAT_MS_MAX ? FORMAT_MS_MAX : ms;
     to_tm(ms, &tm);
     int milli = (int)(((ms % 1000) + 1000) % 1000);
-    char tmp[96];
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-             (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
-             tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100, milli);
-    memcpy(out, tmp, LY_ISODATE_LEN - 1);
-    out[LY_ISODATE_LEN - 1] = '\0';
+    /* "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" written digit by digit: listings format one per
+     * object, and snprintf was most of a ListObjectsV2 page's time */
+    const struct { int v, digits; char after; } f[] = {
+        {(tm.tm_year + 1900) % 10000, 4, '-'}, {(tm.tm_mon + 1) % 100, 2, '-'},
+        {tm.tm_mday % 100, 2, 'T'}, {tm.tm_hour % 100, 2, ':'}, {tm.tm_min % 100, 2, ':'},
+        {tm.tm_sec % 100, 2, '.'}, {milli, 3, 'Z'},
+    };
+    char *p = out;
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        int v = f[i].v < 0 ? 0 : f[i].v;
+        for (int d = f[i].digits - 1; d >= 0; d--, v /= 10)
+            p[d] = (char)('0' + v % 10);
+        p += f[i].digits;
+        *p++ = f[i].after;
+    }
+    *p = '\0';
 }

@@ -217,8 +217,8 @@ void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, 
             json_t *page = journal_since(srv->journal, query_u64(req, "since", 0),
                                          limit > JOURNAL_PAGE_MAX ? JOURNAL_PAGE_MAX : limit);
             if (page) /* what a reader still has to wait for */
-                json_object_set_new(page, "inflight", json_integer((json_int_t)net_inflight_ops(
-                                                          srv, prefix ? prefix->value : "")));
+                json_object_set_new(page, "inflight", json_integer((json_int_t)journal_inflight(
+                                                          srv->journal, prefix ? prefix->value : "")));
             admin_reply_json(req, resp, 200, page);
         }
     } else if (strcmp(path, "metrics") == 0) {

@@ -4,7 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define INFLIGHT_PREFIXES 32 /* distinct op-id prefixes counted apart; the rest share a slot */
+
+struct inflight {
+    char prefix[64];  /* op id up to its last '.', inclusive; "" = the shared slot */
+    size_t n;
+};
+
 struct journal {
+    struct inflight inflight[INFLIGHT_PREFIXES + 1];
     struct journal_entry *ring;
     size_t capacity;
     uint64_t next_seq; /* seq of the next entry; entries [next_seq - count, next_seq) exist */
@@ -69,6 +77,44 @@ uint64_t journal_add(struct journal *j, const struct journal_entry *e)
     return j->next_seq - 1;
 }
 
+static const char *const cond_names[JC_COUNT_] = {
+    "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
+    "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match", "ConditionExpression",
+    "Expected",
+};
+
+const char *journal_cond_name(enum journal_cond name)
+{
+    return (unsigned)name < JC_COUNT_ ? cond_names[name] : "";
+}
+
+void journal_cond_add(struct journal_entry *e, enum journal_cond name, const char *value,
+                      size_t len)
+{
+    size_t used = e->ncond ? (size_t)e->cond[e->ncond - 1].off + e->cond[e->ncond - 1].len : 0;
+    if (e->ncond == JOURNAL_CONDS_MAX || len > sizeof e->cond_text - used)
+        return;
+    memcpy(e->cond_text + used, value, len);
+    e->cond[e->ncond].name = (uint8_t)name;
+    e->cond[e->ncond].off = (uint16_t)used;
+    e->cond[e->ncond].len = (uint16_t)len;
+    e->ncond++;
+}
+
+/* {"If-None-Match":"*", ...}: the entry's preconditions, rendered now. */
+static json_t *conditions_json(const struct journal_entry *e)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < e->ncond; i++) {
+        const char *v = e->cond_text + e->cond[i].off;
+        json_t *jv = e->cond[i].name == JC_EXPECTED ? json_loadb(v, e->cond[i].len, 0, NULL)
+                                                    : json_stringn(v, e->cond[i].len);
+        if (jv)
+            json_object_set_new(o, journal_cond_name(e->cond[i].name), jv);
+    }
+    return o;
+}
+
 static json_t *entry_json(const struct journal_entry *e)
 {
     json_t *o = json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:I, s:b}", "seq", (json_int_t)e->seq,
@@ -87,8 +133,7 @@ static json_t *entry_json(const struct journal_entry *e)
         json_object_set_new(o, "key", json_string(e->key));
     if (e->table[0])
         json_object_set_new(o, "table", json_string(e->table));
-    json_t *cond = e->conditions[0] ? json_loads(e->conditions, 0, NULL) : NULL;
-    json_object_set_new(o, "conditions", cond ? cond : json_object());
+    json_object_set_new(o, "conditions", conditions_json(e));
     json_object_set_new(o, "fault", e->fault[0] ? json_pack("{s:s, s:s}", "id", e->fault_id,
                                                             "action", e->fault) : json_null());
     return o;
@@ -173,4 +218,41 @@ void journal_json_prefix(const json_t *v, char *out, size_t size)
     (void)json_dump_callback(cut ? cut : v, prefix_add, &pf, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(cut);
     out[pf.len] = '\0';
+}
+
+size_t journal_inflight_open(struct journal *j, const char *op_id)
+{
+    const char *dot = strrchr(op_id, '.');
+    size_t len = dot ? (size_t)(dot - op_id) + 1 : strlen(op_id), slot = INFLIGHT_PREFIXES;
+    for (size_t i = 0; i < INFLIGHT_PREFIXES; i++) {
+        struct inflight *f = &j->inflight[i];
+        if (f->n && strlen(f->prefix) == len && !memcmp(f->prefix, op_id, len)) {
+            slot = i;
+            break;
+        }
+        if (!f->n && slot == INFLIGHT_PREFIXES && len < sizeof f->prefix)
+            slot = i; /* the first free one, unless the prefix is found further on */
+    }
+    struct inflight *f = &j->inflight[slot];
+    if (slot < INFLIGHT_PREFIXES && !f->n) {
+        memcpy(f->prefix, op_id, len);
+        f->prefix[len] = '\0';
+    }
+    f->n++; /* the last slot is shared: counted for every prefix asked about */
+    return slot;
+}
+
+void journal_inflight_close(struct journal *j, size_t slot)
+{
+    if (slot <= INFLIGHT_PREFIXES && j->inflight[slot].n)
+        j->inflight[slot].n--;
+}
+
+size_t journal_inflight(const struct journal *j, const char *prefix)
+{
+    size_t n = j->inflight[INFLIGHT_PREFIXES].n, len = strlen(prefix);
+    for (size_t i = 0; i < INFLIGHT_PREFIXES; i++)
+        if (j->inflight[i].n && !strncmp(j->inflight[i].prefix, prefix, len))
+            n += j->inflight[i].n;
+    return n;
 }

@@ -17,6 +17,7 @@
 #define NET_SNAPSHOTS_MAX 64
 
 struct pending;
+struct syncer;
 struct guard;
 struct journal;
 struct metrics;
@@ -40,8 +41,10 @@ struct server {
     size_t nrules, rules_cap;
     uint64_t next_rule_id;
     struct pending *inflight;      /* requests waiting on a timer or a hold */
-    struct pending *sync_queue;    /* group durability: answers waiting for the next fsync */
-    struct event *sync_event;
+    struct pending *sync_queue;    /* group durability: answers waiting for a sync (syncer.c) */
+    struct syncer *syncer;
+    uint64_t syncing_id;           /* store_commit_id covered by the sync that runs */
+    uint64_t synced_id;            /* covered by the last sync that succeeded */
     struct { struct store_snapshot *snap; int64_t at_ms; } snaps[NET_SNAPSHOTS_MAX];
     size_t nsnaps;                 /* oldest first; kept while stale_read rules exist */
     struct journal *journal;
@@ -91,11 +94,9 @@ void net_fault_free(struct server *srv);
 /* pipeline.c: held requests, driven by the admin API. */
 /** Releases requests held by rule id (NULL: all). @return how many were released. */
 size_t net_release(struct server *srv, const char *rule_id);
-/* Requests received and not yet journaled that will be without anyone's help (waiting on a
- * delay or their handler; a held one waits for a release) whose x-lockyard-op starts with
- * op_prefix ("" matches every request that carries one). */
-size_t net_inflight_ops(const struct server *srv, const char *op_prefix);
 void net_pipeline_free(struct server *srv);
+/** --durability group: starts the sync thread (after one sync of what is on disk). 0 or -1. */
+int net_pipeline_durable_init(struct server *srv);
 
 /** Applies lockyard's limits and request callback to an evhttp instance. */
 void net_http_configure(struct server *srv, struct evhttp *http);

@@ -7,6 +7,7 @@
 #include "net_internal.h"
 #include "guard.h"
 #include "journal.h"
+#include "syncer.h"
 #include "metrics.h"
 #include "reqlog.h"
 #include "lockyard/check.h"
@@ -45,12 +46,14 @@ struct pending {
     const struct ly_op *op;     /* name and flags from the service's table (never NULL) */
     struct journal_entry je;
     enum pending_state state;
+    size_t inflight_slot;       /* journal_inflight_open's slot while it counts there */
     int has_fault;              /* a rule acts on this request: fault holds its copy */
     struct fault_rule fault;
     int dead;                   /* the client closed the connection: the work still happens,
                                    the answer is not sent */
     struct event *timer;
     json_t *json_body;          /* DynamoDB: the parsed body, shared with the handler */
+    uint64_t seen_id;           /* group durability: store_commit_id once the handler ran */
     struct pending *next;
 };
 
@@ -68,6 +71,12 @@ static void pending_set(struct pending *p, enum pending_state to)
     /* Any live request may end (answered, dropped, or abandoned at shutdown); once. */
     LY_ASSERT(p->state != PENDING_DONE);
     LY_ASSERT(to == PENDING_DONE || (next[p->state] & (1u << to)));
+    int was = p->state < PENDING_SYNCING && p->state != PENDING_HELD, is = to < PENDING_SYNCING &&
+              to != PENDING_HELD; /* journal_inflight: listed later without anyone's help */
+    if (p->je.op_id[0] && is > was)
+        p->inflight_slot = journal_inflight_open(p->srv->journal, p->je.op_id);
+    else if (p->je.op_id[0] && is < was)
+        journal_inflight_close(p->srv->journal, p->inflight_slot);
     p->state = to;
 }
 
@@ -112,45 +121,72 @@ static void send_and_free(struct pending *p)
     pending_free(p);
 }
 
-/* Group durability: one fsync for every write answered in this loop iteration, then the
- * answers. A failed sync turns them into 500s: nothing is acknowledged that is not on disk. */
-static void on_sync(evutil_socket_t fd, short what, void *arg)
+/* Group durability: an answer waits until a sync covers every commit its request could have
+ * seen (its own write, or someone else's write that a read or a 412 revealed), so nothing a
+ * crash could take back is acknowledged or shown. Syncs run on the sync thread (syncer.c)
+ * while the loop goes on applying; each one releases the answers it covers and the next one
+ * starts at once for those that came meanwhile. A failed sync turns its answers into 500s. */
+static void sync_kick(struct server *srv)
 {
-    (void)fd;
-    (void)what;
+    if (!srv->sync_queue || syncer_busy(srv->syncer))
+        return;
+    srv->syncing_id = store_commit_id(srv->store);
+    (void)syncer_start(srv->syncer);
+}
+
+static void on_synced(void *arg, int failed)
+{
     struct server *srv = arg;
-    struct pending *q = srv->sync_queue;
-    srv->sync_queue = NULL;
-    int failed = store_sync(srv->store) != 0;
-    while (q) {
-        struct pending *next = q->next;
+    struct pending *ready = NULL, **tail = &ready, **pp = &srv->sync_queue;
+    if (!failed)
+        srv->synced_id = srv->syncing_id;
+    while (*pp) {
+        struct pending *q = *pp;
+        if (q->seen_id > srv->syncing_id) {
+            pp = &q->next;
+            continue;
+        }
+        *pp = q->next;
         q->next = NULL;
+        *tail = q;
+        tail = &q->next;
+    }
+    sync_kick(srv);
+    while (ready) {
+        struct pending *next = ready->next;
         if (failed)
-            internal_error(q);
-        send_and_free(q);
-        q = next;
+            internal_error(ready);
+        send_and_free(ready);
+        ready = next;
     }
 }
 
-static int queue_for_sync(struct pending *p)
+int net_pipeline_durable_init(struct server *srv)
+{
+    if (srv->opts.durability != STORE_DURABILITY_GROUP || store_is_temporary(srv->store))
+        return 0; /* a temporary store is deleted at exit: every answer goes at once */
+    if (store_sync(srv->store) != 0) /* what an earlier run left in the page cache */
+        return -1;
+    srv->synced_id = store_commit_id(srv->store);
+    srv->syncer = syncer_new(srv->base, srv->store, on_synced, srv);
+    return srv->syncer ? 0 : -1;
+}
+
+/* Moves p from the in-flight list (nothing can hold or drop it now) to the end of the queue. */
+static void queue_for_sync(struct pending *p)
 {
     struct server *srv = p->srv;
-    if (!srv->sync_event)
-        srv->sync_event = event_new(srv->base, -1, 0, on_sync, srv);
-    if (!srv->sync_event)
-        return -1;
-    /* Out of the in-flight list (nothing can hold or drop it now) into the sync queue. */
     struct pending **pp = &srv->inflight;
     while (*pp && *pp != p)
         pp = &(*pp)->next;
     if (*pp)
         *pp = p->next;
     pending_set(p, PENDING_SYNCING);
-    p->next = srv->sync_queue;
-    srv->sync_queue = p;
-    if (!event_pending(srv->sync_event, EV_TIMEOUT, NULL))
-        event_active(srv->sync_event, EV_TIMEOUT, 0);
-    return 0;
+    p->next = NULL;
+    for (pp = &srv->sync_queue; *pp; pp = &(*pp)->next)
+        ;
+    *pp = p;
+    sync_kick(srv);
 }
 
 static void finish(struct pending *p)
@@ -169,8 +205,10 @@ static void finish(struct pending *p)
     if (srv->opts.log_level >= 1)
         reqlog_write(srv->opts.log_json, &p->je, p->req.method_name, p->req.raw_path,
                      p->dead ? NULL : p->conn);
-    if (p->je.applied && srv->opts.durability == STORE_DURABILITY_GROUP && queue_for_sync(p) == 0)
+    if (srv->syncer && p->svc != NET_SVC_ADMIN && p->seen_id > srv->synced_id) {
+        queue_for_sync(p);
         return;
+    }
     send_and_free(p);
 }
 
@@ -366,6 +404,8 @@ static void apply(struct pending *p)
     p->je.applied = 0;
     p->req.now_ms = net_now_ms(p->srv); /* a delayed or held write lands now */
     handle(p);
+    if (p->srv->syncer)
+        p->seen_id = store_commit_id(p->srv->store);
     /* The journal's order is commit order: the sequence number is taken here, before a
      * delay_after or a commit-released hold lets another request be journaled first. */
     p->je.seq = journal_reserve(p->srv->journal);
@@ -501,6 +541,8 @@ void net_pipeline_free(struct server *srv)
     for (size_t i = 0; i < srv->nsnaps; i++)
         store_snapshot_free(srv->store, srv->snaps[i].snap);
     srv->nsnaps = 0;
+    syncer_free(srv->syncer); /* a running sync finishes; its answers are dropped unanswered */
+    srv->syncer = NULL;
     while (srv->inflight) {
         srv->inflight->dead = 1;
         pending_set(srv->inflight, PENDING_DONE); /* abandoned: the server stops */
@@ -512,8 +554,6 @@ void net_pipeline_free(struct server *srv)
         pending_free(srv->sync_queue);
         srv->sync_queue = next;
     }
-    if (srv->sync_event)
-        event_free(srv->sync_event);
     net_fault_free(srv);
     journal_free(srv->journal);
     metrics_free(srv->metrics);
@@ -555,19 +595,12 @@ static void choose_fault(struct pending *p)
 
 static void s3_facts(struct pending *p)
 {
-    static const char *const h[] = {"If-Match", "If-None-Match", "If-Modified-Since",
-        "If-Unmodified-Since", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match"};
     struct ly_req *r = &p->req;
-    json_t *c = NULL;
-    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
-        const char *v = ly_req_header(r, h[i]);
-        if (v && (c || (c = json_object())))
-            json_object_set_new(c, h[i], json_string(v));
+    for (int i = JC_IF_MATCH; i <= JC_COPY_IF_NONE_MATCH; i++) {
+        const char *v = ly_req_header(r, journal_cond_name((enum journal_cond)i));
+        if (v)
+            journal_cond_add(&p->je, (enum journal_cond)i, v, strlen(v));
     }
-    char *text = c ? json_dumps(c, JSON_COMPACT) : NULL; /* most requests have none */
-    copy_text(p->je.conditions, sizeof p->je.conditions, text);
-    free(text);
-    json_decref(c);
     p->op = s3_op(r);
     p->facts.op = p->op->name;
     p->facts.bucket = r->bucket;
@@ -575,14 +608,6 @@ static void s3_facts(struct pending *p)
     p->facts.conditional = s3_is_conditional(r);
     copy_text(p->je.bucket, sizeof p->je.bucket, r->bucket);
     copy_text(p->je.key, sizeof p->je.key, r->key);
-}
-
-size_t net_inflight_ops(const struct server *srv, const char *op_prefix)
-{
-    size_t n = 0, len = strlen(op_prefix);
-    for (const struct pending *q = srv->inflight; q; q = q->next)
-        n += q->state != PENDING_HELD && q->je.op_id[0] && !strncmp(q->je.op_id, op_prefix, len);
-    return n;
 }
 
 /* Whether a fault rule, or a held request's until, matches on the key. */
@@ -620,19 +645,18 @@ static void ddb_facts(struct pending *p)
     else if (key)
         journal_json_prefix(key, p->je.key, sizeof p->je.key);
     p->facts.key = ly_arena_strdup(r->arena, ktext ? ktext : p->je.key);
-    const char *ce = json_string_value(json_object_get(doc, "ConditionExpression"));
-    json_t *c = json_object();
-    if (ce)
-        json_object_set_new(c, "ConditionExpression", json_string(ce));
-    if (json_object_get(doc, "Expected"))
-        json_object_set(c, "Expected", json_object_get(doc, "Expected"));
+    const json_t *ce = json_object_get(doc, "ConditionExpression");
+    const json_t *expected = json_object_get(doc, "Expected");
+    if (json_is_string(ce))
+        journal_cond_add(&p->je, JC_CONDITION_EXPRESSION, json_string_value(ce),
+                         json_string_length(ce));
+    char *etext = expected ? json_dumps(expected, JSON_COMPACT) : NULL; /* legacy: rare */
+    if (etext)
+        journal_cond_add(&p->je, JC_EXPECTED, etext, strlen(etext));
     p->facts.conditional = (p->op->flags & LY_OP_CONDITIONAL) &&
-        (json_object_size(c) > 0 || (doc && strcmp(p->facts.op, "TransactWriteItems") == 0));
-    char *ctext = json_dumps(c, JSON_COMPACT);
-    copy_text(p->je.conditions, sizeof p->je.conditions, ctext);
-    free(ctext);
+        (json_is_string(ce) || expected || (doc && strcmp(p->facts.op, "TransactWriteItems") == 0));
+    free(etext);
     free(ktext);
-    json_decref(c);
     p->json_body = doc; /* handed to the DynamoDB handler, freed with the request */
     r->json_body = doc;
 }
@@ -657,8 +681,10 @@ static void fill_facts(struct pending *p)
     copy_text(p->je.op, sizeof p->je.op, p->facts.op);
     copy_text(p->je.client, sizeof p->je.client, p->facts.client);
     const char *op_id = ly_req_header(r, "x-lockyard-op");
-    if (op_id)
+    if (op_id && p->svc != NET_SVC_ADMIN) /* admin calls are not journaled */
         copy_text(p->je.op_id, sizeof p->je.op_id, op_id);
+    if (p->je.op_id[0]) /* in flight from here on (state NEW): see pending_set */
+        p->inflight_slot = journal_inflight_open(p->srv->journal, p->je.op_id);
 }
 
 /* A request that may wait keeps its own copy of the body (libevent may free its buffer). */

@@ -111,6 +111,7 @@ static int server_setup(struct server *srv)
     srv->s3_config.part_bytes_max = srv->opts.part_bytes_max;
     srv->s3.store = srv->store;
     srv->s3.config = &srv->s3_config;
+    srv->s3.policies = s3_policy_cache_new(); /* NULL (no memory): policies parsed per request */
     srv->journal = journal_new(srv->opts.journal_entries);
     srv->metrics = metrics_new();
     if (!srv->journal || !srv->metrics)
@@ -127,7 +128,7 @@ static int server_setup(struct server *srv)
     srv->base = event_base_new();
     srv->guard = srv->base ? guard_new(srv, connections_max(&srv->opts)) : NULL;
     srv->http = srv->guard ? evhttp_new(srv->base) : NULL;
-    if (!srv->http)
+    if (!srv->http || net_pipeline_durable_init(srv) != 0)
         return -1;
     net_http_configure(srv, srv->http);
     guard_attach(srv->guard, srv->http, NULL);
@@ -246,6 +247,7 @@ out:
     if (srv->opts.memory && srv->store)
         net_tls_remove_generated(srv, store_dir(srv->store));
     ddb_ctx_cleanup(&srv->ddb);
+    s3_policy_cache_free(srv->s3.policies);
     store_close(srv->store);
     free(srv);
     return status;

@@ -65,9 +65,23 @@ static int parse_delete(struct s3_call *c, xmlNodePtr root, struct del_req *d)
     return d->n ? 0 : LY_EINVAL;
 }
 
+/* One key's delete: the policy and the entry's ETag, both decided inside its transaction. */
+struct one_delete {
+    struct s3_policy_gate gate;
+    const char *etag;
+    int ignore_conditions;
+};
+
+static int one_conf_fn(void *ctx, const struct store_bconf *conf)
+{
+    struct one_delete *o = ctx;
+    return s3_policy_gate_fn(&o->gate, conf);
+}
+
 static int etag_check_fn(void *ctx, const struct store_obj *cur)
 {
-    const char *etag = ctx;
+    const struct one_delete *o = ctx;
+    const char *etag = o->ignore_conditions ? NULL : o->etag;
     if (!etag)
         return 0;
     if (!cur)
@@ -132,14 +146,13 @@ static int delete_one(struct s3_call *c, const struct del_entry *e, struct store
         return LY_ETOOBIG;
     if (e->version && s3_version_id_parse(e->version, &seq) != 0)
         return LY_EINVAL;
-    struct s3_policy_ask ask = {e->version ? "s3:DeleteObjectVersion" : c->route->action,
-                                e->key, NULL, e->etag, 0};
-    if (s3_policy_denies(c, &ask))
-        return LY_ENOTSUP;
-    return store_obj_delete_version(c->ctx->store, c->req->bucket, e->key,
-                                    e->version ? &seq : NULL,
-                                    c->req->ignore_conditions ? NULL : etag_check_fn, (void *)e->etag,
-                                    c->req->now_ms, res);
+    struct one_delete o = {{c, {e->version ? "s3:DeleteObjectVersion" : c->route->action,
+                                e->key, NULL, e->etag, 0}, 0},
+                           e->etag, c->req->ignore_conditions};
+    struct store_write_hooks h = {one_conf_fn, etag_check_fn, &o};
+    int rc = store_obj_delete_version(c->ctx->store, c->req->bucket, e->key,
+                                      e->version ? &seq : NULL, &h, c->req->now_ms, res);
+    return rc && s3_policy_gate_refused(&o.gate) ? LY_ENOTSUP : rc;
 }
 
 void s3_delete_objects(struct s3_call *c)

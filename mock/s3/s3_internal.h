@@ -170,6 +170,19 @@ struct s3_policy_ask {
     const char *if_none_match, *if_match;
     int creation_op;               /* s3:ObjectCreationOperation */
 };
+/* A write's policy decision, made inside its store transaction (store_write_hooks.conf). */
+struct s3_policy_gate {
+    struct s3_call *c;
+    struct s3_policy_ask ask;
+    int verdict;                   /* set by s3_policy_gate_fn */
+};
+/** Decides g->ask against the bucket's configuration: 0 allowed, LY_ECOND refused (denied,
+ *  or a policy that cannot be read or evaluated: fails closed). */
+int s3_policy_gate_fn(struct s3_policy_gate *g, const struct store_bconf *conf);
+/** 1 when the gate refused the write. */
+int s3_policy_gate_refused(const struct s3_policy_gate *g);
+/** The 403 AccessDenied answer of a refused gate. */
+void s3_policy_gate_reply(struct s3_call *c, const struct s3_policy_gate *g);
 /** 1 when the bucket's policy denies the request (no answer sent), else 0. */
 int s3_policy_denies(struct s3_call *c, const struct s3_policy_ask *ask);
 /** 0 when allowed, or the 403 AccessDenied answer was sent. */

@@ -32,17 +32,26 @@ static int add_text(struct list_state *st, struct ly_buf *b, const char *name, c
 
 static int add_contents(struct list_state *st, const char *key, const struct store_obj *o)
 {
-    char date[LY_ISODATE_LEN];
+    char date[LY_ISODATE_LEN], size[24];
     ly_isodate_format(o->mtime_ms, date);
+    char *sp = size + sizeof size - 1;
+    uint64_t n = o->size;
+    *sp = '\0';
+    do
+        *--sp = (char)('0' + n % 10);
+    while ((n /= 10) != 0);
     struct ly_buf *b = st->b;
     int rc = ly_buf_adds(b, "<Contents>");
     if (!rc) rc = add_text(st, b, "Key", key);
     if (!rc) rc = s3_xml_elem(b, "LastModified", date);
-    if (!rc) rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", o->etag);
+    if (!rc) rc = ly_buf_adds(b, "<ETag>&quot;");
+    if (!rc) rc = ly_buf_adds(b, o->etag);
+    if (!rc) rc = ly_buf_adds(b, "&quot;</ETag>");
     if (!rc && o->checksum_alg) rc = s3_xml_elem(b, "ChecksumAlgorithm", o->checksum_alg);
     if (!rc && o->checksum_alg) rc = s3_xml_elem(b, "ChecksumType", "FULL_OBJECT");
-    if (!rc) rc = ly_buf_addf(b, "<Size>%llu</Size>", (unsigned long long)o->size);
-    if (!rc && st->owner) rc = ly_buf_adds(b, S3_OWNER_XML("Owner"));
+    if (!rc) rc = s3_xml_elem(b, "Size", sp);
+    if (!rc && st->owner)
+        rc = ly_buf_adds(b, S3_OWNER_XML("Owner"));
     if (!rc) rc = s3_xml_elem(b, "StorageClass", o->storage_class ? o->storage_class : "STANDARD");
     if (!rc) rc = ly_buf_adds(b, "</Contents>");
     return rc;

@@ -35,6 +35,7 @@ int s3_content_md5_ok_or_reply(struct s3_call *c)
 }
 
 struct write_check {
+    struct s3_policy_gate gate;  /* the bucket policy, decided inside the write transaction */
     struct s3cond_write cond;
     const char *condition;
     int ignore_conditions;       /* a fault rule's ignore_conditions */
@@ -55,6 +56,12 @@ static int write_check_fn(void *ctx, const struct store_obj *cur)
     if (!rc && w->req->etag_random && s3_random_etag(w->etag) != 0)
         rc = LY_EIO;
     return rc;
+}
+
+static int write_conf_fn(void *ctx, const struct store_bconf *conf)
+{
+    struct write_check *w = ctx;
+    return s3_policy_gate_fn(&w->gate, conf);
 }
 
 /* Validates If-Match / If-None-Match of a write (501 answers); 0 or replied. */
@@ -83,10 +90,6 @@ void s3_put_object(struct s3_call *c)
     }
     if (s3_key_ok_or_reply(c) || write_cond_or_reply(c, &w))
         return;
-    struct s3_policy_ask ask = {c->route->action, c->req->key, w.cond.if_none_match,
-                                w.cond.if_match, 1};
-    if (s3_policy_allows_or_reply(c, &ask))
-        return;
     if (c->req->body_len > c->ctx->config->object_bytes_max) {
         char max[32];
         snprintf(size, sizeof size, "%zu", c->req->body_len);
@@ -104,8 +107,15 @@ void s3_put_object(struct s3_call *c)
     o.etag = etag; /* filled by write_check_fn before the record is written */
     o.size = c->req->body_len;
     o.mtime_ms = c->req->now_ms;
-    int rc = store_obj_put(c->ctx->store, c->req->bucket, c->req->key, &o, c->req->body,
-                           write_check_fn, &w);
+    struct s3_policy_gate gate = {c, {c->route->action, c->req->key, w.cond.if_none_match,
+                                      w.cond.if_match, 1}, 0};
+    w.gate = gate;
+    struct store_write_hooks h = {write_conf_fn, write_check_fn, &w};
+    int rc = store_obj_write(c->ctx->store, c->req->bucket, c->req->key, &o, c->req->body, &h);
+    if (rc && s3_policy_gate_refused(&w.gate)) {
+        s3_policy_gate_reply(c, &w.gate);
+        return;
+    }
     if (rc == LY_ECOND) {
         s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", w.condition, NULL);
         return;
@@ -294,14 +304,22 @@ void s3_get_object(struct s3_call *c)
 }
 
 struct delete_check {
+    struct s3_policy_gate gate;
     const char *if_match;
     int missing_is_412;
+    int ignore_conditions;
 };
+
+static int delete_conf_fn(void *ctx, const struct store_bconf *conf)
+{
+    struct delete_check *d = ctx;
+    return s3_policy_gate_fn(&d->gate, conf);
+}
 
 static int delete_check_fn(void *ctx, const struct store_obj *cur)
 {
     struct delete_check *d = ctx;
-    if (!d->if_match)
+    if (!d->if_match || d->ignore_conditions)
         return 0;
     if (!cur)
         return d->missing_is_412 ? LY_ECOND : LY_ENOENT;
@@ -339,18 +357,18 @@ void s3_delete_object(struct s3_call *c)
     uint64_t seq;
     if (s3_key_ok_or_reply(c) || s3_version_param_or_reply(c, &has, &seq))
         return;
-    struct delete_check d = {ly_req_header(c->req, "If-Match"),
-                             c->ctx->config->delete_if_match_missing};
-    struct s3_policy_ask ask = {has ? "s3:DeleteObjectVersion" : c->route->action, c->req->key,
-                                ly_req_header(c->req, "If-None-Match"), d.if_match, 0};
-    if (s3_policy_allows_or_reply(c, &ask))
-        return;
+    const char *if_match = ly_req_header(c->req, "If-Match");
+    struct delete_check d = {{c, {has ? "s3:DeleteObjectVersion" : c->route->action, c->req->key,
+                                  ly_req_header(c->req, "If-None-Match"), if_match, 0}, 0},
+                             if_match, c->ctx->config->delete_if_match_missing,
+                             c->req->ignore_conditions};
+    struct store_write_hooks h = {delete_conf_fn, delete_check_fn, &d};
     struct store_del_result res;
     int rc = store_obj_delete_version(c->ctx->store, c->req->bucket, c->req->key,
-                                      has ? &seq : NULL,
-                                      c->req->ignore_conditions ? NULL : delete_check_fn, &d,
-                                      c->req->now_ms, &res);
-    if (rc == LY_ECOND)
+                                      has ? &seq : NULL, &h, c->req->now_ms, &res);
+    if (rc && s3_policy_gate_refused(&d.gate))
+        s3_policy_gate_reply(c, &d.gate);
+    else if (rc == LY_ECOND)
         s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", "If-Match", NULL);
     else if (rc)
         s3_error_internal(c, rc);

@@ -45,10 +45,8 @@ const char *s3_version_id(struct s3_call *c, const struct store_obj *o)
 
 int s3_version_header(struct s3_call *c, const struct store_obj *o)
 {
-    enum store_versioning v = STORE_VERSIONING_ENABLED;
-    if (!(o->flags & STORE_OBJ_VERSIONED) &&
-        (store_bucket_versioning(c->ctx->store, c->req->bucket, &v) != 0 ||
-         v == STORE_VERSIONING_OFF))
+    /* the bucket's state as the store call that read or wrote o saw it: no transaction here */
+    if (!(o->flags & STORE_OBJ_VERSIONED) && o->bucket_versioning == STORE_VERSIONING_OFF)
         return 0;
     const char *id = s3_version_id(c, o);
     if (id)

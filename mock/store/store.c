@@ -195,6 +195,11 @@ void store_close(struct store *s)
     free(s);
 }
 
+int store_is_temporary(const struct store *s)
+{
+    return s->temporary;
+}
+
 const char *store_dir(const struct store *s)
 {
     return s->dir;
@@ -299,6 +304,12 @@ void store_snapshot_free(struct store *s, struct store_snapshot *snap)
 void store_read_at(struct store *s, struct store_snapshot *snap)
 {
     s->read_at = snap;
+}
+
+uint64_t store_commit_id(struct store *s)
+{
+    MDB_envinfo info;
+    return mdb_env_info(s->env, &info) == 0 ? (uint64_t)info.me_last_txnid : 0;
 }
 
 int store_sync(struct store *s)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lockyard/store.h"
+#include "lockyard/store_version.h"
 
 /*
  * LMDB keys are shorter (mdb_env_get_maxkeysize: 511 with the usual build) than
@@ -53,6 +54,8 @@ int store_next_seq(struct store *s, MDB_txn *txn, uint64_t *seq);
 
 #define STORE_KEY_BYTES_MAX 1100 /* bucket (63) + NUL + key (1024) */
 
+/** 1 when bucket could name a bucket (1 to 63 bytes). */
+int store_bucket_name_ok(const char *bucket);
 /** 0 when the bucket exists, LY_ENOPARENT when not. */
 int store_bucket_exists(struct store *s, MDB_txn *txn, const char *bucket);
 /** The objects/blobs LMDB key of an object into buf[STORE_KEY_BYTES_MAX]. */
@@ -62,6 +65,10 @@ int store_obj_key(const struct store *s, const char *bucket, const char *key, ch
 int store_read_current(struct store *s, MDB_txn *txn, MDB_val *k, struct ly_arena *a,
                        struct store_obj *cur, int *exists);
 
+/** Positions cur at the bucket's first object key >= from (a little before it when from is
+ *  long); 1 when there is one. buf: STORE_KEY_BYTES_MAX bytes that k may point into. */
+int store_seek_bucket(struct store *s, MDB_cursor *cur, const char *bucket, const char *from,
+                      MDB_val *k, MDB_val *v, char *buf);
 /** Runs check inside txn against the current object of k (NULL: absent or delete marker). */
 int store_run_check(struct store *s, MDB_txn *txn, MDB_val *k, store_check_fn check, void *ctx);
 /** store_obj_list inside txn; with_markers also visits current delete markers. */
@@ -84,6 +91,11 @@ struct store_wkey {
  */
 int store_install_current(struct store *s, MDB_txn *txn, struct store_wkey *wk,
                           struct store_obj *obj, void **body_out);
+/** The bucket's versioning state inside txn (OFF when never set). */
+int store_versioning_txn(struct store *s, MDB_txn *txn, const char *bucket,
+                         enum store_versioning *out);
+/** The bucket's configuration inside txn (policy points into LMDB memory of txn). */
+int store_bconf_read(struct store *s, MDB_txn *txn, const char *bucket, struct store_bconf *out);
 /** Removes a bucket's versions, uploads, parts and configuration (inside txn). */
 int store_bucket_purge(struct store *s, MDB_txn *txn, const char *bucket);
 

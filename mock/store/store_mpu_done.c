@@ -113,6 +113,11 @@ int store_upload_done_get(struct store *s, const char *bucket, const char *uploa
         rc = store_map_rc(mdb_get(txn, s->uploads, &k, &v));
     if (!rc)
         rc = decode(v.mv_data, v.mv_size, a, out);
+    enum store_versioning ver = STORE_VERSIONING_OFF;
+    if (!rc && !(out->obj.flags & STORE_OBJ_VERSIONED))
+        rc = store_versioning_txn(s, txn, bucket, &ver);
+    if (!rc)
+        out->obj.bucket_versioning = (int)ver; /* now, as an answer to a retry reports it */
     store_read_end(s, txn);
     return rc;
 }

@@ -74,6 +74,22 @@ static const char **field_slot(struct store_obj *o, enum field_tag tag)
     }
 }
 
+int record_obj_head(const void *data, size_t len, uint32_t *flags, uint64_t *seq)
+{
+    const unsigned char *p = data;
+    uint32_t magic;
+    *flags = 0;
+    *seq = 0;
+    if (len < OBJ_HEAD_BYTES)
+        return LY_EIO;
+    memcpy(&magic, p, 4);
+    if (magic != OBJ_MAGIC)
+        return LY_EIO;
+    memcpy(flags, p + 4, 4);
+    memcpy(seq, p + 24, 8);
+    return 0;
+}
+
 int record_obj_decode(const void *data, size_t len, struct ly_arena *a, struct store_obj *o)
 {
     const unsigned char *p = data;

@@ -17,6 +17,8 @@
 int record_obj_encode(const struct store_obj *obj, struct ly_buf *out) LY_WARN_UNUSED;
 int record_obj_decode(const void *data, size_t len, struct ly_arena *a,
                       struct store_obj *out) LY_WARN_UNUSED;
+/** An object record's flags and seq without decoding the rest. @return 0 or LY_EIO */
+int record_obj_head(const void *data, size_t len, uint32_t *flags, uint64_t *seq) LY_WARN_UNUSED;
 int record_bucket_encode(const struct store_bucket *b, struct ly_buf *out) LY_WARN_UNUSED;
 int record_bucket_decode(const char *name, const void *data, size_t len, struct ly_arena *a,
                          struct store_bucket *out) LY_WARN_UNUSED;

@@ -16,105 +16,6 @@
 
 #define HASH_BYTES LY_KEY_HASH_BYTES
 #define VKEY_BYTES_MAX (64 + HASH_BYTES + 8)
-#define CONF_KEY_BYTES_MAX 128
-
-/* ---- bucket configuration ---- */
-
-static int conf_key(const char *bucket, const char *name, char *buf, MDB_val *k)
-{
-    size_t bl = strlen(bucket), nl = strlen(name);
-    if (bl + 1 + nl > CONF_KEY_BYTES_MAX)
-        return LY_EINVAL;
-    memcpy(buf, bucket, bl + 1);
-    memcpy(buf + bl + 1, name, nl);
-    k->mv_data = buf;
-    k->mv_size = bl + 1 + nl;
-    return 0;
-}
-
-static int conf_get_txn(struct store *s, MDB_txn *txn, const char *bucket, const char *name,
-                        MDB_val *v)
-{
-    char buf[CONF_KEY_BYTES_MAX];
-    MDB_val k;
-    int rc = conf_key(bucket, name, buf, &k);
-    if (!rc)
-        rc = store_map_rc(mdb_get(txn, s->bconf, &k, v));
-    return rc;
-}
-
-int store_bucket_conf_get(struct store *s, const char *bucket, const char *name,
-                          struct ly_arena *a, char **value, size_t *len)
-{
-    MDB_txn *txn;
-    MDB_val v;
-    int rc = store_read_begin(s, &txn);
-    if (rc)
-        return rc;
-    rc = store_bucket_exists(s, txn, bucket);
-    if (!rc)
-        rc = conf_get_txn(s, txn, bucket, name, &v);
-    if (!rc) {
-        *value = ly_arena_strndup(a, v.mv_data, v.mv_size);
-        *len = v.mv_size;
-        rc = *value ? 0 : LY_ENOMEM;
-    }
-    store_read_end(s, txn);
-    return rc;
-}
-
-int store_bucket_conf_put(struct store *s, const char *bucket, const char *name,
-                          const char *value, size_t len)
-{
-    MDB_txn *txn;
-    char buf[CONF_KEY_BYTES_MAX];
-    MDB_val k;
-    int rc = conf_key(bucket, name, buf, &k);
-    if (!rc)
-        rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
-    if (rc)
-        return rc;
-    rc = store_bucket_exists(s, txn, bucket);
-    if (!rc && value) {
-        MDB_val v = {len, (void *)value};
-        rc = store_map_rc(mdb_put(txn, s->bconf, &k, &v, 0));
-    } else if (!rc) {
-        int r = mdb_del(txn, s->bconf, &k, NULL);
-        rc = r == MDB_NOTFOUND ? 0 : store_map_rc(r);
-    }
-    if (!rc)
-        return store_map_rc(mdb_txn_commit(txn));
-    mdb_txn_abort(txn);
-    return rc;
-}
-
-static int versioning_txn(struct store *s, MDB_txn *txn, const char *bucket,
-                          enum store_versioning *out)
-{
-    MDB_val v;
-    int rc = conf_get_txn(s, txn, bucket, STORE_CONF_VERSIONING, &v);
-    *out = STORE_VERSIONING_OFF;
-    if (rc == LY_ENOENT)
-        return 0;
-    if (!rc && v.mv_size == 7 && memcmp(v.mv_data, "Enabled", 7) == 0)
-        *out = STORE_VERSIONING_ENABLED;
-    else if (!rc && v.mv_size == 9 && memcmp(v.mv_data, "Suspended", 9) == 0)
-        *out = STORE_VERSIONING_SUSPENDED;
-    return rc;
-}
-
-int store_bucket_versioning(struct store *s, const char *bucket, enum store_versioning *out)
-{
-    MDB_txn *txn;
-    int rc = store_read_begin(s, &txn);
-    if (rc)
-        return rc;
-    rc = store_bucket_exists(s, txn, bucket);
-    if (!rc)
-        rc = versioning_txn(s, txn, bucket, out);
-    store_read_end(s, txn);
-    return rc;
-}
 
 /* ---- noncurrent versions ---- */
 
@@ -137,22 +38,20 @@ static size_t vkey(const char *bucket, const char *key, uint64_t seq, unsigned c
     return n + 8;
 }
 
+/* The flags / seq of an object record through store_record.c (0 when it is not one). */
 static uint32_t rec_flags(const MDB_val *rec)
 {
-    uint32_t f = 0;
-    if (rec->mv_size >= 8)
-        memcpy(&f, (const char *)rec->mv_data + 4, 4);
-    return f;
+    uint32_t f;
+    uint64_t q;
+    return record_obj_head(rec->mv_data, rec->mv_size, &f, &q) == 0 ? f : 0;
 }
 
 static uint64_t rec_seq(const MDB_val *rec)
 {
-    uint64_t q = 0;
-    if (rec->mv_size >= 32)
-        memcpy(&q, (const char *)rec->mv_data + 24, 8);
-    return q;
+    uint32_t f;
+    uint64_t q;
+    return record_obj_head(rec->mv_data, rec->mv_size, &f, &q) == 0 ? q : 0;
 }
-
 
 /* Moves the current version of wk (record cur) into the versions database. */
 static int move_to_noncurrent(struct store *s, MDB_txn *txn, struct store_wkey *wk,
@@ -246,11 +145,12 @@ int store_install_current(struct store *s, MDB_txn *txn, struct store_wkey *wk,
     enum store_versioning ver;
     struct ly_buf rec;
     ly_buf_init(&rec, 1 << 20);
-    int rc = versioning_txn(s, txn, wk->bucket, &ver);
+    int rc = store_versioning_txn(s, txn, wk->bucket, &ver);
     if (!rc)
         rc = store_next_seq(s, txn, &obj->seq);
     obj->flags = (obj->flags & STORE_OBJ_DELETE_MARKER) |
                  (ver == STORE_VERSIONING_ENABLED ? STORE_OBJ_VERSIONED : 0);
+    obj->bucket_versioning = (int)ver;
     if (!rc)
         rc = retire_current(s, txn, wk, ver);
     if (!rc)
@@ -361,7 +261,7 @@ static int delete_current(struct store *s, MDB_txn *txn, struct store_wkey *wk, 
                           struct store_del_result *out)
 {
     enum store_versioning ver;
-    int rc = versioning_txn(s, txn, wk->bucket, &ver);
+    int rc = store_versioning_txn(s, txn, wk->bucket, &ver);
     if (!rc && ver == STORE_VERSIONING_OFF) {
         int r = mdb_del(txn, s->objects, &wk->k, NULL);
         if (r == 0)
@@ -387,7 +287,7 @@ static int delete_current(struct store *s, MDB_txn *txn, struct store_wkey *wk, 
 }
 
 int store_obj_delete_version(struct store *s, const char *bucket, const char *key,
-                             const uint64_t *version, store_check_fn check, void *ctx,
+                             const uint64_t *version, const struct store_write_hooks *h,
                              int64_t now_ms, struct store_del_result *out)
 {
     struct store_wkey wk;
@@ -400,8 +300,14 @@ int store_obj_delete_version(struct store *s, const char *bucket, const char *ke
         rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
     if (!rc)
         rc = store_bucket_exists(s, txn, bucket);
-    if (!rc)
-        rc = store_run_check(s, txn, &wk.k, check, ctx);
+    if (!rc && h && h->conf) {
+        struct store_bconf conf;
+        rc = store_bconf_read(s, txn, bucket, &conf);
+        if (!rc)
+            rc = h->conf(h->ctx, &conf);
+    }
+    if (!rc && h)
+        rc = store_run_check(s, txn, &wk.k, h->check, h->ctx);
     if (!rc && !version) {
         rc = delete_current(s, txn, &wk, now_ms ? now_ms : wall_ms(), out);
     } else if (!rc) {
@@ -474,6 +380,11 @@ int store_obj_get_version(struct store *s, const char *bucket, const char *key,
     if (rc)
         return rc;
     rc = get_version_txn(s, txn, &wk, version, a, out, body);
+    enum store_versioning ver = STORE_VERSIONING_OFF;
+    if (!rc && !(out->flags & STORE_OBJ_VERSIONED))
+        rc = store_versioning_txn(s, txn, bucket, &ver);
+    if (!rc)
+        out->bucket_versioning = (int)ver;
     store_read_end(s, txn);
     return rc;
 }

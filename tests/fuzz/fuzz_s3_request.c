@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(text, data, size);
         text[size] = '\0';
         if (size < (1 << 20) && parse_input(&req, text, size) == 0) {
-            struct s3_ctx ctx = {store, &config};
+            struct s3_ctx ctx = {store, &config, NULL};
             s3_handle(&ctx, &req, &resp);
             if (resp.status < 200 || resp.status > 599)
                 abort(); /* every request gets a real answer */

@@ -1,5 +1,7 @@
 /* test_s3_policy_closed.c - a bucket policy that cannot be read or parsed denies object writes
- * and deletes (fails closed) instead of letting them through. */
+ * and deletes (fails closed) instead of letting them through; with the compiled-policy cache,
+ * every change of the stored policy (replaced, removed, bucket deleted and created again) is
+ * seen by the next request. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,15 +40,14 @@ static void call(struct s3_ctx *ctx, enum ly_method m, const char *name, const c
     ly_arena_cleanup(&a);
 }
 
-static void test_unparsable_policy_denies(void **state)
+static void unparsable_policy_denies(int cached)
 {
-    (void)state;
     struct store_opts o = {NULL, STORE_DURABILITY_NONE, 1u << 30};
     struct store *s = NULL;
     assert_int_equal(store_open(&o, &s), 0);
     assert_int_equal(store_bucket_create(s, "b", "us-east-1", 1), 0);
     struct s3_config cfg = {"us-east-1", 1u << 20, 0, 0, 0};
-    struct s3_ctx ctx = {s, &cfg};
+    struct s3_ctx ctx = {s, &cfg, cached ? s3_policy_cache_new() : NULL};
     struct ly_resp resp;
     call(&ctx, LY_PUT, "PUT", "k", &resp);
     assert_int_equal(resp.status, 200); /* no policy: allowed */
@@ -61,6 +62,80 @@ static void test_unparsable_policy_denies(void **state)
     call(&ctx, LY_DELETE, "DELETE", "k", &resp);
     assert_int_equal(resp.status, 403);
     ly_resp_cleanup(&resp);
+    s3_policy_cache_free(ctx.policies);
+    store_close(s);
+}
+
+static void test_unparsable_policy_denies(void **state)
+{
+    (void)state;
+    unparsable_policy_denies(0);
+}
+
+static void test_unparsable_policy_denies_cached(void **state)
+{
+    (void)state;
+    unparsable_policy_denies(1);
+}
+
+static int put_status(struct s3_ctx *ctx, const char *key)
+{
+    struct ly_resp resp;
+    call(ctx, LY_PUT, "PUT", key, &resp);
+    int st = resp.status;
+    ly_resp_cleanup(&resp);
+    return st;
+}
+
+static void set_policy(struct store *s, const char *doc)
+{
+    assert_int_equal(store_bucket_conf_put(s, "b", STORE_CONF_POLICY, doc, doc ? strlen(doc) : 0),
+                     0);
+}
+
+/* The cache answers from the compiled policy of the stored generation, never an older one. */
+static void test_cached_policy_follows_changes(void **state)
+{
+    (void)state;
+    static const char deny_put[] =
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+        "\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:PutObject\",\"Resource\":"
+        "\"arn:aws:s3:::b/*\"}]}";
+    static const char deny_other[] =
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+        "\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:PutObject\",\"Resource\":"
+        "\"arn:aws:s3:::b/other\"}]}";
+    struct store_opts o = {NULL, STORE_DURABILITY_NONE, 1u << 30};
+    struct store *s = NULL;
+    assert_int_equal(store_open(&o, &s), 0);
+    assert_int_equal(store_bucket_create(s, "b", "us-east-1", 1), 0);
+    struct s3_config cfg = {"us-east-1", 1u << 20, 0, 0, 0};
+    struct s3_ctx ctx = {s, &cfg, s3_policy_cache_new()};
+    assert_non_null(ctx.policies);
+    set_policy(s, deny_put);
+    assert_int_equal(put_status(&ctx, "k"), 403);
+    assert_int_equal(put_status(&ctx, "k"), 403); /* from the cache */
+    set_policy(s, deny_other);                    /* replaced: same length class, new text */
+    assert_int_equal(put_status(&ctx, "k"), 200);
+    assert_int_equal(put_status(&ctx, "other"), 403);
+    set_policy(s, NULL); /* removed */
+    assert_int_equal(put_status(&ctx, "other"), 200);
+    set_policy(s, deny_put);
+    assert_int_equal(put_status(&ctx, "k2"), 403);
+    /* the bucket deleted and created again: its old policy is gone with it */
+    struct ly_resp resp;
+    call(&ctx, LY_DELETE, "DELETE", "k", &resp);
+    ly_resp_cleanup(&resp);
+    call(&ctx, LY_DELETE, "DELETE", "other", &resp);
+    ly_resp_cleanup(&resp);
+    set_policy(s, NULL);
+    assert_int_equal(store_bucket_delete(s, "b"), 0);
+    assert_int_equal(store_bucket_create(s, "b", "us-east-1", 2), 0);
+    assert_int_equal(put_status(&ctx, "k"), 200);
+    set_policy(s, deny_other);
+    assert_int_equal(put_status(&ctx, "k"), 200);
+    assert_int_equal(put_status(&ctx, "other"), 403);
+    s3_policy_cache_free(ctx.policies);
     store_close(s);
 }
 
@@ -68,6 +143,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unparsable_policy_denies),
+        cmocka_unit_test(test_unparsable_policy_denies_cached),
+        cmocka_unit_test(test_cached_policy_follows_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

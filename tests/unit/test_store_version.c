@@ -57,7 +57,7 @@ static void test_versions(void **state)
     assert_int_equal(store_bucket_conf_put(s, "b", STORE_CONF_VERSIONING, "Enabled", 7), 0);
     uint64_t v1 = put(s, "k", "one", &f);
     assert_int_equal(f, STORE_OBJ_VERSIONED);
-    assert_int_equal(store_obj_delete_version(s, "b", "k", NULL, NULL, NULL, 0, &r), 0);
+    assert_int_equal(store_obj_delete_version(s, "b", "k", NULL, NULL, 0, &r), 0);
     assert_true(r.marker_created);
     assert_int_equal(store_obj_get(s, "b", "k", &a, &o, NULL), LY_ENOENT);
     assert_true(o.flags & STORE_OBJ_DELETE_MARKER);
@@ -68,14 +68,14 @@ static void test_versions(void **state)
     assert_int_equal(o.seq, v0);
     assert_memory_equal(body.data, "null-version", 12);
     uint64_t dm = r.seq;
-    assert_int_equal(store_obj_delete_version(s, "b", "k", &dm, NULL, NULL, 0, &r), 0);
+    assert_int_equal(store_obj_delete_version(s, "b", "k", &dm, NULL, 0, &r), 0);
     assert_true(r.deleted_marker);
     assert_int_equal(store_obj_get(s, "b", "k", &a, &o, NULL), 0); /* v1 is current again */
     assert_int_equal(o.seq, v1);
     assert_int_equal(store_bucket_delete(s, "b"), LY_ENOTEMPTY);
     uint64_t zero = 0;
-    assert_int_equal(store_obj_delete_version(s, "b", "k", &v1, NULL, NULL, 0, &r), 0);
-    assert_int_equal(store_obj_delete_version(s, "b", "k", &zero, NULL, NULL, 0, &r), 0);
+    assert_int_equal(store_obj_delete_version(s, "b", "k", &v1, NULL, 0, &r), 0);
+    assert_int_equal(store_obj_delete_version(s, "b", "k", &zero, NULL, 0, &r), 0);
     assert_int_equal(store_obj_get(s, "b", "k", &a, &o, NULL), LY_ENOENT);
     assert_int_equal(store_bucket_delete(s, "b"), 0);
     ly_buf_cleanup(&body);
@@ -163,10 +163,75 @@ static void test_multipart(void **state)
     store_close(s);
 }
 
+struct seen {
+    struct store_bconf conf;
+    char policy[64];
+    int refuse;
+};
+
+static int seen_conf_fn(void *ctx, const struct store_bconf *conf)
+{
+    struct seen *sn = ctx;
+    sn->conf = *conf;
+    memset(sn->policy, 0, sizeof sn->policy);
+    if (conf->policy && conf->policy_len < sizeof sn->policy)
+        memcpy(sn->policy, conf->policy, conf->policy_len);
+    return sn->refuse;
+}
+
+/* One write transaction reads the bucket's configuration for the caller (versioning, policy and
+ * its generation), a refusal there writes nothing, and the object read back carries the
+ * bucket's versioning state (the x-amz-version-id decision needs no second transaction). */
+static void test_write_sees_bucket_conf(void **state)
+{
+    (void)state;
+    struct store *s = open_mem();
+    struct seen sn;
+    memset(&sn, 0, sizeof sn);
+    struct store_write_hooks h = {seen_conf_fn, NULL, &sn};
+    struct store_obj o, g;
+    struct ly_arena a;
+    memset(&o, 0, sizeof o);
+    o.etag = "00112233445566778899aabbccddeeff";
+    o.size = 1;
+    assert_int_equal(store_obj_write(s, "b", "k", &o, "x", &h), 0);
+    assert_null(sn.conf.policy);
+    assert_int_equal(sn.conf.versioning, STORE_VERSIONING_OFF);
+    assert_int_equal(o.bucket_versioning, STORE_VERSIONING_OFF);
+    assert_int_equal(store_bucket_conf_put(s, "b", STORE_CONF_POLICY, "{\"p\":1}", 7), 0);
+    assert_int_equal(store_bucket_conf_put(s, "b", STORE_CONF_VERSIONING, "Suspended", 9), 0);
+    sn.refuse = LY_ECOND;
+    assert_int_equal(store_obj_write(s, "b", "k2", &o, "x", &h), LY_ECOND);
+    assert_string_equal(sn.policy, "{\"p\":1}");
+    assert_int_equal(sn.conf.versioning, STORE_VERSIONING_SUSPENDED);
+    uint64_t gen1 = sn.conf.policy_gen;
+    assert_true(gen1 > 0);
+    ly_arena_init(&a, 1u << 20);
+    assert_int_equal(store_obj_get(s, "b", "k2", &a, &g, NULL), LY_ENOENT); /* refused: none */
+    assert_int_equal(store_obj_get(s, "b", "k", &a, &g, NULL), 0);
+    assert_int_equal(g.bucket_versioning, STORE_VERSIONING_SUSPENDED);
+    assert_int_equal(store_obj_get_version(s, "b", "k", 0, &a, &g, NULL), 0);
+    assert_int_equal(g.bucket_versioning, STORE_VERSIONING_SUSPENDED);
+    ly_arena_cleanup(&a);
+    /* the same document stored again is a new generation; removed, no policy at all */
+    assert_int_equal(store_bucket_conf_put(s, "b", STORE_CONF_POLICY, "{\"p\":1}", 7), 0);
+    sn.refuse = 0;
+    assert_int_equal(store_obj_write(s, "b", "k3", &o, "x", &h), 0);
+    assert_true(sn.conf.policy_gen > gen1);
+    assert_int_equal(o.bucket_versioning, STORE_VERSIONING_SUSPENDED);
+    assert_int_equal(store_bucket_conf_put(s, "b", STORE_CONF_POLICY, NULL, 0), 0);
+    struct store_del_result r;
+    assert_int_equal(store_obj_delete_version(s, "b", "k3", NULL, &h, 0, &r), 0);
+    assert_null(sn.conf.policy);
+    assert_int_equal(sn.conf.policy_gen, 0);
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_versions), cmocka_unit_test(test_multipart),
+        cmocka_unit_test(test_write_sees_bucket_conf),
     };
     return cmocka_run_group_tests_name("store_version", tests, NULL, NULL);
 }

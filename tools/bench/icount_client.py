@@ -47,6 +47,9 @@ ddb(c, "CreateTable", {"TableName": "bench", "BillingMode": "PAY_PER_REQUEST",
                        "AttributeDefinitions": [{"AttributeName": "LockID", "AttributeType": "S"}],
                        "KeySchema": [{"AttributeName": "LockID", "KeyType": "HASH"}]})
 ddb(c, "PutItem", {"TableName": "bench", "Item": item(0)})
+if work == "list":  # 2000 small objects to list in pages of 1000 (set up for N = 0 too)
+    for i in range(2000):
+        call(c, "PUT", "/bench/l%06d" % i, b"x")
 for i in range(n):
     if work == "get":
         call(c, "GET", "/bench/obj")
@@ -59,6 +62,8 @@ for i in range(n):
     elif work == "ddb-put":
         ddb(c, "PutItem", {"TableName": "bench", "Item": item(i + 1),
                            "ConditionExpression": "attribute_not_exists(LockID)"})
+    elif work == "list":
+        call(c, "GET", "/bench?list-type=2&prefix=l&max-keys=1000&start-after=l%06d" % (i % 1000))
     elif work == "ddb-get":
         ddb(c, "GetItem", {"TableName": "bench", "Key": {"LockID": {"S": "lock-0"}}})
     else:

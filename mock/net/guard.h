@@ -35,6 +35,12 @@ int guard_listener(struct guard *g, struct evconnlistener *lev);
  * (the guard already consumed the rest of the connection's input), or NULL.
  */
 const struct httphead_refusal *guard_request(struct guard *g, struct evhttp_request *ev);
+struct net_body;
+/**
+ * The body the guard took for the request guard_request last saw on ev's connection (body.h),
+ * now the caller's to free with net_body_free; NULL when the request had none.
+ */
+struct net_body *guard_take_body(struct guard *g, struct evhttp_request *ev);
 /** Identifies a connection across a reply that may free it. */
 struct guard_mark {
     const void *bev;

@@ -6,6 +6,7 @@
  */
 #include "net_internal.h"
 #include "guard.h"
+#include "body.h"
 #include "journal.h"
 #include "metrics.h"
 #include "reqlog.h"
@@ -29,6 +30,7 @@ struct pending {
     struct ly_req req;
     struct ly_resp resp;
     struct ly_buf decoded;      /* aws-chunked payload, or the body copied when deferred */
+    struct net_body *body;      /* the body the guard took and hashed as it came, or NULL */
     enum net_service svc;
     struct fault_facts facts;
     struct journal_entry je;
@@ -53,6 +55,7 @@ static void pending_free(struct pending *p)
     json_decref(p->json_body);
     ly_resp_cleanup(&p->resp);
     ly_buf_cleanup(&p->decoded);
+    net_body_free(p->body);
     ly_arena_cleanup(&p->arena);
     free(p);
 }
@@ -650,8 +653,10 @@ static void fill_facts(struct pending *p)
 /* A request that may wait keeps its own copy of the body (libevent may free its buffer). */
 static int own_body(struct pending *p)
 {
-    if (p->req.body_len == 0 || (p->decoded.data && p->req.body == (void *)p->decoded.data))
-        return 0;
+    const void *b = p->req.body;
+    if (p->req.body_len == 0 || (p->decoded.data && b == p->decoded.data) ||
+        (p->body && (b == p->body->raw.data || b == p->body->payload.data)))
+        return 0; /* already the request's own */
     ly_buf_reset(&p->decoded);
     int rc = ly_buf_add(&p->decoded, p->req.body, p->req.body_len);
     if (!rc)
@@ -704,12 +709,15 @@ static void refuse(struct pending *p, const struct httphead_refusal *r)
 static void serve(struct server *srv, struct evhttp_request *ev, int admin_listener)
 {
     const struct httphead_refusal *refusal = guard_request(srv->guard, ev);
+    struct net_body *body = guard_take_body(srv->guard, ev);
     struct pending *p = pending_new(srv, ev);
     if (!p) {
+        net_body_free(body);
         evhttp_send_error(ev, 500, "out of memory");
         return;
     }
-    int rc = net_fill_request(srv, ev, &p->req);
+    p->body = body;
+    int rc = net_fill_request(srv, ev, &p->req, body);
     if (refusal) {
         refuse(p, refusal);
         return;
@@ -724,11 +732,12 @@ static void serve(struct server *srv, struct evhttp_request *ev, int admin_liste
     } else if (rc) {
         s3_reply_error(&p->req, &p->resp, rc == LY_EINVAL ? "InvalidURI" : "InternalError", NULL);
     } else if (p->svc == NET_SVC_ADMIN) {
-        if (net_admin_auth_or_reply(srv, &p->req, &p->resp, &p->decoded) == 0)
+        if (net_admin_auth_or_reply(srv, &p->req, &p->resp, &p->decoded, p->body) == 0)
             handle(p);
     } else if (p->svc == NET_SVC_S3 && net_route_s3(&p->req) != 0) {
         s3_reply_error(&p->req, &p->resp, "InvalidURI", NULL);
-    } else if (net_auth_and_payload_or_reply(srv, p->svc, &p->req, &p->resp, &p->decoded) == 0) {
+    } else if (net_auth_and_payload_or_reply(srv, p->svc, &p->req, &p->resp, &p->decoded,
+                                                p->body) == 0) {
         stale_maintain(srv, 0);
         fill_facts(p);
         choose_fault(p);

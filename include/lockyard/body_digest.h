@@ -30,7 +30,7 @@ struct body_digest {
     struct body_digest_opts o;
     struct ly_buf *raw;         /* the body as sent, appended as it comes */
     struct ly_buf *payload;     /* aws_chunked: the decoded payload; else NULL (= raw) */
-    struct chunked_stream cs;   /* aws_chunked: framing, trailers, its first error in cs.rc */
+    struct chunked_stream *cs;  /* aws_chunked: framing, trailers, its first error in cs->rc */
     struct cksum_ctx md5, ck, sha;
     int md5_on, ck_on, sha_on;
     int rc;                     /* the first failure to keep or hash (not framing) */
@@ -44,13 +44,13 @@ struct body_digest {
 int body_digest_init(struct body_digest *d, const struct body_digest_opts *o, struct ly_buf *raw,
                      struct ly_buf *payload) LY_WARN_UNUSED;
 /**
- * Takes the next bytes. aws-chunked framing errors stop the decoding (d->cs.rc) but not the
+ * Takes the next bytes. aws-chunked framing errors stop the decoding (d->cs->rc) but not the
  * keeping of the raw body. @return 0, or LY_ENOMEM / LY_ETOOBIG / LY_EIO (nothing more is kept)
  */
 int body_digest_feed(struct body_digest *d, const void *p, size_t n);
 /**
  * Ends the body: d->out holds the digests asked for (none of the payload's when aws-chunked
- * decoding failed). Framing is checked by chunked_stream_finish(&d->cs, ...). @return d->rc
+ * decoding failed). Framing is checked by chunked_stream_finish(d->cs, ...). @return d->rc
  */
 int body_digest_end(struct body_digest *d);
 void body_digest_cleanup(struct body_digest *d);

@@ -3,6 +3,7 @@
  */
 #include "lockyard/body_digest.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int body_digest_init(struct body_digest *d, const struct body_digest_opts *o, struct ly_buf *raw,
@@ -16,8 +17,10 @@ int body_digest_init(struct body_digest *d, const struct body_digest_opts *o, st
     int rc = 0;
     if (o->aws_chunked && !payload)
         return LY_EINVAL;
-    if (o->aws_chunked)
-        rc = chunked_stream_init(&d->cs, o->decoded_bytes_max, o->record_signatures, payload);
+    if (o->aws_chunked) /* apart: its line buffer and trailers are 7 KB most bodies never need */
+        rc = (d->cs = malloc(sizeof *d->cs)) == NULL
+                 ? LY_ENOMEM
+                 : chunked_stream_init(d->cs, o->decoded_bytes_max, o->record_signatures, payload);
     if (!rc && o->md5 && (rc = cksum_init_md5(&d->md5)) == 0)
         d->md5_on = 1;
     if (!rc && o->cksum && (rc = cksum_init(&d->ck, o->alg)) == 0)
@@ -49,9 +52,9 @@ int body_digest_feed(struct body_digest *d, const void *p, size_t n)
         rc = cksum_update(&d->sha, p, n);
     if (!rc && !d->payload) {
         rc = hash_payload(d, p, n);
-    } else if (!rc && d->cs.state != CHUNKED_S_FAILED) {
+    } else if (!rc && d->cs->state != CHUNKED_S_FAILED) {
         size_t before = d->payload->len;
-        (void)chunked_stream_feed(&d->cs, p, n); /* a framing error is kept in cs.rc */
+        (void)chunked_stream_feed(d->cs, p, n); /* a framing error is kept in cs->rc */
         rc = hash_payload(d, d->payload->data + before, d->payload->len - before);
     }
     d->rc = rc;
@@ -69,7 +72,7 @@ int body_digest_end(struct body_digest *d)
 {
     uint8_t raw[CKSUM_DIGEST_MAX];
     size_t n = 0;
-    int payload_ok = !d->payload || d->cs.state != CHUNKED_S_FAILED;
+    int payload_ok = !d->payload || d->cs->state != CHUNKED_S_FAILED;
     if (!d->rc && d->md5_on && (d->rc = final_into(&d->md5, &d->md5_on, raw, &n)) == 0 &&
         payload_ok) {
         memcpy(d->out.md5, raw, sizeof d->out.md5);
@@ -95,6 +98,8 @@ void body_digest_cleanup(struct body_digest *d)
     if (d->sha_on)
         cksum_cleanup(&d->sha);
     d->md5_on = d->ck_on = d->sha_on = 0;
-    if (d->o.aws_chunked)
-        chunked_stream_cleanup(&d->cs);
+    if (d->cs)
+        chunked_stream_cleanup(d->cs);
+    free(d->cs);
+    d->cs = NULL;
 }

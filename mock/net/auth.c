@@ -337,8 +337,8 @@ static enum auth_fail decode_chunked(struct server *srv, struct ly_req *req,
     o.decoded_bytes_max = (size_t)srv->opts.object_bytes_max + 1;
     int rc;
     if (nb && nb->aws_chunked) { /* decoded as it came: the chain and the final checks */
-        rc = chunked_stream_finish(&nb->dg.cs, o.signer, o.expected_trailer, o.expected_len);
-        res = nb->dg.cs.res;
+        rc = chunked_stream_finish(nb->dg.cs, o.signer, o.expected_trailer, o.expected_len);
+        res = nb->dg.cs->res;
         decoded = &nb->payload;
         req->digests = &nb->dg.out;
     } else {

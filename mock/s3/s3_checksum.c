@@ -30,17 +30,27 @@ static int find_checksum(struct s3_call *c, enum cksum_alg *alg, const char **va
     return found ? 0 : LY_ENOENT;
 }
 
-int s3_body_md5(const struct s3_call *c, uint8_t out[16])
+int s3_body_md5(struct s3_call *c, uint8_t out[16])
 {
     const struct ly_body_digests *d = c->req->digests;
-    if (d && d->has_md5) {
-        memcpy(out, d->md5, 16);
-        return 0;
+    if (!d || !d->has_md5) { /* computed here, kept with the request's digests for its reuse */
+        struct ly_body_digests *mine = ly_arena_alloc(c->a, sizeof *mine);
+        if (!mine)
+            return LY_ENOMEM;
+        memset(mine, 0, sizeof *mine);
+        mine->cksum_alg = -1;
+        if (d)
+            *mine = *d;
+        if (cksum_md5(c->req->body, c->req->body_len, mine->md5) != 0)
+            return LY_EIO;
+        mine->has_md5 = 1;
+        c->req->digests = d = mine;
     }
-    return cksum_md5(c->req->body, c->req->body_len, out);
+    memcpy(out, d->md5, 16);
+    return 0;
 }
 
-int s3_body_md5_hex(const struct s3_call *c, char out[33])
+int s3_body_md5_hex(struct s3_call *c, char out[33])
 {
     uint8_t raw[CKSUM_MD5_LEN];
     int rc = s3_body_md5(c, raw);

@@ -89,10 +89,13 @@ const char *s3_quoted_etag(struct s3_call *c, const char *etag);
 /** Verifies the request body against Content-MD5 when sent: 0, or the InvalidDigest /
  *  BadDigest answer was sent. */
 int s3_content_md5_ok_or_reply(struct s3_call *c);
-/** MD5 of the request body: the one net computed as it arrived, else computed. 0 or LY_EIO */
-int s3_body_md5(const struct s3_call *c, uint8_t out[16]);
+/**
+ * MD5 of the request body: the one net computed as it arrived, else computed here once per
+ * request (Content-MD5 and the ETag share it). 0 or LY_EIO
+ */
+int s3_body_md5(struct s3_call *c, uint8_t out[16]);
 /** The same as lowercase hex (an ETag). */
-int s3_body_md5_hex(const struct s3_call *c, char out[33]);
+int s3_body_md5_hex(struct s3_call *c, char out[33]);
 
 /* s3_object.c */
 /** KeyTooLongError for keys over 1024 bytes; 0 or replied. */

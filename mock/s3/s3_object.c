@@ -131,7 +131,7 @@ struct write_check {
     struct s3cond_write cond;
     const char *condition;
     int ignore_conditions;       /* a fault rule's ignore_conditions */
-    const struct s3_call *call;  /* the body whose MD5 becomes the ETag, */
+    struct s3_call *call;        /* the body whose MD5 becomes the ETag, */
     char *etag;                  /* written here once the write goes ahead */
 };
 

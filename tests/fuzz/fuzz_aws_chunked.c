@@ -68,15 +68,15 @@ static void split_feed(const uint8_t *data, size_t size, const struct chunked_op
     LY_ASSERT(body_digest_end(&d) == 0);
     struct sigv4_chunk_signer cs;
     chunk_signer(&cs);
-    int rc = chunked_stream_finish(&d.cs, o->signer ? &cs : NULL, o->expected_trailer,
+    int rc = chunked_stream_finish(d.cs, o->signer ? &cs : NULL, o->expected_trailer,
                                    o->expected_len);
     LY_ASSERT(rc == ref_rc);
     LY_ASSERT(raw.len == size && (size == 0 || memcmp(raw.data, data, size) == 0));
     if (rc == 0) {
         LY_ASSERT(payload.len == ref_out->len);
         LY_ASSERT(payload.len == 0 || memcmp(payload.data, ref_out->data, payload.len) == 0);
-        LY_ASSERT(d.cs.res.trailer_count == ref_res->trailer_count);
-        LY_ASSERT(memcmp(d.cs.res.trailers, ref_res->trailers,
+        LY_ASSERT(d.cs->res.trailer_count == ref_res->trailer_count);
+        LY_ASSERT(memcmp(d.cs->res.trailers, ref_res->trailers,
                          ref_res->trailer_count * sizeof ref_res->trailers[0]) == 0);
         uint8_t md5[CKSUM_MD5_LEN];
         char crc[CKSUM_B64_MAX];

@@ -70,8 +70,8 @@ static void run(const struct body_digest_opts *o, const char *body, size_t len,
         struct sigv4_chunk_signer cs;
         if (sign)
             example_signer(&cs);
-        r->rc = chunked_stream_finish(&d.cs, sign ? &cs : NULL, NULL, -1);
-        r->res = d.cs.res;
+        r->rc = chunked_stream_finish(d.cs, sign ? &cs : NULL, NULL, -1);
+        r->res = d.cs->res;
     }
     body_digest_cleanup(&d);
 }

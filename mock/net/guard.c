@@ -1,8 +1,9 @@
 /*
  * guard.c - the connection guard (guard.h): a filtering bufferevent between the socket (or
- * TLS) and evhttp. Per connection it frames requests itself - a head is passed on only once
- * httphead_check accepts it, then exactly the body its one framing header announces - so
- * libevent never sees a second opinion on where a request ends. A refused head is replaced by
+ * TLS) and evhttp. Per connection it frames requests itself - a head is accepted only once
+ * httphead_check does, then exactly the body its one framing header announces is taken and
+ * hashed as it arrives (body.h), and evhttp is given the head alone when the body is complete -
+ * so libevent never sees a second opinion on where a request ends. A refused head is replaced by
  * a stand-in request that serve() answers with the refusal (Connection: close), and the rest
  * of the connection's input is discarded.
  */

@@ -1,8 +1,9 @@
 /*
  * guard.h - the connection guard: every connection's bytes pass through it before libevent's
  * HTTP parser (a filtering bufferevent). It checks each request head (lockyard/httphead.h),
- * re-frames chunked bodies without their extensions, holds the connection cap, the header
- * deadline, the minimum body rate, the idle timeout and the in-flight body budget, and pauses
+ * takes each body itself as it arrives (body.h: kept and hashed in one pass; evhttp gets the
+ * head without its framing header once the body is complete), holds the connection cap, the
+ * header deadline, the minimum body rate, the idle timeout and the in-flight body budget, and pauses
  * accepting when file descriptors run out. What it refuses becomes an AWS-shaped answer
  * through the normal request path.
  */

@@ -23,7 +23,9 @@ int body_digest_init(struct body_digest *d, const struct body_digest_opts *o, st
                  : chunked_stream_init(d->cs, o->decoded_bytes_max, o->record_signatures, payload);
     if (!rc && o->md5 && (rc = cksum_init_md5(&d->md5)) == 0)
         d->md5_on = 1;
-    if (!rc && o->cksum && (rc = cksum_init(&d->ck, o->alg)) == 0)
+    /* x-amz-checksum-sha256 of a body sent as is is the SHA-256 already taken: hashed once. */
+    int ck_is_sha = o->cksum && o->alg == CKSUM_SHA256 && o->sha256 && !o->aws_chunked;
+    if (!rc && o->cksum && !ck_is_sha && (rc = cksum_init(&d->ck, o->alg)) == 0)
         d->ck_on = 1;
     if (!rc && o->sha256 && (rc = cksum_init(&d->sha, CKSUM_SHA256)) == 0)
         d->sha_on = 1;
@@ -85,6 +87,9 @@ int body_digest_end(struct body_digest *d)
     if (!d->rc && d->sha_on && (d->rc = final_into(&d->sha, &d->sha_on, raw, &n)) == 0) {
         cksum_hex(raw, n, d->out.sha256_hex);
         d->out.has_sha256 = 1;
+        if (d->o.cksum && d->o.alg == CKSUM_SHA256 && !d->payload &&
+            (d->rc = cksum_b64_encode(raw, n, d->out.cksum_b64, sizeof d->out.cksum_b64)) == 0)
+            d->out.cksum_alg = CKSUM_SHA256;
     }
     return d->rc;
 }

@@ -581,13 +581,13 @@ const struct httphead_refusal *guard_request(struct guard *g, struct evhttp_requ
 struct net_body *guard_take_body(struct guard *g, struct evhttp_request *ev)
 {
     struct gconn *c = g ? conn_of(g, ev) : NULL;
-    for (struct net_body **pp = c ? &c->ready : NULL; pp && *pp; pp = &(*pp)->next) {
-        struct net_body *b = *pp;
-        if (b->seq == c->seen) {
-            *pp = b->next;
-            b->next = NULL;
+    while (c && c->ready && c->ready->seq <= c->seen) {
+        struct net_body *b = c->ready;
+        c->ready = b->next;
+        b->next = NULL;
+        if (b->seq == c->seen)
             return b;
-        }
+        net_body_free(b); /* of a request evhttp never served */
     }
     return NULL;
 }

@@ -135,6 +135,25 @@ static void test_plain_body_any_split(void **state)
     outcome_free(&whole);
 }
 
+/* x-amz-checksum-sha256 with a hex payload hash: one SHA-256 serves both. */
+static void test_sha256_checksum_and_payload_hash_share_one_pass(void **state)
+{
+    (void)state;
+    const char body[] = "one pass over the body for every digest it needs";
+    struct body_digest_opts o = {1, 1, CKSUM_SHA256, 1, 0, 0, 0};
+    struct outcome r;
+    size_t cut = 11;
+    char b64[CKSUM_B64_MAX], hex[SIGV4_SIG_HEX_SIZE];
+    run(&o, body, sizeof body - 1, &cut, 1, 0, &r);
+    assert_int_equal(cksum_compute_b64(CKSUM_SHA256, body, sizeof body - 1, b64), 0);
+    assert_int_equal(sigv4_sha256_hex(body, sizeof body - 1, hex), 0);
+    assert_int_equal(r.out.cksum_alg, CKSUM_SHA256);
+    assert_string_equal(r.out.cksum_b64, b64);
+    assert_string_equal(r.out.sha256_hex, hex);
+    assert_true(r.out.has_md5);
+    outcome_free(&r);
+}
+
 /* Every algorithm gives the one-shot checksum. */
 static void test_every_checksum_alg(void **state)
 {
@@ -262,6 +281,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_body_any_split),
         cmocka_unit_test(test_every_checksum_alg),
+        cmocka_unit_test(test_sha256_checksum_and_payload_hash_share_one_pass),
         cmocka_unit_test(test_signed_aws_chunked_any_split),
         cmocka_unit_test(test_aws_chunked_errors_do_not_depend_on_splits),
     };

@@ -30,21 +30,28 @@ static void line_value(const char *p, const char *le, const char **v, size_t *n)
     *n = (size_t)(e - x);
 }
 
+#define NAME(s) {s, sizeof s - 1}
+_Static_assert(CKSUM_ALG_COUNT_ == 5, "head_scan names every x-amz-checksum-* header");
+
 static void head_scan(const char *head, size_t len, struct head_facts *f)
 {
-    static const char *const fixed[H_CKSUM] = {"x-amz-content-sha256", "content-encoding",
-        "authorization", "content-md5", "x-amz-trailer", "expect"};
+    static const struct { const char *s; size_t n; } names[H_COUNT] = {
+        NAME("x-amz-content-sha256"), NAME("content-encoding"), NAME("authorization"),
+        NAME("content-md5"), NAME("x-amz-trailer"), NAME("expect"),
+        /* H_CKSUM + enum cksum_alg, as cksum_alg_header names them */
+        NAME("x-amz-checksum-crc32"), NAME("x-amz-checksum-crc32c"),
+        NAME("x-amz-checksum-crc64nvme"), NAME("x-amz-checksum-sha1"),
+        NAME("x-amz-checksum-sha256"),
+    };
     const char *p = memchr(head, '\n', len), *end = head + len;
     memset(f, 0, sizeof *f);
     while (p && ++p < end) {
         const char *le = memchr(p, '\n', (size_t)(end - p)), *eol = le ? le : end;
         const char *colon = memchr(p, ':', (size_t)(eol - p));
         size_t nl = colon ? (size_t)(colon - p) : 0;
-        for (int i = 0; colon && i < H_COUNT; i++) {
-            const char *name = i < H_CKSUM ? fixed[i] : cksum_alg_header((enum cksum_alg)(i - H_CKSUM));
-            if (!f->v[i] && strlen(name) == nl && strncasecmp(p, name, nl) == 0)
+        for (int i = 0; colon && i < H_COUNT; i++)
+            if (!f->v[i] && names[i].n == nl && strncasecmp(p, names[i].s, nl) == 0)
                 line_value(colon + 1, eol, &f->v[i], &f->n[i]);
-        }
         p = le;
     }
 }
@@ -164,7 +171,7 @@ struct net_body *net_body_new(const struct server *srv, const char *head, size_t
                          value_is(&f, H_EXPECT, "100-continue");
     if ((h->framing == HTTPHEAD_LENGTH &&
          ly_buf_reserve(&b->raw, (size_t)h->content_length) != 0) ||
-        split_head(b, head, text_len) != 0 || body_digest_init(&b->dg, &o, &b->raw, &b->payload)) {
+        ly_buf_reserve(&b->head, text_len + 2) != 0 || split_head(b, head, text_len) != 0 || body_digest_init(&b->dg, &o, &b->raw, &b->payload)) {
         ly_buf_cleanup(&b->raw);
         ly_buf_cleanup(&b->payload);
         ly_buf_cleanup(&b->head);

@@ -205,6 +205,15 @@ int ddb_proj_apply(const struct ddb_proj *p, struct ly_arena *a, const struct dd
 int ddb_legacy_expected(struct ly_arena *a, const json_t *expected, const json_t *cond_op,
                         const struct ddb_cond **out, struct ddb_err *err);
 
+/**
+ * The same for a legacy filter (QueryFilter / ScanFilter): a ComparisonOperator given without
+ * Value or AttributeValueList is an argument-count error there ("Invalid number of
+ * argument(s) for the IN ComparisonOperator"), where Expected answers "Value or
+ * AttributeValueList must be used with ComparisonOperator: IN for Attribute: a".
+ */
+int ddb_legacy_filter(struct ly_arena *a, const json_t *filter, const json_t *cond_op,
+                      const struct ddb_cond **out, struct ddb_err *err);
+
 /** Converts AttributeUpdates ({"a":{"Action":"PUT|ADD|DELETE","Value":AV}}). */
 int ddb_legacy_attribute_updates(struct ly_arena *a, const json_t *updates,
                                  const struct ddb_update **out, struct ddb_err *err);

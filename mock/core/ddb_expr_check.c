@@ -254,6 +254,20 @@ static int check_operands(struct dparser *p, const struct dnode *n)
     }
 }
 
+/* UpdateExpression functions may nest (list_append(if_not_exists(a, :e), :v)), except a
+ * list_append directly inside another list_append, which DynamoDB refuses after parsing. An
+ * if_not_exists whose first operand is not a path is refused by the operand pass. */
+static int check_update_nesting(struct dparser *p, const struct dnode *n)
+{
+    if (n->func != DF_LIST_APPEND)
+        return 0;
+    for (size_t i = 0; i < n->nkids; i++)
+        if (n->kids[i]->kind == DN_FUNC && n->kids[i]->func == DF_LIST_APPEND)
+            return dp_fail(p, "The function is not allowed to be used this way in an expression; "
+                              "function: %.*s", (int)n->kids[i]->ref_len, n->kids[i]->ref);
+    return 0;
+}
+
 /* pos: 0 = condition position, 1 = operand position. */
 static int visit(struct dparser *p, struct dnode *n, int pass, int pos)
 {
@@ -261,8 +275,10 @@ static int visit(struct dparser *p, struct dnode *n, int pass, int pos)
     case DCK_FUNC_NAME:
         return n->kind == DN_FUNC ? check_func_name(p, n) : 0;
     case DCK_FUNC_USE:
-        if (n->kind != DN_FUNC || p->kind == DDB_EXPR_UPDATE)
+        if (n->kind != DN_FUNC)
             return 0;
+        if (p->kind == DDB_EXPR_UPDATE)
+            return check_update_nesting(p, n);
         if ((pos == 0 && !is_bool_func(n->func)) || (pos == 1 && is_bool_func(n->func)))
             return dp_fail(p, "The function is not allowed to be used this way in an expression; "
                               "function: %.*s", (int)n->ref_len, n->ref);

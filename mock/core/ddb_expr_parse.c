@@ -165,18 +165,34 @@ static int path_elem(struct dparser *p, struct dpath_elem *e)
     return 0;
 }
 
+/* All the levels of a path whose first n elements were read (DynamoDB names the total). */
+static size_t path_levels(const struct dparser *p, size_t n)
+{
+    size_t j = p->i;
+    for (;;) {
+        const struct dtok *t = &p->toks[j];
+        if (t->kind == DT_DOT && (t[1].kind == DT_NAME || t[1].kind == DT_HASH))
+            j += 2;
+        else if (t->kind == DT_LB && t[1].kind == DT_INT && t[2].kind == DT_RB)
+            j += 3;
+        else
+            return n;
+        n++;
+    }
+}
+
 int dp_path(struct dparser *p, struct dpath *out)
 {
-    struct dpath_elem el[DDB_EXPR_PATH_MAX + 1];
+    struct dpath_elem el[DDB_EXPR_PATH_MAX];
     size_t n = 0;
     int rc = path_elem(p, &el[n++]);
     while (!rc) {
         const struct dtok *t = &p->toks[p->i];
         if (t->kind != DT_DOT && t->kind != DT_LB)
             break;
-        if (n == DDB_EXPR_PATH_MAX + 1)
-            return dp_fail(p, "The document path has too many nesting levels; nesting levels: %d",
-                           DDB_EXPR_PATH_MAX + 1);
+        if (n == DDB_EXPR_PATH_MAX)
+            return dp_fail(p, "The document path has too many nesting levels; nesting levels: %zu",
+                           path_levels(p, n));
         p->i++;
         if (t->kind == DT_DOT) {
             rc = path_elem(p, &el[n++]);

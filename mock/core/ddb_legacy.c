@@ -133,7 +133,7 @@ static int cmp_node(struct ly_arena *a, const char *name, size_t nlen, int op,
 }
 
 static int expected_one(struct ly_arena *a, const char *name, size_t nlen, const json_t *c,
-                        struct dnode **out, struct ddb_err *err)
+                        bool expected, struct dnode **out, struct ddb_err *err)
 {
     const json_t *op = json_object_get(c, "ComparisonOperator");
     const json_t *exists = json_object_get(c, "Exists");
@@ -161,6 +161,10 @@ static int expected_one(struct ly_arena *a, const char *name, size_t nlen, const
                                       "BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, "
                                       "BEGINS_WITH, GE, CONTAINS]",
                                  json_is_string(op) ? json_string_value(op) : "", name);
+        if (expected && !value && !list && k != 6 && k != 7)
+            return ddb_err_valid(err, P "Value or AttributeValueList must be used with "
+                                        "ComparisonOperator: %s for Attribute: %s", cmp_ops[k],
+                                 name);
         size_t given = value ? 1 : json_array_size(list);
         int want = op_arity(k);
         if ((want >= 0 && given != (size_t)want) || (want < 0 && (given == 0 || given > 128)))
@@ -185,8 +189,8 @@ static int expected_one(struct ly_arena *a, const char *name, size_t nlen, const
     return cmp_node(a, name, nlen, ex ? 0 : 7, vals, nv, out, err);
 }
 
-int ddb_legacy_expected(struct ly_arena *a, const json_t *expected, const json_t *cond_op,
-                        const struct ddb_cond **out, struct ddb_err *err)
+static int legacy_conditions(struct ly_arena *a, const json_t *expected, const json_t *cond_op,
+                             bool is_expected, const struct ddb_cond **out, struct ddb_err *err)
 {
     struct ddb_cond *c = ly_arena_calloc(a, sizeof(*c));
     bool is_or = false;
@@ -210,7 +214,7 @@ int ddb_legacy_expected(struct ly_arena *a, const json_t *expected, const json_t
         struct dnode *n;
         if (!json_is_object(v))
             return ddb_err_set(err, LY_EINVAL, DDB_ERR_SERIALIZATION, "Expected null");
-        int rc = expected_one(a, key, klen, v, &n, err);
+        int rc = expected_one(a, key, klen, v, is_expected, &n, err);
         if (rc)
             return rc;
         if (c->root) {
@@ -222,6 +226,18 @@ int ddb_legacy_expected(struct ly_arena *a, const json_t *expected, const json_t
     }
     *out = c;
     return 0;
+}
+
+int ddb_legacy_expected(struct ly_arena *a, const json_t *expected, const json_t *cond_op,
+                        const struct ddb_cond **out, struct ddb_err *err)
+{
+    return legacy_conditions(a, expected, cond_op, true, out, err);
+}
+
+int ddb_legacy_filter(struct ly_arena *a, const json_t *filter, const json_t *cond_op,
+                      const struct ddb_cond **out, struct ddb_err *err)
+{
+    return legacy_conditions(a, filter, cond_op, false, out, err);
 }
 
 static int update_one(struct ly_arena *a, const char *name, size_t nlen, const json_t *spec,

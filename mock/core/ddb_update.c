@@ -3,8 +3,10 @@
  * AttributeUpdates) to an item, copy-on-write in the request arena.
  *
  * All SET right-hand sides are evaluated against the old item first; then
- * SET actions run in order, REMOVEs (highest list index first, so indexes
- * refer to the old list), then ADD and DELETE. Pure: no I/O, no globals.
+ * SET actions run in path order (lowest list index first, so elements added
+ * past a list's end are sorted by element number), REMOVEs (highest list
+ * index first, so indexes refer to the old list), then ADD and DELETE.
+ * Pure: no I/O, no globals.
  */
 #include "ddb_expr_int.h"
 
@@ -101,8 +103,9 @@ static int list_edit(struct ly_arena *a, const struct ddb_val *l, size_t i,
 }
 
 /*
- * Writes v at path[k..] inside container c, producing *out. v NULL removes.
- * A missing parent while removing is a no-op (*out = *c).
+ * Writes v at path[k..] inside container c, producing *out. v NULL removes; removing a missing
+ * attribute or a list index past the end is a no-op, but a missing parent is an error for
+ * REMOVE as for SET (DynamoDB, recorded by Alternator's tests).
  */
 static int put_in(struct ly_arena *a, const struct ddb_val *c, const struct dpath *p, size_t k,
                   const struct ddb_val *v, struct ddb_val *out, struct ddb_err *err)
@@ -118,8 +121,10 @@ static int put_in(struct ly_arena *a, const struct ddb_val *c, const struct dpat
         size_t n = c->u.list.n;
         if (last && (v || e->index < n))
             return list_edit(a, c, e->index, v, out) ? ddb_err_nomem(err) : 0;
-        if (last || e->index >= n)
-            return v ? ddb_err_valid(err, MSG_BADPATH) : 0;
+        if (last)
+            return 0; /* REMOVE past the end */
+        if (e->index >= n)
+            return ddb_err_valid(err, MSG_BADPATH);
         if ((rc = put_in(a, &c->u.list.items[e->index], p, k + 1, v, &child, err)))
             return rc;
         return list_edit(a, c, e->index, &child, out) ? ddb_err_nomem(err) : 0;
@@ -133,7 +138,7 @@ static int put_in(struct ly_arena *a, const struct ddb_val *c, const struct dpat
     }
     const struct ddb_val *cur = ddb_map_get(&c->u.map, e->name, e->len);
     if (!cur)
-        return v ? ddb_err_valid(err, MSG_BADPATH) : 0;
+        return ddb_err_valid(err, MSG_BADPATH);
     if ((rc = put_in(a, cur, p, k + 1, v, &child, err)))
         return rc;
     return ddb_map_put(a, &c->u.map, e->name, e->len, &child, &out->u.map) ? ddb_err_nomem(err)
@@ -188,16 +193,40 @@ static int add_delete_value(struct ly_arena *a, const struct dact *act, bool leg
     return 0;
 }
 
-static int cmp_remove_desc(const void *x, const void *y)
+/*
+ * A total order on document paths, element by element: a list index before a name, indexes by
+ * number, names bytewise, a path before its extensions. SETs run in this order, so that
+ * several elements added past a list's end land "sorted in order by element number" (DynamoDB
+ * documents it); REMOVEs in the reverse order, so that indexes refer to the old list.
+ */
+static int cmp_path(const struct dpath *a, const struct dpath *b)
+{
+    size_t n = a->n < b->n ? a->n : b->n;
+    for (size_t i = 0; i < n; i++) {
+        const struct dpath_elem *ea = &a->e[i], *eb = &b->e[i];
+        if (ea->is_index != eb->is_index)
+            return ea->is_index ? -1 : 1;
+        if (ea->is_index && ea->index != eb->index)
+            return ea->index < eb->index ? -1 : 1;
+        if (!ea->is_index) {
+            size_t m = ea->len < eb->len ? ea->len : eb->len;
+            int c = memcmp(ea->name, eb->name, m);
+            if (c || ea->len != eb->len)
+                return c ? c : ea->len < eb->len ? -1 : 1;
+        }
+    }
+    return a->n == b->n ? 0 : a->n < b->n ? -1 : 1;
+}
+
+static int cmp_set_asc(const void *x, const void *y)
 {
     const struct dact *a = *(const struct dact *const *)x, *b = *(const struct dact *const *)y;
-    size_t n = a->path.n < b->path.n ? a->path.n : b->path.n;
-    for (size_t i = 0; i < n; i++) {
-        const struct dpath_elem *ea = &a->path.e[i], *eb = &b->path.e[i];
-        if (ea->is_index && eb->is_index && ea->index != eb->index)
-            return ea->index > eb->index ? -1 : 1;
-    }
-    return 0;
+    return cmp_path(&a->path, &b->path);
+}
+
+static int cmp_remove_desc(const void *x, const void *y)
+{
+    return -cmp_set_asc(x, y);
 }
 
 static int apply_one(struct ly_arena *a, const struct ddb_update *u, const struct dact *act,
@@ -237,12 +266,16 @@ int ddb_update_apply(const struct ddb_update *u, struct ly_arena *a, const struc
         for (size_t i = 0; i < u->n; i++)
             if ((int)u->acts[i].kind == kind)
                 order[k++] = &u->acts[i];
-        if (kind == DA_REMOVE)
-            qsort(order + start, k - start, sizeof(*order), cmp_remove_desc);
+        if (kind == DA_SET || kind == DA_REMOVE)
+            qsort(order + start, k - start, sizeof(*order),
+                  kind == DA_SET ? cmp_set_asc : cmp_remove_desc);
     }
+    /* On a missing item a REMOVE finds nothing, whatever its path: DynamoDB ignores it. */
     for (size_t i = 0; !rc && i < k; i++)
-        rc = apply_one(a, u, order[i],
-                       order[i]->kind == DA_SET ? &vals[order[i] - u->acts] : NULL, &item, err);
+        if (old || order[i]->kind != DA_REMOVE)
+            rc = apply_one(a, u, order[i],
+                           order[i]->kind == DA_SET ? &vals[order[i] - u->acts] : NULL, &item,
+                           err);
     if (!rc)
         *out = item.u.map;
     return rc;

@@ -129,6 +129,9 @@ static int validate(struct dparser *p, struct dact *acts, size_t n)
     for (size_t i = 0; !rc && i < n; i++)
         if (acts[i].rhs)
             rc = dck_tree(p, acts[i].rhs, DCK_FUNC_NAME);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (acts[i].rhs)
+            rc = dck_tree(p, acts[i].rhs, DCK_FUNC_USE);
     for (size_t i = 0; !rc && i < n; i++) {
         rc = dck_reserved(p, &acts[i].path);
         if (!rc && acts[i].rhs)

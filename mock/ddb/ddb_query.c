@@ -232,7 +232,7 @@ static int parse_filter_proj(struct ddb_call *c, struct reader *r, struct ddb_ex
     if (!rc && fe)
         rc = ddb_cond_parse(cx, DDB_EXPR_FILTER, fe, strlen(fe), &r->filter, &c->err);
     else if (!rc && lf)
-        rc = ddb_legacy_expected(c->a, lf, json_is_string(op) ? op : NULL, &r->filter, &c->err);
+        rc = ddb_legacy_filter(c->a, lf, json_is_string(op) ? op : NULL, &r->filter, &c->err);
     if (!rc && pe)
         rc = ddb_proj_parse(cx, pe, strlen(pe), &r->proj, &c->err);
     else if (!rc && atg)

@@ -123,12 +123,14 @@ static int check_create_types(struct ddb_call *c, const char *name)
     const char *billing;
     size_t i;
     const json_t *d;
+    int protect = 0;
     int rc = ddb_get_arr(c, c->in, "AttributeDefinitions", &defs);
     if (!rc) rc = ddb_get_arr(c, c->in, "KeySchema", &ks);
     if (!rc) rc = ddb_get_obj(c, c->in, "ProvisionedThroughput", &pt);
     if (!rc) rc = ddb_get_arr(c, c->in, "LocalSecondaryIndexes", &lsi);
     if (!rc) rc = ddb_get_arr(c, c->in, "GlobalSecondaryIndexes", &gsi);
     if (!rc) rc = ddb_get_str(c, c->in, "BillingMode", &billing);
+    if (!rc) rc = ddb_get_bool(c, c->in, "DeletionProtectionEnabled", &protect);
     if (rc)
         return rc;
     ddb_vlist_table_name(&v, name, "tableName");
@@ -395,7 +397,8 @@ static json_t *build_desc(struct ddb_call *c, const char *name)
         ly_arena_printf(c->a, "%08llx-%04llx-4%03llx-8%03llx-%012llx", x >> 32, x >> 16 & 0xFFFF,
                         x >> 4 & 0xFFF, x >> 20 & 0xFFF, (x * 0x9E3779B97F4A7C15ull) >> 16),
         "BillingModeSummary", "BillingMode", on_demand ? "PAY_PER_REQUEST" : "PROVISIONED",
-        "LastUpdateToPayPerRequestDateTime", now, "DeletionProtectionEnabled", 0);
+        "LastUpdateToPayPerRequestDateTime", now, "DeletionProtectionEnabled",
+        json_is_true(json_object_get(c->in, "DeletionProtectionEnabled")));
     const json_t *lsi = json_object_get(c->in, "LocalSecondaryIndexes");
     const json_t *gsi = json_object_get(c->in, "GlobalSecondaryIndexes");
     if (d && json_array_size(lsi))
@@ -490,9 +493,15 @@ int ddb_op_delete_table(struct ddb_call *c)
     json_t *d;
     int rc = table_name_arg(c, &name);
     if (!rc) rc = ddb_table_load(c, name, true, &t);
+    if (!rc && json_is_true(json_object_get(t.desc, "DeletionProtectionEnabled")))
+        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+                        "Resource cannot be deleted as it is currently protected against "
+                        "deletion. Disable deletion protection first.");
     if (!rc) rc = describe(c, &t, "DELETING", &d);
     if (rc)
         return rc;
+    /* DynamoDB's answer for a deleting table leaves out its global secondary indexes. */
+    json_object_del(d, "GlobalSecondaryIndexes");
     rc = store_ddb_table_delete(c->ctx->store, name, c->a, &rec);
     if (rc) {
         json_decref(d);

@@ -20,6 +20,8 @@
 
 #define TRANSACT_MAX 100
 #define TOKEN_TTL_MS (10 * 60 * 1000)
+#define TRANSACT_BYTES_MAX ((size_t)4 << 20)
+#define MSG_TOO_LARGE "Transaction request cannot be larger than 4 MB"
 
 enum { A_CHECK, A_PUT, A_DELETE, A_UPDATE };
 static const char *const action_names[] = {"ConditionCheck", "Put", "Delete", "Update"};
@@ -100,10 +102,12 @@ static int action_exprs(struct ddb_call *c, struct action *x)
 static int action_keys(struct ddb_call *c, struct action *x)
 {
     struct ddb_err e;
+    /* A Put's size is known from the request: a top-level error, not a reason (DynamoDB). */
+    if (x->kind == A_PUT && ddb_item_size(&x->map) > DDB_ITEM_BYTES_MAX)
+        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION,
+                        "Item size has exceeded the maximum allowed size");
     int rc = x->kind == A_PUT ? ddb_item_check_keys(&x->t.ks, &x->map, &e)
                               : ddb_key_check(&x->t.ks, &x->map, &e);
-    if (!rc && x->kind == A_PUT && ddb_item_size(&x->map) > DDB_ITEM_BYTES_MAX)
-        rc = ddb_err_valid(&e, "Item size has exceeded the maximum allowed size");
     if (!rc && x->w.upd)
         rc = ddb_update_check_keys(x->w.upd, &x->t.ks, &e);
     if (!rc)
@@ -198,6 +202,21 @@ static int token_arg(struct ddb_call *c, const char **token)
     return ddb_vlist_check(c, &v);
 }
 
+/*
+ * "The aggregate size of the items in the transaction cannot exceed 4 MB": a Put counts its
+ * item, the other actions the key they name (what the request carries; an Update's result is
+ * only known inside the transaction). DynamoDB's wording for this refusal is unconfirmed.
+ */
+static int aggregate_size(struct ddb_call *c, const struct action *xs, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += ddb_item_size(&xs[i].map);
+    if (total <= TRANSACT_BYTES_MAX)
+        return 0;
+    return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION, MSG_TOO_LARGE);
+}
+
 /* Encodes every action's key; a second action on one item is a top-level error. */
 static int action_targets(struct ddb_call *c, struct action *xs, struct store_ddb_op *ops,
                           size_t n)
@@ -276,6 +295,7 @@ int ddb_op_transact_write(struct ddb_call *c)
         return ddb_fail_store(c, LY_ENOMEM);
     for (size_t i = 0; !rc && i < n; i++)
         rc = parse_action(c, json_array_get(items, i), &xs[i]);
+    if (!rc) rc = aggregate_size(c, xs, n);
     if (!rc) rc = action_targets(c, xs, ops, n);
     if (!rc) rc = validation_cancel(c, xs, n);
     if (!rc) rc = run_transaction(c, xs, ops, n, token);
@@ -300,8 +320,26 @@ int ddb_op_transact_write(struct ddb_call *c)
     return rc;
 }
 
+/* A Get's key: an empty key value is top-level, another mismatch the action's ValidationError
+ * reason (DynamoDB cancels a Get whose Key lacks the key attribute). */
+static int get_key(struct ddb_call *c, const struct ddb_table *t, const struct ddb_map *key,
+                   struct store_ddb_get *g, struct ddb_err *reason)
+{
+    static const char empty_key[] = "One or more parameter values are not valid.";
+    struct ddb_err e;
+    int rc = ddb_key_check(&t->ks, key, &e);
+    if (!rc)
+        return ddb_key_encode(c, &t->ks, key, &g->key, &g->key_len);
+    if (strncmp(e.msg, empty_key, sizeof empty_key - 1) == 0) {
+        c->err = e;
+        return rc;
+    }
+    *reason = e;
+    return 0;
+}
+
 static int parse_get(struct ddb_call *c, const json_t *entry, struct store_ddb_get *g,
-                     const struct ddb_proj **proj)
+                     const struct ddb_proj **proj, struct ddb_err *reason)
 {
     const json_t *spec = json_object_get(entry, "Get"), *jkey;
     const char *table, *pe;
@@ -327,8 +365,7 @@ static int parse_get(struct ddb_call *c, const json_t *entry, struct store_ddb_g
                       "1 validation error detected: Value null at 'transactItems.1.member.get."
                       "tableName' failed to satisfy constraint: Member must not be null");
     if (!rc) rc = ddb_table_load(c, table, false, &t);
-    if (!rc) rc = ddb_key_check(&t.ks, &key, &c->err);
-    if (!rc) rc = ddb_key_encode(c, &t.ks, &key, &g->key, &g->key_len);
+    if (!rc) rc = get_key(c, &t, &key, g, reason);
     g->table = t.name;
     g->table_id = t.id;
     return rc;
@@ -343,15 +380,22 @@ int ddb_op_transact_get(struct ddb_call *c)
     size_t n = json_array_size(items);
     struct store_ddb_get *gets = ly_arena_calloc(c->a, n * sizeof *gets);
     const struct ddb_proj **projs = ly_arena_calloc(c->a, n * sizeof *projs);
-    if (!gets || !projs)
+    struct action *xs = ly_arena_calloc(c->a, n * sizeof *xs); /* only their reasons */
+    if (!gets || !projs || !xs)
         return ddb_fail_store(c, LY_ENOMEM);
     for (size_t i = 0; !rc && i < n; i++)
-        rc = parse_get(c, json_array_get(items, i), &gets[i], &projs[i]);
+        rc = parse_get(c, json_array_get(items, i), &gets[i], &projs[i], &xs[i].reason);
+    if (!rc) rc = validation_cancel(c, xs, n);
     if (!rc && (rc = store_ddb_get(c->ctx->store, gets, n, c->a)))
         return rc == LY_ENOPARENT ? ddb_fail(c, rc, DDB_ERR_NOT_FOUND, DDB_MSG_NOT_FOUND)
                                   : ddb_fail_store(c, rc);
     if (rc)
         return rc;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += gets[i].found ? ddb_item_size(&gets[i].item) : 0;
+    if (total > TRANSACT_BYTES_MAX) /* "the aggregate size of the items ... exceeded 4 MB" */
+        return ddb_fail(c, LY_EINVAL, DDB_ERR_VALIDATION, MSG_TOO_LARGE);
     json_t *list = json_array();
     for (size_t i = 0; list && i < n; i++) {
         struct ddb_map item = gets[i].item;

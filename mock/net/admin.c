@@ -212,8 +212,13 @@ void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, 
     } else if (strcmp(path, "requests") == 0) {
         if (method_is(req, resp, LY_GET, "use GET")) {
             uint64_t limit = query_u64(req, "limit", JOURNAL_PAGE_MAX);
-            reply_json(req, resp, 200, journal_since(srv->journal, query_u64(req, "since", 0),
-                       limit > JOURNAL_PAGE_MAX ? JOURNAL_PAGE_MAX : limit));
+            const struct ly_qparam *prefix = ly_req_query(req, "op_prefix");
+            json_t *page = journal_since(srv->journal, query_u64(req, "since", 0),
+                                         limit > JOURNAL_PAGE_MAX ? JOURNAL_PAGE_MAX : limit);
+            if (page) /* what a reader still has to wait for */
+                json_object_set_new(page, "inflight", json_integer((json_int_t)net_inflight_ops(
+                                                          srv, prefix ? prefix->value : "")));
+            reply_json(req, resp, 200, page);
         }
     } else if (strcmp(path, "metrics") == 0) {
         if (method_is(req, resp, LY_GET, "use GET"))

@@ -420,7 +420,9 @@ static int token_matches(const char *given, const char *token)
  * The admin API resets the store and switches off conditional writes, so once the operator asks
  * for authentication (--auth sigv4 or --admin-token) it answers only the admin token or, under
  * --auth sigv4, a request signed by a configured key. GET /_lockyard/health stays open: it tells
- * nothing but that the server is up, and health checks carry no credentials.
+ * nothing but that the server is up, and health checks carry no credentials. So does the live
+ * page GET /_lockyard/ui: it is a static page without data; the journal and rules it then
+ * fetches need the token like any other admin call.
  */
 int net_admin_auth_or_reply(struct server *srv, struct ly_req *req, struct ly_resp *resp,
                             struct ly_buf *decoded, struct net_body *body)
@@ -429,7 +431,8 @@ int net_admin_auth_or_reply(struct server *srv, struct ly_req *req, struct ly_re
     if (!token && srv->opts.auth != SERVER_AUTH_SIGV4)
         return 0;
     if ((req->method == LY_GET || req->method == LY_HEAD) &&
-        strcmp(req->raw_path, "/_lockyard/health") == 0)
+        (strcmp(req->raw_path, "/_lockyard/health") == 0 ||
+         strcmp(req->raw_path, "/_lockyard/ui") == 0))
         return 0;
     const char *given = ly_req_header(req, "x-lockyard-admin-token");
     const char *authz = ly_req_header(req, "Authorization");

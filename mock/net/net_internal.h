@@ -96,6 +96,10 @@ int net_fault_delete(struct server *srv, const char *id); /* LY_ENOENT when unkn
 void net_fault_clear(struct server *srv);
 /** Releases requests held by rule id (NULL: all). @return how many were released. */
 size_t net_release(struct server *srv, const char *rule_id);
+/* Requests received and not yet journaled that will be without anyone's help (waiting on a
+ * delay or their handler; a held one waits for a release) whose x-lockyard-op starts with
+ * op_prefix ("" matches every request that carries one). */
+size_t net_inflight_ops(const struct server *srv, const char *op_prefix);
 void net_pipeline_free(struct server *srv);
 
 /** Applies lockyard's limits and request callback to an evhttp instance. */

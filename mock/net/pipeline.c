@@ -577,6 +577,14 @@ static void s3_facts(struct pending *p)
     copy_text(p->je.key, sizeof p->je.key, r->key);
 }
 
+size_t net_inflight_ops(const struct server *srv, const char *op_prefix)
+{
+    size_t n = 0, len = strlen(op_prefix);
+    for (const struct pending *q = srv->inflight; q; q = q->next)
+        n += !q->held && q->je.op_id[0] && !strncmp(q->je.op_id, op_prefix, len);
+    return n;
+}
+
 /* Whether a fault rule, or a held request's until, matches on the key. */
 static int key_matched(const struct server *srv)
 {

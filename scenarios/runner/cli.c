@@ -187,7 +187,8 @@ static int run_one(struct cli *cli, struct scenario *sc, int many)
     co.orphan_lock = sc->orphan_check;
     int rc = sc->schedule ? explore_replay(sc, &cli->ro, &r) : run_scenario(sc, &cli->ro, &r);
     struct report_info ri = {sc->name, sc->description, sc->protocol_name, seed, replay,
-                             sc->expect, NULL, NULL, 0, faults_json(sc, r), sc->path};
+                             sc->expect, NULL, NULL, 0, faults_json(sc, r), sc->path,
+                             r ? journal_summary(r) : NULL};
     if (r && r->pending[0])
         ri.pending = r->pending;
     else if (rc || !r)
@@ -205,6 +206,7 @@ static int run_one(struct cli *cli, struct scenario *sc, int many)
     if (r && r->interrupted)
         cli->interrupted = 1;
     json_decref(ri.faults);
+    json_decref(ri.journal);
     check_result_cleanup(&res);
     run_free(r);
     fflush(stdout);

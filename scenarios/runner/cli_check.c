@@ -105,7 +105,7 @@ int runner_cmd_check(int argc, char **argv)
     free(text);
     if (!rc)
         rc = check_all(&h, &co, &r);
-    struct report_info ri = {argv[optind], NULL, co.model, 0, "", 0, NULL, NULL, 0, NULL, NULL};
+    struct report_info ri = {argv[optind], NULL, co.model, 0, "", 0, NULL, NULL, 0, NULL, NULL, NULL};
     if (rc) {
         fprintf(stderr, "lockyard: %s: %s\n", argv[optind], err[0] ? err : ly_err_str(rc));
     } else if (json) {

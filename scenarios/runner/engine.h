@@ -141,6 +141,10 @@ struct run {
     char run_id[20];             /* prefix of every op id this run sends */
     int64_t jcursor;             /* journal: the last sequence number read */
     int64_t jdropped;            /* journal entries after the cursor lost from the ring */
+    size_t junlisted;            /* sent requests the journal never listed (at the end) */
+    char junlisted_ids[200];     /* the first few of them: "RUNID.N status S, ..." */
+    int64_t jsettle_ms;          /* how long the end waited for in-flight requests */
+    int64_t jinflight;           /* the server's count of ours not journaled yet, -1 unknown */
     int jbusy;                   /* a journal page request is in flight */
     struct ly_client_conn *jconn;
     struct event *journal_ev;
@@ -194,6 +198,8 @@ int journal_begin(struct run *r) LY_WARN_UNUSED;
 int journal_follow(struct run *r) LY_WARN_UNUSED;
 /** Blocking: reads until caught up, then gives each completion its seq / applied / fault. */
 int journal_end(struct run *r) LY_WARN_UNUSED;
+/* What the run learnt from the journal, for the reports: {followed, dropped, unlisted, ...}. */
+json_t *journal_summary(const struct run *r);
 /** A new op for an invoke. @return the op number, or -1 when out of memory */
 int64_t run_op_new(struct run *r, uint32_t invoke);
 

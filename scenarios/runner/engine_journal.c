@@ -24,7 +24,8 @@
 #define JOURNAL_POLL_MS 40
 #define JOURNAL_PAGE 10000
 #define JOURNAL_CATCHUP_PAGES_MAX 100000
-#define JOURNAL_SETTLE_MS 3000
+#define JOURNAL_SETTLE_MS 3000        /* no new entry and none of ours in flight: give up */
+#define JOURNAL_INFLIGHT_MAX_MS 60000 /* the server still works on ours: wait up to this */
 
 int64_t run_op_new(struct run *r, uint32_t invoke)
 {
@@ -86,6 +87,8 @@ static int take_page(struct run *r, const char *body, size_t len)
     }
     if (json_is_integer(dropped))
         r->jdropped += json_integer_value(dropped);
+    json_t *inflight = json_object_get(doc, "inflight"); /* absent before lockyard 0.x */
+    r->jinflight = json_is_integer(inflight) ? json_integer_value(inflight) : -1;
     for (size_t i = 0; i < json_array_size(reqs); i++)
         take_entry(r, json_array_get(reqs, i));
     int64_t n = json_integer_value(next);
@@ -99,7 +102,8 @@ static int take_page(struct run *r, const char *body, size_t len)
 static int page_request(struct run *r, struct ly_client_req *req, char *query, size_t size)
 {
     memset(req, 0, sizeof *req);
-    snprintf(query, size, "since=%" PRId64 "&limit=%d", r->jcursor, JOURNAL_PAGE);
+    snprintf(query, size, "since=%" PRId64 "&limit=%d&op_prefix=%s.", r->jcursor, JOURNAL_PAGE,
+             r->run_id);
     req->method = "GET";
     req->path = "/_lockyard/requests";
     req->query = query;
@@ -112,7 +116,7 @@ int journal_begin(struct run *r)
         return 0;
     struct ly_client_req req;
     struct ly_client_result res;
-    char q[96];
+    char q[128];
     int rc = page_request(r, &req, q, sizeof q);
     snprintf(q, sizeof q, "since=%" PRId64 "&limit=1", (int64_t)INT64_MAX / 2);
     if (!rc)
@@ -148,7 +152,7 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
     if (r->jbusy || r->live == 0)
         return;
     struct ly_client_req req;
-    char q[96];
+    char q[128];
     if (page_request(r, &req, q, sizeof q) == 0 &&
         ly_client_send(r->jconn, &req, (int64_t)time(NULL), on_page, r) == 0)
         r->jbusy = 1;
@@ -183,6 +187,21 @@ static size_t unlisted(const struct run *r)
     return n;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Reads the journal up to its head, then waits for the run's requests it has not listed yet:
+ * requests still in flight when the clients stopped (the time limit cut them, or their answer
+ * was lost) are applied and journaled by the server later. While the server says it still
+ * works on some of ours, the wait lasts (up to JOURNAL_INFLIGHT_MAX_MS); otherwise it ends
+ * after JOURNAL_SETTLE_MS without a new entry. Page fetches that are slow because the machine
+ * is loaded do not count as waiting: only time without progress does.
+ */
 static int catch_up(struct run *r)
 {
     if (r->journal_ev)
@@ -190,15 +209,11 @@ static int catch_up(struct run *r)
     while (r->jbusy) /* the page in flight when the clients stopped */
         if (event_base_loop(r->base, EVLOOP_ONCE) < 0)
             return LY_EIO;
-    /* Requests still in flight when the time limit stopped the clients are applied and
-     * journaled by the server a little later: wait for them (a bounded time), so that their
-     * outcome and order come from the journal instead of staying unknown. */
-    struct timespec t0, now;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t t0 = mono_ms(), progress = t0, cursor = r->jcursor;
     for (int page = 0; page < JOURNAL_CATCHUP_PAGES_MAX; page++) {
         struct ly_client_req req;
         struct ly_client_result res;
-        char q[96];
+        char q[128];
         int rc = page_request(r, &req, q, sizeof q);
         if (!rc)
             rc = ly_client_call(r->jconn, &req, (int64_t)time(NULL), &res);
@@ -210,22 +225,62 @@ static int catch_up(struct run *r)
             r->jdropped = r->jdropped ? r->jdropped : 1; /* the rest cannot be read */
             return 0;
         }
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        int64_t waited_ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
-        if (!more && (unlisted(r) == 0 || waited_ms > JOURNAL_SETTLE_MS))
-            return 0;
-        if (!more) {
-            struct timeval tv = {0, JOURNAL_POLL_MS * 1000};
-            event_base_loopexit(r->base, &tv); /* let in-flight requests finish writing */
-            event_base_dispatch(r->base);
+        int64_t now = mono_ms();
+        if (r->jcursor != cursor) {
+            cursor = r->jcursor;
+            progress = now;
         }
+        r->jsettle_ms = now - t0;
+        if (more)
+            continue;
+        if (unlisted(r) == 0)
+            return 0;
+        if (r->jinflight > 0 ? now - t0 > JOURNAL_INFLIGHT_MAX_MS
+                             : now - progress > JOURNAL_SETTLE_MS)
+            return 0;
+        struct timeval tv = {0, JOURNAL_POLL_MS * 1000};
+        event_base_loopexit(r->base, &tv); /* let in-flight requests finish writing */
+        event_base_dispatch(r->base);
     }
     return 0;
+}
+
+/* Counts the requests the journal never listed and names the first few, with the answer the
+ * client saw (0: none), so that a commit order that stayed unknown can be traced. */
+static void note_unlisted(struct run *r)
+{
+    size_t len = 0;
+    r->junlisted = 0;
+    r->junlisted_ids[0] = 0;
+    for (size_t k = 0; k < r->nops; k++) {
+        const struct run_op *op = &r->ops[k];
+        if (!op->sent || op->seq >= 0)
+            continue;
+        uint32_t done = r->h.ev[op->invoke].pair;
+        int status = done == UINT32_MAX ? -1 : r->h.ev[done].status;
+        if (r->junlisted++ < 5 && len < sizeof r->junlisted_ids) {
+            int n = snprintf(r->junlisted_ids + len, sizeof r->junlisted_ids - len,
+                             "%s%s.%zu %s %d", len ? ", " : "", r->run_id, k,
+                             status < 0 ? "no answer" : "status", status < 0 ? 0 : status);
+            len += n > 0 ? (size_t)n : 0;
+        }
+    }
+}
+
+json_t *journal_summary(const struct run *r)
+{
+    if (!r->journal_ok)
+        return json_pack("{sb}", "followed", 0);
+    return json_pack("{sb sI sI sI ss}", "followed", 1, "dropped", (json_int_t)r->jdropped,
+                     "unlisted", (json_int_t)r->junlisted, "settle_ms", (json_int_t)r->jsettle_ms,
+                     "unlisted_sample", r->junlisted_ids);
 }
 
 int journal_end(struct run *r)
 {
     int rc = r->journal_ok ? catch_up(r) : 0;
+    if (r->journal_ok)
+        note_unlisted(r);
     for (size_t k = 0; !rc && k < r->nops; k++) {
         const struct run_op *op = &r->ops[k];
         uint32_t done = r->h.ev[op->invoke].pair;

@@ -353,7 +353,7 @@ static int write_report(const struct xcli *o, struct scenario *sc, const struct 
     char replay[1200];
     snprintf(replay, sizeof replay, "lockyard run %s", o->save ? o->save : o->path);
     struct report_info ri = {sc->name, sc->description, sc->protocol_name, sc->seed, replay,
-                             st->best.found, NULL, NULL, 0, NULL, sc->path};
+                             st->best.found, NULL, NULL, 0, NULL, sc->path, NULL};
     if (!rc)
         rc = f ? report_html(f, &ri, &r->h, &res) : LY_EIO;
     if (f && fclose(f))

@@ -28,6 +28,7 @@ struct report_info {
     int64_t wall_ms;
     json_t *faults;             /* borrowed: [{rule, line, action, where, reason}] or NULL */
     const char *source;         /* the scenario file (its header comment is the story), or NULL */
+    json_t *journal;            /* borrowed: the run's journal summary (journal_summary) or NULL */
 };
 
 enum report_check_status { RCHECK_PASS, RCHECK_FAIL, RCHECK_UNKNOWN };

@@ -160,6 +160,14 @@ static void write_evidence(FILE *f, const struct report_info *ri, const struct c
                 ? "from the server's journal (exact)"
                 : "real time only (no complete journal): a violation is reported only when it "
                   "holds in every order consistent with it; the rest is <i>unknown</i>");
+    json_int_t dropped = json_integer_value(json_object_get(ri->journal, "dropped"));
+    json_int_t unlisted = json_integer_value(json_object_get(ri->journal, "unlisted"));
+    if (dropped || unlisted) {
+        fprintf(f, "<p id=\"journal\">The journal lost %lld entries and never listed %lld of "
+                "this run's requests (", (long long)dropped, (long long)unlisted);
+        esc(f, json_string_value(json_object_get(ri->journal, "unlisted_sample")));
+        fputs(").</p>\n", f);
+    }
     if (!json_array_size(ri->faults))
         return;
     fputs("<ul id=\"faults\">\n", f);

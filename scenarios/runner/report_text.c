@@ -35,6 +35,17 @@ int report_matches(const struct report_info *ri, const struct check_result *r)
     return !strcmp(report_status(ri, r), "ok");
 }
 
+/* One line when the journal lost or never listed requests of the run. */
+static void text_journal(FILE *f, json_t *j)
+{
+    json_int_t dropped = json_integer_value(json_object_get(j, "dropped"));
+    json_int_t unlisted = json_integer_value(json_object_get(j, "unlisted"));
+    if (dropped || unlisted)
+        fprintf(f, "  journal: %lld entries dropped, %lld requests never listed (%s)\n",
+                (long long)dropped, (long long)unlisted,
+                json_string_value(json_object_get(j, "unlisted_sample")));
+}
+
 static const char *order_name(int order)
 {
     return order == ORDER_JOURNAL ? "the server's journal"
@@ -98,6 +109,7 @@ void report_text(FILE *f, const struct report_info *ri, const struct history *h,
             fprintf(f, "  %-16s unknown: %s\n", violation_name(k), r->why[k]);
     if (r->order)
         fprintf(f, "  commit order: %s\n", order_name(r->order));
+    text_journal(f, ri->journal);
     text_faults(f, ri);
     const struct check_stats *s = &r->stats;
     char p50[24], p99[24], mx[24], wait[24], rec[24];
@@ -155,6 +167,8 @@ json_t *report_json(const struct report_info *ri, const struct check_result *r)
                                                        : r->order == ORDER_REALTIME ? "realtime"
                                                        : "none"));
     json_object_set_new(o, "faults", ri->faults ? json_incref(ri->faults) : json_array());
+    if (ri->journal)
+        json_object_set_new(o, "journal", json_incref(ri->journal));
     if (ri->pending || ri->error)
         json_object_set_new(o, "reason", json_string(ri->pending ? ri->pending : ri->error));
     json_object_set_new(o, "expected", exp);

@@ -230,6 +230,52 @@ const getLock = (id) => new Promise((resolve, reject) =>
     (err, data) => (err ? reject(err) : resolve(data.Item))));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+test("fidelity: deletion protection, DeleteTable shape, nested update functions, 4 MB", async () => {
+  await client.send(new CreateTableCommand({
+    TableName: "js-protected", BillingMode: "PAY_PER_REQUEST", DeletionProtectionEnabled: true,
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "owner", AttributeType: "S" }],
+    GlobalSecondaryIndexes: [{ IndexName: "by-owner", Projection: { ProjectionType: "ALL" },
+      KeySchema: [{ AttributeName: "owner", KeyType: "HASH" }] }],
+  }));
+  await waitUntilTableExists({ client, maxWaitTime: 20, minDelay: 1 }, { TableName: "js-protected" });
+  const e = await rejects(client.send(new DeleteTableCommand({ TableName: "js-protected" })),
+    "ValidationException");
+  assert.match(e.message, /protected against deletion/);
+  await client.send(new UpdateTableCommand({ TableName: "js-protected", DeletionProtectionEnabled: false }));
+  const d = (await client.send(new DeleteTableCommand({ TableName: "js-protected" }))).TableDescription;
+  assert.equal(d.TableStatus, "DELETING");
+  assert.equal(d.GlobalSecondaryIndexes, undefined);
+
+  await makeTable("js-fidelity");
+  for (const v of [["x"], ["y"]]) {
+    await doc.send(new UpdateCommand({
+      TableName: "js-fidelity", Key: { pk: "log" },
+      UpdateExpression: "SET entries = list_append(if_not_exists(entries, :e), :v)",
+      ExpressionAttributeValues: { ":e": [], ":v": v },
+    }));
+  }
+  assert.deepEqual((await doc.send(new GetCommand({ TableName: "js-fidelity", Key: { pk: "log" } })))
+    .Item.entries, ["x", "y"]);
+  const n = await rejects(doc.send(new UpdateCommand({
+    TableName: "js-fidelity", Key: { pk: "log" },
+    UpdateExpression: "SET entries = list_append(list_append(entries, :v), :v)",
+    ExpressionAttributeValues: { ":v": ["z"] },
+  })), "ValidationException");
+  assert.match(n.message, /not allowed to be used this way in an expression; function: list_append$/);
+
+  const blob = "a".repeat(390000);
+  const puts = Array.from({ length: 11 }, (_, i) => ({
+    Put: { TableName: "js-fidelity", Item: { pk: { S: `b${i}` }, d: { S: blob } } },
+  }));
+  const big = await rejects(client.send(new TransactWriteItemsCommand({ TransactItems: puts })),
+    "ValidationException");
+  assert.equal(big.message, "Transaction request cannot be larger than 4 MB");
+  assert.equal((await client.send(new GetItemCommand({
+    TableName: "js-fidelity", Key: { pk: { S: "b0" } } }))).Item, undefined);
+});
+
 test("dynamodb-lock-client: fail-closed acquire, contention, release", async () => {
   await makeTable("lockyard-locks", "id");
   const a = new DynamoDBLockClient.FailClosed({ dynamodb: v2, lockTable: "lockyard-locks",

@@ -329,6 +329,82 @@ def secondary_indexes():
     assert r["Items"][0]["secret"] == "s", r
 
 
+@test
+def transaction_size_limits():
+    """11 items of 390000 bytes (over 4 MB) in one TransactWriteItems: refused, nothing written;
+    a Put over 400 KB is a plain ValidationException; TransactGetItems over 4 MB is refused."""
+    make_table("bt-txsize")
+    blob = "a" * 390000
+    items = [{"Put": {"TableName": "bt-txsize", "Item": {"LockID": {"S": "k%d" % i},
+                                                         "d": {"S": blob}}}} for i in range(11)]
+    e = expect_error("ValidationException", ddb.transact_write_items, TransactItems=items)
+    assert e.response["Error"]["Message"] == "Transaction request cannot be larger than 4 MB", e
+    assert "Item" not in ddb.get_item(TableName="bt-txsize", Key={"LockID": {"S": "k0"}})
+    ddb.transact_write_items(TransactItems=items[:10])
+    e = expect_error("ValidationException", ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": "bt-txsize", "Item": {"LockID": {"S": "big"},
+                                                    "d": {"S": "a" * 409600}}}}])
+    assert "Item size has exceeded" in e.response["Error"]["Message"], e.response
+    ddb.put_item(TableName="bt-txsize", Item={"LockID": {"S": "k10"}, "d": {"S": blob}})
+    gets = [{"Get": {"TableName": "bt-txsize", "Key": {"LockID": {"S": "k%d" % i}}}}
+            for i in range(11)]
+    expect_error("ValidationException", ddb.transact_get_items, TransactItems=gets)
+    assert len(ddb.transact_get_items(TransactItems=gets[:10])["Responses"]) == 10
+
+
+@test
+def update_function_nesting():
+    make_table("bt-nest")
+    t = res.Table("bt-nest")
+    for v in (["x"], ["y"]):  # the documented append-or-create idiom, twice
+        t.update_item(Key={"LockID": "a"},
+                      UpdateExpression="SET l = list_append(if_not_exists(l, :e), :v)",
+                      ExpressionAttributeValues={":e": [], ":v": v})
+    assert t.get_item(Key={"LockID": "a"})["Item"]["l"] == ["x", "y"]
+    e = expect_error("ValidationException", t.update_item, Key={"LockID": "a"},
+                     UpdateExpression="SET l = list_append(list_append(l, :v), :v)",
+                     ExpressionAttributeValues={":v": ["z"]})
+    assert e.response["Error"]["Message"].endswith("function: list_append"), e.response
+    e = expect_error("ValidationException", t.update_item, Key={"LockID": "a"},
+                     UpdateExpression="SET n = if_not_exists(if_not_exists(n, :v), :v)",
+                     ExpressionAttributeValues={":v": 1})
+    assert "requires a document path" in e.response["Error"]["Message"], e.response
+
+
+@test
+def legacy_expected_in():
+    make_table("bt-legacy")
+    ddb.put_item(TableName="bt-legacy", Item={"LockID": {"S": "a"}, "owner": {"S": "alice"}})
+    e = expect_error("ValidationException", ddb.put_item, TableName="bt-legacy",
+                     Item={"LockID": {"S": "a"}}, Expected={"owner": {"ComparisonOperator": "IN"}})
+    assert e.response["Error"]["Message"].endswith(
+        "Value or AttributeValueList must be used with ComparisonOperator: IN for Attribute: "
+        "owner"), e
+    expect_error("ConditionalCheckFailedException", ddb.put_item, TableName="bt-legacy",
+                 Item={"LockID": {"S": "a"}, "owner": {"S": "bob"}},
+                 Expected={"owner": {"ComparisonOperator": "IN",
+                                     "AttributeValueList": [{"S": "carol"}]}})
+    ddb.put_item(TableName="bt-legacy", Item={"LockID": {"S": "a"}, "owner": {"S": "bob"}},
+                 Expected={"owner": {"ComparisonOperator": "IN",
+                                     "AttributeValueList": [{"S": "carol"}, {"S": "alice"}]}})
+
+
+@test
+def delete_table_shape():
+    """(Debian's botocore predates DeletionProtectionEnabled: ddb-js.test.mjs covers it.)"""
+    ddb.create_table(TableName="bt-del", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"},
+                                           {"AttributeName": "owner", "AttributeType": "S"}],
+                     GlobalSecondaryIndexes=[{
+                         "IndexName": "by-owner", "Projection": {"ProjectionType": "ALL"},
+                         "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}]}])
+    ddb.put_item(TableName="bt-del", Item={"LockID": {"S": "a"}, "owner": {"S": "o"}})
+    d = ddb.delete_table(TableName="bt-del")["TableDescription"]
+    assert d["TableStatus"] == "DELETING" and d["ItemCount"] == 1, d
+    assert "GlobalSecondaryIndexes" not in d and d["KeySchema"][0]["AttributeName"] == "LockID", d
+    ddb.get_waiter("table_not_exists").wait(TableName="bt-del", WaiterConfig={"Delay": 1})
+
 def main():
     only = sys.argv[1:]
     passed = failed = 0

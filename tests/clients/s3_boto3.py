@@ -354,6 +354,16 @@ class Listing(unittest.TestCase):
         r = s3.list_objects_v2(Bucket=b, Prefix="sp ace/")
         self.assertEqual([o["Key"] for o in r["Contents"]], ["sp ace/ü+"])
 
+    def test_empty_continuation_token(self):
+        # boto3 sends ContinuationToken="" as continuation-token= ; S3 answers InvalidArgument
+        # (recorded), it does not list from the start
+        b = fresh_bucket("tok")
+        s3.put_object(Bucket=b, Key="k", Body=b"x")
+        e = error_of(s3.list_objects_v2, Bucket=b, ContinuationToken="")
+        self.assertEqual(e.response["Error"]["Code"], "InvalidArgument")
+        self.assertEqual(e.response["Error"]["Message"], "The continuation token provided is incorrect")
+        self.assertEqual(e.response["Error"].get("ArgumentName"), "continuation-token")
+
 
 def main():
     print(f"boto3 {boto3.__version__}, botocore {botocore.__version__}")

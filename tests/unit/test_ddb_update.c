@@ -162,10 +162,14 @@ static void test_update_apply(void **state)
         { "SET l[1] = :s", NULL, ITEM, "l=[a,x,c]" },
         { "SET l[3] = :s", NULL, ITEM, "l=[a,b,c,x]" },
         { "SET l[99] = :s", NULL, ITEM, "l=[a,b,c,x]" },
+        { "SET l[99] = :s, l[5] = :two", NULL, ITEM, "l=[a,b,c,2,x]" },
+        { "REMOVE l[0] SET l[2] = :s", NULL, ITEM, "l=[b,x]" },
         { "REMOVE l[0]", NULL, ITEM, "l=[b,c]" },
         { "REMOVE l[0], l[2]", NULL, ITEM, "l=[b]" },
         { "REMOVE l[2], l[0]", NULL, ITEM, "l=[b]" },
         { "REMOVE l[7]", NULL, ITEM, "l=[a,b,c]" },
+        { "REMOVE zz.x", NULL, ITEM, "ERR:The document path provided in the update expression is invalid for update" },
+        { "REMOVE zz[0]", NULL, ITEM, "ERR:The document path provided in the update expression is invalid for update" },
         { "SET l = list_append(l, :l)", NULL, ITEM, "l=[a,b,c,n]" },
         { "SET l = list_append(:l, l)", NULL, ITEM, "l=[n,a,b,c]" },
         { "SET m.x = :two", NULL, ITEM, "m.x=2" },
@@ -474,7 +478,10 @@ static void test_legacy_expected(void **state)
         { "{\"a\":{\"Exists\":true}}", NULL, 0, PV "Value must be provided when Exists is true for Attribute: a" },
         { "{\"a\":{\"Exists\":false,\"Value\":{\"N\":\"1\"}}}", NULL, 0, PV "Value cannot be used when Exists is false for Attribute: a" },
         { "{\"a\":{\"Exists\":true,\"ComparisonOperator\":\"EQ\"}}", NULL, 0, PV "Exists and ComparisonOperator cannot be used together for Attribute: a" },
-        { "{\"a\":{\"ComparisonOperator\":\"EQ\"}}", NULL, 0, PV "Invalid number of argument(s) for the EQ ComparisonOperator" },
+        { "{\"a\":{\"ComparisonOperator\":\"EQ\"}}", NULL, 0, PV "Value or AttributeValueList must be used with ComparisonOperator: EQ for Attribute: a" },
+        { "{\"a\":{\"ComparisonOperator\":\"IN\"}}", NULL, 0, PV "Value or AttributeValueList must be used with ComparisonOperator: IN for Attribute: a" },
+        { "{\"a\":{\"ComparisonOperator\":\"IN\",\"AttributeValueList\":[]}}", NULL, 0, PV "Invalid number of argument(s) for the IN ComparisonOperator" },
+        { "{\"a\":{\"ComparisonOperator\":\"NOT_NULL\"}}", NULL, 1, "" },
         { "{\"a\":{\"ComparisonOperator\":\"BETWEEN\",\"AttributeValueList\":[{\"N\":\"1\"}]}}", NULL, 0, PV "Invalid number of argument(s) for the BETWEEN ComparisonOperator" },
         { "{\"a\":{\"ComparisonOperator\":\"BETWEEN\",\"AttributeValueList\":[{\"N\":\"1\"},{\"S\":\"x\"}]}}", NULL, 0, PV "AttributeValues inside AttributeValueList must be of same type" },
         { "{\"a\":{\"ComparisonOperator\":\"BETWEEN\",\"AttributeValueList\":[{\"N\":\"3\"},{\"N\":\"1\"}]}}", NULL, 0, "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound" },
@@ -493,6 +500,13 @@ static void test_legacy_expected(void **state)
     int r = -1;
     assert_string_equal(expected("{\"a\":{\"Exists\":false}}", NULL, NULL, &r), "");
     assert_int_equal(r, 1);
+    /* A legacy filter counts a missing list as zero arguments instead. */
+    struct ddb_err e;
+    const struct ddb_cond *c;
+    json_t *jf = load("{\"a\":{\"ComparisonOperator\":\"IN\"}}");
+    assert_int_not_equal(ddb_legacy_filter(&arena, jf, NULL, &c, &e), 0);
+    assert_string_equal(e.msg, PV "Invalid number of argument(s) for the IN ComparisonOperator");
+    json_decref(jf);
 }
 
 static char *legacy_upd(const char *au, const char *item)

@@ -96,6 +96,60 @@ struct chunked_opts {
 int chunked_decode(const void *body, size_t len, const struct chunked_opts *opts,
                    struct ly_buf *out, struct chunked_result *res) LY_WARN_UNUSED;
 
+/*
+ * The same decoder fed as the body arrives: chunked_stream_feed takes any split of the body
+ * (a byte at a time gives the result of one call with everything), appends the payload to out
+ * as it is framed, and hashes each chunk's data once for the chunk-signature chain when asked
+ * to. Signatures need the signing key, known only once the request is authenticated, so the
+ * chain is checked by chunked_stream_verify at the end: one HMAC per chunk over the hashes
+ * kept, never the data again. chunked_decode is this stream fed in one piece.
+ */
+enum chunked_stream_state {
+    CHUNKED_S_SIZE, CHUNKED_S_DATA, CHUNKED_S_SKIP, CHUNKED_S_DATA_END, CHUNKED_S_TRAILER,
+    CHUNKED_S_END, CHUNKED_S_FAILED
+};
+
+/** One chunk as framed: its chunk-signature ("" when none) and the hex SHA-256 of its data. */
+struct chunked_sig_record {
+    char sig[SIGV4_SIG_HEX_SIZE];
+    char hash[SIGV4_SIG_HEX_SIZE];
+};
+
+struct chunked_stream {
+    enum chunked_stream_state state;
+    int rc;                      /* the first error met (the stream stops there) */
+    size_t cap;                  /* payload cap (decoded_bytes_max, or SIZE_MAX) */
+    struct ly_buf *out;
+    struct chunked_result res;
+    char line[CHUNKED_LINE_MAX + 3];
+    size_t line_len;
+    int line_cr;                 /* the line's CR was seen, its LF not yet */
+    uint64_t data_left;          /* of the current chunk (or of the one skipped) */
+    char sig[SIGV4_SIG_HEX_SIZE];
+    unsigned char end[2];        /* the CRLF after a chunk's data */
+    size_t end_len;
+    int blank_allowed;           /* the optional blank line before the trailers */
+    int record;                  /* keep chunk signatures and data hashes for verify */
+    struct cksum_ctx sha;        /* the current chunk's data */
+    int sha_on;
+    struct chunked_sig_record *recs;
+    size_t nrecs, recs_cap;
+};
+
+/** Starts a stream appending the payload to out. @return 0, LY_ENOMEM or LY_EIO */
+int chunked_stream_init(struct chunked_stream *s, size_t decoded_bytes_max, int record_signatures,
+                        struct ly_buf *out) LY_WARN_UNUSED;
+/** Feeds the next bytes. @return 0, or the stream's first error (further bytes are ignored) */
+int chunked_stream_feed(struct chunked_stream *s, const void *p, size_t n);
+/**
+ * Ends the body and checks it as chunked_decode does: the chunk-signature chain when signer is
+ * set (the stream must have been started with record_signatures), the trailer signature, the
+ * expected trailer and length. The trailers are in s->res. @return as chunked_decode
+ */
+int chunked_stream_finish(struct chunked_stream *s, struct sigv4_chunk_signer *signer,
+                          const char *expected_trailer, int64_t expected_len) LY_WARN_UNUSED;
+void chunked_stream_cleanup(struct chunked_stream *s);
+
 /** Value of a decoded trailer by name (case-insensitive), or NULL. */
 const char *chunked_result_trailer(const struct chunked_result *res, const char *name);
 

@@ -150,4 +150,8 @@ void aws_sts_error(const struct ly_req *req, struct ly_resp *resp, enum aws_err 
 void aws_injected_error(const struct ly_req *req, struct ly_resp *resp, enum aws_service svc,
                         int status, const char *code, const char *message);
 
+/** 500 in svc's wire format (S3 InternalError, DynamoDB InternalServerError, STS
+ *  InternalFailure), replacing any header already set on resp. */
+void aws_internal_error(const struct ly_req *req, struct ly_resp *resp, enum aws_service svc);
+
 #endif

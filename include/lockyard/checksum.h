@@ -72,6 +72,11 @@ size_t cksum_alg_digest_len(enum cksum_alg alg);
 
 /** @return 0, LY_EINVAL (bad alg) or LY_ENOMEM */
 int cksum_init(struct cksum_ctx *c, enum cksum_alg alg) LY_WARN_UNUSED;
+/**
+ * An incremental MD5 (the ETag, Content-MD5) in the same context: cksum_update, cksum_final
+ * (16 bytes) and cksum_cleanup work on it. @return 0, LY_ENOMEM or LY_EIO
+ */
+int cksum_init_md5(struct cksum_ctx *c) LY_WARN_UNUSED;
 /** @return 0 or LY_EIO (OpenSSL failure) */
 int cksum_update(struct cksum_ctx *c, const void *data, size_t len) LY_WARN_UNUSED;
 /**

@@ -33,6 +33,20 @@ struct ly_qparam {
 /* An object answer carries up to 64 user metadata headers (store.h) beside its own. */
 #define LY_RESP_HDRS_MAX 128
 
+/**
+ * Digests of a request body that net computed as the body arrived, so a handler never hashes
+ * a large body again: MD5 and one flexible checksum of the payload (req->body), SHA-256 of the
+ * body as sent (before aws-chunked decoding). Each is there only when its flag says so.
+ */
+struct ly_body_digests {
+    int has_md5;
+    unsigned char md5[16];
+    int cksum_alg;              /* enum cksum_alg of cksum_b64, or -1 */
+    char cksum_b64[48];
+    int has_sha256;
+    char sha256_hex[65];
+};
+
 struct ly_req {
     struct ly_arena *arena;
     enum ly_method method;
@@ -45,6 +59,7 @@ struct ly_req {
     size_t nquery;
     const unsigned char *body;  /* decoded payload (aws-chunked framing removed) */
     size_t body_len;
+    const struct ly_body_digests *digests; /* of body, or NULL: hash it yourself */
     const char *request_id;     /* 16 uppercase alphanumerics */
     const char *host_id;        /* base64 token for x-amz-id-2 / <HostId> */
     const struct ly_hdr *trailers; /* aws-chunked trailers (x-amz-checksum-*), names lowercase */

@@ -288,6 +288,9 @@ int sigv4_chunk_init(struct sigv4_chunk_signer *cs, const uint8_t key[SIGV4_KEY_
 /** Signature of the next chunk (empty for the final one); advances the chain. */
 int sigv4_chunk_sign(struct sigv4_chunk_signer *cs, const void *data, size_t len,
                      char out[SIGV4_SIG_HEX_SIZE]) LY_WARN_UNUSED;
+/** As sigv4_chunk_sign, given the chunk's hex SHA-256 instead of its data (hashed as it came). */
+int sigv4_chunk_sign_hashed(struct sigv4_chunk_signer *cs, const char hash_hex[SIGV4_SIG_HEX_SIZE],
+                            char out[SIGV4_SIG_HEX_SIZE]) LY_WARN_UNUSED;
 /**
  * Signature of the trailer section; lines is the canonical trailer text
  * ("x-amz-checksum-crc32:AAAAAA==\n" per trailer). Advances the chain.

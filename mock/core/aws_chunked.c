@@ -1,52 +1,19 @@
 /*
  * aws_chunked.c - aws-chunked body decoder and encoder (see aws_chunked.h).
  *
- * The decoder walks a complete body once: size line, data, CRLF, ... the
- * final 0-size chunk, then the trailer section. Chunk and trailer
- * signatures are checked with the sigv4 chunk chain as they are met.
+ * The decoder is a stream fed the body as it arrives (any split): size line,
+ * data, CRLF, ... the final 0-size chunk, then the trailer section. Chunk
+ * signatures are checked at the end over the SHA-256 of each chunk's data,
+ * hashed as it came; then the trailer signature.
  */
 #include "lockyard/aws_chunked.h"
 #include "lockyard/pct.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-struct cursor {
-    const char *p;
-    size_t len;
-    size_t pos;
-};
-
-static size_t left(const struct cursor *c)
-{
-    return c->len - c->pos;
-}
-
-/*
- * Finds the CRLF ending the line at the cursor within CHUNKED_LINE_MAX.
- * @return 0 with *n = line length; LY_ERANGE when the body ends first;
- *         LY_EINVAL for an over-long line or a bare CR / LF
- */
-static int line_end(const struct cursor *c, size_t *n)
-{
-    size_t max = left(c) < CHUNKED_LINE_MAX + 2 ? left(c) : CHUNKED_LINE_MAX + 2;
-    const char *s = c->p + c->pos;
-    for (size_t i = 0; i < max; i++) {
-        if (s[i] == '\n')
-            return LY_EINVAL;
-        if (s[i] != '\r')
-            continue;
-        if (i + 1 == left(c))
-            return LY_ERANGE;
-        if (s[i + 1] != '\n')
-            return LY_EINVAL;
-        *n = i;
-        return 0;
-    }
-    return max == left(c) ? LY_ERANGE : LY_EINVAL;
-}
 
 static int is_hex64(const char *s, size_t n)
 {
@@ -84,76 +51,6 @@ static int parse_extensions(const char *s, size_t n, char sig[SIGV4_SIG_HEX_SIZE
         }
     }
     return 0;
-}
-
-/* "hex-size[;ext...]\r\n" */
-static int parse_size_line(struct cursor *c, size_t *size, char sig[SIGV4_SIG_HEX_SIZE])
-{
-    size_t n;
-    int rc = line_end(c, &n);
-    if (rc)
-        return rc;
-    const char *s = c->p + c->pos;
-    size_t i = 0, v = 0;
-    while (i < n && ly_hexval(s[i]) >= 0) {
-        if (i == CHUNKED_SIZE_DIGITS_MAX || v > (SIZE_MAX >> 4))
-            return LY_EINVAL;
-        v = (v << 4) | (size_t)ly_hexval(s[i]);
-        i++;
-    }
-    if (i == 0)
-        return LY_EINVAL;
-    rc = parse_extensions(s + i, n - i, sig);
-    if (rc)
-        return rc;
-    *size = v;
-    c->pos += n + 2;
-    return 0;
-}
-
-static int check_chunk_sig(struct sigv4_chunk_signer *signer, const char *sig, const char *data,
-                           size_t n)
-{
-    char want[SIGV4_SIG_HEX_SIZE];
-    if (!sig[0])
-        return LY_EINVAL;
-    int rc = sigv4_chunk_sign(signer, data, n, want);
-    if (rc)
-        return rc;
-    return CRYPTO_memcmp(want, sig, 64) == 0 ? 0 : LY_ECOND;
-}
-
-static int decode_chunks(struct cursor *c, const struct chunked_opts *o, size_t cap,
-                         struct ly_buf *out, struct chunked_result *res)
-{
-    for (;;) {
-        size_t size;
-        char sig[SIGV4_SIG_HEX_SIZE];
-        int rc = parse_size_line(c, &size, sig);
-        if (rc)
-            return rc;
-        if (sig[0])
-            res->chunks_signed = 1;
-        if (size > left(c))
-            return LY_ERANGE;
-        if (size > cap - res->decoded_len)
-            return LY_ETOOBIG;
-        const char *data = c->p + c->pos;
-        if (o->signer && (rc = check_chunk_sig(o->signer, sig, data, size)) != 0)
-            return rc;
-        if (size == 0)
-            return 0;
-        if ((rc = ly_buf_add(out, data, size)) != 0)
-            return rc;
-        res->decoded_len += size;
-        res->chunk_count++;
-        c->pos += size;
-        if (left(c) < 2)
-            return LY_ERANGE;
-        if (c->p[c->pos] != '\r' || c->p[c->pos + 1] != '\n')
-            return LY_EINVAL;
-        c->pos += 2;
-    }
 }
 
 static int token_char(unsigned char ch)
@@ -202,27 +99,6 @@ static int parse_trailer(const char *s, size_t n, struct chunked_result *res)
     return 0;
 }
 
-static int decode_trailers(struct cursor *c, struct chunked_result *res)
-{
-    /* Optional blank line between the final chunk and the trailers. */
-    if (left(c) >= 2 && c->p[c->pos] == '\r' && c->p[c->pos + 1] == '\n')
-        c->pos += 2;
-    while (left(c) > 0) {
-        if (left(c) >= 2 && c->p[c->pos] == '\r' && c->p[c->pos + 1] == '\n') {
-            c->pos += 2;
-            return left(c) == 0 ? 0 : LY_EINVAL; /* bytes after the end */
-        }
-        size_t n;
-        int rc = line_end(c, &n);
-        if (!rc)
-            rc = parse_trailer(c->p + c->pos, n, res);
-        if (rc)
-            return rc;
-        c->pos += n + 2;
-    }
-    return 0; /* final CRLF omitted */
-}
-
 static int check_trailer_sig(struct sigv4_chunk_signer *signer, const struct chunked_result *res)
 {
     if (res->trailer_count == 0 && !res->trailer_signature[0])
@@ -245,23 +121,246 @@ static int check_trailer_sig(struct sigv4_chunk_signer *signer, const struct chu
     return CRYPTO_memcmp(want, res->trailer_signature, 64) == 0 ? 0 : LY_ECOND;
 }
 
+/* ---- streaming decoder ------------------------------------------------ */
+
+static int fail(struct chunked_stream *s, int rc)
+{
+    s->state = CHUNKED_S_FAILED;
+    s->rc = rc;
+    return rc;
+}
+
+/*
+ * One byte of a size or trailer line, as the whole-body decoder scanned them: a CR within the
+ * first CHUNKED_LINE_MAX + 2 bytes, then LF; a bare LF, a CR without LF or a longer line is bad
+ * framing (a body ending inside a line is short: finish says LY_ERANGE).
+ * @return 1 when the line is complete, 0 to go on, LY_EINVAL
+ */
+static int line_byte(struct chunked_stream *s, unsigned char ch)
+{
+    if (s->line_cr)
+        return ch == '\n' ? 1 : LY_EINVAL;
+    if (ch == '\n' || s->line_len == CHUNKED_LINE_MAX + 2)
+        return LY_EINVAL;
+    if (ch == '\r')
+        s->line_cr = 1;
+    else
+        s->line[s->line_len++] = (char)ch;
+    return 0;
+}
+
+static int record_chunk(struct chunked_stream *s)
+{
+    if (!s->record)
+        return 0;
+    if (s->nrecs == s->recs_cap) {
+        size_t cap = s->recs_cap ? s->recs_cap * 2 : 16;
+        struct chunked_sig_record *r = realloc(s->recs, cap * sizeof *r);
+        if (!r)
+            return LY_ENOMEM;
+        s->recs = r;
+        s->recs_cap = cap;
+    }
+    struct chunked_sig_record *r = &s->recs[s->nrecs];
+    uint8_t raw[CKSUM_DIGEST_MAX];
+    size_t n;
+    int rc = cksum_final(&s->sha, raw, &n);
+    s->sha_on = 0;
+    if (rc)
+        return rc;
+    memcpy(r->sig, s->sig, sizeof r->sig);
+    cksum_hex(raw, n, r->hash);
+    s->nrecs++;
+    return 0;
+}
+
+/* A complete "hex-size[;ext...]" line: the chunk's data (or the trailers) come next. */
+static int size_line(struct chunked_stream *s)
+{
+    const char *l = s->line;
+    size_t n = s->line_len, i = 0, v = 0;
+    while (i < n && ly_hexval(l[i]) >= 0) {
+        if (i == CHUNKED_SIZE_DIGITS_MAX || v > (SIZE_MAX >> 4))
+            return LY_EINVAL;
+        v = (v << 4) | (size_t)ly_hexval(l[i]);
+        i++;
+    }
+    if (i == 0)
+        return LY_EINVAL;
+    int rc = parse_extensions(l + i, n - i, s->sig);
+    if (rc)
+        return rc;
+    if (s->sig[0])
+        s->res.chunks_signed = 1;
+    s->data_left = v;
+    if (v > s->cap - s->res.decoded_len) { /* too big, once the body proves to hold it */
+        s->state = CHUNKED_S_SKIP;
+        return 0;
+    }
+    if (s->record) {
+        if ((rc = cksum_init(&s->sha, CKSUM_SHA256)) != 0)
+            return rc;
+        s->sha_on = 1;
+    }
+    if (v > 0) {
+        s->state = CHUNKED_S_DATA;
+        return 0;
+    }
+    s->state = CHUNKED_S_TRAILER;
+    s->blank_allowed = 1;
+    return record_chunk(s);
+}
+
+static int trailer_line(struct chunked_stream *s)
+{
+    if (s->line_len == 0 && s->blank_allowed) {
+        s->blank_allowed = 0;
+        return 0;
+    }
+    s->blank_allowed = 0;
+    if (s->line_len == 0) {
+        s->state = CHUNKED_S_END;
+        return 0;
+    }
+    return parse_trailer(s->line, s->line_len, &s->res);
+}
+
+/* Bytes of a chunk's data (or of one too big, only counted): how many were taken, or < 0. */
+static long data_bytes(struct chunked_stream *s, const unsigned char *p, size_t n)
+{
+    size_t m = n < s->data_left ? n : (size_t)s->data_left;
+    int rc = 0;
+    s->data_left -= m;
+    if (s->state == CHUNKED_S_SKIP)
+        return s->data_left ? (long)m : fail(s, LY_ETOOBIG);
+    if ((rc = ly_buf_add(s->out, p, m)) != 0 || (s->sha_on && (rc = cksum_update(&s->sha, p, m))))
+        return fail(s, rc);
+    s->res.decoded_len += m;
+    if (s->data_left == 0) {
+        s->res.chunk_count++;
+        s->state = CHUNKED_S_DATA_END;
+        s->end_len = 0;
+        if ((rc = record_chunk(s)) != 0)
+            return fail(s, rc);
+    }
+    return (long)m;
+}
+
+/* One byte outside chunk data: a line's, the CRLF after data, or one after the end. */
+static int framing_byte(struct chunked_stream *s, unsigned char ch)
+{
+    if (s->state == CHUNKED_S_END)
+        return fail(s, LY_EINVAL); /* bytes after the end */
+    if (s->state == CHUNKED_S_DATA_END) {
+        s->end[s->end_len++] = ch;
+        if (s->end_len < 2)
+            return 0;
+        if (s->end[0] != '\r' || s->end[1] != '\n')
+            return fail(s, LY_EINVAL);
+        s->state = CHUNKED_S_SIZE;
+        return 0;
+    }
+    int rc = line_byte(s, ch);
+    if (rc <= 0)
+        return rc ? fail(s, rc) : 0;
+    rc = s->state == CHUNKED_S_SIZE ? size_line(s) : trailer_line(s);
+    s->line_len = 0;
+    s->line_cr = 0;
+    return rc ? fail(s, rc) : 0;
+}
+
+int chunked_stream_init(struct chunked_stream *s, size_t decoded_bytes_max, int record_signatures,
+                        struct ly_buf *out)
+{
+    memset(s, 0, sizeof *s);
+    s->state = CHUNKED_S_SIZE;
+    s->cap = decoded_bytes_max ? decoded_bytes_max : SIZE_MAX;
+    s->out = out;
+    s->record = record_signatures;
+    return 0;
+}
+
+int chunked_stream_feed(struct chunked_stream *s, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    while (n > 0 && s->state != CHUNKED_S_FAILED) {
+        if (s->state == CHUNKED_S_DATA || s->state == CHUNKED_S_SKIP) {
+            long m = data_bytes(s, p, n);
+            if (m < 0)
+                break;
+            p += m;
+            n -= (size_t)m;
+            continue;
+        }
+        (void)framing_byte(s, *p++);
+        n--;
+    }
+    return s->rc;
+}
+
+/* The chunk-signature chain over the chunks framed (all of them, or those before an error). */
+static int check_chain(const struct chunked_stream *s, struct sigv4_chunk_signer *signer)
+{
+    if (!s->record)
+        return LY_EINVAL;
+    for (size_t i = 0; i < s->nrecs; i++) {
+        char want[SIGV4_SIG_HEX_SIZE];
+        if (!s->recs[i].sig[0])
+            return LY_EINVAL;
+        int rc = sigv4_chunk_sign_hashed(signer, s->recs[i].hash, want);
+        if (rc)
+            return rc;
+        if (CRYPTO_memcmp(want, s->recs[i].sig, 64) != 0)
+            return LY_ECOND;
+    }
+    return 0;
+}
+
+int chunked_stream_finish(struct chunked_stream *s, struct sigv4_chunk_signer *signer,
+                          const char *expected_trailer, int64_t expected_len)
+{
+    int rc = s->rc;
+    if (!rc && s->state == CHUNKED_S_TRAILER)
+        rc = s->line_len || s->line_cr ? LY_ERANGE : 0; /* the final CRLF may be left out */
+    else if (!rc && s->state != CHUNKED_S_END)
+        rc = LY_ERANGE; /* the body ended inside a chunk or before the final one */
+    if (signer) {
+        int chain = check_chain(s, signer);
+        if (chain)
+            return chain;
+    }
+    if (!rc && signer)
+        rc = check_trailer_sig(signer, &s->res);
+    if (!rc && expected_trailer && !chunked_result_trailer(&s->res, expected_trailer))
+        rc = LY_EINVAL;
+    if (!rc && expected_len >= 0 && (uint64_t)expected_len != s->res.decoded_len)
+        rc = LY_ERANGE;
+    return rc;
+}
+
+void chunked_stream_cleanup(struct chunked_stream *s)
+{
+    if (s->sha_on)
+        cksum_cleanup(&s->sha);
+    s->sha_on = 0;
+    free(s->recs);
+    s->recs = NULL;
+    s->nrecs = s->recs_cap = 0;
+}
+
 int chunked_decode(const void *body, size_t len, const struct chunked_opts *opts,
                    struct ly_buf *out, struct chunked_result *res)
 {
     static const struct chunked_opts none = {0, -1, NULL, NULL};
     const struct chunked_opts *o = opts ? opts : &none;
-    struct cursor c = {body, len, 0};
-    size_t cap = o->decoded_bytes_max ? o->decoded_bytes_max : SIZE_MAX;
-    memset(res, 0, sizeof *res);
-    int rc = decode_chunks(&c, o, cap, out, res);
-    if (!rc)
-        rc = decode_trailers(&c, res);
-    if (!rc && o->signer)
-        rc = check_trailer_sig(o->signer, res);
-    if (!rc && o->expected_trailer && !chunked_result_trailer(res, o->expected_trailer))
-        rc = LY_EINVAL;
-    if (!rc && o->expected_len >= 0 && (uint64_t)o->expected_len != res->decoded_len)
-        rc = LY_ERANGE;
+    struct chunked_stream s;
+    int rc = chunked_stream_init(&s, o->decoded_bytes_max, o->signer != NULL, out);
+    if (!rc) {
+        (void)chunked_stream_feed(&s, body, len);
+        rc = chunked_stream_finish(&s, o->signer, o->expected_trailer, o->expected_len);
+    }
+    *res = s.res;
+    chunked_stream_cleanup(&s);
     return rc;
 }
 

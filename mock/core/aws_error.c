@@ -365,3 +365,14 @@ void aws_injected_error(const struct ly_req *req, struct ly_resp *resp, enum aws
         s3_xml(req, resp, status, own ? own : "InternalError", message, NULL, 0);
     }
 }
+
+void aws_internal_error(const struct ly_req *req, struct ly_resp *resp, enum aws_service svc)
+{
+    resp->nhdrs = 0;
+    if (svc == AWS_SVC_DDB)
+        aws_ddb_error(req, resp, AWS_DDB_INTERNAL_SERVER_ERROR, NULL, NULL);
+    else if (svc == AWS_SVC_STS)
+        aws_sts_error(req, resp, AWS_STS_INTERNAL_FAILURE, NULL);
+    else
+        aws_s3_error(req, resp, AWS_S3_INTERNAL_ERROR, NULL);
+}

@@ -192,6 +192,24 @@ int cksum_init(struct cksum_ctx *c, enum cksum_alg alg)
     return 0;
 }
 
+/* The MD5 context is marked by an alg outside the x-amz-checksum set. */
+#define CKSUM_MD5_MARK CKSUM_ALG_COUNT_
+
+int cksum_init_md5(struct cksum_ctx *c)
+{
+    c->alg = CKSUM_MD5_MARK;
+    c->crc = 0;
+    c->md = EVP_MD_CTX_new();
+    if (!c->md)
+        return LY_ENOMEM;
+    if (!EVP_DigestInit_ex(c->md, md_get(MD_MD5), NULL)) {
+        EVP_MD_CTX_free(c->md);
+        c->md = NULL;
+        return LY_EIO;
+    }
+    return 0;
+}
+
 int cksum_update(struct cksum_ctx *c, const void *data, size_t len)
 {
     const uint8_t *p = data;
@@ -215,7 +233,7 @@ int cksum_update(struct cksum_ctx *c, const void *data, size_t len)
 
 int cksum_final(struct cksum_ctx *c, uint8_t out[CKSUM_DIGEST_MAX], size_t *out_len)
 {
-    size_t n = cksum_alg_digest_len(c->alg);
+    size_t n = c->alg == CKSUM_MD5_MARK ? CKSUM_MD5_LEN : cksum_alg_digest_len(c->alg);
     LY_ASSERT(n > 0);
     *out_len = n;
     if (!c->md) {

@@ -168,14 +168,11 @@ int sigv4_chunk_init(struct sigv4_chunk_signer *cs, const uint8_t key[SIGV4_KEY_
     return rc;
 }
 
-static int chain_step(struct sigv4_chunk_signer *cs, const char *kind, const char *extra,
-                      const void *data, size_t len, char out[SIGV4_SIG_HEX_SIZE])
+static int chain_step_hashed(struct sigv4_chunk_signer *cs, const char *kind, const char *extra,
+                             const char *hash, char out[SIGV4_SIG_HEX_SIZE])
 {
-    char hash[SIGV4_SIG_HEX_SIZE];
     char sts[64 + SIGV4_DATETIME_SIZE + SIGV4_SCOPE_SIZE + 3 * SIGV4_SIG_HEX_SIZE];
-    int rc = sigv4_sha256_hex(data, len, hash);
-    if (rc)
-        return rc;
+    int rc;
     int n = snprintf(sts, sizeof sts, "%s\n%s\n%s\n%s\n%s%s", kind, cs->datetime, cs->scope,
                      cs->previous, extra, hash);
     if (n < 0 || (size_t)n >= sizeof sts)
@@ -184,6 +181,20 @@ static int chain_step(struct sigv4_chunk_signer *cs, const char *kind, const cha
     if (!rc)
         memcpy(cs->previous, out, SIGV4_SIG_HEX_SIZE);
     return rc;
+}
+
+static int chain_step(struct sigv4_chunk_signer *cs, const char *kind, const char *extra,
+                      const void *data, size_t len, char out[SIGV4_SIG_HEX_SIZE])
+{
+    char hash[SIGV4_SIG_HEX_SIZE];
+    int rc = sigv4_sha256_hex(data, len, hash);
+    return rc ? rc : chain_step_hashed(cs, kind, extra, hash, out);
+}
+
+int sigv4_chunk_sign_hashed(struct sigv4_chunk_signer *cs, const char hash_hex[SIGV4_SIG_HEX_SIZE],
+                            char out[SIGV4_SIG_HEX_SIZE])
+{
+    return chain_step_hashed(cs, "AWS4-HMAC-SHA256-PAYLOAD", SIGV4_EMPTY_SHA256 "\n", hash_hex, out);
 }
 
 int sigv4_chunk_sign(struct sigv4_chunk_signer *cs, const void *data, size_t len,

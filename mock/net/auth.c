@@ -4,6 +4,7 @@
  * Errors are answered in the shape of the service the request is for.
  */
 #include "net_internal.h"
+#include "body.h"
 #include "lockyard/aws_chunked.h"
 #include "lockyard/httpdate.h"
 #include "lockyard/sigv4.h"
@@ -235,6 +236,16 @@ static enum auth_fail check_scope(const struct ly_req *req, struct auth_state *s
     return AF_NONE;
 }
 
+/* hex SHA-256 of the body: taken as it came when the guard hashed it, else computed. */
+static int body_sha256(const struct ly_req *req, char out[SIGV4_SIG_HEX_SIZE])
+{
+    if (req->digests && req->digests->has_sha256) {
+        memcpy(out, req->digests->sha256_hex, SIGV4_SIG_HEX_SIZE);
+        return 0;
+    }
+    return sigv4_sha256_hex(req->body, req->body_len, out);
+}
+
 /* Parses, and in sigv4 mode verifies, the request's signature. */
 static enum auth_fail authenticate(struct server *srv, struct ly_req *req, struct auth_state *st)
 {
@@ -267,7 +278,7 @@ static enum auth_fail authenticate(struct server *srv, struct ly_req *req, struc
         return AF_MALFORMED;
     if (!st->auth.presigned && !ly_req_header(req, "x-amz-content-sha256")) {
         /* DynamoDB, STS and curl --aws-sigv4 sign hex sha256(body) without sending it. */
-        if (sigv4_sha256_hex(req->body, req->body_len, st->body_sha))
+        if (body_sha256(req, st->body_sha))
             return AF_MALFORMED;
         st->sreq.payload_hash = st->body_sha;
     }
@@ -298,7 +309,8 @@ static int is_aws_chunked(const struct ly_req *req, enum sigv4_payload kind)
 }
 
 static enum auth_fail decode_chunked(struct server *srv, struct ly_req *req,
-                                     struct auth_state *st, struct ly_buf *decoded)
+                                     struct auth_state *st, struct ly_buf *decoded,
+                                     struct net_body *nb)
 {
     struct chunked_opts o = {0, -1, ly_req_header(req, "x-amz-trailer"), NULL};
     struct chunked_result res;
@@ -319,7 +331,16 @@ static enum auth_fail decode_chunked(struct server *srv, struct ly_req *req,
         o.signer = &signer;
     }
     o.decoded_bytes_max = (size_t)srv->opts.object_bytes_max + 1;
-    int rc = chunked_decode(req->body, req->body_len, &o, decoded, &res);
+    int rc;
+    if (nb && nb->aws_chunked) { /* decoded as it came: the chain and the final checks */
+        rc = chunked_stream_finish(nb->dg.cs, o.signer, o.expected_trailer, o.expected_len);
+        res = nb->dg.cs->res;
+        decoded = &nb->payload;
+        req->digests = &nb->dg.out;
+    } else {
+        rc = chunked_decode(req->body, req->body_len, &o, decoded, &res);
+        req->digests = NULL;
+    }
     if (rc == LY_ECOND)
         return AF_CHUNK_SIGNATURE;
     if (rc == LY_ETOOBIG)
@@ -346,13 +367,14 @@ static enum auth_fail check_payload_hash(struct ly_req *req, struct auth_state *
     const char *h = ly_req_header(req, "x-amz-content-sha256");
     if (!h || sigv4_payload_kind(h) != SIGV4_PAYLOAD_SHA256)
         return AF_NONE;
-    if (sigv4_sha256_hex(req->body, req->body_len, st->body_sha))
+    if (body_sha256(req, st->body_sha))
         return AF_MALFORMED;
     return strcasecmp(h, st->body_sha) == 0 ? AF_NONE : AF_PAYLOAD_HASH;
 }
 
 int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, struct ly_req *req,
-                                  struct ly_resp *resp, struct ly_buf *decoded)
+                                  struct ly_resp *resp, struct ly_buf *decoded,
+                                  struct net_body *body)
 {
     struct auth_state st;
     struct sigv4_header hdrs[SIGV4_HEADERS_MAX];
@@ -374,7 +396,7 @@ int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, stru
     if (f == AF_NONE) {
         enum sigv4_payload kind = sigv4_payload_kind(ly_req_header(req, "x-amz-content-sha256"));
         if (svc != NET_SVC_ADMIN && is_aws_chunked(req, kind))
-            f = decode_chunked(srv, req, &st, decoded);
+            f = decode_chunked(srv, req, &st, decoded, body);
         else if (svc == NET_SVC_S3)
             f = check_payload_hash(req, &st);
     }
@@ -399,7 +421,7 @@ static int token_matches(const char *given, const char *token)
  * fetches need the token like any other admin call.
  */
 int net_admin_auth_or_reply(struct server *srv, struct ly_req *req, struct ly_resp *resp,
-                            struct ly_buf *decoded)
+                            struct ly_buf *decoded, struct net_body *body)
 {
     const char *token = srv->opts.admin_token;
     if (!token && srv->opts.auth != SERVER_AUTH_SIGV4)
@@ -420,7 +442,8 @@ int net_admin_auth_or_reply(struct server *srv, struct ly_req *req, struct ly_re
     int signed_req = (authz && strncasecmp(authz, "AWS4-", 5) == 0) ||
                      has_query_param(req->raw_query, "X-Amz-Signature");
     if (srv->opts.auth == SERVER_AUTH_SIGV4 && signed_req)
-        return net_auth_and_payload_or_reply(srv, NET_SVC_ADMIN, req, resp, decoded) ? -1 : 0;
+        return net_auth_and_payload_or_reply(srv, NET_SVC_ADMIN, req, resp, decoded, body) ? -1
+                                                                                          : 0;
     aws_s3_error(req, resp, AWS_S3_ACCESS_DENIED, "Message", token
                  ? "The admin API requires the admin token (x-lockyard-admin-token or "
                      "Authorization: Bearer) or a request signed by a configured key."

@@ -1,12 +1,14 @@
 /*
  * guard.c - the connection guard (guard.h): a filtering bufferevent between the socket (or
- * TLS) and evhttp. Per connection it frames requests itself - a head is passed on only once
- * httphead_check accepts it, then exactly the body its one framing header announces - so
- * libevent never sees a second opinion on where a request ends. A refused head is replaced by
+ * TLS) and evhttp. Per connection it frames requests itself - a head is accepted only once
+ * httphead_check does, then exactly the body its one framing header announces is taken and
+ * hashed as it arrives (body.h), and evhttp is given the head alone when the body is complete -
+ * so libevent never sees a second opinion on where a request ends. A refused head is replaced by
  * a stand-in request that serve() answers with the refusal (Connection: close), and the rest
  * of the connection's input is discarded.
  */
 #include "guard.h"
+#include "body.h"
 #include "net_internal.h"
 #include "lockyard/check.h"
 
@@ -47,6 +49,9 @@ struct gconn {
     int closing;                      /* freed by evhttp; the filter goes at the loop's end */
     SSL *ssl;                         /* TLS connections: answers are written with SSL_write */
     struct event *wev;                /* writes the filter's output when the socket can take it */
+    struct net_body *body;            /* the body being taken (body.h) */
+    struct net_body *ready;           /* complete bodies serve() has not taken yet, in order */
+    struct event *cev;                /* writes "100 Continue" */
     struct gconn *prev, *next;
 };
 
@@ -77,6 +82,7 @@ static const struct httphead_refusal too_large = {AWS_S3_REQUEST_HEADER_SECTION_
 static const struct httphead_refusal bad_framing = {AWS_S3_BAD_REQUEST, NULL};
 static const struct httphead_refusal entity_too_large = {AWS_S3_ENTITY_TOO_LARGE, NULL};
 static const struct httphead_refusal slow_down = {AWS_S3_SLOW_DOWN, NULL};
+static const struct httphead_refusal no_memory = {AWS_S3_INTERNAL_ERROR, NULL};
 
 static void on_writable(evutil_socket_t fd, short what, void *arg);
 
@@ -127,18 +133,60 @@ static void refuse(struct gconn *c, struct evbuffer *src, struct evbuffer *dst,
                    const struct httphead_refusal *r)
 {
     static const char stand_in[] = "GET / HTTP/1.1\r\nHost: lockyard\r\nConnection: close\r\n\r\n";
-    switch (c->state) {
-    case G_HEAD: evbuffer_add(dst, stand_in, sizeof stand_in - 1); break;
-    case G_CHUNK_SIZE: evbuffer_add(dst, "0\r\n\r\n", 5); break;
-    case G_CHUNK_END: evbuffer_add(dst, "\r\n0\r\n\r\n", 7); break;
-    case G_TRAILER: evbuffer_add(dst, "\r\n", 2); break;
-    default: break; /* G_BODY / G_CHUNK_DATA never refuse mid-data */
-    }
+    /* evhttp has not seen the head of a request whose body is being taken: the stand-in
+     * takes its place whole. */
+    if (c->state == G_HEAD || c->body)
+        evbuffer_add(dst, stand_in, sizeof stand_in - 1);
+    net_body_free(c->body);
+    c->body = NULL;
     c->refusal = *r;
     c->refused_seq = c->passed + 1;
     request_passed(c);
     c->state = G_DISCARD;
     evbuffer_drain(src, evbuffer_get_length(src));
+}
+
+/* The body is in: evhttp gets the head (without its framing header), serve() the body. */
+static void body_complete(struct gconn *c, struct evbuffer *src, struct evbuffer *dst)
+{
+    struct net_body *b = c->body, **pp = &c->ready;
+    if (net_body_done(b) != 0) {
+        refuse(c, src, dst, &no_memory);
+        return;
+    }
+    evbuffer_add(dst, b->head.data, b->head.len);
+    b->seq = c->passed + 1;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = b;
+    c->body = NULL;
+    request_passed(c);
+}
+
+static ev_ssize_t write_some(struct gconn *c, struct evbuffer *src);
+
+static void on_continue(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    struct gconn *c = arg;
+    struct evbuffer *b = evbuffer_new();
+    if (b && c->fd >= 0 && evbuffer_add(b, line, sizeof line - 1) == 0)
+        while (evbuffer_get_length(b) > 0 && write_some(c, b) > 0)
+            ;
+    if (b)
+        evbuffer_free(b);
+}
+
+/* Expect: 100-continue on a body the client has not started: the interim answer, written
+ * from the guard's own event as answers are (evhttp has not seen this head yet). */
+static void send_continue(struct gconn *c)
+{
+    if (!c->cev)
+        c->cev = event_new(bufferevent_get_base(c->bev), -1, 0, on_continue, c);
+    if (c->cev)
+        event_active(c->cev, EV_TIMEOUT, 1);
 }
 
 /* Where the head ends: the first empty line. @return bytes through it, 0 if not there yet. */
@@ -191,9 +239,21 @@ static int step_head(struct gconn *c, struct evbuffer *src, struct evbuffer *dst
         refuse(c, src, dst, &slow_down);
         return 1;
     }
-    evbuffer_remove_buffer(src, dst, total);
     c->body_bytes = c->trailer_bytes = 0;
     c->phase_ms = now_ms();
+    if (h.framing == HTTPHEAD_CHUNKED || (h.framing == HTTPHEAD_LENGTH && h.content_length > 0)) {
+        /* The body is taken here as it comes; evhttp gets the head once it is complete. */
+        c->body = net_body_new(c->g->srv, p, text_len, &h, c->g->body_bytes_max);
+        if (!c->body) {
+            refuse(c, src, dst, &no_memory);
+            return 1;
+        }
+        evbuffer_drain(src, total);
+        if (c->body->expect_continue && evbuffer_get_length(src) == 0)
+            send_continue(c);
+    } else {
+        evbuffer_remove_buffer(src, dst, total);
+    }
     if (h.framing == HTTPHEAD_CHUNKED)
         c->state = G_CHUNK_SIZE;
     else if (h.framing == HTTPHEAD_LENGTH && h.content_length > 0)
@@ -238,7 +298,6 @@ static int step_chunk_size(struct gconn *c, struct evbuffer *src, struct evbuffe
         refuse(c, src, dst, &slow_down);
         return 1;
     }
-    evbuffer_add_printf(dst, "%llx\r\n", (unsigned long long)size);
     c->state = size ? G_CHUNK_DATA : G_TRAILER;
     c->left = size;
     return 1;
@@ -257,7 +316,6 @@ static int step_chunk_end(struct gconn *c, struct evbuffer *src, struct evbuffer
             refuse(c, src, dst, &bad_framing);
         return n == 2 || (n == 1 && b[0] != '\r');
     }
-    evbuffer_add(dst, "\r\n", 2);
     c->state = G_CHUNK_SIZE;
     return 1;
 }
@@ -275,10 +333,10 @@ static int step_trailer(struct gconn *c, struct evbuffer *src, struct evbuffer *
         refuse(c, src, dst, &bad_framing);
         return 1;
     }
-    evbuffer_add(dst, line, len);
-    evbuffer_add(dst, "\r\n", 2);
     if (len == 0)
-        request_passed(c);
+        body_complete(c, src, dst);
+    else if (net_body_trailer(c->body, line, len) != 0)
+        refuse(c, src, dst, &no_memory);
     return 1;
 }
 
@@ -291,12 +349,15 @@ static int step(struct gconn *c, struct evbuffer *src, struct evbuffer *dst)
     case G_CHUNK_DATA:
         n = evbuffer_get_length(src);
         n = n < c->left ? n : (size_t)c->left;
-        evbuffer_remove_buffer(src, dst, n);
+        if (net_body_take(c->body, src, n) != 0) {
+            refuse(c, src, dst, &no_memory);
+            return 1;
+        }
         c->left -= n;
         c->body_bytes += n;
         if (c->left == 0) {
             if (c->state == G_BODY)
-                request_passed(c);
+                body_complete(c, src, dst);
             else
                 c->state = G_CHUNK_END;
         }
@@ -425,6 +486,14 @@ static void gconn_free(void *arg)
     release(c);
     if (c->wev)
         event_free(c->wev);
+    if (c->cev)
+        event_free(c->cev);
+    net_body_free(c->body);
+    while (c->ready) {
+        struct net_body *b = c->ready;
+        c->ready = b->next;
+        net_body_free(b);
+    }
     if (c->fd >= 0 && (size_t)c->fd < g->by_fd_len && g->by_fd[c->fd] == c)
         g->by_fd[c->fd] = NULL;
     if (c->prev)
@@ -502,6 +571,20 @@ const struct httphead_refusal *guard_request(struct guard *g, struct evhttp_requ
         return NULL;
     c->seen++;
     return c->refused_seq && c->seen == c->refused_seq ? &c->refusal : NULL;
+}
+
+struct net_body *guard_take_body(struct guard *g, struct evhttp_request *ev)
+{
+    struct gconn *c = g ? conn_of(g, ev) : NULL;
+    while (c && c->ready && c->ready->seq <= c->seen) {
+        struct net_body *b = c->ready;
+        c->ready = b->next;
+        b->next = NULL;
+        if (b->seq == c->seen)
+            return b;
+        net_body_free(b); /* of a request evhttp never served */
+    }
+    return NULL;
 }
 
 struct guard_mark guard_answered(struct guard *g, struct evhttp_request *ev)

@@ -1,8 +1,9 @@
 /*
  * guard.h - the connection guard: every connection's bytes pass through it before libevent's
  * HTTP parser (a filtering bufferevent). It checks each request head (lockyard/httphead.h),
- * re-frames chunked bodies without their extensions, holds the connection cap, the header
- * deadline, the minimum body rate, the idle timeout and the in-flight body budget, and pauses
+ * takes each body itself as it arrives (body.h: kept and hashed in one pass; evhttp gets the
+ * head without its framing header once the body is complete), holds the connection cap, the
+ * header deadline, the minimum body rate, the idle timeout and the in-flight body budget, and pauses
  * accepting when file descriptors run out. What it refuses becomes an AWS-shaped answer
  * through the normal request path.
  */
@@ -35,6 +36,12 @@ int guard_listener(struct guard *g, struct evconnlistener *lev);
  * (the guard already consumed the rest of the connection's input), or NULL.
  */
 const struct httphead_refusal *guard_request(struct guard *g, struct evhttp_request *ev);
+struct net_body;
+/**
+ * The body the guard took for the request guard_request last saw on ev's connection (body.h),
+ * now the caller's to free with net_body_free; NULL when the request had none.
+ */
+struct net_body *guard_take_body(struct guard *g, struct evhttp_request *ev);
 /** Identifies a connection across a reply that may free it. */
 struct guard_mark {
     const void *bev;

@@ -3,6 +3,7 @@
  * reply per request (struct ly_resp → evhttp).
  */
 #include "net_internal.h"
+#include "body.h"
 #include "lockyard/check.h"
 #include "lockyard/pct.h"
 
@@ -72,8 +73,10 @@ static void make_ids(struct server *srv, struct ly_req *req)
     req->host_id = host;
 }
 
-/* Copies headers into the arena array; 0 or LY_ETOOBIG / LY_ENOMEM. */
-static int collect_headers(struct evhttp_request *ev, struct ly_req *req)
+/* Copies headers into the arena array, with the framing header the guard kept aside for a
+ * body it took (body.h); 0 or LY_ETOOBIG / LY_ENOMEM. */
+static int collect_headers(struct evhttp_request *ev, struct ly_req *req,
+                           const struct net_body *body)
 {
     struct evkeyvalq *in = evhttp_request_get_input_headers(ev);
     size_t n = 0;
@@ -82,10 +85,17 @@ static int collect_headers(struct evhttp_request *ev, struct ly_req *req)
         n++;
     if (n > REQ_HEADERS_MAX)
         return LY_ETOOBIG;
-    struct ly_hdr *h = ly_arena_calloc(req->arena, (n + 1) * sizeof *h);
+    struct ly_hdr *h = ly_arena_calloc(req->arena, (n + 2) * sizeof *h);
     if (!h)
         return LY_ENOMEM;
     n = 0;
+    if (body && body->framing_name[0]) {
+        h[n].name = ly_arena_strdup(req->arena, body->framing_name);
+        h[n].value = ly_arena_strdup(req->arena, body->framing_value);
+        if (!h[n].name || !h[n].value)
+            return LY_ENOMEM;
+        n++;
+    }
     for (kv = in->tqh_first; kv; kv = kv->next.tqe_next) {
         h[n].name = ly_arena_strdup(req->arena, kv->key);
         h[n].value = ly_arena_strdup(req->arena, kv->value);
@@ -210,7 +220,8 @@ enum net_service net_classify(const struct ly_req *req)
     return NET_SVC_S3;
 }
 
-int net_fill_request(struct server *srv, struct evhttp_request *ev, struct ly_req *req)
+int net_fill_request(struct server *srv, struct evhttp_request *ev, struct ly_req *req,
+                     const struct net_body *body)
 {
     const char *uri = evhttp_request_get_uri(ev);
     const char *q = strchr(uri, '?');
@@ -219,12 +230,18 @@ int net_fill_request(struct server *srv, struct evhttp_request *ev, struct ly_re
     req->raw_query = ly_arena_strdup(req->arena, q ? q + 1 : "");
     req->now_ms = net_now_ms(srv);
     make_ids(srv, req);
-    if (!req->raw_path || !req->raw_query || collect_headers(ev, req) != 0)
+    if (!req->raw_path || !req->raw_query || collect_headers(ev, req, body) != 0)
         return LY_ENOMEM;
     struct ly_qparam *qp = NULL;
     if (ly_query_parse(req->arena, req->raw_query, &qp, &req->nquery) != 0)
         return LY_EINVAL;
     req->query = qp;
+    if (body) { /* taken and hashed as it came; the aws-chunked payload is auth.c's */
+        req->body = (const unsigned char *)(body->raw.data ? body->raw.data : "");
+        req->body_len = body->raw.len;
+        req->digests = body->aws_chunked ? NULL : &body->dg.out;
+        return 0;
+    }
     struct evbuffer *in = evhttp_request_get_input_buffer(ev);
     req->body_len = evbuffer_get_length(in);
     req->body = req->body_len ? evbuffer_pullup(in, -1) : (const unsigned char *)"";

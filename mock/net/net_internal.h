@@ -19,6 +19,7 @@
 struct pending;
 struct syncer;
 struct guard;
+struct net_body;
 struct journal;
 struct metrics;
 
@@ -60,18 +61,20 @@ enum net_service { NET_SVC_S3, NET_SVC_DDB, NET_SVC_STS, NET_SVC_ADMIN };
 /**
  * Authenticates req (SigV4 header or presigned query) per --auth, then decodes the payload
  * (x-amz-content-sha256 check, aws-chunked framing with chunk signatures and trailers) into
- * decoded, pointing req->body at it. On failure the service-shaped error is in resp and
+ * decoded, pointing req->body at it; a body the guard took (body, or NULL) was decoded and
+ * hashed as it came, and only its signature chain and final checks are left. On failure the service-shaped error is in resp and
  * the return is non-zero.
  */
 int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, struct ly_req *req,
-                                  struct ly_resp *resp, struct ly_buf *decoded);
+                                  struct ly_resp *resp, struct ly_buf *decoded,
+                                  struct net_body *body);
 
 /**
  * Admits an admin API request (the token, or a signed request under --auth sigv4) or answers
  * an AWS-shaped 403. @return 0 when admitted
  */
 int net_admin_auth_or_reply(struct server *srv, struct ly_req *req, struct ly_resp *resp,
-                            struct ly_buf *decoded);
+                            struct ly_buf *decoded, struct net_body *body);
 
 /** The request callback given to evhttp (pipeline.c). */
 void net_http_request(struct evhttp_request *ev, void *arg);
@@ -79,7 +82,9 @@ void net_http_request(struct evhttp_request *ev, void *arg);
 void net_http_admin_request(struct evhttp_request *ev, void *arg);
 
 /* http.c: from the wire and back. */
-int net_fill_request(struct server *srv, struct evhttp_request *ev, struct ly_req *req);
+/** body: the one the guard took for this request (guard_take_body), or NULL. */
+int net_fill_request(struct server *srv, struct evhttp_request *ev, struct ly_req *req,
+                     const struct net_body *body);
 enum net_service net_classify(const struct ly_req *req);
 int net_route_s3(struct ly_req *req);
 void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_resp *resp);

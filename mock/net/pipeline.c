@@ -6,6 +6,7 @@
  */
 #include "net_internal.h"
 #include "guard.h"
+#include "body.h"
 #include "journal.h"
 #include "syncer.h"
 #include "metrics.h"
@@ -41,6 +42,7 @@ struct pending {
     struct ly_req req;
     struct ly_resp resp;
     struct ly_buf decoded;      /* aws-chunked payload, or the body copied when deferred */
+    struct net_body *body;      /* the body the guard took and hashed as it came, or NULL */
     enum net_service svc;
     struct fault_facts facts;
     const struct ly_op *op;     /* name and flags from the service's table (never NULL) */
@@ -93,6 +95,7 @@ static void pending_free(struct pending *p)
     json_decref(p->json_body);
     ly_resp_cleanup(&p->resp);
     ly_buf_cleanup(&p->decoded);
+    net_body_free(p->body);
     ly_arena_cleanup(&p->arena);
     free(p);
 }
@@ -372,20 +375,10 @@ static void fault_error(struct pending *p, int status, const char *code)
 /* 500 in the request's service's format (an answer that cannot be made durable or copied). */
 static void internal_error(struct pending *p)
 {
-    static const enum aws_err internal[] = {[AWS_SVC_S3] = AWS_S3_INTERNAL_ERROR,
-        [AWS_SVC_DDB] = AWS_DDB_INTERNAL_SERVER_ERROR, [AWS_SVC_STS] = AWS_STS_INTERNAL_FAILURE};
-    enum aws_service svc = aws_svc(p);
-    p->resp.nhdrs = 0;
-    if (svc == AWS_SVC_DDB)
-        aws_ddb_error(&p->req, &p->resp, internal[svc], NULL, NULL);
-    else if (svc == AWS_SVC_STS)
-        aws_sts_error(&p->req, &p->resp, internal[svc], NULL);
-    else
-        aws_s3_error(&p->req, &p->resp, internal[svc], NULL);
+    aws_internal_error(&p->req, &p->resp, aws_svc(p));
 }
 
 static void release_until(struct server *srv, const struct fault_facts *committed);
-static void stale_maintain(struct server *srv, int after_write);
 static void after(struct pending *p);
 
 static void on_timer(evutil_socket_t fd, short what, void *arg);
@@ -690,8 +683,10 @@ static void fill_facts(struct pending *p)
 /* A request that may wait keeps its own copy of the body (libevent may free its buffer). */
 static int own_body(struct pending *p)
 {
-    if (p->req.body_len == 0 || (p->decoded.data && p->req.body == (void *)p->decoded.data))
-        return 0;
+    const void *b = p->req.body;
+    if (p->req.body_len == 0 || (p->decoded.data && b == p->decoded.data) ||
+        (p->body && (b == p->body->raw.data || b == p->body->payload.data)))
+        return 0; /* already the request's own */
     ly_buf_reset(&p->decoded);
     int rc = ly_buf_add(&p->decoded, p->req.body, p->req.body_len);
     if (!rc)
@@ -744,12 +739,15 @@ static void refuse(struct pending *p, const struct httphead_refusal *r)
 static void serve(struct server *srv, struct evhttp_request *ev, int admin_listener)
 {
     const struct httphead_refusal *refusal = guard_request(srv->guard, ev);
+    struct net_body *body = guard_take_body(srv->guard, ev);
     struct pending *p = pending_new(srv, ev);
     if (!p) {
+        net_body_free(body);
         evhttp_send_error(ev, 500, "out of memory");
         return;
     }
-    int rc = net_fill_request(srv, ev, &p->req);
+    p->body = body;
+    int rc = net_fill_request(srv, ev, &p->req, body);
     if (refusal) {
         refuse(p, refusal);
         return;
@@ -765,11 +763,12 @@ static void serve(struct server *srv, struct evhttp_request *ev, int admin_liste
         aws_s3_error(&p->req, &p->resp,
                      rc == LY_EINVAL ? AWS_S3_INVALID_URI : AWS_S3_INTERNAL_ERROR, NULL);
     } else if (p->svc == NET_SVC_ADMIN) {
-        if (net_admin_auth_or_reply(srv, &p->req, &p->resp, &p->decoded) == 0)
+        if (net_admin_auth_or_reply(srv, &p->req, &p->resp, &p->decoded, p->body) == 0)
             handle(p);
     } else if (p->svc == NET_SVC_S3 && net_route_s3(&p->req) != 0) {
         aws_s3_error(&p->req, &p->resp, AWS_S3_INVALID_URI, NULL);
-    } else if (net_auth_and_payload_or_reply(srv, p->svc, &p->req, &p->resp, &p->decoded) == 0) {
+    } else if (net_auth_and_payload_or_reply(srv, p->svc, &p->req, &p->resp, &p->decoded,
+                                                p->body) == 0) {
         stale_maintain(srv, 0);
         fill_facts(p);
         choose_fault(p);

@@ -30,6 +30,46 @@ static int find_checksum(struct s3_call *c, enum cksum_alg *alg, const char **va
     return found ? 0 : LY_ENOENT;
 }
 
+int s3_body_md5(struct s3_call *c, uint8_t out[16])
+{
+    const struct ly_body_digests *d = c->req->digests;
+    if (!d || !d->has_md5) { /* computed here, kept with the request's digests for its reuse */
+        struct ly_body_digests *mine = ly_arena_alloc(c->a, sizeof *mine);
+        if (!mine)
+            return LY_ENOMEM;
+        memset(mine, 0, sizeof *mine);
+        mine->cksum_alg = -1;
+        if (d)
+            *mine = *d;
+        if (cksum_md5(c->req->body, c->req->body_len, mine->md5) != 0)
+            return LY_EIO;
+        mine->has_md5 = 1;
+        c->req->digests = d = mine;
+    }
+    memcpy(out, d->md5, 16);
+    return 0;
+}
+
+int s3_body_md5_hex(struct s3_call *c, char out[33])
+{
+    uint8_t raw[CKSUM_MD5_LEN];
+    int rc = s3_body_md5(c, raw);
+    if (!rc)
+        cksum_hex(raw, sizeof raw, out);
+    return rc;
+}
+
+/* The body's checksum by alg as base64: net's when it computed that one, else computed. */
+static int body_cksum_b64(const struct s3_call *c, enum cksum_alg alg, char out[CKSUM_B64_MAX])
+{
+    const struct ly_body_digests *d = c->req->digests;
+    if (d && d->cksum_alg == (int)alg) {
+        memcpy(out, d->cksum_b64, CKSUM_B64_MAX);
+        return 0;
+    }
+    return cksum_compute_b64(alg, c->req->body, c->req->body_len, out);
+}
+
 static char *lower(struct s3_call *c, const char *s)
 {
     char *out = ly_arena_strdup(c->a, s);
@@ -63,7 +103,7 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *o)
                                  lower(c, cksum_alg_name(alg))), NULL);
         return LY_EINVAL;
     }
-    if (cksum_compute_b64(alg, c->req->body, c->req->body_len, computed) != 0) {
+    if (body_cksum_b64(c, alg, computed) != 0) {
         s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return LY_ENOMEM;
     }
@@ -128,7 +168,7 @@ int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct 
     }
     if (has)
         return 0; /* verified and echoed by s3_checksum_put_or_reply */
-    if (cksum_compute_b64(want, c->req->body, c->req->body_len, computed) != 0) {
+    if (body_cksum_b64(c, want, computed) != 0) {
         s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return LY_ENOMEM;
     }

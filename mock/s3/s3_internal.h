@@ -119,6 +119,13 @@ int s3_checksum_headers(struct s3_call *c, const struct store_obj *obj, int rang
 /** Verifies the request body against Content-MD5 when sent: 0, or the InvalidDigest /
  *  BadDigest answer was sent. */
 int s3_content_md5_ok_or_reply(struct s3_call *c);
+/**
+ * MD5 of the request body: the one net computed as it arrived, else computed here once per
+ * request (Content-MD5 and the ETag share it). 0 or LY_EIO
+ */
+int s3_body_md5(struct s3_call *c, uint8_t out[16]);
+/** The same as lowercase hex (an ETag). */
+int s3_body_md5_hex(struct s3_call *c, char out[33]);
 
 /* s3_request.c: validation and object helpers shared by the object, copy, multipart and
  * attributes handlers. */

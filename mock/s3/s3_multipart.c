@@ -149,7 +149,7 @@ void s3_upload_part(struct s3_call *c)
         s3_content_md5_ok_or_reply(c) ||
         s3_checksum_part_or_reply(c, u.meta.checksum_alg, &part))
         return;
-    if (cksum_md5_hex(c->req->body, c->req->body_len, etag) != 0) {
+    if (s3_body_md5_hex(c, etag) != 0) {
         s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return;
     }

@@ -27,7 +27,7 @@ int s3_content_md5_ok_or_reply(struct s3_call *c)
         s3_error(c, AWS_S3_INVALID_DIGEST, "Content-MD5", b64, NULL);
         return LY_EINVAL;
     }
-    if (cksum_md5(c->req->body, c->req->body_len, got) != 0 || memcmp(want, got, 16) != 0) {
+    if (s3_body_md5(c, got) != 0 || memcmp(want, got, 16) != 0) {
         s3_error(c, AWS_S3_BAD_DIGEST, "ExpectedDigest", b64, NULL);
         return LY_ECOND;
     }
@@ -39,21 +39,21 @@ struct write_check {
     struct s3cond_write cond;
     const char *condition;
     int ignore_conditions;       /* a fault rule's ignore_conditions */
-    const struct ly_req *req;    /* the body whose MD5 becomes the ETag, */
+    struct s3_call *call;        /* the body whose MD5 becomes the ETag, */
     char *etag;                  /* written here once the write goes ahead */
 };
 
-/* Inside the write transaction: the preconditions, then (the write going ahead) the ETag: a
- * PutObject refused with 412 never hashes its body. */
+/* Inside the write transaction: the preconditions, then (the write going ahead) the ETag,
+ * the MD5 net computed as the body arrived (computed here only for a body it did not take). */
 static int write_check_fn(void *ctx, const struct store_obj *cur)
 {
     struct write_check *w = ctx;
     int rc = w->ignore_conditions ? 0
                                   : s3cond_eval_write(&w->cond, cur ? cur->etag : NULL,
                                                       &w->condition);
-    if (!rc && cksum_md5_hex(w->req->body, w->req->body_len, w->etag) != 0)
+    if (!rc && s3_body_md5_hex(w->call, w->etag) != 0)
         rc = LY_EIO;
-    if (!rc && w->req->etag_random && s3_random_etag(w->etag) != 0)
+    if (!rc && w->call->req->etag_random && s3_random_etag(w->etag) != 0)
         rc = LY_EIO;
     return rc;
 }
@@ -101,7 +101,7 @@ void s3_put_object(struct s3_call *c)
         s3_checksum_put_or_reply(c, &o))
         return;
     w.ignore_conditions = c->req->ignore_conditions;
-    w.req = c->req;
+    w.call = c;
     w.etag = etag;
     etag[0] = '\0';
     o.etag = etag; /* filled by write_check_fn before the record is written */

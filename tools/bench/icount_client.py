@@ -8,6 +8,23 @@ import time
 
 port, work, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 BODY = b"x" * 1024
+BIG = bytes(range(256)) * (8 << 12)  # 8 MiB
+
+
+def aws_chunked(data, size=64 << 10):
+    """STREAMING-UNSIGNED-PAYLOAD-TRAILER framing with a CRC32 trailer, as the SDKs send."""
+    import base64
+    import zlib
+    out = [b"%x\r\n%s\r\n" % (len(data[i:i + size]), data[i:i + size])
+           for i in range(0, len(data), size)]
+    crc = base64.b64encode(zlib.crc32(data).to_bytes(4, "big"))
+    return b"".join(out) + b"0\r\nx-amz-checksum-crc32:" + crc + b"\r\n\r\n"
+
+
+BIG_CHUNKED = aws_chunked(BIG)
+CHUNKED_HEADERS = {"Content-Encoding": "aws-chunked", "x-amz-trailer": "x-amz-checksum-crc32",
+                   "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                   "x-amz-decoded-content-length": str(len(BIG))}
 DDB_HEADERS = {"Content-Type": "application/x-amz-json-1.0"}
 
 
@@ -59,6 +76,10 @@ for i in range(n):
         call(c, "PUT", "/bench/k%d" % i, BODY, {"If-None-Match": "*"})
     elif work == "put-412":
         call(c, "PUT", "/bench/obj", BODY, {"If-None-Match": "*"}, want=(412,))
+    elif work == "put-8m":
+        call(c, "PUT", "/bench/big%d" % (i % 4), BIG)
+    elif work == "put-8m-chunked":
+        call(c, "PUT", "/bench/big%d" % (i % 4), BIG_CHUNKED, CHUNKED_HEADERS)
     elif work == "ddb-put":
         ddb(c, "PutItem", {"TableName": "bench", "Item": item(i + 1),
                            "ConditionExpression": "attribute_not_exists(LockID)"})

@@ -6,8 +6,6 @@
 #include "ddb_internal.h"
 #include "lockyard/check.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,26 +40,6 @@ static const struct {
     {{"UpdateTable", W}, ddb_op_update_table},
     {{"UpdateTimeToLive", W}, ddb_op_update_ttl},
 };
-
-
-int ddb_fail(struct ddb_call *c, int code, enum aws_err type, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    c->err.type = type;
-    vsnprintf(c->err.msg, sizeof c->err.msg, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-int ddb_fail_store(struct ddb_call *c, int rc)
-{
-    if (rc == LY_EFULL)
-        return ddb_fail(c, rc, AWS_DDB_INTERNAL_SERVER_ERROR, "The storage map is full");
-    if (rc == LY_ENOMEM)
-        return ddb_fail(c, rc, AWS_DDB_INTERNAL_SERVER_ERROR, "Out of memory");
-    return ddb_fail(c, rc, AWS_DDB_INTERNAL_SERVER_ERROR, "Internal server error (%s)", ly_err_str(rc));
-}
 
 static ddb_op_fn find_op(const char *target)
 {

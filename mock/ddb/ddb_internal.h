@@ -53,7 +53,7 @@ struct ddb_vlist {
     int n;
 };
 
-/* ---- ddb.c ---- */
+/* ---- ddb_fail.c ---- */
 /** Fills c->err (printf format) and returns code. */
 int ddb_fail(struct ddb_call *c, int code, enum aws_err type, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

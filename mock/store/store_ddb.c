@@ -53,8 +53,8 @@ static uint32_t get_u32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static int table_decode(const char *name, size_t name_len, const MDB_val *v,
-                        struct ly_arena *a, struct store_ddb_table *t)
+static int table_decode(const char *name, size_t name_len, const MDB_val *v, struct ly_arena *a,
+                        struct store_ddb_table *t)
 {
     const unsigned char *p = v->mv_data;
     size_t n = v->mv_size;
@@ -320,8 +320,8 @@ struct planned {
     MDB_val k;
     enum store_ddb_action act;
     const struct ddb_map *next;
-    const struct ddb_map *cur;     /* the item before (NULL: absent), for the index entries */
-    struct store_ddb_table t;      /* the table record, with its indexes */
+    const struct ddb_map *cur; /* the item before (NULL: absent), for the index entries */
+    struct store_ddb_table t;  /* the table record, with its indexes */
 };
 
 /* Runs one op's decide against its current item; a missing table fails only this op. */
@@ -422,9 +422,9 @@ struct range_keys {
     unsigned char prefix[LMDB_KEY_MAX];
     size_t pl;
     unsigned char start[LMDB_KEY_MAX];
-    MDB_val sk;             /* sk.mv_data NULL when there is no start key */
+    MDB_val sk; /* sk.mv_data NULL when there is no start key */
     unsigned char succ[LMDB_KEY_MAX];
-    size_t succ_len;        /* 0 when the prefix has no successor */
+    size_t succ_len; /* 0 when the prefix has no successor */
 };
 
 static int range_keys_init(const struct store_ddb_range *r, struct range_keys *rk)
@@ -473,8 +473,8 @@ static int range_first(MDB_cursor *cur, const struct range_keys *rk, int reverse
         return 1;
     }
     MDB_val seek = {rk->succ_len, (void *)rk->succ};
-    if (rk->sk.mv_data && (!rk->succ_len ||
-                           key_cmp(rk->sk.mv_data, rk->sk.mv_size, rk->succ, rk->succ_len) < 0))
+    if (rk->sk.mv_data &&
+        (!rk->succ_len || key_cmp(rk->sk.mv_data, rk->sk.mv_size, rk->succ, rk->succ_len) < 0))
         seek = rk->sk;
     else if (!rk->succ_len)
         return mdb_cursor_get(cur, k, v, MDB_LAST) == 0;

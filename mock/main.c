@@ -22,8 +22,9 @@ static const struct command {
     {"env", cli_cmd_env, 1, "print the AWS_* settings that point SDKs and CLIs at a server"},
     {"fault", cli_cmd_fault, 1, "add, list, remove or release fault rules on a running server"},
     {"run", runner_cmd_run, 0, "run lock scenarios and check their histories"},
-    {"explore", runner_cmd_explore, 0, "every schedule of a scenario within a bound, or the "
-                                      "shortest counterexample"},
+    {"explore", runner_cmd_explore, 0,
+     "every schedule of a scenario within a bound, or the "
+     "shortest counterexample"},
     {"check", runner_cmd_check, 1, "run the checkers on a recorded history"},
     {"scenarios", runner_cmd_scenarios, 1, "list the scenario library and built-in protocols"},
     {"probe", runner_cmd_probe, 1, "compare an endpoint's conditional writes with AWS"},

@@ -26,6 +26,7 @@ void *ly_arena_calloc(struct ly_arena *a, size_t n);
 char *ly_arena_strndup(struct ly_arena *a, const char *s, size_t n);
 char *ly_arena_strdup(struct ly_arena *a, const char *s);
 void *ly_arena_memdup(struct ly_arena *a, const void *p, size_t n);
-char *ly_arena_printf(struct ly_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *ly_arena_printf(struct ly_arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -23,18 +23,18 @@ struct ly_client;
 struct ly_client_conn;
 
 #define LY_CLIENT_BODY_MAX (16u << 20) /* larger response bodies are an error */
-#define LY_CLIENT_HEADERS_MAX 16        /* extra headers per request */
+#define LY_CLIENT_HEADERS_MAX 16       /* extra headers per request */
 
 struct ly_client_opts {
-    const char *host;      /* "127.0.0.1" */
+    const char *host; /* "127.0.0.1" */
     int port;
-    const char *region;    /* "us-east-1" */
+    const char *region; /* "us-east-1" */
     const char *access_key;
     const char *secret_key;
     const char *session_token; /* NULL unless temporary credentials */
-    int timeout_ms;        /* per request; 0 = 30 s */
-    int tls;               /* 1: HTTPS (certificate and host name verified) */
-    const char *ca_file;   /* PEM bundle to trust; NULL: AWS_CA_BUNDLE, SSL_CERT_FILE or the
+    int timeout_ms;            /* per request; 0 = 30 s */
+    int tls;                   /* 1: HTTPS (certificate and host name verified) */
+    const char *ca_file;       /* PEM bundle to trust; NULL: AWS_CA_BUNDLE, SSL_CERT_FILE or the
                               system store */
 };
 
@@ -43,8 +43,8 @@ struct ly_client_opts {
  * "https://HOST[:PORT]" (default ports 80 / 443; IPv6 literals in brackets).
  * @return 0 or LY_EINVAL
  */
-int ly_client_parse_url(const char *url, char *host, size_t host_size, int *port, int *tls)
-    LY_WARN_UNUSED;
+int ly_client_parse_url(const char *url, char *host, size_t host_size, int *port,
+                        int *tls) LY_WARN_UNUSED;
 
 struct ly_http_header {
     const char *name;
@@ -52,10 +52,10 @@ struct ly_http_header {
 };
 
 struct ly_client_req {
-    const char *method;    /* GET HEAD PUT POST DELETE */
-    const char *path;      /* percent-encoded path, starting with '/' */
-    const char *query;     /* without '?', or NULL */
-    const char *service;   /* "s3", "dynamodb", or NULL for an unsigned request */
+    const char *method;  /* GET HEAD PUT POST DELETE */
+    const char *path;    /* percent-encoded path, starting with '/' */
+    const char *query;   /* without '?', or NULL */
+    const char *service; /* "s3", "dynamodb", or NULL for an unsigned request */
     struct ly_http_header headers[LY_CLIENT_HEADERS_MAX];
     size_t headers_count;
     const void *body;
@@ -66,9 +66,9 @@ struct ly_client_req {
 struct ly_client_resp {
     int status;
     int err;
-    const char *body;      /* NUL-terminated; "" when empty */
+    const char *body; /* NUL-terminated; "" when empty */
     size_t body_len;
-    const void *priv_;     /* header access, see ly_client_resp_header */
+    const void *priv_;                    /* header access, see ly_client_resp_header */
     const struct ly_http_header *headers; /* an answer made by the caller (priv_ NULL): its */
     size_t headers_count;                 /* headers, which ly_client_resp_header searches */
 };
@@ -106,10 +106,10 @@ int ly_client_resp_copy_headers(const struct ly_client_resp *resp, struct ly_htt
 
 /** A response kept after the callback (ly_client_call). Clean up with ly_client_result_cleanup. */
 struct ly_client_result {
-    int status;            /* 0 = no answer */
-    char *body;            /* heap, NUL-terminated, never NULL after a call */
+    int status; /* 0 = no answer */
+    char *body; /* heap, NUL-terminated, never NULL after a call */
     size_t body_len;
-    char etag[128];        /* ETag header or "" */
+    char etag[128]; /* ETag header or "" */
 };
 
 /**
@@ -122,8 +122,8 @@ int ly_client_call(struct ly_client_conn *conn, const struct ly_client_req *req,
 void ly_client_result_cleanup(struct ly_client_result *r);
 
 /** Appends name/value to req->headers. @return 0 or LY_ETOOBIG */
-int ly_client_req_header(struct ly_client_req *req, const char *name, const char *value)
-    LY_WARN_UNUSED;
+int ly_client_req_header(struct ly_client_req *req, const char *name,
+                         const char *value) LY_WARN_UNUSED;
 
 /** Percent-encodes an S3 key for a path (keeps '/' and unreserved). @return 0 or LY_ENOMEM */
 int ly_client_encode_key(const char *key, struct ly_buf *out) LY_WARN_UNUSED;

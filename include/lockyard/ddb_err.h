@@ -17,8 +17,8 @@
 #define DDB_ERR_MSG_MAX 2048 /* longer messages are truncated */
 
 struct ddb_err {
-    enum aws_err type;          /* a DynamoDB error (AWS_DDB_*); AWS_ERR_NONE = no error */
-    char msg[DDB_ERR_MSG_MAX];  /* exact DynamoDB message text, NUL-terminated */
+    enum aws_err type;         /* a DynamoDB error (AWS_DDB_*); AWS_ERR_NONE = no error */
+    char msg[DDB_ERR_MSG_MAX]; /* exact DynamoDB message text, NUL-terminated */
 };
 
 /** Clears e (type AWS_ERR_NONE, empty message). e may be NULL. */

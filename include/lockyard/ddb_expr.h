@@ -38,11 +38,11 @@
 #include "lockyard/ddb_err.h"
 #include "lockyard/ddb_value.h"
 
-#define DDB_EXPR_BYTES_MAX 4096     /* expression text length */
-#define DDB_EXPR_OPERATORS_MAX 300  /* operators (comparisons, AND/OR/NOT, functions, +/-) */
-#define DDB_EXPR_IN_MAX 100         /* operands of IN, left-hand side included */
-#define DDB_EXPR_NESTING_MAX 400    /* parser recursion (parentheses, NOT chains, calls) */
-#define DDB_EXPR_PATH_MAX 32        /* elements in one document path */
+#define DDB_EXPR_BYTES_MAX 4096      /* expression text length */
+#define DDB_EXPR_OPERATORS_MAX 300   /* operators (comparisons, AND/OR/NOT, functions, +/-) */
+#define DDB_EXPR_IN_MAX 100          /* operands of IN, left-hand side included */
+#define DDB_EXPR_NESTING_MAX 400     /* parser recursion (parentheses, NOT chains, calls) */
+#define DDB_EXPR_PATH_MAX 32         /* elements in one document path */
 #define DDB_EXPR_TOKEN_BYTES_MAX 255 /* #name / :value placeholder length */
 
 enum ddb_expr_kind {
@@ -95,8 +95,8 @@ int ddb_expr_ctx_finish(const struct ddb_expr_ctx *cx, struct ddb_err *err);
  * Parses and validates a ConditionExpression (kind DDB_EXPR_CONDITION) or
  * FilterExpression (DDB_EXPR_FILTER). *out lives in the ctx arena.
  */
-int ddb_cond_parse(struct ddb_expr_ctx *cx, enum ddb_expr_kind kind, const char *text,
-                   size_t len, const struct ddb_cond **out, struct ddb_err *err);
+int ddb_cond_parse(struct ddb_expr_ctx *cx, enum ddb_expr_kind kind, const char *text, size_t len,
+                   const struct ddb_cond **out, struct ddb_err *err);
 
 /**
  * Evaluates a condition against item (NULL = the item does not exist).
@@ -109,7 +109,7 @@ bool ddb_cond_eval(const struct ddb_cond *c, const struct ddb_map *item);
 /* ---- KeyConditionExpression (ddb_keycond.c) ---- */
 
 enum ddb_keycond_op {
-    DDB_KC_NONE,        /* no sort-key condition */
+    DDB_KC_NONE, /* no sort-key condition */
     DDB_KC_EQ,
     DDB_KC_LT,
     DDB_KC_LE,
@@ -120,10 +120,10 @@ enum ddb_keycond_op {
 };
 
 struct ddb_keycond {
-    const struct ddb_val *hash;  /* the partition key value (type checked) */
-    enum ddb_keycond_op op;      /* sort-key condition */
-    const struct ddb_val *lo;    /* operand (EQ..GE, BEGINS_WITH) or lower bound */
-    const struct ddb_val *hi;    /* upper bound (BETWEEN) */
+    const struct ddb_val *hash; /* the partition key value (type checked) */
+    enum ddb_keycond_op op;     /* sort-key condition */
+    const struct ddb_val *lo;   /* operand (EQ..GE, BEGINS_WITH) or lower bound */
+    const struct ddb_val *hi;   /* upper bound (BETWEEN) */
 };
 
 /**
@@ -178,8 +178,8 @@ int ddb_update_apply(const struct ddb_update *u, struct ly_arena *a, const struc
  * For ReturnValues UPDATED_OLD / UPDATED_NEW: the parts of item that u's
  * action paths name (a projection on those paths). @return 0 or LY_ENOMEM.
  */
-int ddb_update_project(const struct ddb_update *u, struct ly_arena *a,
-                       const struct ddb_map *item, struct ddb_map *out);
+int ddb_update_project(const struct ddb_update *u, struct ly_arena *a, const struct ddb_map *item,
+                       struct ddb_map *out);
 
 /* ---- ProjectionExpression (ddb_projection.c) ---- */
 

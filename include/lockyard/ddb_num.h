@@ -20,15 +20,15 @@
 #include "lockyard/ddb_err.h"
 
 #define DDB_NUM_DIGITS_MAX 38
-#define DDB_NUM_EXP_MAX 125   /* largest allowed decimal exponent (d.ddd E+125) */
+#define DDB_NUM_EXP_MAX 125    /* largest allowed decimal exponent (d.ddd E+125) */
 #define DDB_NUM_EXP_MIN (-130) /* smallest allowed decimal exponent (d.ddd E-130) */
-#define DDB_NUM_TEXT_MAX 176  /* longest canonical text plus NUL */
+#define DDB_NUM_TEXT_MAX 176   /* longest canonical text plus NUL */
 
 struct ddb_num {
-    int8_t sign;                    /* -1, 0 or +1; zero has ndig == 0 */
-    uint8_t ndig;                   /* significant digits, 0..38 */
-    int16_t exp;                    /* value = sign * 0.d[0]d[1]..d[ndig-1] * 10^exp */
-    uint8_t d[DDB_NUM_DIGITS_MAX];  /* digit values 0..9; d[0] and d[ndig-1] non-zero */
+    int8_t sign;                   /* -1, 0 or +1; zero has ndig == 0 */
+    uint8_t ndig;                  /* significant digits, 0..38 */
+    int16_t exp;                   /* value = sign * 0.d[0]d[1]..d[ndig-1] * 10^exp */
+    uint8_t d[DDB_NUM_DIGITS_MAX]; /* digit values 0..9; d[0] and d[ndig-1] non-zero */
 };
 
 /**

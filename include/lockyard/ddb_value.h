@@ -29,9 +29,9 @@
 #include "lockyard/ddb_err.h"
 #include "lockyard/ddb_num.h"
 
-#define DDB_DEPTH_MAX 32           /* nesting depth of M/L values */
-#define DDB_ITEM_BYTES_MAX 409600  /* 400 KB item size limit */
-#define DDB_NAME_BYTES_MAX 65535   /* attribute name length */
+#define DDB_DEPTH_MAX 32          /* nesting depth of M/L values */
+#define DDB_ITEM_BYTES_MAX 409600 /* 400 KB item size limit */
+#define DDB_NAME_BYTES_MAX 65535  /* attribute name length */
 #define DDB_HASH_KEY_BYTES_MAX 2048
 #define DDB_RANGE_KEY_BYTES_MAX 1024
 
@@ -62,14 +62,14 @@ struct ddb_val {
         struct {
             const char *p; /* NUL-terminated, but len counts */
             size_t len;
-        } bytes;           /* S (UTF-8) and B (raw bytes) */
-        struct ddb_num num;           /* N */
-        bool boolean;                 /* BOOL */
+        } bytes;            /* S (UTF-8) and B (raw bytes) */
+        struct ddb_num num; /* N */
+        bool boolean;       /* BOOL */
         struct {
             struct ddb_val *items;
             size_t n;
-        } list;                       /* L, SS, NS, BS */
-        struct ddb_map map;           /* M */
+        } list;             /* L, SS, NS, BS */
+        struct ddb_map map; /* M */
     } u;
 };
 
@@ -143,8 +143,7 @@ int ddb_item_check_keys(const struct ddb_key_schema *ks, const struct ddb_map *i
  * attributes with the declared types, else "The provided key element does not
  * match the schema"; then empty values and size limits as above.
  */
-int ddb_key_check(const struct ddb_key_schema *ks, const struct ddb_map *key,
-                  struct ddb_err *err);
+int ddb_key_check(const struct ddb_key_schema *ks, const struct ddb_map *key, struct ddb_err *err);
 
 /**
  * Builds the Key map (hash [, range]) of an item that passed
@@ -193,7 +192,7 @@ int ddb_item_encode(const struct ddb_map *item, struct ly_buf *out) LY_WARN_UNUS
  * in arena a and does not point into p.
  * @return 0, LY_EINVAL (corrupt input) or LY_ENOMEM.
  */
-int ddb_item_decode(struct ly_arena *a, const void *p, size_t len, struct ddb_map *out)
-    LY_WARN_UNUSED;
+int ddb_item_decode(struct ly_arena *a, const void *p, size_t len,
+                    struct ddb_map *out) LY_WARN_UNUSED;
 
 #endif

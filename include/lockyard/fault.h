@@ -22,19 +22,19 @@
 #include "lockyard/err.h"
 
 enum fault_action {
-    FAULT_DELAY,          /* wait ms before applying */
-    FAULT_DELAY_AFTER,    /* apply, wait ms before answering */
-    FAULT_FAIL,           /* answer status/code, apply nothing */
-    FAULT_FAIL_AFTER,     /* apply, then answer status/code (the lost acknowledgement) */
-    FAULT_DROP,           /* close the connection, apply nothing */
-    FAULT_DROP_AFTER,     /* apply, then close the connection without an answer */
-    FAULT_CONFLICT,       /* 409 ConditionalRequestConflict, apply nothing */
-    FAULT_HOLD,           /* park before applying until released (or until / ms) */
-    FAULT_STALE_READ,     /* reads answer from the state ms ago */
-    FAULT_THROTTLE,       /* 503 SlowDown / ThrottlingException, apply nothing */
+    FAULT_DELAY,             /* wait ms before applying */
+    FAULT_DELAY_AFTER,       /* apply, wait ms before answering */
+    FAULT_FAIL,              /* answer status/code, apply nothing */
+    FAULT_FAIL_AFTER,        /* apply, then answer status/code (the lost acknowledgement) */
+    FAULT_DROP,              /* close the connection, apply nothing */
+    FAULT_DROP_AFTER,        /* apply, then close the connection without an answer */
+    FAULT_CONFLICT,          /* 409 ConditionalRequestConflict, apply nothing */
+    FAULT_HOLD,              /* park before applying until released (or until / ms) */
+    FAULT_STALE_READ,        /* reads answer from the state ms ago */
+    FAULT_THROTTLE,          /* 503 SlowDown / ThrottlingException, apply nothing */
     FAULT_IGNORE_CONDITIONS, /* mode: preconditions are accepted without evaluation */
-    FAULT_ETAG_RANDOM,    /* mode: ETags are random instead of the body's MD5 */
-    FAULT_ERROR_IN_200,   /* 200 OK with an <Error> body (CompleteMultipartUpload, CopyObject,
+    FAULT_ETAG_RANDOM,       /* mode: ETags are random instead of the body's MD5 */
+    FAULT_ERROR_IN_200,      /* 200 OK with an <Error> body (CompleteMultipartUpload, CopyObject,
                              UploadPartCopy only), applied or not as `applied` says */
     FAULT_ACTION_COUNT_
 };
@@ -42,32 +42,32 @@ enum fault_action {
 #define FAULT_TEXT_MAX 128
 
 struct fault_match {
-    char service[16];              /* "" = any; "s3", "dynamodb", "sts" */
+    char service[16]; /* "" = any; "s3", "dynamodb", "sts" */
     char op[64];
-    char bucket[FAULT_TEXT_MAX];   /* globs */
+    char bucket[FAULT_TEXT_MAX]; /* globs */
     char key[FAULT_TEXT_MAX];
     char table[FAULT_TEXT_MAX];
     char client[FAULT_TEXT_MAX];
-    int conditional;               /* -1 any, 0 must have none, 1 must have one */
-    uint64_t nth, every, count;    /* 0 = not set */
-    double probability;            /* 1.0 when not set */
+    int conditional;            /* -1 any, 0 must have none, 1 must have one */
+    uint64_t nth, every, count; /* 0 = not set */
+    double probability;         /* 1.0 when not set */
     uint64_t seed;
-    int64_t after_ms, before_ms;   /* -1 = not set; relative to when the rule was added */
+    int64_t after_ms, before_ms; /* -1 = not set; relative to when the rule was added */
 };
 
 struct fault_rule {
     char id[24];
     struct fault_match match;
     enum fault_action action;
-    int status;                    /* fail / fail_after */
+    int status; /* fail / fail_after */
     char code[64];
-    int64_t ms;                    /* delay, delay_after, stale_read, hold timeout (0 = none) */
-    int applied;                   /* error_in_200: 1 = the operation is applied first */
+    int64_t ms;  /* delay, delay_after, stale_read, hold timeout (0 = none) */
+    int applied; /* error_in_200: 1 = the operation is applied first */
     int has_until;
-    struct fault_match until;      /* hold: released when a request matching this commits */
+    struct fault_match until; /* hold: released when a request matching this commits */
     /* state */
     int64_t added_ms;
-    uint64_t seen;                 /* requests that matched the static fields */
+    uint64_t seen; /* requests that matched the static fields */
     uint64_t fired;
     uint64_t prng;
 };
@@ -85,11 +85,11 @@ const char *fault_action_name(enum fault_action a);
  * Parses one rule from JSON. On error returns LY_EINVAL and writes a message naming the bad
  * field into err (err_size bytes). id is assigned by the caller.
  */
-int fault_rule_from_json(const json_t *j, struct fault_rule *out, char *err, size_t err_size)
-    LY_WARN_UNUSED;
+int fault_rule_from_json(const json_t *j, struct fault_rule *out, char *err,
+                         size_t err_size) LY_WARN_UNUSED;
 /** Parses "service=s3,op=PutObject,action=fail_after,status=500,…" (the --fault form). */
-int fault_rule_from_text(const char *text, struct fault_rule *out, char *err, size_t err_size)
-    LY_WARN_UNUSED;
+int fault_rule_from_text(const char *text, struct fault_rule *out, char *err,
+                         size_t err_size) LY_WARN_UNUSED;
 /** The rule as JSON (with its id and counters). New reference. */
 json_t *fault_rule_to_json(const struct fault_rule *r);
 

@@ -10,8 +10,8 @@
 
 #include <stdint.h>
 
-#define LY_HTTPDATE_LEN 30  /* "Sun, 06 Nov 1994 08:49:37 GMT" + NUL */
-#define LY_ISODATE_LEN 25   /* "1994-11-06T08:49:37.000Z" + NUL */
+#define LY_HTTPDATE_LEN 30 /* "Sun, 06 Nov 1994 08:49:37 GMT" + NUL */
+#define LY_ISODATE_LEN 25  /* "1994-11-06T08:49:37.000Z" + NUL */
 
 /** @return 0 and *out_ms, or LY_EINVAL for anything that is not an HTTP-date. */
 int ly_httpdate_parse(const char *s, int64_t *out_ms);

@@ -18,23 +18,23 @@
 #define HTTPHEAD_HEADERS_MAX 256
 
 enum httphead_framing {
-    HTTPHEAD_NO_BODY,       /* neither Content-Length nor Transfer-Encoding */
-    HTTPHEAD_LENGTH,        /* Content-Length: content_length bytes follow */
-    HTTPHEAD_CHUNKED,       /* Transfer-Encoding: chunked */
+    HTTPHEAD_NO_BODY, /* neither Content-Length nor Transfer-Encoding */
+    HTTPHEAD_LENGTH,  /* Content-Length: content_length bytes follow */
+    HTTPHEAD_CHUNKED, /* Transfer-Encoding: chunked */
 };
 
 /** What a head is refused with: the S3 error (its status and message are the table's,
  *  lockyard/aws_error.h) and the header at fault. */
 struct httphead_refusal {
     enum aws_err code;
-    const char *header;     /* the header at fault, or NULL */
+    const char *header; /* the header at fault, or NULL */
 };
 
 struct httphead {
     enum httphead_framing framing;
     uint64_t content_length;
     size_t nheaders;
-    int head_method;        /* HEAD: no body is read whatever the headers say */
+    int head_method;                 /* HEAD: no body is read whatever the headers say */
     struct httphead_refusal refusal; /* set when httphead_check fails */
 };
 

@@ -44,7 +44,7 @@ int s3mpu_etag(const char *const *part_etags, size_t n, char out[S3MPU_ETAG_SIZE
 /* One <Part> of a CompleteMultipartUpload request. */
 struct s3mpu_listed {
     long number;
-    const char *etag;          /* as sent; NULL when absent */
+    const char *etag; /* as sent; NULL when absent */
 };
 
 /* What the store holds for that part number (etag NULL: never uploaded). */
@@ -55,9 +55,9 @@ struct s3mpu_stored {
 
 enum s3mpu_problem {
     S3MPU_OK = 0,
-    S3MPU_INVALID_PART_ORDER,  /* numbers not strictly ascending (or out of 1..10000) */
-    S3MPU_INVALID_PART,        /* a part that was not uploaded, or whose ETag differs */
-    S3MPU_ENTITY_TOO_SMALL,    /* a part other than the last is below the minimum size */
+    S3MPU_INVALID_PART_ORDER, /* numbers not strictly ascending (or out of 1..10000) */
+    S3MPU_INVALID_PART,       /* a part that was not uploaded, or whose ETag differs */
+    S3MPU_ENTITY_TOO_SMALL,   /* a part other than the last is below the minimum size */
 };
 
 /**
@@ -66,9 +66,8 @@ enum s3mpu_problem {
  * @param stored     stored[i] describes listed[i]
  * @param bad_index  out: the index of the offending part (or -1)
  */
-enum s3mpu_problem s3mpu_check(const struct s3mpu_listed *listed,
-                               const struct s3mpu_stored *stored, size_t n,
-                               uint64_t part_bytes_min, long *bad_index);
+enum s3mpu_problem s3mpu_check(const struct s3mpu_listed *listed, const struct s3mpu_stored *stored,
+                               size_t n, uint64_t part_bytes_min, long *bad_index);
 
 /** Parses a partNumber value: 1..10000 in decimal. @return 0 or LY_EINVAL */
 int s3mpu_part_number_parse(const char *v, long *out) LY_WARN_UNUSED;

@@ -14,12 +14,12 @@
 #include "lockyard/store.h"
 
 struct s3_config {
-    const char *region;            /* e.g. "us-east-1" */
-    uint64_t object_bytes_max;     /* larger bodies get EntityTooLarge */
-    int delete_if_match_missing;   /* DeleteObject If-Match on a missing key: 404 (0) or 412 (1) */
-    uint64_t part_bytes_min;       /* multipart parts but the last below this: EntityTooSmall
+    const char *region;          /* e.g. "us-east-1" */
+    uint64_t object_bytes_max;   /* larger bodies get EntityTooLarge */
+    int delete_if_match_missing; /* DeleteObject If-Match on a missing key: 404 (0) or 412 (1) */
+    uint64_t part_bytes_min;     /* multipart parts but the last below this: EntityTooSmall
                                       (0: 5 MiB as AWS) */
-    uint64_t part_bytes_max;       /* larger UploadPart bodies: EntityTooLarge (0: 5 GiB as AWS,
+    uint64_t part_bytes_max;     /* larger UploadPart bodies: EntityTooLarge (0: 5 GiB as AWS,
                                       capped by object_bytes_max) */
 };
 
@@ -46,12 +46,12 @@ const struct ly_op *s3_op(const struct ly_req *req);
 int s3_is_conditional(const struct ly_req *req);
 /** One row of the S3 route table, as the admin API lists it (GET /_lockyard/operations). */
 struct s3_route_info {
-    const char *method;            /* "GET", "PUT", … */
-    const char *level;             /* "service", "bucket" or "object" */
-    const char *sub, *sub2;        /* query parameters that select it, or NULL */
-    const char *header;            /* a header that selects it, or NULL */
+    const char *method;     /* "GET", "PUT", … */
+    const char *level;      /* "service", "bucket" or "object" */
+    const char *sub, *sub2; /* query parameters that select it, or NULL */
+    const char *header;     /* a header that selects it, or NULL */
     struct ly_op op;
-    const char *action;            /* the IAM action a bucket policy is asked about */
+    const char *action; /* the IAM action a bucket policy is asked about */
     int has_handler;
 };
 /** Calls fn for every S3 route, in the table's order. */

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 struct s3cond_read {
-    const char *if_match;            /* NULL when absent */
+    const char *if_match; /* NULL when absent */
     const char *if_none_match;
     const char *if_modified_since;
     const char *if_unmodified_since;

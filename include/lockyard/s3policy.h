@@ -38,7 +38,7 @@ struct s3policy_req {
     const char *resource;      /* "arn:aws:s3:::bucket/key" */
     const char *if_none_match; /* header values, NULL when absent */
     const char *if_match;
-    int creation_op;           /* s3:ObjectCreationOperation: 1 PutObject/CopyObject/Complete */
+    int creation_op; /* s3:ObjectCreationOperation: 1 PutObject/CopyObject/Complete */
 };
 
 /** 1 when an enforced Deny statement matches the request, else 0. */

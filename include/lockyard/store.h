@@ -41,9 +41,9 @@ int store_sync(struct store *s) LY_WARN_UNUSED;
 uint64_t store_commit_id(struct store *s);
 
 struct store_opts {
-    const char *dir;               /* data directory (created if missing); NULL = temporary */
+    const char *dir; /* data directory (created if missing); NULL = temporary */
     enum store_durability durability;
-    size_t map_bytes;              /* LMDB map size (address space, not disk) */
+    size_t map_bytes; /* LMDB map size (address space, not disk) */
 };
 
 /** Opens (creating) the store. @return 0 or LY_EIO / LY_ENOMEM; *out owned by the caller. */
@@ -90,24 +90,24 @@ int store_bucket_list(struct store *s, struct ly_arena *a, struct store_bucket *
 
 /* An object's metadata. Strings are NUL-terminated; NULL when absent. */
 struct store_obj {
-    const char *etag;              /* without quotes: 32 hex digits, or "hex-N" */
+    const char *etag; /* without quotes: 32 hex digits, or "hex-N" */
     uint64_t size;
     int64_t mtime_ms;
-    uint64_t seq;                  /* store commit sequence number of the write (filled by put) */
+    uint64_t seq; /* store commit sequence number of the write (filled by put) */
     const char *content_type;
     const char *content_encoding;
     const char *content_disposition;
     const char *content_language;
     const char *cache_control;
     const char *expires;
-    const char *checksum_alg;      /* "CRC32", "SHA256", … */
-    const char *checksum_value;    /* base64 */
+    const char *checksum_alg;   /* "CRC32", "SHA256", … */
+    const char *checksum_value; /* base64 */
     const char *storage_class;
     struct ly_hdr meta[STORE_META_MAX]; /* user metadata, names lower-case without x-amz-meta- */
     size_t nmeta;
-    uint32_t flags;                /* STORE_OBJ_* (filled by put / delete in versioned buckets) */
-    const char *part_sizes;        /* multipart object: part sizes "n1,n2,…"; NULL otherwise */
-    int bucket_versioning;         /* not stored: the bucket's enum store_versioning
+    uint32_t flags;         /* STORE_OBJ_* (filled by put / delete in versioned buckets) */
+    const char *part_sizes; /* multipart object: part sizes "n1,n2,…"; NULL otherwise */
+    int bucket_versioning;  /* not stored: the bucket's enum store_versioning
                                       (store_version.h) as the call that read or wrote this saw it */
 };
 

@@ -51,18 +51,18 @@
 enum store_ddb_proj { STORE_DDB_PROJ_ALL, STORE_DDB_PROJ_KEYS_ONLY, STORE_DDB_PROJ_INCLUDE };
 
 struct store_ddb_index {
-    uint64_t id;                /* 0 = new: assigned (and backfilled) by create / update */
+    uint64_t id; /* 0 = new: assigned (and backfilled) by create / update */
     const char *name;
-    bool global;                /* GSI (else LSI); kept for the handler, the store ignores it */
-    struct ddb_key_schema ks;   /* the index key */
+    bool global;              /* GSI (else LSI); kept for the handler, the store ignores it */
+    struct ddb_key_schema ks; /* the index key */
     enum store_ddb_proj proj;
-    const char *const *attrs;   /* INCLUDE: the NonKeyAttributes */
+    const char *const *attrs; /* INCLUDE: the NonKeyAttributes */
     size_t nattrs;
 };
 
 struct store_ddb_table {
     const char *name;
-    uint64_t id;          /* set by store_ddb_table_create */
+    uint64_t id; /* set by store_ddb_table_create */
     int64_t ctime_ms;
     const char *ttl_attr; /* TTL attribute name, or NULL when TTL is disabled */
     const char *desc;     /* the handler's description (opaque to the store), NUL-terminated */
@@ -123,22 +123,22 @@ typedef int (*store_ddb_decide_fn)(void *ctx, struct ly_arena *a, const struct d
                                    enum store_ddb_action *act, const struct ddb_map **next);
 
 struct store_ddb_op {
-    const char *table;     /* table name */
-    uint64_t table_id;     /* the id the caller looked up: a mismatch is LY_ENOPARENT */
-    const void *key;       /* ddb_keycodec encoding of the primary key */
+    const char *table; /* table name */
+    uint64_t table_id; /* the id the caller looked up: a mismatch is LY_ENOPARENT */
+    const void *key;   /* ddb_keycodec encoding of the primary key */
     size_t key_len;
     store_ddb_decide_fn decide;
     void *ctx;
-    int rc;                /* out: what decide returned (or LY_ENOPARENT for this op) */
+    int rc; /* out: what decide returned (or LY_ENOPARENT for this op) */
 };
 
 /* TransactWriteItems idempotency: a token is remembered with a digest of its request. */
 struct store_ddb_token {
     const char *token;
     const unsigned char *digest;
-    size_t digest_len;     /* <= 64 */
+    size_t digest_len; /* <= 64 */
     int64_t now_ms;
-    int64_t ttl_ms;        /* how long a committed token is remembered */
+    int64_t ttl_ms; /* how long a committed token is remembered */
 };
 
 /**
@@ -157,9 +157,9 @@ struct store_ddb_get {
     uint64_t table_id;
     const void *key;
     size_t key_len;
-    int found;             /* out */
-    struct ddb_map item;   /* out, in the caller's arena */
-    int rc;                /* out: 0 or LY_ENOPARENT */
+    int found;           /* out */
+    struct ddb_map item; /* out, in the caller's arena */
+    int rc;              /* out: 0 or LY_ENOPARENT */
 };
 
 /** Reads n items in one read transaction (a consistent snapshot). @return first op error */
@@ -169,13 +169,13 @@ int store_ddb_get(struct store *s, struct store_ddb_get *gets, size_t n,
 struct store_ddb_range {
     const char *table;
     uint64_t table_id;
-    const void *prefix;    /* encoded key prefix (e.g. the hash key for Query), or NULL */
+    const void *prefix; /* encoded key prefix (e.g. the hash key for Query), or NULL */
     size_t prefix_len;
-    const void *start;     /* encoded key to start strictly after (before, reverse), or NULL */
+    const void *start; /* encoded key to start strictly after (before, reverse), or NULL */
     size_t start_len;
-    int reverse;           /* descending key order */
-    uint64_t index_id;     /* 0: the table; else walk this index of it (LY_ENOPARENT if gone) */
-    int fetch_base;        /* with index_id: visit the table's full item, not the projection */
+    int reverse;       /* descending key order */
+    uint64_t index_id; /* 0: the table; else walk this index of it (LY_ENOPARENT if gone) */
+    int fetch_base;    /* with index_id: visit the table's full item, not the projection */
 };
 
 /**

@@ -16,11 +16,11 @@
 struct store_upload {
     const char *key;
     const char *upload_id;
-    uint64_t seq;                  /* the upload's own commit seq (its id encodes it) */
-    uint64_t init_seq;             /* seq of the key's current object at initiation; 0: none */
+    uint64_t seq;      /* the upload's own commit seq (its id encodes it) */
+    uint64_t init_seq; /* seq of the key's current object at initiation; 0: none */
     int64_t initiated_ms;
-    const char *checksum_type;     /* "COMPOSITE" / "FULL_OBJECT" with meta.checksum_alg; or NULL */
-    struct store_obj meta;         /* content headers, user metadata, checksum_alg of the object */
+    const char *checksum_type; /* "COMPOSITE" / "FULL_OBJECT" with meta.checksum_alg; or NULL */
+    struct store_obj meta;     /* content headers, user metadata, checksum_alg of the object */
 };
 
 /**
@@ -30,8 +30,8 @@ struct store_upload {
 int store_upload_create(struct store *s, const char *bucket, struct store_upload *u,
                         struct ly_arena *a) LY_WARN_UNUSED;
 /** @return 0, LY_ENOPARENT, LY_ENOENT (no such upload) */
-int store_upload_get(struct store *s, const char *bucket, const char *upload_id,
-                     struct ly_arena *a, struct store_upload *out) LY_WARN_UNUSED;
+int store_upload_get(struct store *s, const char *bucket, const char *upload_id, struct ly_arena *a,
+                     struct store_upload *out) LY_WARN_UNUSED;
 /** Every upload of the bucket (unsorted). @return 0, LY_ENOPARENT */
 int store_upload_list(struct store *s, const char *bucket, struct ly_arena *a,
                       struct store_upload **out, size_t *n) LY_WARN_UNUSED;
@@ -60,9 +60,8 @@ int store_part_list(struct store *s, const char *bucket, const char *upload_id, 
  * preconditions. Return 0 to complete or an error code the store returns unchanged.
  */
 typedef int (*store_complete_fn)(void *ctx, const struct store_upload *u,
-                                 const struct store_obj *const *parts,
-                                 const void *const *bodies, size_t n,
-                                 const struct store_obj *cur, struct store_obj *obj);
+                                 const struct store_obj *const *parts, const void *const *bodies,
+                                 size_t n, const struct store_obj *cur, struct store_obj *obj);
 
 /*
  * A completed upload, remembered (under the upload's id, in the same transaction that made the
@@ -70,10 +69,10 @@ typedef int (*store_complete_fn)(void *ctx, const struct store_upload *u,
  */
 struct store_upload_done {
     const char *key;
-    unsigned char digest[32];      /* the caller's digest of the listed parts */
+    unsigned char digest[32]; /* the caller's digest of the listed parts */
     int64_t completed_ms;
-    const char *checksum_type;     /* shown in the answer; NULL: no checksum in the answer */
-    struct store_obj obj;          /* etag, seq, flags, checksum_alg / checksum_value */
+    const char *checksum_type; /* shown in the answer; NULL: no checksum in the answer */
+    struct store_obj obj;      /* etag, seq, flags, checksum_alg / checksum_value */
 };
 
 /**

@@ -13,7 +13,7 @@
 #include "lockyard/store.h"
 
 enum store_versioning {
-    STORE_VERSIONING_OFF = 0,  /* never enabled: every write replaces the null version */
+    STORE_VERSIONING_OFF = 0, /* never enabled: every write replaces the null version */
     STORE_VERSIONING_ENABLED,
     STORE_VERSIONING_SUSPENDED,
 };
@@ -26,11 +26,11 @@ enum store_versioning {
  * Reads a bucket configuration value (copied into a, NUL-terminated, *len bytes).
  * @return 0, LY_ENOPARENT, LY_ENOENT (unset)
  */
-int store_bucket_conf_get(struct store *s, const char *bucket, const char *name,
-                          struct ly_arena *a, char **value, size_t *len) LY_WARN_UNUSED;
+int store_bucket_conf_get(struct store *s, const char *bucket, const char *name, struct ly_arena *a,
+                          char **value, size_t *len) LY_WARN_UNUSED;
 /** Sets (value != NULL) or removes a configuration value. @return 0, LY_ENOPARENT */
-int store_bucket_conf_put(struct store *s, const char *bucket, const char *name,
-                          const char *value, size_t len) LY_WARN_UNUSED;
+int store_bucket_conf_put(struct store *s, const char *bucket, const char *name, const char *value,
+                          size_t len) LY_WARN_UNUSED;
 /** The bucket's versioning state. @return 0, LY_ENOPARENT */
 int store_bucket_versioning(struct store *s, const char *bucket,
                             enum store_versioning *out) LY_WARN_UNUSED;
@@ -38,10 +38,10 @@ int store_bucket_versioning(struct store *s, const char *bucket,
 /* A bucket's configuration as the write transaction sees it, for the caller's conf callback. */
 struct store_bconf {
     enum store_versioning versioning;
-    const char *policy;          /* the policy document (not NUL-terminated; valid only during
+    const char *policy; /* the policy document (not NUL-terminated; valid only during
                                     the callback), NULL when the bucket has none */
     size_t policy_len;
-    uint64_t policy_gen;         /* changes whenever a policy is stored (a store-wide sequence
+    uint64_t policy_gen; /* changes whenever a policy is stored (a store-wide sequence
                                     number); 0 for a policy stored by an older lockyard */
 };
 
@@ -51,8 +51,8 @@ typedef int (*store_conf_fn)(void *ctx, const struct store_bconf *conf);
 
 /* The caller's callbacks of one write (each may be NULL; the struct itself may be NULL). */
 struct store_write_hooks {
-    store_conf_fn conf;          /* first: the bucket's configuration (e.g. its policy) */
-    store_check_fn check;        /* then: the current object (preconditions) */
+    store_conf_fn conf;   /* first: the bucket's configuration (e.g. its policy) */
+    store_check_fn check; /* then: the current object (preconditions) */
     void *ctx;
 };
 
@@ -70,10 +70,10 @@ int store_bucket_conf_with(struct store *s, const char *bucket, store_conf_fn fn
 
 /* What a delete did. */
 struct store_del_result {
-    int marker_created;        /* a delete marker became the current version */
-    int deleted_marker;        /* the version removed was a delete marker */
-    uint64_t seq;              /* the marker's or the removed version's seq */
-    uint32_t flags;            /* its STORE_OBJ_VERSIONED flag: 0 = the null version */
+    int marker_created; /* a delete marker became the current version */
+    int deleted_marker; /* the version removed was a delete marker */
+    uint64_t seq;       /* the marker's or the removed version's seq */
+    uint32_t flags;     /* its STORE_OBJ_VERSIONED flag: 0 = the null version */
 };
 
 /**
@@ -93,8 +93,8 @@ int store_obj_delete_version(struct store *s, const char *bucket, const char *ke
  * Reads one version (0 = null) like store_obj_get. A delete marker is returned with 0 and
  * STORE_OBJ_DELETE_MARKER set. @return 0, LY_ENOPARENT, LY_ENOENT, LY_ETOOBIG, LY_EIO
  */
-int store_obj_get_version(struct store *s, const char *bucket, const char *key,
-                          uint64_t version, struct ly_arena *a, struct store_obj *out,
+int store_obj_get_version(struct store *s, const char *bucket, const char *key, uint64_t version,
+                          struct ly_arena *a, struct store_obj *out,
                           struct ly_buf *body) LY_WARN_UNUSED;
 
 /**
@@ -108,8 +108,7 @@ typedef int (*store_version_fn)(void *ctx, const char *key, const struct store_o
  * Visits every version of the bucket's keys >= from that begin with prefix, in key order.
  * @return 0, LY_ENOPARENT, or the callback's negative code
  */
-int store_version_list(struct store *s, const char *bucket, const char *from,
-                       const char *prefix, struct ly_arena *a, store_version_fn fn,
-                       void *ctx) LY_WARN_UNUSED;
+int store_version_list(struct store *s, const char *bucket, const char *from, const char *prefix,
+                       struct ly_arena *a, store_version_fn fn, void *ctx) LY_WARN_UNUSED;
 
 #endif

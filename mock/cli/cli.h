@@ -32,8 +32,8 @@ int cli_bad_value(const char *cmd, const char *name, const char *value, const ch
 const char *cli_server_url(const char *cmd, const char *flag);
 
 struct cli_answer {
-    int status;   /* 0: no answer */
-    char *body;   /* heap, NUL-terminated */
+    int status; /* 0: no answer */
+    char *body; /* heap, NUL-terminated */
 };
 
 /**

@@ -23,8 +23,8 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
     if (c == ':')
         fprintf(stderr, "lockyard %s: option '%s' needs a value\n", cmd, arg);
     else if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') && optopt)
-        fprintf(stderr, "lockyard %s: option '%.*s' takes no value\n", cmd,
-                (int)strcspn(arg, "="), arg);
+        fprintf(stderr, "lockyard %s: option '%.*s' takes no value\n", cmd, (int)strcspn(arg, "="),
+                arg);
     else if (optopt && strncmp(arg, "--", 2) != 0)
         fprintf(stderr, "lockyard %s: unknown option '-%c'\n", cmd, optopt);
     else
@@ -63,17 +63,22 @@ int cli_admin_call(const char *cmd, const char *url, const char *method, const c
     int port, tls;
     memset(out, 0, sizeof *out);
     if (ly_client_parse_url(url, host, sizeof host, &port, &tls) != 0) {
-        fprintf(stderr, "lockyard %s: bad server URL '%s': want http[s]://HOST[:PORT]\n", cmd,
-                url);
+        fprintf(stderr, "lockyard %s: bad server URL '%s': want http[s]://HOST[:PORT]\n", cmd, url);
         return -1;
     }
     /* Signed with the AWS_* keys (a server under --auth sigv4 asks for a signed admin request)
      * and carrying LOCKYARD_ADMIN_TOKEN when it is set (--admin-token). */
     const char *akid = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
     const char *region = getenv("AWS_REGION"), *token = getenv("LOCKYARD_ADMIN_TOKEN");
-    struct ly_client_opts co = {host, port, region && *region ? region : "us-east-1",
-                                akid && *akid ? akid : "test", secret && *secret ? secret : "test",
-                                getenv("AWS_SESSION_TOKEN"), timeout_ms, tls, NULL};
+    struct ly_client_opts co = {host,
+                                port,
+                                region && *region ? region : "us-east-1",
+                                akid && *akid ? akid : "test",
+                                secret && *secret ? secret : "test",
+                                getenv("AWS_SESSION_TOKEN"),
+                                timeout_ms,
+                                tls,
+                                NULL};
     struct event_base *base = event_base_new();
     struct ly_client *client = NULL;
     struct ly_client_conn *conn = NULL;
@@ -88,13 +93,17 @@ int cli_admin_call(const char *cmd, const char *url, const char *method, const c
     req.service = "s3";
     if (token && *token && ly_client_req_header(&req, "x-lockyard-admin-token", token))
         return -1;
-    int rc = base && ly_client_new(base, &co, &client) == 0 &&
-             ly_client_conn_new(client, &conn) == 0 && (!body ||
-             ly_client_req_header(&req, "Content-Type", "application/json") == 0) &&
-             ly_client_call(conn, &req, (int64_t)time(NULL), &r) == 0 ? 0 : -1;
+    int rc =
+        base && ly_client_new(base, &co, &client) == 0 && ly_client_conn_new(client, &conn) == 0 &&
+                (!body || ly_client_req_header(&req, "Content-Type", "application/json") == 0) &&
+                ly_client_call(conn, &req, (int64_t)time(NULL), &r) == 0
+            ? 0
+            : -1;
     if (!rc && r.status == 0) {
-        fprintf(stderr, "lockyard %s: no lockyard answering at %s (start one with `lockyard "
-                        "serve`, or name it with --server URL or LOCKYARD_URL)\n", cmd, url);
+        fprintf(stderr,
+                "lockyard %s: no lockyard answering at %s (start one with `lockyard "
+                "serve`, or name it with --server URL or LOCKYARD_URL)\n",
+                cmd, url);
         rc = -1;
     }
     if (!rc) {

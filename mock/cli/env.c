@@ -16,20 +16,19 @@
 
 static void env_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: lockyard env [options]      eval \"$(lockyard env)\"\n"
-            "  --server URL              the running server (default $LOCKYARD_URL or\n"
-            "                            http://127.0.0.1:4566)\n"
-            "  --shell sh|fish|json      output form (default sh: export NAME='value')\n"
-            "  --tls                     the server's HTTPS endpoint and AWS_CA_BUNDLE /\n"
-            "                            NODE_EXTRA_CA_CERTS for its certificate (serve\n"
-            "                            --tls-listen)\n"
-            "  --credentials AKID:SECRET keys to print (default test:test; serve --auth sigv4\n"
-            "                            --credentials must list them)\n"
-            "  -h, --help                this text\n"
-            "Prints AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB,\n"
-            "AWS_ENDPOINT_URL_STS, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,\n"
-            "AWS_DEFAULT_REGION (and AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS with --tls).\n");
+    fprintf(f, "usage: lockyard env [options]      eval \"$(lockyard env)\"\n"
+               "  --server URL              the running server (default $LOCKYARD_URL or\n"
+               "                            http://127.0.0.1:4566)\n"
+               "  --shell sh|fish|json      output form (default sh: export NAME='value')\n"
+               "  --tls                     the server's HTTPS endpoint and AWS_CA_BUNDLE /\n"
+               "                            NODE_EXTRA_CA_CERTS for its certificate (serve\n"
+               "                            --tls-listen)\n"
+               "  --credentials AKID:SECRET keys to print (default test:test; serve --auth sigv4\n"
+               "                            --credentials must list them)\n"
+               "  -h, --help                this text\n"
+               "Prints AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB,\n"
+               "AWS_ENDPOINT_URL_STS, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,\n"
+               "AWS_DEFAULT_REGION (and AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS with --tls).\n");
 }
 
 struct env_var {
@@ -81,8 +80,8 @@ static int collect(const char *url, int tls, const char *creds, struct env_var *
     free(a.body);
     const char *region = json_string_value(json_object_get(h, "region"));
     if (!region) {
-        fprintf(stderr, "lockyard env: %s answered /_lockyard/health with %d: not lockyard?\n",
-                url, a.status);
+        fprintf(stderr, "lockyard env: %s answered /_lockyard/health with %d: not lockyard?\n", url,
+                a.status);
         json_decref(h);
         return -1;
     }
@@ -93,19 +92,21 @@ static int collect(const char *url, int tls, const char *creds, struct env_var *
         return -1;
     }
     const char *bracket = strchr(host, ':') ? "[" : "";
-    snprintf(endpoint, sizeof endpoint, "%s://%s%s%s:%d", is_tls ? "https" : "http", bracket,
-             host, *bracket ? "]" : "", port);
+    snprintf(endpoint, sizeof endpoint, "%s://%s%s%s:%d", is_tls ? "https" : "http", bracket, host,
+             *bracket ? "]" : "", port);
     const char *cert = json_string_value(json_object_get(h, "certificate"));
     json_int_t tls_port = json_integer_value(json_object_get(h, "https_port"));
     if (tls && !is_tls) {
         if (!cert || tls_port <= 0) {
-            fprintf(stderr, "lockyard env: the server at %s serves no HTTPS (start it with "
-                            "--tls-listen HOST:PORT)\n", url);
+            fprintf(stderr,
+                    "lockyard env: the server at %s serves no HTTPS (start it with "
+                    "--tls-listen HOST:PORT)\n",
+                    url);
             json_decref(h);
             return -1;
         }
-        snprintf(endpoint, sizeof endpoint, "https://%s%s%s:%d", bracket, host,
-                 *bracket ? "]" : "", (int)tls_port);
+        snprintf(endpoint, sizeof endpoint, "https://%s%s%s:%d", bracket, host, *bracket ? "]" : "",
+                 (int)tls_port);
     }
     const char *colon = strchr(creds, ':');
     char akid[256];
@@ -130,8 +131,8 @@ int cli_cmd_env(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"server", required_argument, 0, 's'}, {"shell", required_argument, 0, 'S'},
-        {"tls", no_argument, 0, 't'}, {"credentials", required_argument, 0, 'C'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"tls", no_argument, 0, 't'},          {"credentials", required_argument, 0, 'C'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     const char *server = NULL, *shell = "sh", *creds = "test:test";
     int c, tls = 0;
     optind = 1;

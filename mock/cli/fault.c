@@ -13,22 +13,23 @@
 
 static void fault_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: lockyard fault add RULE... [--server URL]   add rules; prints their ids\n"
-            "       lockyard fault list [--json] [--server URL] the rules, with matched/fired counts\n"
-            "       lockyard fault rm ID... [--server URL]      remove rules\n"
-            "       lockyard fault clear [--server URL]         remove every rule\n"
-            "       lockyard fault release [ID] [--server URL]  answer requests held by a hold rule\n"
-            "  RULE      key=value,... as for `serve --fault`, e.g.\n"
-            "            'op=PutObject,key=*.tflock,action=fail_after,status=500'\n"
-            "            (match: service op bucket key table client conditional nth every count\n"
-            "            probability seed after_ms before_ms; action=delay|delay_after|fail|\n"
-            "            fail_after|drop|drop_after|conflict|hold|stale_read|throttle|\n"
-            "            ignore_conditions|etag_random with status code ms until.FIELD),\n"
-            "            or a JSON rule {\"match\":{...},\"action\":{...}}\n"
-            "  --server URL  the running server (default $LOCKYARD_URL or http://127.0.0.1:4566)\n"
-            "  --json        list: the admin API's JSON\n"
-            "  -h, --help    this text\n");
+    fprintf(
+        f,
+        "usage: lockyard fault add RULE... [--server URL]   add rules; prints their ids\n"
+        "       lockyard fault list [--json] [--server URL] the rules, with matched/fired counts\n"
+        "       lockyard fault rm ID... [--server URL]      remove rules\n"
+        "       lockyard fault clear [--server URL]         remove every rule\n"
+        "       lockyard fault release [ID] [--server URL]  answer requests held by a hold rule\n"
+        "  RULE      key=value,... as for `serve --fault`, e.g.\n"
+        "            'op=PutObject,key=*.tflock,action=fail_after,status=500'\n"
+        "            (match: service op bucket key table client conditional nth every count\n"
+        "            probability seed after_ms before_ms; action=delay|delay_after|fail|\n"
+        "            fail_after|drop|drop_after|conflict|hold|stale_read|throttle|\n"
+        "            ignore_conditions|etag_random with status code ms until.FIELD),\n"
+        "            or a JSON rule {\"match\":{...},\"action\":{...}}\n"
+        "  --server URL  the running server (default $LOCKYARD_URL or http://127.0.0.1:4566)\n"
+        "  --json        list: the admin API's JSON\n"
+        "  -h, --help    this text\n");
 }
 
 /* The rule's text form from its JSON: match fields, action=TYPE, action fields, until.FIELD. */
@@ -39,15 +40,15 @@ static void rule_text(const json_t *rule, char *out, size_t n)
     json_t *v;
     size_t len = 0;
     out[0] = '\0';
-#define APPEND(...)                                                                          \
-    do {                                                                                     \
-        int w_ = snprintf(out + len, n - len, __VA_ARGS__);                                  \
-        len = w_ < 0 || (size_t)w_ >= n - len ? n - 1 : len + (size_t)w_;                    \
+#define APPEND(...)                                                       \
+    do {                                                                  \
+        int w_ = snprintf(out + len, n - len, __VA_ARGS__);               \
+        len = w_ < 0 || (size_t)w_ >= n - len ? n - 1 : len + (size_t)w_; \
     } while (0)
     const json_t *parts[3] = {match, action, json_object_get(action, "until")};
     const char *prefix[3] = {"", "", "until."};
     for (int i = 0; i < 3; i++) {
-        json_object_foreach((json_t *)parts[i], k, v) {
+        json_object_foreach ((json_t *)parts[i], k, v) {
             if (i == 1 && strcmp(k, "until") == 0)
                 continue;
             char *val = json_is_string(v) ? strdup(json_string_value(v))
@@ -66,9 +67,9 @@ static json_t *rule_body(const char *arg)
     char err[256];
     struct fault_rule r;
     json_t *in = arg[0] == '{' ? json_loads(arg, 0, NULL) : NULL;
-    int rc = in ? fault_rule_from_json(in, &r, err, sizeof err)
-                : arg[0] == '{' ? (snprintf(err, sizeof err, "not JSON"), -1)
-                                : fault_rule_from_text(arg, &r, err, sizeof err);
+    int rc = in              ? fault_rule_from_json(in, &r, err, sizeof err)
+             : arg[0] == '{' ? (snprintf(err, sizeof err, "not JSON"), -1)
+                             : fault_rule_from_text(arg, &r, err, sizeof err);
     json_decref(in);
     if (rc) {
         fprintf(stderr, "lockyard fault: bad rule '%s': %s\n", arg, err);
@@ -118,7 +119,7 @@ static int do_add(const char *url, int n, char **rules)
     int rc = body ? call(url, "POST", "/_lockyard/faults", body, &ans) : 1;
     size_t i;
     json_t *id;
-    json_array_foreach(json_object_get(ans, "ids"), i, id)
+    json_array_foreach (json_object_get(ans, "ids"), i, id)
         printf("%s\n", json_string_value(id));
     free(body);
     json_decref(arr);
@@ -141,7 +142,7 @@ static int do_list(const char *url, int as_json)
         json_t *all = json_object_get(ans, "faults");
         if (json_array_size(all) == 0)
             printf("no fault rules\n");
-        json_array_foreach(all, i, rule) {
+        json_array_foreach (all, i, rule) {
             char text[2048];
             rule_text(rule, text, sizeof text);
             printf("%-6s matched %-5lld fired %-5lld %s\n",
@@ -184,7 +185,8 @@ static int do_verb(const char *url, const char *verb, int n, char **args, int as
         char *text = json_dumps(body, JSON_COMPACT);
         rc = text ? call(url, "POST", "/_lockyard/release", text, &ans) : 1;
         if (!rc)
-            printf("released %lld\n", (long long)json_integer_value(json_object_get(ans, "released")));
+            printf("released %lld\n",
+                   (long long)json_integer_value(json_object_get(ans, "released")));
         free(text);
         json_decref(body);
         json_decref(ans);
@@ -198,7 +200,8 @@ int cli_cmd_fault(int argc, char **argv)
 {
     static const struct option opts[] = {{"server", required_argument, 0, 's'},
                                          {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *server = NULL;
     int c, as_json = 0;
     optind = 1;

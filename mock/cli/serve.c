@@ -20,61 +20,75 @@
 
 /* Options for hostile input and exhausted resources (docs/security.md). */
 enum {
-    OPT_ADMIN_TOKEN = 0x100, OPT_ADMIN_LISTEN, OPT_MAX_CONNECTIONS, OPT_MAX_INFLIGHT,
-    OPT_IDLE_TIMEOUT, OPT_HEADER_TIMEOUT, OPT_MIN_BODY_RATE,
+    OPT_ADMIN_TOKEN = 0x100,
+    OPT_ADMIN_LISTEN,
+    OPT_MAX_CONNECTIONS,
+    OPT_MAX_INFLIGHT,
+    OPT_IDLE_TIMEOUT,
+    OPT_HEADER_TIMEOUT,
+    OPT_MIN_BODY_RATE,
 };
 
 static void serve_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: lockyard serve [options]\n"
-            "  --listen HOST:PORT        listen address (default 127.0.0.1:4566, or\n"
-            "                            $LOCKYARD_LISTEN; port 0 = any free port)\n"
-            "  --tls-listen HOST:PORT    serve HTTPS too (self-signed localhost certificate unless\n"
-            "                            --tls-cert FILE --tls-key FILE are given)\n"
-            "  --data DIR                data directory (default ./lockyard-data)\n"
-            "  --memory                  temporary store, deleted at exit\n"
-            "  --durability group|fsync|none  what an acknowledged write survives (default group:\n"
-            "                            a sync thread flushes writes in batches; answers wait\n"
-            "                            for the flush that covers them)\n"
-            "  --region NAME             region (default us-east-1)\n"
-            "  --auth any|sigv4          any: accept every key (default); sigv4: verify signatures\n"
-            "  --credentials AKID:SECRET a key pair for --auth sigv4 (repeatable; default test:test)\n"
-            "  --max-object-bytes N      largest object body accepted (default 536870912)\n"
-            "  --min-part-bytes N        multipart: smallest part but the last (default 5 MiB)\n"
-            "  --max-part-bytes N        multipart: largest part (default 5 GiB, at most the\n"
-            "                            largest object)\n"
-            "  --fault RULE              a fault rule as key=value,... (repeatable; see\n"
-            "                            docs/faults.md and `lockyard fault --help`)\n"
-            "  --config FILE             YAML with the same settings and a 'faults' list\n"
-            "  --journal-entries N       request journal size (default 10000)\n"
-            "  --admin-token TOKEN       required for the admin API (header x-lockyard-admin-token\n"
-            "                            or Authorization: Bearer); under --auth sigv4 a signed\n"
-            "                            request from a configured key is accepted too\n"
-            "  --admin-listen HOST:PORT  serve the admin API on this address only\n"
-            "  --max-connections N       open connections at once (default: from the fd limit)\n"
-            "  --max-inflight-bytes N    request bodies being received at once (default 1 GiB)\n"
-            "  --idle-timeout-ms N       close keep-alive connections idle that long (120000)\n"
-            "  --header-timeout-ms N     time for a request's headers to arrive (default 20000)\n"
-            "  --min-body-rate N         bytes/s a request body must average (default 1024)\n"
-            "  --log-level error|info|debug  info and debug log one line per request\n"
-            "                            (default error)\n"
-            "  --log-format text|json    request log lines as text (default) or JSON objects\n"
-            "  --quiet                   no log output\n"
-            "  -h, --help                this text\n");
+    fprintf(
+        f,
+        "usage: lockyard serve [options]\n"
+        "  --listen HOST:PORT        listen address (default 127.0.0.1:4566, or\n"
+        "                            $LOCKYARD_LISTEN; port 0 = any free port)\n"
+        "  --tls-listen HOST:PORT    serve HTTPS too (self-signed localhost certificate unless\n"
+        "                            --tls-cert FILE --tls-key FILE are given)\n"
+        "  --data DIR                data directory (default ./lockyard-data)\n"
+        "  --memory                  temporary store, deleted at exit\n"
+        "  --durability group|fsync|none  what an acknowledged write survives (default group:\n"
+        "                            a sync thread flushes writes in batches; answers wait\n"
+        "                            for the flush that covers them)\n"
+        "  --region NAME             region (default us-east-1)\n"
+        "  --auth any|sigv4          any: accept every key (default); sigv4: verify signatures\n"
+        "  --credentials AKID:SECRET a key pair for --auth sigv4 (repeatable; default test:test)\n"
+        "  --max-object-bytes N      largest object body accepted (default 536870912)\n"
+        "  --min-part-bytes N        multipart: smallest part but the last (default 5 MiB)\n"
+        "  --max-part-bytes N        multipart: largest part (default 5 GiB, at most the\n"
+        "                            largest object)\n"
+        "  --fault RULE              a fault rule as key=value,... (repeatable; see\n"
+        "                            docs/faults.md and `lockyard fault --help`)\n"
+        "  --config FILE             YAML with the same settings and a 'faults' list\n"
+        "  --journal-entries N       request journal size (default 10000)\n"
+        "  --admin-token TOKEN       required for the admin API (header x-lockyard-admin-token\n"
+        "                            or Authorization: Bearer); under --auth sigv4 a signed\n"
+        "                            request from a configured key is accepted too\n"
+        "  --admin-listen HOST:PORT  serve the admin API on this address only\n"
+        "  --max-connections N       open connections at once (default: from the fd limit)\n"
+        "  --max-inflight-bytes N    request bodies being received at once (default 1 GiB)\n"
+        "  --idle-timeout-ms N       close keep-alive connections idle that long (120000)\n"
+        "  --header-timeout-ms N     time for a request's headers to arrive (default 20000)\n"
+        "  --min-body-rate N         bytes/s a request body must average (default 1024)\n"
+        "  --log-level error|info|debug  info and debug log one line per request\n"
+        "                            (default error)\n"
+        "  --log-format text|json    request log lines as text (default) or JSON objects\n"
+        "  --quiet                   no log output\n"
+        "  -h, --help                this text\n");
 }
 
 static const struct option serve_opts[] = {
-    {"listen", required_argument, 0, 'l'}, {"data", required_argument, 0, 'd'},
-    {"memory", no_argument, 0, 'm'}, {"durability", required_argument, 0, 'D'},
-    {"region", required_argument, 0, 'r'}, {"max-object-bytes", required_argument, 0, 'M'},
-    {"min-part-bytes", required_argument, 0, 'p'}, {"max-part-bytes", required_argument, 0, 'P'},
-    {"log-level", required_argument, 0, 'L'}, {"log-format", required_argument, 0, 'O'},
+    {"listen", required_argument, 0, 'l'},
+    {"data", required_argument, 0, 'd'},
+    {"memory", no_argument, 0, 'm'},
+    {"durability", required_argument, 0, 'D'},
+    {"region", required_argument, 0, 'r'},
+    {"max-object-bytes", required_argument, 0, 'M'},
+    {"min-part-bytes", required_argument, 0, 'p'},
+    {"max-part-bytes", required_argument, 0, 'P'},
+    {"log-level", required_argument, 0, 'L'},
+    {"log-format", required_argument, 0, 'O'},
     {"quiet", no_argument, 0, 'q'},
-    {"tls-listen", required_argument, 0, 't'}, {"tls-cert", required_argument, 0, 'c'},
+    {"tls-listen", required_argument, 0, 't'},
+    {"tls-cert", required_argument, 0, 'c'},
     {"tls-key", required_argument, 0, 'k'},
-    {"auth", required_argument, 0, 'A'}, {"credentials", required_argument, 0, 'C'},
-    {"fault", required_argument, 0, 'F'}, {"config", required_argument, 0, 'f'},
+    {"auth", required_argument, 0, 'A'},
+    {"credentials", required_argument, 0, 'C'},
+    {"fault", required_argument, 0, 'F'},
+    {"config", required_argument, 0, 'f'},
     {"journal-entries", required_argument, 0, 'J'},
     {"admin-token", required_argument, 0, OPT_ADMIN_TOKEN},
     {"admin-listen", required_argument, 0, OPT_ADMIN_LISTEN},
@@ -83,14 +97,15 @@ static const struct option serve_opts[] = {
     {"idle-timeout-ms", required_argument, 0, OPT_IDLE_TIMEOUT},
     {"header-timeout-ms", required_argument, 0, OPT_HEADER_TIMEOUT},
     {"min-body-rate", required_argument, 0, OPT_MIN_BODY_RATE},
-    {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
 };
 
 struct cli {
     struct server_opts *o;
     char listen_host[256], tls_host[256], admin_host[256];
     struct fault_rule faults[FAULTS_MAX];
-    json_t *config;  /* kept for the life of the process: options point into it */
+    json_t *config; /* kept for the life of the process: options point into it */
     char numbers[CONFIG_NUMBERS_MAX][32]; /* numeric config values as option text */
     size_t nnumbers;
     char where[320]; /* "config FILE line N: " while a config setting is applied */
@@ -199,8 +214,7 @@ static int apply_number(struct cli *cli, int c, const char *v)
 }
 
 /* An option whose value is one word of a list: the index, or -1 after the message. */
-static int one_of(struct cli *cli, int c, const char *v, const char *const *words,
-                  const char *want)
+static int one_of(struct cli *cli, int c, const char *v, const char *const *words, const char *want)
 {
     for (int i = 0; words[i]; i++)
         if (strcmp(v, words[i]) == 0)
@@ -253,7 +267,9 @@ static int apply_limit_option(struct cli *cli, int c, char *v)
     }
     if (c == OPT_ADMIN_LISTEN)
         return parse_hostport(v, cli->admin_host, sizeof cli->admin_host, &o->admin_host,
-                              &o->admin_port) == 0 ? 0 : bad(cli, c, v, "want HOST:PORT (port 0-65535)");
+                              &o->admin_port) == 0
+                   ? 0
+                   : bad(cli, c, v, "want HOST:PORT (port 0-65535)");
     unsigned long long n = strtoull(v, &end, 10);
     if (!*v || *end || *v == '-')
         return bad(cli, c, v, "want a whole number");
@@ -293,11 +309,16 @@ static int apply_option(struct cli *cli, int c, char *v)
     case 'C': return add_credentials(cli, v);
     case 'F': return add_fault_rule(cli, NULL, v);
     case 'f': return load_config(cli, v);
-    case 'M': case 'J': case 'p': case 'P': return apply_number(cli, c, v);
-    case 'q': o->quiet = 1; o->log_level = -1; return 0;
+    case 'M':
+    case 'J':
+    case 'p':
+    case 'P': return apply_number(cli, c, v);
+    case 'q':
+        o->quiet = 1;
+        o->log_level = -1;
+        return 0;
     case 'h': serve_usage(stdout); exit(0);
-    default:
-        return c >= OPT_ADMIN_TOKEN ? apply_limit_option(cli, c, v) : apply_choice(cli, c, v);
+    default: return c >= OPT_ADMIN_TOKEN ? apply_limit_option(cli, c, v) : apply_choice(cli, c, v);
     }
 }
 
@@ -343,12 +364,11 @@ static int config_key(struct cli *cli, const char *path, const char *text, const
         json_t *item;
         if (!json_is_array(v))
             return fail(cli, "'%s' must be a list", key);
-        json_array_foreach(v, i, item) {
+        json_array_foreach (v, i, item) {
             where(cli, path, text, key, (int)i);
-            if (key[0] == 'f' ? add_fault_rule(cli, item, NULL)
-                              : !json_is_string(item)
-                                    ? fail(cli, "each of '%s' must be AKID:SECRET", key)
-                                    : add_credentials(cli, (char *)json_string_value(item)))
+            if (key[0] == 'f'           ? add_fault_rule(cli, item, NULL)
+                : !json_is_string(item) ? fail(cli, "each of '%s' must be AKID:SECRET", key)
+                                        : add_credentials(cli, (char *)json_string_value(item)))
                 return -1;
         }
         return 0;
@@ -401,8 +421,7 @@ static int load_config(struct cli *cli, const char *path)
     size_t len = 0;
     char *text = read_file(path, &len);
     if (!text) {
-        fprintf(stderr, "lockyard serve: cannot read config %s: %s\n", path,
-                strerror(errno));
+        fprintf(stderr, "lockyard serve: cannot read config %s: %s\n", path, strerror(errno));
         return -1;
     }
     json_t *doc = yaml_to_json(text, len, err, sizeof err);
@@ -418,7 +437,7 @@ static int load_config(struct cli *cli, const char *path)
     const char *key;
     json_t *v;
     int rc = 0;
-    json_object_foreach(doc, key, v) {
+    json_object_foreach (doc, key, v) {
         if ((rc = config_key(cli, path, text, key, v)) != 0)
             break;
     }
@@ -447,8 +466,10 @@ static int parse_serve(int argc, char **argv, struct cli *cli)
         o->ncredentials = 1;
     }
     if (optind < argc) {
-        fprintf(stderr, "lockyard serve: unexpected argument '%s' (lockyard serve --help lists "
-                        "the options)\n", argv[optind]);
+        fprintf(stderr,
+                "lockyard serve: unexpected argument '%s' (lockyard serve --help lists "
+                "the options)\n",
+                argv[optind]);
         return -1;
     }
     if (!!o->tls_cert != !!o->tls_key) {

@@ -30,7 +30,7 @@ struct ly_client {
     char secret_key[256];
     char *session_token;
     int timeout_ms;
-    SSL_CTX *ssl_ctx;      /* NULL for plain HTTP */
+    SSL_CTX *ssl_ctx; /* NULL for plain HTTP */
 };
 
 struct call {

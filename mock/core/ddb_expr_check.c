@@ -55,8 +55,10 @@ int dck_names(struct dparser *p, struct dpath *path)
                 memcmp(p->cx->names[k].key, e->raw, e->raw_len) == 0)
                 break;
         if (k == p->cx->nnames)
-            return dp_fail(p, "An expression attribute name used in the document path is not "
-                              "defined; attribute name: %.*s", (int)e->raw_len, e->raw);
+            return dp_fail(p,
+                           "An expression attribute name used in the document path is not "
+                           "defined; attribute name: %.*s",
+                           (int)e->raw_len, e->raw);
         p->cx->names[k].used = true;
         e->name = p->cx->names[k].val;
         e->len = p->cx->names[k].val_len;
@@ -74,8 +76,10 @@ int dck_value(struct dparser *p, struct dnode *n)
             return 0;
         }
     }
-    return dp_fail(p, "An expression attribute value used in expression is not defined; "
-                      "attribute value: %.*s", (int)n->ref_len, n->ref);
+    return dp_fail(p,
+                   "An expression attribute value used in expression is not defined; "
+                   "attribute value: %.*s",
+                   (int)n->ref_len, n->ref);
 }
 
 static bool is_bool_func(enum dfunc f)
@@ -136,8 +140,9 @@ static int check_attr_type(struct dparser *p, const struct dnode *n)
         return dp_fail(p, MSG_OPTYPE "attribute_type, operand type: %s",
                        t->kind == DN_PATH ? "PATH" : "FUNCTION");
     if (ddb_type_from_name(t->val->u.bytes.p, t->val->u.bytes.len) == DDB_T_NONE)
-        return dp_fail(p, "Invalid attribute type name found; type: %.*s, valid types: "
-                          "{B,NULL,SS,BOOL,L,BS,N,NS,S,M}",
+        return dp_fail(p,
+                       "Invalid attribute type name found; type: %.*s, valid types: "
+                       "{B,NULL,SS,BOOL,L,BS,N,NS,S,M}",
                        (int)(t->val->u.bytes.len > 100 ? 100 : t->val->u.bytes.len),
                        t->val->u.bytes.p);
     return 0;
@@ -148,8 +153,10 @@ static int check_func_operands(struct dparser *p, const struct dnode *n)
     const char *fname = n->ref;
     int flen = (int)n->ref_len;
     if (n->nkids != func_arity(n->func))
-        return dp_fail(p, "Incorrect number of operands for operator or function; operator or "
-                          "function: %.*s, number of operands: %zu", flen, fname, n->nkids);
+        return dp_fail(p,
+                       "Incorrect number of operands for operator or function; operator or "
+                       "function: %.*s, number of operands: %zu",
+                       flen, fname, n->nkids);
     const struct dnode *k0 = n->kids[0], *k1 = n->nkids > 1 ? n->kids[1] : NULL;
     const char *lt;
     char pbuf[512];
@@ -158,17 +165,20 @@ static int check_func_operands(struct dparser *p, const struct dnode *n)
     case DF_ATTRIBUTE_NOT_EXISTS:
     case DF_IF_NOT_EXISTS:
         if (k0->kind != DN_PATH)
-            return dp_fail(p, "Operator or function requires a document path; operator or "
-                              "function: %.*s", flen, fname);
+            return dp_fail(p,
+                           "Operator or function requires a document path; operator or "
+                           "function: %.*s",
+                           flen, fname);
         return 0;
-    case DF_ATTRIBUTE_TYPE:
-        return check_attr_type(p, n);
+    case DF_ATTRIBUTE_TYPE: return check_attr_type(p, n);
     case DF_CONTAINS:
         if (k0->kind == DN_PATH && k1->kind == DN_PATH && paths_equal(&k0->path, &k1->path)) {
             dpath_format(&k0->path, pbuf, sizeof(pbuf));
-            return dp_fail(p, "The first operand must be distinct from the remaining operands "
-                              "for this operator or function; operator: contains, first "
-                              "operand: %s", pbuf);
+            return dp_fail(p,
+                           "The first operand must be distinct from the remaining operands "
+                           "for this operator or function; operator: contains, first "
+                           "operand: %s",
+                           pbuf);
         }
         return 0;
     case DF_BEGINS_WITH:
@@ -186,8 +196,7 @@ static int check_func_operands(struct dparser *p, const struct dnode *n)
             if ((lt = literal_type(n->kids[i])) && strcmp(lt, "L"))
                 return dp_fail(p, MSG_OPTYPE "list_append, operand type: %s", lt);
         return 0;
-    case DF_UNKNOWN:
-        break;
+    case DF_UNKNOWN: break;
     }
     return 0;
 }
@@ -200,8 +209,8 @@ static void av_format(const struct ddb_val *v, char *buf, size_t cap)
         ddb_num_format(&v->u.num, num, sizeof(num));
         snprintf(buf, cap, "AttributeValue: {N:%s}", num);
     } else if (v->type == DDB_T_S) {
-        snprintf(buf, cap, "AttributeValue: {S:%.*s}", (int)(v->u.bytes.len > 200 ? 200 : v->u.bytes.len),
-                 v->u.bytes.p);
+        snprintf(buf, cap, "AttributeValue: {S:%.*s}",
+                 (int)(v->u.bytes.len > 200 ? 200 : v->u.bytes.len), v->u.bytes.p);
     } else {
         snprintf(buf, cap, "AttributeValue: {%s}", ddb_type_name(v->type));
     }
@@ -217,21 +226,24 @@ static int check_between(struct dparser *p, const struct dnode *n)
     av_format(lo->val, a, sizeof(a));
     av_format(hi->val, b, sizeof(b));
     if (lo->val->type != hi->val->type)
-        return dp_fail(p, "The BETWEEN operator requires same data type for lower and upper "
-                          "bounds; lower bound operand: %s, upper bound operand: %s", a, b);
+        return dp_fail(p,
+                       "The BETWEEN operator requires same data type for lower and upper "
+                       "bounds; lower bound operand: %s, upper bound operand: %s",
+                       a, b);
     if (ddb_val_order(lo->val, hi->val, &c) && c > 0)
-        return dp_fail(p, "The BETWEEN operator requires upper bound to be greater than or equal "
-                          "to lower bound; lower bound operand: %s, upper bound operand: %s", a, b);
+        return dp_fail(p,
+                       "The BETWEEN operator requires upper bound to be greater than or equal "
+                       "to lower bound; lower bound operand: %s, upper bound operand: %s",
+                       a, b);
     return 0;
 }
 
 static int check_operands(struct dparser *p, const struct dnode *n)
 {
-    static const char *const ops[] = { "=", "<>", "<", "<=", ">", ">=" };
+    static const char *const ops[] = {"=", "<>", "<", "<=", ">", ">="};
     const char *lt;
     switch (n->kind) {
-    case DN_FUNC:
-        return check_func_operands(p, n);
+    case DN_FUNC: return check_func_operands(p, n);
     case DN_CMP:
     case DN_BETWEEN:
         if (n->kind == DN_CMP && (n->cmp == DC_EQ || n->cmp == DC_NE))
@@ -246,11 +258,10 @@ static int check_operands(struct dparser *p, const struct dnode *n)
     case DN_MINUS:
         for (size_t i = 0; i < n->nkids; i++)
             if ((lt = literal_type(n->kids[i])) && strcmp(lt, "N"))
-                return dp_fail(p, MSG_OPTYPE "%s, operand type: %s",
-                               n->kind == DN_PLUS ? "+" : "-", lt);
+                return dp_fail(p, MSG_OPTYPE "%s, operand type: %s", n->kind == DN_PLUS ? "+" : "-",
+                               lt);
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -263,8 +274,10 @@ static int check_update_nesting(struct dparser *p, const struct dnode *n)
         return 0;
     for (size_t i = 0; i < n->nkids; i++)
         if (n->kids[i]->kind == DN_FUNC && n->kids[i]->func == DF_LIST_APPEND)
-            return dp_fail(p, "The function is not allowed to be used this way in an expression; "
-                              "function: %.*s", (int)n->kids[i]->ref_len, n->kids[i]->ref);
+            return dp_fail(p,
+                           "The function is not allowed to be used this way in an expression; "
+                           "function: %.*s",
+                           (int)n->kids[i]->ref_len, n->kids[i]->ref);
     return 0;
 }
 
@@ -272,27 +285,25 @@ static int check_update_nesting(struct dparser *p, const struct dnode *n)
 static int visit(struct dparser *p, struct dnode *n, int pass, int pos)
 {
     switch (pass) {
-    case DCK_FUNC_NAME:
-        return n->kind == DN_FUNC ? check_func_name(p, n) : 0;
+    case DCK_FUNC_NAME: return n->kind == DN_FUNC ? check_func_name(p, n) : 0;
     case DCK_FUNC_USE:
         if (n->kind != DN_FUNC)
             return 0;
         if (p->kind == DDB_EXPR_UPDATE)
             return check_update_nesting(p, n);
         if ((pos == 0 && !is_bool_func(n->func)) || (pos == 1 && is_bool_func(n->func)))
-            return dp_fail(p, "The function is not allowed to be used this way in an expression; "
-                              "function: %.*s", (int)n->ref_len, n->ref);
+            return dp_fail(p,
+                           "The function is not allowed to be used this way in an expression; "
+                           "function: %.*s",
+                           (int)n->ref_len, n->ref);
         return 0;
-    case DCK_RESERVED:
-        return n->kind == DN_PATH ? dck_reserved(p, &n->path) : 0;
+    case DCK_RESERVED: return n->kind == DN_PATH ? dck_reserved(p, &n->path) : 0;
     case DCK_RESOLVE:
         if (n->kind == DN_PATH)
             return dck_names(p, &n->path);
         return n->kind == DN_VALUE ? dck_value(p, n) : 0;
-    case DCK_OPERANDS:
-        return check_operands(p, n);
-    default:
-        return 0;
+    case DCK_OPERANDS: return check_operands(p, n);
+    default: return 0;
     }
 }
 
@@ -343,8 +354,9 @@ int dck_paths_disjoint(struct dparser *p, const struct dpath *const *paths, size
                 continue;
             dpath_format(x, a, sizeof(a));
             dpath_format(y, b, sizeof(b));
-            return dp_fail(p, "Two document paths %s with each other; must remove or rewrite one "
-                              "of these paths; path one: %s, path two: %s",
+            return dp_fail(p,
+                           "Two document paths %s with each other; must remove or rewrite one "
+                           "of these paths; path one: %s, path two: %s",
                            conflict ? "conflict" : "overlap", a, b);
         }
     }

@@ -5,8 +5,8 @@
  */
 #include "ddb_expr_int.h"
 
-int ddb_cond_parse(struct ddb_expr_ctx *cx, enum ddb_expr_kind kind, const char *text,
-                   size_t len, const struct ddb_cond **out, struct ddb_err *err)
+int ddb_cond_parse(struct ddb_expr_ctx *cx, enum ddb_expr_kind kind, const char *text, size_t len,
+                   const struct ddb_cond **out, struct ddb_err *err)
 {
     struct dparser p;
     struct dnode *root;

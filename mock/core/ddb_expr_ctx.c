@@ -16,8 +16,7 @@ static bool present(const json_t *req, const char *key)
 }
 
 /* Appends the present keys of list to buf as "A, B"; returns how many. */
-static int list_present(const json_t *req, const char *const *list, size_t n, char *buf,
-                        size_t cap)
+static int list_present(const json_t *req, const char *const *list, size_t n, char *buf, size_t cap)
 {
     int count = 0;
     size_t o = 0;
@@ -45,26 +44,29 @@ static int check_conditional_operator(const json_t *req, struct ddb_err *err)
 int ddb_expr_check_request(const json_t *req, struct ddb_err *err)
 {
     /* KeyConditions may go with expressions other than KeyConditionExpression (DynamoDB) */
-    static const char *const legacy[] = { "AttributesToGet", "QueryFilter", "ScanFilter",
-                                          "KeyConditions", "Expected", "AttributeUpdates",
-                                          "ConditionalOperator" };
-    static const char *const expr[] = { "ProjectionExpression", "FilterExpression",
-                                        "KeyConditionExpression", "ConditionExpression",
-                                        "UpdateExpression" };
-    static const char *const legacy_no_kc[] = { "AttributesToGet", "QueryFilter", "ScanFilter",
-                                                "Expected", "AttributeUpdates",
-                                                "ConditionalOperator" };
+    static const char *const legacy[] = {"AttributesToGet",    "QueryFilter", "ScanFilter",
+                                         "KeyConditions",      "Expected",    "AttributeUpdates",
+                                         "ConditionalOperator"};
+    static const char *const expr[] = {"ProjectionExpression", "FilterExpression",
+                                       "KeyConditionExpression", "ConditionExpression",
+                                       "UpdateExpression"};
+    static const char *const legacy_no_kc[] = {"AttributesToGet",  "QueryFilter",
+                                               "ScanFilter",       "Expected",
+                                               "AttributeUpdates", "ConditionalOperator"};
     char lbuf[256], ebuf[256];
     int kc_alone = !present(req, "KeyConditionExpression");
-    int nl = kc_alone ? list_present(req, legacy_no_kc, sizeof(legacy_no_kc) /
-                                     sizeof(legacy_no_kc[0]), lbuf, sizeof(lbuf))
-                      : list_present(req, legacy, sizeof(legacy) / sizeof(legacy[0]), lbuf,
-                                     sizeof(lbuf));
+    int nl =
+        kc_alone
+            ? list_present(req, legacy_no_kc, sizeof(legacy_no_kc) / sizeof(legacy_no_kc[0]), lbuf,
+                           sizeof(lbuf))
+            : list_present(req, legacy, sizeof(legacy) / sizeof(legacy[0]), lbuf, sizeof(lbuf));
     int ne = list_present(req, expr, sizeof(expr) / sizeof(expr[0]), ebuf, sizeof(ebuf));
     if (nl && ne)
-        return ddb_err_valid(err, "Can not use both expression and non-expression parameters in "
-                                  "the same request: Non-expression parameters: {%s} Expression "
-                                  "parameters: {%s}", lbuf, ebuf);
+        return ddb_err_valid(err,
+                             "Can not use both expression and non-expression parameters in "
+                             "the same request: Non-expression parameters: {%s} Expression "
+                             "parameters: {%s}",
+                             lbuf, ebuf);
     if (check_conditional_operator(req, err))
         return LY_EINVAL;
     if (!ne && present(req, "ExpressionAttributeNames"))
@@ -102,10 +104,12 @@ static int names_load(struct ddb_expr_ctx *cx, const json_t *names, struct ddb_e
     const char *key;
     size_t klen;
     json_t *v;
-    json_object_keylen_foreach((json_t *)names, key, klen, v) {
+    json_object_keylen_foreach ((json_t *)names, key, klen, v) {
         if (!key_ok(key, klen, '#'))
-            return ddb_err_valid(err, "ExpressionAttributeNames contains invalid key: Syntax "
-                                      "error; key: \"%.*s\"", (int)(klen > 300 ? 300 : klen), key);
+            return ddb_err_valid(err,
+                                 "ExpressionAttributeNames contains invalid key: Syntax "
+                                 "error; key: \"%.*s\"",
+                                 (int)(klen > 300 ? 300 : klen), key);
         if (!json_is_string(v))
             return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION,
                                "%s cannot be converted to String",
@@ -118,8 +122,10 @@ static int names_load(struct ddb_expr_ctx *cx, const json_t *names, struct ddb_e
         if (!d->key || !d->val)
             return ddb_err_nomem(err);
         if (d->val_len == 0)
-            return ddb_err_valid(err, "ExpressionAttributeNames contains invalid value: Empty "
-                                      "attribute name for key %s", key);
+            return ddb_err_valid(err,
+                                 "ExpressionAttributeNames contains invalid value: Empty "
+                                 "attribute name for key %s",
+                                 key);
     }
     cx->nnames = i;
     return 0;
@@ -138,10 +144,12 @@ static int values_load(struct ddb_expr_ctx *cx, const json_t *values, struct ddb
     const char *key;
     size_t klen;
     json_t *v;
-    json_object_keylen_foreach((json_t *)values, key, klen, v) {
+    json_object_keylen_foreach ((json_t *)values, key, klen, v) {
         if (!key_ok(key, klen, ':'))
-            return ddb_err_valid(err, "ExpressionAttributeValues contains invalid key: Syntax "
-                                      "error; key: \"%.*s\"", (int)(klen > 300 ? 300 : klen), key);
+            return ddb_err_valid(err,
+                                 "ExpressionAttributeValues contains invalid key: Syntax "
+                                 "error; key: \"%.*s\"",
+                                 (int)(klen > 300 ? 300 : klen), key);
         struct dvalue *d = &cx->values[i++];
         struct ddb_err inner;
         d->key = ly_arena_strndup(cx->a, key, klen);
@@ -150,8 +158,10 @@ static int values_load(struct ddb_expr_ctx *cx, const json_t *values, struct ddb
             return ddb_err_nomem(err);
         int rc = ddb_val_from_json(cx->a, v, &d->v, &inner);
         if (rc == LY_EINVAL && inner.type == AWS_DDB_VALIDATION)
-            return ddb_err_valid(err, "ExpressionAttributeValues contains invalid value: %s for "
-                                      "key %s", inner.msg, key);
+            return ddb_err_valid(err,
+                                 "ExpressionAttributeValues contains invalid value: %s for "
+                                 "key %s",
+                                 inner.msg, key);
         if (rc) {
             if (err)
                 *err = inner;
@@ -198,8 +208,10 @@ int ddb_expr_ctx_finish(const struct ddb_expr_ctx *cx, struct ddb_err *err)
             count++;
         }
         if (count)
-            return ddb_err_valid(err, "Value provided in ExpressionAttribute%s unused in "
-                                      "expressions: keys: {%s}", pass ? "Values" : "Names", buf);
+            return ddb_err_valid(err,
+                                 "Value provided in ExpressionAttribute%s unused in "
+                                 "expressions: keys: {%s}",
+                                 pass ? "Values" : "Names", buf);
     }
     return 0;
 }

@@ -18,8 +18,7 @@ const struct ddb_val *dpath_get(const struct ddb_map *item, const struct dpath *
     for (size_t k = 1; v && k < path->n; k++) {
         const struct dpath_elem *e = &path->e[k];
         if (e->is_index)
-            v = (v->type == DDB_T_L && e->index < v->u.list.n) ? &v->u.list.items[e->index]
-                                                                : NULL;
+            v = (v->type == DDB_T_L && e->index < v->u.list.n) ? &v->u.list.items[e->index] : NULL;
         else
             v = v->type == DDB_T_M ? ddb_map_get(&v->u.map, e->name, e->len) : NULL;
     }
@@ -57,15 +56,12 @@ bool deval_operand(const struct dnode *n, const struct ddb_map *item, struct ddb
             return false;
         *out = *v;
         return true;
-    case DN_VALUE:
-        *out = *n->val;
-        return true;
+    case DN_VALUE: *out = *n->val; return true;
     case DN_FUNC:
         if (n->func != DF_SIZE || !deval_operand(n->kids[0], item, &inner))
             return false;
         return value_size(&inner, out);
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -88,15 +84,13 @@ static bool eval_contains(const struct ddb_val *a, const struct ddb_val *b)
                bytes_find(a->u.bytes.p, a->u.bytes.len, b->u.bytes.p, b->u.bytes.len);
     case DDB_T_SS:
     case DDB_T_NS:
-    case DDB_T_BS:
-        return b->type == ddb_type_set_elem(a->type) && ddb_set_has(a, b);
+    case DDB_T_BS: return b->type == ddb_type_set_elem(a->type) && ddb_set_has(a, b);
     case DDB_T_L:
         for (size_t i = 0; i < a->u.list.n; i++)
             if (ddb_val_equal(&a->u.list.items[i], b))
                 return true;
         return false;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -105,12 +99,9 @@ static bool eval_func(const struct dnode *n, const struct ddb_map *item)
     struct ddb_val a, b;
     bool ha, hb;
     switch (n->func) {
-    case DF_ATTRIBUTE_EXISTS:
-        return dpath_get(item, &n->kids[0]->path) != NULL;
-    case DF_ATTRIBUTE_NOT_EXISTS:
-        return dpath_get(item, &n->kids[0]->path) == NULL;
-    default:
-        break;
+    case DF_ATTRIBUTE_EXISTS: return dpath_get(item, &n->kids[0]->path) != NULL;
+    case DF_ATTRIBUTE_NOT_EXISTS: return dpath_get(item, &n->kids[0]->path) == NULL;
+    default: break;
     }
     ha = deval_operand(n->kids[0], item, &a);
     hb = n->nkids > 1 && deval_operand(n->kids[1], item, &b);
@@ -126,10 +117,8 @@ static bool eval_func(const struct dnode *n, const struct ddb_map *item)
         return (a.type == DDB_T_S || a.type == DDB_T_B) && a.type == b.type &&
                b.u.bytes.len <= a.u.bytes.len &&
                (b.u.bytes.len == 0 || memcmp(a.u.bytes.p, b.u.bytes.p, b.u.bytes.len) == 0);
-    case DF_CONTAINS:
-        return eval_contains(&a, &b);
-    default:
-        return false;
+    case DF_CONTAINS: return eval_contains(&a, &b);
+    default: return false;
     }
 }
 

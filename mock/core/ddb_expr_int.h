@@ -15,8 +15,26 @@
 /* ---- tokens (ddb_expr_lex.c) ---- */
 
 enum dtok_kind {
-    DT_EOF, DT_NAME, DT_HASH, DT_COLON, DT_INT, DT_LP, DT_RP, DT_LB, DT_RB, DT_DOT,
-    DT_COMMA, DT_EQ, DT_NE, DT_LT, DT_LE, DT_GT, DT_GE, DT_PLUS, DT_MINUS, DT_BAD,
+    DT_EOF,
+    DT_NAME,
+    DT_HASH,
+    DT_COLON,
+    DT_INT,
+    DT_LP,
+    DT_RP,
+    DT_LB,
+    DT_RB,
+    DT_DOT,
+    DT_COMMA,
+    DT_EQ,
+    DT_NE,
+    DT_LT,
+    DT_LE,
+    DT_GT,
+    DT_GE,
+    DT_PLUS,
+    DT_MINUS,
+    DT_BAD,
 };
 
 struct dtok {
@@ -30,9 +48,9 @@ int dlex(struct ly_arena *a, const char *text, size_t len, struct dtok **toks, s
 /* ---- AST ---- */
 
 struct dpath_elem {
-    const char *raw;   /* as written: "a", "#n" (index elements: NULL) */
+    const char *raw; /* as written: "a", "#n" (index elements: NULL) */
     size_t raw_len;
-    const char *name;  /* resolved attribute name (after #placeholder lookup) */
+    const char *name; /* resolved attribute name (after #placeholder lookup) */
     size_t len;
     uint32_t index;
     bool is_index;
@@ -44,28 +62,44 @@ struct dpath {
 };
 
 enum dkind {
-    DN_PATH, DN_VALUE, DN_FUNC, DN_CMP, DN_BETWEEN, DN_IN, DN_AND, DN_OR, DN_NOT,
-    DN_PLUS, DN_MINUS,
+    DN_PATH,
+    DN_VALUE,
+    DN_FUNC,
+    DN_CMP,
+    DN_BETWEEN,
+    DN_IN,
+    DN_AND,
+    DN_OR,
+    DN_NOT,
+    DN_PLUS,
+    DN_MINUS,
 };
 
 enum dfunc {
-    DF_UNKNOWN, DF_ATTRIBUTE_EXISTS, DF_ATTRIBUTE_NOT_EXISTS, DF_ATTRIBUTE_TYPE,
-    DF_BEGINS_WITH, DF_CONTAINS, DF_SIZE, DF_IF_NOT_EXISTS, DF_LIST_APPEND,
+    DF_UNKNOWN,
+    DF_ATTRIBUTE_EXISTS,
+    DF_ATTRIBUTE_NOT_EXISTS,
+    DF_ATTRIBUTE_TYPE,
+    DF_BEGINS_WITH,
+    DF_CONTAINS,
+    DF_SIZE,
+    DF_IF_NOT_EXISTS,
+    DF_LIST_APPEND,
 };
 
 enum dcmp { DC_EQ, DC_NE, DC_LT, DC_LE, DC_GT, DC_GE };
 
 struct dnode {
     enum dkind kind;
-    unsigned parens;          /* pairs of parentheses directly around this node */
-    size_t pos;               /* token offset in the text */
-    enum dcmp cmp;            /* DN_CMP */
-    struct dpath path;        /* DN_PATH */
-    const char *ref;          /* DN_VALUE ":v" / DN_FUNC name, as written */
+    unsigned parens;   /* pairs of parentheses directly around this node */
+    size_t pos;        /* token offset in the text */
+    enum dcmp cmp;     /* DN_CMP */
+    struct dpath path; /* DN_PATH */
+    const char *ref;   /* DN_VALUE ":v" / DN_FUNC name, as written */
     size_t ref_len;
     const struct ddb_val *val; /* DN_VALUE, after resolution */
-    enum dfunc func;          /* DN_FUNC */
-    struct dnode **kids;      /* operands / sub-conditions */
+    enum dfunc func;           /* DN_FUNC */
+    struct dnode **kids;       /* operands / sub-conditions */
     size_t nkids;
 };
 
@@ -127,7 +161,7 @@ struct dparser {
     size_t ntok, i;
     int depth;
     unsigned ops;
-    bool redundant;      /* a parenthesised node was wrapped again */
+    bool redundant; /* a parenthesised node was wrapped again */
     struct ddb_err *err;
 };
 
@@ -138,8 +172,8 @@ int dp_fail(struct dparser *p, const char *fmt, ...) __attribute__((format(print
 /** "Syntax error; token: ..., near: ..." at the current token. */
 int dp_syntax(struct dparser *p);
 /** Empty/size checks and lexing. */
-int dp_init(struct dparser *p, struct ddb_expr_ctx *cx, enum ddb_expr_kind kind,
-            const char *text, size_t len, struct ddb_err *err);
+int dp_init(struct dparser *p, struct ddb_expr_ctx *cx, enum ddb_expr_kind kind, const char *text,
+            size_t len, struct ddb_err *err);
 const struct dtok *dp_peek(const struct dparser *p, size_t ahead);
 bool dp_accept(struct dparser *p, enum dtok_kind k);
 /** Case-insensitive keyword test on the current token. */

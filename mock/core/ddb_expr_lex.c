@@ -55,8 +55,7 @@ static size_t lex_punct(const char *s, size_t len, size_t i, enum dtok_kind *k)
         }
         *k = DT_GT;
         return 1;
-    default:
-        break;
+    default: break;
     }
     *k = DT_BAD;
     if ((unsigned char)c >= 0xc0) { /* keep a UTF-8 sequence together for the message */

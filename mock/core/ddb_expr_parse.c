@@ -57,8 +57,8 @@ int dp_syntax(struct dparser *p)
                    p->text + cur->pos, (int)(end - start), p->text + start);
 }
 
-int dp_init(struct dparser *p, struct ddb_expr_ctx *cx, enum ddb_expr_kind kind,
-            const char *text, size_t len, struct ddb_err *err)
+int dp_init(struct dparser *p, struct ddb_expr_ctx *cx, enum ddb_expr_kind kind, const char *text,
+            size_t len, struct ddb_err *err)
 {
     memset(p, 0, sizeof(*p));
     p->cx = cx;
@@ -68,8 +68,10 @@ int dp_init(struct dparser *p, struct ddb_expr_ctx *cx, enum ddb_expr_kind kind,
     p->len = len;
     p->err = err;
     if (len > DDB_EXPR_BYTES_MAX)
-        return dp_fail(p, "Expression size has exceeded the maximum allowed size; "
-                          "expression size: %zu", len);
+        return dp_fail(p,
+                       "Expression size has exceeded the maximum allowed size; "
+                       "expression size: %zu",
+                       len);
     size_t i = 0;
     while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
         i++;
@@ -109,8 +111,8 @@ bool dp_is_kw(const struct dparser *p, const char *kw)
 /* Words the grammar itself uses; they cannot start a path. */
 static bool tok_is_grammar_word(const struct dparser *p, const struct dtok *t)
 {
-    static const char *const words[] = { "AND", "OR", "NOT", "BETWEEN", "IN" };
-    static const char *const update_words[] = { "SET", "REMOVE", "ADD", "DELETE" };
+    static const char *const words[] = {"AND", "OR", "NOT", "BETWEEN", "IN"};
+    static const char *const update_words[] = {"SET", "REMOVE", "ADD", "DELETE"};
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (p->kind != DDB_EXPR_UPDATE && p->kind != DDB_EXPR_PROJECTION &&
             tok_is_kw(p, t, words[i]))
@@ -124,8 +126,7 @@ static bool tok_is_grammar_word(const struct dparser *p, const struct dtok *t)
 int dp_count_op(struct dparser *p)
 {
     if (++p->ops > DDB_EXPR_OPERATORS_MAX)
-        return dp_fail(p, "The expression contains too many operators; operator count: %u",
-                       p->ops);
+        return dp_fail(p, "The expression contains too many operators; operator count: %u", p->ops);
     return 0;
 }
 
@@ -219,11 +220,18 @@ int dp_path(struct dparser *p, struct dpath *out)
 
 static enum dfunc func_lookup(const char *s, size_t len)
 {
-    static const struct { const char *name; enum dfunc f; } tab[] = {
-        { "attribute_exists", DF_ATTRIBUTE_EXISTS }, { "attribute_not_exists", DF_ATTRIBUTE_NOT_EXISTS },
-        { "attribute_type", DF_ATTRIBUTE_TYPE }, { "begins_with", DF_BEGINS_WITH },
-        { "contains", DF_CONTAINS }, { "size", DF_SIZE }, { "if_not_exists", DF_IF_NOT_EXISTS },
-        { "list_append", DF_LIST_APPEND },
+    static const struct {
+        const char *name;
+        enum dfunc f;
+    } tab[] = {
+        {"attribute_exists", DF_ATTRIBUTE_EXISTS},
+        {"attribute_not_exists", DF_ATTRIBUTE_NOT_EXISTS},
+        {"attribute_type", DF_ATTRIBUTE_TYPE},
+        {"begins_with", DF_BEGINS_WITH},
+        {"contains", DF_CONTAINS},
+        {"size", DF_SIZE},
+        {"if_not_exists", DF_IF_NOT_EXISTS},
+        {"list_append", DF_LIST_APPEND},
     };
     for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
         if (strlen(tab[i].name) == len && memcmp(tab[i].name, s, len) == 0)
@@ -373,7 +381,7 @@ static int p_pred(struct dparser *p, struct dnode **out)
         return ddb_err_nomem(p->err);
     if ((rc = dp_count_op(p)))
         return rc;
-    static const enum dcmp cmps[] = { DC_EQ, DC_NE, DC_LT, DC_LE, DC_GT, DC_GE };
+    static const enum dcmp cmps[] = {DC_EQ, DC_NE, DC_LT, DC_LE, DC_GT, DC_GE};
     if (kind == DN_CMP)
         n->cmp = cmps[t->kind - DT_EQ];
     p->i++;

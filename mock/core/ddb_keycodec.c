@@ -64,8 +64,7 @@ int ddb_keycodec_append(const struct ddb_val *v, struct ly_buf *out)
     }
 }
 
-int ddb_keycodec_encode(const struct ddb_val *hash, const struct ddb_val *range,
-                        struct ly_buf *out)
+int ddb_keycodec_encode(const struct ddb_val *hash, const struct ddb_val *range, struct ly_buf *out)
 {
     int rc = ddb_keycodec_append(hash, out);
     if (!rc && range)
@@ -73,8 +72,8 @@ int ddb_keycodec_encode(const struct ddb_val *hash, const struct ddb_val *range,
     return rc;
 }
 
-static int decode_bytes(struct ly_arena *a, const unsigned char *p, size_t len,
-                        struct ddb_val *out, size_t *used)
+static int decode_bytes(struct ly_arena *a, const unsigned char *p, size_t len, struct ddb_val *out,
+                        size_t *used)
 {
     size_t n = 0, i = 0;
     for (;; i++) { /* first pass: validate and measure */

@@ -18,8 +18,7 @@ static const char *op_name(const struct dnode *n)
     }
 }
 
-static int collect(struct dparser *p, const struct dnode *n, const struct dnode **leaves,
-                   size_t *k)
+static int collect(struct dparser *p, const struct dnode *n, const struct dnode **leaves, size_t *k)
 {
     int rc;
     if (n->kind == DN_AND) {
@@ -31,8 +30,8 @@ static int collect(struct dparser *p, const struct dnode *n, const struct dnode 
     if (bad)
         return dp_fail(p, "Invalid operator used in KeyConditionExpression: %s", bad);
     if (n->kind == DN_FUNC && n->func != DF_BEGINS_WITH)
-        return dp_fail(p, "Invalid operator used in KeyConditionExpression: %.*s",
-                       (int)n->ref_len, n->ref);
+        return dp_fail(p, "Invalid operator used in KeyConditionExpression: %.*s", (int)n->ref_len,
+                       n->ref);
     if (*k == 2)
         return dp_fail(p, "KeyConditionExpressions must only contain one condition per key");
     leaves[(*k)++] = n;
@@ -47,10 +46,10 @@ struct leaf {
 
 static int leaf_shape(struct dparser *p, const struct dnode *n, struct leaf *l)
 {
-    static const enum ddb_keycond_op ops[] = { DDB_KC_EQ, DDB_KC_NONE, DDB_KC_LT, DDB_KC_LE,
-                                               DDB_KC_GT, DDB_KC_GE };
-    static const enum ddb_keycond_op flipped[] = { DDB_KC_EQ, DDB_KC_NONE, DDB_KC_GT, DDB_KC_GE,
-                                                   DDB_KC_LT, DDB_KC_LE };
+    static const enum ddb_keycond_op ops[] = {DDB_KC_EQ, DDB_KC_NONE, DDB_KC_LT,
+                                              DDB_KC_LE, DDB_KC_GT,   DDB_KC_GE};
+    static const enum ddb_keycond_op flipped[] = {DDB_KC_EQ, DDB_KC_NONE, DDB_KC_GT,
+                                                  DDB_KC_GE, DDB_KC_LT,   DDB_KC_LE};
     const struct dnode *k0 = n->kids[0], *k1 = n->kids[1];
     memset(l, 0, sizeof(*l));
     if (n->kind == DN_CMP && k0->kind == DN_VALUE && k1->kind == DN_PATH) {
@@ -61,8 +60,9 @@ static int leaf_shape(struct dparser *p, const struct dnode *n, struct leaf *l)
                (n->kind != DN_BETWEEN || n->kids[2]->kind == DN_VALUE)) {
         l->path = &k0->path;
         l->lo = k1->val;
-        l->op = n->kind == DN_CMP ? ops[n->cmp]
-                : n->kind == DN_BETWEEN ? DDB_KC_BETWEEN : DDB_KC_BEGINS_WITH;
+        l->op = n->kind == DN_CMP       ? ops[n->cmp]
+                : n->kind == DN_BETWEEN ? DDB_KC_BETWEEN
+                                        : DDB_KC_BEGINS_WITH;
         if (n->kind == DN_BETWEEN)
             l->hi = n->kids[2]->val;
     } else {
@@ -75,7 +75,8 @@ static int leaf_shape(struct dparser *p, const struct dnode *n, struct leaf *l)
 
 static bool name_is(const struct dpath *path, const char *name)
 {
-    return name && strlen(name) == path->e[0].len && memcmp(name, path->e[0].name, path->e[0].len) == 0;
+    return name && strlen(name) == path->e[0].len &&
+           memcmp(name, path->e[0].name, path->e[0].len) == 0;
 }
 
 static int apply_leaves(struct dparser *p, const struct leaf *lv, size_t k,
@@ -115,8 +116,7 @@ static int apply_leaves(struct dparser *p, const struct leaf *lv, size_t k,
 }
 
 int ddb_keycond_parse(struct ddb_expr_ctx *cx, const char *text, size_t len,
-                      const struct ddb_key_schema *ks, struct ddb_keycond *out,
-                      struct ddb_err *err)
+                      const struct ddb_key_schema *ks, struct ddb_keycond *out, struct ddb_err *err)
 {
     struct dparser p;
     struct dnode *root;
@@ -147,8 +147,7 @@ bool ddb_keycond_match(const struct ddb_keycond *kc, const struct ddb_val *v)
     case DDB_KC_GT: return ddb_val_order(v, kc->lo, &c1) && c1 > 0;
     case DDB_KC_GE: return ddb_val_order(v, kc->lo, &c1) && c1 >= 0;
     case DDB_KC_BETWEEN:
-        return ddb_val_order(v, kc->lo, &c1) && ddb_val_order(v, kc->hi, &c2) && c1 >= 0 &&
-               c2 <= 0;
+        return ddb_val_order(v, kc->lo, &c1) && ddb_val_order(v, kc->hi, &c2) && c1 >= 0 && c2 <= 0;
     case DDB_KC_BEGINS_WITH:
         return v->type == kc->lo->type && (v->type == DDB_T_S || v->type == DDB_T_B) &&
                kc->lo->u.bytes.len <= v->u.bytes.len &&

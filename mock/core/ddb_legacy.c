@@ -55,8 +55,9 @@ static struct dnode *mk_func(struct ly_arena *a, enum dfunc f, const char *fname
     return d;
 }
 
-static const char *const cmp_ops[] = { "EQ", "NE", "LE", "LT", "GE", "GT", "NOT_NULL", "NULL",
-                                       "CONTAINS", "NOT_CONTAINS", "BEGINS_WITH", "IN", "BETWEEN" };
+static const char *const cmp_ops[] = {
+    "EQ",   "NE",       "LE",           "LT",          "GE", "GT",     "NOT_NULL",
+    "NULL", "CONTAINS", "NOT_CONTAINS", "BEGINS_WITH", "IN", "BETWEEN"};
 
 /* Required AttributeValueList length per operator: -1 = at least one. */
 static int op_arity(int op)
@@ -89,23 +90,26 @@ static int parse_values(struct ly_arena *a, const json_t *list, const json_t *va
 }
 
 /* Builds the condition for one ComparisonOperator entry. */
-static int cmp_node(struct ly_arena *a, const char *name, size_t nlen, int op,
-                    struct ddb_val *vals, size_t nv, struct dnode **out, struct ddb_err *err)
+static int cmp_node(struct ly_arena *a, const char *name, size_t nlen, int op, struct ddb_val *vals,
+                    size_t nv, struct dnode **out, struct ddb_err *err)
 {
-    static const enum dcmp dc[] = { DC_EQ, DC_NE, DC_LE, DC_LT, DC_GE, DC_GT };
+    static const enum dcmp dc[] = {DC_EQ, DC_NE, DC_LE, DC_LT, DC_GE, DC_GT};
     struct dnode *kids[130];
     int c;
     kids[0] = mk_path_node(a, name, nlen);
     for (size_t i = 0; i < nv; i++) {
         if (!op_type_ok(op, vals[i].type))
-            return ddb_err_valid(err, P "ComparisonOperator %s is not valid for %s AttributeValue "
-                                        "type", cmp_ops[op], ddb_type_name(vals[i].type));
+            return ddb_err_valid(err,
+                                 P "ComparisonOperator %s is not valid for %s AttributeValue "
+                                   "type",
+                                 cmp_ops[op], ddb_type_name(vals[i].type));
         if (!(kids[i + 1] = mk(a, DN_VALUE, NULL, 0)))
             return ddb_err_nomem(err);
         kids[i + 1]->val = &vals[i];
     }
     if (op == 12 && vals[0].type != vals[1].type)
-        return ddb_err_valid(err, P "AttributeValues inside AttributeValueList must be of same type");
+        return ddb_err_valid(err,
+                             P "AttributeValues inside AttributeValueList must be of same type");
     if (op == 12 && ddb_val_order(&vals[0], &vals[1], &c) && c > 0)
         return ddb_err_valid(err, "The BETWEEN condition was provided a range where the lower "
                                   "bound is greater than the upper bound");
@@ -124,7 +128,7 @@ static int cmp_node(struct ly_arena *a, const char *name, size_t nlen, int op,
     } else if (op == 9) { /* the attribute must exist and not contain the value */
         struct dnode *ex = mk_func(a, DF_ATTRIBUTE_EXISTS, "attribute_exists", kids, 1);
         struct dnode *co = mk_func(a, DF_CONTAINS, "contains", kids, 2);
-        struct dnode *no = co ? mk(a, DN_NOT, &co, 1) : NULL, *both[2] = { ex, no };
+        struct dnode *no = co ? mk(a, DN_NOT, &co, 1) : NULL, *both[2] = {ex, no};
         *out = (ex && no) ? mk(a, DN_AND, both, 2) : NULL;
     } else {
         *out = mk(a, op == 11 ? DN_IN : DN_BETWEEN, kids, nv + 1);
@@ -146,37 +150,47 @@ static int expected_one(struct ly_arena *a, const char *name, size_t nlen, const
         return ddb_err_nomem(err);
     if (op) {
         if (exists)
-            return ddb_err_valid(err, P "Exists and ComparisonOperator cannot be used together "
-                                        "for Attribute: %s", name);
+            return ddb_err_valid(err,
+                                 P "Exists and ComparisonOperator cannot be used together "
+                                   "for Attribute: %s",
+                                 name);
         if (value && list)
-            return ddb_err_valid(err, P "Value and AttributeValueList cannot be used together for "
-                                        "Attribute: %s", name);
+            return ddb_err_valid(err,
+                                 P "Value and AttributeValueList cannot be used together for "
+                                   "Attribute: %s",
+                                 name);
         for (size_t i = 0; i < sizeof(cmp_ops) / sizeof(cmp_ops[0]); i++)
             if (json_is_string(op) && strcmp(json_string_value(op), cmp_ops[i]) == 0)
                 k = (int)i;
         if (k < 0)
-            return ddb_err_valid(err, "1 validation error detected: Value '%s' at "
-                                      "'expected.%s.member.comparisonOperator' failed to satisfy "
-                                      "constraint: Member must satisfy enum value set: [IN, NULL, "
-                                      "BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, "
-                                      "BEGINS_WITH, GE, CONTAINS]",
+            return ddb_err_valid(err,
+                                 "1 validation error detected: Value '%s' at "
+                                 "'expected.%s.member.comparisonOperator' failed to satisfy "
+                                 "constraint: Member must satisfy enum value set: [IN, NULL, "
+                                 "BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, "
+                                 "BEGINS_WITH, GE, CONTAINS]",
                                  json_is_string(op) ? json_string_value(op) : "", name);
         if (expected && !value && !list && k != 6 && k != 7)
-            return ddb_err_valid(err, P "Value or AttributeValueList must be used with "
-                                        "ComparisonOperator: %s for Attribute: %s", cmp_ops[k],
-                                 name);
+            return ddb_err_valid(err,
+                                 P "Value or AttributeValueList must be used with "
+                                   "ComparisonOperator: %s for Attribute: %s",
+                                 cmp_ops[k], name);
         size_t given = value ? 1 : json_array_size(list);
         int want = op_arity(k);
         if ((want >= 0 && given != (size_t)want) || (want < 0 && (given == 0 || given > 128)))
-            return ddb_err_valid(err, P "Invalid number of argument(s) for the %s "
-                                        "ComparisonOperator", cmp_ops[k]);
+            return ddb_err_valid(err,
+                                 P "Invalid number of argument(s) for the %s "
+                                   "ComparisonOperator",
+                                 cmp_ops[k]);
         if ((rc = parse_values(a, list, value, vals, &nv, err)))
             return rc;
         return cmp_node(a, name, nlen, k, vals, nv, out, err);
     }
     if (list)
-        return ddb_err_valid(err, P "AttributeValueList can only be used with a "
-                                    "ComparisonOperator for Attribute: %s", name);
+        return ddb_err_valid(err,
+                             P "AttributeValueList can only be used with a "
+                               "ComparisonOperator for Attribute: %s",
+                             name);
     bool ex = !exists || json_is_true(exists);
     if (ex && !value)
         return ddb_err_valid(err, P "Value must be provided when Exists is %s for Attribute: %s",
@@ -203,14 +217,16 @@ static int legacy_conditions(struct ly_arena *a, const json_t *expected, const j
     if (cond_op && !json_is_null(cond_op)) {
         const char *s = json_is_string(cond_op) ? json_string_value(cond_op) : "";
         if (strcmp(s, "AND") != 0 && strcmp(s, "OR") != 0)
-            return ddb_err_valid(err, "1 validation error detected: Value '%s' at "
-                                      "'conditionalOperator' failed to satisfy constraint: Member "
-                                      "must satisfy enum value set: [OR, AND]", s);
+            return ddb_err_valid(err,
+                                 "1 validation error detected: Value '%s' at "
+                                 "'conditionalOperator' failed to satisfy constraint: Member "
+                                 "must satisfy enum value set: [OR, AND]",
+                                 s);
         is_or = strcmp(s, "OR") == 0;
     }
     if (!json_is_object(expected))
         return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected map or null");
-    json_object_keylen_foreach((json_t *)expected, key, klen, v) {
+    json_object_keylen_foreach ((json_t *)expected, key, klen, v) {
         struct dnode *n;
         if (!json_is_object(v))
             return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected null");
@@ -218,7 +234,7 @@ static int legacy_conditions(struct ly_arena *a, const json_t *expected, const j
         if (rc)
             return rc;
         if (c->root) {
-            struct dnode *kids[2] = { c->root, n };
+            struct dnode *kids[2] = {c->root, n};
             if (!(n = mk(a, is_or ? DN_OR : DN_AND, kids, 2)))
                 return ddb_err_nomem(err);
         }
@@ -250,10 +266,12 @@ static int update_one(struct ly_arena *a, const char *name, size_t nlen, const j
     if (mk_path(a, name, nlen, &act->path))
         return ddb_err_nomem(err);
     if (strcmp(s, "PUT") && strcmp(s, "ADD") && strcmp(s, "DELETE"))
-        return ddb_err_valid(err, "1 validation error detected: Value '%s' at "
-                                  "'attributeUpdates.%s.member.action' failed to satisfy "
-                                  "constraint: Member must satisfy enum value set: [ADD, PUT, "
-                                  "DELETE]", s, name);
+        return ddb_err_valid(err,
+                             "1 validation error detected: Value '%s' at "
+                             "'attributeUpdates.%s.member.action' failed to satisfy "
+                             "constraint: Member must satisfy enum value set: [ADD, PUT, "
+                             "DELETE]",
+                             s, name);
     if (!value || json_is_null(value)) {
         if (strcmp(s, "DELETE") != 0)
             return ddb_err_valid(err, P "Only DELETE action is allowed when no attribute value "
@@ -292,7 +310,7 @@ int ddb_legacy_attribute_updates(struct ly_arena *a, const json_t *updates,
     if (!u || !(u->acts = ly_arena_calloc(a, (n ? n : 1) * sizeof(*u->acts))))
         return ddb_err_nomem(err);
     u->legacy = true;
-    json_object_keylen_foreach((json_t *)updates, key, klen, v) {
+    json_object_keylen_foreach ((json_t *)updates, key, klen, v) {
         if (!json_is_object(v))
             return ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected null");
         int rc = update_one(a, key, klen, v, &u->acts[u->n], err);

@@ -24,9 +24,9 @@
 #define PLACES 304
 
 struct scan {
-    size_t int_digits;   /* mantissa digits before '.' */
-    size_t frac_digits;  /* mantissa digits after '.' */
-    long long e;         /* explicit exponent (saturated) */
+    size_t int_digits;  /* mantissa digits before '.' */
+    size_t frac_digits; /* mantissa digits after '.' */
+    long long e;        /* explicit exponent (saturated) */
 };
 
 /* Checks the syntax and collects the mantissa shape; true if well-formed. */
@@ -261,8 +261,8 @@ static int place_collect(const int8_t *pl, int8_t sign, struct ddb_num *out, str
 }
 
 /* Magnitude arithmetic: |big| +/- |small| with |big| >= |small|. */
-static int mag_addsub(const struct ddb_num *big, const struct ddb_num *small, bool add,
-                      int8_t sign, struct ddb_num *out, struct ddb_err *err)
+static int mag_addsub(const struct ddb_num *big, const struct ddb_num *small, bool add, int8_t sign,
+                      struct ddb_num *out, struct ddb_err *err)
 {
     int8_t x[PLACES], y[PLACES];
     memset(x, 0, sizeof(x));

@@ -16,8 +16,9 @@ static bool elem_match(const struct dpath_elem *e, const struct ddb_attr *at, si
 }
 
 /* Projects v on paths (all matching so far, next element at depth). */
-static int project_val(struct ly_arena *a, const struct ddb_val *v, const struct dpath *const *paths,
-                       size_t n, size_t depth, struct ddb_val *out, bool *found)
+static int project_val(struct ly_arena *a, const struct ddb_val *v,
+                       const struct dpath *const *paths, size_t n, size_t depth,
+                       struct ddb_val *out, bool *found)
 {
     *found = false;
     for (size_t i = 0; i < n; i++) {
@@ -77,7 +78,7 @@ static int project_val(struct ly_arena *a, const struct ddb_val *v, const struct
 int dproject(struct ly_arena *a, const struct dpath *const *paths, size_t n,
              const struct ddb_map *item, struct ddb_map *out)
 {
-    struct ddb_val whole = { .type = DDB_T_M }, res;
+    struct ddb_val whole = {.type = DDB_T_M}, res;
     bool found;
     out->attrs = NULL;
     out->n = 0;

@@ -47,9 +47,7 @@ static int eval_rhs(struct ly_arena *a, const struct dnode *n, const struct ddb_
             return ddb_err_valid(err, MSG_NOATTR);
         *out = *v;
         return 0;
-    case DN_VALUE:
-        *out = *n->val;
-        return 0;
+    case DN_VALUE: *out = *n->val; return 0;
     case DN_FUNC:
         if (n->func == DF_IF_NOT_EXISTS) {
             if ((v = dpath_get(old, &n->kids[0]->path))) {
@@ -75,14 +73,13 @@ static int eval_rhs(struct ly_arena *a, const struct dnode *n, const struct ddb_
         out->type = DDB_T_N;
         return n->kind == DN_PLUS ? ddb_num_add(&x.u.num, &y.u.num, &out->u.num, err)
                                   : ddb_num_sub(&x.u.num, &y.u.num, &out->u.num, err);
-    default:
-        return ddb_err_valid(err, MSG_BADTYPE);
+    default: return ddb_err_valid(err, MSG_BADTYPE);
     }
 }
 
 /* Copy of list l with element i replaced by v, appended (i >= n) or removed (v NULL). */
-static int list_edit(struct ly_arena *a, const struct ddb_val *l, size_t i,
-                     const struct ddb_val *v, struct ddb_val *out)
+static int list_edit(struct ly_arena *a, const struct ddb_val *l, size_t i, const struct ddb_val *v,
+                     struct ddb_val *out)
 {
     size_t n = l->u.list.n, m = v ? (i < n ? n : n + 1) : n - 1;
     struct ddb_val *items = ly_arena_alloc(a, (m ? m : 1) * sizeof(*items));
@@ -141,13 +138,12 @@ static int put_in(struct ly_arena *a, const struct ddb_val *c, const struct dpat
         return ddb_err_valid(err, MSG_BADPATH);
     if ((rc = put_in(a, cur, p, k + 1, v, &child, err)))
         return rc;
-    return ddb_map_put(a, &c->u.map, e->name, e->len, &child, &out->u.map) ? ddb_err_nomem(err)
-                                                                           : 0;
+    return ddb_map_put(a, &c->u.map, e->name, e->len, &child, &out->u.map) ? ddb_err_nomem(err) : 0;
 }
 
 /* Union (add) or difference (!add) of two sets of the same type. */
-static int set_merge(struct ly_arena *a, const struct ddb_val *x, const struct ddb_val *y,
-                     bool add, struct ddb_val *out)
+static int set_merge(struct ly_arena *a, const struct ddb_val *x, const struct ddb_val *y, bool add,
+                     struct ddb_val *out)
 {
     size_t cap = x->u.list.n + (add ? y->u.list.n : 0), k = 0;
     struct ddb_val *items = ly_arena_alloc(a, (cap ? cap : 1) * sizeof(*items));
@@ -251,7 +247,7 @@ int ddb_update_apply(const struct ddb_update *u, struct ly_arena *a, const struc
 {
     struct ddb_val *vals = ly_arena_calloc(a, (u->n ? u->n : 1) * sizeof(*vals));
     const struct dact **order = ly_arena_alloc(a, (u->n ? u->n : 1) * sizeof(*order));
-    struct ddb_val item = { .type = DDB_T_M };
+    struct ddb_val item = {.type = DDB_T_M};
     size_t k = 0;
     int rc = 0;
     if (!vals || !order)
@@ -274,8 +270,7 @@ int ddb_update_apply(const struct ddb_update *u, struct ly_arena *a, const struc
     for (size_t i = 0; !rc && i < k; i++)
         if (old || order[i]->kind != DA_REMOVE)
             rc = apply_one(a, u, order[i],
-                           order[i]->kind == DA_SET ? &vals[order[i] - u->acts] : NULL, &item,
-                           err);
+                           order[i]->kind == DA_SET ? &vals[order[i] - u->acts] : NULL, &item, err);
     if (!rc)
         *out = item.u.map;
     return rc;

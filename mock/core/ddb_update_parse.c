@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-static const char *const clause_names[] = { "SET", "REMOVE", "ADD", "DELETE" };
+static const char *const clause_names[] = {"SET", "REMOVE", "ADD", "DELETE"};
 
 static int clause_at(const struct dparser *p)
 {
@@ -63,15 +63,14 @@ static int parse_action(struct dparser *p, enum dact_kind kind, struct dact *act
         if (dp_peek(p, 0)->kind != DT_COLON)
             return dp_syntax(p);
         return dp_operand(p, &act->rhs);
-    case DA_REMOVE:
-        return 0;
+    case DA_REMOVE: return 0;
     }
     return 0;
 }
 
 static int parse_clauses(struct dparser *p, struct dact *acts, size_t cap, size_t *n)
 {
-    bool seen[4] = { false, false, false, false };
+    bool seen[4] = {false, false, false, false};
     *n = 0;
     while (dp_peek(p, 0)->kind != DT_EOF) {
         int c = clause_at(p);
@@ -116,8 +115,10 @@ static int check_add_delete(struct dparser *p, const struct dact *a)
     enum ddb_type t = a->rhs->val->type;
     bool set = ddb_type_set_elem(t) != DDB_T_NONE;
     if ((a->kind == DA_ADD && !set && t != DDB_T_N) || (a->kind == DA_DELETE && !set))
-        return dp_fail(p, "Incorrect operand type for operator or function; operator: %s, "
-                          "operand type: %s", a->kind == DA_ADD ? "ADD" : "DELETE", long_type(t));
+        return dp_fail(p,
+                       "Incorrect operand type for operator or function; operator: %s, "
+                       "operand type: %s",
+                       a->kind == DA_ADD ? "ADD" : "DELETE", long_type(t));
     return 0;
 }
 
@@ -187,12 +188,14 @@ int ddb_update_check_keys(const struct ddb_update *u, const struct ddb_key_schem
 {
     for (size_t i = 0; i < u->n; i++) {
         const struct dpath_elem *e = &u->acts[i].path.e[0];
-        const char *keys[2] = { ks->hash_name, ks->range_name };
+        const char *keys[2] = {ks->hash_name, ks->range_name};
         for (int k = 0; k < 2; k++)
             if (keys[k] && strlen(keys[k]) == e->len && memcmp(keys[k], e->name, e->len) == 0)
-                return ddb_err_valid(err, "One or more parameter values were invalid: Cannot "
-                                          "update attribute %s. This attribute is part of the "
-                                          "key", keys[k]);
+                return ddb_err_valid(err,
+                                     "One or more parameter values were invalid: Cannot "
+                                     "update attribute %s. This attribute is part of the "
+                                     "key",
+                                     keys[k]);
     }
     return 0;
 }
@@ -205,8 +208,8 @@ bool ddb_update_creates_item(const struct ddb_update *u)
     return false;
 }
 
-int ddb_update_project(const struct ddb_update *u, struct ly_arena *a,
-                       const struct ddb_map *item, struct ddb_map *out)
+int ddb_update_project(const struct ddb_update *u, struct ly_arena *a, const struct ddb_map *item,
+                       struct ddb_map *out)
 {
     const struct dpath **paths = ly_arena_alloc(a, (u->n ? u->n : 1) * sizeof(*paths));
     if (!paths)

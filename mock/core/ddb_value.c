@@ -54,11 +54,8 @@ bool ddb_val_order(const struct ddb_val *a, const struct ddb_val *b, int *cmp)
     case DDB_T_B:
         *cmp = bytes_cmp(a->u.bytes.p, a->u.bytes.len, b->u.bytes.p, b->u.bytes.len);
         return true;
-    case DDB_T_N:
-        *cmp = ddb_num_cmp(&a->u.num, &b->u.num);
-        return true;
-    default:
-        return false;
+    case DDB_T_N: *cmp = ddb_num_cmp(&a->u.num, &b->u.num); return true;
+    default: return false;
     }
 }
 
@@ -87,20 +84,15 @@ bool ddb_val_equal(const struct ddb_val *a, const struct ddb_val *b)
     if (a->type != b->type)
         return false;
     switch (a->type) {
-    case DDB_T_NONE:
-        return false; /* "no value" never equals anything */
+    case DDB_T_NONE: return false; /* "no value" never equals anything */
     case DDB_T_S:
     case DDB_T_B:
         return a->u.bytes.len == b->u.bytes.len &&
                (a->u.bytes.len == 0 || memcmp(a->u.bytes.p, b->u.bytes.p, a->u.bytes.len) == 0);
-    case DDB_T_N:
-        return ddb_num_cmp(&a->u.num, &b->u.num) == 0;
-    case DDB_T_BOOL:
-        return a->u.boolean == b->u.boolean;
-    case DDB_T_NULL:
-        return true;
-    case DDB_T_M:
-        return map_equal(&a->u.map, &b->u.map);
+    case DDB_T_N: return ddb_num_cmp(&a->u.num, &b->u.num) == 0;
+    case DDB_T_BOOL: return a->u.boolean == b->u.boolean;
+    case DDB_T_NULL: return true;
+    case DDB_T_M: return map_equal(&a->u.map, &b->u.map);
     case DDB_T_L:
         if (a->u.list.n != b->u.list.n)
             return false;
@@ -229,16 +221,19 @@ static int key_value_check(const char *name, const struct ddb_val *v, bool hash,
     return 0;
 }
 
-static int item_key_one(const char *name, enum ddb_type want, bool hash,
-                        const struct ddb_map *item, struct ddb_err *err)
+static int item_key_one(const char *name, enum ddb_type want, bool hash, const struct ddb_map *item,
+                        struct ddb_err *err)
 {
     const struct ddb_val *v = ddb_map_get(item, name, strlen(name));
     if (!v)
-        return ddb_err_valid(err, "One or more parameter values were invalid: Missing the key "
-                                  "%s in the item", name);
+        return ddb_err_valid(err,
+                             "One or more parameter values were invalid: Missing the key "
+                             "%s in the item",
+                             name);
     if (v->type != want)
-        return ddb_err_valid(err, "One or more parameter values were invalid: Type mismatch for "
-                                  "key %s expected: %s actual: %s",
+        return ddb_err_valid(err,
+                             "One or more parameter values were invalid: Type mismatch for "
+                             "key %s expected: %s actual: %s",
                              name, ddb_type_name(want), ddb_type_name(v->type));
     return key_value_check(name, v, hash, err);
 }
@@ -252,8 +247,7 @@ int ddb_item_check_keys(const struct ddb_key_schema *ks, const struct ddb_map *i
     return rc;
 }
 
-int ddb_key_check(const struct ddb_key_schema *ks, const struct ddb_map *key,
-                  struct ddb_err *err)
+int ddb_key_check(const struct ddb_key_schema *ks, const struct ddb_map *key, struct ddb_err *err)
 {
     static const char mismatch[] = "The provided key element does not match the schema";
     size_t want = ks->range_name ? 2 : 1;
@@ -272,7 +266,7 @@ int ddb_key_check(const struct ddb_key_schema *ks, const struct ddb_map *key,
 int ddb_item_key(struct ly_arena *a, const struct ddb_key_schema *ks, const struct ddb_map *item,
                  struct ddb_map *key)
 {
-    struct ddb_map k = { NULL, 0 };
+    struct ddb_map k = {NULL, 0};
     const struct ddb_val *h = ddb_map_get(item, ks->hash_name, strlen(ks->hash_name));
     int rc = 0;
     if (h)

@@ -119,15 +119,10 @@ static int put_value(struct ly_buf *b, const struct ddb_val *v)
     switch (v->type) {
     case DDB_T_S:
     case DDB_T_B:
-    case DDB_T_N:
-        return put_scalar(b, v);
-    case DDB_T_BOOL:
-        t = v->u.boolean ? 1 : 0;
-        return ly_buf_add(b, &t, 1);
-    case DDB_T_NULL:
-        return 0;
-    case DDB_T_M:
-        return put_map(b, &v->u.map);
+    case DDB_T_N: return put_scalar(b, v);
+    case DDB_T_BOOL: t = v->u.boolean ? 1 : 0; return ly_buf_add(b, &t, 1);
+    case DDB_T_NULL: return 0;
+    case DDB_T_M: return put_map(b, &v->u.map);
     case DDB_T_L:
         rc = put_varint(b, v->u.list.n);
         for (size_t i = 0; !rc && i < v->u.list.n; i++)
@@ -135,10 +130,8 @@ static int put_value(struct ly_buf *b, const struct ddb_val *v)
         return rc;
     case DDB_T_SS:
     case DDB_T_NS:
-    case DDB_T_BS:
-        return put_set(b, v);
-    case DDB_T_NONE:
-        break;
+    case DDB_T_BS: return put_set(b, v);
+    case DDB_T_NONE: break;
     }
     return LY_EINVAL;
 }
@@ -281,15 +274,13 @@ static int get_value(struct rd *r, struct ddb_val *v, int depth)
     switch (t) {
     case DDB_T_S:
     case DDB_T_B:
-    case DDB_T_N:
-        return get_scalar(r, v->type, v);
+    case DDB_T_N: return get_scalar(r, v->type, v);
     case DDB_T_BOOL:
         if (r->off >= r->len || r->p[r->off] > 1)
             return LY_EINVAL;
         v->u.boolean = r->p[r->off++] == 1;
         return 0;
-    case DDB_T_NULL:
-        return 0;
+    case DDB_T_NULL: return 0;
     case DDB_T_M:
         if (depth >= DDB_DEPTH_MAX)
             return LY_EINVAL;
@@ -300,16 +291,14 @@ static int get_value(struct rd *r, struct ddb_val *v, int depth)
         return get_list(r, v, depth);
     case DDB_T_SS:
     case DDB_T_NS:
-    case DDB_T_BS:
-        return get_list(r, v, depth);
-    default:
-        return LY_EINVAL;
+    case DDB_T_BS: return get_list(r, v, depth);
+    default: return LY_EINVAL;
     }
 }
 
 int ddb_item_decode(struct ly_arena *a, const void *p, size_t len, struct ddb_map *out)
 {
-    struct rd r = { p, len, 0, a };
+    struct rd r = {p, len, 0, a};
     out->attrs = NULL;
     out->n = 0;
     if (len < 1 || r.p[0] != BIN_VERSION)

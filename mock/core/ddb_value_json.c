@@ -134,9 +134,9 @@ static int set_json(struct ly_arena *a, const json_t *j, enum ddb_type t, struct
                     struct ddb_err *err)
 {
     if (!json_is_array(j))
-        return json_is_object(j) ? shape_err(j, "", err)
-                                 : ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION,
-                                               "Expected list or null");
+        return json_is_object(j)
+                   ? shape_err(j, "", err)
+                   : ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected list or null");
     size_t n = json_array_size(j);
     enum ddb_type et = ddb_type_set_elem(t);
     if (n == 0) {
@@ -167,9 +167,9 @@ static int list_json(struct ly_arena *a, const json_t *j, struct ddb_val *out, i
                      struct ddb_err *err)
 {
     if (!json_is_array(j))
-        return json_is_object(j) ? shape_err(j, "", err)
-                                 : ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION,
-                                               "Expected list or null");
+        return json_is_object(j)
+                   ? shape_err(j, "", err)
+                   : ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected list or null");
     size_t n = json_array_size(j);
     struct ddb_val *items = ly_arena_alloc(a, (n ? n : 1) * sizeof(*items));
     if (!items)
@@ -189,9 +189,9 @@ static int map_json(struct ly_arena *a, const json_t *j, struct ddb_map *out, in
                     struct ddb_err *err)
 {
     if (!json_is_object(j))
-        return json_is_array(j) ? shape_err(j, "", err)
-                                : ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION,
-                                              "Expected map or null");
+        return json_is_array(j)
+                   ? shape_err(j, "", err)
+                   : ddb_err_set(err, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected map or null");
     size_t n = json_object_size(j), i = 0;
     struct ddb_attr *at = ly_arena_alloc(a, (n ? n : 1) * sizeof(*at));
     if (!at)
@@ -199,7 +199,7 @@ static int map_json(struct ly_arena *a, const json_t *j, struct ddb_map *out, in
     const char *key;
     size_t key_len;
     json_t *v;
-    json_object_keylen_foreach((json_t *)j, key, key_len, v) {
+    json_object_keylen_foreach ((json_t *)j, key, key_len, v) {
         if (key_len == 0)
             return ddb_err_valid(err, "Empty attribute name");
         at[i].name = ly_arena_strndup(a, key, key_len);
@@ -223,8 +223,7 @@ static int member_json(struct ly_arena *a, enum ddb_type t, const json_t *v, str
     switch (t) {
     case DDB_T_S:
     case DDB_T_N:
-    case DDB_T_B:
-        return str_json(a, v, t, out, err);
+    case DDB_T_B: return str_json(a, v, t, out, err);
     case DDB_T_BOOL:
     case DDB_T_NULL:
         if (!json_is_boolean(v))
@@ -244,8 +243,7 @@ static int member_json(struct ly_arena *a, enum ddb_type t, const json_t *v, str
         if (depth >= DDB_DEPTH_MAX)
             return ddb_err_valid(err, "Nesting Levels have exceeded supported limits");
         return list_json(a, v, out, depth, err);
-    default:
-        return set_json(a, v, t, out, err);
+    default: return set_json(a, v, t, out, err);
     }
 }
 
@@ -262,7 +260,7 @@ static int val_json(struct ly_arena *a, const json_t *j, struct ddb_val *out, in
     size_t key_len;
     json_t *v;
     memset(out, 0, sizeof(*out));
-    json_object_keylen_foreach((json_t *)j, key, key_len, v) {
+    json_object_keylen_foreach ((json_t *)j, key, key_len, v) {
         enum ddb_type t = ddb_type_from_name(key, key_len);
         if (t == DDB_T_NONE || json_is_null(v))
             continue; /* unknown members and nulls are ignored, as AWS does */
@@ -283,14 +281,12 @@ static int val_json(struct ly_arena *a, const json_t *j, struct ddb_val *out, in
     return 0;
 }
 
-int ddb_val_from_json(struct ly_arena *a, const json_t *j, struct ddb_val *out,
-                      struct ddb_err *err)
+int ddb_val_from_json(struct ly_arena *a, const json_t *j, struct ddb_val *out, struct ddb_err *err)
 {
     return val_json(a, j, out, 0, err);
 }
 
-int ddb_map_from_json(struct ly_arena *a, const json_t *j, struct ddb_map *out,
-                      struct ddb_err *err)
+int ddb_map_from_json(struct ly_arena *a, const json_t *j, struct ddb_map *out, struct ddb_err *err)
 {
     return map_json(a, j, out, 0, err);
 }
@@ -325,9 +321,7 @@ static json_t *scalar_json(const struct ddb_val *v)
     switch (v->type) {
     case DDB_T_S: return json_stringn(v->u.bytes.p, v->u.bytes.len);
     case DDB_T_B: return b64_json(v->u.bytes.p, v->u.bytes.len);
-    case DDB_T_N:
-        ddb_num_format(&v->u.num, num, sizeof(num));
-        return json_string(num);
+    case DDB_T_N: ddb_num_format(&v->u.num, num, sizeof(num)); return json_string(num);
     default: return NULL;
     }
 }

@@ -8,9 +8,9 @@
 const char *ly_err_str(int code)
 {
     static const char *const text[] = {
-        "ok", "out of memory", "invalid input", "not found", "already exists", "not empty",
-        "too big", "i/o error", "precondition failed", "out of range", "storage full",
-        "not supported", "conflict", "no such container",
+        "ok",           "out of memory", "invalid input", "not found",           "already exists",
+        "not empty",    "too big",       "i/o error",     "precondition failed", "out of range",
+        "storage full", "not supported", "conflict",      "no such container",
     };
     LY_STATIC_ASSERT(LY_ARRAY_LEN(text) == -LY_ERR_MIN_, "one text per code");
     if (code > 0 || code <= LY_ERR_MIN_)

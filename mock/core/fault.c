@@ -11,8 +11,19 @@
 #include <string.h>
 
 static const char *const action_names[FAULT_ACTION_COUNT_] = {
-    "delay", "delay_after", "fail", "fail_after", "drop", "drop_after", "conflict", "hold",
-    "stale_read", "throttle", "ignore_conditions", "etag_random", "error_in_200",
+    "delay",
+    "delay_after",
+    "fail",
+    "fail_after",
+    "drop",
+    "drop_after",
+    "conflict",
+    "hold",
+    "stale_read",
+    "throttle",
+    "ignore_conditions",
+    "etag_random",
+    "error_in_200",
 };
 
 bool fault_error_in_200_op(const char *op)
@@ -48,8 +59,7 @@ bool fault_glob(const char *p, const char *s)
     return *p == '\0';
 }
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t n, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -59,15 +69,15 @@ static int fail(char *err, size_t n, const char *fmt, ...)
 }
 
 /* where: the object's path ("match", "action", "action.until") for messages. */
-static int get_text(const json_t *obj, const char *where, const char *name, char *out,
-                    size_t size, char *err, size_t n)
+static int get_text(const json_t *obj, const char *where, const char *name, char *out, size_t size,
+                    char *err, size_t n)
 {
     const json_t *v = json_object_get(obj, name);
     if (!v)
         return 0;
     if (!json_is_string(v) || json_string_length(v) >= size)
-        return fail(err, n, "field '%s.%s' must be a string (at most %zu characters)", where,
-                    name, size - 1);
+        return fail(err, n, "field '%s.%s' must be a string (at most %zu characters)", where, name,
+                    size - 1);
     memcpy(out, json_string_value(v), json_string_length(v) + 1);
     return 0;
 }
@@ -89,7 +99,7 @@ static int check_keys(const json_t *obj, const char *const *allowed, const char 
 {
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)obj, k, v) {
+    json_object_foreach ((json_t *)obj, k, v) {
         int ok = 0;
         for (size_t i = 0; allowed[i]; i++)
             ok |= strcmp(k, allowed[i]) == 0;
@@ -105,9 +115,9 @@ static int check_keys(const json_t *obj, const char *const *allowed, const char 
 static int parse_match(const json_t *m, const char *where, struct fault_match *out, char *err,
                        size_t n)
 {
-    static const char *const fields[] = {"service", "op", "bucket", "key", "table", "client",
-        "conditional", "nth", "every", "count", "probability", "seed", "after_ms", "before_ms",
-        NULL};
+    static const char *const fields[] = {
+        "service", "op",    "bucket",      "key",  "table",    "client",    "conditional", "nth",
+        "every",   "count", "probability", "seed", "after_ms", "before_ms", NULL};
     memset(out, 0, sizeof *out);
     out->conditional = -1;
     out->probability = 1.0;
@@ -117,16 +127,26 @@ static int parse_match(const json_t *m, const char *where, struct fault_match *o
     if (!json_is_object(m))
         return fail(err, n, "field '%s' must be an object", where);
     int rc = check_keys(m, fields, where, err, n);
-    if (!rc) rc = get_text(m, where, "service", out->service, sizeof out->service, err, n);
-    if (!rc) rc = get_text(m, where, "op", out->op, sizeof out->op, err, n);
-    if (!rc) rc = get_text(m, where, "bucket", out->bucket, sizeof out->bucket, err, n);
-    if (!rc) rc = get_text(m, where, "key", out->key, sizeof out->key, err, n);
-    if (!rc) rc = get_text(m, where, "table", out->table, sizeof out->table, err, n);
-    if (!rc) rc = get_text(m, where, "client", out->client, sizeof out->client, err, n);
-    if (!rc) rc = get_uint(m, where, "nth", &out->nth, err, n);
-    if (!rc) rc = get_uint(m, where, "every", &out->every, err, n);
-    if (!rc) rc = get_uint(m, where, "count", &out->count, err, n);
-    if (!rc) rc = get_uint(m, where, "seed", &out->seed, err, n);
+    if (!rc)
+        rc = get_text(m, where, "service", out->service, sizeof out->service, err, n);
+    if (!rc)
+        rc = get_text(m, where, "op", out->op, sizeof out->op, err, n);
+    if (!rc)
+        rc = get_text(m, where, "bucket", out->bucket, sizeof out->bucket, err, n);
+    if (!rc)
+        rc = get_text(m, where, "key", out->key, sizeof out->key, err, n);
+    if (!rc)
+        rc = get_text(m, where, "table", out->table, sizeof out->table, err, n);
+    if (!rc)
+        rc = get_text(m, where, "client", out->client, sizeof out->client, err, n);
+    if (!rc)
+        rc = get_uint(m, where, "nth", &out->nth, err, n);
+    if (!rc)
+        rc = get_uint(m, where, "every", &out->every, err, n);
+    if (!rc)
+        rc = get_uint(m, where, "count", &out->count, err, n);
+    if (!rc)
+        rc = get_uint(m, where, "seed", &out->seed, err, n);
     if (rc)
         return rc;
     if (out->service[0] && strcmp(out->service, "s3") && strcmp(out->service, "dynamodb") &&
@@ -144,7 +164,8 @@ static int parse_match(const json_t *m, const char *where, struct fault_match *o
         out->probability = json_number_value(p);
     uint64_t a = 0, b = 0;
     rc = get_uint(m, where, "after_ms", &a, err, n);
-    if (!rc) rc = get_uint(m, where, "before_ms", &b, err, n);
+    if (!rc)
+        rc = get_uint(m, where, "before_ms", &b, err, n);
     if (json_object_get(m, "after_ms"))
         out->after_ms = (int64_t)a;
     if (json_object_get(m, "before_ms"))
@@ -165,8 +186,10 @@ static int parse_error_in_200(const json_t *a, struct fault_rule *r, uint64_t st
         return fail(err, n, "field '%s' does not apply to error_in_200 (the status line is 200)",
                     "action.status");
     if (r->match.op[0] && !fault_error_in_200_op(r->match.op))
-        return fail(err, n, "field '%s' must be CompleteMultipartUpload, CopyObject or "
-                    "UploadPartCopy for error_in_200", "match.op");
+        return fail(err, n,
+                    "field '%s' must be CompleteMultipartUpload, CopyObject or "
+                    "UploadPartCopy for error_in_200",
+                    "match.op");
     r->applied = json_is_true(ap);
     if (!r->code[0])
         snprintf(r->code, sizeof r->code, "%s", "InternalError");
@@ -175,8 +198,7 @@ static int parse_error_in_200(const json_t *a, struct fault_rule *r, uint64_t st
 
 static int parse_action(const json_t *a, struct fault_rule *r, char *err, size_t n)
 {
-    static const char *const fields[] = {"type", "status", "code", "ms", "until", "applied",
-                                         NULL};
+    static const char *const fields[] = {"type", "status", "code", "ms", "until", "applied", NULL};
     if (!json_is_object(a))
         return fail(err, n, "field '%s' is required and must be an object", "action");
     int rc = check_keys(a, fields, "action", err, n);
@@ -184,9 +206,11 @@ static int parse_action(const json_t *a, struct fault_rule *r, char *err, size_t
         return rc;
     const json_t *t = json_object_get(a, "type");
     if (!json_is_string(t))
-        return fail(err, n, "field '%s' is required (delay, delay_after, fail, fail_after, drop, "
+        return fail(err, n,
+                    "field '%s' is required (delay, delay_after, fail, fail_after, drop, "
                     "drop_after, conflict, hold, stale_read, throttle, ignore_conditions, "
-                    "etag_random, error_in_200)", "action.type");
+                    "etag_random, error_in_200)",
+                    "action.type");
     int found = -1;
     for (int i = 0; i < FAULT_ACTION_COUNT_; i++)
         if (strcmp(json_string_value(t), action_names[i]) == 0)
@@ -196,8 +220,10 @@ static int parse_action(const json_t *a, struct fault_rule *r, char *err, size_t
     r->action = (enum fault_action)found;
     uint64_t status = 0, ms = 0;
     rc = get_uint(a, "action", "status", &status, err, n);
-    if (!rc) rc = get_uint(a, "action", "ms", &ms, err, n);
-    if (!rc) rc = get_text(a, "action", "code", r->code, sizeof r->code, err, n);
+    if (!rc)
+        rc = get_uint(a, "action", "ms", &ms, err, n);
+    if (!rc)
+        rc = get_text(a, "action", "code", r->code, sizeof r->code, err, n);
     if (rc)
         return rc;
     r->ms = (int64_t)ms;
@@ -209,13 +235,14 @@ static int parse_action(const json_t *a, struct fault_rule *r, char *err, size_t
             return fail(err, n, "field '%s' must be an HTTP error status (400-599)",
                         "action.status");
         if (!r->code[0])
-            snprintf(r->code, sizeof r->code, "%s", r->status >= 500 ? "InternalError"
-                                                                     : "InvalidRequest");
+            snprintf(r->code, sizeof r->code, "%s",
+                     r->status >= 500 ? "InternalError" : "InvalidRequest");
     }
     if ((rc = parse_error_in_200(a, r, status, err, n)))
         return rc;
     if ((r->action == FAULT_DELAY || r->action == FAULT_DELAY_AFTER ||
-         r->action == FAULT_STALE_READ) && ms == 0)
+         r->action == FAULT_STALE_READ) &&
+        ms == 0)
         return fail(err, n, "field '%s' is required (milliseconds > 0)", "action.ms");
     const json_t *u = json_object_get(a, "until");
     if (u && r->action != FAULT_HOLD)
@@ -243,12 +270,13 @@ int fault_rule_from_json(const json_t *j, struct fault_rule *out, char *err, siz
     return rc;
 }
 
-static const char *const match_keys[] = {"service", "op", "bucket", "key", "table", "client",
-    "conditional", "nth", "every", "count", "probability", "seed", "after_ms", "before_ms", NULL};
+static const char *const match_keys[] = {
+    "service", "op",    "bucket",      "key",  "table",    "client",    "conditional", "nth",
+    "every",   "count", "probability", "seed", "after_ms", "before_ms", NULL};
 
 /* Fields whose values are names: "key=1" stays the string "1". */
-static const char *const text_keys[] = {"service", "op", "bucket", "key", "table", "client",
-    "type", "code", NULL};
+static const char *const text_keys[] = {"service", "op",   "bucket", "key", "table",
+                                        "client",  "type", "code",   NULL};
 
 static int is_one_of(const char *k, const char *const *list)
 {
@@ -326,15 +354,19 @@ int fault_rule_from_text(const char *text, struct fault_rule *out, char *err, si
 static json_t *match_to_json(const struct fault_match *m)
 {
     json_t *j = json_object();
-    const struct { const char *k, *v; } t[] = {{"service", m->service}, {"op", m->op},
-        {"bucket", m->bucket}, {"key", m->key}, {"table", m->table}, {"client", m->client}};
+    const struct {
+        const char *k, *v;
+    } t[] = {{"service", m->service}, {"op", m->op},       {"bucket", m->bucket},
+             {"key", m->key},         {"table", m->table}, {"client", m->client}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (t[i].v[0])
             json_object_set_new(j, t[i].k, json_string(t[i].v));
     if (m->conditional >= 0)
         json_object_set_new(j, "conditional", json_boolean(m->conditional));
-    const struct { const char *k; uint64_t v; } u[] = {{"nth", m->nth}, {"every", m->every},
-        {"count", m->count}, {"seed", m->seed}};
+    const struct {
+        const char *k;
+        uint64_t v;
+    } u[] = {{"nth", m->nth}, {"every", m->every}, {"count", m->count}, {"seed", m->seed}};
     for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
         if (u[i].v)
             json_object_set_new(j, u[i].k, json_integer((json_int_t)u[i].v));

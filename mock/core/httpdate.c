@@ -47,19 +47,22 @@ int ly_httpdate_parse(const char *s, int64_t *out_ms)
     if (len > 64)
         return LY_EINVAL;
     /* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
-    if (sscanf(s, "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d %3s%n", wd, &day, mon, &year, &h,
-               &mi, &sec, tz, &n) == 8 && (size_t)n == len && strcmp(tz, "GMT") == 0)
+    if (sscanf(s, "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d %3s%n", wd, &day, mon, &year, &h, &mi,
+               &sec, tz, &n) == 8 &&
+        (size_t)n == len && strcmp(tz, "GMT") == 0)
         return make_time(year, month_index(mon), day, h, mi, sec, out_ms);
     /* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
     if (sscanf(s, "%15[A-Za-z], %2d-%3[A-Za-z]-%4d %2d:%2d:%2d %3s%n", wd, &day, mon, &year, &h,
-               &mi, &sec, tz, &n) == 8 && (size_t)n == len && strcmp(tz, "GMT") == 0) {
+               &mi, &sec, tz, &n) == 8 &&
+        (size_t)n == len && strcmp(tz, "GMT") == 0) {
         if (year < 100)
             year += year < 70 ? 2000 : 1900;
         return make_time(year, month_index(mon), day, h, mi, sec, out_ms);
     }
     /* asctime: Sun Nov  6 08:49:37 1994 */
     if (sscanf(s, "%3[A-Za-z] %3[A-Za-z] %2d %2d:%2d:%2d %4d%n", wd, mon, &day, &h, &mi, &sec,
-               &year, &n) == 7 && (size_t)n == len)
+               &year, &n) == 7 &&
+        (size_t)n == len)
         return make_time(year, month_index(mon), day, h, mi, sec, out_ms);
     return LY_EINVAL;
 }
@@ -70,7 +73,8 @@ int ly_isodate_parse(const char *s, int64_t *out_ms)
     size_t len = strlen(s);
     if (len > 40)
         return LY_EINVAL;
-    if (sscanf(s, "%4d%2d%2dT%2d%2d%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &n) == 6 && (size_t)n == len)
+    if (sscanf(s, "%4d%2d%2dT%2d%2d%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &n) == 6 &&
+        (size_t)n == len)
         return make_time(y, mo - 1, d, h, mi, sec, out_ms);
     if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
         return LY_EINVAL;
@@ -112,8 +116,8 @@ void ly_httpdate_format(int64_t ms, char out[LY_HTTPDATE_LEN])
     to_tm(ms, &tm);
     char tmp[96];
     snprintf(tmp, sizeof tmp, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[tm.tm_wday % 7],
-             tm.tm_mday, months[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000, tm.tm_hour,
-             tm.tm_min, tm.tm_sec);
+             tm.tm_mday, months[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000, tm.tm_hour, tm.tm_min,
+             tm.tm_sec);
     memcpy(out, tmp, LY_HTTPDATE_LEN - 1);
     out[LY_HTTPDATE_LEN - 1] = '\0';
 }
@@ -126,10 +130,17 @@ void ly_isodate_format(int64_t ms, char out[LY_ISODATE_LEN])
     int milli = (int)(((ms % 1000) + 1000) % 1000);
     /* "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" written digit by digit: listings format one per
      * object, and snprintf was most of a ListObjectsV2 page's time */
-    const struct { int v, digits; char after; } f[] = {
-        {(tm.tm_year + 1900) % 10000, 4, '-'}, {(tm.tm_mon + 1) % 100, 2, '-'},
-        {tm.tm_mday % 100, 2, 'T'}, {tm.tm_hour % 100, 2, ':'}, {tm.tm_min % 100, 2, ':'},
-        {tm.tm_sec % 100, 2, '.'}, {milli, 3, 'Z'},
+    const struct {
+        int v, digits;
+        char after;
+    } f[] = {
+        {(tm.tm_year + 1900) % 10000, 4, '-'},
+        {(tm.tm_mon + 1) % 100, 2, '-'},
+        {tm.tm_mday % 100, 2, 'T'},
+        {tm.tm_hour % 100, 2, ':'},
+        {tm.tm_min % 100, 2, ':'},
+        {tm.tm_sec % 100, 2, '.'},
+        {milli, 3, 'Z'},
     };
     char *p = out;
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {

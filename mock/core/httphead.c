@@ -9,8 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const methods[] = {"GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS",
-                                      "PATCH", NULL};
+static const char *const methods[] = {"GET",    "HEAD",    "PUT",   "POST",
+                                      "DELETE", "OPTIONS", "PATCH", NULL};
 
 static int is_tchar(unsigned char c)
 {
@@ -141,8 +141,10 @@ int httphead_chunk_size(const char *line, size_t len, uint64_t *size)
     size_t i = 0;
     for (; i < len; i++) {
         char c = line[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
         if (d < 0)
             break;
         if (i >= 15)

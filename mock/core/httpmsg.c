@@ -65,8 +65,8 @@ int ly_resp_header(struct ly_resp *resp, struct ly_arena *arena, const char *nam
     return 0;
 }
 
-int ly_resp_headerf(struct ly_resp *resp, struct ly_arena *arena, const char *name,
-                    const char *fmt, ...)
+int ly_resp_headerf(struct ly_resp *resp, struct ly_arena *arena, const char *name, const char *fmt,
+                    ...)
 {
     char small[256];
     va_list ap;

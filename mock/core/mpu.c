@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
+static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
 
 /* tag bytes of SHA-512(salt || be64 seq): ties an id to its sequence number. */
 static int id_tag(const char *salt, uint64_t seq, unsigned char *out, size_t n)
@@ -159,9 +158,8 @@ static int etag_same(const char *a, const char *b)
     return la == lb && strncmp(ca, cb, la) == 0;
 }
 
-enum s3mpu_problem s3mpu_check(const struct s3mpu_listed *listed,
-                               const struct s3mpu_stored *stored, size_t n,
-                               uint64_t part_bytes_min, long *bad_index)
+enum s3mpu_problem s3mpu_check(const struct s3mpu_listed *listed, const struct s3mpu_stored *stored,
+                               size_t n, uint64_t part_bytes_min, long *bad_index)
 {
     *bad_index = -1;
     for (size_t i = 0; i < n; i++) {

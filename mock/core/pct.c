@@ -58,8 +58,8 @@ int ly_pct_decode_buf(struct ly_buf *b, const char *s, size_t n, int flags)
 
 static int unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 int ly_pct_encode(struct ly_buf *b, const char *s, size_t n, int flags)
@@ -69,8 +69,9 @@ int ly_pct_encode(struct ly_buf *b, const char *s, size_t n, int flags)
         unsigned char c = (unsigned char)s[i];
         char esc[3] = {'%', digits[c >> 4], digits[c & 15]};
         int rc = c == ' ' && (flags & LY_PCT_PLUS_SPACE) ? ly_buf_add(b, "+", 1)
-               : unreserved(c) || (c == '/' && (flags & LY_PCT_KEEP_SLASH)) ? ly_buf_add(b, &s[i], 1)
-               : ly_buf_add(b, esc, 3);
+                 : unreserved(c) || (c == '/' && (flags & LY_PCT_KEEP_SLASH))
+                     ? ly_buf_add(b, &s[i], 1)
+                     : ly_buf_add(b, esc, 3);
         if (rc)
             return rc;
     }

@@ -70,8 +70,7 @@ enum s3cond_outcome s3cond_eval_read(const struct s3cond_read *c, const char *et
             *failed = 0;
             return S3COND_FAILED;
         }
-    } else if (c->if_unmodified_since &&
-               ly_httpdate_parse(c->if_unmodified_since, &date_ms) == 0 &&
+    } else if (c->if_unmodified_since && ly_httpdate_parse(c->if_unmodified_since, &date_ms) == 0 &&
                mtime_s > date_ms / 1000) {
         *failed = 1;
         return S3COND_FAILED;

@@ -61,7 +61,8 @@ static int word(const char *p, const char **end, struct ly_buf *out)
             rc = ly_buf_add(out, " ", 1);
         else if (text[i] != '=')
             rc = add_byte(out, (unsigned char)text[i], latin1);
-        else if (i + 2 < tl && (hi = ly_hexval(text[i + 1])) >= 0 && (lo = ly_hexval(text[i + 2])) >= 0)
+        else if (i + 2 < tl && (hi = ly_hexval(text[i + 1])) >= 0 &&
+                 (lo = ly_hexval(text[i + 2])) >= 0)
             rc = add_byte(out, (unsigned char)(hi << 4 | lo), latin1), i += 2;
         else
             rc = LY_EINVAL;
@@ -148,8 +149,10 @@ const char *s3meta_content_encoding(struct ly_arena *a, const char *sent)
             rc = ly_buf_add(&out, p, m);
         p += n;
     }
-    const char *r = rc ? NULL : !chunked ? sent
-                  : out.len ? ly_arena_strndup(a, out.data, out.len) : NULL;
+    const char *r = rc         ? NULL
+                    : !chunked ? sent
+                    : out.len  ? ly_arena_strndup(a, out.data, out.len)
+                               : NULL;
     ly_buf_cleanup(&out);
     return r;
 }

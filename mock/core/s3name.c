@@ -52,8 +52,8 @@ int s3name_bucket_valid(const char *name)
     if (strncmp(name, "xn--", 4) == 0 || strncmp(name, "sthree-", 7) == 0 ||
         strncmp(name, "amzn-s3-demo-", 13) == 0)
         return 0;
-    if (has_suffix(name, "-s3alias") || has_suffix(name, "--ol-s3") ||
-        has_suffix(name, ".mrap") || has_suffix(name, "--x-s3") || has_suffix(name, "--table-s3"))
+    if (has_suffix(name, "-s3alias") || has_suffix(name, "--ol-s3") || has_suffix(name, ".mrap") ||
+        has_suffix(name, "--x-s3") || has_suffix(name, "--table-s3"))
         return 0;
     return 1;
 }

@@ -13,14 +13,14 @@ enum cond_op { OP_NULL, OP_STR_EQ, OP_STR_NE, OP_BOOL };
 
 struct cond {
     enum cond_op op;
-    const char *key;             /* lower-case */
+    const char *key; /* lower-case */
     const char **vals;
     size_t nvals;
 };
 
 struct stmt {
     int deny;
-    const char *why_not;         /* NULL: enforced */
+    const char *why_not; /* NULL: enforced */
     const char *sid;
     const char **actions, **resources;
     size_t nactions, nresources;
@@ -33,7 +33,8 @@ struct s3policy {
     size_t n;
 };
 
-static const char *const MALFORMED_JSON = "Policies must be valid JSON and the first byte must be '{'";
+static const char *const MALFORMED_JSON =
+    "Policies must be valid JSON and the first byte must be '{'";
 
 /* Copies a string or an array of strings into *out; LY_EINVAL for anything else. */
 static int str_list(struct ly_arena *a, const json_t *j, const char ***out, size_t *n)
@@ -69,8 +70,13 @@ static int known_key(const char *k)
 
 static int parse_op(const char *name, enum cond_op *op)
 {
-    static const struct { const char *name; enum cond_op op; } ops[] = {
-        {"Null", OP_NULL}, {"StringEquals", OP_STR_EQ}, {"StringNotEquals", OP_STR_NE},
+    static const struct {
+        const char *name;
+        enum cond_op op;
+    } ops[] = {
+        {"Null", OP_NULL},
+        {"StringEquals", OP_STR_EQ},
+        {"StringNotEquals", OP_STR_NE},
         {"Bool", OP_BOOL},
     };
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
@@ -90,7 +96,7 @@ static int parse_conditions(struct ly_arena *a, const json_t *j, struct stmt *s,
         *why = "Invalid Condition: the Condition block must be an object";
         return LY_EINVAL;
     }
-    json_object_foreach((json_t *)j, opname, block) {
+    json_object_foreach ((json_t *)j, opname, block) {
         if (!json_is_object(block) || json_object_size(block) == 0) {
             *why = "Invalid Condition: each operator needs an object of keys";
             return LY_EINVAL;
@@ -100,12 +106,12 @@ static int parse_conditions(struct ly_arena *a, const json_t *j, struct stmt *s,
     s->conds = ly_arena_calloc(a, (total + 1) * sizeof *s->conds);
     if (!s->conds)
         return LY_ENOMEM;
-    json_object_foreach((json_t *)j, opname, block) {
+    json_object_foreach ((json_t *)j, opname, block) {
         enum cond_op op = OP_NULL;
         int known_op = parse_op(opname, &op) == 0;
         if (!known_op && !s->why_not)
             s->why_not = ly_arena_printf(a, "condition operator %s", opname);
-        json_object_foreach(block, key, vals) {
+        json_object_foreach (block, key, vals) {
             struct cond *c = &s->conds[s->nconds++];
             char *lk = ly_arena_strdup(a, key);
             if (!lk)
@@ -130,15 +136,16 @@ static int principal_is_everyone(const json_t *p)
 {
     if (json_is_string(p))
         return strcmp(json_string_value(p), "*") == 0;
-    const json_t *aws = json_is_object(p) && json_object_size(p) == 1
-                            ? json_object_get(p, "AWS") : NULL;
+    const json_t *aws = json_is_object(p) && json_object_size(p) == 1 ? json_object_get(p, "AWS")
+                                                                      : NULL;
     return aws && json_is_string(aws) && strcmp(json_string_value(aws), "*") == 0;
 }
 
 static int field_known(const char *name)
 {
-    static const char *const fields[] = {"Sid", "Effect", "Principal", "NotPrincipal", "Action",
-                                         "NotAction", "Resource", "NotResource", "Condition"};
+    static const char *const fields[] = {"Sid",          "Effect",      "Principal",
+                                         "NotPrincipal", "Action",      "NotAction",
+                                         "Resource",     "NotResource", "Condition"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (strcmp(name, fields[i]) == 0)
             return 1;
@@ -158,7 +165,7 @@ static int stmt_shape(struct ly_arena *a, const json_t *j, const char **why)
 {
     const char *name;
     json_t *v;
-    json_object_foreach((json_t *)j, name, v) {
+    json_object_foreach ((json_t *)j, name, v) {
         if (!field_known(name)) {
             *why = ly_arena_printf(a, "Unknown field %s", name);
             return LY_EINVAL;
@@ -338,8 +345,7 @@ static int cond_holds(const struct cond *c, const struct s3policy_req *r)
             if (v && strcasecmp(v, w) == 0)
                 return 1;
             break;
-        case OP_STR_NE:
-            break;
+        case OP_STR_NE: break;
         }
     }
     if (c->op != OP_STR_NE)

@@ -63,8 +63,8 @@ int sigv4_hmac_hex(const uint8_t key[SIGV4_KEY_LEN], const void *msg, size_t len
     return rc;
 }
 
-int sigv4_signing_key(const char *secret, const char *date, const char *region,
-                      const char *service, uint8_t key[SIGV4_KEY_LEN])
+int sigv4_signing_key(const char *secret, const char *date, const char *region, const char *service,
+                      uint8_t key[SIGV4_KEY_LEN])
 {
     char k0[4 + 256];
     size_t n = strlen(secret);
@@ -214,8 +214,8 @@ static int qpair_cmp(const void *a, const void *b)
 }
 
 /* Decodes and re-encodes one name or value into enc at offset *off, length *len. */
-static int recode(const char *s, size_t n, struct ly_buf *tmp, struct ly_buf *enc,
-                  size_t *off, size_t *len)
+static int recode(const char *s, size_t n, struct ly_buf *tmp, struct ly_buf *enc, size_t *off,
+                  size_t *len)
 {
     ly_buf_reset(tmp);
     int rc = ly_pct_decode_buf(tmp, s, n, LY_PCT_PLUS_SPACE);
@@ -226,8 +226,8 @@ static int recode(const char *s, size_t n, struct ly_buf *tmp, struct ly_buf *en
     return rc;
 }
 
-static int query_collect(const char *query, int presigned, struct ly_buf *tmp,
-                         struct ly_buf *enc, size_t *offs, size_t *count)
+static int query_collect(const char *query, int presigned, struct ly_buf *tmp, struct ly_buf *enc,
+                         size_t *offs, size_t *count)
 {
     struct sigv4_qparam p;
     const char *pos = query;
@@ -381,7 +381,7 @@ int sigv4_canonical_request(const struct sigv4_request *req, const struct sigv4_
         rc = ly_buf_add(out, "\n", 1);
     if (!rc)
         rc = strcmp(auth->service, "s3") == 0 ? uri_s3(req->path, out)
-                                                : uri_normalised(req->path, out);
+                                              : uri_normalised(req->path, out);
     if (!rc)
         rc = ly_buf_add(out, "\n", 1);
     if (!rc)
@@ -411,16 +411,15 @@ static int compute(const struct sigv4_request *req, const struct sigv4_auth *aut
         rc = sigv4_string_to_sign(auth->datetime, res->scope, res->canonical_request.data,
                                   res->canonical_request.len, &res->string_to_sign);
     if (!rc)
-        rc = sigv4_signing_key(secret, auth->date, auth->region, auth->service,
-                               res->signing_key);
+        rc = sigv4_signing_key(secret, auth->date, auth->region, auth->service, res->signing_key);
     if (!rc)
         rc = sigv4_hmac_hex(res->signing_key, res->string_to_sign.data, res->string_to_sign.len,
                             res->signature);
     return rc;
 }
 
-int sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth,
-                 const char *secret, struct sigv4_result *res)
+int sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth, const char *secret,
+                 struct sigv4_result *res)
 {
     int rc = compute(req, auth, secret, res);
     if (rc)

@@ -176,8 +176,8 @@ int sigv4_parse_authorization(const char *value, struct sigv4_auth *out)
 enum { Q_ALG, Q_CRED, Q_DATE, Q_EXPIRES, Q_SIGNED, Q_SIG, Q_TOKEN, Q_COUNT };
 
 static const char *const q_names[Q_COUNT] = {
-    "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
-    "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token",
+    "X-Amz-Algorithm",     "X-Amz-Credential", "X-Amz-Date",           "X-Amz-Expires",
+    "X-Amz-SignedHeaders", "X-Amz-Signature",  "X-Amz-Security-Token",
 };
 
 struct presigned_raw {
@@ -253,8 +253,7 @@ int sigv4_parse_presigned(const char *query, struct sigv4_auth *out)
         parse_expires(expires, &out->expires_s) ||
         decode_param(&raw.p[Q_SIGNED], signed_hdrs, sizeof signed_hdrs) ||
         parse_signed_headers(signed_hdrs, strlen(signed_hdrs), out) ||
-        decode_param(&raw.p[Q_SIG], sig, sizeof sig) ||
-        parse_signature(sig, strlen(sig), out))
+        decode_param(&raw.p[Q_SIG], sig, sizeof sig) || parse_signature(sig, strlen(sig), out))
         return LY_EINVAL;
     if ((raw.seen & (1u << Q_TOKEN)) &&
         decode_param(&raw.p[Q_TOKEN], out->security_token, sizeof out->security_token))
@@ -363,8 +362,8 @@ int sigv4_parse_datetime(const char *s, int64_t *epoch_s)
     int y, mo, d, h, mi, se;
     if (strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z')
         return LY_EINVAL;
-    if (digits(s, 4, &y) || digits(s + 4, 2, &mo) || digits(s + 6, 2, &d) ||
-        digits(s + 9, 2, &h) || digits(s + 11, 2, &mi) || digits(s + 13, 2, &se))
+    if (digits(s, 4, &y) || digits(s + 4, 2, &mo) || digits(s + 6, 2, &d) || digits(s + 9, 2, &h) ||
+        digits(s + 11, 2, &mi) || digits(s + 13, 2, &se))
         return LY_EINVAL;
     if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 59)
         return LY_EINVAL;

@@ -6,8 +6,6 @@
 #include "ddb_internal.h"
 #include "lockyard/check.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,26 +41,6 @@ static const struct {
     {{"UpdateTimeToLive", W}, ddb_op_update_ttl},
 };
 
-
-int ddb_fail(struct ddb_call *c, int code, enum aws_err type, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    c->err.type = type;
-    vsnprintf(c->err.msg, sizeof c->err.msg, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-int ddb_fail_store(struct ddb_call *c, int rc)
-{
-    if (rc == LY_EFULL)
-        return ddb_fail(c, rc, AWS_DDB_INTERNAL_SERVER_ERROR, "The storage map is full");
-    if (rc == LY_ENOMEM)
-        return ddb_fail(c, rc, AWS_DDB_INTERNAL_SERVER_ERROR, "Out of memory");
-    return ddb_fail(c, rc, AWS_DDB_INTERNAL_SERVER_ERROR, "Internal server error (%s)", ly_err_str(rc));
-}
-
 static ddb_op_fn find_op(const char *target)
 {
     size_t pl = strlen(TARGET_PREFIX);
@@ -96,9 +74,9 @@ static int run(struct ddb_call *c, const char *target)
         return ddb_fail(c, LY_ENOTSUP, AWS_DDB_UNKNOWN_OPERATION, "%s", "");
     json_error_t je;
     /* net has usually parsed the body already (for fault matching and the journal) */
-    c->in = c->req->json_body ? json_incref(c->req->json_body)
-                              : json_loadb((const char *)c->req->body, c->req->body_len,
-                                           JSON_ALLOW_NUL, &je);
+    c->in = c->req->json_body
+                ? json_incref(c->req->json_body)
+                : json_loadb((const char *)c->req->body, c->req->body_len, JSON_ALLOW_NUL, &je);
     if (!c->in)
         return ddb_fail(c, LY_EINVAL, AWS_DDB_SERIALIZATION, "%s", "");
     if (!json_is_object(c->in))
@@ -126,8 +104,8 @@ void ddb_handle(struct ddb_ctx *ctx, struct ly_req *req, struct ly_resp *resp)
             json_decref(out);
     } else {
         LY_ASSERT(rc < 0);
-        aws_ddb_error(req, resp, c.err.type ? c.err.type : AWS_DDB_INTERNAL_SERVER_ERROR,
-                      c.err.msg, c.err_extra);
+        aws_ddb_error(req, resp, c.err.type ? c.err.type : AWS_DDB_INTERNAL_SERVER_ERROR, c.err.msg,
+                      c.err_extra);
     }
     json_decref(c.out);
     json_decref(c.err_extra);

@@ -34,10 +34,11 @@ static int request_items(struct ddb_call *c, const json_t **ri)
     if (!*ri)
         ddb_vlist_add(&v, NULL, "requestItems", "Member must not be null");
     else if (json_object_size(*ri) == 0)
-        ddb_vlist_add(&v, "{}", "requestItems", "Member must have length greater than or equal to 1");
+        ddb_vlist_add(&v, "{}", "requestItems",
+                      "Member must have length greater than or equal to 1");
     const char *name;
     const json_t *x;
-    json_object_foreach((json_t *)*ri, name, x)
+    json_object_foreach ((json_t *)*ri, name, x)
         ddb_vlist_table_name(&v, name, "requestItems.key");
     if ((rc = ddb_vlist_check(c, &v)))
         return rc;
@@ -61,7 +62,7 @@ struct get_table {
     struct ddb_table t;
     const struct ddb_proj *proj;
     bool consistent;
-    size_t first, n;   /* its keys in the flat get list */
+    size_t first, n; /* its keys in the flat get list */
 };
 
 static int parse_get_table(struct ddb_call *c, const char *name, const json_t *spec,
@@ -73,22 +74,31 @@ static int parse_get_table(struct ddb_call *c, const char *name, const json_t *s
     int consistent = 0;
     struct ddb_expr_ctx *cx;
     int rc = ddb_get_arr(c, spec, "Keys", &keys);
-    if (!rc) rc = ddb_get_str(c, spec, "ProjectionExpression", &pe);
-    if (!rc) rc = ddb_get_arr(c, spec, "AttributesToGet", &atg);
-    if (!rc) rc = ddb_get_bool(c, spec, "ConsistentRead", &consistent);
-    if (!rc) rc = ddb_expr_check_request(spec, &c->err);
-    if (!rc) rc = ddb_expr_ctx_new(c->a, json_object_get(spec, "ExpressionAttributeNames"),
-                                   json_object_get(spec, "ExpressionAttributeValues"), &cx,
-                                   &c->err);
-    if (!rc && pe) rc = ddb_proj_parse(cx, pe, strlen(pe), &gt->proj, &c->err);
-    else if (!rc && atg) rc = ddb_legacy_attributes_to_get(c->a, atg, &gt->proj, &c->err);
-    if (!rc) rc = ddb_expr_ctx_finish(cx, &c->err);
+    if (!rc)
+        rc = ddb_get_str(c, spec, "ProjectionExpression", &pe);
+    if (!rc)
+        rc = ddb_get_arr(c, spec, "AttributesToGet", &atg);
+    if (!rc)
+        rc = ddb_get_bool(c, spec, "ConsistentRead", &consistent);
+    if (!rc)
+        rc = ddb_expr_check_request(spec, &c->err);
+    if (!rc)
+        rc = ddb_expr_ctx_new(c->a, json_object_get(spec, "ExpressionAttributeNames"),
+                              json_object_get(spec, "ExpressionAttributeValues"), &cx, &c->err);
+    if (!rc && pe)
+        rc = ddb_proj_parse(cx, pe, strlen(pe), &gt->proj, &c->err);
+    else if (!rc && atg)
+        rc = ddb_legacy_attributes_to_get(c->a, atg, &gt->proj, &c->err);
+    if (!rc)
+        rc = ddb_expr_ctx_finish(cx, &c->err);
     if (!rc && json_array_size(keys) == 0)
         rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "1 validation error detected: Value '[]' at 'requestItems.%s.member.keys' "
                       "failed to satisfy constraint: Member must have length greater than or "
-                      "equal to 1", name);
-    if (!rc) rc = ddb_table_load(c, name, false, &gt->t);
+                      "equal to 1",
+                      name);
+    if (!rc)
+        rc = ddb_table_load(c, name, false, &gt->t);
     gt->name = name;
     gt->consistent = consistent;
     gt->first = *total;
@@ -99,8 +109,10 @@ static int parse_get_table(struct ddb_call *c, const char *name, const json_t *s
                             "Too many items requested for the BatchGetItem call");
         struct store_ddb_get *g = &gets[*total];
         rc = ddb_map_parse(c, json_array_get(keys, i), &k);
-        if (!rc) rc = ddb_key_check(&gt->t.ks, &k, &c->err);
-        if (!rc) rc = ddb_key_encode(c, &gt->t.ks, &k, &g->key, &g->key_len);
+        if (!rc)
+            rc = ddb_key_check(&gt->t.ks, &k, &c->err);
+        if (!rc)
+            rc = ddb_key_encode(c, &gt->t.ks, &k, &g->key, &g->key_len);
         g->table = gt->t.name;
         g->table_id = gt->t.id;
         bk[*total] = (struct bkey){name, g->key, g->key_len};
@@ -135,9 +147,11 @@ static int batch_get_answer(struct ddb_call *c, struct get_table *gts, size_t nt
             rc = capacity_item(c, caps, gts[i].name, ddb_read_units(bytes, gts[i].consistent));
     }
     c->out = json_object();
-    if (!rc) rc = c->out ? ddb_set(c, c->out, "Responses", json_incref(resp))
-                         : ddb_fail_store(c, LY_ENOMEM);
-    if (!rc) rc = ddb_set(c, c->out, "UnprocessedKeys", json_object());
+    if (!rc)
+        rc = c->out ? ddb_set(c, c->out, "Responses", json_incref(resp))
+                    : ddb_fail_store(c, LY_ENOMEM);
+    if (!rc)
+        rc = ddb_set(c, c->out, "UnprocessedKeys", json_object());
     if (!rc && json_array_size(caps))
         rc = ddb_set(c, c->out, "ConsumedCapacity", json_incref(caps));
     json_decref(resp);
@@ -158,7 +172,7 @@ int ddb_op_batch_get(struct ddb_call *c)
     struct bkey *bk = ly_arena_calloc(c->a, (BATCH_GET_MAX + 1) * sizeof *bk);
     if (!gts || !gets || !bk)
         return ddb_fail_store(c, LY_ENOMEM);
-    json_object_foreach((json_t *)ri, name, spec) {
+    json_object_foreach ((json_t *)ri, name, spec) {
         if (!json_is_object(spec))
             return ddb_fail(c, LY_EINVAL, AWS_DDB_SERIALIZATION, "Expected map or null");
         if ((rc = parse_get_table(c, name, spec, &gts[i++], gets, bk, &total)))
@@ -184,7 +198,8 @@ static int parse_write_req(struct ddb_call *c, const json_t *req, const struct d
         return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "Supplied AttributeValue has more than one datatypes set, must contain "
                         "exactly one of the supported datatypes");
-    if (!rc) rc = ddb_map_parse(c, json_object_get(put ? put : del, put ? "Item" : "Key"), m);
+    if (!rc)
+        rc = ddb_map_parse(c, json_object_get(put ? put : del, put ? "Item" : "Key"), m);
     if (!rc)
         rc = put ? ddb_item_check_keys(&t->ks, m, &c->err) : ddb_key_check(&t->ks, m, &c->err);
     if (!rc && put && ddb_item_size(m) > DDB_ITEM_BYTES_MAX)
@@ -192,7 +207,8 @@ static int parse_write_req(struct ddb_call *c, const json_t *req, const struct d
                       "Item size has exceeded the maximum allowed size");
     if (!rc && put)
         rc = ddb_index_check_item(t, m, false, &c->err);
-    if (!rc) rc = ddb_key_encode(c, &t->ks, m, &op->key, &op->key_len);
+    if (!rc)
+        rc = ddb_key_encode(c, &t->ks, m, &op->key, &op->key_len);
     if (rc)
         return rc;
     *w = (struct ddb_wop){.kind = put ? DDB_W_PUT : DDB_W_DELETE, .item = m};
@@ -216,7 +232,7 @@ int ddb_op_batch_write(struct ddb_call *c)
     json_array_append_new(c->keep, caps);
     if (!ops || !ws || !bk || !caps)
         return ddb_fail_store(c, LY_ENOMEM);
-    json_object_foreach((json_t *)ri, name, list) {
+    json_object_foreach ((json_t *)ri, name, list) {
         struct ddb_table t;
         double units = 0;
         if (!json_is_array(list))

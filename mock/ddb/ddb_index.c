@@ -76,21 +76,26 @@ static int check_attr(const struct store_ddb_index *ix, const char *name, enum d
     if (!v)
         return 0;
     if (v->type != want)
-        return ddb_err_valid(err, P "Type mismatch for Index Key %s Expected: %s Actual: %s "
-                                    "IndexName: %s", name, ddb_type_name(want),
-                             ddb_type_name(v->type), ix->name);
+        return ddb_err_valid(err,
+                             P "Type mismatch for Index Key %s Expected: %s Actual: %s "
+                               "IndexName: %s",
+                             name, ddb_type_name(want), ddb_type_name(v->type), ix->name);
     if (v->type == DDB_T_N || v->u.bytes.len)
         return 0;
     const char *what = v->type == DDB_T_S ? "string" : "binary";
     if (by_update)
-        return ddb_err_valid(err, P "The update expression attempted to update a secondary "
-                                    "index key to a value that is not supported. The "
-                                    "AttributeValue for a key attribute cannot contain an empty "
-                                    "%s value. IndexName: %s, IndexKey: %s", what, ix->name, name);
-    return ddb_err_valid(err, "One or more parameter values are not valid. A value specified for "
-                              "a secondary index key is not supported. The AttributeValue for a "
-                              "key attribute cannot contain an empty %s value. IndexName: %s, "
-                              "IndexKey: %s", what, ix->name, name);
+        return ddb_err_valid(err,
+                             P "The update expression attempted to update a secondary "
+                               "index key to a value that is not supported. The "
+                               "AttributeValue for a key attribute cannot contain an empty "
+                               "%s value. IndexName: %s, IndexKey: %s",
+                             what, ix->name, name);
+    return ddb_err_valid(err,
+                         "One or more parameter values are not valid. A value specified for "
+                         "a secondary index key is not supported. The AttributeValue for a "
+                         "key attribute cannot contain an empty %s value. IndexName: %s, "
+                         "IndexKey: %s",
+                         what, ix->name, name);
 }
 
 int ddb_index_check_item(const struct ddb_table *t, const struct ddb_map *item, bool by_update,
@@ -118,7 +123,7 @@ static int describe_list(struct ddb_call *c, const struct ddb_table *t, json_t *
 {
     size_t i;
     json_t *o;
-    json_array_foreach(list, i, o) {
+    json_array_foreach (list, i, o) {
         const char *name = json_string_value(json_object_get(o, "IndexName"));
         const struct store_ddb_index *ix = ddb_index_find(t, name);
         uint64_t items = 0, bytes = 0;

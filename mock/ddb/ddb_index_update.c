@@ -15,7 +15,7 @@ static const json_t *gsi_entry(const json_t *desc, const char *name, size_t *at)
 {
     size_t i;
     const json_t *o;
-    json_array_foreach(json_object_get(desc, "GlobalSecondaryIndexes"), i, o) {
+    json_array_foreach (json_object_get(desc, "GlobalSecondaryIndexes"), i, o) {
         const char *n = json_string_value(json_object_get(o, "IndexName"));
         if (n && name && strcmp(n, name) == 0) {
             if (at)
@@ -32,7 +32,7 @@ static const json_t *def_of(const json_t *req_defs, const json_t *desc, const ch
     for (int pass = 0; pass < 2; pass++) {
         size_t i;
         const json_t *d;
-        json_array_foreach(pass ? json_object_get(desc, "AttributeDefinitions") : req_defs, i, d)
+        json_array_foreach (pass ? json_object_get(desc, "AttributeDefinitions") : req_defs, i, d)
             if (name && strcmp(json_string_value(json_object_get(d, "AttributeName")), name) == 0)
                 return d;
     }
@@ -73,7 +73,8 @@ static int check_create(struct ddb_call *c, const struct ddb_table *t, const jso
     if (on_demand && json_is_object(pt))
         return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         P "ProvisionedThroughput should not be specified for index: %s when "
-                          "BillingMode is PAY_PER_REQUEST", name);
+                          "BillingMode is PAY_PER_REQUEST",
+                        name);
     return json_array_size(json_object_get(t->desc, "GlobalSecondaryIndexes")) >= 20
                ? ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                           P "GlobalSecondaryIndex count exceeds the per-table limit of 20")
@@ -84,7 +85,7 @@ int ddb_index_updates_check(struct ddb_call *c, const struct ddb_table *t, const
 {
     size_t i, online = 0;
     const json_t *e;
-    json_array_foreach(u, i, e) {
+    json_array_foreach (u, i, e) {
         const json_t *cr = json_object_get(e, "Create"), *up = json_object_get(e, "Update");
         const json_t *del = json_object_get(e, "Delete");
         int n = (json_is_object(cr) ? 1 : 0) + (json_is_object(up) ? 1 : 0) +
@@ -146,13 +147,11 @@ static int apply_create(struct ddb_call *c, struct ly_arena *a, json_t *d, const
     if (!list && (json_object_set_new(d, "GlobalSecondaryIndexes", json_array()) ||
                   !(list = json_object_get(d, "GlobalSecondaryIndexes"))))
         return LY_ENOMEM;
-    json_t *o = json_pack("{s:s, s:O, s:O, s:s, s:o, s:s}", "IndexName", name, "KeySchema",
-                          json_object_get(cr, "KeySchema"), "Projection",
-                          json_object_get(cr, "Projection"), "IndexStatus", "ACTIVE",
-                          "ProvisionedThroughput", throughput(pt), "IndexArn",
-                          ly_arena_printf(a, "%s/index/%s",
-                                          json_string_value(json_object_get(d, "TableArn")),
-                                          name));
+    json_t *o = json_pack(
+        "{s:s, s:O, s:O, s:s, s:o, s:s}", "IndexName", name, "KeySchema",
+        json_object_get(cr, "KeySchema"), "Projection", json_object_get(cr, "Projection"),
+        "IndexStatus", "ACTIVE", "ProvisionedThroughput", throughput(pt), "IndexArn",
+        ly_arena_printf(a, "%s/index/%s", json_string_value(json_object_get(d, "TableArn")), name));
     if (!o || json_array_append_new(list, o))
         return LY_ENOMEM;
     if (rec->nindexes)
@@ -202,7 +201,7 @@ int ddb_index_updates_apply(struct ddb_call *c, struct ly_arena *a, json_t *d,
         if (rc)
             return rc;
     }
-    json_array_foreach(json_object_get(c->in, "GlobalSecondaryIndexUpdates"), i, e) {
+    json_array_foreach (json_object_get(c->in, "GlobalSecondaryIndexUpdates"), i, e) {
         const json_t *cr = json_object_get(e, "Create"), *up = json_object_get(e, "Update");
         const json_t *del = json_object_get(e, "Delete");
         if (json_is_object(cr)) {
@@ -210,8 +209,8 @@ int ddb_index_updates_apply(struct ddb_call *c, struct ly_arena *a, json_t *d,
         } else if (json_is_object(del)) {
             apply_delete(d, json_string_value(json_object_get(del, "IndexName")), rec);
         } else {
-            json_t *o = (json_t *)gsi_entry(
-                d, json_string_value(json_object_get(up, "IndexName")), NULL);
+            json_t *o =
+                (json_t *)gsi_entry(d, json_string_value(json_object_get(up, "IndexName")), NULL);
             const json_t *pt = json_object_get(up, "ProvisionedThroughput");
             if (o && json_is_object(pt))
                 rc = json_object_set_new(o, "ProvisionedThroughput", throughput(pt)) ? LY_ENOMEM
@@ -227,7 +226,7 @@ int ddb_index_updates_answer(struct ddb_call *c, const json_t *before, json_t *d
 {
     size_t i;
     const json_t *e;
-    json_array_foreach(json_object_get(c->in, "GlobalSecondaryIndexUpdates"), i, e) {
+    json_array_foreach (json_object_get(c->in, "GlobalSecondaryIndexUpdates"), i, e) {
         const json_t *cr = json_object_get(e, "Create"), *del = json_object_get(e, "Delete");
         const char *name = json_string_value(json_object_get(cr ? cr : del, "IndexName"));
         json_t *o = NULL;
@@ -242,10 +241,10 @@ int ddb_index_updates_answer(struct ddb_call *c, const json_t *before, json_t *d
             if (json_array_append_new(list, o))
                 return ddb_fail_store(c, LY_ENOMEM);
         }
-        if (o && (json_object_set_new(o, "IndexStatus",
-                                      json_string(cr ? "CREATING" : "DELETING")) ||
-                  json_object_set_new(o, "ItemCount", json_integer(0)) ||
-                  json_object_set_new(o, "IndexSizeBytes", json_integer(0))))
+        if (o &&
+            (json_object_set_new(o, "IndexStatus", json_string(cr ? "CREATING" : "DELETING")) ||
+             json_object_set_new(o, "ItemCount", json_integer(0)) ||
+             json_object_set_new(o, "IndexSizeBytes", json_integer(0))))
             return ddb_fail_store(c, LY_ENOMEM);
     }
     return 0;

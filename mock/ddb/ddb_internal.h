@@ -28,10 +28,10 @@ struct ddb_call {
     struct ddb_ctx *ctx;
     struct ly_req *req;
     struct ly_arena *a;
-    json_t *in;          /* the request object (owned by ddb.c) */
-    json_t *out;         /* the response object (new reference) or NULL for {} */
-    json_t *keep;        /* a JSON array freed after the call: loaded descriptions etc. */
-    json_t *err_extra;   /* extra members of an error body (new reference) or NULL */
+    json_t *in;        /* the request object (owned by ddb.c) */
+    json_t *out;       /* the response object (new reference) or NULL for {} */
+    json_t *keep;      /* a JSON array freed after the call: loaded descriptions etc. */
+    json_t *err_extra; /* extra members of an error body (new reference) or NULL */
     struct ddb_err err;
 };
 
@@ -40,7 +40,7 @@ struct ddb_table {
     const char *name;
     uint64_t id;
     const char *ttl_attr;
-    json_t *desc;        /* the stored TableDescription (borrowed from c->keep) */
+    json_t *desc; /* the stored TableDescription (borrowed from c->keep) */
     struct ddb_key_schema ks;
     const struct store_ddb_index *idx; /* secondary indexes (c->a) */
     size_t nidx;
@@ -53,7 +53,7 @@ struct ddb_vlist {
     int n;
 };
 
-/* ---- ddb.c ---- */
+/* ---- ddb_fail.c ---- */
 /** Fills c->err (printf format) and returns code. */
 int ddb_fail(struct ddb_call *c, int code, enum aws_err type, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -94,8 +94,8 @@ int ddb_key_schema_parse(struct ddb_call *c, const json_t *keys, const json_t *d
                          struct ddb_key_schema *ks);
 
 /** Encodes the primary key of item/key (already checked against ks) into the arena. */
-int ddb_key_encode(struct ddb_call *c, const struct ddb_key_schema *ks,
-                   const struct ddb_map *item, const void **key, size_t *key_len);
+int ddb_key_encode(struct ddb_call *c, const struct ddb_key_schema *ks, const struct ddb_map *item,
+                   const void **key, size_t *key_len);
 /** Parses a JSON object of AttributeValues (Item / Key) with DynamoDB's messages. */
 int ddb_map_parse(struct ddb_call *c, const json_t *j, struct ddb_map *out);
 /** Sets member name of obj to a new reference v; ENOMEM if v is NULL. */
@@ -112,16 +112,16 @@ enum ddb_wkind { DDB_W_PUT, DDB_W_UPDATE, DDB_W_DELETE, DDB_W_CHECK };
 
 struct ddb_wop {
     enum ddb_wkind kind;
-    const struct ddb_cond *cond;      /* NULL = unconditional */
-    const struct ddb_update *upd;     /* UPDATE: NULL = no update clause (key-only upsert) */
-    const struct ddb_map *item;       /* PUT: the new item */
-    const struct ddb_map *key;        /* UPDATE: the Key, the base of an upsert */
-    const struct ddb_table *t;        /* its secondary index keys are checked on the new item */
+    const struct ddb_cond *cond;  /* NULL = unconditional */
+    const struct ddb_update *upd; /* UPDATE: NULL = no update clause (key-only upsert) */
+    const struct ddb_map *item;   /* PUT: the new item */
+    const struct ddb_map *key;    /* UPDATE: the Key, the base of an upsert */
+    const struct ddb_table *t;    /* its secondary index keys are checked on the new item */
     /* results, filled by ddb_wop_decide inside the write transaction */
-    const struct ddb_map *old;        /* the item before (NULL if absent) */
-    const struct ddb_map *new_item;   /* the item after (NULL if absent) */
+    const struct ddb_map *old;      /* the item before (NULL if absent) */
+    const struct ddb_map *new_item; /* the item after (NULL if absent) */
     bool cond_failed;
-    struct ddb_err err;               /* update application / size errors (LY_EINVAL) */
+    struct ddb_err err; /* update application / size errors (LY_EINVAL) */
 };
 
 /** store_ddb_decide_fn over a struct ddb_wop (returns LY_ECOND, LY_EINVAL or 0). */
@@ -137,8 +137,8 @@ int ddb_parse_rvoccf(struct ddb_call *c, const json_t *req, bool *all_old);
  * Runs one conditional write: LY_ECOND becomes ConditionalCheckFailedException (with
  * "Item" when all_old and an item existed), update errors their ValidationException.
  */
-int ddb_write_one(struct ddb_call *c, const struct ddb_table *t, const void *key,
-                  size_t key_len, struct ddb_wop *w, bool all_old);
+int ddb_write_one(struct ddb_call *c, const struct ddb_table *t, const void *key, size_t key_len,
+                  struct ddb_wop *w, bool all_old);
 /** Capacity units of a write / read of an item of `bytes` as DynamoDB rounds them. */
 double ddb_write_units(size_t bytes);
 double ddb_read_units(size_t bytes, bool consistent);

@@ -11,15 +11,15 @@
 
 #include <string.h>
 
-static const char *const all_rv[] = {"ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW",
-                                     NULL};
+static const char *const all_rv[] = {"ALL_NEW", "UPDATED_OLD", "ALL_OLD",
+                                     "NONE",    "UPDATED_NEW", NULL};
 static const char *const metrics[] = {"SIZE", "NONE", NULL};
 
 struct item_req {
     const char *table;
-    const char *rv;             /* ReturnValues or NULL */
+    const char *rv; /* ReturnValues or NULL */
     bool rvoccf_all_old;
-    struct ddb_map map;         /* Item (PutItem) or Key */
+    struct ddb_map map; /* Item (PutItem) or Key */
     struct ddb_expr_ctx *cx;
     const struct ddb_cond *cond;
     struct ddb_table t;
@@ -34,9 +34,12 @@ static int parse_common(struct ddb_call *c, const char *map_name, struct item_re
     const json_t *jmap;
     const char *rim;
     int rc = ddb_get_str(c, c->in, "TableName", &r->table);
-    if (!rc) rc = ddb_get_obj(c, c->in, map_name, &jmap);
-    if (!rc) rc = ddb_get_str(c, c->in, "ReturnValues", &r->rv);
-    if (!rc) rc = ddb_get_str(c, c->in, "ReturnItemCollectionMetrics", &rim);
+    if (!rc)
+        rc = ddb_get_obj(c, c->in, map_name, &jmap);
+    if (!rc)
+        rc = ddb_get_str(c, c->in, "ReturnValues", &r->rv);
+    if (!rc)
+        rc = ddb_get_str(c, c->in, "ReturnItemCollectionMetrics", &rim);
     if (rc)
         return rc;
     ddb_vlist_table_name(&v, r->table, "tableName");
@@ -53,8 +56,7 @@ static int parse_common(struct ddb_call *c, const char *map_name, struct item_re
         rc = ddb_expr_check_request(c->in, &c->err);
     if (!rc)
         rc = ddb_expr_ctx_new(c->a, json_object_get(c->in, "ExpressionAttributeNames"),
-                              json_object_get(c->in, "ExpressionAttributeValues"), &r->cx,
-                              &c->err);
+                              json_object_get(c->in, "ExpressionAttributeValues"), &r->cx, &c->err);
     return rc;
 }
 
@@ -62,7 +64,8 @@ static int parse_common(struct ddb_call *c, const char *map_name, struct item_re
 static int load_and_key(struct ddb_call *c, struct item_req *r, bool is_item)
 {
     int rc = ddb_expr_ctx_finish(r->cx, &c->err);
-    if (!rc) rc = ddb_table_load(c, r->table, false, &r->t);
+    if (!rc)
+        rc = ddb_table_load(c, r->table, false, &r->t);
     if (!rc)
         rc = is_item ? ddb_item_check_keys(&r->t.ks, &r->map, &c->err)
                      : ddb_key_check(&r->t.ks, &r->map, &c->err);
@@ -101,9 +104,12 @@ int ddb_op_put_item(struct ddb_call *c)
     struct item_req r;
     memset(&r, 0, sizeof r);
     int rc = parse_common(c, "Item", &r);
-    if (!rc) rc = only_all_old(c, &r);
-    if (!rc) rc = ddb_parse_condition(c, c->in, r.cx, &r.cond);
-    if (!rc) rc = load_and_key(c, &r, true);
+    if (!rc)
+        rc = only_all_old(c, &r);
+    if (!rc)
+        rc = ddb_parse_condition(c, c->in, r.cx, &r.cond);
+    if (!rc)
+        rc = load_and_key(c, &r, true);
     if (rc)
         return rc;
     struct ddb_wop w = {.kind = DDB_W_PUT, .cond = r.cond, .item = &r.map};
@@ -118,17 +124,19 @@ int ddb_op_delete_item(struct ddb_call *c)
     struct item_req r;
     memset(&r, 0, sizeof r);
     int rc = parse_common(c, "Key", &r);
-    if (!rc) rc = only_all_old(c, &r);
-    if (!rc) rc = ddb_parse_condition(c, c->in, r.cx, &r.cond);
-    if (!rc) rc = load_and_key(c, &r, false);
+    if (!rc)
+        rc = only_all_old(c, &r);
+    if (!rc)
+        rc = ddb_parse_condition(c, c->in, r.cx, &r.cond);
+    if (!rc)
+        rc = load_and_key(c, &r, false);
     if (rc)
         return rc;
     struct ddb_wop w = {.kind = DDB_W_DELETE, .cond = r.cond};
     if ((rc = ddb_write_one(c, &r.t, r.key, r.key_len, &w, r.rvoccf_all_old)))
         return rc;
     bool all_old = r.rv && strcmp(r.rv, "ALL_OLD") == 0;
-    return answer(c, &r, all_old ? w.old : NULL,
-                  ddb_write_units(w.old ? ddb_item_size(w.old) : 0));
+    return answer(c, &r, all_old ? w.old : NULL, ddb_write_units(w.old ? ddb_item_size(w.old) : 0));
 }
 
 /* UpdateExpression (parsed first, as DynamoDB does) or legacy AttributeUpdates. */
@@ -139,7 +147,8 @@ static int parse_update(struct ddb_call *c, struct item_req *r, const struct ddb
     const char *s;
     *upd = NULL;
     int rc = ddb_get_str(c, c->in, "UpdateExpression", &s);
-    if (!rc) rc = ddb_get_obj(c, c->in, "AttributeUpdates", &au);
+    if (!rc)
+        rc = ddb_get_obj(c, c->in, "AttributeUpdates", &au);
     if (rc)
         return rc;
     if (s)
@@ -172,10 +181,14 @@ int ddb_op_update_item(struct ddb_call *c)
     const struct ddb_update *upd = NULL;
     memset(&r, 0, sizeof r);
     int rc = parse_common(c, "Key", &r);
-    if (!rc) rc = parse_update(c, &r, &upd);
-    if (!rc) rc = ddb_parse_condition(c, c->in, r.cx, &r.cond);
-    if (!rc) rc = load_and_key(c, &r, false);
-    if (!rc && upd) rc = ddb_update_check_keys(upd, &r.t.ks, &c->err);
+    if (!rc)
+        rc = parse_update(c, &r, &upd);
+    if (!rc)
+        rc = ddb_parse_condition(c, c->in, r.cx, &r.cond);
+    if (!rc)
+        rc = load_and_key(c, &r, false);
+    if (!rc && upd)
+        rc = ddb_update_check_keys(upd, &r.t.ks, &c->err);
     if (rc)
         return rc;
     struct ddb_wop w = {.kind = DDB_W_UPDATE, .cond = r.cond, .upd = upd, .key = &r.map};
@@ -194,14 +207,18 @@ int ddb_op_get_item(struct ddb_call *c)
     int consistent = 0;
     memset(&r, 0, sizeof r);
     int rc = ddb_get_str(c, c->in, "ProjectionExpression", &pe);
-    if (!rc) rc = ddb_get_arr(c, c->in, "AttributesToGet", &atg);
-    if (!rc) rc = ddb_get_bool(c, c->in, "ConsistentRead", &consistent);
-    if (!rc) rc = parse_common(c, "Key", &r);
+    if (!rc)
+        rc = ddb_get_arr(c, c->in, "AttributesToGet", &atg);
+    if (!rc)
+        rc = ddb_get_bool(c, c->in, "ConsistentRead", &consistent);
+    if (!rc)
+        rc = parse_common(c, "Key", &r);
     if (!rc && pe)
         rc = ddb_proj_parse(r.cx, pe, strlen(pe), &proj, &c->err);
     else if (!rc && atg)
         rc = ddb_legacy_attributes_to_get(c->a, atg, &proj, &c->err);
-    if (!rc) rc = load_and_key(c, &r, false);
+    if (!rc)
+        rc = load_and_key(c, &r, false);
     if (rc)
         return rc;
     struct store_ddb_get g = {r.t.name, r.t.id, r.key, r.key_len, 0, {NULL, 0}, 0};

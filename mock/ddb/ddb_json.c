@@ -57,8 +57,7 @@ int ddb_get_bool(struct ddb_call *c, const json_t *obj, const char *name, int *o
     return 0;
 }
 
-int ddb_get_int(struct ddb_call *c, const json_t *obj, const char *name, int64_t *out,
-                int *present)
+int ddb_get_int(struct ddb_call *c, const json_t *obj, const char *name, int64_t *out, int *present)
 {
     const json_t *v = json_object_get(obj, name);
     *present = 0;
@@ -141,8 +140,9 @@ void ddb_vlist_table_name(struct ddb_vlist *v, const char *name, const char *at)
     }
     size_t n = strlen(name);
     if (n && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
-        ddb_vlist_add(v, name, at, "Member must satisfy regular expression pattern: "
-                                   "[a-zA-Z0-9_.-]+");
+        ddb_vlist_add(v, name, at,
+                      "Member must satisfy regular expression pattern: "
+                      "[a-zA-Z0-9_.-]+");
     if (n < 3)
         ddb_vlist_add(v, name, at, "Member must have length greater than or equal to 3");
     if (n > 255)
@@ -171,7 +171,7 @@ static int schema_part(struct ddb_call *c, const json_t *defs, const char *name,
 {
     size_t i;
     const json_t *d;
-    json_array_foreach(defs, i, d) {
+    json_array_foreach (defs, i, d) {
         const char *n = json_string_value(json_object_get(d, "AttributeName"));
         const char *t = json_string_value(json_object_get(d, "AttributeType"));
         if (n && t && strcmp(n, name) == 0) {
@@ -195,7 +195,7 @@ int ddb_key_schema_parse(struct ddb_call *c, const json_t *keys, const json_t *d
     const json_t *k;
     int rc = 0;
     memset(ks, 0, sizeof *ks);
-    json_array_foreach(keys, i, k) {
+    json_array_foreach (keys, i, k) {
         const char *n = json_string_value(json_object_get(k, "AttributeName"));
         const char *t = json_string_value(json_object_get(k, "KeyType"));
         if (!n || !t)
@@ -221,8 +221,8 @@ int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct dd
     int rc = store_ddb_table_get(c->ctx->store, name, c->a, &rec);
     if (rc == LY_ENOENT) {
         if (control)
-            return ddb_fail(c, LY_ENOENT, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND
-                            ": Table: %s not found", name);
+            return ddb_fail(c, LY_ENOENT, AWS_DDB_RESOURCE_NOT_FOUND,
+                            DDB_MSG_NOT_FOUND ": Table: %s not found", name);
         return ddb_fail(c, LY_ENOENT, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND);
     }
     if (rc)
@@ -241,8 +241,8 @@ int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct dd
     return ddb_table_schema(c, desc, &t->ks);
 }
 
-int ddb_key_encode(struct ddb_call *c, const struct ddb_key_schema *ks,
-                   const struct ddb_map *item, const void **key, size_t *key_len)
+int ddb_key_encode(struct ddb_call *c, const struct ddb_key_schema *ks, const struct ddb_map *item,
+                   const void **key, size_t *key_len)
 {
     struct ly_buf b;
     ly_buf_init(&b, DDB_KEYCODEC_BYTES_MAX + 16);

@@ -27,12 +27,12 @@ struct reader {
     const struct store_ddb_index *ix; /* IndexName, or NULL */
     const struct ddb_key_schema *qks; /* the key walked: the index's or the table's */
     bool project_index;               /* show an LSI's projection of a fetched item */
-    const struct ddb_keycond *kc;  /* Query; NULL for Scan */
+    const struct ddb_keycond *kc;     /* Query; NULL for Scan */
     const struct ddb_cond *filter;
     const struct ddb_proj *proj;
     bool count_only;
-    int64_t limit;                 /* 0 = none */
-    int64_t segment, total;        /* total 0 = no segments */
+    int64_t limit;          /* 0 = none */
+    int64_t segment, total; /* total 0 = no segments */
     json_t *items;
     size_t count, scanned, bytes;
     json_t *last_key;
@@ -143,10 +143,14 @@ static int parse_read_common(struct ddb_call *c, struct reader *r, const char **
     int present, consistent = 0;
     char val[32];
     int rc = ddb_get_str(c, c->in, "TableName", table);
-    if (!rc) rc = ddb_get_str(c, c->in, "Select", select);
-    if (!rc) rc = ddb_get_str(c, c->in, "IndexName", index);
-    if (!rc) rc = ddb_get_int(c, c->in, "Limit", &r->limit, &present);
-    if (!rc) rc = ddb_get_bool(c, c->in, "ConsistentRead", &consistent);
+    if (!rc)
+        rc = ddb_get_str(c, c->in, "Select", select);
+    if (!rc)
+        rc = ddb_get_str(c, c->in, "IndexName", index);
+    if (!rc)
+        rc = ddb_get_int(c, c->in, "Limit", &r->limit, &present);
+    if (!rc)
+        rc = ddb_get_bool(c, c->in, "ConsistentRead", &consistent);
     if (rc)
         return rc;
     ddb_vlist_table_name(&v, *table, "tableName");
@@ -162,8 +166,7 @@ static int parse_read_common(struct ddb_call *c, struct reader *r, const char **
     return rc;
 }
 
-static int check_select(struct ddb_call *c, const char *select, bool has_proj,
-                        const char *index)
+static int check_select(struct ddb_call *c, const char *select, bool has_proj, const char *index)
 {
     /* Select values that rule a ProjectionExpression in (1) or out (0), as DynamoDB words it */
     static const struct {
@@ -171,14 +174,18 @@ static int check_select(struct ddb_call *c, const char *select, bool has_proj,
         bool proj;
         const char *message;
     } rules[] = {
-        {"COUNT", false, "Cannot specify the ProjectionExpression when choosing to get only the "
-                         "Count"},
-        {"ALL_ATTRIBUTES", false, "Cannot specify the ProjectionExpression when choosing to get "
-                                  "ALL_ATTRIBUTES"},
-        {"SPECIFIC_ATTRIBUTES", true, "Must specify the ProjectionExpression when choosing to "
-                                      "get SPECIFIC_ATTRIBUTES"},
-        {"ALL_PROJECTED_ATTRIBUTES", false, "Cannot specify the ProjectionExpression when "
-                                            "choosing to get ALL_PROJECTED_ATTRIBUTES"},
+        {"COUNT", false,
+         "Cannot specify the ProjectionExpression when choosing to get only the "
+         "Count"},
+        {"ALL_ATTRIBUTES", false,
+         "Cannot specify the ProjectionExpression when choosing to get "
+         "ALL_ATTRIBUTES"},
+        {"SPECIFIC_ATTRIBUTES", true,
+         "Must specify the ProjectionExpression when choosing to "
+         "get SPECIFIC_ATTRIBUTES"},
+        {"ALL_PROJECTED_ATTRIBUTES", false,
+         "Cannot specify the ProjectionExpression when "
+         "choosing to get ALL_PROJECTED_ATTRIBUTES"},
     };
     if (!select)
         return 0;
@@ -193,8 +200,8 @@ static int check_select(struct ddb_call *c, const char *select, bool has_proj,
 }
 
 /* IndexName: the index to walk, and what its reads may answer. */
-static int use_index(struct ddb_call *c, struct reader *r, const char *index,
-                     const char *select, bool consistent, struct store_ddb_range *range)
+static int use_index(struct ddb_call *c, struct reader *r, const char *index, const char *select,
+                     bool consistent, struct store_ddb_range *range)
 {
     bool all = select && strcmp(select, "ALL_ATTRIBUTES") == 0;
     r->qks = &r->t->ks;
@@ -210,7 +217,8 @@ static int use_index(struct ddb_call *c, struct reader *r, const char *index,
         return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "One or more parameter values were invalid: Select type ALL_ATTRIBUTES "
                         "is not supported for global secondary index %s because its projection "
-                        "type is not ALL", index);
+                        "type is not ALL",
+                        index);
     r->qks = &r->ix->ks;
     range->index_id = r->ix->id;
     if (!r->ix->global && r->ix->proj != STORE_DDB_PROJ_ALL) {
@@ -228,9 +236,12 @@ static int parse_filter_proj(struct ddb_call *c, struct reader *r, struct ddb_ex
     const json_t *lf, *atg;
     const json_t *op = json_object_get(c->in, "ConditionalOperator");
     int rc = ddb_get_str(c, c->in, "FilterExpression", &fe);
-    if (!rc) rc = ddb_get_str(c, c->in, "ProjectionExpression", &pe);
-    if (!rc) rc = ddb_get_obj(c, c->in, legacy_filter, &lf);
-    if (!rc) rc = ddb_get_arr(c, c->in, "AttributesToGet", &atg);
+    if (!rc)
+        rc = ddb_get_str(c, c->in, "ProjectionExpression", &pe);
+    if (!rc)
+        rc = ddb_get_obj(c, c->in, legacy_filter, &lf);
+    if (!rc)
+        rc = ddb_get_arr(c, c->in, "AttributesToGet", &atg);
     if (!rc && fe)
         rc = ddb_cond_parse(cx, DDB_EXPR_FILTER, fe, strlen(fe), &r->filter, &c->err);
     else if (!rc && lf)
@@ -252,10 +263,8 @@ static int index_start_key(struct ddb_call *c, const struct reader *r, const str
     ly_buf_init(&b, 2 * DDB_KEYCODEC_BYTES_MAX);
     for (int i = 0; !rc && i < 2; i++) {
         const struct ddb_val *h = ddb_map_get(m, ks[i]->hash_name, strlen(ks[i]->hash_name));
-        const struct ddb_val *g = ks[i]->range_name
-                                      ? ddb_map_get(m, ks[i]->range_name,
-                                                    strlen(ks[i]->range_name))
-                                      : NULL;
+        const struct ddb_val *g =
+            ks[i]->range_name ? ddb_map_get(m, ks[i]->range_name, strlen(ks[i]->range_name)) : NULL;
         if (!h || h->type != ks[i]->hash_type || (ks[i]->range_name && !g) ||
             (g && g->type != ks[i]->range_type))
             rc = LY_EINVAL;
@@ -267,13 +276,13 @@ static int index_start_key(struct ddb_call *c, const struct reader *r, const str
     *len = b.len;
     ly_buf_cleanup(&b);
     if (rc == LY_EINVAL)
-        return ddb_fail(c, rc, AWS_DDB_VALIDATION, "The provided starting key is invalid: The "
+        return ddb_fail(c, rc, AWS_DDB_VALIDATION,
+                        "The provided starting key is invalid: The "
                         "provided key element does not match the schema");
     return rc ? ddb_fail_store(c, rc) : 0;
 }
 
-static int start_key(struct ddb_call *c, const struct reader *r, const void **key,
-                     size_t *len)
+static int start_key(struct ddb_call *c, const struct reader *r, const void **key, size_t *len)
 {
     const struct ddb_table *t = r->t;
     const json_t *esk;
@@ -310,10 +319,14 @@ static int run_read(struct ddb_call *c, struct reader *r, struct store_ddb_range
         rc = ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND);
     else if (rc)
         rc = ddb_fail_store(c, rc);
-    if (!rc) rc = (c->out = json_object()) ? 0 : ddb_fail_store(c, LY_ENOMEM);
-    if (!rc && !r->count_only) rc = ddb_set(c, c->out, "Items", json_incref(r->items));
-    if (!rc) rc = ddb_set(c, c->out, "Count", json_integer((json_int_t)r->count));
-    if (!rc) rc = ddb_set(c, c->out, "ScannedCount", json_integer((json_int_t)r->scanned));
+    if (!rc)
+        rc = (c->out = json_object()) ? 0 : ddb_fail_store(c, LY_ENOMEM);
+    if (!rc && !r->count_only)
+        rc = ddb_set(c, c->out, "Items", json_incref(r->items));
+    if (!rc)
+        rc = ddb_set(c, c->out, "Count", json_integer((json_int_t)r->count));
+    if (!rc)
+        rc = ddb_set(c, c->out, "ScannedCount", json_integer((json_int_t)r->scanned));
     if (!rc && r->last_key)
         rc = ddb_set(c, c->out, "LastEvaluatedKey", json_incref(r->last_key));
     if (!rc)
@@ -329,8 +342,9 @@ static enum ddb_keycond_op legacy_op(const char *op, size_t *nvals)
         const char *name;
         enum ddb_keycond_op op;
         size_t n;
-    } map[] = {{"EQ", DDB_KC_EQ, 1}, {"LT", DDB_KC_LT, 1}, {"LE", DDB_KC_LE, 1},
-               {"GT", DDB_KC_GT, 1}, {"GE", DDB_KC_GE, 1}, {"BEGINS_WITH", DDB_KC_BEGINS_WITH, 1},
+    } map[] = {{"EQ", DDB_KC_EQ, 1},          {"LT", DDB_KC_LT, 1},
+               {"LE", DDB_KC_LE, 1},          {"GT", DDB_KC_GT, 1},
+               {"GE", DDB_KC_GE, 1},          {"BEGINS_WITH", DDB_KC_BEGINS_WITH, 1},
                {"BETWEEN", DDB_KC_BETWEEN, 2}};
     for (size_t i = 0; op && i < sizeof map / sizeof map[0]; i++)
         if (strcmp(op, map[i].name) == 0)
@@ -345,7 +359,7 @@ static int legacy_keyconds(struct ddb_call *c, const json_t *kconds,
     const char *name;
     const json_t *cond;
     memset(kc, 0, sizeof *kc);
-    json_object_foreach((json_t *)kconds, name, cond) {
+    json_object_foreach ((json_t *)kconds, name, cond) {
         const json_t *list = json_object_get(cond, "AttributeValueList");
         size_t want = 0;
         enum ddb_keycond_op op =
@@ -355,8 +369,7 @@ static int legacy_keyconds(struct ddb_call *c, const json_t *kconds,
         if (!v)
             return ddb_fail_store(c, LY_ENOMEM);
         if (op == DDB_KC_NONE || json_array_size(list) != want || (is_hash && op != DDB_KC_EQ))
-            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
-                            "Query key condition not supported");
+            return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, "Query key condition not supported");
         for (size_t i = 0; i < want; i++) {
             int rc = ddb_val_from_json(c->a, json_array_get(list, i), &v[i], &c->err);
             if (rc)
@@ -418,32 +431,44 @@ int ddb_op_query(struct ddb_call *c)
     r.t = &t;
     struct store_ddb_range range = {0};
     int rc = parse_read_common(c, &r, &table, &select, &index);
-    if (!rc) rc = ddb_get_str(c, c->in, "KeyConditionExpression", &kce);
-    if (!rc) rc = ddb_get_obj(c, c->in, "KeyConditions", &kconds);
-    if (!rc) rc = ddb_get_bool(c, c->in, "ScanIndexForward", &fwd);
-    if (!rc) rc = ddb_get_bool(c, c->in, "ConsistentRead", &consistent);
-    if (!rc) rc = ddb_expr_check_request(c->in, &c->err);
+    if (!rc)
+        rc = ddb_get_str(c, c->in, "KeyConditionExpression", &kce);
+    if (!rc)
+        rc = ddb_get_obj(c, c->in, "KeyConditions", &kconds);
+    if (!rc)
+        rc = ddb_get_bool(c, c->in, "ScanIndexForward", &fwd);
+    if (!rc)
+        rc = ddb_get_bool(c, c->in, "ConsistentRead", &consistent);
+    if (!rc)
+        rc = ddb_expr_check_request(c->in, &c->err);
     if (!rc && !kce && !kconds)
         rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "Either the KeyConditions or KeyConditionExpression parameter must be "
                       "specified in the request.");
-    if (!rc) rc = ddb_expr_ctx_new(c->a, json_object_get(c->in, "ExpressionAttributeNames"),
-                                   json_object_get(c->in, "ExpressionAttributeValues"), &cx,
-                                   &c->err);
-    if (!rc) rc = ddb_table_load(c, table, false, &t);
-    if (!rc) rc = use_index(c, &r, index, select, consistent, &range);
+    if (!rc)
+        rc = ddb_expr_ctx_new(c->a, json_object_get(c->in, "ExpressionAttributeNames"),
+                              json_object_get(c->in, "ExpressionAttributeValues"), &cx, &c->err);
+    if (!rc)
+        rc = ddb_table_load(c, table, false, &t);
+    if (!rc)
+        rc = use_index(c, &r, index, select, consistent, &range);
     if (!rc && kce)
         rc = ddb_keycond_parse(cx, kce, strlen(kce), r.qks, &kc, &c->err);
     else if (!rc)
         rc = legacy_keyconds(c, kconds, r.qks, &kc);
-    if (!rc) rc = parse_filter_proj(c, &r, cx, "QueryFilter");
-    if (!rc) rc = ddb_expr_ctx_finish(cx, &c->err);
-    if (!rc) rc = check_select(c, select, r.proj != NULL, index);
+    if (!rc)
+        rc = parse_filter_proj(c, &r, cx, "QueryFilter");
+    if (!rc)
+        rc = ddb_expr_ctx_finish(cx, &c->err);
+    if (!rc)
+        rc = check_select(c, select, r.proj != NULL, index);
     range.table = t.name;
     range.table_id = t.id;
     range.reverse = !fwd;
-    if (!rc) rc = start_key(c, &r, &range.start, &range.start_len);
-    if (!rc) rc = hash_prefix(c, kc.hash, &range.prefix, &range.prefix_len);
+    if (!rc)
+        rc = start_key(c, &r, &range.start, &range.start_len);
+    if (!rc)
+        rc = hash_prefix(c, kc.hash, &range.prefix, &range.prefix_len);
     return rc ? rc : run_read(c, &r, &range, table, consistent);
 }
 
@@ -453,7 +478,8 @@ static int parse_segments(struct ddb_call *c, struct reader *r)
     int has_seg, has_total;
     char val[32];
     int rc = ddb_get_int(c, c->in, "Segment", &r->segment, &has_seg);
-    if (!rc) rc = ddb_get_int(c, c->in, "TotalSegments", &r->total, &has_total);
+    if (!rc)
+        rc = ddb_get_int(c, c->in, "TotalSegments", &r->total, &has_total);
     if (rc)
         return rc;
     snprintf(val, sizeof val, "%lld", (long long)r->segment);
@@ -501,19 +527,28 @@ int ddb_op_scan(struct ddb_call *c)
     r.t = &t;
     struct store_ddb_range range = {0};
     int rc = parse_read_common(c, &r, &table, &select, &index);
-    if (!rc) rc = ddb_get_bool(c, c->in, "ConsistentRead", &consistent);
-    if (!rc) rc = parse_segments(c, &r);
-    if (!rc) rc = ddb_expr_check_request(c->in, &c->err);
-    if (!rc) rc = ddb_expr_ctx_new(c->a, json_object_get(c->in, "ExpressionAttributeNames"),
-                                   json_object_get(c->in, "ExpressionAttributeValues"), &cx,
-                                   &c->err);
-    if (!rc) rc = parse_filter_proj(c, &r, cx, "ScanFilter");
-    if (!rc) rc = ddb_expr_ctx_finish(cx, &c->err);
-    if (!rc) rc = check_select(c, select, r.proj != NULL, index);
-    if (!rc) rc = ddb_table_load(c, table, false, &t);
-    if (!rc) rc = use_index(c, &r, index, select, consistent, &range);
+    if (!rc)
+        rc = ddb_get_bool(c, c->in, "ConsistentRead", &consistent);
+    if (!rc)
+        rc = parse_segments(c, &r);
+    if (!rc)
+        rc = ddb_expr_check_request(c->in, &c->err);
+    if (!rc)
+        rc = ddb_expr_ctx_new(c->a, json_object_get(c->in, "ExpressionAttributeNames"),
+                              json_object_get(c->in, "ExpressionAttributeValues"), &cx, &c->err);
+    if (!rc)
+        rc = parse_filter_proj(c, &r, cx, "ScanFilter");
+    if (!rc)
+        rc = ddb_expr_ctx_finish(cx, &c->err);
+    if (!rc)
+        rc = check_select(c, select, r.proj != NULL, index);
+    if (!rc)
+        rc = ddb_table_load(c, table, false, &t);
+    if (!rc)
+        rc = use_index(c, &r, index, select, consistent, &range);
     range.table = t.name;
     range.table_id = t.id;
-    if (!rc) rc = start_key(c, &r, &range.start, &range.start_len);
+    if (!rc)
+        rc = start_key(c, &r, &range.start, &range.start_len);
     return rc ? rc : run_read(c, &r, &range, table, consistent);
 }

@@ -43,7 +43,7 @@ static int check_key_schema(struct ddb_call *c, const json_t *ks, const char *at
         ddb_vlist_add(v, json_array_size(ks) ? "[...]" : "[]", at, "Member must have length %s",
                       json_array_size(ks) < 1 ? "greater than or equal to 1"
                                               : "less than or equal to 2");
-    json_array_foreach(ks, i, k) {
+    json_array_foreach (ks, i, k) {
         const char *name, *type;
         int rc = ddb_get_str(c, k, "AttributeName", &name);
         if (!rc)
@@ -88,14 +88,18 @@ static int check_indexes(struct ddb_call *c, const json_t *list, const char *at,
     size_t i;
     const json_t *ix;
     char path[128];
-    json_array_foreach(list, i, ix) {
+    json_array_foreach (list, i, ix) {
         const char *name, *ptype = NULL;
         const json_t *ks, *proj, *pt;
         int rc = ddb_get_str(c, ix, "IndexName", &name);
-        if (!rc) rc = ddb_get_arr(c, ix, "KeySchema", &ks);
-        if (!rc) rc = ddb_get_obj(c, ix, "Projection", &proj);
-        if (!rc) rc = ddb_get_obj(c, ix, "ProvisionedThroughput", &pt);
-        if (!rc && proj) rc = ddb_get_str(c, proj, "ProjectionType", &ptype);
+        if (!rc)
+            rc = ddb_get_arr(c, ix, "KeySchema", &ks);
+        if (!rc)
+            rc = ddb_get_obj(c, ix, "Projection", &proj);
+        if (!rc)
+            rc = ddb_get_obj(c, ix, "ProvisionedThroughput", &pt);
+        if (!rc && proj)
+            rc = ddb_get_str(c, proj, "ProjectionType", &ptype);
         snprintf(path, sizeof path, "%s.%zu.member.indexName", at, i + 1);
         if (!rc)
             ddb_vlist_table_name(v, name, path);
@@ -125,18 +129,24 @@ static int check_create_types(struct ddb_call *c, const char *name)
     const json_t *d;
     int protect = 0;
     int rc = ddb_get_arr(c, c->in, "AttributeDefinitions", &defs);
-    if (!rc) rc = ddb_get_arr(c, c->in, "KeySchema", &ks);
-    if (!rc) rc = ddb_get_obj(c, c->in, "ProvisionedThroughput", &pt);
-    if (!rc) rc = ddb_get_arr(c, c->in, "LocalSecondaryIndexes", &lsi);
-    if (!rc) rc = ddb_get_arr(c, c->in, "GlobalSecondaryIndexes", &gsi);
-    if (!rc) rc = ddb_get_str(c, c->in, "BillingMode", &billing);
-    if (!rc) rc = ddb_get_bool(c, c->in, "DeletionProtectionEnabled", &protect);
+    if (!rc)
+        rc = ddb_get_arr(c, c->in, "KeySchema", &ks);
+    if (!rc)
+        rc = ddb_get_obj(c, c->in, "ProvisionedThroughput", &pt);
+    if (!rc)
+        rc = ddb_get_arr(c, c->in, "LocalSecondaryIndexes", &lsi);
+    if (!rc)
+        rc = ddb_get_arr(c, c->in, "GlobalSecondaryIndexes", &gsi);
+    if (!rc)
+        rc = ddb_get_str(c, c->in, "BillingMode", &billing);
+    if (!rc)
+        rc = ddb_get_bool(c, c->in, "DeletionProtectionEnabled", &protect);
     if (rc)
         return rc;
     ddb_vlist_table_name(&v, name, "tableName");
     if (!defs)
         ddb_vlist_add(&v, NULL, "attributeDefinitions", "Member must not be null");
-    json_array_foreach(defs, i, d) {
+    json_array_foreach (defs, i, d) {
         const char *an, *at;
         char path[96];
         if ((rc = ddb_get_str(c, d, "AttributeName", &an)) ||
@@ -151,10 +161,14 @@ static int check_create_types(struct ddb_call *c, const char *name)
             ddb_vlist_add(&v, NULL, path, "Member must not be null");
     }
     ddb_vlist_enum(&v, billing, "billingMode", billing_modes);
-    if (!rc) rc = check_key_schema(c, ks, "keySchema", &v);
-    if (!rc) rc = check_throughput(c, pt, "provisionedThroughput", &v);
-    if (!rc) rc = check_indexes(c, lsi, "localSecondaryIndexes", &v);
-    if (!rc) rc = check_indexes(c, gsi, "globalSecondaryIndexes", &v);
+    if (!rc)
+        rc = check_key_schema(c, ks, "keySchema", &v);
+    if (!rc)
+        rc = check_throughput(c, pt, "provisionedThroughput", &v);
+    if (!rc)
+        rc = check_indexes(c, lsi, "localSecondaryIndexes", &v);
+    if (!rc)
+        rc = check_indexes(c, gsi, "globalSecondaryIndexes", &v);
     return rc ? rc : ddb_vlist_check(c, &v);
 }
 
@@ -165,7 +179,7 @@ static const char *names_of(struct ddb_call *c, const json_t *list, const char *
     size_t o = 0, i;
     const json_t *e;
     buf[0] = '\0';
-    json_array_foreach(list, i, e) {
+    json_array_foreach (list, i, e) {
         const char *n = json_string_value(json_object_get(e, member));
         int w = snprintf(buf + o, sizeof buf - o, "%s%s", i ? ", " : "", n ? n : "null");
         if (w > 0 && (size_t)w < sizeof buf - o)
@@ -178,7 +192,7 @@ static bool defined(const json_t *defs, const char *name)
 {
     size_t i;
     const json_t *d;
-    json_array_foreach(defs, i, d) {
+    json_array_foreach (defs, i, d) {
         const char *n = json_string_value(json_object_get(d, "AttributeName"));
         if (n && name && strcmp(n, name) == 0)
             return true;
@@ -236,8 +250,8 @@ static int check_billing(struct ddb_call *c)
     return 0;
 }
 
-static int check_index_rules(struct ddb_call *c, const json_t *list, bool local,
-                             const json_t *ks, const json_t *defs, json_t *seen)
+static int check_index_rules(struct ddb_call *c, const json_t *list, bool local, const json_t *ks,
+                             const json_t *defs, json_t *seen)
 {
     size_t i;
     const json_t *ix;
@@ -248,7 +262,7 @@ static int check_index_rules(struct ddb_call *c, const json_t *list, bool local,
         return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         P "Table KeySchema does not have a range key, which is required when "
                           "specifying a LocalSecondaryIndex");
-    json_array_foreach(list, i, ix) {
+    json_array_foreach (list, i, ix) {
         const char *name = json_string_value(json_object_get(ix, "IndexName"));
         const json_t *iks = json_object_get(ix, "KeySchema");
         const json_t *proj = json_object_get(ix, "Projection");
@@ -294,10 +308,10 @@ static int check_create_rules(struct ddb_call *c)
     int rc = check_billing(c);
     for (size_t i = 0; !rc && i < json_array_size(defs); i++)
         for (size_t k = 0; !rc && k < i; k++) {
-            const char *a = json_string_value(json_object_get(json_array_get(defs, i),
-                                                              "AttributeName"));
-            const char *b = json_string_value(json_object_get(json_array_get(defs, k),
-                                                              "AttributeName"));
+            const char *a =
+                json_string_value(json_object_get(json_array_get(defs, i), "AttributeName"));
+            const char *b =
+                json_string_value(json_object_get(json_array_get(defs, k), "AttributeName"));
             if (a && b && strcmp(a, b) == 0)
                 rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, "Attribute Name is duplicated: %s",
                               a);
@@ -320,7 +334,7 @@ static int check_create_rules(struct ddb_call *c)
     /* every definition must be used by the table or an index key */
     size_t i;
     const json_t *d;
-    json_array_foreach(defs, i, d) {
+    json_array_foreach (defs, i, d) {
         const char *n = json_string_value(json_object_get(d, "AttributeName"));
         bool used = false;
         for (size_t k = 0; k < json_array_size(ks); k++)
@@ -354,7 +368,7 @@ static json_t *indexes_json(struct ddb_call *c, const json_t *list, const char *
     json_t *out = json_array();
     size_t i;
     const json_t *ix;
-    json_array_foreach(list, i, ix) {
+    json_array_foreach (list, i, ix) {
         const char *name = json_string_value(json_object_get(ix, "IndexName"));
         json_t *o = json_pack("{s:s, s:O, s:O, s:i, s:i, s:s}", "IndexName", name, "KeySchema",
                               json_object_get(ix, "KeySchema"), "Projection",
@@ -411,8 +425,7 @@ static json_t *build_desc(struct ddb_call *c, const char *name)
 }
 
 /* The description as answered: stored fields + status and live counts. */
-static int describe(struct ddb_call *c, const struct ddb_table *t, const char *status,
-                    json_t **out)
+static int describe(struct ddb_call *c, const struct ddb_table *t, const char *status, json_t **out)
 {
     uint64_t items = 0, bytes = 0;
     int rc = store_ddb_table_stats(c->ctx->store, t->id, &items, &bytes);
@@ -446,9 +459,12 @@ int ddb_op_create_table(struct ddb_call *c)
     const char *name;
     const json_t *tags;
     int rc = ddb_get_str(c, c->in, "TableName", &name);
-    if (!rc) rc = ddb_get_arr(c, c->in, "Tags", &tags); /* accepted, not kept */
-    if (!rc) rc = check_create_types(c, name);
-    if (!rc) rc = check_create_rules(c);
+    if (!rc)
+        rc = ddb_get_arr(c, c->in, "Tags", &tags); /* accepted, not kept */
+    if (!rc)
+        rc = check_create_types(c, name);
+    if (!rc)
+        rc = check_create_rules(c);
     if (rc)
         return rc;
     struct store_ddb_table rec = {.name = name, .ctime_ms = c->req->now_ms};
@@ -480,8 +496,10 @@ int ddb_op_describe_table(struct ddb_call *c)
     struct ddb_table t;
     json_t *d;
     int rc = table_name_arg(c, &name);
-    if (!rc) rc = ddb_table_load(c, name, true, &t);
-    if (!rc) rc = describe(c, &t, "ACTIVE", &d);
+    if (!rc)
+        rc = ddb_table_load(c, name, true, &t);
+    if (!rc)
+        rc = describe(c, &t, "ACTIVE", &d);
     return rc ? rc : wrap(c, "Table", d);
 }
 
@@ -492,12 +510,14 @@ int ddb_op_delete_table(struct ddb_call *c)
     struct store_ddb_table rec;
     json_t *d;
     int rc = table_name_arg(c, &name);
-    if (!rc) rc = ddb_table_load(c, name, true, &t);
+    if (!rc)
+        rc = ddb_table_load(c, name, true, &t);
     if (!rc && json_is_true(json_object_get(t.desc, "DeletionProtectionEnabled")))
         return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "Resource cannot be deleted as it is currently protected against "
                         "deletion. Disable deletion protection first.");
-    if (!rc) rc = describe(c, &t, "DELETING", &d);
+    if (!rc)
+        rc = describe(c, &t, "DELETING", &d);
     if (rc)
         return rc;
     /* DynamoDB's answer for a deleting table leaves out its global secondary indexes. */
@@ -505,8 +525,8 @@ int ddb_op_delete_table(struct ddb_call *c)
     rc = store_ddb_table_delete(c->ctx->store, name, c->a, &rec);
     if (rc) {
         json_decref(d);
-        return rc == LY_ENOENT ? ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND
-                                          ": Table: %s not found", name)
+        return rc == LY_ENOENT ? ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND,
+                                          DDB_MSG_NOT_FOUND ": Table: %s not found", name)
                                : ddb_fail_store(c, rc);
     }
     return wrap(c, "TableDescription", d);
@@ -520,7 +540,8 @@ int ddb_op_list_tables(struct ddb_call *c)
     int present, more;
     size_t n;
     int rc = ddb_get_str(c, c->in, "ExclusiveStartTableName", &start);
-    if (!rc) rc = ddb_get_int(c, c->in, "Limit", &limit, &present);
+    if (!rc)
+        rc = ddb_get_int(c, c->in, "Limit", &limit, &present);
     if (rc)
         return rc;
     if (start)
@@ -581,20 +602,29 @@ static int update_table_fn(void *ctx, struct ly_arena *a, struct store_ddb_table
 
 int ddb_op_update_table(struct ddb_call *c)
 {
-    static const char *const members[] = {"ProvisionedThroughput", "BillingMode",
-                                          "StreamSpecification", "SSESpecification",
-                                          "ReplicaUpdates", "DeletionProtectionEnabled",
-                                          "TableClass", "OnDemandThroughput", NULL};
+    static const char *const members[] = {"ProvisionedThroughput",
+                                          "BillingMode",
+                                          "StreamSpecification",
+                                          "SSESpecification",
+                                          "ReplicaUpdates",
+                                          "DeletionProtectionEnabled",
+                                          "TableClass",
+                                          "OnDemandThroughput",
+                                          NULL};
     struct ddb_vlist v = {{0}, 0, 0};
     const char *name, *billing;
     const json_t *pt, *gsiu;
     struct ddb_table t;
     json_t *d;
     int rc = table_name_arg(c, &name);
-    if (!rc) rc = ddb_get_str(c, c->in, "BillingMode", &billing);
-    if (!rc) rc = ddb_get_obj(c, c->in, "ProvisionedThroughput", &pt);
-    if (!rc) rc = ddb_get_arr(c, c->in, "GlobalSecondaryIndexUpdates", &gsiu);
-    if (!rc) rc = check_throughput(c, pt, "provisionedThroughput", &v);
+    if (!rc)
+        rc = ddb_get_str(c, c->in, "BillingMode", &billing);
+    if (!rc)
+        rc = ddb_get_obj(c, c->in, "ProvisionedThroughput", &pt);
+    if (!rc)
+        rc = ddb_get_arr(c, c->in, "GlobalSecondaryIndexUpdates", &gsiu);
+    if (!rc)
+        rc = check_throughput(c, pt, "provisionedThroughput", &v);
     if (rc)
         return rc;
     ddb_vlist_enum(&v, billing, "billingMode", billing_modes);
@@ -642,7 +672,8 @@ static int ttl_fn(void *ctx, struct ly_arena *a, struct store_ddb_table *t)
     if (t->ttl_attr && strcmp(t->ttl_attr, tc->attr) != 0)
         return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "TimeToLive is active on a different AttributeName: current "
-                        "AttributeName is %s", t->ttl_attr);
+                        "AttributeName is %s",
+                        t->ttl_attr);
     if (tc->enable && t->ttl_attr)
         return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION, "TimeToLive is already enabled");
     if (!tc->enable && !t->ttl_attr)
@@ -659,17 +690,19 @@ int ddb_op_update_ttl(struct ddb_call *c)
     int enabled = -1;
     struct ddb_table t;
     int rc = ddb_get_str(c, c->in, "TableName", &name);
-    if (!rc) rc = ddb_get_obj(c, c->in, "TimeToLiveSpecification", &spec);
-    if (!rc && spec) rc = ddb_get_str(c, spec, "AttributeName", &attr);
-    if (!rc && spec) rc = ddb_get_bool(c, spec, "Enabled", &enabled);
+    if (!rc)
+        rc = ddb_get_obj(c, c->in, "TimeToLiveSpecification", &spec);
+    if (!rc && spec)
+        rc = ddb_get_str(c, spec, "AttributeName", &attr);
+    if (!rc && spec)
+        rc = ddb_get_bool(c, spec, "Enabled", &enabled);
     if (rc)
         return rc;
     ddb_vlist_table_name(&v, name, "tableName");
     if (!spec)
         ddb_vlist_add(&v, NULL, "timeToLiveSpecification", "Member must not be null");
     if (spec && !attr)
-        ddb_vlist_add(&v, NULL, "timeToLiveSpecification.attributeName",
-                      "Member must not be null");
+        ddb_vlist_add(&v, NULL, "timeToLiveSpecification.attributeName", "Member must not be null");
     if (attr && strlen(attr) < 1)
         ddb_vlist_add(&v, attr, "timeToLiveSpecification.attributeName",
                       "Member must have length greater than or equal to 1");
@@ -683,7 +716,8 @@ int ddb_op_update_ttl(struct ddb_call *c)
     struct ttl_change tc = {c, enabled == 1, attr};
     rc = store_ddb_table_update(c->ctx->store, name, c->a, ttl_fn, &tc);
     if (rc == LY_ENOENT)
-        return ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND ": Table: %s not found", name);
+        return ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND,
+                        DDB_MSG_NOT_FOUND ": Table: %s not found", name);
     if (rc)
         return c->err.type ? rc : ddb_fail_store(c, rc);
     return wrap(c, "TimeToLiveSpecification",
@@ -695,11 +729,12 @@ int ddb_op_describe_ttl(struct ddb_call *c)
     const char *name;
     struct ddb_table t;
     int rc = table_name_arg(c, &name);
-    if (!rc) rc = ddb_table_load(c, name, true, &t);
+    if (!rc)
+        rc = ddb_table_load(c, name, true, &t);
     if (rc)
         return rc;
-    json_t *d = t.ttl_attr ? json_pack("{s:s, s:s}", "TimeToLiveStatus", "ENABLED",
-                                       "AttributeName", t.ttl_attr)
+    json_t *d = t.ttl_attr ? json_pack("{s:s, s:s}", "TimeToLiveStatus", "ENABLED", "AttributeName",
+                                       t.ttl_attr)
                            : json_pack("{s:s}", "TimeToLiveStatus", "DISABLED");
     return wrap(c, "TimeToLiveDescription", d);
 }

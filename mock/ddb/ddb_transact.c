@@ -30,10 +30,10 @@ struct action {
     int kind;
     const json_t *spec;
     struct ddb_table t;
-    struct ddb_map map;           /* Item (Put) or Key */
+    struct ddb_map map; /* Item (Put) or Key */
     bool rvoccf_all_old;
     struct ddb_wop w;
-    struct ddb_err reason;        /* a ValidationError reason, type NULL if none */
+    struct ddb_err reason; /* a ValidationError reason, type NULL if none */
 };
 
 static int items_list(struct ddb_call *c, const json_t **items)
@@ -80,21 +80,23 @@ static int action_exprs(struct ddb_call *c, struct action *x)
     struct ddb_expr_ctx *cx;
     const json_t *ue = json_object_get(x->spec, "UpdateExpression");
     int rc = ddb_expr_check_request(x->spec, &c->err);
-    if (!rc) rc = ddb_expr_ctx_new(c->a, json_object_get(x->spec, "ExpressionAttributeNames"),
-                                   json_object_get(x->spec, "ExpressionAttributeValues"), &cx,
-                                   &c->err);
+    if (!rc)
+        rc = ddb_expr_ctx_new(c->a, json_object_get(x->spec, "ExpressionAttributeNames"),
+                              json_object_get(x->spec, "ExpressionAttributeValues"), &cx, &c->err);
     if (!rc && x->kind == A_UPDATE && !json_is_string(ue))
         rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "1 validation error detected: Value null at 'transactItems.1.member.update."
                       "updateExpression' failed to satisfy constraint: Member must not be null");
     if (!rc && x->kind == A_UPDATE)
-        rc = ddb_update_parse(cx, json_string_value(ue), json_string_length(ue), &x->w.upd,
-                              &c->err);
-    if (!rc) rc = ddb_parse_condition(c, x->spec, cx, &x->w.cond);
+        rc =
+            ddb_update_parse(cx, json_string_value(ue), json_string_length(ue), &x->w.upd, &c->err);
+    if (!rc)
+        rc = ddb_parse_condition(c, x->spec, cx, &x->w.cond);
     if (!rc && x->kind == A_CHECK && !x->w.cond)
         rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "The ConditionExpression parameter is required for ConditionCheck");
-    if (!rc) rc = ddb_expr_ctx_finish(cx, &c->err);
+    if (!rc)
+        rc = ddb_expr_ctx_finish(cx, &c->err);
     return rc;
 }
 
@@ -126,19 +128,28 @@ static int parse_action(struct ddb_call *c, const json_t *entry, struct action *
     const char *table;
     const json_t *jmap;
     int rc = action_kind(c, entry, &x->kind, &x->spec);
-    if (!rc) rc = ddb_get_str(c, x->spec, "TableName", &table);
-    if (!rc) rc = ddb_get_obj(c, x->spec, x->kind == A_PUT ? "Item" : "Key", &jmap);
-    if (!rc) rc = ddb_parse_rvoccf(c, x->spec, &x->rvoccf_all_old);
+    if (!rc)
+        rc = ddb_get_str(c, x->spec, "TableName", &table);
+    if (!rc)
+        rc = ddb_get_obj(c, x->spec, x->kind == A_PUT ? "Item" : "Key", &jmap);
+    if (!rc)
+        rc = ddb_parse_rvoccf(c, x->spec, &x->rvoccf_all_old);
     if (!rc && !table)
         rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "1 validation error detected: Value null at 'transactItems.1.member.%s."
                       "tableName' failed to satisfy constraint: Member must not be null",
-                      x->kind == A_CHECK ? "conditionCheck" : x->kind == A_PUT ? "put"
-                      : x->kind == A_DELETE ? "delete" : "update");
-    if (!rc) rc = ddb_map_parse(c, jmap, &x->map);
-    if (!rc) rc = action_exprs(c, x);
-    if (!rc) rc = ddb_table_load(c, table, false, &x->t);
-    if (!rc) rc = action_keys(c, x);
+                      x->kind == A_CHECK    ? "conditionCheck"
+                      : x->kind == A_PUT    ? "put"
+                      : x->kind == A_DELETE ? "delete"
+                                            : "update");
+    if (!rc)
+        rc = ddb_map_parse(c, jmap, &x->map);
+    if (!rc)
+        rc = action_exprs(c, x);
+    if (!rc)
+        rc = ddb_table_load(c, table, false, &x->t);
+    if (!rc)
+        rc = action_keys(c, x);
     static const enum ddb_wkind kinds[] = {DDB_W_CHECK, DDB_W_PUT, DDB_W_DELETE, DDB_W_UPDATE};
     x->w.kind = kinds[x->kind];
     x->w.item = &x->map;
@@ -152,8 +163,8 @@ static json_t *reason_json(const struct action *x, const struct store_ddb_op *op
     if (x->reason.type)
         return json_pack("{s:s, s:s}", "Code", "ValidationError", "Message", x->reason.msg);
     if (op && op->rc == LY_ECOND) {
-        json_t *r = json_pack("{s:s, s:s}", "Code", "ConditionalCheckFailed", "Message",
-                              DDB_MSG_COND);
+        json_t *r =
+            json_pack("{s:s, s:s}", "Code", "ConditionalCheckFailed", "Message", DDB_MSG_COND);
         if (r && x->rvoccf_all_old && x->w.old)
             json_object_set_new(r, "Item", ddb_map_to_json(x->w.old));
         return r;
@@ -183,7 +194,8 @@ static int cancel(struct ddb_call *c, struct action *xs, struct store_ddb_op *op
         return ddb_fail_store(c, LY_ENOMEM);
     return ddb_fail(c, LY_ECOND, AWS_DDB_TRANSACTION_CANCELED,
                     "Transaction cancelled, please refer cancellation reasons for specific "
-                    "reasons [%s]", codes);
+                    "reasons [%s]",
+                    codes);
 }
 
 static int token_arg(struct ddb_call *c, const char **token)
@@ -218,8 +230,7 @@ static int aggregate_size(struct ddb_call *c, const struct action *xs, size_t n)
 }
 
 /* Encodes every action's key; a second action on one item is a top-level error. */
-static int action_targets(struct ddb_call *c, struct action *xs, struct store_ddb_op *ops,
-                          size_t n)
+static int action_targets(struct ddb_call *c, struct action *xs, struct store_ddb_op *ops, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         struct action *x = &xs[i];
@@ -228,8 +239,8 @@ static int action_targets(struct ddb_call *c, struct action *xs, struct store_dd
             rc = ddb_key_encode(c, &x->t.ks, &x->map, &ops[i].key, &ops[i].key_len);
         if (rc)
             return rc;
-        ops[i] = (struct store_ddb_op){x->t.name, x->t.id, ops[i].key, ops[i].key_len,
-                                       ddb_wop_decide, &x->w, 0};
+        ops[i] = (struct store_ddb_op){x->t.name,      x->t.id, ops[i].key, ops[i].key_len,
+                                       ddb_wop_decide, &x->w,   0};
         for (size_t k = 0; k < i && !x->reason.type; k++)
             if (!xs[k].reason.type && xs[k].t.id == x->t.id && ops[k].key_len == ops[i].key_len &&
                 memcmp(ops[k].key, ops[i].key, ops[i].key_len) == 0)
@@ -285,7 +296,8 @@ int ddb_op_transact_write(struct ddb_call *c)
     const json_t *items;
     const char *token;
     int rc = items_list(c, &items);
-    if (!rc) rc = token_arg(c, &token);
+    if (!rc)
+        rc = token_arg(c, &token);
     if (rc)
         return rc;
     size_t n = json_array_size(items);
@@ -295,10 +307,14 @@ int ddb_op_transact_write(struct ddb_call *c)
         return ddb_fail_store(c, LY_ENOMEM);
     for (size_t i = 0; !rc && i < n; i++)
         rc = parse_action(c, json_array_get(items, i), &xs[i]);
-    if (!rc) rc = aggregate_size(c, xs, n);
-    if (!rc) rc = action_targets(c, xs, ops, n);
-    if (!rc) rc = validation_cancel(c, xs, n);
-    if (!rc) rc = run_transaction(c, xs, ops, n, token);
+    if (!rc)
+        rc = aggregate_size(c, xs, n);
+    if (!rc)
+        rc = action_targets(c, xs, ops, n);
+    if (!rc)
+        rc = validation_cancel(c, xs, n);
+    if (!rc)
+        rc = run_transaction(c, xs, ops, n, token);
     if (rc)
         return rc;
     c->out = json_object();
@@ -351,21 +367,29 @@ static int parse_get(struct ddb_call *c, const json_t *entry, struct store_ddb_g
                         "1 validation error detected: Value null at 'transactItems.1.member.get' "
                         "failed to satisfy constraint: Member must not be null");
     int rc = ddb_get_str(c, spec, "TableName", &table);
-    if (!rc) rc = ddb_get_obj(c, spec, "Key", &jkey);
-    if (!rc) rc = ddb_get_str(c, spec, "ProjectionExpression", &pe);
-    if (!rc) rc = ddb_map_parse(c, jkey, &key);
-    if (!rc) rc = ddb_expr_check_request(spec, &c->err);
-    if (!rc) rc = ddb_expr_ctx_new(c->a, json_object_get(spec, "ExpressionAttributeNames"),
-                                   json_object_get(spec, "ExpressionAttributeValues"), &cx,
-                                   &c->err);
-    if (!rc && pe) rc = ddb_proj_parse(cx, pe, strlen(pe), proj, &c->err);
-    if (!rc) rc = ddb_expr_ctx_finish(cx, &c->err);
+    if (!rc)
+        rc = ddb_get_obj(c, spec, "Key", &jkey);
+    if (!rc)
+        rc = ddb_get_str(c, spec, "ProjectionExpression", &pe);
+    if (!rc)
+        rc = ddb_map_parse(c, jkey, &key);
+    if (!rc)
+        rc = ddb_expr_check_request(spec, &c->err);
+    if (!rc)
+        rc = ddb_expr_ctx_new(c->a, json_object_get(spec, "ExpressionAttributeNames"),
+                              json_object_get(spec, "ExpressionAttributeValues"), &cx, &c->err);
+    if (!rc && pe)
+        rc = ddb_proj_parse(cx, pe, strlen(pe), proj, &c->err);
+    if (!rc)
+        rc = ddb_expr_ctx_finish(cx, &c->err);
     if (!rc && !table)
         rc = ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                       "1 validation error detected: Value null at 'transactItems.1.member.get."
                       "tableName' failed to satisfy constraint: Member must not be null");
-    if (!rc) rc = ddb_table_load(c, table, false, &t);
-    if (!rc) rc = get_key(c, &t, &key, g, reason);
+    if (!rc)
+        rc = ddb_table_load(c, table, false, &t);
+    if (!rc)
+        rc = get_key(c, &t, &key, g, reason);
     g->table = t.name;
     g->table_id = t.id;
     return rc;
@@ -385,7 +409,8 @@ int ddb_op_transact_get(struct ddb_call *c)
         return ddb_fail_store(c, LY_ENOMEM);
     for (size_t i = 0; !rc && i < n; i++)
         rc = parse_get(c, json_array_get(items, i), &gets[i], &projs[i], &xs[i].reason);
-    if (!rc) rc = validation_cancel(c, xs, n);
+    if (!rc)
+        rc = validation_cancel(c, xs, n);
     if (!rc && (rc = store_ddb_get(c->ctx->store, gets, n, c->a)))
         return rc == LY_ENOPARENT ? ddb_fail(c, rc, AWS_DDB_RESOURCE_NOT_FOUND, DDB_MSG_NOT_FOUND)
                                   : ddb_fail_store(c, rc);

@@ -71,14 +71,15 @@ int ddb_parse_condition(struct ddb_call *c, const json_t *req, struct ddb_expr_c
     const char *s;
     *out = NULL;
     int rc = ddb_get_str(c, req, "ConditionExpression", &s);
-    if (!rc) rc = ddb_get_obj(c, req, "Expected", &expected);
+    if (!rc)
+        rc = ddb_get_obj(c, req, "Expected", &expected);
     if (!rc && op && !json_is_null(op) && !json_is_string(op))
         rc = ddb_get_str(c, req, "ConditionalOperator", &s);
     if (rc)
         return rc;
     if (ce && json_is_string(ce))
-        rc = ddb_cond_parse(cx, DDB_EXPR_CONDITION, json_string_value(ce),
-                            json_string_length(ce), out, &c->err);
+        rc = ddb_cond_parse(cx, DDB_EXPR_CONDITION, json_string_value(ce), json_string_length(ce),
+                            out, &c->err);
     else if (expected)
         rc = ddb_legacy_expected(c->a, expected, json_is_null(op) ? NULL : op, out, &c->err);
     /* The ignore_conditions fault mode: validated as usual, then never evaluated. */
@@ -100,8 +101,8 @@ int ddb_parse_rvoccf(struct ddb_call *c, const json_t *req, bool *all_old)
     return ddb_vlist_check(c, &v);
 }
 
-int ddb_write_one(struct ddb_call *c, const struct ddb_table *t, const void *key,
-                  size_t key_len, struct ddb_wop *w, bool all_old)
+int ddb_write_one(struct ddb_call *c, const struct ddb_table *t, const void *key, size_t key_len,
+                  struct ddb_wop *w, bool all_old)
 {
     struct store_ddb_op op = {t->name, t->id, key, key_len, ddb_wop_decide, w, 0};
     if (!w->t)

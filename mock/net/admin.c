@@ -75,8 +75,8 @@ static json_t *operations(void)
 /* {"status","version","region"} and, with HTTPS on, "https_port" and "certificate". */
 static json_t *health(const struct server *srv)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s}", "status", "ok", "version", LOCKYARD_VERSION,
-                          "region", srv->opts.region);
+    json_t *o = json_pack("{s:s, s:s, s:s}", "status", "ok", "version", LOCKYARD_VERSION, "region",
+                          srv->opts.region);
     if (o && srv->https_port > 0) {
         json_object_set_new(o, "https_port", json_integer(srv->https_port));
         json_object_set_new(o, "certificate", json_string(srv->cert_path));
@@ -171,7 +171,8 @@ static void clock_api(struct server *srv, struct ly_req *req, struct ly_resp *re
         int rc = net_clock_move(srv, off ? &set : NULL, adv ? &by : NULL);
         json_decref(doc);
         if (rc) {
-            admin_reply_error(req, resp, 400, "the server clock must stay within "
+            admin_reply_error(req, resp, 400,
+                              "the server clock must stay within "
                               "1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z (dates AWS "
                               "can express)");
             return;
@@ -180,8 +181,9 @@ static void clock_api(struct server *srv, struct ly_req *req, struct ly_resp *re
         admin_reply_error(req, resp, 405, "use GET or POST");
         return;
     }
-    admin_reply_json(req, resp, 200, json_pack("{s:I, s:I}", "now_ms", (json_int_t)net_now_ms(srv),
-                                               "offset_ms", (json_int_t)srv->clock_offset_ms));
+    admin_reply_json(req, resp, 200,
+                     json_pack("{s:I, s:I}", "now_ms", (json_int_t)net_now_ms(srv), "offset_ms",
+                               (json_int_t)srv->clock_offset_ms));
 }
 
 static void metrics_api(struct server *srv, struct ly_req *req, struct ly_resp *resp)
@@ -217,8 +219,9 @@ void admin_handle(struct server *srv, struct ly_req *req, struct ly_resp *resp, 
             json_t *page = journal_since(srv->journal, query_u64(req, "since", 0),
                                          limit > JOURNAL_PAGE_MAX ? JOURNAL_PAGE_MAX : limit);
             if (page) /* what a reader still has to wait for */
-                json_object_set_new(page, "inflight", json_integer((json_int_t)journal_inflight(
-                                                          srv->journal, prefix ? prefix->value : "")));
+                json_object_set_new(page, "inflight",
+                                    json_integer((json_int_t)journal_inflight(
+                                        srv->journal, prefix ? prefix->value : "")));
             admin_reply_json(req, resp, 200, page);
         }
     } else if (strcmp(path, "metrics") == 0) {

@@ -7,7 +7,7 @@
 #define INFLIGHT_PREFIXES 32 /* distinct op-id prefixes counted apart; the rest share a slot */
 
 struct inflight {
-    char prefix[64];  /* op id up to its last '.', inclusive; "" = the shared slot */
+    char prefix[64]; /* op id up to its last '.', inclusive; "" = the shared slot */
     size_t n;
 };
 
@@ -78,8 +78,13 @@ uint64_t journal_add(struct journal *j, const struct journal_entry *e)
 }
 
 static const char *const cond_names[JC_COUNT_] = {
-    "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
-    "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match", "ConditionExpression",
+    "If-Match",
+    "If-None-Match",
+    "If-Modified-Since",
+    "If-Unmodified-Since",
+    "x-amz-copy-source-if-match",
+    "x-amz-copy-source-if-none-match",
+    "ConditionExpression",
     "Expected",
 };
 
@@ -119,8 +124,8 @@ static json_t *entry_json(const struct journal_entry *e)
 {
     json_t *o = json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:I, s:b}", "seq", (json_int_t)e->seq,
                           "time_ms", (json_int_t)e->start_ms, "end_ms", (json_int_t)e->end_ms,
-                          "request_id", e->request_id, "service", e->service, "op", e->op,
-                          "status", (json_int_t)e->status, "applied", e->applied);
+                          "request_id", e->request_id, "service", e->service, "op", e->op, "status",
+                          (json_int_t)e->status, "applied", e->applied);
     if (!o)
         return NULL;
     json_object_set_new(o, "client", e->client[0] ? json_string(e->client) : json_null());
@@ -134,8 +139,9 @@ static json_t *entry_json(const struct journal_entry *e)
     if (e->table[0])
         json_object_set_new(o, "table", json_string(e->table));
     json_object_set_new(o, "conditions", conditions_json(e));
-    json_object_set_new(o, "fault", e->fault[0] ? json_pack("{s:s, s:s}", "id", e->fault_id,
-                                                            "action", e->fault) : json_null());
+    json_object_set_new(o, "fault",
+                        e->fault[0] ? json_pack("{s:s, s:s}", "id", e->fault_id, "action", e->fault)
+                                    : json_null());
     return o;
 }
 
@@ -198,11 +204,13 @@ static json_t *cut_strings(const json_t *v, size_t keep)
     size_t i;
     int rc = 0;
     if (json_is_object(v)) {
-        json_object_foreach((json_t *)v, name, member)
-            if (!rc) rc = json_object_set_new_nocheck(copy, name, cut_strings(member, keep));
+        json_object_foreach ((json_t *)v, name, member)
+            if (!rc)
+                rc = json_object_set_new_nocheck(copy, name, cut_strings(member, keep));
     } else {
-        json_array_foreach(v, i, member)
-            if (!rc) rc = json_array_append_new(copy, cut_strings(member, keep));
+        json_array_foreach (v, i, member)
+            if (!rc)
+                rc = json_array_append_new(copy, cut_strings(member, keep));
     }
     if (rc) {
         json_decref(copy);

@@ -14,34 +14,42 @@
 
 /* The names of the preconditions the journal keeps. */
 enum journal_cond {
-    JC_IF_MATCH, JC_IF_NONE_MATCH, JC_IF_MODIFIED_SINCE, JC_IF_UNMODIFIED_SINCE,
-    JC_COPY_IF_MATCH, JC_COPY_IF_NONE_MATCH,      /* S3 headers */
-    JC_CONDITION_EXPRESSION, JC_EXPECTED,         /* DynamoDB (Expected's value is JSON text) */
+    JC_IF_MATCH,
+    JC_IF_NONE_MATCH,
+    JC_IF_MODIFIED_SINCE,
+    JC_IF_UNMODIFIED_SINCE,
+    JC_COPY_IF_MATCH,
+    JC_COPY_IF_NONE_MATCH, /* S3 headers */
+    JC_CONDITION_EXPRESSION,
+    JC_EXPECTED, /* DynamoDB (Expected's value is JSON text) */
     JC_COUNT_
 };
 
 struct journal_entry {
-    uint64_t seq;                 /* assigned by journal_add: 1, 2, … in apply order */
-    int64_t start_ms, end_ms;     /* server clock: arrival, answer (or drop) */
+    uint64_t seq;             /* assigned by journal_add: 1, 2, … in apply order */
+    int64_t start_ms, end_ms; /* server clock: arrival, answer (or drop) */
     char request_id[20];
     char client[64];
-    char op_id[64];               /* the x-lockyard-op header (the runner's request id) or "" */
+    char op_id[64]; /* the x-lockyard-op header (the runner's request id) or "" */
     char service[16];
     char op[48];
     char bucket[64];
-    char key[JOURNAL_TEXT_MAX];   /* S3 key, or DynamoDB Key/Item JSON (truncated) */
+    char key[JOURNAL_TEXT_MAX]; /* S3 key, or DynamoDB Key/Item JSON (truncated) */
     char table[64];
-    uint8_t ncond;                /* the preconditions sent: names and where their values are */
-    struct { uint8_t name; uint16_t off, len; } cond[JOURNAL_CONDS_MAX];
+    uint8_t ncond; /* the preconditions sent: names and where their values are */
+    struct {
+        uint8_t name;
+        uint16_t off, len;
+    } cond[JOURNAL_CONDS_MAX];
     char cond_text[JOURNAL_TEXT_MAX]; /* their values one after another (rendered to JSON
                                          only when the journal is read) */
-    int status;                   /* 0 = no answer (dropped) */
-    char code[64];                /* AWS error code or "" */
-    int applied;                  /* the request changed state */
-    uint64_t store_seq;           /* not used yet: 0 */
-    char fault_id[24];            /* "" when no fault fired */
-    char fault[24];               /* action name */
-    int pending;                  /* seq reserved at commit, not answered yet */
+    int status;                       /* 0 = no answer (dropped) */
+    char code[64];                    /* AWS error code or "" */
+    int applied;                      /* the request changed state */
+    uint64_t store_seq;               /* not used yet: 0 */
+    char fault_id[24];                /* "" when no fault fired */
+    char fault[24];                   /* action name */
+    int pending;                      /* seq reserved at commit, not answered yet */
 };
 
 /** The first size - 1 bytes of v's compact, key-sorted JSON text (NUL-terminated), without

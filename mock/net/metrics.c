@@ -26,7 +26,10 @@ struct metrics {
     size_t ns;
     struct histo h[4];
     size_t nh;
-    struct { char action[24]; uint64_t count; } f[FAULT_SERIES_MAX];
+    struct {
+        char action[24];
+        uint64_t count;
+    } f[FAULT_SERIES_MAX];
     size_t nf;
     uint64_t overflow;
 };
@@ -107,17 +110,19 @@ void metrics_fault(struct metrics *m, const char *action)
 static int render_preconditions(const struct metrics *m, struct ly_buf *out)
 {
     static const int codes[] = {304, 409, 412};
-    int rc = ly_buf_adds(out, "# HELP lockyard_precondition_outcomes_total Answers 304, 409 and "
+    int rc = ly_buf_adds(out,
+                         "# HELP lockyard_precondition_outcomes_total Answers 304, 409 and "
                          "412 by service.\n# TYPE lockyard_precondition_outcomes_total counter\n");
     for (size_t c = 0; !rc && c < 3; c++) {
         uint64_t n[2] = {0, 0};
         for (size_t i = 0; i < m->ns; i++)
             if (m->s[i].status == codes[c])
                 n[strcmp(m->s[i].service, "s3") != 0] += m->s[i].count;
-        rc = ly_buf_addf(out, "lockyard_precondition_outcomes_total{service=\"s3\",status=\"%d\"} "
+        rc = ly_buf_addf(out,
+                         "lockyard_precondition_outcomes_total{service=\"s3\",status=\"%d\"} "
                          "%llu\nlockyard_precondition_outcomes_total{service=\"dynamodb\","
-                         "status=\"%d\"} %llu\n", codes[c], (unsigned long long)n[0], codes[c],
-                         (unsigned long long)n[1]);
+                         "status=\"%d\"} %llu\n",
+                         codes[c], (unsigned long long)n[0], codes[c], (unsigned long long)n[1]);
     }
     return rc;
 }
@@ -129,16 +134,19 @@ static int render_histograms(const struct metrics *m, struct ly_buf *out)
     for (size_t i = 0; !rc && i < m->nh; i++) {
         const struct histo *h = &m->h[i];
         for (size_t b = 0; !rc && b < NBUCKETS; b++)
-            rc = ly_buf_addf(out, "lockyard_request_duration_seconds_bucket{service=\"%s\","
-                             "le=\"%g\"} %llu\n", h->service, (double)bucket_ms[b] / 1000.0,
+            rc = ly_buf_addf(out,
+                             "lockyard_request_duration_seconds_bucket{service=\"%s\","
+                             "le=\"%g\"} %llu\n",
+                             h->service, (double)bucket_ms[b] / 1000.0,
                              (unsigned long long)h->buckets[b]);
         if (!rc)
-            rc = ly_buf_addf(out, "lockyard_request_duration_seconds_bucket{service=\"%s\","
+            rc = ly_buf_addf(out,
+                             "lockyard_request_duration_seconds_bucket{service=\"%s\","
                              "le=\"+Inf\"} %llu\nlockyard_request_duration_seconds_sum{service="
                              "\"%s\"} %g\nlockyard_request_duration_seconds_count{service=\"%s\"} "
-                             "%llu\n", h->service, (unsigned long long)h->count, h->service,
-                             (double)h->sum_ms / 1000.0, h->service,
-                             (unsigned long long)h->count);
+                             "%llu\n",
+                             h->service, (unsigned long long)h->count, h->service,
+                             (double)h->sum_ms / 1000.0, h->service, (unsigned long long)h->count);
     }
     return rc;
 }
@@ -147,21 +155,27 @@ int metrics_render(const struct metrics *m, uint64_t store_bytes, uint64_t journ
                    struct ly_buf *out)
 {
     int rc = ly_buf_adds(out, "# HELP lockyard_requests_total Requests answered, by service, "
-                         "operation and status (0 = connection dropped).\n"
-                         "# TYPE lockyard_requests_total counter\n");
+                              "operation and status (0 = connection dropped).\n"
+                              "# TYPE lockyard_requests_total counter\n");
     for (size_t i = 0; !rc && i < m->ns; i++)
-        rc = ly_buf_addf(out, "lockyard_requests_total{service=\"%s\",op=\"%s\",status=\"%d\"} "
-                         "%llu\n", m->s[i].service, m->s[i].op, m->s[i].status,
+        rc = ly_buf_addf(out,
+                         "lockyard_requests_total{service=\"%s\",op=\"%s\",status=\"%d\"} "
+                         "%llu\n",
+                         m->s[i].service, m->s[i].op, m->s[i].status,
                          (unsigned long long)m->s[i].count);
-    if (!rc) rc = render_preconditions(m, out);
-    if (!rc) rc = ly_buf_adds(out, "# HELP lockyard_faults_injected_total Faults that fired, by "
+    if (!rc)
+        rc = render_preconditions(m, out);
+    if (!rc)
+        rc = ly_buf_adds(out, "# HELP lockyard_faults_injected_total Faults that fired, by "
                               "action.\n# TYPE lockyard_faults_injected_total counter\n");
     for (size_t i = 0; !rc && i < m->nf; i++)
         rc = ly_buf_addf(out, "lockyard_faults_injected_total{action=\"%s\"} %llu\n",
                          m->f[i].action, (unsigned long long)m->f[i].count);
-    if (!rc) rc = render_histograms(m, out);
     if (!rc)
-        rc = ly_buf_addf(out, "# HELP lockyard_store_bytes LMDB pages in use, in bytes.\n"
+        rc = render_histograms(m, out);
+    if (!rc)
+        rc = ly_buf_addf(out,
+                         "# HELP lockyard_store_bytes LMDB pages in use, in bytes.\n"
                          "# TYPE lockyard_store_bytes gauge\nlockyard_store_bytes %llu\n"
                          "# HELP lockyard_journal_entries Requests held in the journal ring.\n"
                          "# TYPE lockyard_journal_entries gauge\nlockyard_journal_entries %llu\n",

@@ -57,7 +57,9 @@ void reqlog_write(int json, const struct journal_entry *je, const char *method, 
     snprintf(addr, sizeof addr, "%s:%u", peer ? peer : "-", (unsigned)port);
     snprintf(client, sizeof client, "%s", je->client[0] ? je->client : "-");
     snprintf(op, sizeof op, "%s.%s", je->service[0] ? je->service : "admin",
-             je->op[0] ? je->op : method ? method : "-");
+             je->op[0] ? je->op
+             : method  ? method
+                       : "-");
     const char *container = je->bucket[0] ? je->bucket : je->table;
     if (container[0] || je->key[0])
         snprintf(target, sizeof target, "%s%s%s", container, container[0] && je->key[0] ? "/" : "",
@@ -67,10 +69,10 @@ void reqlog_write(int json, const struct journal_entry *je, const char *method, 
     long long ms = (long long)(je->end_ms - je->start_ms);
     if (json) {
         json_t *o = json_pack("{ss ss ss ss ss ss ss si ss sI ss}", "time", when, "request_id",
-                              je->request_id, "client", client, "addr", addr, "method", method ? method : "",
-                              "operation", op, "key", target, "status", je->status, "code",
-                              je->status ? je->code : "dropped", "ms", (json_int_t)ms, "fault",
-                              je->fault);
+                              je->request_id, "client", client, "addr", addr, "method",
+                              method ? method : "", "operation", op, "key", target, "status",
+                              je->status, "code", je->status ? je->code : "dropped", "ms",
+                              (json_int_t)ms, "fault", je->fault);
         char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
         if (text)
             fprintf(stderr, "%s\n", text);

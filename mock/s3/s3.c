@@ -12,20 +12,21 @@
 /* No route takes the request: 405 with the resource type, or 501 for browser-form POSTs. */
 static void unrouted(struct s3_call *c)
 {
-    static const char *const types[] = {[S3_LEVEL_SERVICE] = "SERVICE",
-        [S3_LEVEL_BUCKET] = "BUCKET", [S3_LEVEL_OBJECT] = "OBJECT"};
+    static const char *const types[] = {
+        [S3_LEVEL_SERVICE] = "SERVICE", [S3_LEVEL_BUCKET] = "BUCKET", [S3_LEVEL_OBJECT] = "OBJECT"};
     struct ly_req *r = c->req;
-    enum s3_level level = !r->bucket ? S3_LEVEL_SERVICE : !r->key ? S3_LEVEL_BUCKET
-                                                                   : S3_LEVEL_OBJECT;
+    enum s3_level level = !r->bucket ? S3_LEVEL_SERVICE
+                          : !r->key  ? S3_LEVEL_BUCKET
+                                     : S3_LEVEL_OBJECT;
     if (level == S3_LEVEL_BUCKET && r->method == LY_POST) {
         s3_error(c, AWS_S3_NOT_IMPLEMENTED, "Message",
                  "POST object uploads (browser forms) are not implemented by lockyard", NULL);
         return;
     }
-    s3_error(c, AWS_S3_METHOD_NOT_ALLOWED, "Method", r->method_name, "ResourceType",
-             types[level], NULL);
-    s3_header(c, "Allow", level == S3_LEVEL_OBJECT ? "GET, HEAD, PUT, DELETE"
-                                                   : "GET, HEAD, PUT, DELETE, POST");
+    s3_error(c, AWS_S3_METHOD_NOT_ALLOWED, "Method", r->method_name, "ResourceType", types[level],
+             NULL);
+    s3_header(c, "Allow",
+              level == S3_LEVEL_OBJECT ? "GET, HEAD, PUT, DELETE" : "GET, HEAD, PUT, DELETE, POST");
 }
 
 void s3_handle(struct s3_ctx *ctx, struct ly_req *req, struct ly_resp *resp)

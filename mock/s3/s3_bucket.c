@@ -16,9 +16,9 @@
 #define BUCKETS_PAGE_MAX 10000
 
 struct bucket_page {
-    const char *prefix, *region;  /* filters */
-    const char *after;            /* from continuation-token: list names after it */
-    long max;                     /* max-buckets, or BUCKETS_PAGE_MAX */
+    const char *prefix, *region; /* filters */
+    const char *after;           /* from continuation-token: list names after it */
+    long max;                    /* max-buckets, or BUCKETS_PAGE_MAX */
 };
 
 /* max-buckets, continuation-token, prefix, bucket-region (AWS added them in 2024). */
@@ -31,16 +31,20 @@ static int bucket_page_or_reply(struct s3_call *c, struct bucket_page *pg)
     pg->after = NULL;
     pg->max = mb ? strtol(mb, &end, 10) : BUCKETS_PAGE_MAX;
     if (mb && (!*mb || *end || pg->max < 1 || pg->max > BUCKETS_PAGE_MAX)) {
-        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Argument max-buckets must be an integer "
-                 "between 1 and 10000", "ArgumentName", "max-buckets", "ArgumentValue", mb, NULL);
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
+                 "Argument max-buckets must be an integer "
+                 "between 1 and 10000",
+                 "ArgumentName", "max-buckets", "ArgumentValue", mb, NULL);
         return LY_EINVAL;
     }
     if (tok) {
         uint8_t raw[S3_BUCKET_NAME_BYTES_MAX + 1];
         size_t n = 0;
         if (cksum_b64_decode(tok, strlen(tok), raw, sizeof raw - 1, &n) != 0 || n == 0) {
-            s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "The continuation token provided is "
-                     "incorrect", "ArgumentName", "continuation-token", NULL);
+            s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
+                     "The continuation token provided is "
+                     "incorrect",
+                     "ArgumentName", "continuation-token", NULL);
             return LY_EINVAL;
         }
         pg->after = ly_arena_strndup(c->a, (const char *)raw, n);
@@ -77,10 +81,14 @@ static int bucket_entries(struct s3_call *c, const struct bucket_page *pg,
         char date[LY_ISODATE_LEN];
         ly_isodate_format(list[i].ctime_ms, date);
         rc = ly_buf_adds(b, "<Bucket>");
-        if (!rc) rc = s3_xml_elem(b, "Name", list[i].name);
-        if (!rc) rc = s3_xml_elem(b, "CreationDate", date);
-        if (!rc) rc = s3_xml_elem(b, "BucketRegion", list[i].region);
-        if (!rc) rc = ly_buf_adds(b, "</Bucket>");
+        if (!rc)
+            rc = s3_xml_elem(b, "Name", list[i].name);
+        if (!rc)
+            rc = s3_xml_elem(b, "CreationDate", date);
+        if (!rc)
+            rc = s3_xml_elem(b, "BucketRegion", list[i].region);
+        if (!rc)
+            rc = ly_buf_adds(b, "</Bucket>");
         shown++;
     }
     return rc;
@@ -101,19 +109,28 @@ void s3_list_buckets(struct s3_call *c)
     }
     struct ly_buf *b = &c->resp->body;
     rc = s3_xml_begin(b, "ListAllMyBucketsResult");
-    if (!rc) rc = ly_buf_adds(b, "<Owner>");
-    if (!rc) rc = s3_xml_elem(b, "ID", S3_OWNER_ID);
-    if (!rc) rc = s3_xml_elem(b, "DisplayName", S3_OWNER_NAME);
-    if (!rc) rc = ly_buf_adds(b, "</Owner><Buckets>");
-    if (!rc) rc = bucket_entries(c, &pg, list, n, &last);
-    if (!rc) rc = ly_buf_adds(b, "</Buckets>");
+    if (!rc)
+        rc = ly_buf_adds(b, "<Owner>");
+    if (!rc)
+        rc = s3_xml_elem(b, "ID", S3_OWNER_ID);
+    if (!rc)
+        rc = s3_xml_elem(b, "DisplayName", S3_OWNER_NAME);
+    if (!rc)
+        rc = ly_buf_adds(b, "</Owner><Buckets>");
+    if (!rc)
+        rc = bucket_entries(c, &pg, list, n, &last);
+    if (!rc)
+        rc = ly_buf_adds(b, "</Buckets>");
     if (!rc && last) {
         char tok[2 * S3_BUCKET_NAME_BYTES_MAX + 8];
         rc = cksum_b64_encode(last, strlen(last), tok, sizeof tok);
-        if (!rc) rc = s3_xml_elem(b, "ContinuationToken", tok);
+        if (!rc)
+            rc = s3_xml_elem(b, "ContinuationToken", tok);
     }
-    if (!rc && pg.prefix) rc = s3_xml_elem(b, "Prefix", pg.prefix);
-    if (!rc) rc = ly_buf_adds(b, "</ListAllMyBucketsResult>");
+    if (!rc && pg.prefix)
+        rc = s3_xml_elem(b, "Prefix", pg.prefix);
+    if (!rc)
+        rc = ly_buf_adds(b, "</ListAllMyBucketsResult>");
     if (rc)
         s3_error_internal(c, rc);
     else
@@ -156,7 +173,8 @@ void s3_create_bucket(struct s3_call *c)
         if (!us_east_1 && strcmp(lc, region) != 0) {
             s3_error(c, AWS_S3_ILLEGAL_LOCATION_CONSTRAINT, "Message",
                      "The location constraint is incompatible for the region specific endpoint "
-                     "this request was sent to.", NULL);
+                     "this request was sent to.",
+                     NULL);
             return;
         }
         region = lc;
@@ -206,8 +224,10 @@ void s3_get_bucket_location(struct s3_call *c)
         return;
     }
     struct ly_buf *b = &c->resp->body;
-    rc = ly_buf_addf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                        "<LocationConstraint xmlns=\"%s\">", S3_XMLNS);
+    rc = ly_buf_addf(b,
+                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                     "<LocationConstraint xmlns=\"%s\">",
+                     S3_XMLNS);
     /* us-east-1 is reported as an empty constraint, as AWS does. */
     if (!rc && strcmp(bk.region, "us-east-1") != 0)
         rc = ly_buf_add_xml(b, bk.region, strlen(bk.region));

@@ -19,8 +19,8 @@ int s3_copy_source_or_reply(struct s3_call *c, struct s3_copy_source *src)
     size_t n = strcspn(h, "?");
     char *dec = ly_arena_alloc(c->a, n + 1);
     if (!dec || ly_pct_decode(h, n, dec, n + 1, LY_PCT_REFUSE_NUL) < 0) {
-        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid copy source encoding", "ArgumentName",
-                 "x-amz-copy-source", "ArgumentValue", h, NULL);
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid copy source encoding",
+                 "ArgumentName", "x-amz-copy-source", "ArgumentValue", h, NULL);
         return LY_EINVAL;
     }
     if (*dec == '/')
@@ -51,12 +51,16 @@ int s3_copy_source_or_reply(struct s3_call *c, struct s3_copy_source *src)
 int s3_copy_source_cond_or_reply(struct s3_call *c, const struct store_obj *o)
 {
     static const char *const names[] = {
-        "x-amz-copy-source-If-Match", "x-amz-copy-source-If-Unmodified-Since",
-        "x-amz-copy-source-If-None-Match", "x-amz-copy-source-If-Modified-Since",
+        "x-amz-copy-source-If-Match",
+        "x-amz-copy-source-If-Unmodified-Since",
+        "x-amz-copy-source-If-None-Match",
+        "x-amz-copy-source-If-Modified-Since",
     };
     struct s3cond_read cond = {
-        ly_req_header(c->req, names[0]), ly_req_header(c->req, names[2]),
-        ly_req_header(c->req, names[3]), ly_req_header(c->req, names[1]),
+        ly_req_header(c->req, names[0]),
+        ly_req_header(c->req, names[2]),
+        ly_req_header(c->req, names[3]),
+        ly_req_header(c->req, names[1]),
     };
     int failed;
     if (c->req->ignore_conditions ||
@@ -69,14 +73,14 @@ int s3_copy_source_cond_or_reply(struct s3_call *c, const struct store_obj *o)
 int s3_copy_source_read_or_reply(struct s3_call *c, const struct s3_copy_source *src,
                                  struct store_obj *so, struct ly_buf *body)
 {
-    int rc = src->version_id
-                 ? store_obj_get_version(c->ctx->store, src->bucket, src->key, src->version, c->a,
-                                         so, body)
-                 : store_obj_get(c->ctx->store, src->bucket, src->key, c->a, so, body);
+    int rc = src->version_id ? store_obj_get_version(c->ctx->store, src->bucket, src->key,
+                                                     src->version, c->a, so, body)
+                             : store_obj_get(c->ctx->store, src->bucket, src->key, c->a, so, body);
     if (!rc && (so->flags & STORE_OBJ_DELETE_MARKER)) { /* a version that is a delete marker */
         s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
                  "The source of a copy request may not specifically refer to a delete marker by "
-                 "version id.", NULL);
+                 "version id.",
+                 NULL);
         return LY_EINVAL;
     }
     if (rc == LY_ENOPARENT)
@@ -107,8 +111,8 @@ static int dest_meta_or_reply(struct s3_call *c, const struct store_obj *src, st
 {
     const char *dir = ly_req_header(c->req, "x-amz-metadata-directive");
     if (dir && strcmp(dir, "COPY") != 0 && strcmp(dir, "REPLACE") != 0) {
-        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Unknown metadata directive.", "ArgumentName",
-                 "x-amz-metadata-directive", "ArgumentValue", dir, NULL);
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Unknown metadata directive.",
+                 "ArgumentName", "x-amz-metadata-directive", "ArgumentValue", dir, NULL);
         return LY_EINVAL;
     }
     int replace = dir && strcmp(dir, "REPLACE") == 0;
@@ -117,7 +121,8 @@ static int dest_meta_or_reply(struct s3_call *c, const struct store_obj *src, st
         s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
                  "This copy request is illegal because it is trying to copy an object to itself "
                  "without changing the object's metadata, storage class, website redirect "
-                 "location or encryption attributes.", NULL);
+                 "location or encryption attributes.",
+                 NULL);
         return LY_EINVAL;
     }
     if (replace)
@@ -140,10 +145,14 @@ static int copy_result(struct s3_call *c, const struct store_obj *dst,
     ly_isodate_format(dst->mtime_ms, date);
     struct ly_buf *b = &c->resp->body;
     int rc = s3_xml_begin(b, "CopyObjectResult");
-    if (!rc) rc = s3_xml_elem(b, "LastModified", date);
-    if (!rc) rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", dst->etag);
-    if (!rc) rc = ly_buf_adds(b, "</CopyObjectResult>");
-    if (!rc) rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
+    if (!rc)
+        rc = s3_xml_elem(b, "LastModified", date);
+    if (!rc)
+        rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", dst->etag);
+    if (!rc)
+        rc = ly_buf_adds(b, "</CopyObjectResult>");
+    if (!rc)
+        rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
     if (!rc && (src->version_id || (so->flags & STORE_OBJ_VERSIONED)))
         rc = s3_header(c, "x-amz-copy-source-version-id", s3_version_id(c, so));
     if (!rc)
@@ -156,8 +165,8 @@ void s3_copy_object(struct s3_call *c)
     struct s3_copy_source src;
     struct store_obj so, dst;
     struct ly_buf body;
-    struct dest_check d = {{ly_req_header(c->req, "If-Match"),
-                            ly_req_header(c->req, "If-None-Match")}, NULL};
+    struct dest_check d = {
+        {ly_req_header(c->req, "If-Match"), ly_req_header(c->req, "If-None-Match")}, NULL};
     struct s3cond_reject why;
     struct s3_policy_ask ask = {c->route->action, c->req->key, d.cond.if_none_match,
                                 d.cond.if_match, 1};

@@ -31,9 +31,10 @@ static int parse_object(struct s3_call *c, xmlNodePtr obj, struct del_entry *e)
         if (n->type != XML_ELEMENT_NODE)
             continue;
         const char *name = (const char *)n->name;
-        const char **slot = strcmp(name, "Key") == 0 ? &e->key
-                          : strcmp(name, "ETag") == 0 ? &e->etag
-                          : strcmp(name, "VersionId") == 0 ? &e->version : NULL;
+        const char **slot = strcmp(name, "Key") == 0         ? &e->key
+                            : strcmp(name, "ETag") == 0      ? &e->etag
+                            : strcmp(name, "VersionId") == 0 ? &e->version
+                                                             : NULL;
         if (slot && !(*slot = s3_xml_text(c, n)))
             return LY_ENOMEM;
     }
@@ -100,30 +101,38 @@ static int result_entry(struct s3_call *c, struct ly_buf *b, const struct del_en
         m.seq = res->seq;
         m.flags = res->flags;
         int r = ly_buf_adds(b, "<Deleted>");
-        if (!r) r = s3_xml_elem(b, "Key", e->key);
-        if (!r && e->version) r = s3_xml_elem(b, "VersionId", e->version);
+        if (!r)
+            r = s3_xml_elem(b, "Key", e->key);
+        if (!r && e->version)
+            r = s3_xml_elem(b, "VersionId", e->version);
         if (!r && (res->marker_created || res->deleted_marker))
             r = s3_xml_elem(b, "DeleteMarker", "true");
         if (!r && res->marker_created)
             r = s3_xml_elem(b, "DeleteMarkerVersionId", s3_version_id(c, &m));
         return r ? r : ly_buf_adds(b, "</Deleted>");
     }
-    const char *code = rc == LY_ECOND ? "PreconditionFailed"
-                     : rc == LY_ENOENT ? "NoSuchKey"
-                     : rc == LY_EINVAL ? "NoSuchVersion"
-                     : rc == LY_ENOTSUP ? "AccessDenied"
-                     : rc == LY_ETOOBIG ? "KeyTooLongError" : "InternalError";
-    const char *msg = rc == LY_ECOND ? "At least one of the pre-conditions you specified did not hold"
-                    : rc == LY_ENOENT ? "The specified key does not exist."
-                    : rc == LY_EINVAL ? "The specified version does not exist."
-                    : rc == LY_ENOTSUP ? "Access Denied"
-                    : rc == LY_ETOOBIG ? "Your key is too long"
-                    : "We encountered an internal error. Please try again.";
+    const char *code = rc == LY_ECOND     ? "PreconditionFailed"
+                       : rc == LY_ENOENT  ? "NoSuchKey"
+                       : rc == LY_EINVAL  ? "NoSuchVersion"
+                       : rc == LY_ENOTSUP ? "AccessDenied"
+                       : rc == LY_ETOOBIG ? "KeyTooLongError"
+                                          : "InternalError";
+    const char *msg = rc == LY_ECOND
+                          ? "At least one of the pre-conditions you specified did not hold"
+                      : rc == LY_ENOENT  ? "The specified key does not exist."
+                      : rc == LY_EINVAL  ? "The specified version does not exist."
+                      : rc == LY_ENOTSUP ? "Access Denied"
+                      : rc == LY_ETOOBIG ? "Your key is too long"
+                                         : "We encountered an internal error. Please try again.";
     int r = ly_buf_adds(b, "<Error>");
-    if (!r) r = s3_xml_elem(b, "Key", e->key);
-    if (!r && e->version) r = s3_xml_elem(b, "VersionId", e->version);
-    if (!r) r = s3_xml_elem(b, "Code", code);
-    if (!r) r = s3_xml_elem(b, "Message", msg);
+    if (!r)
+        r = s3_xml_elem(b, "Key", e->key);
+    if (!r && e->version)
+        r = s3_xml_elem(b, "VersionId", e->version);
+    if (!r)
+        r = s3_xml_elem(b, "Code", code);
+    if (!r)
+        r = s3_xml_elem(b, "Message", msg);
     return r ? r : ly_buf_adds(b, "</Error>");
 }
 
@@ -146,9 +155,12 @@ static int delete_one(struct s3_call *c, const struct del_entry *e, struct store
         return LY_ETOOBIG;
     if (e->version && s3_version_id_parse(e->version, &seq) != 0)
         return LY_EINVAL;
-    struct one_delete o = {{c, {e->version ? "s3:DeleteObjectVersion" : c->route->action,
-                                e->key, NULL, e->etag, 0}, 0},
-                           e->etag, c->req->ignore_conditions};
+    struct one_delete o = {
+        {c,
+         {e->version ? "s3:DeleteObjectVersion" : c->route->action, e->key, NULL, e->etag, 0},
+         0},
+        e->etag,
+        c->req->ignore_conditions};
     struct store_write_hooks h = {one_conf_fn, etag_check_fn, &o};
     int rc = store_obj_delete_version(c->ctx->store, c->req->bucket, e->key,
                                       e->version ? &seq : NULL, &h, c->req->now_ms, res);

@@ -27,19 +27,13 @@ void s3_error_internal(struct s3_call *c, int rc)
     case LY_ENOPARENT:
         s3_error(c, AWS_S3_NO_SUCH_BUCKET, "BucketName", c->req->bucket, NULL);
         break;
-    case LY_ENOENT:
-        s3_error(c, AWS_S3_NO_SUCH_KEY, "Key", c->req->key, NULL);
-        break;
-    case LY_ETOOBIG:
-        s3_error(c, AWS_S3_ENTITY_TOO_LARGE, NULL);
-        break;
+    case LY_ENOENT: s3_error(c, AWS_S3_NO_SUCH_KEY, "Key", c->req->key, NULL); break;
+    case LY_ETOOBIG: s3_error(c, AWS_S3_ENTITY_TOO_LARGE, NULL); break;
     case LY_EFULL:
-        s3_error(c, AWS_S3_SERVICE_UNAVAILABLE, "Message", "The lockyard store is full (LMDB map size)",
-                 NULL);
+        s3_error(c, AWS_S3_SERVICE_UNAVAILABLE, "Message",
+                 "The lockyard store is full (LMDB map size)", NULL);
         break;
-    default:
-        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
-        break;
+    default: s3_error(c, AWS_S3_INTERNAL_ERROR, NULL); break;
     }
 }
 
@@ -54,11 +48,16 @@ int s3_xml_elem(struct ly_buf *b, const char *name, const char *value)
 {
     size_t nl = strlen(name);
     int rc = ly_buf_add(b, "<", 1);
-    if (!rc) rc = ly_buf_add(b, name, nl);
-    if (!rc) rc = ly_buf_add(b, ">", 1);
-    if (!rc) rc = ly_buf_add_xml(b, value, strlen(value));
-    if (!rc) rc = ly_buf_add(b, "</", 2);
-    if (!rc) rc = ly_buf_add(b, name, nl);
+    if (!rc)
+        rc = ly_buf_add(b, name, nl);
+    if (!rc)
+        rc = ly_buf_add(b, ">", 1);
+    if (!rc)
+        rc = ly_buf_add_xml(b, value, strlen(value));
+    if (!rc)
+        rc = ly_buf_add(b, "</", 2);
+    if (!rc)
+        rc = ly_buf_add(b, name, nl);
     return rc ? rc : ly_buf_add(b, ">", 1);
 }
 
@@ -160,8 +159,10 @@ int s3_list_max_keys_or_reply(struct s3_call *c, long dflt, long *max)
     char *end;
     long v = strtol(q->value, &end, 10);
     if (!*q->value || *end || v < 0) {
-        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Provided max-keys not an integer or within "
-                 "integer range", "ArgumentName", "max-keys", "ArgumentValue", q->value, NULL);
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
+                 "Provided max-keys not an integer or within "
+                 "integer range",
+                 "ArgumentName", "max-keys", "ArgumentValue", q->value, NULL);
         return LY_EINVAL;
     }
     *max = v > dflt ? dflt : v;

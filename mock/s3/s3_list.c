@@ -18,11 +18,11 @@ struct list_state {
     const char *prefix, *delimiter, *after; /* after: skip keys <= this one */
     int url, owner, v2;
     long max_keys, count;
-    const char *last_prefix;  /* last CommonPrefix emitted */
-    const char *next_marker;  /* last key or prefix emitted */
+    const char *last_prefix; /* last CommonPrefix emitted */
+    const char *next_marker; /* last key or prefix emitted */
     int truncated;
-    int xml_unsafe;           /* a value XML 1.0 cannot carry was met without encoding-type */
-    struct ly_buf prefixes;   /* <CommonPrefixes> elements, emitted after <Contents> */
+    int xml_unsafe;         /* a value XML 1.0 cannot carry was met without encoding-type */
+    struct ly_buf prefixes; /* <CommonPrefixes> elements, emitted after <Contents> */
 };
 
 static int add_text(struct list_state *st, struct ly_buf *b, const char *name, const char *v)
@@ -42,18 +42,28 @@ static int add_contents(struct list_state *st, const char *key, const struct sto
     while ((n /= 10) != 0);
     struct ly_buf *b = st->b;
     int rc = ly_buf_adds(b, "<Contents>");
-    if (!rc) rc = add_text(st, b, "Key", key);
-    if (!rc) rc = s3_xml_elem(b, "LastModified", date);
-    if (!rc) rc = ly_buf_adds(b, "<ETag>&quot;");
-    if (!rc) rc = ly_buf_adds(b, o->etag);
-    if (!rc) rc = ly_buf_adds(b, "&quot;</ETag>");
-    if (!rc && o->checksum_alg) rc = s3_xml_elem(b, "ChecksumAlgorithm", o->checksum_alg);
-    if (!rc && o->checksum_alg) rc = s3_xml_elem(b, "ChecksumType", "FULL_OBJECT");
-    if (!rc) rc = s3_xml_elem(b, "Size", sp);
+    if (!rc)
+        rc = add_text(st, b, "Key", key);
+    if (!rc)
+        rc = s3_xml_elem(b, "LastModified", date);
+    if (!rc)
+        rc = ly_buf_adds(b, "<ETag>&quot;");
+    if (!rc)
+        rc = ly_buf_adds(b, o->etag);
+    if (!rc)
+        rc = ly_buf_adds(b, "&quot;</ETag>");
+    if (!rc && o->checksum_alg)
+        rc = s3_xml_elem(b, "ChecksumAlgorithm", o->checksum_alg);
+    if (!rc && o->checksum_alg)
+        rc = s3_xml_elem(b, "ChecksumType", "FULL_OBJECT");
+    if (!rc)
+        rc = s3_xml_elem(b, "Size", sp);
     if (!rc && st->owner)
         rc = ly_buf_adds(b, S3_OWNER_XML("Owner"));
-    if (!rc) rc = s3_xml_elem(b, "StorageClass", o->storage_class ? o->storage_class : "STANDARD");
-    if (!rc) rc = ly_buf_adds(b, "</Contents>");
+    if (!rc)
+        rc = s3_xml_elem(b, "StorageClass", o->storage_class ? o->storage_class : "STANDARD");
+    if (!rc)
+        rc = ly_buf_adds(b, "</Contents>");
     return rc;
 }
 
@@ -148,21 +158,31 @@ static int list_header(struct list_state *st)
     struct s3_call *c = st->c;
     struct ly_buf *b = st->b;
     int rc = s3_xml_begin(b, "ListBucketResult");
-    if (!rc) rc = s3_xml_elem(b, "Name", c->req->bucket);
-    if (!rc) rc = add_text(st, b, "Prefix", st->prefix ? st->prefix : "");
+    if (!rc)
+        rc = s3_xml_elem(b, "Name", c->req->bucket);
+    if (!rc)
+        rc = add_text(st, b, "Prefix", st->prefix ? st->prefix : "");
     if (st->v2) {
         const char *tok = s3_qval(c, "continuation-token"), *sa = s3_qval(c, "start-after");
-        if (!rc && tok) rc = s3_xml_elem(b, "ContinuationToken", tok);
-        if (!rc && sa) rc = add_text(st, b, "StartAfter", sa);
-        if (!rc) rc = ly_buf_addf(b, "<KeyCount>%ld</KeyCount>", st->count);
+        if (!rc && tok)
+            rc = s3_xml_elem(b, "ContinuationToken", tok);
+        if (!rc && sa)
+            rc = add_text(st, b, "StartAfter", sa);
+        if (!rc)
+            rc = ly_buf_addf(b, "<KeyCount>%ld</KeyCount>", st->count);
     } else {
         const char *m = s3_qval(c, "marker");
-        if (!rc) rc = add_text(st, b, "Marker", m ? m : "");
+        if (!rc)
+            rc = add_text(st, b, "Marker", m ? m : "");
     }
-    if (!rc) rc = ly_buf_addf(b, "<MaxKeys>%ld</MaxKeys>", st->max_keys);
-    if (!rc && st->delimiter) rc = add_text(st, b, "Delimiter", st->delimiter);
-    if (!rc && st->url) rc = s3_xml_elem(b, "EncodingType", "url");
-    if (!rc) rc = s3_xml_elem(b, "IsTruncated", st->truncated ? "true" : "false");
+    if (!rc)
+        rc = ly_buf_addf(b, "<MaxKeys>%ld</MaxKeys>", st->max_keys);
+    if (!rc && st->delimiter)
+        rc = add_text(st, b, "Delimiter", st->delimiter);
+    if (!rc && st->url)
+        rc = s3_xml_elem(b, "EncodingType", "url");
+    if (!rc)
+        rc = s3_xml_elem(b, "IsTruncated", st->truncated ? "true" : "false");
     if (!rc && st->truncated && st->v2)
         rc = s3_xml_elem(b, "NextContinuationToken", token_encode(c, st->next_marker));
     if (!rc && st->truncated && !st->v2 && st->delimiter)
@@ -204,16 +224,20 @@ again:
         rc = rc == LY_ENOENT ? LY_ENOPARENT : rc;
     }
     st.b = &c->resp->body;
-    if (!rc) rc = list_header(&st);
+    if (!rc)
+        rc = list_header(&st);
     if (!rc && st.xml_unsafe && !st.url) {
         /* A key XML 1.0 cannot carry: the page is answered encoding-type=url (and says so)
          * rather than as a document no XML parser accepts. */
         list_restart(&st, &contents);
         goto again;
     }
-    if (!rc) rc = ly_buf_add(st.b, contents.data, contents.len);
-    if (!rc) rc = ly_buf_add(st.b, st.prefixes.data, st.prefixes.len);
-    if (!rc) rc = ly_buf_adds(st.b, "</ListBucketResult>");
+    if (!rc)
+        rc = ly_buf_add(st.b, contents.data, contents.len);
+    if (!rc)
+        rc = ly_buf_add(st.b, st.prefixes.data, st.prefixes.len);
+    if (!rc)
+        rc = ly_buf_adds(st.b, "</ListBucketResult>");
     if (rc)
         s3_error_internal(c, rc);
     else

@@ -134,7 +134,8 @@ static int object_checksum(struct complete_ctx *x, const struct store_upload *u,
         uint8_t raw[CKSUM_DIGEST_MAX];
         size_t len;
         const char *v = parts[i]->checksum_alg && strcmp(parts[i]->checksum_alg, alg_name) == 0
-                            ? parts[i]->checksum_value : NULL;
+                            ? parts[i]->checksum_value
+                            : NULL;
         if (v && cksum_b64_decode(v, strlen(v), raw, sizeof raw, &len) == 0)
             rc = cksum_update(&ck, raw, len);
         else if (cksum_compute(alg, bodies[i], parts[i]->size, raw, &len) == 0)
@@ -213,8 +214,8 @@ static void parts_error(struct complete_ctx *x, const char *upload_id)
                                                     : PART_BYTES_MIN_AWS;
         snprintf(size, sizeof size, "%" PRIu64, x->bad_part ? x->bad_part->size : 0);
         snprintf(min, sizeof min, "%" PRIu64, m);
-        s3_error(c, AWS_S3_ENTITY_TOO_SMALL, "ProposedSize", size, "MinSizeAllowed", min, "PartNumber",
-                 num, "ETag", x->bad_part ? x->bad_part->etag : "", NULL);
+        s3_error(c, AWS_S3_ENTITY_TOO_SMALL, "ProposedSize", size, "MinSizeAllowed", min,
+                 "PartNumber", num, "ETag", x->bad_part ? x->bad_part->etag : "", NULL);
     }
 }
 
@@ -228,8 +229,8 @@ static void complete_error(struct complete_ctx *x, int rc, const char *upload_id
     else if (x->verdict == V_404)
         s3_error(c, AWS_S3_NO_SUCH_KEY, "Key", c->req->key, NULL);
     else if (x->verdict == V_409)
-        s3_error(c, AWS_S3_CONDITIONAL_REQUEST_CONFLICT, "Condition", x->condition, "Key", c->req->key,
-                 NULL);
+        s3_error(c, AWS_S3_CONDITIONAL_REQUEST_CONFLICT, "Condition", x->condition, "Key",
+                 c->req->key, NULL);
     else if (rc == LY_ENOENT)
         s3_error(c, AWS_S3_NO_SUCH_UPLOAD, "UploadId", upload_id, NULL);
     else if (rc == LY_ETOOBIG)
@@ -245,20 +246,27 @@ static int complete_result(struct complete_ctx *x, const struct store_obj *obj)
     struct ly_buf *b = &c->resp->body;
     int rc = s3_xml_begin(b, "CompleteMultipartUploadResult");
     if (!rc)
-        rc = s3_xml_elem(b, "Location", ly_arena_printf(c->a, "http://%s/%s/%s",
-                                                        host ? host : "localhost",
-                                                        c->req->bucket, c->req->key));
-    if (!rc) rc = s3_xml_elem(b, "Bucket", c->req->bucket);
-    if (!rc) rc = s3_xml_elem(b, "Key", c->req->key);
-    if (!rc) rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", obj->etag);
+        rc = s3_xml_elem(b, "Location",
+                         ly_arena_printf(c->a, "http://%s/%s/%s", host ? host : "localhost",
+                                         c->req->bucket, c->req->key));
+    if (!rc)
+        rc = s3_xml_elem(b, "Bucket", c->req->bucket);
+    if (!rc)
+        rc = s3_xml_elem(b, "Key", c->req->key);
+    if (!rc)
+        rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", obj->etag);
     if (!rc && x->explicit_checksum) {
         rc = s3_xml_elem(b, ly_arena_printf(c->a, "Checksum%s", obj->checksum_alg),
                          obj->checksum_value);
-        if (!rc) rc = s3_xml_elem(b, "ChecksumType", x->checksum_type);
+        if (!rc)
+            rc = s3_xml_elem(b, "ChecksumType", x->checksum_type);
     }
-    if (!rc) rc = ly_buf_adds(b, "</CompleteMultipartUploadResult>");
-    if (!rc) rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
-    if (!rc) rc = s3_version_header(c, obj);
+    if (!rc)
+        rc = ly_buf_adds(b, "</CompleteMultipartUploadResult>");
+    if (!rc)
+        rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
+    if (!rc)
+        rc = s3_version_header(c, obj);
     return rc;
 }
 

@@ -23,9 +23,12 @@ static int int_param_or_reply(struct s3_call *c, const char *name, long def, lon
     char *end;
     long v = strtol(q->value, &end, 10);
     if (!*q->value || *end || v < 0 || v > 2147483647L) {
-        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", ly_arena_printf(c->a, "Provided %s not an "
-                 "integer or within integer range", name), "ArgumentName", name,
-                 "ArgumentValue", q->value, NULL);
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
+                 ly_arena_printf(c->a,
+                                 "Provided %s not an "
+                                 "integer or within integer range",
+                                 name),
+                 "ArgumentName", name, "ArgumentValue", q->value, NULL);
         return LY_EINVAL;
     }
     *out = v > LIST_MAX_DEFAULT && strcmp(name, "part-number-marker") != 0 ? LIST_MAX_DEFAULT : v;
@@ -57,9 +60,12 @@ static int part_visit(void *ctx, long number, const struct store_obj *p)
     ly_isodate_format(p->mtime_ms, date);
     struct ly_buf *b = &st->items;
     int rc = ly_buf_addf(b, "<Part><PartNumber>%ld</PartNumber>", number);
-    if (!rc) rc = s3_xml_elem(b, "LastModified", date);
-    if (!rc) rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", p->etag);
-    if (!rc) rc = ly_buf_addf(b, "<Size>%llu</Size>", (unsigned long long)p->size);
+    if (!rc)
+        rc = s3_xml_elem(b, "LastModified", date);
+    if (!rc)
+        rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", p->etag);
+    if (!rc)
+        rc = ly_buf_addf(b, "<Size>%llu</Size>", (unsigned long long)p->size);
     if (!rc && p->checksum_alg && p->checksum_value)
         rc = s3_xml_elem(b, ly_arena_printf(st->c->a, "Checksum%s", p->checksum_alg),
                          p->checksum_value);
@@ -79,26 +85,40 @@ void s3_list_parts(struct s3_call *c)
         goto out;
     int rc = 0;
     if (st.max > 0)
-        rc = store_part_list(c->ctx->store, c->req->bucket, u.upload_id, marker, c->a,
-                             part_visit, &st);
+        rc = store_part_list(c->ctx->store, c->req->bucket, u.upload_id, marker, c->a, part_visit,
+                             &st);
     struct ly_buf *b = &c->resp->body;
-    if (!rc) rc = s3_xml_begin(b, "ListPartsResult");
-    if (!rc) rc = s3_xml_elem(b, "Bucket", c->req->bucket);
-    if (!rc) rc = s3_xml_elem(b, "Key", c->req->key);
-    if (!rc) rc = s3_xml_elem(b, "UploadId", u.upload_id);
-    if (!rc) rc = ly_buf_addf(b, "<PartNumberMarker>%ld</PartNumberMarker>", marker);
+    if (!rc)
+        rc = s3_xml_begin(b, "ListPartsResult");
+    if (!rc)
+        rc = s3_xml_elem(b, "Bucket", c->req->bucket);
+    if (!rc)
+        rc = s3_xml_elem(b, "Key", c->req->key);
+    if (!rc)
+        rc = s3_xml_elem(b, "UploadId", u.upload_id);
+    if (!rc)
+        rc = ly_buf_addf(b, "<PartNumberMarker>%ld</PartNumberMarker>", marker);
     if (!rc && st.count)
         rc = ly_buf_addf(b, "<NextPartNumberMarker>%ld</NextPartNumberMarker>", st.last);
-    if (!rc) rc = ly_buf_addf(b, "<MaxParts>%ld</MaxParts>", st.max);
-    if (!rc) rc = s3_xml_elem(b, "IsTruncated", st.truncated ? "true" : "false");
-    if (!rc) rc = ly_buf_add(b, st.items.data, st.items.len);
-    if (!rc) rc = ly_buf_adds(b, owner_xml("Initiator"));
-    if (!rc) rc = ly_buf_adds(b, owner_xml("Owner"));
-    if (!rc) rc = s3_xml_elem(b, "StorageClass",
-                              u.meta.storage_class ? u.meta.storage_class : "STANDARD");
-    if (!rc && u.checksum_type) rc = s3_xml_elem(b, "ChecksumAlgorithm", u.meta.checksum_alg);
-    if (!rc && u.checksum_type) rc = s3_xml_elem(b, "ChecksumType", u.checksum_type);
-    if (!rc) rc = ly_buf_adds(b, "</ListPartsResult>");
+    if (!rc)
+        rc = ly_buf_addf(b, "<MaxParts>%ld</MaxParts>", st.max);
+    if (!rc)
+        rc = s3_xml_elem(b, "IsTruncated", st.truncated ? "true" : "false");
+    if (!rc)
+        rc = ly_buf_add(b, st.items.data, st.items.len);
+    if (!rc)
+        rc = ly_buf_adds(b, owner_xml("Initiator"));
+    if (!rc)
+        rc = ly_buf_adds(b, owner_xml("Owner"));
+    if (!rc)
+        rc = s3_xml_elem(b, "StorageClass",
+                         u.meta.storage_class ? u.meta.storage_class : "STANDARD");
+    if (!rc && u.checksum_type)
+        rc = s3_xml_elem(b, "ChecksumAlgorithm", u.meta.checksum_alg);
+    if (!rc && u.checksum_type)
+        rc = s3_xml_elem(b, "ChecksumType", u.checksum_type);
+    if (!rc)
+        rc = ly_buf_adds(b, "</ListPartsResult>");
     if (rc)
         s3_error_internal(c, rc);
     else
@@ -146,15 +166,23 @@ static int upload_item(struct uploads_state *st, const struct store_upload *u)
     struct ly_buf *b = &st->items;
     ly_isodate_format(u->initiated_ms, date);
     int rc = ly_buf_adds(b, "<Upload>");
-    if (!rc) rc = add_text(st, b, "Key", u->key);
-    if (!rc) rc = s3_xml_elem(b, "UploadId", u->upload_id);
-    if (!rc) rc = ly_buf_adds(b, owner_xml("Initiator"));
-    if (!rc) rc = ly_buf_adds(b, owner_xml("Owner"));
-    if (!rc) rc = s3_xml_elem(b, "StorageClass",
-                              u->meta.storage_class ? u->meta.storage_class : "STANDARD");
-    if (!rc) rc = s3_xml_elem(b, "Initiated", date);
-    if (!rc && u->checksum_type) rc = s3_xml_elem(b, "ChecksumAlgorithm", u->meta.checksum_alg);
-    if (!rc && u->checksum_type) rc = s3_xml_elem(b, "ChecksumType", u->checksum_type);
+    if (!rc)
+        rc = add_text(st, b, "Key", u->key);
+    if (!rc)
+        rc = s3_xml_elem(b, "UploadId", u->upload_id);
+    if (!rc)
+        rc = ly_buf_adds(b, owner_xml("Initiator"));
+    if (!rc)
+        rc = ly_buf_adds(b, owner_xml("Owner"));
+    if (!rc)
+        rc = s3_xml_elem(b, "StorageClass",
+                         u->meta.storage_class ? u->meta.storage_class : "STANDARD");
+    if (!rc)
+        rc = s3_xml_elem(b, "Initiated", date);
+    if (!rc && u->checksum_type)
+        rc = s3_xml_elem(b, "ChecksumAlgorithm", u->meta.checksum_alg);
+    if (!rc && u->checksum_type)
+        rc = s3_xml_elem(b, "ChecksumType", u->checksum_type);
     return rc ? rc : ly_buf_adds(b, "</Upload>");
 }
 
@@ -178,8 +206,8 @@ static int upload_visit(struct uploads_state *st, const struct store_upload *u)
         st->next_id = u->upload_id;
         return upload_item(st, u);
     }
-    int rc = s3_list_common_prefix(st->c, &st->prefixes, u->key, cpl, st->url, NULL,
-                                   &st->last_prefix);
+    int rc =
+        s3_list_common_prefix(st->c, &st->prefixes, u->key, cpl, st->url, NULL, &st->last_prefix);
     st->next_key = st->last_prefix;
     st->next_id = NULL;
     return rc;
@@ -190,20 +218,32 @@ static int uploads_doc(struct uploads_state *st)
     struct s3_call *c = st->c;
     struct ly_buf *b = &c->resp->body;
     int rc = s3_xml_begin(b, "ListMultipartUploadsResult");
-    if (!rc) rc = s3_xml_elem(b, "Bucket", c->req->bucket);
-    if (!rc) rc = add_text(st, b, "KeyMarker", st->key_marker ? st->key_marker : "");
-    if (!rc) rc = s3_xml_elem(b, "UploadIdMarker", st->id_marker ? st->id_marker : "");
-    if (!rc && st->truncated) rc = add_text(st, b, "NextKeyMarker", st->next_key);
+    if (!rc)
+        rc = s3_xml_elem(b, "Bucket", c->req->bucket);
+    if (!rc)
+        rc = add_text(st, b, "KeyMarker", st->key_marker ? st->key_marker : "");
+    if (!rc)
+        rc = s3_xml_elem(b, "UploadIdMarker", st->id_marker ? st->id_marker : "");
+    if (!rc && st->truncated)
+        rc = add_text(st, b, "NextKeyMarker", st->next_key);
     if (!rc && st->truncated)
         rc = s3_xml_elem(b, "NextUploadIdMarker", st->next_id ? st->next_id : "");
-    if (!rc && st->delimiter) rc = add_text(st, b, "Delimiter", st->delimiter);
-    if (!rc && st->prefix) rc = add_text(st, b, "Prefix", st->prefix);
-    if (!rc && st->url) rc = s3_xml_elem(b, "EncodingType", "url");
-    if (!rc) rc = ly_buf_addf(b, "<MaxUploads>%ld</MaxUploads>", st->max);
-    if (!rc) rc = s3_xml_elem(b, "IsTruncated", st->truncated ? "true" : "false");
-    if (!rc) rc = ly_buf_add(b, st->items.data, st->items.len);
-    if (!rc) rc = ly_buf_add(b, st->prefixes.data, st->prefixes.len);
-    if (!rc) rc = ly_buf_adds(b, "</ListMultipartUploadsResult>");
+    if (!rc && st->delimiter)
+        rc = add_text(st, b, "Delimiter", st->delimiter);
+    if (!rc && st->prefix)
+        rc = add_text(st, b, "Prefix", st->prefix);
+    if (!rc && st->url)
+        rc = s3_xml_elem(b, "EncodingType", "url");
+    if (!rc)
+        rc = ly_buf_addf(b, "<MaxUploads>%ld</MaxUploads>", st->max);
+    if (!rc)
+        rc = s3_xml_elem(b, "IsTruncated", st->truncated ? "true" : "false");
+    if (!rc)
+        rc = ly_buf_add(b, st->items.data, st->items.len);
+    if (!rc)
+        rc = ly_buf_add(b, st->prefixes.data, st->prefixes.len);
+    if (!rc)
+        rc = ly_buf_adds(b, "</ListMultipartUploadsResult>");
     return rc;
 }
 

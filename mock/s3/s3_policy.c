@@ -55,8 +55,8 @@ void s3_get_bucket_policy(struct s3_call *c)
     size_t len;
     struct s3policy *p;
     const char *why;
-    int rc = store_bucket_conf_get(c->ctx->store, c->req->bucket, STORE_CONF_POLICY, c->a, &doc,
-                                   &len);
+    int rc =
+        store_bucket_conf_get(c->ctx->store, c->req->bucket, STORE_CONF_POLICY, c->a, &doc, &len);
     if (rc == LY_ENOENT) {
         s3_error(c, AWS_S3_NO_SUCH_BUCKET_POLICY, "BucketName", c->req->bucket, NULL);
         return;
@@ -91,14 +91,14 @@ void s3_delete_bucket_policy(struct s3_call *c)
 
 struct slot {
     char bucket[BUCKET_BYTES];
-    uint64_t gen;                /* 0: empty */
-    struct ly_arena a;           /* holds p */
+    uint64_t gen;      /* 0: empty */
+    struct ly_arena a; /* holds p */
     struct s3policy *p;
 };
 
 struct s3_policy_cache {
     struct slot slot[CACHE_SLOTS];
-    unsigned next;               /* round-robin victim */
+    unsigned next; /* round-robin victim */
 };
 
 struct s3_policy_cache *s3_policy_cache_new(void)
@@ -117,8 +117,7 @@ void s3_policy_cache_free(struct s3_policy_cache *pc)
 }
 
 /* The slot of bucket at generation gen, or the one to fill (same bucket, else round robin). */
-static struct slot *slot_for(struct s3_policy_cache *pc, const char *bucket, uint64_t gen,
-                             int *hit)
+static struct slot *slot_for(struct s3_policy_cache *pc, const char *bucket, uint64_t gen, int *hit)
 {
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
         struct slot *sl = &pc->slot[i];
@@ -175,8 +174,9 @@ static int decide(struct s3_call *c, const struct s3_policy_ask *ask,
     if (compiled(c, conf, &p) != 0)
         return POLICY_UNREADABLE;
     struct s3policy_req r = {
-        ask->action, ly_arena_printf(c->a, "arn:aws:s3:::%s/%s", c->req->bucket, ask->key),
-        ask->if_none_match, ask->if_match, ask->creation_op,
+        ask->action,        ly_arena_printf(c->a, "arn:aws:s3:::%s/%s", c->req->bucket, ask->key),
+        ask->if_none_match, ask->if_match,
+        ask->creation_op,
     };
     if (!r.resource)
         return POLICY_UNREADABLE;
@@ -197,8 +197,10 @@ int s3_policy_gate_refused(const struct s3_policy_gate *g)
 void s3_policy_gate_reply(struct s3_call *c, const struct s3_policy_gate *g)
 {
     if (g->verdict == POLICY_UNREADABLE)
-        s3_error(c, AWS_S3_ACCESS_DENIED, "Message", "Access Denied: the bucket policy could not be "
-                 "read or evaluated, so the request is denied", NULL);
+        s3_error(c, AWS_S3_ACCESS_DENIED, "Message",
+                 "Access Denied: the bucket policy could not be "
+                 "read or evaluated, so the request is denied",
+                 NULL);
     else
         s3_error(c, AWS_S3_ACCESS_DENIED, NULL);
 }

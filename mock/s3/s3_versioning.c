@@ -27,8 +27,8 @@ int s3_version_param_or_reply(struct s3_call *c, int *has, uint64_t *seq)
         return LY_EINVAL;
     }
     if (s3_version_id_parse(q->value, seq) != 0) {
-        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid version id specified", "ArgumentName",
-                 "versionId", "ArgumentValue", q->value, NULL);
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid version id specified",
+                 "ArgumentName", "versionId", "ArgumentValue", q->value, NULL);
         return LY_EINVAL;
     }
     return 0;
@@ -77,8 +77,8 @@ void s3_put_bucket_versioning(struct s3_call *c)
     if (root)
         status = child(c, root, "Status", &n);
     xmlFreeDoc(doc);
-    if (!root || n > 1 || (status && strcmp(status, "Enabled") != 0 &&
-                           strcmp(status, "Suspended") != 0)) {
+    if (!root || n > 1 ||
+        (status && strcmp(status, "Enabled") != 0 && strcmp(status, "Suspended") != 0)) {
         s3_error(c, AWS_S3_MALFORMED_XML, NULL);
         return;
     }
@@ -106,8 +106,10 @@ void s3_get_bucket_versioning(struct s3_call *c)
     }
     struct ly_buf *b = &c->resp->body;
     if (v == STORE_VERSIONING_OFF)
-        rc = ly_buf_addf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                         "<VersioningConfiguration xmlns=\"%s\"/>", S3_XMLNS);
+        rc = ly_buf_addf(b,
+                         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                         "<VersioningConfiguration xmlns=\"%s\"/>",
+                         S3_XMLNS);
     else {
         rc = s3_xml_begin(b, "VersioningConfiguration");
         if (!rc)
@@ -123,11 +125,11 @@ void s3_get_bucket_versioning(struct s3_call *c)
 
 struct vlist_state {
     struct s3_call *c;
-    struct ly_buf items;           /* <Version>/<DeleteMarker> elements */
-    struct ly_buf prefixes;        /* <CommonPrefixes> elements */
+    struct ly_buf items;    /* <Version>/<DeleteMarker> elements */
+    struct ly_buf prefixes; /* <CommonPrefixes> elements */
     const char *prefix, *delimiter, *key_marker, *vid_marker;
     int url, truncated, past_vid_marker;
-    int xml_unsafe;                /* as in s3_list.c: then the page is answered url-encoded */
+    int xml_unsafe; /* as in s3_list.c: then the page is answered url-encoded */
     long max_keys, count;
     const char *last_prefix, *next_key, *next_vid;
 };
@@ -145,16 +147,24 @@ static int add_version(struct vlist_state *st, const char *key, const struct sto
     struct ly_buf *b = &st->items;
     ly_isodate_format(o->mtime_ms, date);
     int rc = ly_buf_adds(b, dm ? "<DeleteMarker>" : "<Version>");
-    if (!rc) rc = add_text(st, b, "Key", key);
-    if (!rc) rc = s3_xml_elem(b, "VersionId", vid);
-    if (!rc) rc = s3_xml_elem(b, "IsLatest", latest ? "true" : "false");
-    if (!rc) rc = s3_xml_elem(b, "LastModified", date);
-    if (!rc && !dm) rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", o->etag);
-    if (!rc && !dm) rc = ly_buf_addf(b, "<Size>%llu</Size>", (unsigned long long)o->size);
+    if (!rc)
+        rc = add_text(st, b, "Key", key);
+    if (!rc)
+        rc = s3_xml_elem(b, "VersionId", vid);
+    if (!rc)
+        rc = s3_xml_elem(b, "IsLatest", latest ? "true" : "false");
+    if (!rc)
+        rc = s3_xml_elem(b, "LastModified", date);
+    if (!rc && !dm)
+        rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", o->etag);
+    if (!rc && !dm)
+        rc = ly_buf_addf(b, "<Size>%llu</Size>", (unsigned long long)o->size);
     if (!rc && !dm)
         rc = s3_xml_elem(b, "StorageClass", o->storage_class ? o->storage_class : "STANDARD");
-    if (!rc) rc = ly_buf_adds(b, S3_OWNER_XML("Owner"));
-    if (!rc) rc = ly_buf_adds(b, dm ? "</DeleteMarker>" : "</Version>");
+    if (!rc)
+        rc = ly_buf_adds(b, S3_OWNER_XML("Owner"));
+    if (!rc)
+        rc = ly_buf_adds(b, dm ? "</DeleteMarker>" : "</Version>");
     return rc;
 }
 
@@ -209,14 +219,15 @@ static int params_or_reply(struct s3_call *c, struct vlist_state *st)
         return LY_EINVAL;
     uint64_t seq;
     if (st->vid_marker && !st->key_marker) {
-        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "A version-id marker cannot be specified without "
-                 "a key marker.", "ArgumentName", "version-id-marker", "ArgumentValue",
-                 st->vid_marker, NULL);
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
+                 "A version-id marker cannot be specified without "
+                 "a key marker.",
+                 "ArgumentName", "version-id-marker", "ArgumentValue", st->vid_marker, NULL);
         return LY_EINVAL;
     }
     if (st->vid_marker && s3_version_id_parse(st->vid_marker, &seq) != 0) {
-        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid version id specified", "ArgumentName",
-                 "version-id-marker", "ArgumentValue", st->vid_marker, NULL);
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "Invalid version id specified",
+                 "ArgumentName", "version-id-marker", "ArgumentValue", st->vid_marker, NULL);
         return LY_EINVAL;
     }
     return 0;
@@ -227,20 +238,32 @@ static int versions_doc(struct vlist_state *st)
     struct s3_call *c = st->c;
     struct ly_buf *b = &c->resp->body;
     int rc = s3_xml_begin(b, "ListVersionsResult");
-    if (!rc) rc = s3_xml_elem(b, "Name", c->req->bucket);
-    if (!rc) rc = add_text(st, b, "Prefix", st->prefix ? st->prefix : "");
-    if (!rc) rc = add_text(st, b, "KeyMarker", st->key_marker ? st->key_marker : "");
-    if (!rc) rc = s3_xml_elem(b, "VersionIdMarker", st->vid_marker ? st->vid_marker : "");
-    if (!rc && st->truncated) rc = add_text(st, b, "NextKeyMarker", st->next_key);
+    if (!rc)
+        rc = s3_xml_elem(b, "Name", c->req->bucket);
+    if (!rc)
+        rc = add_text(st, b, "Prefix", st->prefix ? st->prefix : "");
+    if (!rc)
+        rc = add_text(st, b, "KeyMarker", st->key_marker ? st->key_marker : "");
+    if (!rc)
+        rc = s3_xml_elem(b, "VersionIdMarker", st->vid_marker ? st->vid_marker : "");
+    if (!rc && st->truncated)
+        rc = add_text(st, b, "NextKeyMarker", st->next_key);
     if (!rc && st->truncated && st->next_vid)
         rc = s3_xml_elem(b, "NextVersionIdMarker", st->next_vid);
-    if (!rc) rc = ly_buf_addf(b, "<MaxKeys>%ld</MaxKeys>", st->max_keys);
-    if (!rc && st->delimiter) rc = add_text(st, b, "Delimiter", st->delimiter);
-    if (!rc && st->url) rc = s3_xml_elem(b, "EncodingType", "url");
-    if (!rc) rc = s3_xml_elem(b, "IsTruncated", st->truncated ? "true" : "false");
-    if (!rc) rc = ly_buf_add(b, st->items.data, st->items.len);
-    if (!rc) rc = ly_buf_add(b, st->prefixes.data, st->prefixes.len);
-    if (!rc) rc = ly_buf_adds(b, "</ListVersionsResult>");
+    if (!rc)
+        rc = ly_buf_addf(b, "<MaxKeys>%ld</MaxKeys>", st->max_keys);
+    if (!rc && st->delimiter)
+        rc = add_text(st, b, "Delimiter", st->delimiter);
+    if (!rc && st->url)
+        rc = s3_xml_elem(b, "EncodingType", "url");
+    if (!rc)
+        rc = s3_xml_elem(b, "IsTruncated", st->truncated ? "true" : "false");
+    if (!rc)
+        rc = ly_buf_add(b, st->items.data, st->items.len);
+    if (!rc)
+        rc = ly_buf_add(b, st->prefixes.data, st->prefixes.len);
+    if (!rc)
+        rc = ly_buf_adds(b, "</ListVersionsResult>");
     return rc;
 }
 

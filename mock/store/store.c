@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
-
 /*
  * A failed write is answered 500 (or 503 for a full map); the operator learns the cause here.
  * One line a second at most: a full disk fails every write. The limiter is the only state.
@@ -32,8 +30,10 @@ static void log_write_failure(int rc)
         return;
     last = now;
     if (rc == MDB_MAP_FULL)
-        fprintf(stderr, "lockyard: store full: the LMDB map size is used up (%s); writes fail "
-                "until objects are deleted or the store is reset\n", mdb_strerror(rc));
+        fprintf(stderr,
+                "lockyard: store full: the LMDB map size is used up (%s); writes fail "
+                "until objects are deleted or the store is reset\n",
+                mdb_strerror(rc));
     else
         fprintf(stderr, "lockyard: store write failed: %s\n", mdb_strerror(rc));
 }
@@ -59,18 +59,30 @@ static int open_dbs(struct store *s)
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc)
         return store_map_rc(rc);
-    if (!rc) rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta);
-    if (!rc) rc = mdb_dbi_open(txn, "buckets", MDB_CREATE, &s->buckets);
-    if (!rc) rc = mdb_dbi_open(txn, "objects", MDB_CREATE, &s->objects);
-    if (!rc) rc = mdb_dbi_open(txn, "blobs", MDB_CREATE, &s->blobs);
-    if (!rc) rc = mdb_dbi_open(txn, "longkeys", MDB_CREATE, &s->longkeys);
-    if (!rc) rc = mdb_dbi_open(txn, "ddb_tables", MDB_CREATE, &s->ddb_tables);
-    if (!rc) rc = mdb_dbi_open(txn, "ddb_items", MDB_CREATE, &s->ddb_items);
-    if (!rc) rc = mdb_dbi_open(txn, "ddb_tokens", MDB_CREATE, &s->ddb_tokens);
-    if (!rc) rc = mdb_dbi_open(txn, "versions", MDB_CREATE, &s->versions);
-    if (!rc) rc = mdb_dbi_open(txn, "uploads", MDB_CREATE, &s->uploads);
-    if (!rc) rc = mdb_dbi_open(txn, "parts", MDB_CREATE, &s->parts);
-    if (!rc) rc = mdb_dbi_open(txn, "bconf", MDB_CREATE, &s->bconf);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "buckets", MDB_CREATE, &s->buckets);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "objects", MDB_CREATE, &s->objects);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "blobs", MDB_CREATE, &s->blobs);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "longkeys", MDB_CREATE, &s->longkeys);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "ddb_tables", MDB_CREATE, &s->ddb_tables);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "ddb_items", MDB_CREATE, &s->ddb_items);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "ddb_tokens", MDB_CREATE, &s->ddb_tokens);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "versions", MDB_CREATE, &s->versions);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "uploads", MDB_CREATE, &s->uploads);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "parts", MDB_CREATE, &s->parts);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "bconf", MDB_CREATE, &s->bconf);
     if (rc) {
         mdb_txn_abort(txn);
         return store_map_rc(rc);
@@ -91,9 +103,10 @@ static int room_or_complain(const char *dir)
     struct statvfs fs;
     char path[4200];
     if (statvfs(dir, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < STORE_FREE_BYTES_MIN) {
-        fprintf(stderr, "lockyard: no space for the store in %s: %llu bytes free, at least %u "
-                "needed\n", dir, (unsigned long long)fs.f_bavail * fs.f_frsize,
-                STORE_FREE_BYTES_MIN);
+        fprintf(stderr,
+                "lockyard: no space for the store in %s: %llu bytes free, at least %u "
+                "needed\n",
+                dir, (unsigned long long)fs.f_bavail * fs.f_frsize, STORE_FREE_BYTES_MIN);
         return -1;
     }
     snprintf(path, sizeof path, "%s/lock.mdb", dir);
@@ -116,9 +129,12 @@ static int env_open_fitting(struct store *s, size_t map_bytes, unsigned flags)
 {
     for (;;) {
         int rc = mdb_env_create(&s->env);
-        if (!rc) rc = mdb_env_set_maxdbs(s->env, 32);
-        if (!rc) rc = mdb_env_set_mapsize(s->env, map_bytes);
-        if (!rc) rc = mdb_env_open(s->env, s->dir, flags, 0644);
+        if (!rc)
+            rc = mdb_env_set_maxdbs(s->env, 32);
+        if (!rc)
+            rc = mdb_env_set_mapsize(s->env, map_bytes);
+        if (!rc)
+            rc = mdb_env_open(s->env, s->dir, flags, 0644);
         if (!rc || (rc != EINVAL && rc != ENOMEM) || map_bytes <= ((size_t)1 << 30))
             return rc;
         mdb_env_close(s->env);
@@ -220,17 +236,28 @@ int store_reset(struct store *s)
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc)
         return store_map_rc(rc);
-    if (!rc) rc = mdb_drop(txn, s->objects, 0);
-    if (!rc) rc = mdb_drop(txn, s->blobs, 0);
-    if (!rc) rc = mdb_drop(txn, s->longkeys, 0);
-    if (!rc) rc = mdb_drop(txn, s->versions, 0);
-    if (!rc) rc = mdb_drop(txn, s->uploads, 0);
-    if (!rc) rc = mdb_drop(txn, s->parts, 0);
-    if (!rc) rc = mdb_drop(txn, s->bconf, 0);
-    if (!rc) rc = mdb_drop(txn, s->buckets, 0);
-    if (!rc) rc = mdb_drop(txn, s->ddb_tables, 0);
-    if (!rc) rc = mdb_drop(txn, s->ddb_items, 0);
-    if (!rc) rc = mdb_drop(txn, s->ddb_tokens, 0);
+    if (!rc)
+        rc = mdb_drop(txn, s->objects, 0);
+    if (!rc)
+        rc = mdb_drop(txn, s->blobs, 0);
+    if (!rc)
+        rc = mdb_drop(txn, s->longkeys, 0);
+    if (!rc)
+        rc = mdb_drop(txn, s->versions, 0);
+    if (!rc)
+        rc = mdb_drop(txn, s->uploads, 0);
+    if (!rc)
+        rc = mdb_drop(txn, s->parts, 0);
+    if (!rc)
+        rc = mdb_drop(txn, s->bconf, 0);
+    if (!rc)
+        rc = mdb_drop(txn, s->buckets, 0);
+    if (!rc)
+        rc = mdb_drop(txn, s->ddb_tables, 0);
+    if (!rc)
+        rc = mdb_drop(txn, s->ddb_items, 0);
+    if (!rc)
+        rc = mdb_drop(txn, s->ddb_tokens, 0);
     if (rc) {
         mdb_txn_abort(txn);
         return store_map_rc(rc);
@@ -260,7 +287,6 @@ int store_next_seq(struct store *s, MDB_txn *txn, uint64_t *seq)
     *seq = n;
     return store_map_rc(rc);
 }
-
 
 int store_read_begin(struct store *s, MDB_txn **txn)
 {
@@ -334,8 +360,8 @@ int store_value_split(const MDB_val *v, MDB_val *rec, MDB_val *body)
     return 0;
 }
 
-int store_value_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, const MDB_val *rec,
-                    const MDB_val *body, int from_lmdb)
+int store_value_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, const MDB_val *rec, const MDB_val *body,
+                    int from_lmdb)
 {
     size_t total = 4 + rec->mv_size + body->mv_size;
     uint32_t n = (uint32_t)rec->mv_size;

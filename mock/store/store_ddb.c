@@ -19,20 +19,6 @@
 /* ---- table records: id u64 | ctime i64 | ttl_len u32 | ttl | desc_len u32 | desc
  *      [| index section, see store_ddb_index.c] ---- */
 
-void sddb_put_u64(unsigned char *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)(v & 0xFF);
-}
-
-uint64_t sddb_get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 static void put_u32(unsigned char *p, uint32_t v)
 {
     p[0] = (unsigned char)(v >> 24);
@@ -67,8 +53,8 @@ static uint32_t get_u32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static int table_decode(const char *name, size_t name_len, const MDB_val *v,
-                        struct ly_arena *a, struct store_ddb_table *t)
+static int table_decode(const char *name, size_t name_len, const MDB_val *v, struct ly_arena *a,
+                        struct store_ddb_table *t)
 {
     const unsigned char *p = v->mv_data;
     size_t n = v->mv_size;
@@ -177,31 +163,6 @@ int store_ddb_table_update(struct store *s, const char *name, struct ly_arena *a
 }
 
 /* Positions cur at the first item key >= start within prefix p[0..pl); 1 if found. */
-static int seek_prefix(MDB_cursor *cur, const unsigned char *p, size_t pl, const void *start,
-                       size_t sl, MDB_val *k, MDB_val *v)
-{
-    k->mv_data = (void *)(start ? start : p);
-    k->mv_size = start ? sl : pl;
-    if (mdb_cursor_get(cur, k, v, MDB_SET_RANGE) != 0)
-        return 0;
-    return k->mv_size >= pl && memcmp(k->mv_data, p, pl) == 0;
-}
-
-int sddb_delete_range(struct store *s, MDB_txn *txn, uint64_t id)
-{
-    unsigned char p[ID_BYTES];
-    MDB_cursor *cur;
-    MDB_val k, v;
-    sddb_put_u64(p, id);
-    int rc = store_map_rc(mdb_cursor_open(txn, s->ddb_items, &cur));
-    if (rc)
-        return rc;
-    while (!rc && seek_prefix(cur, p, ID_BYTES, NULL, 0, &k, &v))
-        rc = store_map_rc(mdb_cursor_del(cur, 0));
-    mdb_cursor_close(cur);
-    return rc;
-}
-
 int store_ddb_table_delete(struct store *s, const char *name, struct ly_arena *a,
                            struct store_ddb_table *out)
 {
@@ -269,7 +230,7 @@ int store_ddb_table_stats(struct store *s, uint64_t table_id, uint64_t *items, u
     if (rc)
         return rc;
     rc = store_map_rc(mdb_cursor_open(txn, s->ddb_items, &cur));
-    int more = !rc && seek_prefix(cur, p, ID_BYTES, NULL, 0, &k, &v);
+    int more = !rc && sddb_seek_prefix(cur, p, ID_BYTES, NULL, 0, &k, &v);
     while (more) {
         (*items)++;
         *bytes += v.mv_size;
@@ -283,24 +244,6 @@ int store_ddb_table_stats(struct store *s, uint64_t table_id, uint64_t *items, u
 }
 
 /* ---- items ---- */
-
-/* The LMDB key of an item into buf[LMDB_KEY_MAX] (see the header for the long form). */
-int sddb_item_key(uint64_t id, const void *enc, size_t len, unsigned char *buf, MDB_val *k)
-{
-    LY_ASSERT(enc && len > 0); /* every primary key encodes to at least one byte */
-    sddb_put_u64(buf, id);
-    if (ID_BYTES + len < LMDB_KEY_MAX) {
-        memcpy(buf + ID_BYTES, enc, len);
-        k->mv_size = ID_BYTES + len;
-    } else {
-        if (ly_key_hash(enc, len, buf + ID_BYTES + STORE_DDB_KEY_EXACT_BYTES))
-            return LY_ENOMEM;
-        memcpy(buf + ID_BYTES, enc, STORE_DDB_KEY_EXACT_BYTES);
-        k->mv_size = LMDB_KEY_MAX;
-    }
-    k->mv_data = buf;
-    return 0;
-}
 
 /* The table must exist under the id the caller looked up. */
 static int table_check(struct store *s, MDB_txn *txn, const char *name, uint64_t id)
@@ -377,8 +320,8 @@ struct planned {
     MDB_val k;
     enum store_ddb_action act;
     const struct ddb_map *next;
-    const struct ddb_map *cur;     /* the item before (NULL: absent), for the index entries */
-    struct store_ddb_table t;      /* the table record, with its indexes */
+    const struct ddb_map *cur; /* the item before (NULL: absent), for the index entries */
+    struct store_ddb_table t;  /* the table record, with its indexes */
 };
 
 /* Runs one op's decide against its current item; a missing table fails only this op. */
@@ -479,9 +422,9 @@ struct range_keys {
     unsigned char prefix[LMDB_KEY_MAX];
     size_t pl;
     unsigned char start[LMDB_KEY_MAX];
-    MDB_val sk;             /* sk.mv_data NULL when there is no start key */
+    MDB_val sk; /* sk.mv_data NULL when there is no start key */
     unsigned char succ[LMDB_KEY_MAX];
-    size_t succ_len;        /* 0 when the prefix has no successor */
+    size_t succ_len; /* 0 when the prefix has no successor */
 };
 
 static int range_keys_init(const struct store_ddb_range *r, struct range_keys *rk)
@@ -530,8 +473,8 @@ static int range_first(MDB_cursor *cur, const struct range_keys *rk, int reverse
         return 1;
     }
     MDB_val seek = {rk->succ_len, (void *)rk->succ};
-    if (rk->sk.mv_data && (!rk->succ_len ||
-                           key_cmp(rk->sk.mv_data, rk->sk.mv_size, rk->succ, rk->succ_len) < 0))
+    if (rk->sk.mv_data &&
+        (!rk->succ_len || key_cmp(rk->sk.mv_data, rk->sk.mv_size, rk->succ, rk->succ_len) < 0))
         seek = rk->sk;
     else if (!rk->succ_len)
         return mdb_cursor_get(cur, k, v, MDB_LAST) == 0;
@@ -669,7 +612,7 @@ static int sweep_table(struct store *s, MDB_txn *txn, const struct store_ddb_tab
     MDB_val k, v;
     sddb_put_u64(p, t->id);
     int rc = store_map_rc(mdb_cursor_open(txn, s->ddb_items, &cur));
-    int more = !rc && seek_prefix(cur, p, ID_BYTES, NULL, 0, &k, &v);
+    int more = !rc && sddb_seek_prefix(cur, p, ID_BYTES, NULL, 0, &k, &v);
     while (!rc && more && *deleted < max) {
         struct ly_arena a;
         struct ddb_map item;

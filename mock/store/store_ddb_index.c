@@ -41,9 +41,12 @@ static int add_u8(struct ly_buf *b, unsigned v)
 static int add_ks(struct ly_buf *b, const struct ddb_key_schema *ks)
 {
     int rc = add_str(b, ks->hash_name);
-    if (!rc) rc = add_u8(b, (unsigned)ks->hash_type);
-    if (!rc) rc = add_str(b, ks->range_name);
-    if (!rc) rc = add_u8(b, ks->range_name ? (unsigned)ks->range_type : 0);
+    if (!rc)
+        rc = add_u8(b, (unsigned)ks->hash_type);
+    if (!rc)
+        rc = add_str(b, ks->range_name);
+    if (!rc)
+        rc = add_u8(b, ks->range_name ? (unsigned)ks->range_type : 0);
     return rc;
 }
 
@@ -53,17 +56,24 @@ int sddb_idx_encode(const struct store_ddb_table *t, struct ly_buf *out)
         return 0;
     unsigned char id[8];
     int rc = ly_buf_add(out, MAGIC, 4);
-    if (!rc) rc = add_ks(out, &t->ks);
-    if (!rc) rc = add_u32(out, (uint32_t)t->nindexes);
+    if (!rc)
+        rc = add_ks(out, &t->ks);
+    if (!rc)
+        rc = add_u32(out, (uint32_t)t->nindexes);
     for (size_t i = 0; !rc && i < t->nindexes; i++) {
         const struct store_ddb_index *ix = &t->indexes[i];
         sddb_put_u64(id, ix->id);
         rc = ly_buf_add(out, id, 8);
-        if (!rc) rc = add_str(out, ix->name);
-        if (!rc) rc = add_u8(out, ix->global);
-        if (!rc) rc = add_ks(out, &ix->ks);
-        if (!rc) rc = add_u8(out, (unsigned)ix->proj);
-        if (!rc) rc = add_u32(out, (uint32_t)ix->nattrs);
+        if (!rc)
+            rc = add_str(out, ix->name);
+        if (!rc)
+            rc = add_u8(out, ix->global);
+        if (!rc)
+            rc = add_ks(out, &ix->ks);
+        if (!rc)
+            rc = add_u8(out, (unsigned)ix->proj);
+        if (!rc)
+            rc = add_u32(out, (uint32_t)ix->nattrs);
         for (size_t k = 0; !rc && k < ix->nattrs; k++)
             rc = add_str(out, ix->attrs[k]);
     }
@@ -145,8 +155,7 @@ static void rd_index(struct rd *r, struct store_ddb_index *ix)
     ix->attrs = attrs;
 }
 
-int sddb_idx_decode(const unsigned char *p, size_t n, struct ly_arena *a,
-                    struct store_ddb_table *t)
+int sddb_idx_decode(const unsigned char *p, size_t n, struct ly_arena *a, struct store_ddb_table *t)
 {
     struct rd r = {p, n, a, 0};
     t->indexes = NULL;
@@ -174,8 +183,7 @@ int sddb_idx_decode(const unsigned char *p, size_t n, struct ly_arena *a,
 
 /* ---- entries ---- */
 
-static const struct ddb_val *attr_of(const struct ddb_map *m, const char *name,
-                                     enum ddb_type type)
+static const struct ddb_val *attr_of(const struct ddb_map *m, const char *name, enum ddb_type type)
 {
     const struct ddb_val *v = name ? ddb_map_get(m, name, strlen(name)) : NULL;
     return v && v->type == type ? v : NULL;
@@ -198,8 +206,10 @@ static int entry_key(const struct store_ddb_table *t, const struct store_ddb_ind
     struct ly_buf b;
     ly_buf_init(&b, 2 * DDB_KEYCODEC_BYTES_MAX);
     int rc = ddb_keycodec_encode(ih, ir, &b);
-    if (!rc) rc = ddb_keycodec_encode(bh, br, &b);
-    if (!rc) rc = sddb_item_key(ix->id, b.data, b.len, buf, k);
+    if (!rc)
+        rc = ddb_keycodec_encode(bh, br, &b);
+    if (!rc)
+        rc = sddb_item_key(ix->id, b.data, b.len, buf, k);
     ly_buf_cleanup(&b);
     *has = rc == 0;
     return rc;
@@ -363,7 +373,8 @@ int sddb_idx_base_item(struct store *s, MDB_txn *txn, const struct store_ddb_tab
         return LY_EIO;
     ly_buf_init(&b, DDB_KEYCODEC_BYTES_MAX);
     int rc = ddb_keycodec_encode(h, r, &b);
-    if (!rc) rc = sddb_item_key(t->id, b.data, b.len, buf, &k);
+    if (!rc)
+        rc = sddb_item_key(t->id, b.data, b.len, buf, &k);
     ly_buf_cleanup(&b);
     if (rc)
         return rc;

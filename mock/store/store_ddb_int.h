@@ -1,5 +1,7 @@
 /*
- * store_ddb_int.h - shared by store_ddb.c and store_ddb_index.c only (private to mock/store).
+ * store_ddb_int.h - shared by store_ddb.c, store_ddb_index.c and store_ddb_key.c only (private
+ * to mock/store). The files depend one way: store_ddb.c (tables, items) -> store_ddb_index.c
+ * (GSI/LSI maintenance) -> store_ddb_key.c (key layout); store_ddb.c also uses store_ddb_key.c.
  */
 #ifndef LOCKYARD_STORE_DDB_INT_H
 #define LOCKYARD_STORE_DDB_INT_H
@@ -15,12 +17,19 @@
 #define SDDB_KEY_MAX (SDDB_ID_BYTES + STORE_DDB_KEY_EXACT_BYTES + SDDB_HASH_BYTES)
 #define SDDB_SCRATCH_BYTES (8u << 20)
 
+/* ---- store_ddb_key.c ---- */
 void sddb_put_u64(unsigned char *p, uint64_t v);
 uint64_t sddb_get_u64(const unsigned char *p);
+/** Positions cur at the first key >= start (or the prefix p[pl] when start is NULL); 1 when
+ * that key begins with p, 0 when there is none. */
+int sddb_seek_prefix(MDB_cursor *cur, const unsigned char *p, size_t pl, const void *start,
+                     size_t sl, MDB_val *k, MDB_val *v);
 /** The LMDB key of encoding enc under id (a table's or an index's) into buf[SDDB_KEY_MAX]. */
 int sddb_item_key(uint64_t id, const void *enc, size_t len, unsigned char *buf, MDB_val *k);
 /** Deletes every ddb_items key under id. */
 int sddb_delete_range(struct store *s, MDB_txn *txn, uint64_t id);
+
+/* ---- store_ddb_index.c ---- */
 
 /** Appends the index section of a table record (nothing when it has no index). */
 int sddb_idx_encode(const struct store_ddb_table *t, struct ly_buf *out);

@@ -21,7 +21,7 @@ struct store {
     MDB_env *env;
     MDB_dbi meta, buckets, objects, blobs, longkeys;
     MDB_dbi ddb_tables, ddb_items, ddb_tokens; /* store_ddb.c */
-    MDB_dbi versions, uploads, parts, bconf; /* store_version.c, store_multipart.c */
+    MDB_dbi versions, uploads, parts, bconf;   /* store_version.c, store_multipart.c */
     size_t lmdb_key_bytes_max;
     char *dir;
     int temporary;
@@ -29,7 +29,7 @@ struct store {
 };
 
 struct store_snapshot {
-    MDB_txn *txn;                    /* a read transaction kept open */
+    MDB_txn *txn; /* a read transaction kept open */
 };
 
 /** Starts a read: the store_read_at snapshot's transaction, or a new read transaction. */
@@ -41,8 +41,8 @@ void store_read_end(struct store *s, MDB_txn *txn);
 int store_value_split(const MDB_val *v, MDB_val *rec, MDB_val *body);
 /** Stores record + body as one value at k. from_lmdb: rec/body point into LMDB pages of this
  *  transaction (they are copied before the put); otherwise the value is written in place. */
-int store_value_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, const MDB_val *rec,
-                    const MDB_val *body, int from_lmdb);
+int store_value_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, const MDB_val *rec, const MDB_val *body,
+                    int from_lmdb);
 /** LMDB return code -> LY_E* code. */
 int store_map_rc(int rc);
 /** An MDB_val over a NUL-terminated string (without the NUL). */
@@ -59,8 +59,8 @@ int store_bucket_name_ok(const char *bucket);
 /** 0 when the bucket exists, LY_ENOPARENT when not. */
 int store_bucket_exists(struct store *s, MDB_txn *txn, const char *bucket);
 /** The objects/blobs LMDB key of an object into buf[STORE_KEY_BYTES_MAX]. */
-int store_obj_key(const struct store *s, const char *bucket, const char *key, char *buf,
-                  MDB_val *k, int *is_long);
+int store_obj_key(const struct store *s, const char *bucket, const char *key, char *buf, MDB_val *k,
+                  int *is_long);
 /** Reads the current record of k (delete markers included); *exists 0 when absent. */
 int store_read_current(struct store *s, MDB_txn *txn, MDB_val *k, struct ly_arena *a,
                        struct store_obj *cur, int *exists);
@@ -73,8 +73,8 @@ int store_seek_bucket(struct store *s, MDB_cursor *cur, const char *bucket, cons
 int store_run_check(struct store *s, MDB_txn *txn, MDB_val *k, store_check_fn check, void *ctx);
 /** store_obj_list inside txn; with_markers also visits current delete markers. */
 int store_list_current(struct store *s, MDB_txn *txn, const char *bucket, const char *from,
-                       const char *prefix, int with_markers, struct ly_arena *a,
-                       store_list_fn fn, void *ctx);
+                       const char *prefix, int with_markers, struct ly_arena *a, store_list_fn fn,
+                       void *ctx);
 
 /* A key being written: its LMDB key and names. */
 struct store_wkey {

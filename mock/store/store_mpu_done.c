@@ -66,8 +66,7 @@ int store_mpu_done_put(struct store *s, MDB_txn *txn, const char *bucket, const 
     return rc;
 }
 
-static int decode(const unsigned char *p, size_t n, struct ly_arena *a,
-                  struct store_upload_done *d)
+static int decode(const unsigned char *p, size_t n, struct ly_arena *a, struct store_upload_done *d)
 {
     const char *strs[NSTR] = {NULL};
     if (n < 52)

@@ -96,8 +96,8 @@ int store_upload_create(struct store *s, const char *bucket, struct store_upload
     return rc;
 }
 
-int store_upload_get(struct store *s, const char *bucket, const char *upload_id,
-                     struct ly_arena *a, struct store_upload *out)
+int store_upload_get(struct store *s, const char *bucket, const char *upload_id, struct ly_arena *a,
+                     struct store_upload *out)
 {
     MDB_txn *txn;
     int rc = store_read_begin(s, &txn);
@@ -125,8 +125,8 @@ static int upload_scan(struct store *s, MDB_txn *txn, const char *bucket, struct
         if (list) {
             rc = record_upload_decode(v.mv_data, v.mv_size, a, &list[count]);
             if (!rc) {
-                list[count].upload_id = ly_arena_strndup(a, (const char *)k.mv_data + bl,
-                                                         k.mv_size - bl);
+                list[count].upload_id =
+                    ly_arena_strndup(a, (const char *)k.mv_data + bl, k.mv_size - bl);
                 rc = list[count].upload_id ? 0 : LY_ENOMEM;
             }
         }
@@ -157,8 +157,7 @@ int store_upload_list(struct store *s, const char *bucket, struct ly_arena *a,
 }
 
 /* Deletes an upload record and all its parts inside txn. */
-static int upload_remove(struct store *s, MDB_txn *txn, const char *bucket,
-                         const char *upload_id)
+static int upload_remove(struct store *s, MDB_txn *txn, const char *bucket, const char *upload_id)
 {
     unsigned char kb[UKEY_BYTES_MAX];
     MDB_val k = {ukey(bucket, upload_id, kb), kb}, v;
@@ -230,7 +229,6 @@ out:
     return rc;
 }
 
-
 int store_part_list(struct store *s, const char *bucket, const char *upload_id, long after,
                     struct ly_arena *a, store_part_fn fn, void *ctx)
 {
@@ -251,8 +249,8 @@ int store_part_list(struct store *s, const char *bucket, const char *upload_id, 
         if (k.mv_size != pl + 4 || memcmp(k.mv_data, kb, pl) != 0)
             break;
         const unsigned char *nb = (const unsigned char *)k.mv_data + pl;
-        long number = (long)((uint32_t)nb[0] << 24 | (uint32_t)nb[1] << 16 |
-                             (uint32_t)nb[2] << 8 | nb[3]);
+        long number =
+            (long)((uint32_t)nb[0] << 24 | (uint32_t)nb[1] << 16 | (uint32_t)nb[2] << 8 | nb[3]);
         struct store_obj part;
         rc = store_value_split(&v, &rec, &body);
         if (!rc)
@@ -377,8 +375,8 @@ int store_upload_complete(struct store *s, const char *bucket, const char *key,
                           uint64_t object_bytes_max, struct ly_arena *a, struct store_obj *obj,
                           struct store_upload_done *done, store_complete_fn fn, void *ctx)
 {
-    struct complete_job j = {bucket, key,  upload_id, numbers, n, object_bytes_max,
-                             a,      done, fn,        ctx};
+    struct complete_job j = {bucket,           key, upload_id, numbers, n,
+                             object_bytes_max, a,   done,      fn,      ctx};
     MDB_txn *txn;
     int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
     if (rc)

@@ -10,12 +10,29 @@
 #define OBJ_HEAD_BYTES (4 + 4 + 8 + 8 + 8)
 
 enum field_tag {
-    F_ETAG = 1, F_CTYPE, F_CENC, F_CDISP, F_CLANG, F_CACHE, F_EXPIRES, F_CKALG, F_CKVAL,
-    F_SCLASS, F_META_NAME, F_META_VALUE, F_PARTS,
+    F_ETAG = 1,
+    F_CTYPE,
+    F_CENC,
+    F_CDISP,
+    F_CLANG,
+    F_CACHE,
+    F_EXPIRES,
+    F_CKALG,
+    F_CKVAL,
+    F_SCLASS,
+    F_META_NAME,
+    F_META_VALUE,
+    F_PARTS,
 };
 
-static int put_u32(struct ly_buf *b, uint32_t v) { return ly_buf_add(b, &v, 4); }
-static int put_u64(struct ly_buf *b, uint64_t v) { return ly_buf_add(b, &v, 8); }
+static int put_u32(struct ly_buf *b, uint32_t v)
+{
+    return ly_buf_add(b, &v, 4);
+}
+static int put_u64(struct ly_buf *b, uint64_t v)
+{
+    return ly_buf_add(b, &v, 8);
+}
 
 static int put_field(struct ly_buf *b, enum field_tag tag, const char *s)
 {
@@ -36,15 +53,29 @@ int record_obj_encode(const struct store_obj *o, struct ly_buf *out)
     LY_ASSERT(o->etag != NULL);
     LY_ASSERT(o->nmeta <= STORE_META_MAX);
     int rc = put_u32(out, OBJ_MAGIC);
-    if (!rc) rc = put_u32(out, o->flags);
-    if (!rc) rc = put_u64(out, o->size);
-    if (!rc) rc = put_u64(out, (uint64_t)o->mtime_ms);
-    if (!rc) rc = put_u64(out, o->seq);
-    const struct { enum field_tag tag; const char *v; } f[] = {
-        {F_ETAG, o->etag}, {F_CTYPE, o->content_type}, {F_CENC, o->content_encoding},
-        {F_CDISP, o->content_disposition}, {F_CLANG, o->content_language},
-        {F_CACHE, o->cache_control}, {F_EXPIRES, o->expires}, {F_CKALG, o->checksum_alg},
-        {F_CKVAL, o->checksum_value}, {F_SCLASS, o->storage_class}, {F_PARTS, o->part_sizes},
+    if (!rc)
+        rc = put_u32(out, o->flags);
+    if (!rc)
+        rc = put_u64(out, o->size);
+    if (!rc)
+        rc = put_u64(out, (uint64_t)o->mtime_ms);
+    if (!rc)
+        rc = put_u64(out, o->seq);
+    const struct {
+        enum field_tag tag;
+        const char *v;
+    } f[] = {
+        {F_ETAG, o->etag},
+        {F_CTYPE, o->content_type},
+        {F_CENC, o->content_encoding},
+        {F_CDISP, o->content_disposition},
+        {F_CLANG, o->content_language},
+        {F_CACHE, o->cache_control},
+        {F_EXPIRES, o->expires},
+        {F_CKALG, o->checksum_alg},
+        {F_CKVAL, o->checksum_value},
+        {F_SCLASS, o->storage_class},
+        {F_PARTS, o->part_sizes},
     };
     for (size_t i = 0; !rc && i < LY_ARRAY_LEN(f); i++)
         rc = put_field(out, f[i].tag, f[i].v);
@@ -140,8 +171,10 @@ int record_obj_decode(const void *data, size_t len, struct ly_arena *a, struct s
 int record_bucket_encode(const struct store_bucket *b, struct ly_buf *out)
 {
     int rc = put_u32(out, BKT_MAGIC);
-    if (!rc) rc = put_u64(out, (uint64_t)b->ctime_ms);
-    if (!rc) rc = ly_buf_adds(out, b->region ? b->region : "");
+    if (!rc)
+        rc = put_u64(out, (uint64_t)b->ctime_ms);
+    if (!rc)
+        rc = ly_buf_adds(out, b->region ? b->region : "");
     return rc;
 }
 
@@ -169,14 +202,22 @@ int record_upload_encode(const struct store_upload *u, struct ly_buf *out)
     const char *ct = u->checksum_type ? u->checksum_type : "";
     uint32_t cl = (uint32_t)strlen(ct);
     int rc = put_u32(out, UPL_MAGIC);
-    if (!rc) rc = put_u64(out, u->seq);
-    if (!rc) rc = put_u64(out, u->init_seq);
-    if (!rc) rc = put_u64(out, (uint64_t)u->initiated_ms);
-    if (!rc) rc = put_u32(out, kl);
-    if (!rc) rc = ly_buf_add(out, u->key, kl);
-    if (!rc) rc = put_u32(out, cl);
-    if (!rc) rc = ly_buf_add(out, ct, cl);
-    if (!rc) rc = record_obj_encode(&u->meta, out);
+    if (!rc)
+        rc = put_u64(out, u->seq);
+    if (!rc)
+        rc = put_u64(out, u->init_seq);
+    if (!rc)
+        rc = put_u64(out, (uint64_t)u->initiated_ms);
+    if (!rc)
+        rc = put_u32(out, kl);
+    if (!rc)
+        rc = ly_buf_add(out, u->key, kl);
+    if (!rc)
+        rc = put_u32(out, cl);
+    if (!rc)
+        rc = ly_buf_add(out, ct, cl);
+    if (!rc)
+        rc = record_obj_encode(&u->meta, out);
     return rc;
 }
 
@@ -196,8 +237,7 @@ static int get_str(const unsigned char *p, size_t len, size_t *off, struct ly_ar
     return *out ? 0 : LY_ENOMEM;
 }
 
-int record_upload_decode(const void *data, size_t len, struct ly_arena *a,
-                         struct store_upload *u)
+int record_upload_decode(const void *data, size_t len, struct ly_arena *a, struct store_upload *u)
 {
     const unsigned char *p = data;
     uint32_t magic;

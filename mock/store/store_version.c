@@ -54,8 +54,7 @@ static uint64_t rec_seq(const MDB_val *rec)
 }
 
 /* Moves the current version of wk (record cur) into the versions database. */
-static int move_to_noncurrent(struct store *s, MDB_txn *txn, struct store_wkey *wk,
-                              MDB_val cur)
+static int move_to_noncurrent(struct store *s, MDB_txn *txn, struct store_wkey *wk, MDB_val cur)
 {
     unsigned char kb[VKEY_BYTES_MAX];
     MDB_val body = {0, NULL}, k = {vkey(wk->bucket, wk->key, rec_seq(&cur), kb), kb};
@@ -365,9 +364,8 @@ static int get_version_txn(struct store *s, MDB_txn *txn, struct store_wkey *wk,
     return rc;
 }
 
-int store_obj_get_version(struct store *s, const char *bucket, const char *key,
-                          uint64_t version, struct ly_arena *a, struct store_obj *out,
-                          struct ly_buf *body)
+int store_obj_get_version(struct store *s, const char *bucket, const char *key, uint64_t version,
+                          struct ly_arena *a, struct store_obj *out, struct ly_buf *body)
 {
     struct store_wkey wk;
     MDB_txn *txn;
@@ -423,8 +421,8 @@ static int vlist_key(void *ctx, const char *key, const struct store_obj *obj)
     return rc;
 }
 
-int store_version_list(struct store *s, const char *bucket, const char *from,
-                       const char *prefix, struct ly_arena *a, store_version_fn fn, void *ctx)
+int store_version_list(struct store *s, const char *bucket, const char *from, const char *prefix,
+                       struct ly_arena *a, store_version_fn fn, void *ctx)
 {
     MDB_txn *txn;
     int rc = store_read_begin(s, &txn);
@@ -456,8 +454,11 @@ static int purge_prefix(MDB_txn *txn, MDB_dbi dbi, const char *bucket)
 int store_bucket_purge(struct store *s, MDB_txn *txn, const char *bucket)
 {
     int rc = purge_prefix(txn, s->versions, bucket);
-    if (!rc) rc = purge_prefix(txn, s->uploads, bucket);
-    if (!rc) rc = purge_prefix(txn, s->parts, bucket);
-    if (!rc) rc = purge_prefix(txn, s->bconf, bucket);
+    if (!rc)
+        rc = purge_prefix(txn, s->uploads, bucket);
+    if (!rc)
+        rc = purge_prefix(txn, s->parts, bucket);
+    if (!rc)
+        rc = purge_prefix(txn, s->bconf, bucket);
     return rc;
 }

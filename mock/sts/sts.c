@@ -32,15 +32,22 @@ void sts_handle(struct ly_req *req, struct ly_resp *resp)
     }
     const char *akid = req->access_key ? req->access_key : "AKIDLOCKYARD";
     struct ly_buf *b = &resp->body;
-    int rc = ly_buf_addf(b, "<GetCallerIdentityResponse xmlns=\"%s\"><GetCallerIdentityResult>"
-                         "<Arn>arn:aws:iam::%s:user/lockyard</Arn><UserId>", STS_XMLNS,
-                         STS_ACCOUNT_ID);
-    if (!rc) rc = ly_buf_add_xml(b, akid, strlen(akid));
-    if (!rc) rc = ly_buf_addf(b, "</UserId><Account>%s</Account></GetCallerIdentityResult>"
-                              "<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata>"
-                              "</GetCallerIdentityResponse>", STS_ACCOUNT_ID, req->request_id);
-    if (!rc) rc = ly_resp_header(resp, req->arena, "Content-Type", "text/xml");
-    if (!rc) rc = ly_resp_header(resp, req->arena, "x-amzn-RequestId", req->request_id);
+    int rc = ly_buf_addf(b,
+                         "<GetCallerIdentityResponse xmlns=\"%s\"><GetCallerIdentityResult>"
+                         "<Arn>arn:aws:iam::%s:user/lockyard</Arn><UserId>",
+                         STS_XMLNS, STS_ACCOUNT_ID);
+    if (!rc)
+        rc = ly_buf_add_xml(b, akid, strlen(akid));
+    if (!rc)
+        rc = ly_buf_addf(b,
+                         "</UserId><Account>%s</Account></GetCallerIdentityResult>"
+                         "<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata>"
+                         "</GetCallerIdentityResponse>",
+                         STS_ACCOUNT_ID, req->request_id);
+    if (!rc)
+        rc = ly_resp_header(resp, req->arena, "Content-Type", "text/xml");
+    if (!rc)
+        rc = ly_resp_header(resp, req->arena, "x-amzn-RequestId", req->request_id);
     if (rc) {
         aws_sts_error(req, resp, AWS_STS_INTERNAL_FAILURE, NULL);
         return;

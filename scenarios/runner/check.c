@@ -152,8 +152,8 @@ static int check_counter_key(const struct history *h, uint32_t key, uint32_t fin
                          history_str(h, key), v, okc);
     if (v > okc + unknown)
         return check_add(r, V_DUPLICATE_UPDATE, h->ev[final].time_us, &ev, 1,
-                         "counter %s is %lld after at most %lld increments", history_str(h, key),
-                         v, okc + unknown);
+                         "counter %s is %lld after at most %lld increments", history_str(h, key), v,
+                         okc + unknown);
     return 0;
 }
 
@@ -166,7 +166,8 @@ int check_lists(const struct history *h, struct check_result *r)
             continue;
         int later = 0; /* only the last read of a key is final */
         for (size_t j = i + 1; j < h->n && !later; j++)
-            later = h->ev[j].type == HEV_OK && !strcmp(h->ev[j].f, "read") && h->ev[j].key == e->key;
+            later = h->ev[j].type == HEV_OK && !strcmp(h->ev[j].f, "read") &&
+                    h->ev[j].key == e->key;
         if (later)
             continue;
         rc = e->list ? check_list_key(h, e->key, (uint32_t)i, r)
@@ -175,8 +176,8 @@ int check_lists(const struct history *h, struct check_result *r)
     return rc;
 }
 
-static int liveness_crashes(const struct history *h, const uint32_t *inside_at_crash,
-                            size_t ncrash, struct check_result *r)
+static int liveness_crashes(const struct history *h, const uint32_t *inside_at_crash, size_t ncrash,
+                            struct check_result *r)
 {
     for (size_t c = 0; c < ncrash; c++) {
         const struct hev *cr = &h->ev[inside_at_crash[c]];
@@ -233,7 +234,8 @@ int check_liveness(const struct history *h, struct check_result *r)
     if (!rc)
         rc = liveness_crashes(h, crashes, ncrash, r);
     for (size_t p = 0; p < nproc && r->stats.cs_count; p++)
-        r->stats.starved += active[p] && !entered[p] && strcmp(history_str(h, (uint32_t)p), "final");
+        r->stats.starved += active[p] && !entered[p] &&
+                            strcmp(history_str(h, (uint32_t)p), "final");
     free(since);
     free(inside);
     free(entered);

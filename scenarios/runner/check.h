@@ -45,19 +45,19 @@ struct violation {
 
 struct check_stats {
     size_t ops, ok, fail, info;
-    size_t cs_count;            /* critical sections entered */
+    size_t cs_count;                                        /* critical sections entered */
     int64_t lat_p50_us, lat_p90_us, lat_p99_us, lat_max_us; /* of completed requests */
-    int64_t wait_max_us;        /* longest wait for the critical section */
-    int64_t recovery_us;        /* holder crash to next acquisition; -1 none */
-    size_t starved;             /* clients that never entered while others did */
+    int64_t wait_max_us; /* longest wait for the critical section */
+    int64_t recovery_us; /* holder crash to next acquisition; -1 none */
+    size_t starved;      /* clients that never entered while others did */
     size_t processes;
     size_t wgl_keys, wgl_ok, wgl_illegal, wgl_unknown;
 };
 
 struct check_opts {
-    const char *model;          /* "s3" (default), "register", "lock", "counter", "none" */
-    int orphan_lock;            /* 1: report orphan locks (default) */
-    size_t wgl_memory_bytes;    /* cache cap per key; 0 = 256 MiB */
+    const char *model;       /* "s3" (default), "register", "lock", "counter", "none" */
+    int orphan_lock;         /* 1: report orphan locks (default) */
+    size_t wgl_memory_bytes; /* cache cap per key; 0 = 256 MiB */
 };
 
 #define CHECK_WHY_MAX 240
@@ -65,10 +65,10 @@ struct check_opts {
 struct check_result {
     struct violation *v;
     size_t n, cap;
-    uint32_t found;             /* bit per violation_kind: proven by the evidence */
-    uint32_t unknown;           /* bit per kind: the evidence cannot decide (why[kind] says why) */
+    uint32_t found;   /* bit per violation_kind: proven by the evidence */
+    uint32_t unknown; /* bit per kind: the evidence cannot decide (why[kind] says why) */
     char why[V_KINDS][CHECK_WHY_MAX];
-    int order;                  /* enum check_order: how commits were ordered */
+    int order; /* enum check_order: how commits were ordered */
     size_t per_kind[V_KINDS];
     struct check_stats stats;
 };
@@ -89,8 +89,8 @@ const char *violation_name(int kind);
 int violation_parse(const char *name);
 
 /** Runs every checker. The history must be paired. @return 0 or LY_ENOMEM */
-int check_all(const struct history *h, const struct check_opts *o, struct check_result *r)
-    LY_WARN_UNUSED;
+int check_all(const struct history *h, const struct check_opts *o,
+              struct check_result *r) LY_WARN_UNUSED;
 
 /** Names every violation's operations by their invoke's history index (deduplicated). */
 void check_number_ops(const struct history *h, struct check_result *r);
@@ -102,15 +102,15 @@ int check_ownership(const struct history *h, int orphan, struct check_result *r)
 /* check_order.c: ownership when the commit order is not known (no journal, or entries lost):
  * only what holds in every commit order consistent with real time is reported. */
 struct own_item {
-    int64_t call, ret;          /* ret = HIST_TIME_END when the outcome never came */
-    int64_t seq;                /* journal commit sequence, -1 unknown */
+    int64_t call, ret; /* ret = HIST_TIME_END when the outcome never came */
+    int64_t seq;       /* journal commit sequence, -1 unknown */
     uint32_t process;
-    uint8_t role;               /* ROLE_LOCK, ROLE_UNLOCK, ROLE_FORCE_UNLOCK, ROLE_RESOURCE */
-    uint8_t maybe;              /* applied unknown */
-    uint32_t ev;                /* completion index */
+    uint8_t role;  /* ROLE_LOCK, ROLE_UNLOCK, ROLE_FORCE_UNLOCK, ROLE_RESOURCE */
+    uint8_t maybe; /* applied unknown */
+    uint32_t ev;   /* completion index */
 };
-int check_ownership_realtime(const struct history *h, struct own_item *items, size_t n,
-                             int orphan, const char *why, struct check_result *r) LY_WARN_UNUSED;
+int check_ownership_realtime(const struct history *h, struct own_item *items, size_t n, int orphan,
+                             const char *why, struct check_result *r) LY_WARN_UNUSED;
 int check_lists(const struct history *h, struct check_result *r) LY_WARN_UNUSED;
 int check_liveness(const struct history *h, struct check_result *r) LY_WARN_UNUSED;
 int check_stats(const struct history *h, struct check_result *r) LY_WARN_UNUSED;
@@ -119,32 +119,41 @@ int check_linearizable(const struct history *h, const char *model, size_t memory
 
 /** Adds a violation (at most VIOLATIONS_PER_KIND_MAX kept per kind). */
 int check_add(struct check_result *r, int kind, int64_t time_us, const uint32_t *events,
-              size_t nevents, const char *fmt, ...) __attribute__((format(printf, 6, 7)))
-    LY_WARN_UNUSED;
+              size_t nevents, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7))) LY_WARN_UNUSED;
 
 /* ---- WGL on plain operations (used by check_linearizable and the tests) ---- */
 
-enum wgl_kind { W_READ, W_WRITE, W_CAS, W_ACQUIRE, W_RELEASE, W_ADD,
-                W_S3_GET, W_S3_PUT, W_S3_DELETE };
+enum wgl_kind {
+    W_READ,
+    W_WRITE,
+    W_CAS,
+    W_ACQUIRE,
+    W_RELEASE,
+    W_ADD,
+    W_S3_GET,
+    W_S3_PUT,
+    W_S3_DELETE
+};
 enum wgl_model { WM_REGISTER, WM_LOCK, WM_COUNTER, WM_S3 };
 
 struct wgl_op {
-    int64_t call, ret;          /* ret = HIST_TIME_END for an unknown outcome */
-    uint8_t kind;               /* enum wgl_kind */
-    uint8_t cond;               /* S3: enum hev_cond */
-    uint8_t out_known;          /* reads: 1 when out is the observed value */
-    uint8_t unknown;            /* outcome unknown (info): conditions may fail silently */
-    int64_t a, b;               /* write value / cas old,new / add delta / owner / cond value */
-    int64_t out;                /* read result */
-    uint32_t ev;                /* history index of the invoke, for reports */
+    int64_t call, ret; /* ret = HIST_TIME_END for an unknown outcome */
+    uint8_t kind;      /* enum wgl_kind */
+    uint8_t cond;      /* S3: enum hev_cond */
+    uint8_t out_known; /* reads: 1 when out is the observed value */
+    uint8_t unknown;   /* outcome unknown (info): conditions may fail silently */
+    int64_t a, b;      /* write value / cas old,new / add delta / owner / cond value */
+    int64_t out;       /* read result */
+    uint32_t ev;       /* history index of the invoke, for reports */
 };
 
 enum wgl_verdict { WGL_OK, WGL_ILLEGAL, WGL_UNKNOWN };
 
 struct wgl_result {
     int verdict;
-    size_t stuck;               /* ILLEGAL: index of the op that could not be linearized */
-    size_t depth;               /* longest linearized prefix */
+    size_t stuck; /* ILLEGAL: index of the op that could not be linearized */
+    size_t depth; /* longest linearized prefix */
 };
 
 /** One model transition. @return 1 when op may take effect in state (next set), else 0 */

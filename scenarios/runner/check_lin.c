@@ -32,8 +32,8 @@ static int64_t num_of(const struct history *h, int64_t id, int64_t dflt)
 }
 
 /* Fills op from an invoke/completion pair. @return 1 when the pair belongs to the model */
-static int convert(const struct history *h, int model, const struct hev *in,
-                   const struct hev *done, struct wgl_op *op)
+static int convert(const struct history *h, int model, const struct hev *in, const struct hev *done,
+                   struct wgl_op *op)
 {
     const char *f = in->f;
     memset(op, 0, sizeof *op);
@@ -61,8 +61,10 @@ static int convert(const struct history *h, int model, const struct hev *in,
         return 1;
     }
     if (model == WM_REGISTER) {
-        op->kind = !strcmp(f, "read") ? W_READ : !strcmp(f, "write") ? W_WRITE
-                                               : !strcmp(f, "cas") ? W_CAS : 255;
+        op->kind = !strcmp(f, "read")    ? W_READ
+                   : !strcmp(f, "write") ? W_WRITE
+                   : !strcmp(f, "cas")   ? W_CAS
+                                         : 255;
         op->a = op->kind == W_CAS ? in->cond_val : in->val;
         op->b = in->val;
         return op->kind != 255;
@@ -72,7 +74,9 @@ static int convert(const struct history *h, int model, const struct hev *in,
         op->a = in->process;
         return op->kind != 255;
     }
-    op->kind = !strcmp(f, "read") ? W_READ : (!strcmp(f, "add") || !strcmp(f, "incr")) ? W_ADD : 255;
+    op->kind = !strcmp(f, "read")                          ? W_READ
+               : (!strcmp(f, "add") || !strcmp(f, "incr")) ? W_ADD
+                                                           : 255;
     op->a = in->val ? num_of(h, in->val, 1) : 1;
     op->out = num_of(h, done->val, 0);
     return op->kind != 255;
@@ -100,8 +104,10 @@ static int check_key(const struct history *h, int model, uint32_t key, size_t me
     if (n > WGL_OPS_PER_KEY_MAX) { /* beyond the search budget: say so */
         r->stats.wgl_keys++;
         r->stats.wgl_unknown++;
-        check_unknown(r, V_NONLINEARIZABLE, "key %s has %zu operations, more than the %d the "
-                      "linearizability search takes", history_str(h, key), n, WGL_OPS_PER_KEY_MAX);
+        check_unknown(r, V_NONLINEARIZABLE,
+                      "key %s has %zu operations, more than the %d the "
+                      "linearizability search takes",
+                      history_str(h, key), n, WGL_OPS_PER_KEY_MAX);
         return 0;
     }
     int rc = wgl_check(model, ops, n, mem, &res);
@@ -114,8 +120,10 @@ static int check_key(const struct history *h, int model, uint32_t key, size_t me
     }
     if (res.verdict == WGL_UNKNOWN) {
         r->stats.wgl_unknown++;
-        check_unknown(r, V_NONLINEARIZABLE, "key %s: the linearizability search ran out of its "
-                      "memory budget (%zu operations)", history_str(h, key), n);
+        check_unknown(r, V_NONLINEARIZABLE,
+                      "key %s: the linearizability search ran out of its "
+                      "memory budget (%zu operations)",
+                      history_str(h, key), n);
         return 0;
     }
     r->stats.wgl_illegal++;

@@ -77,12 +77,14 @@ static int collect(const struct history *h, struct own_item **out, size_t *n_out
         }
         const struct hev *in = &h->ev[d->pair];
         /* It committed after it left the client and before the store's answer came back. */
-        int64_t ret = d->done_us > 0 ? d->done_us : d->type != HEV_INFO ? d->time_us : HIST_TIME_END;
+        int64_t ret = d->done_us > 0        ? d->done_us
+                      : d->type != HEV_INFO ? d->time_us
+                                            : HIST_TIME_END;
         if (d->type != HEV_INFO && d->time_us < ret)
             ret = d->time_us;
         int64_t call = in->sent_us > in->time_us ? in->sent_us : in->time_us;
-        c[n++] = (struct own_item){call, ret,
-                                   d->seq, d->process, d->role, (uint8_t)(ap < 0), (uint32_t)i};
+        c[n++] = (struct own_item){call,       ret, d->seq, d->process, d->role, (uint8_t)(ap < 0),
+                                   (uint32_t)i};
     }
     *out = c;
     *n_out = n;
@@ -126,13 +128,12 @@ static int replay(const struct history *h, struct own_item *c, size_t n, int orp
             if (owner_ev == UINT32_MAX)
                 evs[0] = c[i].ev;
             if (owner != d->process)
-                rc = check_add(r, V_MUTEX_EFFECTIVE, d->time_us, evs, owner_ev == UINT32_MAX ? 1 : 2,
-                               "%s committed %s to %s while %s owned the lock",
-                               history_str(h, d->process), d->f, history_str(h, d->key),
-                               owner ? history_str(h, owner) : "nobody");
+                rc = check_add(
+                    r, V_MUTEX_EFFECTIVE, d->time_us, evs, owner_ev == UINT32_MAX ? 1 : 2,
+                    "%s committed %s to %s while %s owned the lock", history_str(h, d->process),
+                    d->f, history_str(h, d->key), owner ? history_str(h, owner) : "nobody");
             break;
-        default:
-            break;
+        default: break;
         }
     }
     if (!rc && orphan && owner) {
@@ -157,8 +158,10 @@ int check_ownership(const struct history *h, int orphan, struct check_result *r)
         rc = replay(h, c, n, orphan, r);
     } else {
         char why[160];
-        snprintf(why, sizeof why, "the commit order of %zu of %zu lock and protected writes is "
-                 "unknown (no journal entry)", missing, n);
+        snprintf(why, sizeof why,
+                 "the commit order of %zu of %zu lock and protected writes is "
+                 "unknown (no journal entry)",
+                 missing, n);
         r->order = ORDER_REALTIME;
         rc = check_ownership_realtime(h, c, n, orphan, why, r);
     }

@@ -166,8 +166,11 @@ static int resource_pass(const struct history *h, const struct own_item *c, size
         evs[ne++] = w->ev;
         rc = check_add(r, V_MUTEX_EFFECTIVE, d->time_us, evs, ne,
                        "%s committed %s to %s without holding the lock in any commit order "
-                       "consistent with real time%s%s%s", history_str(h, d->process), d->f,
-                       history_str(h, d->key), y ? " (" : !x ? " (it never took the lock before)" : "",
+                       "consistent with real time%s%s%s",
+                       history_str(h, d->process), d->f, history_str(h, d->key),
+                       y    ? " ("
+                       : !x ? " (it never took the lock before)"
+                            : "",
                        y ? history_str(h, h->ev[y->ev].process) : "",
                        y ? "'s lock write came in between)" : "");
     }
@@ -191,7 +194,8 @@ static int unlock_pass(const struct history *h, const struct own_item *c, size_t
         const struct hev *d = &h->ev[u->ev];
         rc = check_add(r, V_FOREIGN_UNLOCK, d->time_us, evs, 2,
                        "%s released a lock owned by %s (in every commit order consistent with "
-                       "real time)", history_str(h, d->process), history_str(h, l->process));
+                       "real time)",
+                       history_str(h, d->process), history_str(h, l->process));
     }
     return rc;
 }
@@ -212,11 +216,15 @@ int check_ownership_realtime(const struct history *h, struct own_item *c, size_t
     if (!rc)
         rc = unlock_pass(h, c, n, r, &und_unlock);
     if (!rc && und_res && !(r->found >> V_MUTEX_EFFECTIVE & 1))
-        check_unknown(r, V_MUTEX_EFFECTIVE, "%s: real time alone cannot tell who held the lock "
-                      "at %zu protected writes", why, und_res);
+        check_unknown(r, V_MUTEX_EFFECTIVE,
+                      "%s: real time alone cannot tell who held the lock "
+                      "at %zu protected writes",
+                      why, und_res);
     if (!rc && und_unlock && !(r->found >> V_FOREIGN_UNLOCK & 1))
-        check_unknown(r, V_FOREIGN_UNLOCK, "%s: real time alone cannot tell who held the lock "
-                      "at %zu unlocks", why, und_unlock);
+        check_unknown(r, V_FOREIGN_UNLOCK,
+                      "%s: real time alone cannot tell who held the lock "
+                      "at %zu unlocks",
+                      why, und_unlock);
     const struct own_item *l = NULL;
     int end = orphan && !rc ? end_state(c, n, &l) : 0;
     if (end > 0) {
@@ -225,8 +233,10 @@ int check_ownership_realtime(const struct history *h, struct own_item *c, size_t
                        "the lock is still held by %s when every client has stopped",
                        history_str(h, l->process));
     } else if (end < 0) {
-        check_unknown(r, V_ORPHAN_LOCK, "%s: real time alone cannot tell whether the last lock "
-                      "write was a release", why);
+        check_unknown(r, V_ORPHAN_LOCK,
+                      "%s: real time alone cannot tell whether the last lock "
+                      "write was a release",
+                      why);
     }
     return rc;
 }

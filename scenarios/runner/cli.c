@@ -29,24 +29,25 @@ struct cli {
 
 static void run_usage(FILE *f)
 {
-    fprintf(f, "usage: lockyard run [options] SCENARIO...\n"
-               "  SCENARIO                a file, or a name from `lockyard scenarios`\n"
-               "  --seed N                the seed of everything random (default: the scenario's)\n"
-               "  --target URL            run against http[s]://HOST[:PORT] (AWS_ACCESS_KEY_ID,\n"
-               "                          AWS_SECRET_ACCESS_KEY, AWS_REGION from the environment)\n"
-               "                          instead of an embedded `lockyard serve --memory`\n"
-               "  --history FILE          write the history as JSON lines\n"
-               "  --report FILE.html      write the HTML report (timeline, violations, statistics)\n"
-               "  --clients N             override the number of clients (simple scenarios)\n"
-               "  --seconds N             override the time limit\n"
-               "  --client-faults         apply the scenario's fault rules in the runner, even on a\n"
-               "                          lockyard target (they always are on other stores)\n"
-               "  --no-admin              treat a lockyard target as a plain S3/DynamoDB store: no\n"
-               "                          journal, no server fault rules (implies --client-faults)\n"
-               "  --reset-target          empty a lockyard --target first (POST /_lockyard/reset)\n"
-               "  --keep                  leave the run's bucket and table on the --target\n"
-               "  --json                  print one JSON document instead of the text summary\n"
-               "  --quiet                 no progress line\n");
+    fprintf(f,
+            "usage: lockyard run [options] SCENARIO...\n"
+            "  SCENARIO                a file, or a name from `lockyard scenarios`\n"
+            "  --seed N                the seed of everything random (default: the scenario's)\n"
+            "  --target URL            run against http[s]://HOST[:PORT] (AWS_ACCESS_KEY_ID,\n"
+            "                          AWS_SECRET_ACCESS_KEY, AWS_REGION from the environment)\n"
+            "                          instead of an embedded `lockyard serve --memory`\n"
+            "  --history FILE          write the history as JSON lines\n"
+            "  --report FILE.html      write the HTML report (timeline, violations, statistics)\n"
+            "  --clients N             override the number of clients (simple scenarios)\n"
+            "  --seconds N             override the time limit\n"
+            "  --client-faults         apply the scenario's fault rules in the runner, even on a\n"
+            "                          lockyard target (they always are on other stores)\n"
+            "  --no-admin              treat a lockyard target as a plain S3/DynamoDB store: no\n"
+            "                          journal, no server fault rules (implies --client-faults)\n"
+            "  --reset-target          empty a lockyard --target first (POST /_lockyard/reset)\n"
+            "  --keep                  leave the run's bucket and table on the --target\n"
+            "  --json                  print one JSON document instead of the text summary\n"
+            "  --quiet                 no progress line\n");
 }
 
 static const char *scenario_dir(void)
@@ -157,8 +158,8 @@ static void replay_command(const struct cli *cli, const struct scenario *sc, uin
     if (o->seconds_override && n < size)
         n += (size_t)snprintf(out + n, size - n, " --seconds %" PRId64, o->seconds_override);
     const char *flags[] = {o->client_faults ? " --client-faults" : "",
-                           o->no_admin ? " --no-admin" : "", o->reset_target ? " --reset-target" : "",
-                           o->keep ? " --keep" : ""};
+                           o->no_admin ? " --no-admin" : "",
+                           o->reset_target ? " --reset-target" : "", o->keep ? " --keep" : ""};
     for (size_t i = 0; i < 4 && n < size; i++)
         n += (size_t)snprintf(out + n, size - n, "%s", flags[i]);
 }
@@ -186,8 +187,17 @@ static int run_one(struct cli *cli, struct scenario *sc, int many)
     check_opts_defaults(&co);
     co.orphan_lock = sc->orphan_check;
     int rc = sc->schedule ? explore_replay(sc, &cli->ro, &r) : run_scenario(sc, &cli->ro, &r);
-    struct report_info ri = {sc->name, sc->description, sc->protocol_name, seed, replay,
-                             sc->expect, NULL, NULL, 0, faults_json(sc, r), sc->path,
+    struct report_info ri = {sc->name,
+                             sc->description,
+                             sc->protocol_name,
+                             seed,
+                             replay,
+                             sc->expect,
+                             NULL,
+                             NULL,
+                             0,
+                             faults_json(sc, r),
+                             sc->path,
                              r ? journal_summary(r) : NULL};
     if (r && r->pending[0])
         ri.pending = r->pending;
@@ -238,13 +248,13 @@ static int whole(const char *opt, const char *v, long long lo, long long hi, lon
 static int parse_run(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"seed", required_argument, 0, 's'}, {"target", required_argument, 0, 't'},
+        {"seed", required_argument, 0, 's'},    {"target", required_argument, 0, 't'},
         {"history", required_argument, 0, 'H'}, {"report", required_argument, 0, 'R'},
         {"clients", required_argument, 0, 'c'}, {"seconds", required_argument, 0, 'S'},
-        {"json", no_argument, 0, 'j'}, {"quiet", no_argument, 0, 'q'},
+        {"json", no_argument, 0, 'j'},          {"quiet", no_argument, 0, 'q'},
         {"client-faults", no_argument, 0, 'F'}, {"no-admin", no_argument, 0, 'N'},
-        {"reset-target", no_argument, 0, 'X'}, {"keep", no_argument, 0, 'K'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"reset-target", no_argument, 0, 'X'},  {"keep", no_argument, 0, 'K'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     int c;
     long long n;
     char host[256];
@@ -260,7 +270,8 @@ static int parse_run(struct cli *cli, int argc, char **argv)
             break;
         case 't':
             if (ly_client_parse_url(optarg, host, sizeof host, &port, &tls))
-                return bad_value("target", optarg, "want http://HOST[:PORT] or https://HOST[:PORT]");
+                return bad_value("target", optarg,
+                                 "want http://HOST[:PORT] or https://HOST[:PORT]");
             cli->ro.target = optarg;
             break;
         case 'H': cli->history_path = optarg; break;
@@ -309,8 +320,9 @@ int runner_cmd_run(int argc, char **argv)
     int all_ok = 1, many = argc - optind > 1, first = optind;
     for (int i = first; i < argc && !cli.interrupted; i++) {
         struct scenario *sc = NULL;
-        int rc = resolve_path(argv[i], path, sizeof path) ? LY_ENOENT
-                 : scenario_load_file(path, &sc, err, sizeof err);
+        int rc = resolve_path(argv[i], path, sizeof path)
+                     ? LY_ENOENT
+                     : scenario_load_file(path, &sc, err, sizeof err);
         if (rc == LY_ENOENT && !err[0])
             snprintf(err, sizeof err, "%s: no such file or scenario", argv[i]);
         if (rc) {

@@ -49,8 +49,7 @@ static void check_usage(FILE *f)
 }
 
 /* Options of `lockyard check`; -1 after a message (a usage error). */
-static int parse_check(int argc, char **argv, struct check_opts *co, const char **report,
-                       int *json)
+static int parse_check(int argc, char **argv, struct check_opts *co, const char **report, int *json)
 {
     static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
                                              {"report", required_argument, 0, 'R'},
@@ -73,13 +72,15 @@ static int parse_check(int argc, char **argv, struct check_opts *co, const char 
     }
     if (strcmp(co->model, "register") && strcmp(co->model, "lock") &&
         strcmp(co->model, "counter") && strcmp(co->model, "s3")) {
-        fprintf(stderr, "lockyard check: bad value '%s' for --model: want register, lock, "
-                        "counter or s3\n", co->model);
+        fprintf(stderr,
+                "lockyard check: bad value '%s' for --model: want register, lock, "
+                "counter or s3\n",
+                co->model);
         return -1;
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "lockyard check: %s\n", optind < argc ? "one HISTORY file only"
-                                                               : "no HISTORY file given");
+        fprintf(stderr, "lockyard check: %s\n",
+                optind < argc ? "one HISTORY file only" : "no HISTORY file given");
         return -1;
     }
     return 0;
@@ -105,7 +106,8 @@ int runner_cmd_check(int argc, char **argv)
     free(text);
     if (!rc)
         rc = check_all(&h, &co, &r);
-    struct report_info ri = {argv[optind], NULL, co.model, 0, "", 0, NULL, NULL, 0, NULL, NULL, NULL};
+    struct report_info ri = {argv[optind], NULL, co.model, 0,    "",   0,
+                             NULL,         NULL, 0,        NULL, NULL, NULL};
     if (rc) {
         fprintf(stderr, "lockyard: %s: %s\n", argv[optind], err[0] ? err : ly_err_str(rc));
     } else if (json) {
@@ -149,9 +151,9 @@ int runner_cmd_scenarios(int argc, char **argv)
     if (argc > 1) {
         int help = strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0;
         if (!help)
-            fprintf(stderr, "lockyard scenarios: takes no options or arguments ('%s')\n",
-                    argv[1]);
-        fprintf(help ? stdout : stderr, "usage: lockyard scenarios   (the library in "
+            fprintf(stderr, "lockyard scenarios: takes no options or arguments ('%s')\n", argv[1]);
+        fprintf(help ? stdout : stderr,
+                "usage: lockyard scenarios   (the library in "
                 "$LOCKYARD_SCENARIOS, else ./scenarios or the installed one)\n");
         return help ? 0 : 2;
     }
@@ -180,7 +182,10 @@ int runner_cmd_scenarios(int argc, char **argv)
             report_kinds(sc->expect, expect, sizeof expect);
             desc = sc->description ? sc->description : "";
         }
-        printf("  %-34s %-5s %.*s\n", names[i], sc && sc->expect ? "FAIL" : sc ? "PASS" : "?",
+        printf("  %-34s %-5s %.*s\n", names[i],
+               sc && sc->expect ? "FAIL"
+               : sc             ? "PASS"
+                                : "?",
                (int)strcspn(desc, "\n"), desc);
         scenario_free(sc);
         free(names[i]);

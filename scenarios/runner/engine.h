@@ -34,7 +34,7 @@ struct run;
 struct rclient {
     struct run *run;
     int idx;
-    uint32_t name_id;            /* interned in the history */
+    uint32_t name_id; /* interned in the history */
     const struct sc_program *prog;
     struct ly_client_conn *conn;
     struct event *timer;
@@ -44,11 +44,11 @@ struct rclient {
     uint64_t rng;
     struct rc_var vars[RC_VARS_MAX];
     size_t nvars;
-    int *arrivals;               /* per step index: times the label was reached */
+    int *arrivals; /* per step index: times the label was reached */
     int end_count;
-    int gate;                    /* index of the gate holding the client, or -1 */
-    int label_pc;                /* label step already counted (gates re-check it), or -1 */
-    int resume_pc;               /* after a pause */
+    int gate;      /* index of the gate holding the client, or -1 */
+    int label_pc;  /* label step already counted (gates re-check it), or -1 */
+    int resume_pc; /* after a pause */
     int64_t clock_offset_ms;
     double clock_rate;
     int in_cs;
@@ -57,34 +57,34 @@ struct rclient {
     uint32_t invoke_ev;
     int64_t sent_us;
     struct ly_buf body;
-    char list_etag[128];         /* read_list: ETag of the list read (for fence: etag) */
-    char *list_text;             /* read_list: the JSON array read, or NULL for absent */
-    int64_t op;                  /* op number of the request in flight */
-    int cf_rule;                 /* client-side fault rule acting on it, or -1 */
-    int cf_held;                 /* parked by a client-side hold */
-    struct event *cf_ev;         /* a deferred send or a made-up answer */
-    struct cf_saved *cf;         /* what cf_ev sends or answers */
+    char list_etag[128]; /* read_list: ETag of the list read (for fence: etag) */
+    char *list_text;     /* read_list: the JSON array read, or NULL for absent */
+    int64_t op;          /* op number of the request in flight */
+    int cf_rule;         /* client-side fault rule acting on it, or -1 */
+    int cf_held;         /* parked by a client-side hold */
+    struct event *cf_ev; /* a deferred send or a made-up answer */
+    struct cf_saved *cf; /* what cf_ev sends or answers */
 };
 
 /* Where a scenario's fault rule acts. */
 enum run_fault_where { RF_SERVER, RF_CLIENT, RF_PENDING };
 
 struct run_fault {
-    struct fault_rule rule;      /* parsed, for client-side matching */
-    int where;                   /* enum run_fault_where */
-    char why[160];               /* RF_PENDING: the reason */
+    struct fault_rule rule; /* parsed, for client-side matching */
+    int where;              /* enum run_fault_where */
+    char why[160];          /* RF_PENDING: the reason */
 };
 
 /* One request the runner sent (or would have sent), by its op number (the x-lockyard-op id). */
 struct run_op {
-    uint32_t invoke;             /* history index of its invoke */
-    int64_t seq;                 /* journal commit sequence, -1 until the journal lists it */
-    int8_t applied;              /* journal / client-side truth: 1, 0, -1 unknown */
-    uint8_t sent;                /* 0: a client-side fault kept it from being sent */
-    uint8_t ddb;                 /* a DynamoDB request */
-    uint32_t note;               /* interned fault text, 0 = none */
-    int64_t real_us;             /* client-side fault: when the store's real answer came */
-    int64_t sent_us;             /* client-side delay or hold: when it was sent at last */
+    uint32_t invoke; /* history index of its invoke */
+    int64_t seq;     /* journal commit sequence, -1 until the journal lists it */
+    int8_t applied;  /* journal / client-side truth: 1, 0, -1 unknown */
+    uint8_t sent;    /* 0: a client-side fault kept it from being sent */
+    uint8_t ddb;     /* a DynamoDB request */
+    uint32_t note;   /* interned fault text, 0 = none */
+    int64_t real_us; /* client-side fault: when the store's real answer came */
+    int64_t sent_us; /* client-side delay or hold: when it was sent at last */
 };
 
 /*
@@ -104,17 +104,17 @@ struct run_sched {
 };
 
 struct run_opts {
-    const char *target;          /* NULL: embedded server */
-    const char *self_exe;        /* path of this binary, to start the embedded server */
+    const char *target;   /* NULL: embedded server */
+    const char *self_exe; /* path of this binary, to start the embedded server */
     uint64_t seed;
     int seed_set;
-    int clients_override;        /* 0: the scenario's */
+    int clients_override; /* 0: the scenario's */
     int64_t seconds_override;
-    int progress;                /* show progress on stderr (a TTY) */
-    int client_faults;           /* --client-faults: the runner applies the fault rules */
-    int no_admin;                /* --no-admin: treat a lockyard target as a plain store */
-    int reset_target;            /* --reset-target: POST /_lockyard/reset first */
-    int keep;                    /* --keep: leave the run's bucket and table on the target */
+    int progress;      /* show progress on stderr (a TTY) */
+    int client_faults; /* --client-faults: the runner applies the fault rules */
+    int no_admin;      /* --no-admin: treat a lockyard target as a plain store */
+    int reset_target;  /* --reset-target: POST /_lockyard/reset first */
+    int keep;          /* --keep: leave the run's bucket and table on the target */
     int quiet;
     const struct run_sched *sched; /* NULL: free-running clients */
 };
@@ -128,25 +128,25 @@ struct run {
     struct rclient *clients;
     size_t nclients;
     struct history h;
-    int64_t t0_us;               /* monotonic start */
-    int64_t wall0_ms;            /* wall clock at start, for {{now_ms}} */
+    int64_t t0_us;    /* monotonic start */
+    int64_t wall0_ms; /* wall clock at start, for {{now_ms}} */
     uint64_t seed;
     int64_t deadline_us;
-    size_t live;                 /* clients not done or crashed */
+    size_t live; /* clients not done or crashed */
     pid_t server_pid;
     char host[256];
     int port;
-    int tls;              /* --target https:// */
-    int is_lockyard;             /* the target answers /_lockyard/health */
-    int journal_ok;              /* the target's journal was read for this run */
-    char run_id[20];             /* prefix of every op id this run sends */
-    int64_t jcursor;             /* journal: the last sequence number read */
-    int64_t jdropped;            /* journal entries after the cursor lost from the ring */
-    size_t junlisted;            /* sent requests the journal never listed (at the end) */
-    char junlisted_ids[200];     /* the first few of them: "RUNID.N status S, ..." */
-    int64_t jsettle_ms;          /* how long the end waited for in-flight requests */
-    int64_t jinflight;           /* the server's count of ours not journaled yet, -1 unknown */
-    int jbusy;                   /* a journal page request is in flight */
+    int tls;                 /* --target https:// */
+    int is_lockyard;         /* the target answers /_lockyard/health */
+    int journal_ok;          /* the target's journal was read for this run */
+    char run_id[20];         /* prefix of every op id this run sends */
+    int64_t jcursor;         /* journal: the last sequence number read */
+    int64_t jdropped;        /* journal entries after the cursor lost from the ring */
+    size_t junlisted;        /* sent requests the journal never listed (at the end) */
+    char junlisted_ids[200]; /* the first few of them: "RUNID.N status S, ..." */
+    int64_t jsettle_ms;      /* how long the end waited for in-flight requests */
+    int64_t jinflight;       /* the server's count of ours not journaled yet, -1 unknown */
+    int jbusy;               /* a journal page request is in flight */
     struct ly_client_conn *jconn;
     struct event *journal_ev;
     struct run_op *ops;
@@ -157,17 +157,17 @@ struct run {
     int own_target;              /* a --target: own names, cleaned up afterwards */
     int made_bucket, made_table; /* created by this run */
     volatile int interrupted;    /* SIGINT / SIGTERM */
-    int stopped;                 /* the clients' loop is over: late answers and timers are ignored */
+    int stopped; /* the clients' loop is over: late answers and timers are ignored */
     struct event *sig_ev[2];
-    int client_faults;           /* the rules act in the runner (no admin API, or asked) */
-    char pending[160];           /* why the scenario could not run, or "" */
+    int client_faults; /* the rules act in the runner (no admin API, or asked) */
+    char pending[160]; /* why the scenario could not run, or "" */
     char error[256];
     struct event *progress_ev;
     struct event *deadline_ev;
-    int64_t beliefs_overlap;     /* live count for the progress line */
-    size_t in_cs;                /* clients inside the critical section now */
-    uint8_t *gate_done;          /* per script entry */
-    uint8_t *event_done;         /* per client event */
+    int64_t beliefs_overlap; /* live count for the progress line */
+    size_t in_cs;            /* clients inside the critical section now */
+    uint8_t *gate_done;      /* per script entry */
+    uint8_t *event_done;     /* per client event */
 };
 
 int64_t run_now_us(const struct run *r);
@@ -214,8 +214,8 @@ void target_restore(struct run *r);
 /** Decides where each rule acts; RF_PENDING rules make the run pending. @return 0, LY_EINVAL */
 int cfault_setup(struct run *r) LY_WARN_UNUSED;
 /** Sends req for c (or does what the acting client-side rule says instead). */
-int cfault_send(struct rclient *c, const struct ly_client_req *req, const struct fault_facts *f)
-    LY_WARN_UNUSED;
+int cfault_send(struct rclient *c, const struct ly_client_req *req,
+                const struct fault_facts *f) LY_WARN_UNUSED;
 /** Releases the requests parked by a client-side hold of rule index `rule` (-1: all). */
 void cfault_release(struct run *r, int rule);
 void cfault_client_free(struct rclient *c);

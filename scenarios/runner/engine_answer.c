@@ -30,7 +30,8 @@ static void error_code(const struct ly_client_resp *resp, char *out, size_t size
         const char *e = strchr(p + 1, '"');
         const char *hash = e ? memchr(p, '#', (size_t)(e - p)) : NULL;
         if (e)
-            snprintf(out, size, "%.*s", (int)(e - (hash ? hash + 1 : p + 1)), hash ? hash + 1 : p + 1);
+            snprintf(out, size, "%.*s", (int)(e - (hash ? hash + 1 : p + 1)),
+                     hash ? hash + 1 : p + 1);
     }
 }
 
@@ -150,8 +151,10 @@ static int save_one(struct rclient *c, const char *name, const char *src,
         else if (json_is_boolean(x))
             v = json_is_true(x) ? "true" : "false";
     } else {
-        run_fail(c->run, "save: unknown source '%s' (etag status code body header.X json.X item.X "
-                 "xml.X)", src);
+        run_fail(c->run,
+                 "save: unknown source '%s' (etag status code body header.X json.X item.X "
+                 "xml.X)",
+                 src);
         return LY_EINVAL;
     }
     int rc = rclient_set(c, name, v ? v : "", v ? strlen(v) : 0);
@@ -170,8 +173,10 @@ static int after_answer(struct rclient *c, const struct sc_step *st,
     if (!etag && !strcmp(c->run->h.ev[c->invoke_ev].f, "CompleteMultipartUpload") &&
         resp->status == 200)
         etag = xml_text(resp, "ETag", xml_etag, sizeof xml_etag);
-    if (!rc) rc = rclient_set(c, "etag", etag ? etag : "", etag ? strlen(etag) : 0);
-    if (!rc) rc = rclient_set(c, "code", code, strlen(code));
+    if (!rc)
+        rc = rclient_set(c, "etag", etag ? etag : "", etag ? strlen(etag) : 0);
+    if (!rc)
+        rc = rclient_set(c, "code", code, strlen(code));
     if (!rc && st->kind == ST_READ_LIST) {
         free(c->list_text);
         c->list_text = resp->status == 200 ? strdup(resp->body) : NULL;
@@ -184,7 +189,8 @@ static int after_answer(struct rclient *c, const struct sc_step *st,
         const struct sc_branch *b = &st->on[i];
         if (b->status == -1)
             dflt = b->target;
-        else if ((b->status > 0 && b->status == resp->status) || (b->code && !strcmp(b->code, code)))
+        else if ((b->status > 0 && b->status == resp->status) ||
+                 (b->code && !strcmp(b->code, code)))
             next = b->target, matched = 1;
     }
     c->pc = matched ? next : dflt >= 0 ? dflt : next;
@@ -198,8 +204,8 @@ static int after_answer(struct rclient *c, const struct sc_step *st,
  */
 static int error_in_200(const char *f, const struct ly_client_resp *resp)
 {
-    return resp->status == 200 && (!strcmp(f, "CopyObject") ||
-                                   !strcmp(f, "CompleteMultipartUpload")) &&
+    return resp->status == 200 &&
+           (!strcmp(f, "CopyObject") || !strcmp(f, "CompleteMultipartUpload")) &&
            strstr(resp->body, "<Error>") != NULL;
 }
 

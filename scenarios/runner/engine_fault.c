@@ -31,9 +31,9 @@
 #include <time.h>
 
 struct cf_saved {
-    struct ly_client_req req;    /* a deferred send: strings point into blob */
+    struct ly_client_req req; /* a deferred send: strings point into blob */
     char *blob;
-    int answer;                  /* 1: a made-up or delayed answer to deliver */
+    int answer; /* 1: a made-up or delayed answer to deliver */
     int status;
     char *body;
     size_t body_len;
@@ -75,9 +75,10 @@ int cfault_setup(struct run *r)
             f->where = RF_SERVER;
         } else if (server_only(f->rule.action)) {
             f->where = RF_PENDING;
-            snprintf(f->why, sizeof f->why, "rule %zu (line %d, %s) changes what the store does; "
-                     "only a lockyard target can do it", i + 1, sc->faults[i].line,
-                     fault_action_name(f->rule.action));
+            snprintf(f->why, sizeof f->why,
+                     "rule %zu (line %d, %s) changes what the store does; "
+                     "only a lockyard target can do it",
+                     i + 1, sc->faults[i].line, fault_action_name(f->rule.action));
             if (off < sizeof r->pending)
                 off += (size_t)snprintf(r->pending + off, sizeof r->pending - off, "%s%s",
                                         off ? "; " : "", f->why);
@@ -190,8 +191,9 @@ static int made_up_error(struct rclient *c, const struct fault_rule *rule, int d
     if (!s)
         return LY_ENOMEM;
     int status = rule->status ? rule->status : 500;
-    const char *code = rule->code[0] ? rule->code : status >= 500 ? "InternalError"
-                                                                  : "InvalidRequest";
+    const char *code = rule->code[0]   ? rule->code
+                       : status >= 500 ? "InternalError"
+                                       : "InvalidRequest";
     if (rule->action == FAULT_CONFLICT) {
         status = ddb ? 400 : 409;
         code = ddb ? "TransactionConflictException" : "ConditionalRequestConflict";
@@ -205,19 +207,23 @@ static int made_up_error(struct rclient *c, const struct fault_rule *rule, int d
         code = status >= 500 ? "InternalServerError" : "ValidationException";
     }
     char body[512];
-    int n = ddb ? snprintf(body, sizeof body, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#%s\","
-                           "\"message\":\"injected by lockyard run (client-side fault)\"}", code)
-                : snprintf(body, sizeof body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>"
+    int n = ddb ? snprintf(body, sizeof body,
+                           "{\"__type\":\"com.amazonaws.dynamodb.v20120810#%s\","
+                           "\"message\":\"injected by lockyard run (client-side fault)\"}",
+                           code)
+                : snprintf(body, sizeof body,
+                           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>"
                            "<Code>%s</Code><Message>injected by lockyard run (client-side fault)"
-                           "</Message></Error>", code);
+                           "</Message></Error>",
+                           code);
     s->answer = 1;
     s->status = status;
     snprintf(s->code, sizeof s->code, "%s", code);
     s->body = strdup(body);
     s->body_len = (size_t)n;
     snprintf(s->reqid, sizeof s->reqid, "lockyard-run-%lld", (long long)c->op);
-    s->own[0] = (struct ly_http_header){"Content-Type", ddb ? "application/x-amz-json-1.0"
-                                                            : "application/xml"};
+    s->own[0] = (struct ly_http_header){"Content-Type",
+                                        ddb ? "application/x-amz-json-1.0" : "application/xml"};
     s->own[1] = (struct ly_http_header){"x-amz-request-id", s->reqid};
     s->own[2] = (struct ly_http_header){"x-lockyard-fault", "client"};
     if (!s->body) {
@@ -244,8 +250,12 @@ static void deliver(struct rclient *c)
 {
     struct cf_saved *s = c->cf;
     c->cf = NULL;
-    struct ly_client_resp resp = {s->status, s->status ? 0 : LY_EIO, s->body ? s->body : "",
-                                  s->body_len, NULL, s->headers ? s->headers : s->own,
+    struct ly_client_resp resp = {s->status,
+                                  s->status ? 0 : LY_EIO,
+                                  s->body ? s->body : "",
+                                  s->body_len,
+                                  NULL,
+                                  s->headers ? s->headers : s->own,
                                   s->headers ? s->headers_count : (s->body ? 3 : 0)};
     engine_on_answer(&resp, c);
     saved_free(s);
@@ -366,9 +376,9 @@ int cfault_send(struct rclient *c, const struct ly_client_req *req, const struct
     struct run *r = c->run;
     c->cf_rule = r->client_faults ? choose(r, f) : -1;
     if (c->cf_rule < 0)
-        return r->client_faults ? send_now(c, req)
-                                : ly_client_send(c->conn, req, rclient_now_ms(c) / 1000,
-                                                 engine_on_answer, c);
+        return r->client_faults
+                   ? send_now(c, req)
+                   : ly_client_send(c->conn, req, rclient_now_ms(c) / 1000, engine_on_answer, c);
     const struct fault_rule *rule = &r->rfaults[c->cf_rule].rule;
     int ddb = r->ops[c->op].ddb;
     switch (rule->action) {
@@ -408,7 +418,6 @@ int cfault_send(struct rclient *c, const struct ly_client_req *req, const struct
         note(c, what);
         return rc ? rc : arm(c, 0);
     }
-    default:
-        return send_now(c, req);
+    default: return send_now(c, req);
     }
 }

@@ -50,11 +50,13 @@ static void rb_cleanup(struct req_build *b)
 
 static const char *s3_method(const char *op)
 {
-    return !strcmp(op, "GetObject") ? "GET" : !strcmp(op, "HeadObject") ? "HEAD"
-         : !strcmp(op, "PutObject") || !strcmp(op, "CopyObject") || !strcmp(op, "UploadPart")
-             ? "PUT"
-         : !strcmp(op, "CreateMultipartUpload") || !strcmp(op, "CompleteMultipartUpload") ? "POST"
-         : !strcmp(op, "DeleteObject") ? "DELETE" : NULL;
+    return !strcmp(op, "GetObject")    ? "GET"
+           : !strcmp(op, "HeadObject") ? "HEAD"
+           : !strcmp(op, "PutObject") || !strcmp(op, "CopyObject") || !strcmp(op, "UploadPart")
+               ? "PUT"
+           : !strcmp(op, "CreateMultipartUpload") || !strcmp(op, "CompleteMultipartUpload") ? "POST"
+           : !strcmp(op, "DeleteObject") ? "DELETE"
+                                         : NULL;
 }
 
 /* The multipart subresource of a step's request: ?uploads, ?partNumber=&uploadId=, ?uploadId=. */
@@ -74,13 +76,16 @@ static int multipart_query(struct rclient *c, const struct sc_step *st, const ch
                  strcmp(op, "UploadPart") ? "" : " and part");
         rc = LY_EINVAL;
     }
-    if (!rc) rc = rclient_expand(c, st->upload_id, &up);
-    if (!rc && st->part) rc = rclient_expand(c, st->part, &part);
+    if (!rc)
+        rc = rclient_expand(c, st->upload_id, &up);
+    if (!rc && st->part)
+        rc = rclient_expand(c, st->part, &part);
     if (!rc && !strcmp(op, "UploadPart"))
         rc = ly_buf_addf(path, "?partNumber=%s&uploadId=", part.data);
     else if (!rc)
         rc = ly_buf_adds(path, "?uploadId=");
-    if (!rc) rc = ly_client_encode_key(up.data, path);
+    if (!rc)
+        rc = ly_client_encode_key(up.data, path);
     ly_buf_cleanup(&up);
     ly_buf_cleanup(&part);
     return rc;
@@ -117,16 +122,20 @@ static int copy_source(struct rclient *c, const struct sc_step *st, struct req_b
     ly_buf_init(&k, 4096);
     ly_buf_init(&v, 8192);
     int rc = st->copy_source ? rclient_expand(c, st->copy_source, &k) : LY_EINVAL;
-    if (!rc) rc = rclient_expand(c, st->bucket ? st->bucket : c->run->sc->bucket, &v);
+    if (!rc)
+        rc = rclient_expand(c, st->bucket ? st->bucket : c->run->sc->bucket, &v);
     if (!rc) {
         char *bucket = strdup(v.data);
         ly_buf_reset(&v);
         rc = bucket ? ly_buf_addf(&v, "/%s/", bucket) : LY_ENOMEM;
         free(bucket);
     }
-    if (!rc) rc = ly_client_encode_key(k.data, &v);
-    if (!rc) rc = ly_buf_adds(&b->copy, v.data);
-    if (!rc) rc = ly_client_req_header(&b->req, "x-amz-copy-source", b->copy.data);
+    if (!rc)
+        rc = ly_client_encode_key(k.data, &v);
+    if (!rc)
+        rc = ly_buf_adds(&b->copy, v.data);
+    if (!rc)
+        rc = ly_client_req_header(&b->req, "x-amz-copy-source", b->copy.data);
     if (rc == LY_EINVAL)
         run_fail(c->run, "line %d: CopyObject wants copy_source", st->line);
     ly_buf_cleanup(&k);
@@ -134,15 +143,19 @@ static int copy_source(struct rclient *c, const struct sc_step *st, struct req_b
     return rc;
 }
 
-static int build_s3(struct rclient *c, const struct sc_step *st, const char *op, struct req_build *b,
-                    uint32_t *elem)
+static int build_s3(struct rclient *c, const struct sc_step *st, const char *op,
+                    struct req_build *b, uint32_t *elem)
 {
     struct run *r = c->run;
     int rc = rclient_expand(c, st->key, &b->key);
-    if (!rc) rc = rclient_expand(c, st->bucket ? st->bucket : r->sc->bucket, &b->bucket);
-    if (!rc) rc = ly_buf_addf(&b->path, "/%s/", b->bucket.data);
-    if (!rc) rc = ly_client_encode_key(b->key.data, &b->path);
-    if (!rc) rc = multipart_query(c, st, op, &b->path);
+    if (!rc)
+        rc = rclient_expand(c, st->bucket ? st->bucket : r->sc->bucket, &b->bucket);
+    if (!rc)
+        rc = ly_buf_addf(&b->path, "/%s/", b->bucket.data);
+    if (!rc)
+        rc = ly_client_encode_key(b->key.data, &b->path);
+    if (!rc)
+        rc = multipart_query(c, st, op, &b->path);
     b->facts.bucket = b->bucket.data;
     b->facts.key = b->key.data;
     b->req.method = s3_method(op);
@@ -185,8 +198,7 @@ static int facts_ddb(struct req_build *b, json_t *j)
     b->facts.table = b->table.data;
     b->facts.key = b->fkey.data;
     b->facts.conditional = json_object_get(j, "ConditionExpression") ||
-                           json_object_get(j, "Expected") ||
-                           json_object_get(j, "TransactItems");
+                           json_object_get(j, "Expected") || json_object_get(j, "TransactItems");
     return rc;
 }
 
@@ -201,7 +213,8 @@ static int build_ddb(struct rclient *c, const struct sc_step *st, struct req_bui
     }
     struct ly_buf table;
     ly_buf_init(&table, 1024);
-    if (!rc) rc = rclient_expand(c, st->table ? st->table : r->sc->table, &table);
+    if (!rc)
+        rc = rclient_expand(c, st->table ? st->table : r->sc->table, &table);
     if (!rc && !json_object_get(j, "TableName"))
         json_object_set_new(j, "TableName", json_string(table.data));
     if (!rc && r->client_faults && json_is_string(json_object_get(j, "TableName")))
@@ -215,7 +228,8 @@ static int build_ddb(struct rclient *c, const struct sc_step *st, struct req_bui
         if (!rc && json_is_string(ce))
             rc = ly_buf_adds(&b->cond, json_string_value(ce));
     }
-    if (!rc) rc = st->key ? rclient_expand(c, st->key, &b->key) : ly_buf_adds(&b->key, table.data);
+    if (!rc)
+        rc = st->key ? rclient_expand(c, st->key, &b->key) : ly_buf_adds(&b->key, table.data);
     if (!rc && st->key) {
         /* history key: table/key */
         struct ly_buf k2;
@@ -233,8 +247,10 @@ static int build_ddb(struct rclient *c, const struct sc_step *st, struct req_bui
     b->req.method = "POST";
     b->req.path = "/";
     b->req.service = "dynamodb";
-    if (!rc) rc = ly_client_req_header(&b->req, "X-Amz-Target", b->target);
-    if (!rc) rc = ly_client_req_header(&b->req, "Content-Type", "application/x-amz-json-1.0");
+    if (!rc)
+        rc = ly_client_req_header(&b->req, "X-Amz-Target", b->target);
+    if (!rc)
+        rc = ly_client_req_header(&b->req, "Content-Type", "application/x-amz-json-1.0");
     return rc;
 }
 
@@ -354,9 +370,11 @@ int rclient_request(struct rclient *c, const struct sc_step *st)
     if (st->kind == ST_DDB) {
         rc = build_ddb(c, st, &b);
     } else if (!s3_method(op)) {
-        run_fail(c->run, "line %d: unknown S3 operation '%s' (GetObject HeadObject PutObject "
+        run_fail(c->run,
+                 "line %d: unknown S3 operation '%s' (GetObject HeadObject PutObject "
                  "CopyObject DeleteObject CreateMultipartUpload UploadPart "
-                 "CompleteMultipartUpload)", st->line, op);
+                 "CompleteMultipartUpload)",
+                 st->line, op);
         rc = LY_EINVAL;
     } else {
         rc = build_s3(c, st, op, &b, &elem);

@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 int64_t run_now_us(const struct run *r)
 {
     struct timespec ts;
@@ -154,8 +153,7 @@ static void stop_server(struct run *r)
 static int parse_target(struct run *r, const char *url)
 {
     if (ly_client_parse_url(url, r->host, sizeof r->host, &r->port, &r->tls) != 0) {
-        snprintf(r->error, sizeof r->error, "--target wants http[s]://HOST[:PORT], got '%s'",
-                 url);
+        snprintf(r->error, sizeof r->error, "--target wants http[s]://HOST[:PORT], got '%s'", url);
         return LY_EINVAL;
     }
     return 0;
@@ -307,9 +305,15 @@ int run_scenario(struct scenario *sc, const struct run_opts *opts, struct run **
     signal(SIGPIPE, SIG_IGN);
     const char *target = opts->target ? opts->target : sc->target;
     int rc = target ? parse_target(r, target) : start_server(r);
-    struct ly_client_opts co = {r->host, r->port, getenv("AWS_REGION"),
-                                getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"),
-                                getenv("AWS_SESSION_TOKEN"), 30000, r->tls, NULL};
+    struct ly_client_opts co = {r->host,
+                                r->port,
+                                getenv("AWS_REGION"),
+                                getenv("AWS_ACCESS_KEY_ID"),
+                                getenv("AWS_SECRET_ACCESS_KEY"),
+                                getenv("AWS_SESSION_TOKEN"),
+                                30000,
+                                r->tls,
+                                NULL};
     if (!rc)
         rc = (r->base = event_base_new()) ? 0 : LY_ENOMEM;
     if (!rc)

@@ -13,8 +13,8 @@
 #include <time.h>
 
 int run_call(struct run *r, const char *method, const char *path, const char *query,
-                const char *service, const char *body, const char *target,
-                struct ly_client_result *res)
+             const char *service, const char *body, const char *target,
+             struct ly_client_result *res)
 {
     struct ly_client_req req;
     memset(&req, 0, sizeof req);
@@ -63,7 +63,8 @@ static int create_table(struct run *r)
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     struct ly_client_result res;
-    int rc = text ? run_call(r, "POST", "/", NULL, "dynamodb", text, "DynamoDB_20120810.CreateTable", &res)
+    int rc = text ? run_call(r, "POST", "/", NULL, "dynamodb", text,
+                             "DynamoDB_20120810.CreateTable", &res)
                   : LY_ENOMEM;
     free(text);
     if (rc)
@@ -93,7 +94,8 @@ static int install_faults(struct run *r)
         char *text = rule ? json_dumps(rule, JSON_COMPACT) : NULL;
         json_decref(rule);
         struct ly_client_result res;
-        int rc = text ? run_call(r, "POST", "/_lockyard/faults", NULL, NULL, text, NULL, &res) : LY_ENOMEM;
+        int rc = text ? run_call(r, "POST", "/_lockyard/faults", NULL, NULL, text, NULL, &res)
+                      : LY_ENOMEM;
         free(text);
         if (rc)
             return rc;
@@ -102,7 +104,8 @@ static int install_faults(struct run *r)
         if ((res.status == 200 || res.status == 201) && id)
             r->fault_ids[i] = strdup(id);
         else if (res.status == 404 || res.status == 405)
-            snprintf(r->pending, sizeof r->pending, "the server has no fault API (/_lockyard/faults)");
+            snprintf(r->pending, sizeof r->pending,
+                     "the server has no fault API (/_lockyard/faults)");
         else
             snprintf(r->error, sizeof r->error, "line %d: the fault rule was refused (%d): %.120s",
                      sc->faults[i].line, res.status, res.body);
@@ -130,7 +133,8 @@ static int probe_stale_read(struct run *r)
         ly_client_result_cleanup(&res);
     if (!rc && !(rc = run_call(r, "GET", path, NULL, "s3", NULL, NULL, &res))) {
         if (res.status == 200)
-            snprintf(r->pending, sizeof r->pending, "the server does not serve stale reads yet "
+            snprintf(r->pending, sizeof r->pending,
+                     "the server does not serve stale reads yet "
                      "(fault action stale_read)");
         ly_client_result_cleanup(&res);
     }
@@ -176,7 +180,8 @@ int run_setup(struct run *r)
     if (!rc && r->sc->requires_stale_read && r->is_lockyard && !r->client_faults)
         rc = probe_stale_read(r);
     if (!rc && !r->pending[0] && r->sc->requires_stale_read && r->client_faults)
-        snprintf(r->pending, sizeof r->pending, "the scenario requires stale reads, which only a "
+        snprintf(r->pending, sizeof r->pending,
+                 "the scenario requires stale reads, which only a "
                  "lockyard target without --client-faults serves");
     if (!rc && !r->pending[0] && uses_ddb(r->sc))
         rc = create_table(r);
@@ -216,8 +221,9 @@ static int read_list_items(struct run *r, const char *key, struct hev *e)
         e->status = res.status;
         json_t *doc = res.status == 200 ? json_loads(res.body, 0, NULL) : NULL;
         ly_client_result_cleanup(&res);
-        json_t *items = log ? json_pack("[O]", json_object_get(doc, "txn") ? json_object_get(doc, "txn")
-                                                                           : json_null())
+        json_t *items = log ? json_pack("[O]", json_object_get(doc, "txn")
+                                                   ? json_object_get(doc, "txn")
+                                                   : json_null())
                             : json_incref(doc);
         json_decref(doc);
         for (size_t i = 0; json_is_array(items) && i < json_array_size(items); i++) {
@@ -231,7 +237,8 @@ static int read_list_items(struct run *r, const char *key, struct hev *e)
                 e->list = p;
                 cap *= 2;
             }
-            e->list[e->list_len++] = history_intern(&r->h, json_is_string(x) ? json_string_value(x) : "?");
+            e->list[e->list_len++] =
+                history_intern(&r->h, json_is_string(x) ? json_string_value(x) : "?");
         }
         json_decref(items);
         if (!log || e->status != 200)
@@ -276,7 +283,8 @@ static int final_reads(struct run *r)
         for (size_t i = 0; i < p->n && !rc; i++) {
             const struct sc_step *st = &p->steps[i];
             int listed = st->kind == ST_APPEND || (st->kind == ST_S3 && st->element);
-            if (!listed || (rc = rclient_expand(&r->clients[0], st->list ? st->list : st->key, &key)))
+            if (!listed ||
+                (rc = rclient_expand(&r->clients[0], st->list ? st->list : st->key, &key)))
                 continue;
             int seen = 0;
             for (size_t k = 0; k < ndone; k++)

@@ -84,9 +84,11 @@ static int save_rules(struct run *r)
     json_t *doc = res.status == 200 ? json_loads(res.body, 0, NULL) : NULL;
     ly_client_result_cleanup(&res);
     if (res.status == 401 || res.status == 403) {
-        snprintf(r->error, sizeof r->error, "the target's admin API refused the runner (%d): "
+        snprintf(r->error, sizeof r->error,
+                 "the target's admin API refused the runner (%d): "
                  "set LOCKYARD_ADMIN_TOKEN to its --admin-token (or the run's AWS keys to one it "
-                 "accepts), or pass --no-admin to treat it as a plain store", res.status);
+                 "accepts), or pass --no-admin to treat it as a plain store",
+                 res.status);
         return LY_EINVAL;
     }
     json_t *rules = json_object_get(doc, "faults");
@@ -95,8 +97,10 @@ static int save_rules(struct run *r)
         rc = run_call(r, "DELETE", "/_lockyard/faults", NULL, NULL, NULL, NULL, &res);
         if (!rc) {
             if (res.status / 100 != 2)
-                snprintf(r->error, sizeof r->error, "cannot set the target's fault rules aside "
-                         "(DELETE /_lockyard/faults answered %d)", res.status);
+                snprintf(r->error, sizeof r->error,
+                         "cannot set the target's fault rules aside "
+                         "(DELETE /_lockyard/faults answered %d)",
+                         res.status);
             ly_client_result_cleanup(&res);
         }
         if (!rc && r->error[0])
@@ -167,8 +171,9 @@ static int list_page(struct run *r, char ***keys, size_t *n, char *token, size_t
     if (rc)
         return rc;
     token[0] = '\0';
-    xmlDocPtr doc = res.status == 200 ? xmlReadMemory(res.body, (int)res.body_len, "list.xml",
-                                                      NULL, XML_PARSE_NONET) : NULL;
+    xmlDocPtr doc = res.status == 200 ? xmlReadMemory(res.body, (int)res.body_len, "list.xml", NULL,
+                                                      XML_PARSE_NONET)
+                                      : NULL;
     ly_client_result_cleanup(&res);
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
     for (xmlNodePtr c = root ? root->children : NULL; c && !rc; c = c->next) {
@@ -251,8 +256,8 @@ static void delete_table(struct run *r)
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     struct ly_client_result res;
-    if (text && !run_call(r, "POST", "/", NULL, "dynamodb", text,
-                            "DynamoDB_20120810.DeleteTable", &res))
+    if (text &&
+        !run_call(r, "POST", "/", NULL, "dynamodb", text, "DynamoDB_20120810.DeleteTable", &res))
         ly_client_result_cleanup(&res);
     free(text);
 }

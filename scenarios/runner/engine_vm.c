@@ -70,8 +70,9 @@ static int builtin(struct rclient *c, const char *name, struct ly_buf *out)
         return ly_buf_adds(out, history_str(&r->h, c->name_id));
     if (!strcmp(name, "uuid")) {
         uint64_t a = rclient_rand(c), b = rclient_rand(c);
-        return ly_buf_addf(out, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-a%03" PRIx64 "-%012" PRIx64,
-                           a >> 32, (a >> 16) & 0xffff, a & 0xfff, b >> 52, (uint64_t)(b & 0xffffffffffffull));
+        return ly_buf_addf(
+            out, "%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64 "-a%03" PRIx64 "-%012" PRIx64, a >> 32,
+            (a >> 16) & 0xffff, a & 0xfff, b >> 52, (uint64_t)(b & 0xffffffffffffull));
     }
     if (!strcmp(name, "now_ms"))
         return ly_buf_addf(out, "%" PRId64, rclient_now_ms(c));
@@ -159,7 +160,7 @@ static void eval(const char *s, char *out, size_t size)
         long long a, b;
         int num = as_int(l, &a) && as_int(rgt, &b);
         int cmp = num ? (a > b) - (a < b) : strcmp(l, rgt);
-        int res[] = {cmp == 0, cmp != 0, cmp <= 0, cmp >= 0, cmp < 0, cmp > 0};
+        int res[] = {cmp == 0, cmp != 0, cmp <= 0, cmp >= 0, cmp<0, cmp> 0};
         if (k < 6)
             snprintf(out, size, "%s", res[k] ? "true" : "false");
         else if (num)
@@ -215,7 +216,8 @@ static int label_gates(struct rclient *c, const char *label, int count)
     struct run *r = c->run;
     for (size_t i = 0; i < r->sc->ngates; i++) {
         const struct sc_gate *g = &r->sc->gates[i];
-        if (r->gate_done[i] == 1 || g->client != c->idx || strcmp(g->before, label) || g->times != count)
+        if (r->gate_done[i] == 1 || g->client != c->idx || strcmp(g->before, label) ||
+            g->times != count)
             continue;
         if (g->release && r->gate_done[i] == 0) {
             for (size_t f = 0; f < r->sc->nfaults; f++)
@@ -385,23 +387,17 @@ static int step_once(struct rclient *c)
         return rc;
     case ST_S3:
     case ST_DDB:
-    case ST_APPEND:
-        return (rc = rclient_request(c, st)) ? rc : 1;
-    case ST_READ_LIST:
-        return (rc = rclient_read_list(c, st)) ? rc : 1;
+    case ST_APPEND: return (rc = rclient_request(c, st)) ? rc : 1;
+    case ST_READ_LIST: return (rc = rclient_read_list(c, st)) ? rc : 1;
     case ST_SLEEP:
         if (!c->in_cs && run_now_us(c->run) >= c->run->deadline_us) {
             c->iterations = c->iter + 1; /* time is up: stop at this backoff */
             return iteration_end(c);
         }
         return do_sleep(c, st);
-    case ST_GOTO:
-        c->pc = st->target;
-        return 0;
-    case ST_IF:
-        return do_if(c, st);
-    case ST_SET:
-        return do_set(c, st);
+    case ST_GOTO: c->pc = st->target; return 0;
+    case ST_IF: return do_if(c, st);
+    case ST_SET: return do_set(c, st);
     case ST_CS_ENTER:
     case ST_CS_EXIT:
         c->in_cs = st->kind == ST_CS_ENTER;
@@ -410,12 +406,8 @@ static int step_once(struct rclient *c)
             c->run->beliefs_overlap++;
         c->pc++;
         return run_mark(c->run, c, c->in_cs ? "cs_enter" : "cs_exit", NULL);
-    case ST_GIVE_UP:
-        c->pc++;
-        return run_mark(c->run, c, "give_up", NULL);
-    case ST_DONE:
-        c->pc = (int)c->prog->n;
-        return 0;
+    case ST_GIVE_UP: c->pc++; return run_mark(c->run, c, "give_up", NULL);
+    case ST_DONE: c->pc = (int)c->prog->n; return 0;
     }
     return LY_EINVAL;
 }

@@ -33,23 +33,23 @@ enum xwake { XW_NONE, XW_POLL, XW_RETRY, XW_PAUSE, XW_FORCED };
 
 /* Which requests a fault kind may hit (from the scenario's fault rules and events). */
 struct xfault_spec {
-    int kind;                   /* enum xfault */
-    char service[16], op[32];   /* "" = any */
-    char key[XKEY_MAX];         /* glob, "" = any */
-    int conditional;            /* -1 any, 0 unconditional only, 1 conditional only */
-    char label[32];             /* from an event: the first request after this label, "" = any */
-    int64_t ms;                 /* pause length */
+    int kind;                 /* enum xfault */
+    char service[16], op[32]; /* "" = any */
+    char key[XKEY_MAX];       /* glob, "" = any */
+    int conditional;          /* -1 any, 0 unconditional only, 1 conditional only */
+    char label[32];           /* from an event: the first request after this label, "" = any */
+    int64_t ms;               /* pause length */
 };
 
 /* One enabled transition at a choice point. */
 struct xopt {
     int client;
-    int fault;                  /* enum xfault (requests only) */
-    int wake;                   /* enum xwake: 0 = the client's held request */
-    int cost;                   /* preemptions it adds */
-    int64_t ms;                 /* XF_PAUSE: how long */
-    int write;                  /* the request may change the store */
-    char key[XKEY_MAX];         /* the request's key ("" for a wake) */
+    int fault;          /* enum xfault (requests only) */
+    int wake;           /* enum xwake: 0 = the client's held request */
+    int cost;           /* preemptions it adds */
+    int64_t ms;         /* XF_PAUSE: how long */
+    int write;          /* the request may change the store */
+    char key[XKEY_MAX]; /* the request's key ("" for a wake) */
 };
 
 struct xrun;
@@ -58,29 +58,29 @@ struct xrun;
 typedef int (*xchoose_fn)(void *arg, const struct xrun *xr, struct xopt *opts, size_t n);
 
 struct xconfig {
-    struct scenario *sc;        /* prepared by explore_prepare */
-    const char *target;         /* http://HOST:PORT of the server */
+    struct scenario *sc; /* prepared by explore_prepare */
+    const char *target;  /* http://HOST:PORT of the server */
     const char *self_exe;
-    int faults_max;             /* F */
-    int max_steps;              /* choice points per schedule */
+    int faults_max; /* F */
+    int max_steps;  /* choice points per schedule */
     struct xfault_spec specs[16];
     size_t nspecs;
-    int timed;                  /* the protocol reads {{now_ms}}: time orders matter */
-    int any_fault;              /* replay: every fault kind on every request */
-    int64_t pause_ms;           /* default pause length */
+    int timed;        /* the protocol reads {{now_ms}}: time orders matter */
+    int any_fault;    /* replay: every fault kind on every request */
+    int64_t pause_ms; /* default pause length */
 };
 
 /* What one schedule did. */
 struct xoutcome {
-    int pruned;                 /* stopped as redundant (sleep set) */
-    int truncated;              /* --max-steps reached */
-    int error;                  /* the run failed: msg */
+    int pruned;    /* stopped as redundant (sleep set) */
+    int truncated; /* --max-steps reached */
+    int error;     /* the run failed: msg */
     char msg[256];
-    uint32_t found;             /* violation bits */
-    size_t requests;            /* requests sent */
+    uint32_t found;  /* violation bits */
+    size_t requests; /* requests sent */
     int preemptions, faults;
-    char *choices;              /* "A B A:lost_ack ..." (heap) */
-    char *transcript;           /* numbered requests with answers (heap) */
+    char *choices;    /* "A B A:lost_ack ..." (heap) */
+    char *transcript; /* numbered requests with answers (heap) */
 };
 
 void xoutcome_cleanup(struct xoutcome *o);
@@ -102,8 +102,8 @@ int explore_prepare(struct xconfig *x, const char *kinds, int64_t pause_ms, char
                     size_t err_size) LY_WARN_UNUSED;
 
 /** Runs and checks one schedule: choose decides every choice point. @return 0 or LY_ENOMEM */
-int explore_one(const struct xconfig *x, xchoose_fn choose, void *arg, struct xoutcome *out)
-    LY_WARN_UNUSED;
+int explore_one(const struct xconfig *x, xchoose_fn choose, void *arg,
+                struct xoutcome *out) LY_WARN_UNUSED;
 
 /* One serialised run (explore_sched.c). */
 struct xrun *xrun_new(const struct xconfig *x, xchoose_fn choose, void *arg);
@@ -120,8 +120,8 @@ const char *xrun_client_name(const struct xrun *xr, int i);
 int xrun_fault_of(const struct xrun *xr, uint32_t ev);
 
 /** `lockyard run` of a scenario with `script: - schedule:`. Same contract as run_scenario. */
-int explore_replay(struct scenario *sc, const struct run_opts *opts, struct run **out)
-    LY_WARN_UNUSED;
+int explore_replay(struct scenario *sc, const struct run_opts *opts,
+                   struct run **out) LY_WARN_UNUSED;
 
 /** Starts `SELF serve --memory` on a free port; url gets http://HOST:PORT. @return pid or -1 */
 int explore_server_start(const char *self_exe, char *url, size_t size, char *err, size_t esize);
@@ -130,18 +130,18 @@ void explore_server_stop(int pid);
 /* ---- the search (explore_search.c) ---- */
 
 struct xsearch_opts {
-    int preemptions;            /* K */
+    int preemptions; /* K */
     int64_t max_schedules;
     int64_t seconds;
 };
 
 struct xsearch_stats {
     int64_t schedules, blocked, pruned, truncated, distinct, errors;
-    int exhaustive;             /* the search finished within its bound */
+    int exhaustive; /* the search finished within its bound */
     double seconds;
-    uint32_t found;             /* union of violation bits */
-    int64_t found_in[32];       /* schedules showing each kind */
-    struct xoutcome best;       /* the counterexample (or example) to show; choices NULL if none */
+    uint32_t found;       /* union of violation bits */
+    int64_t found_in[32]; /* schedules showing each kind */
+    struct xoutcome best; /* the counterexample (or example) to show; choices NULL if none */
     char first_error[1024];
 };
 
@@ -164,7 +164,7 @@ struct xmodel {
     void *arg;
 };
 /** Number of complete schedules explored and blocked ones, for a model. @return 0 / LY_ENOMEM */
-int explore_model(const struct xmodel *m, int preemptions, int64_t *schedules, int64_t *blocked)
-    LY_WARN_UNUSED;
+int explore_model(const struct xmodel *m, int preemptions, int64_t *schedules,
+                  int64_t *blocked) LY_WARN_UNUSED;
 
 #endif

@@ -55,11 +55,11 @@ static int num(const char *s, int64_t lo, int64_t hi, int64_t *out)
 static int parse(struct xcli *o, int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"clients", 1, 0, 'c'}, {"iterations", 1, 0, 'i'}, {"preemptions", 1, 0, 'p'},
-        {"faults", 1, 0, 'f'}, {"fault-kinds", 1, 0, 'k'}, {"pause-ms", 1, 0, 'P'},
-        {"max-schedules", 1, 0, 'm'}, {"seconds", 1, 0, 'S'}, {"max-steps", 1, 0, 'd'},
-        {"save", 1, 0, 's'}, {"report", 1, 0, 'R'}, {"json", 0, 0, 'j'}, {"quiet", 0, 0, 'q'},
-        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"clients", 1, 0, 'c'},       {"iterations", 1, 0, 'i'},  {"preemptions", 1, 0, 'p'},
+        {"faults", 1, 0, 'f'},        {"fault-kinds", 1, 0, 'k'}, {"pause-ms", 1, 0, 'P'},
+        {"max-schedules", 1, 0, 'm'}, {"seconds", 1, 0, 'S'},     {"max-steps", 1, 0, 'd'},
+        {"save", 1, 0, 's'},          {"report", 1, 0, 'R'},      {"json", 0, 0, 'j'},
+        {"quiet", 0, 0, 'q'},         {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
     int c;
     int64_t v = 0;
     optind = 1;
@@ -67,15 +67,30 @@ static int parse(struct xcli *o, int argc, char **argv)
         const char *a = optarg;
         int bad = 0;
         switch (c) {
-        case 'c': bad = num(a, 1, 26, &v); o->clients = (int)v; break;
-        case 'i': bad = num(a, 1, 1000, &v); o->iterations = (int)v; break;
-        case 'p': bad = num(a, 0, 1000, &v); o->preemptions = (int)v; break;
-        case 'f': bad = num(a, 0, 1000, &v); o->faults = (int)v; break;
+        case 'c':
+            bad = num(a, 1, 26, &v);
+            o->clients = (int)v;
+            break;
+        case 'i':
+            bad = num(a, 1, 1000, &v);
+            o->iterations = (int)v;
+            break;
+        case 'p':
+            bad = num(a, 0, 1000, &v);
+            o->preemptions = (int)v;
+            break;
+        case 'f':
+            bad = num(a, 0, 1000, &v);
+            o->faults = (int)v;
+            break;
         case 'k': o->kinds = a; break;
         case 'P': bad = num(a, 1, 86400000, &o->pause_ms); break;
         case 'm': bad = num(a, 1, INT64_MAX, &o->max_schedules); break;
         case 'S': bad = num(a, 1, 86400 * 30, &o->seconds); break;
-        case 'd': bad = num(a, 1, 1000000, &v); o->max_steps = (int)v; break;
+        case 'd':
+            bad = num(a, 1, 1000000, &v);
+            o->max_steps = (int)v;
+            break;
         case 's': o->save = a; break;
         case 'R': o->report = a; break;
         case 'j': o->json = 1; break;
@@ -157,7 +172,8 @@ static void script_block(FILE *f, const struct scenario *sc, const struct xcli *
             col = 6;
         }
         int quote = memchr(p, ':', len) != NULL;
-        fprintf(f, "%s%s%.*s%s", n++ ? ", " : "", quote ? "\"" : "", (int)len, p, quote ? "\"" : "");
+        fprintf(f, "%s%s%.*s%s", n++ ? ", " : "", quote ? "\"" : "", (int)len, p,
+                quote ? "\"" : "");
         col += len + 2 + 2 * (size_t)quote;
         p += len;
         p += *p == ' ';
@@ -208,7 +224,8 @@ static void bound_text(const struct xcli *o, const struct scenario *sc, const st
                        char *out, size_t size)
 {
     size_t n = (size_t)snprintf(out, size, "clients %zu, iterations %d, preemptions %d, faults %d",
-                                sc->nclients, max_iterations(sc), o->preemptions, x->nspecs ? o->faults : 0);
+                                sc->nclients, max_iterations(sc), o->preemptions,
+                                x->nspecs ? o->faults : 0);
     for (size_t i = 0, first = 1; o->faults && i < x->nspecs && n < size; i++) {
         int dup = 0;
         for (size_t j = 0; j < i; j++)
@@ -263,7 +280,8 @@ static void print_text(const struct xcli *o, const struct scenario *sc, const st
         printf("%" PRId64 " schedules failed to run: %s\n", st->errors, st->first_error);
     if (!st->found)
         printf("%s %" PRId64 " schedules within bound (%s) satisfy mutual exclusion, no lost "
-               "update, linearizability\n", st->exhaustive ? "all" : "the", st->schedules, bound);
+               "update, linearizability\n",
+               st->exhaustive ? "all" : "the", st->schedules, bound);
     else
         print_clean(st, bound);
     if (st->found)
@@ -272,9 +290,10 @@ static void print_text(const struct xcli *o, const struct scenario *sc, const st
         return;
     report_kinds(st->best.found, what, sizeof what);
     printf("\n%s (%zu requests, %d preemptions, %d faults): %s\n",
-           st->best.found & ~sc->expect ? "shortest counterexample" : "shortest schedule showing "
-           "the expected violations", st->best.requests, st->best.preemptions, st->best.faults,
-           what);
+           st->best.found & ~sc->expect ? "shortest counterexample"
+                                        : "shortest schedule showing "
+                                          "the expected violations",
+           st->best.requests, st->best.preemptions, st->best.faults, what);
     fputs(st->best.transcript ? st->best.transcript : "", stdout);
     printf("\nscript for %s (replaces its script: and expect:):\n\n", o->path);
     script_block(stdout, sc, o, &st->best);
@@ -282,7 +301,8 @@ static void print_text(const struct xcli *o, const struct scenario *sc, const st
         printf("\nreplay: lockyard run %s\n", o->save);
     else
         printf("\nreplay: lockyard run COPY.yaml  (a copy of %s with the lines above; "
-               "--save COPY.yaml writes it)\n", o->path);
+               "--save COPY.yaml writes it)\n",
+               o->path);
 }
 
 static json_t *kinds_json(uint32_t bits)
@@ -294,17 +314,17 @@ static json_t *kinds_json(uint32_t bits)
     return a;
 }
 
-static void print_json(const struct xcli *o, const struct scenario *sc, const struct xsearch_stats *st,
-                       int ok)
+static void print_json(const struct xcli *o, const struct scenario *sc,
+                       const struct xsearch_stats *st, int ok)
 {
-    json_t *doc = json_pack("{ss ss s{sI sI sI sI} sI sI sI sI sf sb sI sI so so ss}",
-        "name", sc->name, "scenario", o->path, "bound", "clients", (json_int_t)sc->nclients,
-        "iterations", (json_int_t)max_iterations(sc), "preemptions", (json_int_t)o->preemptions,
-        "faults", (json_int_t)o->faults, "schedules", (json_int_t)st->schedules,
-        "pruned", (json_int_t)st->pruned, "redundant_runs", (json_int_t)st->blocked,
-        "distinct_histories", (json_int_t)st->distinct, "seconds", st->seconds,
-        "exhaustive", st->exhaustive, "truncated", (json_int_t)st->truncated,
-        "errors", (json_int_t)st->errors, "found", kinds_json(st->found),
+    json_t *doc = json_pack(
+        "{ss ss s{sI sI sI sI} sI sI sI sI sf sb sI sI so so ss}", "name", sc->name, "scenario",
+        o->path, "bound", "clients", (json_int_t)sc->nclients, "iterations",
+        (json_int_t)max_iterations(sc), "preemptions", (json_int_t)o->preemptions, "faults",
+        (json_int_t)o->faults, "schedules", (json_int_t)st->schedules, "pruned",
+        (json_int_t)st->pruned, "redundant_runs", (json_int_t)st->blocked, "distinct_histories",
+        (json_int_t)st->distinct, "seconds", st->seconds, "exhaustive", st->exhaustive, "truncated",
+        (json_int_t)st->truncated, "errors", (json_int_t)st->errors, "found", kinds_json(st->found),
         "expected", kinds_json(sc->expect), "status", ok ? "ok" : "mismatch");
     if (doc && st->errors)
         json_object_set_new(doc, "error", json_string(st->first_error));
@@ -316,11 +336,13 @@ static void print_json(const struct xcli *o, const struct scenario *sc, const st
             script_block(m, sc, o, &st->best);
             fclose(m);
         }
-        json_object_set_new(doc, "counterexample", json_pack("{sI sI sI so ss ss ss*}",
-            "requests", (json_int_t)st->best.requests, "preemptions",
-            (json_int_t)st->best.preemptions, "faults", (json_int_t)st->best.faults,
-            "found", kinds_json(st->best.found), "schedule", st->best.choices,
-            "transcript", st->best.transcript ? st->best.transcript : "", "script", script));
+        json_object_set_new(
+            doc, "counterexample",
+            json_pack("{sI sI sI so ss ss ss*}", "requests", (json_int_t)st->best.requests,
+                      "preemptions", (json_int_t)st->best.preemptions, "faults",
+                      (json_int_t)st->best.faults, "found", kinds_json(st->best.found), "schedule",
+                      st->best.choices, "transcript",
+                      st->best.transcript ? st->best.transcript : "", "script", script));
         free(script);
     }
     char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
@@ -352,8 +374,18 @@ static int write_report(const struct xcli *o, struct scenario *sc, const struct 
     FILE *f = rc ? NULL : fopen(o->report, "w");
     char replay[1200];
     snprintf(replay, sizeof replay, "lockyard run %s", o->save ? o->save : o->path);
-    struct report_info ri = {sc->name, sc->description, sc->protocol_name, sc->seed, replay,
-                             st->best.found, NULL, NULL, 0, NULL, sc->path, NULL};
+    struct report_info ri = {sc->name,
+                             sc->description,
+                             sc->protocol_name,
+                             sc->seed,
+                             replay,
+                             st->best.found,
+                             NULL,
+                             NULL,
+                             0,
+                             NULL,
+                             sc->path,
+                             NULL};
     if (!rc)
         rc = f ? report_html(f, &ri, &r->h, &res) : LY_EIO;
     if (f && fclose(f))

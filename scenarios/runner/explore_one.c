@@ -16,8 +16,11 @@
 
 static const char *method_of(const char *f)
 {
-    return !strcmp(f, "PutObject") ? "PUT" : !strcmp(f, "GetObject") ? "GET"
-         : !strcmp(f, "HeadObject") ? "HEAD" : !strcmp(f, "DeleteObject") ? "DELETE" : f;
+    return !strcmp(f, "PutObject")      ? "PUT"
+           : !strcmp(f, "GetObject")    ? "GET"
+           : !strcmp(f, "HeadObject")   ? "HEAD"
+           : !strcmp(f, "DeleteObject") ? "DELETE"
+                                        : f;
 }
 
 static int line_request(struct ly_buf *b, const struct run *r, const struct xrun *xr, uint32_t i,

@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const fault_names[XF_KINDS] = {"none", "lost_ack", "fail", "conflict", "pause",
-                                                  "crash"};
+static const char *const fault_names[XF_KINDS] = {"none",     "lost_ack", "fail",
+                                                  "conflict", "pause",    "crash"};
 
 const char *xfault_name(int f)
 {
@@ -146,8 +146,8 @@ static int mentions_now(const struct sc_program *p)
 {
     for (size_t i = 0; i < p->n; i++) {
         const struct sc_step *st = &p->steps[i];
-        const char *f[] = {st->key, st->body, st->request, st->expr, st->sleep_ms, st->if_match,
-                           st->element};
+        const char *f[] = {st->key,      st->body,     st->request, st->expr,
+                           st->sleep_ms, st->if_match, st->element};
         for (size_t k = 0; k < sizeof f / sizeof f[0]; k++)
             if (f[k] && strstr(f[k], "now_ms"))
                 return 1;
@@ -166,8 +166,10 @@ static int parse_kinds(struct xconfig *x, const char *kinds, char *err, size_t e
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         int k = xfault_parse(t);
         if (k < 0) {
-            snprintf(err, err_size, "--fault-kinds: unknown kind '%s' (lost_ack fail conflict "
-                     "pause crash)", t);
+            snprintf(err, err_size,
+                     "--fault-kinds: unknown kind '%s' (lost_ack fail conflict "
+                     "pause crash)",
+                     t);
             return LY_EINVAL;
         }
         add_spec(x, k, NULL, 0);

@@ -17,22 +17,22 @@
 #include <string.h>
 
 struct xcl {
-    int poised;                 /* held before a request */
-    int permit;                 /* the next hold lets the request go */
-    int wait;                   /* enum xwake */
+    int poised; /* held before a request */
+    int permit; /* the next hold lets the request go */
+    int wait;   /* enum xwake */
     int64_t wake_ms;
     uint64_t wait_version;
-    int fault;                  /* fault of the request being sent */
+    int fault; /* fault of the request being sent */
     int write, conditional;
     const struct sc_program *prog;
-    int *snap;                  /* label arrivals at the previous request */
-    uint8_t *passed;            /* labels passed since the previous request */
+    int *snap;       /* label arrivals at the previous request */
+    uint8_t *passed; /* labels passed since the previous request */
     char op[32], service[16];
     char key[XKEY_MAX];
 };
 
 struct xfaulted {
-    uint32_t ev;                /* invoke index in the history */
+    uint32_t ev; /* invoke index in the history */
     int fault;
 };
 
@@ -44,8 +44,8 @@ struct xrun {
     struct xcl *cl;
     size_t n;
     int64_t now_ms;
-    uint64_t version;           /* applied writes so far */
-    int last;                   /* client of the last transition, -1 */
+    uint64_t version; /* applied writes so far */
+    int last;         /* client of the last transition, -1 */
     int preemptions, faults, steps;
     int inflight, pruned, truncated, failed;
     struct event *decide_ev;
@@ -81,8 +81,10 @@ static void describe(struct xrun *xr, struct rclient *c, struct xcl *xc)
 {
     const struct sc_step *st = &c->prog->steps[c->pc];
     struct ly_buf b, t;
-    const char *op = st->kind == ST_READ_LIST ? "GetObject" : st->kind == ST_APPEND ? "PutObject"
-                     : st->op ? st->op : "?";
+    const char *op = st->kind == ST_READ_LIST ? "GetObject"
+                     : st->kind == ST_APPEND  ? "PutObject"
+                     : st->op                 ? st->op
+                                              : "?";
     snprintf(xc->op, sizeof xc->op, "%s", op);
     snprintf(xc->service, sizeof xc->service, "%s", st->kind == ST_DDB ? "dynamodb" : "s3");
     xc->write = !hev_f_is_read(op);
@@ -90,8 +92,10 @@ static void describe(struct xrun *xr, struct rclient *c, struct xcl *xc)
                       (st->request && strstr(st->request, "ConditionExpression"));
     ly_buf_init(&b, 4096);
     ly_buf_init(&t, 4096);
-    int rc = rclient_expand(c, st->kind == ST_DDB ? (st->table ? st->table : xr->r->sc->table)
-                                                  : (st->bucket ? st->bucket : xr->r->sc->bucket), &t);
+    int rc = rclient_expand(c,
+                            st->kind == ST_DDB ? (st->table ? st->table : xr->r->sc->table)
+                                               : (st->bucket ? st->bucket : xr->r->sc->bucket),
+                            &t);
     if (!rc)
         rc = st->key ? rclient_expand(c, st->key, &b) : ly_buf_adds(&b, "");
     snprintf(xc->key, sizeof xc->key, "%s/%s", rc ? "?" : t.data, rc ? "?" : b.data);
@@ -159,11 +163,13 @@ static void fake_body(struct fake *f, const struct xcl *xc, const char *code, co
 {
     if (!strcmp(xc->service, "dynamodb"))
         snprintf(f->body, sizeof f->body,
-                 "{\"__type\":\"com.amazonaws.dynamodb.v20120810#%s\",\"message\":\"%s\"}", code, msg);
+                 "{\"__type\":\"com.amazonaws.dynamodb.v20120810#%s\",\"message\":\"%s\"}", code,
+                 msg);
     else
         snprintf(f->body, sizeof f->body,
                  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
-                 "<Message>%s</Message></Error>", code, msg);
+                 "<Message>%s</Message></Error>",
+                 code, msg);
 }
 
 /*
@@ -225,8 +231,8 @@ static void on_real(const struct ly_client_resp *resp, void *arg)
         xr->version++;
     if (xc->fault == XF_LOST_ACK) {
         struct fake f = {xr, c, 500, ""};
-        fake_body(&f, xc, !strcmp(xc->service, "dynamodb") ? "InternalServerError"
-                                                           : "InternalError",
+        fake_body(&f, xc,
+                  !strcmp(xc->service, "dynamodb") ? "InternalServerError" : "InternalError",
                   "We encountered an internal error. Please try again.");
         struct ly_client_resp lost = {500, 0, f.body, strlen(f.body), NULL, NULL, 0};
         xc->fault = XF_NONE;
@@ -294,9 +300,9 @@ static int spec_matches(const struct xfault_spec *s, const struct xcl *xc)
 static const struct xfault_spec *spec_for(const struct xrun *xr, const struct xcl *xc, int kind)
 {
     static const struct xfault_spec any[XF_KINDS] = {
-        {XF_NONE, "", "", "", -1, "", 0},    {XF_LOST_ACK, "", "", "", -1, "", 0},
-        {XF_FAIL, "", "", "", -1, "", 0},    {XF_CONFLICT, "", "", "", -1, "", 0},
-        {XF_PAUSE, "", "", "", -1, "", 0},   {XF_CRASH, "", "", "", -1, "", 0}};
+        {XF_NONE, "", "", "", -1, "", 0},  {XF_LOST_ACK, "", "", "", -1, "", 0},
+        {XF_FAIL, "", "", "", -1, "", 0},  {XF_CONFLICT, "", "", "", -1, "", 0},
+        {XF_PAUSE, "", "", "", -1, "", 0}, {XF_CRASH, "", "", "", -1, "", 0}};
     if (xr->x->any_fault)
         return spec_matches(&any[kind], xc) ? &any[kind] : NULL;
     for (size_t i = 0; i < xr->x->nspecs; i++)

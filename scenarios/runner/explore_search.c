@@ -21,18 +21,18 @@ struct xnode {
     struct xopt *opts;
     size_t n;
     uint8_t *done, *complete, *asleep;
-    int cur;                    /* option being explored, -1 = blocked */
-    int pre;                    /* preemptions before this point */
-    int cut_here;               /* an option was left out by the preemption bound */
-    int cut_below;              /* the current option's subtree was cut */
+    int cur;       /* option being explored, -1 = blocked */
+    int pre;       /* preemptions before this point */
+    int cut_here;  /* an option was left out by the preemption bound */
+    int cut_below; /* the current option's subtree was cut */
 };
 
 struct xdfs {
     struct xnode *nodes;
     size_t len, cap, pos;
-    int bound;                  /* K */
+    int bound; /* K */
     int timed;
-    int64_t pruned;             /* transitions skipped because they sleep */
+    int64_t pruned; /* transitions skipped because they sleep */
     int diverged;
 };
 
@@ -186,8 +186,7 @@ static size_t model_opts(const struct mstate *s, struct xopt *o)
             continue;
         o[n] = s->m->steps[i][s->pc[i]];
         o[n].client = (int)i;
-        o[n].cost = s->last >= 0 && s->last != (int)i &&
-                    s->pc[s->last] < s->m->nsteps[s->last];
+        o[n].cost = s->last >= 0 && s->last != (int)i && s->pc[s->last] < s->m->nsteps[s->last];
         n++;
     }
     return n;

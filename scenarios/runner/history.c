@@ -10,10 +10,10 @@
 #include <string.h>
 
 static const char *const type_names[] = {"invoke", "ok", "fail", "info"};
-static const char *const role_names[] = {"", "lock", "unlock", "force_unlock", "heartbeat",
-                                         "resource", "read"};
+static const char *const role_names[] = {"",          "lock",     "unlock", "force_unlock",
+                                         "heartbeat", "resource", "read"};
 static const char *const markers[] = {"cs_enter", "cs_exit", "pause", "resume", "crash",
-                                      "give_up", "fault", "clock", NULL};
+                                      "give_up",  "fault",   "clock", NULL};
 
 const char *hev_type_name(int type)
 {
@@ -35,8 +35,9 @@ int hev_role_parse(const char *s)
 
 int hev_f_is_read(const char *f)
 {
-    static const char *const reads[] = {"GetObject", "HeadObject", "GetItem", "Query", "Scan",
-                                        "BatchGetItem", "TransactGetItems", "read", NULL};
+    static const char *const reads[] = {"GetObject", "HeadObject",   "GetItem",          "Query",
+                                        "Scan",      "BatchGetItem", "TransactGetItems", "read",
+                                        NULL};
     for (size_t i = 0; reads[i]; i++)
         if (!strcmp(f, reads[i]))
             return 1;
@@ -265,7 +266,8 @@ static json_t *event_json(const struct history *h, const struct hev *e, size_t i
     if (e->role)
         json_object_set_new(o, "role", json_string(hev_role_name(e->role)));
     if (e->cond)
-        json_object_set_new(o, "cond", json_string(e->cond == COND_INM ? "If-None-Match" : "If-Match"));
+        json_object_set_new(o, "cond",
+                            json_string(e->cond == COND_INM ? "If-None-Match" : "If-Match"));
     if (e->cond == COND_IM || (e->cond_val && strcmp(e->f, "cas")))
         json_object_set_new(o, "cond_value", json_string(history_str(h, (uint32_t)e->cond_val)));
     json_t *v = value_json(h, e);

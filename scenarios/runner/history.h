@@ -22,44 +22,51 @@
 enum hev_type { HEV_INVOKE, HEV_OK, HEV_FAIL, HEV_INFO };
 
 /* What a request does to the lock or the protected resource (set by the protocol). */
-enum hev_role { ROLE_NONE, ROLE_LOCK, ROLE_UNLOCK, ROLE_FORCE_UNLOCK, ROLE_HEARTBEAT,
-                ROLE_RESOURCE, ROLE_READ };
+enum hev_role {
+    ROLE_NONE,
+    ROLE_LOCK,
+    ROLE_UNLOCK,
+    ROLE_FORCE_UNLOCK,
+    ROLE_HEARTBEAT,
+    ROLE_RESOURCE,
+    ROLE_READ
+};
 
 enum hev_cond { COND_NONE, COND_INM, COND_IM };
 
 struct hev {
-    int64_t time_us;   /* monotonic, from the start of the run */
-    uint32_t process;  /* interned client name */
-    uint8_t type;      /* enum hev_type */
-    uint8_t role;      /* enum hev_role */
-    uint8_t cond;      /* enum hev_cond */
-    int8_t applied;    /* completions: 1 applied, 0 not, -1 unknown */
-    char f[24];        /* GetObject PutObject … append read write cas add acquire release
+    int64_t time_us;  /* monotonic, from the start of the run */
+    uint32_t process; /* interned client name */
+    uint8_t type;     /* enum hev_type */
+    uint8_t role;     /* enum hev_role */
+    uint8_t cond;     /* enum hev_cond */
+    int8_t applied;   /* completions: 1 applied, 0 not, -1 unknown */
+    char f[24];       /* GetObject PutObject … append read write cas add acquire release
                           cs_enter cs_exit pause resume crash give_up fault */
-    uint32_t key;      /* interned "bucket/key" or table/key; 0 = none */
-    int64_t cond_val;  /* If-Match value (interned ETag) or cas expected value */
-    int64_t val;       /* invoke: written value (ETag id, element id, number); completion: read */
-    int val_known;     /* completion: 1 when val is an observed result */
-    int status;        /* HTTP status of a completion, 0 = no answer */
-    int64_t seq;       /* server commit sequence (journal), -1 unknown */
-    int64_t done_us;   /* completion: the store had answered by then, before the client saw
+    uint32_t key;     /* interned "bucket/key" or table/key; 0 = none */
+    int64_t cond_val; /* If-Match value (interned ETag) or cas expected value */
+    int64_t val;      /* invoke: written value (ETag id, element id, number); completion: read */
+    int val_known;    /* completion: 1 when val is an observed result */
+    int status;       /* HTTP status of a completion, 0 = no answer */
+    int64_t seq;      /* server commit sequence (journal), -1 unknown */
+    int64_t done_us;  /* completion: the store had answered by then, before the client saw
                           it (the runner kept the real answer of a client-side fault); an info
                           completion with 0 may never have been answered */
-    int64_t sent_us;   /* invoke: when the request left the client, if later than time_us (a
+    int64_t sent_us;  /* invoke: when the request left the client, if later than time_us (a
                           client-side delay or hold kept it); 0 = at time_us */
-    uint32_t code;     /* interned AWS error code, 0 = none */
-    uint32_t note;     /* interned free text shown in the report, 0 = none */
-    int64_t *list;     /* read of a list: element ids (owned), NULL otherwise */
+    uint32_t code;    /* interned AWS error code, 0 = none */
+    uint32_t note;    /* interned free text shown in the report, 0 = none */
+    int64_t *list;    /* read of a list: element ids (owned), NULL otherwise */
     size_t list_len;
-    uint32_t pair;     /* index of the matching invoke/completion; UINT32_MAX = none */
+    uint32_t pair; /* index of the matching invoke/completion; UINT32_MAX = none */
 };
 
 struct history {
     struct hev *ev;
     size_t n, cap;
-    char **strs;       /* strs[id - 1] */
+    char **strs; /* strs[id - 1] */
     size_t nstrs, strs_cap;
-    uint32_t *slots;   /* open-addressing intern table: ids */
+    uint32_t *slots; /* open-addressing intern table: ids */
     size_t slots_cap;
 };
 

@@ -89,8 +89,8 @@ static void parse_fields(struct history *h, struct hev *e, json_t *o)
         e->note = history_intern(h, json_string_value(x));
 }
 
-static int parse_line(struct history *h, const char *line, size_t len, int64_t lineno,
-                      char *err, size_t err_size)
+static int parse_line(struct history *h, const char *line, size_t len, int64_t lineno, char *err,
+                      size_t err_size)
 {
     json_error_t je;
     json_t *o = json_loadb(line, len, 0, &je);
@@ -104,8 +104,8 @@ static int parse_line(struct history *h, const char *line, size_t len, int64_t l
         snprintf(err, err_size, "line %" PRId64 ": not a JSON object", lineno);
         goto out;
     }
-    if (!proc || !type || !json_is_string(type) || parse_type(json_string_value(type)) < 0 ||
-        !f || !json_is_string(f)) {
+    if (!proc || !type || !json_is_string(type) || parse_type(json_string_value(type)) < 0 || !f ||
+        !json_is_string(f)) {
         snprintf(err, err_size, "line %" PRId64 ": wants process, type (invoke|ok|fail|info), f",
                  lineno);
         goto out;
@@ -127,8 +127,7 @@ out:
     return rc;
 }
 
-int history_parse_jsonl(struct history *h, const char *text, size_t len, char *err,
-                        size_t err_size)
+int history_parse_jsonl(struct history *h, const char *text, size_t len, char *err, size_t err_size)
 {
     int64_t lineno = 0;
     size_t i = 0;

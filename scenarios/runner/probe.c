@@ -48,7 +48,7 @@ static int call(struct probe_env *e, const struct probe_req *p, struct ly_client
         if (strcmp(v, "%E") == 0) /* the current ETag */
             v = e->etag;
         else if (strcmp(v, "%M") == 0 && cksum_md5_b64(r.body, r.body_len, subst[i]) == 0)
-            v = subst[i]; /* Content-MD5 of the body */
+            v = subst[i];                    /* Content-MD5 of the body */
         else if (strncmp(v, "/%B/", 4) == 0) /* a key in the probe bucket */
             v = (snprintf(subst[i], sizeof subst[i], "/%s/%s", e->bucket, v + 4), subst[i]);
         if (ly_client_req_header(&r, hn[i], v))
@@ -67,12 +67,12 @@ static void body_code(const char *body, char *out, size_t n)
         snprintf(out, n, "%.*s", (int)strcspn(c + 6, "<"), c + 6);
 }
 
-void probe_verdict(struct probe_env *e, const char *name, const char *want, const char *got,
-                   int ok, const char *meaning)
+void probe_verdict(struct probe_env *e, const char *name, const char *want, const char *got, int ok,
+                   const char *meaning)
 {
     if (e->rows)
-        json_array_append_new(e->rows, json_pack("{s:s, s:s, s:s, s:b}", "probe", name, "aws",
-                                                 want, "endpoint", got, "ok", ok));
+        json_array_append_new(e->rows, json_pack("{s:s, s:s, s:s, s:b}", "probe", name, "aws", want,
+                                                 "endpoint", got, "ok", ok));
     else
         printf("  %-58s %-30s %-30s %s\n", name, want, got, ok ? "ok" : "DIFFERS");
     if (ok) {
@@ -87,8 +87,8 @@ void probe_verdict(struct probe_env *e, const char *name, const char *want, cons
         e->meanings[e->nmeanings++] = meaning;
 }
 
-static void verdict(struct probe_env *e, const char *name, int want, const char *want_code,
-                    int got, const char *got_code, const char *meaning)
+static void verdict(struct probe_env *e, const char *name, int want, const char *want_code, int got,
+                    const char *got_code, const char *meaning)
 {
     int ok = got == want && (!want_code || strcmp(want_code, got_code) == 0);
     char w[80], g[80];
@@ -163,8 +163,9 @@ void probe_race_row(char *out, size_t n, const int *statuses, size_t count)
     }
 }
 
-int probe_race(struct probe_env *e, int (*send)(struct probe_env *e, struct ly_client_conn *c,
-                                                int i, ly_client_cb cb, void *arg),
+int probe_race(struct probe_env *e,
+               int (*send)(struct probe_env *e, struct ly_client_conn *c, int i, ly_client_cb cb,
+                           void *arg),
                const char *name, const char *want, int ok_status, int lose_status,
                const char *meaning)
 {
@@ -206,8 +207,8 @@ static int race_send(struct probe_env *e, struct ly_client_conn *c, int i, ly_cl
     r.body = body[i];
     r.body_len = strlen(body[i]);
     (void)e;
-    return ly_client_req_header(&r, "If-None-Match", "*") || ly_client_send(c, &r, probe_now_s(),
-                                                                             cb, arg);
+    return ly_client_req_header(&r, "If-None-Match", "*") ||
+           ly_client_send(c, &r, probe_now_s(), cb, arg);
 }
 
 /* PROBE_RACERS concurrent PUT If-None-Match:* to one fresh key: AWS lets exactly one win. */
@@ -257,16 +258,17 @@ static void battery(struct probe_env *e)
           "PreconditionFailed");
     probe(e, "GET If-Match true + If-Unmodified-Since false -> 200",
           &(struct probe_req){"GET", k, 0, 0, "If-Match", "%E", "If-Unmodified-Since",
-                              "Mon, 01 Jan 2001 00:00:00 GMT"}, 200, NULL);
+                              "Mon, 01 Jan 2001 00:00:00 GMT"},
+          200, NULL);
     probe(e, "PUT a second object (copy destination)",
           &(struct probe_req){"PUT", "probe-copy.tflock", 0, "other", 0, 0, 0, 0}, 200, NULL);
     probe(e, "CopyObject If-None-Match:* onto an existing key",
           &(struct probe_req){"PUT", "probe-copy.tflock", 0, 0, "x-amz-copy-source",
-                              "/%B/probe.tflock", "If-None-Match", "*"}, 412,
-          "PreconditionFailed");
+                              "/%B/probe.tflock", "If-None-Match", "*"},
+          412, "PreconditionFailed");
     probe(e, "DeleteObjects with a wrong <ETag> (per-object Error)",
-          &(struct probe_req){"POST", NULL, "delete", del_body, "Content-MD5",
-                              "%M", 0, 0}, 200, "PreconditionFailed");
+          &(struct probe_req){"POST", NULL, "delete", del_body, "Content-MD5", "%M", 0, 0}, 200,
+          "PreconditionFailed");
     probe_m(e, "DELETE If-Match with a wrong ETag",
             &(struct probe_req){"DELETE", k, 0, 0, "If-Match", "\"0000\"", 0, 0}, 412,
             "PreconditionFailed", "unsafe for owner-checked unlock: DELETE If-Match ignored");
@@ -313,8 +315,10 @@ static void summary(struct probe_env *e, char *out, size_t n)
         len += w > 0 ? (size_t)w : 0;
     }
     if (!e->nmeanings)
-        snprintf(out, n, "differs from AWS in %d probe(s) (rows marked DIFFERS); the lock "
-                         "conditions themselves hold", e->failed);
+        snprintf(out, n,
+                 "differs from AWS in %d probe(s) (rows marked DIFFERS); the lock "
+                 "conditions themselves hold",
+                 e->failed);
 }
 
 static int s3_battery(struct probe_env *e, const char *url)
@@ -323,8 +327,9 @@ static int s3_battery(struct probe_env *e, const char *url)
     memset(&r, 0, sizeof r);
     if (call(e, &(struct probe_req){"PUT", NULL, 0, 0, 0, 0, 0, 0}, &r) != 0 || r.status != 200) {
         fprintf(stderr, "lockyard probe: cannot create bucket %s at %s (%s)\n", e->bucket, url,
-                r.status ? "refused" : "no answer: unreachable, or TLS verification "
-                                       "failed (AWS_CA_BUNDLE?)");
+                r.status ? "refused"
+                         : "no answer: unreachable, or TLS verification "
+                           "failed (AWS_CA_BUNDLE?)");
         ly_client_result_cleanup(&r);
         return -1;
     }
@@ -359,7 +364,8 @@ int runner_cmd_probe(int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, 0, 'j'},
                                          {"service", required_argument, 0, 's'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     char host[256];
     const char *service = "all";
     int port, tls, c, json = 0;
@@ -380,16 +386,25 @@ int runner_cmd_probe(int argc, char **argv)
         return 2;
     }
     if (optind != argc - 1 || ly_client_parse_url(argv[optind], host, sizeof host, &port, &tls)) {
-        fprintf(stderr, "lockyard probe: %s\n", optind == argc - 1 ? "bad URL: want "
-                "http[s]://HOST[:PORT]" : "give one endpoint URL");
+        fprintf(stderr, "lockyard probe: %s\n",
+                optind == argc - 1 ? "bad URL: want "
+                                     "http[s]://HOST[:PORT]"
+                                   : "give one endpoint URL");
         probe_usage(stderr);
         return 2;
     }
     const char *url = argv[optind];
     const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
     const char *region = getenv("AWS_REGION") ? getenv("AWS_REGION") : getenv("AWS_DEFAULT_REGION");
-    struct ly_client_opts co = {host, port, region ? region : "us-east-1", ak ? ak : "test",
-                                sk ? sk : "test", getenv("AWS_SESSION_TOKEN"), 10000, tls, NULL};
+    struct ly_client_opts co = {host,
+                                port,
+                                region ? region : "us-east-1",
+                                ak ? ak : "test",
+                                sk ? sk : "test",
+                                getenv("AWS_SESSION_TOKEN"),
+                                10000,
+                                tls,
+                                NULL};
     struct probe_env e;
     memset(&e, 0, sizeof e);
     snprintf(e.bucket, sizeof e.bucket, "lockyard-probe-%ld-%d", (long)time(NULL),
@@ -397,7 +412,9 @@ int runner_cmd_probe(int argc, char **argv)
     e.rows = json ? json_array() : NULL;
     e.base = event_base_new();
     int rc = e.base && ly_client_new(e.base, &co, &e.client) == 0 &&
-             ly_client_conn_new(e.client, &e.conn) == 0 ? 0 : -1;
+                     ly_client_conn_new(e.client, &e.conn) == 0
+                 ? 0
+                 : -1;
     if (!rc && !json)
         printf("probing %s (bucket %s) against AWS's documented answers\n", url, e.bucket);
     if (!rc && strcmp(service, "dynamodb") != 0)

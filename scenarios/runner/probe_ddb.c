@@ -87,14 +87,15 @@ static void failed_check_returns_item(struct probe_env *e)
     int rc = ddb(e, "PutItem",
                  "{\"TableName\":\"@T\",\"Item\":{\"LockID\":{\"S\":\"probe-lock\"},\"Owner\":"
                  "{\"S\":\"you\"}},\"ConditionExpression\":\"attribute_not_exists(LockID)\","
-                 "\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\"}", &r);
+                 "\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\"}",
+                 &r);
     answer_text(&r, rc, got, sizeof got);
     json_t *doc = rc == 0 ? json_loads(r.body, 0, NULL) : NULL;
     const char *owner = json_string_value(
         json_object_get(json_object_get(json_object_get(doc, "Item"), "Owner"), "S"));
     size_t l = strlen(got);
-    snprintf(got + l, sizeof got - l, "%s", owner && !strcmp(owner, "me") ? " + holder's item"
-                                                                          : " (no item)");
+    snprintf(got + l, sizeof got - l, "%s",
+             owner && !strcmp(owner, "me") ? " + holder's item" : " (no item)");
     probe_verdict(e, "PutItem ReturnValuesOnConditionCheckFailure=ALL_OLD",
                   "400 ConditionalCheckFailedException + holder's item", got,
                   strcmp(got, "400 ConditionalCheckFailedException + holder's item") == 0, NULL);
@@ -111,29 +112,32 @@ static void transaction_cancelled(struct probe_env *e)
                  "{\"TransactItems\":[{\"Put\":{\"TableName\":\"@T\",\"Item\":{\"LockID\":{\"S\":"
                  "\"probe-txn\"}}}},{\"ConditionCheck\":{\"TableName\":\"@T\",\"Key\":{\"LockID\":"
                  "{\"S\":\"probe-lock\"}},\"ConditionExpression\":\"attribute_not_exists(LockID)\""
-                 "}}]}", &r);
+                 "}}]}",
+                 &r);
     answer_text(&r, rc, got, sizeof got);
     json_t *doc = rc == 0 ? json_loads(r.body, 0, NULL) : NULL, *reason;
     size_t i, l = strlen(got);
     l += (size_t)snprintf(got + l, sizeof got - l, " [");
-    json_array_foreach(json_object_get(doc, "CancellationReasons"), i, reason) {
+    json_array_foreach (json_object_get(doc, "CancellationReasons"), i, reason) {
         const char *code = json_string_value(json_object_get(reason, "Code"));
         if (l < sizeof got)
-            l += (size_t)snprintf(got + l, sizeof got - l, "%s%s", i ? ", " : "",
-                                  code ? code : "?");
+            l +=
+                (size_t)snprintf(got + l, sizeof got - l, "%s%s", i ? ", " : "", code ? code : "?");
     }
     if (l < sizeof got)
         snprintf(got + l, sizeof got - l, "]");
     json_decref(doc);
-    int grc = ddb(e, "GetItem", "{\"TableName\":\"@T\",\"Key\":{\"LockID\":{\"S\":\"probe-txn\"}},"
-                                "\"ConsistentRead\":true}", &g);
+    int grc = ddb(e, "GetItem",
+                  "{\"TableName\":\"@T\",\"Key\":{\"LockID\":{\"S\":\"probe-txn\"}},"
+                  "\"ConsistentRead\":true}",
+                  &g);
     int applied = grc == 0 && g.status == 200 && strstr(g.body, "\"Item\"") != NULL;
     const char *want = "400 TransactionCanceledException [None, ConditionalCheckFailed]";
     probe_verdict(e, "TransactWriteItems with a false ConditionCheck", want, got,
                   strcmp(want, got) == 0, NULL);
-    probe_verdict(e, "... and its Put is not applied", "no item", applied ? "item written"
-                                                                          : "no item",
-                  !applied, "unsafe for transactions: a cancelled TransactWriteItems wrote");
+    probe_verdict(e, "... and its Put is not applied", "no item",
+                  applied ? "item written" : "no item", !applied,
+                  "unsafe for transactions: a cancelled TransactWriteItems wrote");
     ly_client_result_cleanup(&r);
     ly_client_result_cleanup(&g);
 }
@@ -161,7 +165,8 @@ static int create_table(struct probe_env *e, int required)
     int rc = ddb(e, "CreateTable",
                  "{\"TableName\":\"@T\",\"AttributeDefinitions\":[{\"AttributeName\":\"LockID\","
                  "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"LockID\","
-                 "\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}", &r);
+                 "\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}",
+                 &r);
     answer_text(&r, rc, got, sizeof got);
     int ok = rc == 0 && r.status == 200;
     ly_client_result_cleanup(&r);
@@ -206,7 +211,8 @@ void probe_ddb_battery(struct probe_env *e, int required)
     transaction_cancelled(e);
     row(e, "DeleteItem Owner = :me (the holder)", "DeleteItem",
         "{\"TableName\":\"@T\",\"Key\":{\"LockID\":{\"S\":\"probe-lock\"}},\"ConditionExpression\":"
-        "\"#o = :o\",\"ExpressionAttributeNames\":{\"#o\":\"Owner\"},\"ExpressionAttributeValues\":{\":o\":{\"S\":\"me\"}}}", "200", NULL);
+        "\"#o = :o\",\"ExpressionAttributeNames\":{\"#o\":\"Owner\"},\"ExpressionAttributeValues\":{\":o\":{\"S\":\"me\"}}}",
+        "200", NULL);
     probe_race(e, race_send, "16 racing PutItem attribute_not_exists", "1\u00d7200, 15\u00d7400",
                200, 400, "unsafe for dynamodb_table locks: concurrent acquirers both win");
     if (ddb(e, "DeleteTable", "{\"TableName\":\"@T\"}", &r) == 0)

@@ -21,22 +21,22 @@ struct report_info {
     const char *description;
     const char *protocol;
     uint64_t seed;
-    const char *replay;         /* the exact command that replays the run */
-    uint32_t expect;            /* bit per violation kind; 0 = pass */
-    const char *pending;        /* non-NULL: the scenario could not run */
-    const char *error;          /* non-NULL: the run failed */
+    const char *replay;  /* the exact command that replays the run */
+    uint32_t expect;     /* bit per violation kind; 0 = pass */
+    const char *pending; /* non-NULL: the scenario could not run */
+    const char *error;   /* non-NULL: the run failed */
     int64_t wall_ms;
-    json_t *faults;             /* borrowed: [{rule, line, action, where, reason}] or NULL */
-    const char *source;         /* the scenario file (its header comment is the story), or NULL */
-    json_t *journal;            /* borrowed: the run's journal summary (journal_summary) or NULL */
+    json_t *faults;     /* borrowed: [{rule, line, action, where, reason}] or NULL */
+    const char *source; /* the scenario file (its header comment is the story), or NULL */
+    json_t *journal;    /* borrowed: the run's journal summary (journal_summary) or NULL */
 };
 
 enum report_check_status { RCHECK_PASS, RCHECK_FAIL, RCHECK_UNKNOWN };
 
 /* One row of the checks table: a checker's status and, for fail/unknown, why. */
 struct report_check {
-    const char *name;           /* a violation kind, e.g. "mutex_effective" */
-    int status;                 /* enum report_check_status */
+    const char *name; /* a violation kind, e.g. "mutex_effective" */
+    int status;       /* enum report_check_status */
     char reason[160];
 };
 

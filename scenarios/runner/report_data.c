@@ -30,9 +30,9 @@ const char *report_badge(const struct report_info *ri, const struct check_result
     } else if (!strcmp(report_status(ri, r), "unknown")) {
         int reproduced = ri->expect && (r->found & ri->expect) == ri->expect;
         cls = reproduced ? "bug" : "pending";
-        text = reproduced ? "bug reproduced, a check undecided"
-             : ri->expect ? "undecided: a check the verdict needs could not be decided"
-                          : "no violation found, a check undecided";
+        text = reproduced   ? "bug reproduced, a check undecided"
+               : ri->expect ? "undecided: a check the verdict needs could not be decided"
+                            : "no violation found, a check undecided";
     }
     if (css_class)
         *css_class = cls;
@@ -46,8 +46,9 @@ size_t report_checks(const struct check_result *r, struct report_check *out, siz
         struct report_check *c = &out[n];
         memset(c, 0, sizeof *c);
         c->name = violation_name(k);
-        c->status = r->found >> k & 1 ? RCHECK_FAIL
-                  : r->unknown >> k & 1 ? RCHECK_UNKNOWN : RCHECK_PASS;
+        c->status = r->found >> k & 1     ? RCHECK_FAIL
+                    : r->unknown >> k & 1 ? RCHECK_UNKNOWN
+                                          : RCHECK_PASS;
         if (c->status == RCHECK_FAIL)
             snprintf(c->reason, sizeof c->reason, "%zu violation%s", r->per_kind[k],
                      r->per_kind[k] == 1 ? "" : "s");
@@ -120,22 +121,24 @@ static json_t *op_json(const struct history *h, size_t i)
 {
     const struct hev *e = &h->ev[i], *d = &h->ev[e->pair];
     json_t *o = json_pack("{sI ss ss sI sI ss si si sI}", "n", (json_int_t)i, "p",
-                          history_str(h, e->process), "f", e->f, "t0", (json_int_t)e->time_us,
-                          "t1", (json_int_t)d->time_us, "ty", hev_type_name(d->type), "st",
-                          d->status, "ap", d->applied, "seq", (json_int_t)d->seq);
+                          history_str(h, e->process), "f", e->f, "t0", (json_int_t)e->time_us, "t1",
+                          (json_int_t)d->time_us, "ty", hev_type_name(d->type), "st", d->status,
+                          "ap", d->applied, "seq", (json_int_t)d->seq);
     if (!o)
         return NULL;
     json_object_set_new(o, "k", str_or_null(h, e->key));
     json_object_set_new(o, "code", str_or_null(h, d->code));
-    json_object_set_new(o, "c", json_string(e->cond == COND_INM ? "If-None-Match" :
-                                            e->cond == COND_IM ? "If-Match" : ""));
+    json_object_set_new(o, "c",
+                        json_string(e->cond == COND_INM  ? "If-None-Match"
+                                    : e->cond == COND_IM ? "If-Match"
+                                                         : ""));
     json_object_set_new(o, "cv", e->cond == COND_IM ? short_value(h, e->cond_val) : json_null());
     json_object_set_new(o, "expr", e->note ? str_or_null(h, e->note) : json_null());
     json_object_set_new(o, "fault", fault_action(h, d));
     json_object_set_new(o, "note", str_or_null(h, d->note));
     json_object_set_new(o, "role", json_string(hev_role_name(e->role)));
-    json_object_set_new(o, "v", e->val && strcmp(e->f, "PutObject") ? short_value(h, e->val)
-                                : json_null());
+    json_object_set_new(o, "v",
+                        e->val && strcmp(e->f, "PutObject") ? short_value(h, e->val) : json_null());
     json_object_set_new(o, "rv", d->val_known ? short_value(h, d->val) : json_null());
     return o;
 }
@@ -143,8 +146,8 @@ static json_t *op_json(const struct history *h, size_t i)
 static json_t *mark_json(const struct history *h, size_t i)
 {
     const struct hev *e = &h->ev[i];
-    return json_pack("{sI ss ss sI so}", "n", (json_int_t)i, "p", history_str(h, e->process),
-                     "f", e->f, "t", (json_int_t)e->time_us, "note", str_or_null(h, e->note));
+    return json_pack("{sI ss ss sI so}", "n", (json_int_t)i, "p", history_str(h, e->process), "f",
+                     e->f, "t", (json_int_t)e->time_us, "note", str_or_null(h, e->note));
 }
 
 static json_t *events_json(const struct history *h, json_t **marks)
@@ -155,8 +158,7 @@ static json_t *events_json(const struct history *h, json_t **marks)
         const struct hev *e = &h->ev[i];
         if (hev_is_marker(e))
             json_array_append_new(*marks, mark_json(h, i));
-        else if (e->type == HEV_INVOKE && e->pair < h->n &&
-                 json_array_size(ops) < DATA_OPS_MAX)
+        else if (e->type == HEV_INVOKE && e->pair < h->n && json_array_size(ops) < DATA_OPS_MAX)
             json_array_append_new(ops, op_json(h, i));
     }
     return ops;
@@ -196,7 +198,7 @@ json_t *report_data(const struct report_info *ri, const struct history *h,
     const char *badge = report_badge(ri, r, &cls);
     json_t *o = json_pack("{ss ss so so so so sb}", "name", ri->name, "badge", badge, "ops",
                           ops ? ops : json_array(), "marks", marks ? marks : json_array(),
-                          "violations", violations_json(r), "checks", checks_json(r),
-                          "truncated", ops && json_array_size(ops) >= DATA_OPS_MAX);
+                          "violations", violations_json(r), "checks", checks_json(r), "truncated",
+                          ops && json_array_size(ops) >= DATA_OPS_MAX);
     return o;
 }

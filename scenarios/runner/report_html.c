@@ -111,24 +111,27 @@ static void write_view(FILE *f)
           "<button id=\"zfit\">whole run</button><button id=\"zin\">zoom in</button>"
           "<button id=\"zout\">zoom out</button><span class=\"hint\">wheel: zoom, drag: pan, "
           "click a violation or an arrow to select it, hover for details</span></div>\n"
-          "<div id=\"seq\"></div>\n<div id=\"detail\"></div>\n", f);
+          "<div id=\"seq\"></div>\n<div id=\"detail\"></div>\n",
+          f);
     fputs(legend, f);
 }
 
 static void write_stats(FILE *f, const struct check_result *r)
 {
     const struct check_stats *s = &r->stats;
-    fprintf(f, "<h2>Statistics</h2><table><tr><th>requests</th><th>ok</th><th>fail "
-               "(conditions, conflicts)</th><th>info (unknown)</th><th>p50</th><th>p90</th>"
-               "<th>p99</th><th>max</th></tr><tr><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td>"
-               "<td>%.2f ms</td><td>%.2f ms</td><td>%.2f ms</td><td>%.2f ms</td></tr></table>\n",
+    fprintf(f,
+            "<h2>Statistics</h2><table><tr><th>requests</th><th>ok</th><th>fail "
+            "(conditions, conflicts)</th><th>info (unknown)</th><th>p50</th><th>p90</th>"
+            "<th>p99</th><th>max</th></tr><tr><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td>"
+            "<td>%.2f ms</td><td>%.2f ms</td><td>%.2f ms</td><td>%.2f ms</td></tr></table>\n",
             s->ops, s->ok, s->fail, s->info, s->lat_p50_us / 1000.0, s->lat_p90_us / 1000.0,
             s->lat_p99_us / 1000.0, s->lat_max_us / 1000.0);
-    fprintf(f, "<table><tr><th>clients</th><th>critical sections</th><th>longest wait</th>"
-               "<th>starved clients</th><th>keys linearizable</th></tr><tr><td>%zu</td>"
-               "<td>%zu</td><td>%.1f ms</td><td>%zu</td><td>%zu of %zu%s</td></tr></table>\n",
-            s->processes, s->cs_count, s->wait_max_us / 1000.0, s->starved, s->wgl_ok,
-            s->wgl_keys, s->wgl_unknown ? " (some unknown)" : "");
+    fprintf(f,
+            "<table><tr><th>clients</th><th>critical sections</th><th>longest wait</th>"
+            "<th>starved clients</th><th>keys linearizable</th></tr><tr><td>%zu</td>"
+            "<td>%zu</td><td>%.1f ms</td><td>%zu</td><td>%zu of %zu%s</td></tr></table>\n",
+            s->processes, s->cs_count, s->wait_max_us / 1000.0, s->starved, s->wgl_ok, s->wgl_keys,
+            s->wgl_unknown ? " (some unknown)" : "");
 }
 
 /* The data for the script; "</" is written as "<\/" so no string can end the element. */
@@ -156,15 +159,18 @@ static int write_data(FILE *f, const struct report_info *ri, const struct histor
 static void write_evidence(FILE *f, const struct report_info *ri, const struct check_result *r)
 {
     if (r->order)
-        fprintf(f, "<p id=\"order\">Commit order: %s.</p>\n", r->order == ORDER_JOURNAL
-                ? "from the server's journal (exact)"
-                : "real time only (no complete journal): a violation is reported only when it "
-                  "holds in every order consistent with it; the rest is <i>unknown</i>");
+        fprintf(f, "<p id=\"order\">Commit order: %s.</p>\n",
+                r->order == ORDER_JOURNAL
+                    ? "from the server's journal (exact)"
+                    : "real time only (no complete journal): a violation is reported only when it "
+                      "holds in every order consistent with it; the rest is <i>unknown</i>");
     json_int_t dropped = json_integer_value(json_object_get(ri->journal, "dropped"));
     json_int_t unlisted = json_integer_value(json_object_get(ri->journal, "unlisted"));
     if (dropped || unlisted) {
-        fprintf(f, "<p id=\"journal\">The journal lost %lld entries and never listed %lld of "
-                "this run's requests (", (long long)dropped, (long long)unlisted);
+        fprintf(f,
+                "<p id=\"journal\">The journal lost %lld entries and never listed %lld of "
+                "this run's requests (",
+                (long long)dropped, (long long)unlisted);
         esc(f, json_string_value(json_object_get(ri->journal, "unlisted_sample")));
         fputs(").</p>\n", f);
     }
@@ -197,7 +203,8 @@ static void write_head(FILE *f, const struct report_info *ri, const struct check
         fputs("</p>\n", f);
     }
     write_story(f, ri->source);
-    fprintf(f, "<p>Found <b>%s</b>; the scenario expects <b>%s</b>. Protocol <code>", found, expect);
+    fprintf(f, "<p>Found <b>%s</b>; the scenario expects <b>%s</b>. Protocol <code>", found,
+            expect);
     esc(f, ri->protocol ? ri->protocol : "?");
     fprintf(f, "</code>, seed %" PRIu64 ". Replay: <code>", ri->seed);
     esc(f, ri->replay ? ri->replay : "");

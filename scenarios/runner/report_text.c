@@ -48,8 +48,9 @@ static void text_journal(FILE *f, json_t *j)
 
 static const char *order_name(int order)
 {
-    return order == ORDER_JOURNAL ? "the server's journal"
-         : order == ORDER_REALTIME ? "real time only (no complete journal)" : "-";
+    return order == ORDER_JOURNAL    ? "the server's journal"
+           : order == ORDER_REALTIME ? "real time only (no complete journal)"
+                                     : "-";
 }
 
 const char *report_fault_line(json_t *rule, char *out, size_t size)
@@ -60,8 +61,9 @@ const char *report_fault_line(json_t *rule, char *out, size_t size)
              (long long)json_integer_value(json_object_get(rule, "rule")),
              (long long)json_integer_value(json_object_get(rule, "line")),
              json_string_value(json_object_get(rule, "action")),
-             where && !strcmp(where, "server") ? "applied by the lockyard server"
-             : where && !strcmp(where, "client") ? "applied by the runner (client side)" : "not run",
+             where && !strcmp(where, "server")   ? "applied by the lockyard server"
+             : where && !strcmp(where, "client") ? "applied by the runner (client side)"
+                                                 : "not run",
              why ? ": " : "", why ? why : "");
     return out;
 }
@@ -98,8 +100,10 @@ void report_text(FILE *f, const struct report_info *ri, const struct history *h,
     }
     const char *st = report_status(ri, r);
     fprintf(f, "%-32s %-9s found %s, expected %s (%.1f s)\n", ri->name,
-            !strcmp(st, "ok") ? "OK" : !strcmp(st, "unknown") ? "UNKNOWN" : "MISMATCH", found,
-            expect, (double)ri->wall_ms / 1000);
+            !strcmp(st, "ok")        ? "OK"
+            : !strcmp(st, "unknown") ? "UNKNOWN"
+                                     : "MISMATCH",
+            found, expect, (double)ri->wall_ms / 1000);
     for (size_t i = 0; i < r->n && i < 6; i++)
         fprintf(f, "  %-16s %s\n", violation_name(r->v[i].kind), r->v[i].msg);
     if (r->n > 6)
@@ -120,8 +124,9 @@ void report_text(FILE *f, const struct report_info *ri, const struct history *h,
     ms(rec, sizeof rec, s->recovery_us);
     fprintf(f, "  %zu requests (%zu ok, %zu fail, %zu info); latency p50 %s p99 %s max %s\n",
             s->ops, s->ok, s->fail, s->info, p50, p99, mx);
-    fprintf(f, "  %zu critical sections; longest wait %s; recovery %s; %zu starved; "
-               "linearizable keys %zu/%zu%s\n",
+    fprintf(f,
+            "  %zu critical sections; longest wait %s; recovery %s; %zu starved; "
+            "linearizable keys %zu/%zu%s\n",
             s->cs_count, wait, rec, s->starved, s->wgl_ok, s->wgl_keys,
             s->wgl_unknown ? " (some unknown: search budget)" : "");
     fprintf(f, "  seed %" PRIu64 "; replay: %s\n", ri->seed, ri->replay);
@@ -160,12 +165,13 @@ json_t *report_json(const struct report_info *ri, const struct check_result *r)
     json_t *unknown = json_array();
     for (int k = 0; unknown && k < V_KINDS; k++)
         if ((r->unknown & ~r->found) >> k & 1)
-            json_array_append_new(unknown, json_pack("{ss ss}", "kind", violation_name(k),
-                                                     "reason", r->why[k]));
+            json_array_append_new(
+                unknown, json_pack("{ss ss}", "kind", violation_name(k), "reason", r->why[k]));
     json_object_set_new(o, "unknown", unknown ? unknown : json_array());
-    json_object_set_new(o, "commit_order", json_string(r->order == ORDER_JOURNAL ? "journal"
-                                                       : r->order == ORDER_REALTIME ? "realtime"
-                                                       : "none"));
+    json_object_set_new(o, "commit_order",
+                        json_string(r->order == ORDER_JOURNAL    ? "journal"
+                                    : r->order == ORDER_REALTIME ? "realtime"
+                                                                 : "none"));
     json_object_set_new(o, "faults", ri->faults ? json_incref(ri->faults) : json_array());
     if (ri->journal)
         json_object_set_new(o, "journal", json_incref(ri->journal));
@@ -174,14 +180,17 @@ json_t *report_json(const struct report_info *ri, const struct check_result *r)
     json_object_set_new(o, "expected", exp);
     json_object_set_new(o, "found", found);
     json_object_set_new(o, "violations", vs);
-    json_object_set_new(o, "stats", json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sI sI}",
-        "requests", (json_int_t)s->ops, "ok", (json_int_t)s->ok, "fail", (json_int_t)s->fail,
-        "info", (json_int_t)s->info, "latency_p50_us", (json_int_t)s->lat_p50_us,
-        "latency_p90_us", (json_int_t)s->lat_p90_us, "latency_p99_us", (json_int_t)s->lat_p99_us,
-        "latency_max_us", (json_int_t)s->lat_max_us, "critical_sections", (json_int_t)s->cs_count,
-        "wait_max_us", (json_int_t)s->wait_max_us, "recovery_us", (json_int_t)s->recovery_us,
-        "starved", (json_int_t)s->starved, "linearizable_keys", (json_int_t)s->wgl_ok,
-        "keys_checked", (json_int_t)s->wgl_keys));
+    json_object_set_new(
+        o, "stats",
+        json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sI sI}", "requests", (json_int_t)s->ops,
+                  "ok", (json_int_t)s->ok, "fail", (json_int_t)s->fail, "info", (json_int_t)s->info,
+                  "latency_p50_us", (json_int_t)s->lat_p50_us, "latency_p90_us",
+                  (json_int_t)s->lat_p90_us, "latency_p99_us", (json_int_t)s->lat_p99_us,
+                  "latency_max_us", (json_int_t)s->lat_max_us, "critical_sections",
+                  (json_int_t)s->cs_count, "wait_max_us", (json_int_t)s->wait_max_us, "recovery_us",
+                  (json_int_t)s->recovery_us, "starved", (json_int_t)s->starved,
+                  "linearizable_keys", (json_int_t)s->wgl_ok, "keys_checked",
+                  (json_int_t)s->wgl_keys));
     json_object_set_new(o, "wall_ms", json_integer(ri->wall_ms));
     return o;
 }

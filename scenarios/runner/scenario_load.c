@@ -12,9 +12,10 @@
 #include "check.h"
 #include "lockyard/buf.h"
 
-static const char *const top_keys[] = {
-    "name", "description", "target", "protocol", "clients", "iterations", "seconds", "seed",
-    "bucket", "table", "lists", "faults", "events", "script", "expect", "checks", "requires", NULL};
+static const char *const top_keys[] = {"name",       "description", "target", "protocol", "clients",
+                                       "iterations", "seconds",     "seed",   "bucket",   "table",
+                                       "lists",      "faults",      "events", "script",   "expect",
+                                       "checks",     "requires",    NULL};
 
 const char *scenario_param(const struct scenario *s, const char *name)
 {
@@ -30,11 +31,13 @@ static int add_params(struct ld *ld, struct scenario *s, const yaml_node_t *map)
         return 0;
     if (map->type != YAML_MAPPING_NODE)
         return ld_fail(ld, map, "params", "wants a mapping");
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
         const char *k = ld_scalar(yaml_document_get_node(ld->doc, p->key));
         const char *v = ld_scalar(yaml_document_get_node(ld->doc, p->value));
         if (!k || !v || s->nparams == SC_PARAMS_MAX)
-            return ld_fail(ld, map, "params", "wants at most %d 'name: value' pairs", SC_PARAMS_MAX);
+            return ld_fail(ld, map, "params", "wants at most %d 'name: value' pairs",
+                           SC_PARAMS_MAX);
         s->params[s->nparams].name = strdup(k);
         s->params[s->nparams].value = strdup(v);
         if (!s->params[s->nparams++].value)
@@ -48,8 +51,8 @@ static int load_builtin(struct ld *outer, struct scenario *s, const char *name,
 {
     const char *text = protocol_text(name);
     if (!text)
-        return ld_fail(outer, where, "protocol.use", "no built-in protocol '%s' (see lockyard scenarios)",
-                       name);
+        return ld_fail(outer, where, "protocol.use",
+                       "no built-in protocol '%s' (see lockyard scenarios)", name);
     yaml_parser_t parser;
     yaml_document_t doc;
     char file[96];
@@ -68,7 +71,8 @@ static int load_builtin(struct ld *outer, struct scenario *s, const char *name,
     yaml_node_t *steps = ld_get(&ld, root, "steps");
     rc = add_params(&ld, s, ld_get(&ld, root, "params"));
     if (!rc)
-        rc = steps ? ld_program(&ld, steps, "steps", &s->prog) : ld_fail(&ld, root, "steps", "missing");
+        rc = steps ? ld_program(&ld, steps, "steps", &s->prog)
+                   : ld_fail(&ld, root, "steps", "missing");
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     return rc;
@@ -108,7 +112,8 @@ static int load_clients(struct ld *ld, struct scenario *s, const yaml_node_t *n)
 {
     int64_t count = 2;
     size_t items = n && n->type == YAML_SEQUENCE_NODE
-                       ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start) : 0;
+                       ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)
+                       : 0;
     if (n && n->type == YAML_SCALAR_NODE) {
         char *end;
         count = strtoll(ld_scalar(n), &end, 10);
@@ -130,7 +135,8 @@ static int load_clients(struct ld *ld, struct scenario *s, const yaml_node_t *n)
             snprintf(name, sizeof name, "%c", (char)('A' + i));
         else
             snprintf(name, sizeof name, "c%lld", (long long)i + 1);
-        yaml_node_t *cn = items ? yaml_document_get_node(ld->doc, n->data.sequence.items.start[i]) : NULL;
+        yaml_node_t *cn = items ? yaml_document_get_node(ld->doc, n->data.sequence.items.start[i])
+                                : NULL;
         static const char *const keys[] = {"name", "steps", "iterations", NULL};
         int rc = cn ? ld_known_keys(ld, cn, "clients[]", keys) : 0;
         if (!rc && cn)
@@ -194,10 +200,14 @@ static int load_event(struct ld *ld, struct scenario *s, const yaml_node_t *n, s
         return ld_fail(ld, n, "events[]", "wants pause, crash or clock");
     int64_t times = 1, ms = 0, off = 0;
     rc = ld_known_keys(ld, x, "events[]", sub);
-    if (!rc) rc = ld_str(ld, x, "at", &e->at);
-    if (!rc) rc = ld_int(ld, x, "times", 1, 1000000, &times);
-    if (!rc) rc = ld_int(ld, x, "ms", 0, 3600000, &ms);
-    if (!rc) rc = ld_int(ld, x, "offset_ms", -86400000, 86400000, &off);
+    if (!rc)
+        rc = ld_str(ld, x, "at", &e->at);
+    if (!rc)
+        rc = ld_int(ld, x, "times", 1, 1000000, &times);
+    if (!rc)
+        rc = ld_int(ld, x, "ms", 0, 3600000, &ms);
+    if (!rc)
+        rc = ld_int(ld, x, "offset_ms", -86400000, 86400000, &off);
     const char *rate = ld_scalar(ld_get(ld, x, "rate"));
     if (rate && (e->rate = strtod(rate, NULL)) <= 0.01)
         rc = ld_fail(ld, ld_get(ld, x, "rate"), "rate", "wants a positive number");
@@ -226,12 +236,12 @@ static int parse_ref(const char *ref, char *client, size_t size, const char **la
 }
 
 /* script: - schedule: [A, B, "A:lost_ack"] - the serialised order of lockyard explore. */
-static int load_schedule(struct ld *ld, struct scenario *s, const yaml_node_t *n,
-                         struct sc_gate *g)
+static int load_schedule(struct ld *ld, struct scenario *s, const yaml_node_t *n, struct sc_gate *g)
 {
     const yaml_node_t *seq = ld_get(ld, n, "schedule");
     size_t items = seq && seq->type == YAML_SEQUENCE_NODE
-                       ? (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start) : 0;
+                       ? (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start)
+                       : 0;
     struct ly_buf b;
     int rc = 0;
     g->client = -1; /* not a gate */
@@ -240,7 +250,8 @@ static int load_schedule(struct ld *ld, struct scenario *s, const yaml_node_t *n
         return ld_fail(ld, n, "script[].schedule", "wants one list of CLIENT[:FAULT]");
     ly_buf_init(&b, 1 << 20);
     for (size_t i = 0; i < items && !rc; i++) {
-        const char *v = ld_scalar(yaml_document_get_node(ld->doc, seq->data.sequence.items.start[i]));
+        const char *v =
+            ld_scalar(yaml_document_get_node(ld->doc, seq->data.sequence.items.start[i]));
         if (!v || !*v || strchr(v, ' '))
             rc = ld_fail(ld, n, "script[].schedule", "wants CLIENT or CLIENT:FAULT entries");
         else
@@ -254,8 +265,8 @@ static int load_schedule(struct ld *ld, struct scenario *s, const yaml_node_t *n
 
 static int load_gate(struct ld *ld, struct scenario *s, const yaml_node_t *n, struct sc_gate *g)
 {
-    static const char *const keys[] = {"client", "before", "times", "wait_for", "release",
-                                       "max_ms", NULL};
+    static const char *const keys[] = {"client",  "before", "times", "wait_for",
+                                       "release", "max_ms", NULL};
     char *wait = NULL, cname[64];
     const char *label;
     int64_t times = 1;
@@ -264,12 +275,18 @@ static int load_gate(struct ld *ld, struct scenario *s, const yaml_node_t *n, st
     int rc = ld_known_keys(ld, n, "script[]", keys);
     g->line = ld_line(n);
     g->wait_client = -1;
-    if (!rc) rc = ref_client(ld, s, n, "client", &g->client);
-    if (!rc) rc = ld_str(ld, n, "before", &g->before);
-    if (!rc) rc = ld_int(ld, n, "times", 1, 1000000, &times);
-    if (!rc) rc = ld_str(ld, n, "wait_for", &wait);
-    if (!rc) rc = ld_str(ld, n, "release", &g->release);
-    if (!rc) rc = ld_int(ld, n, "max_ms", 0, 3600000, &g->max_ms);
+    if (!rc)
+        rc = ref_client(ld, s, n, "client", &g->client);
+    if (!rc)
+        rc = ld_str(ld, n, "before", &g->before);
+    if (!rc)
+        rc = ld_int(ld, n, "times", 1, 1000000, &times);
+    if (!rc)
+        rc = ld_str(ld, n, "wait_for", &wait);
+    if (!rc)
+        rc = ld_str(ld, n, "release", &g->release);
+    if (!rc)
+        rc = ld_int(ld, n, "max_ms", 0, 3600000, &g->max_ms);
     g->times = (int)times;
     if (!rc && (!g->before || !label_known(s, g->client, g->before)))
         rc = ld_fail(ld, n, "script[].before", "wants a label of %s's program",
@@ -309,23 +326,23 @@ static int load_fault(struct ld *ld, struct scenario *s, const yaml_node_t *n, s
     return f->json ? 0 : LY_ENOMEM;
 }
 
-#define LOAD_LIST(field, arr, count, elem_t, fn)                                              \
-    do {                                                                                   \
-        yaml_node_t *seq_ = ld_get(ld, root, field);                                       \
-        if (!seq_ || rc)                                                                   \
-            break;                                                                         \
-        if (seq_->type != YAML_SEQUENCE_NODE) {                                            \
-            rc = ld_fail(ld, seq_, field, "wants a list");                                 \
-            break;                                                                         \
-        }                                                                                  \
-        size_t n_ = (size_t)(seq_->data.sequence.items.top - seq_->data.sequence.items.start); \
-        if (!(arr = calloc(n_ + 1, sizeof(elem_t)))) {                                       \
-            rc = LY_ENOMEM;                                                                \
-            break;                                                                         \
-        }                                                                                  \
-        for (size_t i_ = 0; i_ < n_ && !rc; i_++, count++)                                 \
+#define LOAD_LIST(field, arr, count, elem_t, fn)                                                 \
+    do {                                                                                         \
+        yaml_node_t *seq_ = ld_get(ld, root, field);                                             \
+        if (!seq_ || rc)                                                                         \
+            break;                                                                               \
+        if (seq_->type != YAML_SEQUENCE_NODE) {                                                  \
+            rc = ld_fail(ld, seq_, field, "wants a list");                                       \
+            break;                                                                               \
+        }                                                                                        \
+        size_t n_ = (size_t)(seq_->data.sequence.items.top - seq_->data.sequence.items.start);   \
+        if (!(arr = calloc(n_ + 1, sizeof(elem_t)))) {                                           \
+            rc = LY_ENOMEM;                                                                      \
+            break;                                                                               \
+        }                                                                                        \
+        for (size_t i_ = 0; i_ < n_ && !rc; i_++, count++)                                       \
             rc = fn(ld, s, yaml_document_get_node(ld->doc, seq_->data.sequence.items.start[i_]), \
-                    &arr[i_]);                                                             \
+                    &arr[i_]);                                                                   \
     } while (0)
 
 static int load_expect(struct ld *ld, struct scenario *s, const yaml_node_t *n)
@@ -333,16 +350,20 @@ static int load_expect(struct ld *ld, struct scenario *s, const yaml_node_t *n)
     if (!n)
         return ld_fail(ld, NULL, "expect", "missing (pass, or the violations the run must find)");
     size_t items = n->type == YAML_SEQUENCE_NODE
-                       ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start) : 1;
+                       ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)
+                       : 1;
     for (size_t i = 0; i < items; i++) {
-        const yaml_node_t *x = n->type == YAML_SEQUENCE_NODE
-                                   ? yaml_document_get_node(ld->doc, n->data.sequence.items.start[i]) : n;
+        const yaml_node_t *x =
+            n->type == YAML_SEQUENCE_NODE
+                ? yaml_document_get_node(ld->doc, n->data.sequence.items.start[i])
+                : n;
         const char *v = ld_scalar(x);
         int k = v ? violation_parse(v) : -1;
         if (v && !strcmp(v, "pass") && items == 1)
             continue;
         if (k < 0)
-            return ld_fail(ld, x, "expect", "wants pass or violations among mutex_believed, "
+            return ld_fail(ld, x, "expect",
+                           "wants pass or violations among mutex_believed, "
                            "mutex_effective, lost_update, duplicate_update, foreign_unlock, "
                            "orphan_lock, liveness, nonlinearizable");
         s->expect |= 1u << k;
@@ -372,14 +393,22 @@ static int load_root(struct ld *ld, struct scenario *s, yaml_node_t *root)
 {
     int64_t it = 1, secs = 30, seed = 1;
     int rc = ld_known_keys(ld, root, "scenario", top_keys);
-    if (!rc) rc = ld_str(ld, root, "name", &s->name);
-    if (!rc) rc = ld_str(ld, root, "description", &s->description);
-    if (!rc) rc = ld_str(ld, root, "target", &s->target);
-    if (!rc) rc = ld_str(ld, root, "bucket", &s->bucket);
-    if (!rc) rc = ld_str(ld, root, "table", &s->table);
-    if (!rc) rc = ld_int(ld, root, "iterations", 1, 100000000, &it);
-    if (!rc) rc = ld_int(ld, root, "seconds", 1, 86400, &secs);
-    if (!rc) rc = ld_int(ld, root, "seed", 0, INT64_MAX, &seed);
+    if (!rc)
+        rc = ld_str(ld, root, "name", &s->name);
+    if (!rc)
+        rc = ld_str(ld, root, "description", &s->description);
+    if (!rc)
+        rc = ld_str(ld, root, "target", &s->target);
+    if (!rc)
+        rc = ld_str(ld, root, "bucket", &s->bucket);
+    if (!rc)
+        rc = ld_str(ld, root, "table", &s->table);
+    if (!rc)
+        rc = ld_int(ld, root, "iterations", 1, 100000000, &it);
+    if (!rc)
+        rc = ld_int(ld, root, "seconds", 1, 86400, &secs);
+    if (!rc)
+        rc = ld_int(ld, root, "seed", 0, INT64_MAX, &seed);
     s->seed_set = ld_get(ld, root, "seed") != NULL;
     s->iterations = (int)it;
     s->seconds = secs;
@@ -388,17 +417,23 @@ static int load_root(struct ld *ld, struct scenario *s, yaml_node_t *root)
         rc = ld_fail(ld, root, "name", "missing");
     if (!rc && !ld_get(ld, root, "protocol"))
         rc = ld_fail(ld, root, "protocol", "missing");
-    if (!rc) rc = load_protocol(ld, s, ld_get(ld, root, "protocol"));
-    if (!rc) rc = load_clients(ld, s, ld_get(ld, root, "clients"));
-    if (!rc) rc = load_lists(ld, s, ld_get(ld, root, "lists"));
+    if (!rc)
+        rc = load_protocol(ld, s, ld_get(ld, root, "protocol"));
+    if (!rc)
+        rc = load_clients(ld, s, ld_get(ld, root, "clients"));
+    if (!rc)
+        rc = load_lists(ld, s, ld_get(ld, root, "lists"));
     LOAD_LIST("events", s->events, s->nevents, struct sc_event, load_event);
     LOAD_LIST("script", s->gates, s->ngates, struct sc_gate, load_gate);
     LOAD_LIST("faults", s->faults, s->nfaults, struct sc_fault, load_fault);
-    if (!rc) rc = load_expect(ld, s, ld_get(ld, root, "expect"));
+    if (!rc)
+        rc = load_expect(ld, s, ld_get(ld, root, "expect"));
     yaml_node_t *req = ld_get(ld, root, "requires");
     for (size_t i = 0; req && req->type == YAML_SEQUENCE_NODE &&
-                       i < (size_t)(req->data.sequence.items.top - req->data.sequence.items.start); i++) {
-        const char *v = ld_scalar(yaml_document_get_node(ld->doc, req->data.sequence.items.start[i]));
+                       i < (size_t)(req->data.sequence.items.top - req->data.sequence.items.start);
+         i++) {
+        const char *v =
+            ld_scalar(yaml_document_get_node(ld->doc, req->data.sequence.items.start[i]));
         if (v && !strcmp(v, "stale_read"))
             s->requires_stale_read = 1;
         else if (!rc)
@@ -469,8 +504,8 @@ void scenario_free(struct scenario *s)
 {
     if (!s)
         return;
-    char *strs[] = {s->path, s->name, s->description, s->target, s->protocol_name, s->bucket,
-                    s->table};
+    char *strs[] = {s->path,          s->name,   s->description, s->target,
+                    s->protocol_name, s->bucket, s->table};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(strs[i]);
     for (size_t i = 0; i < s->nparams; i++) {

@@ -38,7 +38,8 @@ yaml_node_t *ld_get(struct ld *ld, const yaml_node_t *map, const char *key)
 {
     if (!map || map->type != YAML_MAPPING_NODE)
         return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
         const char *k = ld_scalar(yaml_document_get_node(ld->doc, p->key));
         if (k && !strcmp(k, key))
             return yaml_document_get_node(ld->doc, p->value);
@@ -75,12 +76,12 @@ int ld_int(struct ld *ld, const yaml_node_t *map, const char *key, int64_t lo, i
     return 0;
 }
 
-int ld_known_keys(struct ld *ld, const yaml_node_t *map, const char *what,
-                  const char *const *keys)
+int ld_known_keys(struct ld *ld, const yaml_node_t *map, const char *what, const char *const *keys)
 {
     if (!map || map->type != YAML_MAPPING_NODE)
         return ld_fail(ld, map, what, "wants a mapping");
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
         yaml_node_t *kn = yaml_document_get_node(ld->doc, p->key);
         const char *k = ld_scalar(kn);
         int ok = 0;
@@ -113,12 +114,14 @@ json_t *ld_json(struct ld *ld, const yaml_node_t *n)
     }
     if (n->type == YAML_SEQUENCE_NODE) {
         json_t *a = json_array();
-        for (yaml_node_item_t *i = n->data.sequence.items.start; a && i < n->data.sequence.items.top; i++)
+        for (yaml_node_item_t *i = n->data.sequence.items.start;
+             a && i < n->data.sequence.items.top; i++)
             json_array_append_new(a, ld_json(ld, yaml_document_get_node(ld->doc, *i)));
         return a;
     }
     json_t *o = json_object();
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; o && p < n->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; o && p < n->data.mapping.pairs.top;
+         p++) {
         const char *k = ld_scalar(yaml_document_get_node(ld->doc, p->key));
         if (k)
             json_object_set_new(o, k, ld_json(ld, yaml_document_get_node(ld->doc, p->value)));
@@ -166,37 +169,57 @@ static int parse_kvs(struct ld *ld, const yaml_node_t *n, const char *field, str
 }
 
 static const char *const request_keys[] = {
-    "s3", "ddb", "append", "read_list", "key", "bucket", "body", "if_match", "if_none_match", "table",
-    "request", "role", "retries", "save", "on", "fence", "element", "list", "copy_source",
-    "trust_status", "upload_id", "part", NULL};
+    "s3",        "ddb",     "append",   "read_list",     "key",
+    "bucket",    "body",    "if_match", "if_none_match", "table",
+    "request",   "role",    "retries",  "save",          "on",
+    "fence",     "element", "list",     "copy_source",   "trust_status",
+    "upload_id", "part",    NULL};
 
 static int parse_request(struct ld *ld, const yaml_node_t *n, struct sc_step *st)
 {
-    int rc = ld_known_keys(ld, n, st->kind == ST_S3 ? "s3" : st->kind == ST_DDB ? "ddb" : "append",
+    int rc = ld_known_keys(ld, n,
+                           st->kind == ST_S3    ? "s3"
+                           : st->kind == ST_DDB ? "ddb"
+                                                : "append",
                            request_keys);
     if (st->kind == ST_APPEND)
         st->role = ROLE_RESOURCE;
     int64_t retries = 0;
     char *role = NULL, *fence = NULL, *trust = NULL;
     yaml_node_t *x;
-    if (!rc) rc = ld_str(ld, n, "key", &st->key);
-    if (!rc) rc = ld_str(ld, n, "bucket", &st->bucket);
-    if (!rc) rc = ld_str(ld, n, "body", &st->body);
-    if (!rc) rc = ld_str(ld, n, "if_match", &st->if_match);
-    if (!rc) rc = ld_str(ld, n, "if_none_match", &st->if_none_match);
-    if (!rc) rc = ld_str(ld, n, "table", &st->table);
-    if (!rc) rc = ld_str(ld, n, "element", &st->element);
-    if (!rc) rc = ld_str(ld, n, "list", &st->list);
-    if (!rc) rc = ld_str(ld, n, "copy_source", &st->copy_source);
-    if (!rc) rc = ld_str(ld, n, "upload_id", &st->upload_id);
-    if (!rc) rc = ld_str(ld, n, "part", &st->part);
-    if (!rc) rc = ld_str(ld, n, "trust_status", &trust);
+    if (!rc)
+        rc = ld_str(ld, n, "key", &st->key);
+    if (!rc)
+        rc = ld_str(ld, n, "bucket", &st->bucket);
+    if (!rc)
+        rc = ld_str(ld, n, "body", &st->body);
+    if (!rc)
+        rc = ld_str(ld, n, "if_match", &st->if_match);
+    if (!rc)
+        rc = ld_str(ld, n, "if_none_match", &st->if_none_match);
+    if (!rc)
+        rc = ld_str(ld, n, "table", &st->table);
+    if (!rc)
+        rc = ld_str(ld, n, "element", &st->element);
+    if (!rc)
+        rc = ld_str(ld, n, "list", &st->list);
+    if (!rc)
+        rc = ld_str(ld, n, "copy_source", &st->copy_source);
+    if (!rc)
+        rc = ld_str(ld, n, "upload_id", &st->upload_id);
+    if (!rc)
+        rc = ld_str(ld, n, "part", &st->part);
+    if (!rc)
+        rc = ld_str(ld, n, "trust_status", &trust);
     if (!rc && trust && strcmp(trust, "true") && strcmp(trust, "false"))
         rc = ld_fail(ld, ld_get(ld, n, "trust_status"), "trust_status", "wants true or false");
     st->trust_status = trust && !strcmp(trust, "true");
-    if (!rc) rc = ld_str(ld, n, "role", &role);
-    if (!rc) rc = ld_str(ld, n, "fence", &fence);
-    if (!rc) rc = ld_int(ld, n, "retries", 0, 20, &retries);
+    if (!rc)
+        rc = ld_str(ld, n, "role", &role);
+    if (!rc)
+        rc = ld_str(ld, n, "fence", &fence);
+    if (!rc)
+        rc = ld_int(ld, n, "retries", 0, 20, &retries);
     st->retries = (int)retries;
     if (!rc && role && !strcmp(role, "none"))
         st->role = ROLE_NONE;
@@ -247,8 +270,10 @@ static int parse_step(struct ld *ld, const yaml_node_t *n, struct sc_step *st)
     if (!k)
         return ld_fail(ld, n, "step", "wants a kind");
     if (!strcmp(k, "s3") || !strcmp(k, "ddb") || !strcmp(k, "append") || !strcmp(k, "read_list")) {
-        st->kind = !strcmp(k, "s3") ? ST_S3 : !strcmp(k, "ddb") ? ST_DDB
-                 : !strcmp(k, "append") ? ST_APPEND : ST_READ_LIST;
+        st->kind = !strcmp(k, "s3")       ? ST_S3
+                   : !strcmp(k, "ddb")    ? ST_DDB
+                   : !strcmp(k, "append") ? ST_APPEND
+                                          : ST_READ_LIST;
         if (!vs)
             return ld_fail(ld, v, k, "wants an operation name (or the list key)");
         int keyed = st->kind == ST_APPEND || st->kind == ST_READ_LIST;
@@ -271,8 +296,10 @@ static int parse_step(struct ld *ld, const yaml_node_t *n, struct sc_step *st)
         rc = ld_known_keys(ld, n, "if", keys);
         if (!rc && !(st->expr = strdup(vs)))
             rc = LY_ENOMEM;
-        if (!rc) rc = ld_str(ld, n, "then", &st->label);
-        if (!rc) rc = ld_str(ld, n, "else", &st->else_label);
+        if (!rc)
+            rc = ld_str(ld, n, "then", &st->label);
+        if (!rc)
+            rc = ld_str(ld, n, "else", &st->else_label);
         if (!rc && !st->label)
             rc = ld_fail(ld, n, "if", "wants then: LABEL");
         return rc;
@@ -350,9 +377,10 @@ void sc_program_cleanup(struct sc_program *p)
 {
     for (size_t i = 0; i < p->n; i++) {
         struct sc_step *st = &p->steps[i];
-        char *strs[] = {st->label, st->else_label, st->op, st->bucket, st->key, st->body,
-                        st->if_match, st->if_none_match, st->table, st->request, st->element, st->list,
-                        st->sleep_ms, st->expr, st->copy_source, st->upload_id, st->part};
+        char *strs[] = {
+            st->label,    st->else_label,    st->op,          st->bucket,    st->key,     st->body,
+            st->if_match, st->if_none_match, st->table,       st->request,   st->element, st->list,
+            st->sleep_ms, st->expr,          st->copy_source, st->upload_id, st->part};
         for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
             free(strs[k]);
         free_kvs(st->save, st->nsave);

@@ -31,8 +31,7 @@ int ld_int(struct ld *ld, const yaml_node_t *map, const char *key, int64_t lo, i
 /** Converts a YAML subtree to JSON (plain true/false/null/integers typed). */
 json_t *ld_json(struct ld *ld, const yaml_node_t *n);
 /** Checks that every key of map is in the NULL-terminated list. */
-int ld_known_keys(struct ld *ld, const yaml_node_t *map, const char *what,
-                  const char *const *keys);
+int ld_known_keys(struct ld *ld, const yaml_node_t *map, const char *what, const char *const *keys);
 
 /** Parses a steps sequence into prog and resolves its labels. */
 int ld_program(struct ld *ld, const yaml_node_t *seq, const char *field, struct sc_program *prog);

@@ -16,16 +16,34 @@ static int step_unknown(int64_t st, const struct wgl_op *op, int64_t *next)
 {
     int ok;
     switch (op->kind) {
-    case W_CAS: ok = st == op->a; *next = op->b; break;
-    case W_ACQUIRE: ok = st == 0; *next = op->a; break;
-    case W_RELEASE: ok = st == op->a; *next = 0; break;
+    case W_CAS:
+        ok = st == op->a;
+        *next = op->b;
+        break;
+    case W_ACQUIRE:
+        ok = st == 0;
+        *next = op->a;
+        break;
+    case W_RELEASE:
+        ok = st == op->a;
+        *next = 0;
+        break;
     case W_S3_PUT:
         ok = op->cond == COND_INM ? st == 0 : op->cond == COND_IM ? st && st == op->b : 1;
         *next = op->a;
         break;
-    case W_S3_DELETE: ok = op->cond == COND_IM ? st && st == op->b : 1; *next = 0; break;
-    case W_WRITE: ok = 1; *next = op->a; break;
-    case W_ADD: ok = 1; *next = st + op->a; break;
+    case W_S3_DELETE:
+        ok = op->cond == COND_IM ? st && st == op->b : 1;
+        *next = 0;
+        break;
+    case W_WRITE:
+        ok = 1;
+        *next = op->a;
+        break;
+    case W_ADD:
+        ok = 1;
+        *next = st + op->a;
+        break;
     default: ok = 0; break;
     }
     if (!ok)
@@ -39,31 +57,17 @@ int wgl_step(int model, int64_t st, const struct wgl_op *op, int64_t *next)
     if (op->unknown)
         return step_unknown(st, op, next);
     switch (op->kind) {
-    case W_READ:
-        return !op->out_known || st == op->out;
-    case W_WRITE:
-        *next = op->a;
-        return 1;
-    case W_CAS:
-        *next = op->b;
-        return st == op->a;
-    case W_ACQUIRE:
-        *next = op->a;
-        return st == 0;
-    case W_RELEASE:
-        *next = 0;
-        return st == op->a;
-    case W_ADD:
-        *next = st + op->a;
-        return 1;
-    case W_S3_GET:
-        return !op->out_known || st == op->out;
+    case W_READ: return !op->out_known || st == op->out;
+    case W_WRITE: *next = op->a; return 1;
+    case W_CAS: *next = op->b; return st == op->a;
+    case W_ACQUIRE: *next = op->a; return st == 0;
+    case W_RELEASE: *next = 0; return st == op->a;
+    case W_ADD: *next = st + op->a; return 1;
+    case W_S3_GET: return !op->out_known || st == op->out;
     case W_S3_PUT:
         *next = op->a;
         return op->cond == COND_INM ? st == 0 : op->cond == COND_IM ? st == op->b && st : 1;
-    case W_S3_DELETE:
-        *next = 0;
-        return op->cond == COND_IM ? st && st == op->b : 1;
+    case W_S3_DELETE: *next = 0; return op->cond == COND_IM ? st && st == op->b : 1;
     }
     (void)model;
     return 0;
@@ -76,8 +80,8 @@ struct entry {
 };
 
 struct cache {
-    uint64_t *keys;     /* 0 = empty slot */
-    uint32_t *offs;     /* bitset offset (in words) in the arena */
+    uint64_t *keys; /* 0 = empty slot */
+    uint32_t *offs; /* bitset offset (in words) in the arena */
     int64_t *states;
     size_t cap, used;
     uint64_t *arena;

@@ -168,30 +168,30 @@ static void test_bad_framing(void **state)
         int rc;
     } cases[] = {
         {"", LY_ERANGE},
-        {"x\r\nhello\r\n0\r\n\r\n", LY_EINVAL},                 /* non-hex size */
-        {"5 \r\nhello\r\n0\r\n\r\n", LY_EINVAL},                /* junk after size */
-        {"\r\nhello\r\n0\r\n\r\n", LY_EINVAL},                  /* empty size */
-        {"10000000000000000\r\nx\r\n0\r\n\r\n", LY_EINVAL},     /* 17 digits */
-        {"ffffffffffffffff\r\nx\r\n0\r\n\r\n", LY_ERANGE},      /* larger than remaining */
-        {"6\r\nhello\r\n0\r\n\r\n", LY_EINVAL},                 /* size off by one */
-        {"9\r\nhello\r\n", LY_ERANGE},                          /* runs past the end */
-        {"9\r\nhello\r\n0\r\n\r\n", LY_EINVAL},                 /* no CRLF where size ends */
-        {"5\r\nhelloXX0\r\n\r\n", LY_EINVAL},                   /* missing CRLF after data */
+        {"x\r\nhello\r\n0\r\n\r\n", LY_EINVAL},             /* non-hex size */
+        {"5 \r\nhello\r\n0\r\n\r\n", LY_EINVAL},            /* junk after size */
+        {"\r\nhello\r\n0\r\n\r\n", LY_EINVAL},              /* empty size */
+        {"10000000000000000\r\nx\r\n0\r\n\r\n", LY_EINVAL}, /* 17 digits */
+        {"ffffffffffffffff\r\nx\r\n0\r\n\r\n", LY_ERANGE},  /* larger than remaining */
+        {"6\r\nhello\r\n0\r\n\r\n", LY_EINVAL},             /* size off by one */
+        {"9\r\nhello\r\n", LY_ERANGE},                      /* runs past the end */
+        {"9\r\nhello\r\n0\r\n\r\n", LY_EINVAL},             /* no CRLF where size ends */
+        {"5\r\nhelloXX0\r\n\r\n", LY_EINVAL},               /* missing CRLF after data */
         {"5\r\nhello\n0\r\n\r\n", LY_EINVAL},
-        {"5\nhello\r\n0\r\n\r\n", LY_EINVAL},                   /* bare LF */
-        {"5\r\nhello\r\n", LY_ERANGE},                          /* no final chunk */
+        {"5\nhello\r\n0\r\n\r\n", LY_EINVAL}, /* bare LF */
+        {"5\r\nhello\r\n", LY_ERANGE},        /* no final chunk */
         {"5\r\nhello", LY_ERANGE},
-        {"5\r\nhel", LY_ERANGE},                                /* truncated */
+        {"5\r\nhel", LY_ERANGE}, /* truncated */
         {"5\r\nhello\r\n0", LY_ERANGE},
         {"5\r\nhello\r\n0\r", LY_ERANGE},
-        {"5\r\nhello\r\n0\r\n\r\nX", LY_ERANGE},                /* a cut trailer line */
-        {"5\r\nhello\r\n0\r\n\r\n\r\nX", LY_EINVAL},            /* bytes after the end */
+        {"5\r\nhello\r\n0\r\n\r\nX", LY_ERANGE},     /* a cut trailer line */
+        {"5\r\nhello\r\n0\r\n\r\n\r\nX", LY_EINVAL}, /* bytes after the end */
         {"5\r\nhello\r\n0\r\na:1\r\n\r\nX", LY_EINVAL},
         {"5\r\nhello\r\n0\r\nx-amz-checksum-crc32\r\n\r\n", LY_EINVAL}, /* no colon */
-        {"5\r\nhello\r\n0\r\n:v\r\n\r\n", LY_EINVAL},           /* empty name */
+        {"5\r\nhello\r\n0\r\n:v\r\n\r\n", LY_EINVAL},                   /* empty name */
         {"5\r\nhello\r\n0\r\nbad name:v\r\n\r\n", LY_EINVAL},
-        {"5\r\nhello\r\n0\r\na:1\r\na:2\r\n\r\n", LY_EINVAL},   /* duplicate */
-        {"5\r\nhello\r\n0\r\na:1\r\nb:2", LY_ERANGE},           /* cut trailer line */
+        {"5\r\nhello\r\n0\r\na:1\r\na:2\r\n\r\n", LY_EINVAL}, /* duplicate */
+        {"5\r\nhello\r\n0\r\na:1\r\nb:2", LY_ERANGE},         /* cut trailer line */
         {"5;chunk-signature=abc\r\nhello\r\n0\r\n\r\n", LY_EINVAL},
         {"5;=x\r\nhello\r\n0\r\n\r\n", LY_EINVAL},
         {"5;\r\nhello\r\n0\r\n\r\n", LY_EINVAL},
@@ -313,8 +313,10 @@ static void test_aws_documented_bodies(void **state)
     /* With the signed trailer, in both layouts seen in the wild. */
     for (int l = 0; l < 2; l++) {
         char trailer[256];
-        snprintf(trailer, sizeof trailer, "%sx-amz-checksum-crc32c:sOO8/Q==\r\n"
-                 "x-amz-trailer-signature:%s\r\n%s", l ? "" : "\r\n", tsig, l ? "" : "\r\n");
+        snprintf(trailer, sizeof trailer,
+                 "%sx-amz-checksum-crc32c:sOO8/Q==\r\n"
+                 "x-amz-trailer-signature:%s\r\n%s",
+                 l ? "" : "\r\n", tsig, l ? "" : "\r\n");
         ly_buf_reset(&body);
         build_doc_body(&body, trl, trailer);
         example_signer(&cs, "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e");

@@ -29,8 +29,8 @@ static void ev(struct history *h, int64_t t, const char *proc, int type, const c
     assert_int_equal(history_add(h, &e), 0);
 }
 
-static void op(struct history *h, const char *proc, const char *f, int64_t t0, int64_t t1,
-               int type, const char *in, const char *out)
+static void op(struct history *h, const char *proc, const char *f, int64_t t0, int64_t t1, int type,
+               const char *in, const char *out)
 {
     ev(h, t0, proc, HEV_INVOKE, f, "x", in);
     if (type >= 0)
@@ -239,7 +239,7 @@ static void test_realtime_proves_violations(void **st)
     history_init(&h);
     check_result_init(&r);
     role_op(&h, "A", ROLE_LOCK, "b/lock", 0, 5, HEV_OK, -1);
-    role_op(&h, "B", ROLE_LOCK, "b/lock", 10, 15, HEV_OK, -1);  /* lock ignored by the store */
+    role_op(&h, "B", ROLE_LOCK, "b/lock", 10, 15, HEV_OK, -1); /* lock ignored by the store */
     role_op(&h, "A", ROLE_RESOURCE, "b/res", 20, 25, HEV_OK, -1);
     role_op(&h, "A", ROLE_UNLOCK, "b/lock", 30, 35, HEV_OK, -1);
     role_op(&h, "C", ROLE_LOCK, "b/lock", 40, 45, HEV_OK, -1);
@@ -444,7 +444,8 @@ static void test_jsonl_round_trip(void **st)
     assert_int_equal(h.ev[1].done_us, 7);
     history_cleanup(&h);
     history_init(&h);
-    assert_int_equal(history_parse_jsonl(&h, "{\"type\":\"ok\"}\n", 13, err, sizeof err), LY_EINVAL);
+    assert_int_equal(history_parse_jsonl(&h, "{\"type\":\"ok\"}\n", 13, err, sizeof err),
+                     LY_EINVAL);
     assert_non_null(strstr(err, "line 1"));
     history_cleanup(&h);
 }

@@ -151,7 +151,10 @@ static void test_known_encodings(void **state)
     s.u.bytes.len = 3;
     assert_int_equal(ddb_keycodec_append(&s, &b), 0);
     assert_int_equal(b.len, 6);
-    assert_memory_equal(b.data, "a\0\xff" "b\0\x01", 6);
+    assert_memory_equal(b.data,
+                        "a\0\xff"
+                        "b\0\x01",
+                        6);
     ly_buf_reset(&b);
     struct ddb_val n = {.type = DDB_T_N};
     assert_int_equal(ddb_num_parse("0", 1, &n.u.num, NULL), 0);

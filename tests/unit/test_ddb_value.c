@@ -41,8 +41,7 @@ static const char *val_err(const char *js, struct ddb_val *out)
     return rc ? e.msg : "";
 }
 
-static struct ddb_val V(const char *js)
-{
+static struct ddb_val V(const char *js) {
     struct ddb_val v;
     const char *e = val_err(js, &v);
     if (*e)
@@ -50,39 +49,48 @@ static struct ddb_val V(const char *js)
     return v;
 }
 
-static void test_json_errors(void **state)
+static void
+test_json_errors(void **state)
 {
     (void)state;
     static const char *const cases[][2] = {
-        { "{}", "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes" },
-        { "{\"X\":\"a\"}", "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes" },
-        { "{\"S\":null}", "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes" },
-        { "{\"S\":\"a\",\"N\":\"1\"}", "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes" },
-        { "{\"NULL\":false}", P "Null attribute value types must have the value of true" },
-        { "{\"SS\":[]}", P "An string set  may not be empty" },
-        { "{\"NS\":[]}", P "An number set  may not be empty" },
-        { "{\"BS\":[]}", P "Binary sets should not be empty" },
-        { "{\"SS\":[\"a\",\"a\"]}", P "Input collection [a, a] contains duplicates." },
-        { "{\"SS\":[\"a\",\"b\",\"a\"]}", P "Input collection [a, b, a] contains duplicates." },
-        { "{\"NS\":[\"1\",\"1.0\"]}", "Input collection contains duplicates" },
-        { "{\"BS\":[\"YQ==\",\"YQ==\"]}", P "Input collection [YQ==, YQ==]of type BS contains duplicates." },
-        { "{\"N\":\"dog\"}", "The parameter cannot be converted to a numeric value: dog" },
-        { "{\"N\":\"\"}", "The parameter cannot be converted to a numeric value" },
-        { "{\"NS\":[\"1\",\"x\"]}", "The parameter cannot be converted to a numeric value: x" },
-        { "{\"N\":\"1e126\"}", "Number overflow. Attempting to store a number with magnitude larger than supported range" },
-        { "{\"N\":123}", "NUMBER_VALUE cannot be converted to String" },
-        { "{\"S\":true}", "BOOLEAN_VALUE cannot be converted to String" },
-        { "{\"S\":{}}", "Start of structure or map found where not expected" },
-        { "{\"S\":[]}", "Start of list found where not expected" },
-        { "{\"BOOL\":\"true\"}", "STRING_VALUE cannot be converted to Boolean" },
-        { "{\"M\":[]}", "Start of list found where not expected" },
-        { "{\"L\":{}}", "Start of structure or map found where not expected" },
-        { "{\"B\":\"abc\"}", "Base64 encoded length is expected a multiple of 4 bytes but found: 3" },
-        { "{\"B\":\"ab!=\"}", "Invalid Base64 character: '!'" },
-        { "{\"M\":{\"\":{\"S\":\"x\"}}}", "Empty attribute name" },
-        { "{\"L\":[{\"S\":\"a\"},{}]}", "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes" },
-        { "{\"M\":{\"a\":{\"NULL\":false}}}", P "Null attribute value types must have the value of true" },
-        { "\"x\"", "Expected null" },
+        {"{}",
+         "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"},
+        {"{\"X\":\"a\"}",
+         "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"},
+        {"{\"S\":null}",
+         "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"},
+        {"{\"S\":\"a\",\"N\":\"1\"}",
+         "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"},
+        {"{\"NULL\":false}", P "Null attribute value types must have the value of true"},
+        {"{\"SS\":[]}", P "An string set  may not be empty"},
+        {"{\"NS\":[]}", P "An number set  may not be empty"},
+        {"{\"BS\":[]}", P "Binary sets should not be empty"},
+        {"{\"SS\":[\"a\",\"a\"]}", P "Input collection [a, a] contains duplicates."},
+        {"{\"SS\":[\"a\",\"b\",\"a\"]}", P "Input collection [a, b, a] contains duplicates."},
+        {"{\"NS\":[\"1\",\"1.0\"]}", "Input collection contains duplicates"},
+        {"{\"BS\":[\"YQ==\",\"YQ==\"]}",
+         P "Input collection [YQ==, YQ==]of type BS contains duplicates."},
+        {"{\"N\":\"dog\"}", "The parameter cannot be converted to a numeric value: dog"},
+        {"{\"N\":\"\"}", "The parameter cannot be converted to a numeric value"},
+        {"{\"NS\":[\"1\",\"x\"]}", "The parameter cannot be converted to a numeric value: x"},
+        {"{\"N\":\"1e126\"}",
+         "Number overflow. Attempting to store a number with magnitude larger than supported range"},
+        {"{\"N\":123}", "NUMBER_VALUE cannot be converted to String"},
+        {"{\"S\":true}", "BOOLEAN_VALUE cannot be converted to String"},
+        {"{\"S\":{}}", "Start of structure or map found where not expected"},
+        {"{\"S\":[]}", "Start of list found where not expected"},
+        {"{\"BOOL\":\"true\"}", "STRING_VALUE cannot be converted to Boolean"},
+        {"{\"M\":[]}", "Start of list found where not expected"},
+        {"{\"L\":{}}", "Start of structure or map found where not expected"},
+        {"{\"B\":\"abc\"}", "Base64 encoded length is expected a multiple of 4 bytes but found: 3"},
+        {"{\"B\":\"ab!=\"}", "Invalid Base64 character: '!'"},
+        {"{\"M\":{\"\":{\"S\":\"x\"}}}", "Empty attribute name"},
+        {"{\"L\":[{\"S\":\"a\"},{}]}",
+         "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"},
+        {"{\"M\":{\"a\":{\"NULL\":false}}}",
+         P "Null attribute value types must have the value of true"},
+        {"\"x\"", "Expected null"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *got = val_err(cases[i][0], NULL);
@@ -90,9 +98,17 @@ static void test_json_errors(void **state)
             fail_msg("%s -> \"%s\", want \"%s\"", cases[i][0], got, cases[i][1]);
     }
     static const char *const ok[] = {
-        "{\"S\":\"\"}", "{\"B\":\"\"}", "{\"S\":\"a\\u0000b\"}", "{\"NULL\":true}", "{\"BOOL\":false}",
-        "{\"M\":{}}", "{\"L\":[]}", "{\"SS\":[\"a\",\"b\"]}", "{\"NS\":[\"1\",\"2\"]}",
-        "{\"S\":\"a\",\"N\":null}", "{\"BS\":[\"YQ==\",\"Yg==\"]}",
+        "{\"S\":\"\"}",
+        "{\"B\":\"\"}",
+        "{\"S\":\"a\\u0000b\"}",
+        "{\"NULL\":true}",
+        "{\"BOOL\":false}",
+        "{\"M\":{}}",
+        "{\"L\":[]}",
+        "{\"SS\":[\"a\",\"b\"]}",
+        "{\"NS\":[\"1\",\"2\"]}",
+        "{\"S\":\"a\",\"N\":null}",
+        "{\"BS\":[\"YQ==\",\"Yg==\"]}",
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
         if (*val_err(ok[i], NULL))
@@ -122,13 +138,13 @@ static void test_roundtrip_json(void **state)
 {
     (void)state;
     static const char *const cases[][2] = {
-        { "{\"N\":\"1e3\"}", "{\"N\": \"1000\"}" },
-        { "{\"N\":\"-0.50\"}", "{\"N\": \"-0.5\"}" },
-        { "{\"B\":\"AAEC/w==\"}", "{\"B\": \"AAEC/w==\"}" },
-        { "{\"B\":\"YWI=\"}", "{\"B\": \"YWI=\"}" },
-        { "{\"NULL\":true}", "{\"NULL\": true}" },
-        { "{\"L\":[{\"S\":\"a\"},{\"BOOL\":true}]}", "{\"L\": [{\"S\": \"a\"}, {\"BOOL\": true}]}" },
-        { "{\"M\":{\"x\":{\"NS\":[\"01\"]}}}", "{\"M\": {\"x\": {\"NS\": [\"1\"]}}}" },
+        {"{\"N\":\"1e3\"}", "{\"N\": \"1000\"}"},
+        {"{\"N\":\"-0.50\"}", "{\"N\": \"-0.5\"}"},
+        {"{\"B\":\"AAEC/w==\"}", "{\"B\": \"AAEC/w==\"}"},
+        {"{\"B\":\"YWI=\"}", "{\"B\": \"YWI=\"}"},
+        {"{\"NULL\":true}", "{\"NULL\": true}"},
+        {"{\"L\":[{\"S\":\"a\"},{\"BOOL\":true}]}", "{\"L\": [{\"S\": \"a\"}, {\"BOOL\": true}]}"},
+        {"{\"M\":{\"x\":{\"NS\":[\"01\"]}}}", "{\"M\": {\"x\": {\"NS\": [\"1\"]}}}"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ddb_val v = V(cases[i][0]);
@@ -146,39 +162,48 @@ static void test_roundtrip_json(void **state)
 static void test_equal_order(void **state)
 {
     (void)state;
-    static const struct { const char *a, *b; bool eq; } eq[] = {
-        { "{\"N\":\"3.10\"}", "{\"N\":\"3.1\"}", true },
-        { "{\"N\":\"1\"}", "{\"S\":\"1\"}", false },
-        { "{\"SS\":[\"a\",\"b\"]}", "{\"SS\":[\"b\",\"a\"]}", true },
-        { "{\"SS\":[\"a\",\"b\"]}", "{\"SS\":[\"a\"]}", false },
-        { "{\"NS\":[\"1\",\"2e0\"]}", "{\"NS\":[\"2\",\"1.0\"]}", true },
-        { "{\"BS\":[\"YQ==\",\"Yg==\"]}", "{\"BS\":[\"Yg==\",\"YQ==\"]}", true },
-        { "{\"L\":[{\"S\":\"a\"},{\"N\":\"1\"}]}", "{\"L\":[{\"S\":\"a\"},{\"N\":\"1.0\"}]}", true },
-        { "{\"L\":[{\"S\":\"a\"},{\"N\":\"1\"}]}", "{\"L\":[{\"N\":\"1\"},{\"S\":\"a\"}]}", false },
-        { "{\"M\":{\"a\":{\"S\":\"x\"},\"b\":{\"SS\":[\"1\",\"2\"]}}}", "{\"M\":{\"b\":{\"SS\":[\"2\",\"1\"]},\"a\":{\"S\":\"x\"}}}", true },
-        { "{\"M\":{\"a\":{\"S\":\"x\"}}}", "{\"M\":{\"a\":{\"S\":\"x\"},\"b\":{\"S\":\"y\"}}}", false },
-        { "{\"NULL\":true}", "{\"NULL\":true}", true },
-        { "{\"BOOL\":true}", "{\"BOOL\":false}", false },
-        { "{\"BOOL\":false}", "{\"BOOL\":false}", true },
-        { "{\"S\":\"a\\u0000b\"}", "{\"S\":\"a\\u0000c\"}", false },
-        { "{\"B\":\"\"}", "{\"B\":\"\"}", true },
+    static const struct {
+        const char *a, *b;
+        bool eq;
+    } eq[] = {
+        {"{\"N\":\"3.10\"}", "{\"N\":\"3.1\"}", true},
+        {"{\"N\":\"1\"}", "{\"S\":\"1\"}", false},
+        {"{\"SS\":[\"a\",\"b\"]}", "{\"SS\":[\"b\",\"a\"]}", true},
+        {"{\"SS\":[\"a\",\"b\"]}", "{\"SS\":[\"a\"]}", false},
+        {"{\"NS\":[\"1\",\"2e0\"]}", "{\"NS\":[\"2\",\"1.0\"]}", true},
+        {"{\"BS\":[\"YQ==\",\"Yg==\"]}", "{\"BS\":[\"Yg==\",\"YQ==\"]}", true},
+        {"{\"L\":[{\"S\":\"a\"},{\"N\":\"1\"}]}", "{\"L\":[{\"S\":\"a\"},{\"N\":\"1.0\"}]}", true},
+        {"{\"L\":[{\"S\":\"a\"},{\"N\":\"1\"}]}", "{\"L\":[{\"N\":\"1\"},{\"S\":\"a\"}]}", false},
+        {"{\"M\":{\"a\":{\"S\":\"x\"},\"b\":{\"SS\":[\"1\",\"2\"]}}}",
+         "{\"M\":{\"b\":{\"SS\":[\"2\",\"1\"]},\"a\":{\"S\":\"x\"}}}", true},
+        {"{\"M\":{\"a\":{\"S\":\"x\"}}}", "{\"M\":{\"a\":{\"S\":\"x\"},\"b\":{\"S\":\"y\"}}}",
+         false},
+        {"{\"NULL\":true}", "{\"NULL\":true}", true},
+        {"{\"BOOL\":true}", "{\"BOOL\":false}", false},
+        {"{\"BOOL\":false}", "{\"BOOL\":false}", true},
+        {"{\"S\":\"a\\u0000b\"}", "{\"S\":\"a\\u0000c\"}", false},
+        {"{\"B\":\"\"}", "{\"B\":\"\"}", true},
     };
     for (size_t i = 0; i < sizeof(eq) / sizeof(eq[0]); i++) {
         struct ddb_val a = V(eq[i].a), b = V(eq[i].b);
         if (ddb_val_equal(&a, &b) != eq[i].eq || ddb_val_equal(&b, &a) != eq[i].eq)
             fail_msg("equal(%s, %s) != %d", eq[i].a, eq[i].b, eq[i].eq);
     }
-    static const struct { const char *a, *b; int cmp; bool ok; } ord[] = {
-        { "{\"S\":\"a\"}", "{\"S\":\"b\"}", -1, true },
-        { "{\"S\":\"ab\"}", "{\"S\":\"a\"}", 1, true },
-        { "{\"S\":\"\\u00e9\"}", "{\"S\":\"z\"}", 1, true },
-        { "{\"N\":\"10\"}", "{\"N\":\"9\"}", 1, true },
-        { "{\"N\":\"-10\"}", "{\"N\":\"9\"}", -1, true },
-        { "{\"B\":\"gA==\"}", "{\"B\":\"fw==\"}", 1, true },
-        { "{\"B\":\"AA==\"}", "{\"B\":\"AAA=\"}", -1, true },
-        { "{\"S\":\"a\"}", "{\"N\":\"1\"}", 0, false },
-        { "{\"L\":[]}", "{\"L\":[]}", 0, false },
-        { "{\"BOOL\":true}", "{\"BOOL\":true}", 0, false },
+    static const struct {
+        const char *a, *b;
+        int cmp;
+        bool ok;
+    } ord[] = {
+        {"{\"S\":\"a\"}", "{\"S\":\"b\"}", -1, true},
+        {"{\"S\":\"ab\"}", "{\"S\":\"a\"}", 1, true},
+        {"{\"S\":\"\\u00e9\"}", "{\"S\":\"z\"}", 1, true},
+        {"{\"N\":\"10\"}", "{\"N\":\"9\"}", 1, true},
+        {"{\"N\":\"-10\"}", "{\"N\":\"9\"}", -1, true},
+        {"{\"B\":\"gA==\"}", "{\"B\":\"fw==\"}", 1, true},
+        {"{\"B\":\"AA==\"}", "{\"B\":\"AAA=\"}", -1, true},
+        {"{\"S\":\"a\"}", "{\"N\":\"1\"}", 0, false},
+        {"{\"L\":[]}", "{\"L\":[]}", 0, false},
+        {"{\"BOOL\":true}", "{\"BOOL\":true}", 0, false},
     };
     for (size_t i = 0; i < sizeof(ord) / sizeof(ord[0]); i++) {
         struct ddb_val a = V(ord[i].a), b = V(ord[i].b);
@@ -190,8 +215,7 @@ static void test_equal_order(void **state)
     }
 }
 
-static struct ddb_map M(const char *js)
-{
+static struct ddb_map M(const char *js) {
     struct ddb_map m;
     struct ddb_err e;
     json_t *j = json_loads(js, 0, NULL);
@@ -202,12 +226,14 @@ static struct ddb_map M(const char *js)
     return m;
 }
 
-static void test_sizes(void **state)
+static void
+test_sizes(void **state)
 {
     (void)state;
     struct ddb_map m = M("{\"shirt-color\":{\"S\":\"R\"},\"shirt-size\":{\"S\":\"M\"}}");
     assert_int_equal(ddb_item_size(&m), 23);
-    m = M("{\"a\":{\"N\":\"123\"},\"b\":{\"BOOL\":true},\"c\":{\"NULL\":true},\"d\":{\"B\":\"AAEC\"}}");
+    m = M(
+        "{\"a\":{\"N\":\"123\"},\"b\":{\"BOOL\":true},\"c\":{\"NULL\":true},\"d\":{\"B\":\"AAEC\"}}");
     assert_int_equal(ddb_item_size(&m), 4 + 3 + 1 + 1 + 3);
     m = M("{\"l\":{\"L\":[{\"S\":\"ab\"},{\"N\":\"1\"}]},\"m\":{\"M\":{\"k\":{\"S\":\"v\"}}}}");
     /* l: 1 + (3 + 1+2 + 1+2) ; m: 1 + (3 + 1 + 1 + 1) */
@@ -219,17 +245,24 @@ static void test_sizes(void **state)
 static void test_keys(void **state)
 {
     (void)state;
-    static const struct ddb_key_schema ks = { "p", DDB_T_S, "c", DDB_T_N };
-    static const struct ddb_key_schema hs = { "p", DDB_T_B, NULL, DDB_T_NONE };
+    static const struct ddb_key_schema ks = {"p", DDB_T_S, "c", DDB_T_N};
+    static const struct ddb_key_schema hs = {"p", DDB_T_B, NULL, DDB_T_NONE};
     struct ddb_err e;
     static char big[2100 + 40];
-    static const struct { const struct ddb_key_schema *ks; const char *item; const char *want; } items[] = {
-        { &ks, "{\"p\":{\"S\":\"x\"},\"c\":{\"N\":\"1\"},\"z\":{\"S\":\"\"}}", "" },
-        { &ks, "{\"c\":{\"N\":\"1\"}}", P "Missing the key p in the item" },
-        { &ks, "{\"p\":{\"S\":\"x\"}}", P "Missing the key c in the item" },
-        { &ks, "{\"p\":{\"N\":\"1\"},\"c\":{\"N\":\"1\"}}", P "Type mismatch for key p expected: S actual: N" },
-        { &ks, "{\"p\":{\"S\":\"\"},\"c\":{\"N\":\"1\"}}", "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: p" },
-        { &hs, "{\"p\":{\"B\":\"\"}}", "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: p" },
+    static const struct {
+        const struct ddb_key_schema *ks;
+        const char *item;
+        const char *want;
+    } items[] = {
+        {&ks, "{\"p\":{\"S\":\"x\"},\"c\":{\"N\":\"1\"},\"z\":{\"S\":\"\"}}", ""},
+        {&ks, "{\"c\":{\"N\":\"1\"}}", P "Missing the key p in the item"},
+        {&ks, "{\"p\":{\"S\":\"x\"}}", P "Missing the key c in the item"},
+        {&ks, "{\"p\":{\"N\":\"1\"},\"c\":{\"N\":\"1\"}}",
+         P "Type mismatch for key p expected: S actual: N"},
+        {&ks, "{\"p\":{\"S\":\"\"},\"c\":{\"N\":\"1\"}}",
+         "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: p"},
+        {&hs, "{\"p\":{\"B\":\"\"}}",
+         "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: p"},
     };
     for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
         struct ddb_map m = M(items[i].item);
@@ -242,12 +275,18 @@ static void test_keys(void **state)
     snprintf(big + o, sizeof(big) - o, "\"},\"c\":{\"N\":\"1\"}}");
     struct ddb_map m = M(big);
     assert_int_equal(ddb_item_check_keys(&ks, &m, &e), LY_EINVAL);
-    assert_string_equal(e.msg, P "Size of hashkey has exceeded the maximum size limit of2048 bytes");
-    static const struct { const char *key; const char *want; } keys[] = {
-        { "{\"p\":{\"S\":\"x\"},\"c\":{\"N\":\"1\"}}", "" },
-        { "{\"p\":{\"S\":\"x\"}}", "The provided key element does not match the schema" },
-        { "{\"p\":{\"S\":\"x\"},\"c\":{\"S\":\"1\"}}", "The provided key element does not match the schema" },
-        { "{\"p\":{\"S\":\"x\"},\"c\":{\"N\":\"1\"},\"d\":{\"N\":\"1\"}}", "The provided key element does not match the schema" },
+    assert_string_equal(e.msg,
+                        P "Size of hashkey has exceeded the maximum size limit of2048 bytes");
+    static const struct {
+        const char *key;
+        const char *want;
+    } keys[] = {
+        {"{\"p\":{\"S\":\"x\"},\"c\":{\"N\":\"1\"}}", ""},
+        {"{\"p\":{\"S\":\"x\"}}", "The provided key element does not match the schema"},
+        {"{\"p\":{\"S\":\"x\"},\"c\":{\"S\":\"1\"}}",
+         "The provided key element does not match the schema"},
+        {"{\"p\":{\"S\":\"x\"},\"c\":{\"N\":\"1\"},\"d\":{\"N\":\"1\"}}",
+         "The provided key element does not match the schema"},
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         struct ddb_map k = M(keys[i].key);
@@ -275,7 +314,7 @@ static void test_binary(void **state)
         ly_buf_init(&b2, 1 << 20);
         assert_int_equal(ddb_item_encode(&m, &b), 0);
         assert_int_equal(ddb_item_decode(&arena, b.data, b.len, &back), 0);
-        struct ddb_val x = { .type = DDB_T_M, .u.map = m }, y = { .type = DDB_T_M, .u.map = back };
+        struct ddb_val x = {.type = DDB_T_M, .u.map = m}, y = {.type = DDB_T_M, .u.map = back};
         assert_true(ddb_val_equal(&x, &y));
         assert_int_equal(ddb_item_encode(&back, &b2), 0);
         assert_int_equal(b.len, b2.len);
@@ -307,14 +346,14 @@ static void test_binary(void **state)
     ly_buf_cleanup(&b1);
     ly_buf_cleanup(&b2);
     static const unsigned char bad[][8] = {
-        { 2, 0 },                /* wrong version */
-        { 1, 1, 0, 1 },          /* empty name */
-        { 1, 1, 1, 'a', 99 },    /* bad type */
-        { 1, 1, 1, 'a', 8, 0 },  /* empty set */
-        { 1, 1, 1, 'a', 4, 2 },  /* bool 2 */
-        { 1, 0, 0 },             /* trailing byte */
+        {2, 0},               /* wrong version */
+        {1, 1, 0, 1},         /* empty name */
+        {1, 1, 1, 'a', 99},   /* bad type */
+        {1, 1, 1, 'a', 8, 0}, /* empty set */
+        {1, 1, 1, 'a', 4, 2}, /* bool 2 */
+        {1, 0, 0},            /* trailing byte */
     };
-    static const size_t bad_len[] = { 2, 4, 5, 6, 6, 3 };
+    static const size_t bad_len[] = {2, 4, 5, 6, 6, 3};
     for (size_t i = 0; i < sizeof(bad_len) / sizeof(bad_len[0]); i++) {
         struct ddb_map t;
         assert_int_equal(ddb_item_decode(&arena, bad[i], bad_len[i], &t), LY_EINVAL);
@@ -324,9 +363,9 @@ static void test_binary(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_errors), cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_json_errors),    cmocka_unit_test(test_depth),
         cmocka_unit_test(test_roundtrip_json), cmocka_unit_test(test_equal_order),
-        cmocka_unit_test(test_sizes), cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_sizes),          cmocka_unit_test(test_keys),
         cmocka_unit_test(test_binary),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

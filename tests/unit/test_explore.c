@@ -86,7 +86,7 @@ static void test_dependence(void **state)
     struct xopt wake = req("", 0);
     wake.client = 1;
     wake.wake = XW_POLL;
-    assert_true(xopt_dependent(&w, &wake, 0));   /* a write wakes a polling client */
+    assert_true(xopt_dependent(&w, &wake, 0)); /* a write wakes a polling client */
     r2.client = 0;
     assert_false(xopt_dependent(&r2, &wake, 0)); /* a read does not */
     assert_true(xopt_dependent(&r2, &wake, 1));  /* unless the protocol reads the clock */

@@ -154,7 +154,9 @@ static void parse_text_ok_applied(void)
     assert_int_equal(rule.status, 0);
     assert_string_equal(rule.code, "InternalError");
     assert_int_equal(fault_rule_from_text("op=CompleteMultipartUpload,action=error_in_200,"
-                                          "applied=true", &rule, msg, sizeof msg), 0);
+                                          "applied=true",
+                                          &rule, msg, sizeof msg),
+                     0);
     assert_int_equal(rule.applied, 1);
     json_t *j = fault_rule_to_json(&rule);
     assert_true(json_is_true(json_object_get(json_object_get(j, "action"), "applied")));
@@ -181,9 +183,19 @@ static void test_error_in_200_rules(void **state)
 static void test_parse_every_action(void **state)
 {
     (void)state;
-    static const char *const names[] = {"delay", "delay_after", "fail", "fail_after", "drop",
-        "drop_after", "conflict", "hold", "stale_read", "throttle", "ignore_conditions",
-        "etag_random", "error_in_200"};
+    static const char *const names[] = {"delay",
+                                        "delay_after",
+                                        "fail",
+                                        "fail_after",
+                                        "drop",
+                                        "drop_after",
+                                        "conflict",
+                                        "hold",
+                                        "stale_read",
+                                        "throttle",
+                                        "ignore_conditions",
+                                        "etag_random",
+                                        "error_in_200"};
     assert_int_equal(sizeof names / sizeof names[0], FAULT_ACTION_COUNT_);
     for (int i = 0; i < FAULT_ACTION_COUNT_; i++) {
         char text[128];
@@ -201,15 +213,15 @@ static void test_validation_messages(void **state)
     expect_error("{\"match\": {\"colour\": \"red\"}, \"action\": {\"type\": \"fail\"}}",
                  "unknown field 'match.colour'");
     expect_error("{\"action\": {\"type\": \"fail\", \"foo\": 1}}", "unknown field 'action.foo'");
-    expect_error("{\"matcher\": {}, \"action\": {\"type\": \"fail\"}}",
-                 "unknown field 'matcher'");
+    expect_error("{\"matcher\": {}, \"action\": {\"type\": \"fail\"}}", "unknown field 'matcher'");
     expect_error("[]", "a rule must be a JSON object with 'match' and 'action'");
     expect_error("{\"match\": [], \"action\": {\"type\": \"fail\"}}",
                  "field 'match' must be an object");
     expect_error("{\"match\": {\"key\": 5}, \"action\": {\"type\": \"fail\"}}",
                  "field 'match.key' must be a string (at most 127 characters)");
-    expect_error("{\"match\": {\"service\": \"s3s3s3s3s3s3s3s3\"}, \"action\": {\"type\": \"fail\"}}",
-                 "field 'match.service' must be a string (at most 15 characters)");
+    expect_error(
+        "{\"match\": {\"service\": \"s3s3s3s3s3s3s3s3\"}, \"action\": {\"type\": \"fail\"}}",
+        "field 'match.service' must be a string (at most 15 characters)");
     expect_error("{\"match\": {\"service\": \"ec2\"}, \"action\": {\"type\": \"fail\"}}",
                  "field 'match.service' must be s3, dynamodb or sts");
     expect_error("{\"match\": {\"nth\": \"2\"}, \"action\": {\"type\": \"fail\"}}",
@@ -236,7 +248,8 @@ static void test_validation_messages(void **state)
                  "field 'action.type' is required (delay, delay_after, fail, fail_after, drop, "
                  "drop_after, conflict, hold, stale_read, throttle, ignore_conditions, "
                  "etag_random, error_in_200)");
-    expect_error("{\"action\": {\"type\": \"explode\"}}", "field 'action.type' names no known action");
+    expect_error("{\"action\": {\"type\": \"explode\"}}",
+                 "field 'action.type' names no known action");
     expect_error("{\"action\": {\"type\": \"delay\"}}",
                  "field 'action.ms' is required (milliseconds > 0)");
     expect_error("{\"action\": {\"type\": \"delay_after\", \"ms\": 0}}",
@@ -308,7 +321,8 @@ static void test_text_form(void **state)
     text_error("colour=red,action=fail", "unknown field 'action.colour'");
     text_error("nth=two,action=fail", "field 'match.nth' must be a non-negative integer");
     text_error("action=delay", "field 'action.ms' is required (milliseconds > 0)");
-    text_error("action=fail,status=99", "field 'action.status' must be an HTTP error status (400-599)");
+    text_error("action=fail,status=99",
+               "field 'action.status' must be an HTTP error status (400-599)");
     text_error("action=fail,until.key=x", "field 'action.until' only applies to hold");
     text_error("action=hold,until.colour=x", "unknown field 'action.until.colour'");
 }
@@ -322,7 +336,8 @@ static void test_to_json_round_trip(void **state)
     snprintf(rule.id, sizeof rule.id, "f1");
     json_t *j = fault_rule_to_json(&rule);
     char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-    assert_string_equal(text,
+    assert_string_equal(
+        text,
         "{\"action\":{\"ms\":9,\"type\":\"hold\",\"until\":{\"client\":\"B\"}},\"fired\":0,"
         "\"id\":\"f1\",\"match\":{\"after_ms\":0,\"conditional\":false,\"key\":\"k*\",\"nth\":2,"
         "\"probability\":0.5,\"seed\":3,\"service\":\"s3\"},\"matched\":0}");
@@ -383,7 +398,7 @@ static void test_match_static(void **state)
     assert_false(fault_match_static(&rule.match, &f));
     f = facts("PutObject", "x.tflock", NULL, 1, 0); /* no client known */
     assert_false(fault_match_static(&rule.match, &f));
-    f = facts("PutObject", NULL, "A", 1, 0);        /* bucket-level request */
+    f = facts("PutObject", NULL, "A", 1, 0); /* bucket-level request */
     assert_false(fault_match_static(&rule.match, &f));
     f = facts("PutObject", "x.tflock", "A", 0, 0);
     assert_false(fault_match_static(&rule.match, &f));
@@ -391,7 +406,8 @@ static void test_match_static(void **state)
     parse_ok("{\"action\": {\"type\": \"fail\"}}");
     struct fault_facts none = {0};
     assert_true(fault_match_static(&rule.match, &none));
-    parse_ok("{\"match\": {\"table\": \"locks\", \"conditional\": false}, \"action\": {\"type\": \"fail\"}}");
+    parse_ok(
+        "{\"match\": {\"table\": \"locks\", \"conditional\": false}, \"action\": {\"type\": \"fail\"}}");
     struct fault_facts d = {"dynamodb", "PutItem", NULL, NULL, "locks", NULL, 0, 0};
     assert_true(fault_match_static(&rule.match, &d));
     d.conditional = 1;
@@ -463,7 +479,8 @@ static void test_probability_with_seed(void **state)
     pattern(&rule, 50, a);
     assert_null(strchr(a, '1'));
     /* count caps a probabilistic rule. */
-    parse_ok("{\"match\": {\"probability\": 0.5, \"seed\": 1, \"count\": 3}, \"action\": {\"type\": \"fail\"}}");
+    parse_ok(
+        "{\"match\": {\"probability\": 0.5, \"seed\": 1, \"count\": 3}, \"action\": {\"type\": \"fail\"}}");
     pattern(&rule, 100, a);
     assert_int_equal(rule.fired, 3);
 }
@@ -471,7 +488,8 @@ static void test_probability_with_seed(void **state)
 static void test_time_window(void **state)
 {
     (void)state;
-    parse_ok("{\"match\": {\"after_ms\": 100, \"before_ms\": 300}, \"action\": {\"type\": \"fail\"}}");
+    parse_ok(
+        "{\"match\": {\"after_ms\": 100, \"before_ms\": 300}, \"action\": {\"type\": \"fail\"}}");
     rule.added_ms = 1000;
     struct fault_facts f = facts("PutObject", "k", "A", 1, 1099);
     assert_false(fault_rule_fires(&rule, &f));
@@ -500,18 +518,12 @@ static void test_time_window(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_every_field),
-        cmocka_unit_test(test_parse_defaults),
-        cmocka_unit_test(test_parse_every_action),
-        cmocka_unit_test(test_validation_messages),
-        cmocka_unit_test(test_error_in_200_rules),
-        cmocka_unit_test(test_text_form),
-        cmocka_unit_test(test_to_json_round_trip),
-        cmocka_unit_test(test_glob),
-        cmocka_unit_test(test_match_static),
-        cmocka_unit_test(test_nth_every_count),
-        cmocka_unit_test(test_probability_with_seed),
-        cmocka_unit_test(test_time_window),
+        cmocka_unit_test(test_parse_every_field),     cmocka_unit_test(test_parse_defaults),
+        cmocka_unit_test(test_parse_every_action),    cmocka_unit_test(test_validation_messages),
+        cmocka_unit_test(test_error_in_200_rules),    cmocka_unit_test(test_text_form),
+        cmocka_unit_test(test_to_json_round_trip),    cmocka_unit_test(test_glob),
+        cmocka_unit_test(test_match_static),          cmocka_unit_test(test_nth_every_count),
+        cmocka_unit_test(test_probability_with_seed), cmocka_unit_test(test_time_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

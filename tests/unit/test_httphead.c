@@ -49,9 +49,14 @@ static void test_lines(void **state)
 {
     (void)state;
     struct httphead h;
-    const char *bad[] = {"GARBAGE\r\n", "GET /\r\n", "GET  / HTTP/1.1\r\n", "GET / HTTP/2.0\r\n",
-                         "GET / HTTP/1.1\r\nX-A : b\r\n", "GET / HTTP/1.1\r\nX-A: b\r\n c\r\n",
-                         "GET / HTTP/1.1\r\nX-A: b\x01\r\n", "GET / HTTP/1.1\r\n: b\r\n"};
+    const char *bad[] = {"GARBAGE\r\n",
+                         "GET /\r\n",
+                         "GET  / HTTP/1.1\r\n",
+                         "GET / HTTP/2.0\r\n",
+                         "GET / HTTP/1.1\r\nX-A : b\r\n",
+                         "GET / HTTP/1.1\r\nX-A: b\r\n c\r\n",
+                         "GET / HTTP/1.1\r\nX-A: b\x01\r\n",
+                         "GET / HTTP/1.1\r\n: b\r\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(check(bad[i], &h), LY_EINVAL);
         assert_int_equal(aws_err_def(h.refusal.code)->status, 400);

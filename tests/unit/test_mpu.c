@@ -42,7 +42,8 @@ static void test_multipart_etag(void **state)
     (void)state;
     char out[S3MPU_ETAG_SIZE];
     /* MD5("aaaaa"), MD5("bb"): values checked against Python's hashlib */
-    const char *two[] = {"\"594f803b380a41396ed63dca39503542\"", "21ad0bd836b90d08f4cf640b4c298e7c"};
+    const char *two[] = {"\"594f803b380a41396ed63dca39503542\"",
+                         "21ad0bd836b90d08f4cf640b4c298e7c"};
     assert_int_equal(s3mpu_etag(two, 2, out), 0);
     assert_string_equal(out, "8dbf788f7e7990bcc6ece1ee361a9473-2");
     assert_int_equal(s3mpu_etag(two, 1, out), 0);
@@ -94,15 +95,16 @@ static void test_parse(void **state)
     assert_int_equal(s3mpu_copy_range_parse("bytes=4-2", 10, &a, &b), LY_EINVAL);
     assert_int_equal(s3mpu_copy_range_parse("bytes=-2", 10, &a, &b), LY_EINVAL);
     assert_int_equal(s3mpu_copy_range_parse("0-2", 10, &a, &b), LY_EINVAL);
-    assert_int_equal(s3mpu_copy_range_parse("bytes=99999999999999999999-1", 10, &a, &b),
-                     LY_EINVAL);
+    assert_int_equal(s3mpu_copy_range_parse("bytes=99999999999999999999-1", 10, &a, &b), LY_EINVAL);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_version_ids), cmocka_unit_test(test_multipart_etag),
-        cmocka_unit_test(test_check), cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_version_ids),
+        cmocka_unit_test(test_multipart_etag),
+        cmocka_unit_test(test_check),
+        cmocka_unit_test(test_parse),
     };
     return cmocka_run_group_tests_name("s3mpu", tests, NULL, NULL);
 }

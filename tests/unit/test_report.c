@@ -32,11 +32,11 @@ static void test_violation_numbers_are_invokes(void **st)
     struct check_result r;
     history_init(&h);
     check_result_init(&r);
-    ev(&h, 0, "A", HEV_INVOKE, "PutObject");  /* #0 */
-    ev(&h, 1, "B", HEV_INVOKE, "PutObject");  /* #1 */
-    ev(&h, 2, "A", HEV_INFO, "PutObject");    /* #2 completes #0 */
-    ev(&h, 3, "B", HEV_OK, "PutObject");      /* #3 completes #1 */
-    ev(&h, 4, "B", HEV_INFO, "give_up");      /* #4 a marker keeps its number */
+    ev(&h, 0, "A", HEV_INVOKE, "PutObject"); /* #0 */
+    ev(&h, 1, "B", HEV_INVOKE, "PutObject"); /* #1 */
+    ev(&h, 2, "A", HEV_INFO, "PutObject");   /* #2 completes #0 */
+    ev(&h, 3, "B", HEV_OK, "PutObject");     /* #3 completes #1 */
+    ev(&h, 4, "B", HEV_INFO, "give_up");     /* #4 a marker keeps its number */
     assert_int_equal(history_pair(&h), 0);
     uint32_t cited[] = {2, 0, 3, 4};
     assert_int_equal(check_add(&r, V_ORPHAN_LOCK, 4, cited, 4, "x"), 0);

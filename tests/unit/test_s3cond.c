@@ -11,7 +11,7 @@
 #include "lockyard/s3cond.h"
 
 #define ETAG "\"0cc175b9c0f1b6a831c399e269772661\""
-#define MTIME_MS 1700000000500LL                       /* 2023-11-14T22:13:20.5Z */
+#define MTIME_MS 1700000000500LL /* 2023-11-14T22:13:20.5Z */
 #define NOW_MS 1800000000000LL
 
 /* Header values that evaluate true / false for an object with ETAG and MTIME_MS. */
@@ -25,10 +25,22 @@ static const char *const ims_val[3] = {NULL, "Tue, 14 Nov 2023 22:13:19 GMT",
 /* Expected outcome written as the RFC 7232 §6 decision list, indices 0 absent, 1 true, 2 false. */
 static int expected(int im, int ius, int inm, int ims, int *failed)
 {
-    if (im == 2) { *failed = 0; return 412; }
-    if (im == 0 && ius == 2) { *failed = 1; return 412; }
-    if (inm == 2) { *failed = 2; return 304; }
-    if (inm == 0 && ims == 2) { *failed = 3; return 304; }
+    if (im == 2) {
+        *failed = 0;
+        return 412;
+    }
+    if (im == 0 && ius == 2) {
+        *failed = 1;
+        return 412;
+    }
+    if (inm == 2) {
+        *failed = 2;
+        return 304;
+    }
+    if (inm == 0 && ims == 2) {
+        *failed = 3;
+        return 304;
+    }
     *failed = -1;
     return 0;
 }

@@ -13,12 +13,26 @@
 static void test_bucket_names(void **state)
 {
     (void)state;
-    const char *good[] = {"abc", "my-bucket", "my.bucket.1", "a1b", "0ab",
-                          "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc"};
-    const char *bad[] = {"ab", "Abc", "my_bucket", "-abc", "abc-", "a..b", "a.-b", "a-.b",
-                         "192.168.5.4", "xn--abc", "abc-s3alias", "abc--ol-s3", "_lockyard",
-                         "sthree-abc", "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd",
-                         "", "a b"};
+    const char *good[] = {
+        "abc", "my-bucket", "my.bucket.1",
+        "a1b", "0ab",       "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc"};
+    const char *bad[] = {"ab",
+                         "Abc",
+                         "my_bucket",
+                         "-abc",
+                         "abc-",
+                         "a..b",
+                         "a.-b",
+                         "a-.b",
+                         "192.168.5.4",
+                         "xn--abc",
+                         "abc-s3alias",
+                         "abc--ol-s3",
+                         "_lockyard",
+                         "sthree-abc",
+                         "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd",
+                         "",
+                         "a b"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         assert_true(s3name_bucket_valid(good[i]));
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
@@ -71,8 +85,8 @@ static void test_query_parse(void **state)
     struct ly_qparam *q;
     size_t n;
     ly_arena_init(&a, 1 << 20);
-    assert_int_equal(ly_query_parse(&a, "list-type=2&prefix=env%3A%2F&delete&x-id=PutObject&a=b+c",
-                                    &q, &n), 0);
+    assert_int_equal(
+        ly_query_parse(&a, "list-type=2&prefix=env%3A%2F&delete&x-id=PutObject&a=b+c", &q, &n), 0);
     assert_int_equal(n, 5);
     assert_string_equal(q[1].name, "prefix");
     assert_string_equal(q[1].value, "env:/");
@@ -88,8 +102,10 @@ static void test_query_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bucket_names), cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_httpdate),     cmocka_unit_test(test_query_parse),
+        cmocka_unit_test(test_bucket_names),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_httpdate),
+        cmocka_unit_test(test_query_parse),
     };
     return cmocka_run_group_tests_name("s3name", tests, NULL, NULL);
 }

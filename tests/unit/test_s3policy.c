@@ -38,11 +38,14 @@ static void test_malformed(void **state)
     assert_string_equal(parse_err(&a, "{\"Statement\":[]}"),
                         "Could not parse the policy: Statement is empty!");
     assert_string_equal(parse_err(&a, "{\"Statement\":{\"Principal\":\"*\",\"Action\":\"s3:*\","
-                                      "\"Resource\":\"*\"}}"), "Missing required field Effect");
+                                      "\"Resource\":\"*\"}}"),
+                        "Missing required field Effect");
     assert_string_equal(parse_err(&a, "{\"Statement\":{\"Effect\":\"Deny\",\"Action\":\"s3:*\","
-                                      "\"Resource\":\"*\"}}"), "Missing required field Principal");
+                                      "\"Resource\":\"*\"}}"),
+                        "Missing required field Principal");
     assert_string_equal(parse_err(&a, "{\"Statement\":{\"Effect\":\"Deny\",\"Principal\":\"*\","
-                                      "\"Resource\":\"*\"}}"), "Missing required field Action");
+                                      "\"Resource\":\"*\"}}"),
+                        "Missing required field Action");
     assert_string_equal(parse_err(&a, "{\"Statement\":{\"Effect\":\"Deny\",\"Principal\":\"*\","
                                       "\"Action\":\"ec2:Run\",\"Resource\":\"*\"}}"),
                         "Policy has invalid action");
@@ -52,8 +55,8 @@ static void test_malformed(void **state)
     ly_arena_cleanup(&a);
 }
 
-#define REQUIRE_INM \
-    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\"," \
+#define REQUIRE_INM                                                                            \
+    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\","     \
     "\"Action\":\"s3:PutObject\",\"Resource\":\"arn:aws:s3:::bkt/*\",\"Condition\":{\"Null\":" \
     "{\"s3:if-none-match\":\"true\",\"s3:if-match\":\"true\"}}}]}"
 
@@ -91,19 +94,20 @@ static void test_operators(void **state)
     (void)state;
     struct ly_arena a;
     ly_arena_init(&a, 1 << 20);
-    struct s3policy *p = parse_ok(&a,
+    struct s3policy *p = parse_ok(
+        &a,
         "{\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":{\"AWS\":\"*\"},\"Action\":[\"s3:Put*\"],"
         "\"Resource\":[\"arn:aws:s3:::bkt/lock?\"],\"Condition\":{\"StringNotEquals\":"
         "{\"s3:if-none-match\":[\"*\"]},\"Bool\":{\"s3:ObjectCreationOperation\":true}}}]}");
     struct s3policy_req r = {"s3:PutObject", "arn:aws:s3:::bkt/lockA", NULL, NULL, 1};
-    assert_int_equal(s3policy_denies(p, &r), 1);     /* absent: StringNotEquals holds */
+    assert_int_equal(s3policy_denies(p, &r), 1); /* absent: StringNotEquals holds */
     r.if_none_match = "*";
     assert_int_equal(s3policy_denies(p, &r), 0);
     r.if_none_match = NULL;
-    r.creation_op = 0;                               /* UploadPart etc. */
+    r.creation_op = 0; /* UploadPart etc. */
     assert_int_equal(s3policy_denies(p, &r), 0);
     r.creation_op = 1;
-    r.resource = "arn:aws:s3:::bkt/lockAB";          /* '?' is one character */
+    r.resource = "arn:aws:s3:::bkt/lockAB"; /* '?' is one character */
     assert_int_equal(s3policy_denies(p, &r), 0);
     ly_arena_cleanup(&a);
 }
@@ -115,7 +119,8 @@ static void test_not_enforced(void **state)
     struct ly_buf b;
     ly_arena_init(&a, 1 << 20);
     ly_buf_init(&b, 4096);
-    struct s3policy *p = parse_ok(&a,
+    struct s3policy *p = parse_ok(
+        &a,
         "{\"Statement\":[{\"Sid\":\"x\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:*\","
         "\"Resource\":\"*\"},{\"Effect\":\"Deny\",\"Principal\":\"*\",\"NotAction\":\"s3:GetObject\","
         "\"Resource\":\"*\"},{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\","
@@ -133,8 +138,10 @@ static void test_not_enforced(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_malformed), cmocka_unit_test(test_require_conditional_writes),
-        cmocka_unit_test(test_operators), cmocka_unit_test(test_not_enforced),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_require_conditional_writes),
+        cmocka_unit_test(test_operators),
+        cmocka_unit_test(test_not_enforced),
     };
     return cmocka_run_group_tests_name("s3policy", tests, NULL, NULL);
 }

@@ -78,8 +78,12 @@ static void check_vector(json_t *v, size_t *signer_checked)
             authz = h[i].value;
     }
     struct sigv4_request req = {
-        .method = jstr(v, "method"), .path = jstr(v, "path"), .query = jstr(v, "query"),
-        .headers = h, .headers_count = nh, .payload_hash = jstr(v, "payload_hash"),
+        .method = jstr(v, "method"),
+        .path = jstr(v, "path"),
+        .query = jstr(v, "query"),
+        .headers = h,
+        .headers_count = nh,
+        .payload_hash = jstr(v, "payload_hash"),
     };
     struct sigv4_auth auth;
     assert_int_equal(sigv4_parse_request(&req, &auth), 0);
@@ -162,7 +166,8 @@ static void test_parse_authorization_variants(void **state)
         "AWS4-HMAC-SHA256 Credential=" CRED ",SignedHeaders=host;x-amz-date,Signature=" SIG64,
         "AWS4-HMAC-SHA256  Credential=" CRED " ,  SignedHeaders=host;x-amz-date ,Signature=" SIG64,
         "AWS4-HMAC-SHA256 Signature=" SIG64 ", Credential=" CRED ", SignedHeaders=host;x-amz-date",
-        "  AWS4-HMAC-SHA256 Credential=" CRED ", SignedHeaders=host;x-amz-date, Signature=" SIG64 " ",
+        "  AWS4-HMAC-SHA256 Credential=" CRED ", SignedHeaders=host;x-amz-date, Signature=" SIG64
+        " ",
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         struct sigv4_auth a;
@@ -181,7 +186,8 @@ static void test_parse_authorization_variants(void **state)
         "AWS4-HMAC-SHA256 ",
         "AWS4-HMAC-SHA256Credential=" CRED ", SignedHeaders=host, Signature=" SIG64,
         "AWS4-HMAC-SHA256 Credential=" CRED ", SignedHeaders=host",
-        "AWS4-HMAC-SHA256 Credential=" CRED ", Credential=" CRED ", SignedHeaders=host, Signature=" SIG64,
+        "AWS4-HMAC-SHA256 Credential=" CRED ", Credential=" CRED
+        ", SignedHeaders=host, Signature=" SIG64,
         "AWS4-HMAC-SHA256 Credential=" CRED ", SignedHeaders=host, Signature=" SIG64 ", Extra=1",
         "AWS4-HMAC-SHA256 Credential=" CRED ", SignedHeaders=host, Signature=abc",
         "AWS4-HMAC-SHA256 Credential=" CRED ", SignedHeaders=host, Signature=" SIG64 "0",
@@ -203,10 +209,11 @@ static void test_parse_authorization_variants(void **state)
     }
     struct sigv4_auth a;
     assert_int_equal(sigv4_parse_authorization("AWS AKIDEXAMPLE:c2lnbmF0dXJl", &a), LY_ENOTSUP);
-    assert_int_equal(
-        sigv4_parse_authorization("AWS4-ECDSA-P256-SHA256 Credential=" CRED ", SignedHeaders=host, "
-                                  "Signature=" SIG64, &a),
-        LY_ENOTSUP);
+    assert_int_equal(sigv4_parse_authorization("AWS4-ECDSA-P256-SHA256 Credential=" CRED
+                                               ", SignedHeaders=host, "
+                                               "Signature=" SIG64,
+                                               &a),
+                     LY_ENOTSUP);
     /* Over-long access key. */
     char longv[600];
     char akid[200];
@@ -214,17 +221,19 @@ static void test_parse_authorization_variants(void **state)
     akid[sizeof akid - 1] = '\0';
     snprintf(longv, sizeof longv,
              "AWS4-HMAC-SHA256 Credential=%s/20150830/r/s/aws4_request, SignedHeaders=host, "
-             "Signature=" SIG64, akid);
+             "Signature=" SIG64,
+             akid);
     assert_int_equal(sigv4_parse_authorization(longv, &a), LY_EINVAL);
 }
 
 static void test_parse_request_errors(void **state)
 {
     (void)state;
-    const char *authz =
-        "AWS4-HMAC-SHA256 Credential=" CRED ", SignedHeaders=host;x-amz-date, Signature=" SIG64;
+    const char *authz = "AWS4-HMAC-SHA256 Credential=" CRED
+                        ", SignedHeaders=host;x-amz-date, Signature=" SIG64;
     struct sigv4_header h[] = {
-        {"Host", "example.amazonaws.com"}, {"X-Amz-Date", "20150830T123600Z"},
+        {"Host", "example.amazonaws.com"},
+        {"X-Amz-Date", "20150830T123600Z"},
         {"Authorization", authz},
     };
     struct sigv4_request req = {"GET", "/", "", h, 3, NULL};
@@ -242,7 +251,9 @@ static void test_parse_request_errors(void **state)
     assert_int_equal(sigv4_parse_request(&req, &a), LY_EINVAL); /* two mechanisms */
     req.query = "";
     struct sigv4_header h2[] = {
-        {"Host", "example.amazonaws.com"}, {"Authorization", authz}, {"Authorization", authz},
+        {"Host", "example.amazonaws.com"},
+        {"Authorization", authz},
+        {"Authorization", authz},
         {"X-Amz-Date", "20150830T123600Z"},
     };
     struct sigv4_request req2 = {"GET", "/", "", h2, 4, NULL};
@@ -313,8 +324,9 @@ static void test_time(void **state)
     assert_true(t == 0);
     assert_int_equal(sigv4_parse_datetime("20240229T235959Z", &t), 0);
     static const char *bad[] = {
-        "20230229T000000Z", "20150830T243600Z", "20151330T123600Z", "20150800T123600Z",
-        "20150830 123600Z", "20150830T123600", "20150830T123660Z", "2015083OT123600Z", "",
+        "20230229T000000Z", "20150830T243600Z", "20151330T123600Z",
+        "20150800T123600Z", "20150830 123600Z", "20150830T123600",
+        "20150830T123660Z", "2015083OT123600Z", "",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(sigv4_parse_datetime(bad[i], &t), LY_EINVAL);
@@ -385,8 +397,8 @@ static void test_canonical_edges(void **state)
 {
     (void)state;
     canon("s3", "/b/a%2Bb+c", "", 0, "/b/a%2Bb%2Bc\n");
-    canon("s3", "/b/a%2fb", "", 0, "/b/a%2Fb\n");       /* encoded slash stays one */
-    canon("s3", "/b/./../k", "", 0, "/b/./../k\n");     /* no dot-segment handling */
+    canon("s3", "/b/a%2fb", "", 0, "/b/a%2Fb\n");   /* encoded slash stays one */
+    canon("s3", "/b/./../k", "", 0, "/b/./../k\n"); /* no dot-segment handling */
     canon("s3", "/b/(x)!*", "", 0, "/b/%28x%29%21%2A\n");
     canon("s3", "", "", 0, "/\n");
     canon("s3", "/", "b=2&a=1&a=&c", 0, "/\na=&a=1&b=2&c=");
@@ -429,7 +441,8 @@ static void streaming_example(int trailer, const char *seed, const char *const s
         {"Host", "s3.amazonaws.com"},
         {"x-amz-date", "20130524T000000Z"},
         {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
-        {"x-amz-content-sha256", trailer ? SIGV4_STREAMING_PAYLOAD_TRAILER : SIGV4_STREAMING_PAYLOAD},
+        {"x-amz-content-sha256",
+         trailer ? SIGV4_STREAMING_PAYLOAD_TRAILER : SIGV4_STREAMING_PAYLOAD},
         {"Content-Encoding", "aws-chunked"},
         {"x-amz-decoded-content-length", "66560"},
         {trailer ? "x-amz-trailer" : "Content-Length", trailer ? "x-amz-checksum-crc32c" : "66824"},
@@ -478,7 +491,8 @@ static void test_aws_streaming_examples(void **state)
     static const char *const plain[4] = {
         "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
         "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497",
-        "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9", NULL,
+        "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9",
+        NULL,
     };
     streaming_example(0, "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9", plain);
     /* "Including Trailing Headers" example. */
@@ -500,7 +514,8 @@ static void test_sign_errors_and_hex(void **state)
     struct sigv4_signed out;
     assert_int_equal(sigv4_sign(&req, &cred, "us-east-1", "s3", 0, &out, NULL), 0);
     assert_string_equal(out.amz_date, "19700101T000000Z");
-    assert_non_null(strstr(out.authorization, "SignedHeaders=host;x-amz-content-sha256;x-amz-date,"));
+    assert_non_null(
+        strstr(out.authorization, "SignedHeaders=host;x-amz-content-sha256;x-amz-date,"));
     req.headers_count = 2; /* X-Amz-Date is the signer's to add */
     assert_int_equal(sigv4_sign(&req, &cred, "us-east-1", "s3", 0, &out, NULL), LY_EINVAL);
     req.headers = h + 1;

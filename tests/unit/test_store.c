@@ -19,8 +19,8 @@ static struct store *open_tmp(const char *dir)
     return s;
 }
 
-static int put(struct store *s, const char *b, const char *k, const char *body,
-               store_check_fn fn, void *ctx)
+static int put(struct store *s, const char *b, const char *k, const char *body, store_check_fn fn,
+               void *ctx)
 {
     struct store_obj o;
     memset(&o, 0, sizeof o);
@@ -211,8 +211,10 @@ static void test_persistence(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buckets), cmocka_unit_test(test_objects),
-        cmocka_unit_test(test_list), cmocka_unit_test(test_persistence),
+        cmocka_unit_test(test_buckets),
+        cmocka_unit_test(test_objects),
+        cmocka_unit_test(test_list),
+        cmocka_unit_test(test_persistence),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

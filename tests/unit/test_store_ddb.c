@@ -422,12 +422,9 @@ static void test_one_winner(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tables),
-        cmocka_unit_test(test_conditional_writes),
-        cmocka_unit_test(test_scans),
-        cmocka_unit_test(test_long_keys),
-        cmocka_unit_test(test_ttl_sweep),
-        cmocka_unit_test(test_one_winner),
+        cmocka_unit_test(test_tables),    cmocka_unit_test(test_conditional_writes),
+        cmocka_unit_test(test_scans),     cmocka_unit_test(test_long_keys),
+        cmocka_unit_test(test_ttl_sweep), cmocka_unit_test(test_one_winner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

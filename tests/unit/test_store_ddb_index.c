@@ -55,9 +55,13 @@ static struct store_ddb_index gsi(const char *name, const char *attr, enum store
 
 static uint64_t mk_table(struct store *s, struct store_ddb_index *ix, size_t n)
 {
-    struct store_ddb_table t = {.name = "tbl", .ctime_ms = 1, .desc = "{}", .desc_len = 2,
+    struct store_ddb_table t = {.name = "tbl",
+                                .ctime_ms = 1,
+                                .desc = "{}",
+                                .desc_len = 2,
                                 .ks = {"pk", DDB_T_S, NULL, DDB_T_NONE},
-                                .indexes = ix, .nindexes = n};
+                                .indexes = ix,
+                                .nindexes = n};
     assert_int_equal(store_ddb_table_create(s, &t), 0);
     for (size_t i = 0; i < n; i++)
         assert_true(ix[i].id > 0 && ix[i].id != t.id);
@@ -242,9 +246,14 @@ static void test_ttl_sweep_drops_entries(void **state)
     size_t deleted;
     ly_arena_init(&a, 1 << 20);
     struct store_ddb_index ix[1] = {gsi("by-g", "g", STORE_DDB_PROJ_ALL)};
-    struct store_ddb_table t = {.name = "tbl", .ctime_ms = 1, .ttl_attr = "exp", .desc = "{}",
-                                .desc_len = 2, .ks = {"pk", DDB_T_S, NULL, DDB_T_NONE},
-                                .indexes = ix, .nindexes = 1};
+    struct store_ddb_table t = {.name = "tbl",
+                                .ctime_ms = 1,
+                                .ttl_attr = "exp",
+                                .desc = "{}",
+                                .desc_len = 2,
+                                .ks = {"pk", DDB_T_S, NULL, DDB_T_NONE},
+                                .indexes = ix,
+                                .nindexes = 1};
     assert_int_equal(store_ddb_table_create(s, &t), 0);
     for (int i = 0; i < 4; i++) {
         char pk[4] = {'k', (char)('0' + i), 0, 0};

@@ -84,8 +84,8 @@ static void test_versions(void **state)
 }
 
 static int complete_fn(void *ctx, const struct store_upload *u,
-                       const struct store_obj *const *parts, const void *const *bodies,
-                       size_t n, const struct store_obj *cur, struct store_obj *obj)
+                       const struct store_obj *const *parts, const void *const *bodies, size_t n,
+                       const struct store_obj *cur, struct store_obj *obj)
 {
     uint64_t *init_seq = ctx;
     (void)bodies;
@@ -132,14 +132,17 @@ static void test_multipart(void **state)
     memset(done.digest, 7, sizeof done.digest);
     done.completed_ms = 1234;
     put(s, "k", "overwritten", NULL); /* a write since initiation */
-    assert_int_equal(store_upload_complete(s, "b", "k", u.upload_id, nums, 2, 100, &a, &o,
-                                           &done, complete_fn, &seen), LY_ECONFLICT);
+    assert_int_equal(store_upload_complete(s, "b", "k", u.upload_id, nums, 2, 100, &a, &o, &done,
+                                           complete_fn, &seen),
+                     LY_ECONFLICT);
     assert_int_equal(seen, g);
     assert_int_equal(store_obj_delete(s, "b", "k", NULL, NULL), 0);
-    assert_int_equal(store_upload_complete(s, "b", "k", u.upload_id, nums, 2, 5, &a, &o,
-                                           &done, complete_fn, &seen), LY_ETOOBIG);
-    assert_int_equal(store_upload_complete(s, "b", "k", u.upload_id, nums, 2, 100, &a, &o,
-                                           &done, complete_fn, &seen), 0);
+    assert_int_equal(store_upload_complete(s, "b", "k", u.upload_id, nums, 2, 5, &a, &o, &done,
+                                           complete_fn, &seen),
+                     LY_ETOOBIG);
+    assert_int_equal(store_upload_complete(s, "b", "k", u.upload_id, nums, 2, 100, &a, &o, &done,
+                                           complete_fn, &seen),
+                     0);
     ly_buf_reset(&body);
     assert_int_equal(store_obj_get(s, "b", "k", &a, &o, &body), 0);
     assert_int_equal(o.size, 6);
@@ -230,7 +233,8 @@ static void test_write_sees_bucket_conf(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_versions), cmocka_unit_test(test_multipart),
+        cmocka_unit_test(test_versions),
+        cmocka_unit_test(test_multipart),
         cmocka_unit_test(test_write_sees_bucket_conf),
     };
     return cmocka_run_group_tests_name("store_version", tests, NULL, NULL);

@@ -32,9 +32,9 @@
 #include "lockyard/err.h"
 #include "lockyard/sigv4.h"
 
-#define CHUNKED_LINE_MAX 4096          /* one chunk-size line or trailer line */
-#define CHUNKED_SIZE_DIGITS_MAX 16     /* hex digits of a chunk size */
-#define CHUNKED_TRAILERS_MAX 8         /* trailers, x-amz-trailer-signature not counted */
+#define CHUNKED_LINE_MAX 4096      /* one chunk-size line or trailer line */
+#define CHUNKED_SIZE_DIGITS_MAX 16 /* hex digits of a chunk size */
+#define CHUNKED_TRAILERS_MAX 8     /* trailers, x-amz-trailer-signature not counted */
 #define CHUNKED_TRAILER_NAME_MAX 64
 #define CHUNKED_TRAILER_VALUE_MAX 256
 
@@ -45,9 +45,9 @@ struct chunked_trailer {
 
 /** What the decoder found besides the payload. Plain data, no cleanup. */
 struct chunked_result {
-    size_t decoded_len;          /* payload bytes appended to the output */
-    size_t chunk_count;          /* data chunks, the final 0-size one not counted */
-    int chunks_signed;           /* 1 if chunk-signature extensions were present */
+    size_t decoded_len; /* payload bytes appended to the output */
+    size_t chunk_count; /* data chunks, the final 0-size one not counted */
+    int chunks_signed;  /* 1 if chunk-signature extensions were present */
     size_t trailer_count;
     struct chunked_trailer trailers[CHUNKED_TRAILERS_MAX];
     char trailer_signature[SIGV4_SIG_HEX_SIZE]; /* "" when none was sent */
@@ -105,8 +105,13 @@ int chunked_decode(const void *body, size_t len, const struct chunked_opts *opts
  * kept, never the data again. chunked_decode is this stream fed in one piece.
  */
 enum chunked_stream_state {
-    CHUNKED_S_SIZE, CHUNKED_S_DATA, CHUNKED_S_SKIP, CHUNKED_S_DATA_END, CHUNKED_S_TRAILER,
-    CHUNKED_S_END, CHUNKED_S_FAILED
+    CHUNKED_S_SIZE,
+    CHUNKED_S_DATA,
+    CHUNKED_S_SKIP,
+    CHUNKED_S_DATA_END,
+    CHUNKED_S_TRAILER,
+    CHUNKED_S_END,
+    CHUNKED_S_FAILED
 };
 
 /** One chunk as framed: its chunk-signature ("" when none) and the hex SHA-256 of its data. */
@@ -117,20 +122,20 @@ struct chunked_sig_record {
 
 struct chunked_stream {
     enum chunked_stream_state state;
-    int rc;                      /* the first error met (the stream stops there) */
-    size_t cap;                  /* payload cap (decoded_bytes_max, or SIZE_MAX) */
+    int rc;     /* the first error met (the stream stops there) */
+    size_t cap; /* payload cap (decoded_bytes_max, or SIZE_MAX) */
     struct ly_buf *out;
     struct chunked_result res;
     char line[CHUNKED_LINE_MAX + 3];
     size_t line_len;
-    int line_cr;                 /* the line's CR was seen, its LF not yet */
-    uint64_t data_left;          /* of the current chunk (or of the one skipped) */
+    int line_cr;        /* the line's CR was seen, its LF not yet */
+    uint64_t data_left; /* of the current chunk (or of the one skipped) */
     char sig[SIGV4_SIG_HEX_SIZE];
-    unsigned char end[2];        /* the CRLF after a chunk's data */
+    unsigned char end[2]; /* the CRLF after a chunk's data */
     size_t end_len;
-    int blank_allowed;           /* the optional blank line before the trailers */
-    int record;                  /* keep chunk signatures and data hashes for verify */
-    struct cksum_ctx sha;        /* the current chunk's data */
+    int blank_allowed;    /* the optional blank line before the trailers */
+    int record;           /* keep chunk signatures and data hashes for verify */
+    struct cksum_ctx sha; /* the current chunk's data */
     int sha_on;
     struct chunked_sig_record *recs;
     size_t nrecs, recs_cap;
@@ -154,9 +159,9 @@ void chunked_stream_cleanup(struct chunked_stream *s);
 const char *chunked_result_trailer(const struct chunked_result *res, const char *name);
 
 struct chunked_encode_opts {
-    size_t chunk_bytes;            /* payload bytes per chunk, > 0 */
-    int with_trailer;              /* 1: append the trailer checksum below */
-    enum cksum_alg trailer_alg;    /* x-amz-checksum-<alg> over the payload */
+    size_t chunk_bytes;         /* payload bytes per chunk, > 0 */
+    int with_trailer;           /* 1: append the trailer checksum below */
+    enum cksum_alg trailer_alg; /* x-amz-checksum-<alg> over the payload */
     /* NULL: unsigned framing (as the SDKs send with
      * STREAMING-UNSIGNED-PAYLOAD-TRAILER). Non-NULL: signed chunks and, with
      * a trailer, x-amz-trailer-signature; the chain is advanced. */

@@ -47,8 +47,8 @@ enum cksum_alg {
  */
 struct cksum_ctx {
     enum cksum_alg alg;
-    uint64_t crc;  /* running CRC state for the CRC algorithms */
-    void *md;      /* EVP_MD_CTX * for SHA1/SHA256, NULL otherwise */
+    uint64_t crc; /* running CRC state for the CRC algorithms */
+    void *md;     /* EVP_MD_CTX * for SHA1/SHA256, NULL otherwise */
 };
 
 /* ---- names ---------------------------------------------------------- */
@@ -84,8 +84,7 @@ int cksum_update(struct cksum_ctx *c, const void *data, size_t len) LY_WARN_UNUS
  * room) and its length to *out_len. The context must not be updated again.
  * @return 0 or LY_EIO
  */
-int cksum_final(struct cksum_ctx *c, uint8_t out[CKSUM_DIGEST_MAX], size_t *out_len)
-    LY_WARN_UNUSED;
+int cksum_final(struct cksum_ctx *c, uint8_t out[CKSUM_DIGEST_MAX], size_t *out_len) LY_WARN_UNUSED;
 /** As cksum_final, but writes the base64 text (NUL-terminated). */
 int cksum_final_b64(struct cksum_ctx *c, char out[CKSUM_B64_MAX]) LY_WARN_UNUSED;
 void cksum_cleanup(struct cksum_ctx *c);
@@ -93,8 +92,8 @@ void cksum_cleanup(struct cksum_ctx *c);
 /* ---- one-shot ------------------------------------------------------- */
 
 /** @return 0, LY_EINVAL, LY_ENOMEM or LY_EIO */
-int cksum_compute(enum cksum_alg alg, const void *data, size_t len,
-                  uint8_t out[CKSUM_DIGEST_MAX], size_t *out_len) LY_WARN_UNUSED;
+int cksum_compute(enum cksum_alg alg, const void *data, size_t len, uint8_t out[CKSUM_DIGEST_MAX],
+                  size_t *out_len) LY_WARN_UNUSED;
 int cksum_compute_b64(enum cksum_alg alg, const void *data, size_t len,
                       char out[CKSUM_B64_MAX]) LY_WARN_UNUSED;
 
@@ -113,8 +112,7 @@ int cksum_md5_b64(const void *data, size_t len, char out[CKSUM_B64_MAX]) LY_WARN
  * @return 0 with out filled, or LY_EINVAL when the value is not strict
  *         base64 of exactly 16 bytes (S3 answers InvalidDigest)
  */
-int cksum_content_md5_parse(const char *b64, size_t len, uint8_t out[CKSUM_MD5_LEN])
-    LY_WARN_UNUSED;
+int cksum_content_md5_parse(const char *b64, size_t len, uint8_t out[CKSUM_MD5_LEN]) LY_WARN_UNUSED;
 
 /* ---- hex and base64 ------------------------------------------------- */
 

@@ -25,9 +25,9 @@ struct ly_hdr {
 };
 
 struct ly_qparam {
-    const char *name;   /* decoded */
-    const char *value;  /* decoded; "" for "?acl" and "?acl=" alike */
-    int has_value;      /* 1 when the raw form had '=' */
+    const char *name;  /* decoded */
+    const char *value; /* decoded; "" for "?acl" and "?acl=" alike */
+    int has_value;     /* 1 when the raw form had '=' */
 };
 
 /* An object answer carries up to 64 user metadata headers (store.h) beside its own. */
@@ -41,7 +41,7 @@ struct ly_qparam {
 struct ly_body_digests {
     int has_md5;
     unsigned char md5[16];
-    int cksum_alg;              /* enum cksum_alg of cksum_b64, or -1 */
+    int cksum_alg; /* enum cksum_alg of cksum_b64, or -1 */
     char cksum_b64[48];
     int has_sha256;
     char sha256_hex[65];
@@ -51,40 +51,40 @@ struct ly_req {
     struct ly_arena *arena;
     enum ly_method method;
     const char *method_name;
-    const char *raw_path;       /* as sent, without the query, percent-encoded */
-    const char *raw_query;      /* as sent after '?', or "" */
+    const char *raw_path;  /* as sent, without the query, percent-encoded */
+    const char *raw_query; /* as sent after '?', or "" */
     const struct ly_hdr *hdrs;
     size_t nhdrs;
     const struct ly_qparam *query;
     size_t nquery;
-    const unsigned char *body;  /* decoded payload (aws-chunked framing removed) */
+    const unsigned char *body; /* decoded payload (aws-chunked framing removed) */
     size_t body_len;
     const struct ly_body_digests *digests; /* of body, or NULL: hash it yourself */
-    const char *request_id;     /* 16 uppercase alphanumerics */
-    const char *host_id;        /* base64 token for x-amz-id-2 / <HostId> */
+    const char *request_id;                /* 16 uppercase alphanumerics */
+    const char *host_id;                   /* base64 token for x-amz-id-2 / <HostId> */
     const struct ly_hdr *trailers; /* aws-chunked trailers (x-amz-checksum-*), names lowercase */
     size_t ntrailers;
-    const char *access_key;     /* from the signature, or NULL when unsigned */
-    int64_t now_ms;             /* the server clock when the request arrived */
+    const char *access_key; /* from the signature, or NULL when unsigned */
+    int64_t now_ms;         /* the server clock when the request arrived */
     /* The body already parsed as JSON by net (a jansson json_t *, borrowed), or NULL. */
     void *json_body;
     /* Fault modes for this request (set by net's fault rules). */
-    int ignore_conditions;      /* accept every precondition without evaluating it */
-    int etag_random;            /* new objects get random ETags instead of the body's MD5 */
+    int ignore_conditions; /* accept every precondition without evaluating it */
+    int etag_random;       /* new objects get random ETags instead of the body's MD5 */
     /* S3 addressing, filled by net's router: decoded, NULL when absent. */
     const char *bucket;
     const char *key;
 };
 
 struct ly_resp {
-    int status;                 /* 0 until a handler answers (net asserts it was set) */
+    int status; /* 0 until a handler answers (net asserts it was set) */
     struct ly_hdr hdrs[LY_RESP_HDRS_MAX];
     size_t nhdrs;
     struct ly_buf body;
-    int has_body_length;        /* HEAD: Content-Length is set by the handler, no body sent */
-    const char *error_code;     /* the AWS error code answered (lockyard/aws_error.h sets it
+    int has_body_length;    /* HEAD: Content-Length is set by the handler, no body sent */
+    const char *error_code; /* the AWS error code answered (lockyard/aws_error.h sets it
                                    with every error answer), or NULL: the journal's code */
-    int sent;                   /* net: the answer went out (exactly once per request) */
+    int sent;               /* net: the answer went out (exactly once per request) */
 };
 
 /** Case-insensitive header lookup; the first value or NULL. */
@@ -99,8 +99,8 @@ void ly_resp_cleanup(struct ly_resp *resp);
 /** Adds a header; name and value are copied into arena. @return 0, LY_ENOMEM, LY_ETOOBIG */
 int ly_resp_header(struct ly_resp *resp, struct ly_arena *arena, const char *name,
                    const char *value) LY_WARN_UNUSED;
-int ly_resp_headerf(struct ly_resp *resp, struct ly_arena *arena, const char *name,
-                    const char *fmt, ...) __attribute__((format(printf, 4, 5))) LY_WARN_UNUSED;
+int ly_resp_headerf(struct ly_resp *resp, struct ly_arena *arena, const char *name, const char *fmt,
+                    ...) __attribute__((format(printf, 4, 5))) LY_WARN_UNUSED;
 /** Replaces (or adds) a header. */
 int ly_resp_header_set(struct ly_resp *resp, struct ly_arena *arena, const char *name,
                        const char *value) LY_WARN_UNUSED;

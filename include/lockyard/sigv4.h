@@ -52,22 +52,22 @@
 #define SIGV4_ACCESS_KEY_MAX 128
 #define SIGV4_REGION_MAX 32
 #define SIGV4_SERVICE_MAX 32
-#define SIGV4_SIGNED_HEADERS_MAX 1024   /* the "a;b;c" list */
+#define SIGV4_SIGNED_HEADERS_MAX 1024 /* the "a;b;c" list */
 #define SIGV4_SECURITY_TOKEN_MAX 4096
-#define SIGV4_HEADERS_MAX 256           /* request headers passed in */
+#define SIGV4_HEADERS_MAX 256 /* request headers passed in */
 #define SIGV4_QUERY_PARAMS_MAX 256
 #define SIGV4_CANONICAL_MAX (256 * 1024) /* canonical request bytes */
-#define SIGV4_EXPIRES_MAX 604800        /* X-Amz-Expires: one week */
-#define SIGV4_SKEW_MAX_S 900            /* X-Amz-Date tolerance: 15 min */
+#define SIGV4_EXPIRES_MAX 604800         /* X-Amz-Expires: one week */
+#define SIGV4_SKEW_MAX_S 900             /* X-Amz-Date tolerance: 15 min */
 
-#define SIGV4_DATETIME_SIZE 17          /* "20260101T000000Z" + NUL */
-#define SIGV4_SIG_HEX_SIZE 65           /* 64 hex digits + NUL */
-#define SIGV4_KEY_LEN 32                /* signing key (HMAC-SHA256) */
+#define SIGV4_DATETIME_SIZE 17 /* "20260101T000000Z" + NUL */
+#define SIGV4_SIG_HEX_SIZE 65  /* 64 hex digits + NUL */
+#define SIGV4_KEY_LEN 32       /* signing key (HMAC-SHA256) */
 /* "YYYYMMDD/" region "/" service "/aws4_request" + NUL */
 #define SIGV4_SCOPE_SIZE (9 + SIGV4_REGION_MAX + 1 + SIGV4_SERVICE_MAX + 13 + 1)
-#define SIGV4_AUTHORIZATION_SIZE                                                     \
+#define SIGV4_AUTHORIZATION_SIZE                                                         \
     (sizeof(SIGV4_ALGORITHM " Credential=/") + SIGV4_ACCESS_KEY_MAX + SIGV4_SCOPE_SIZE + \
-     sizeof(", SignedHeaders=") + SIGV4_SIGNED_HEADERS_MAX + sizeof(", Signature=") +   \
+     sizeof(", SignedHeaders=") + SIGV4_SIGNED_HEADERS_MAX + sizeof(", Signature=") +    \
      SIGV4_SIG_HEX_SIZE)
 
 /** One request header as received (any case, value untrimmed). */
@@ -78,11 +78,11 @@ struct sigv4_header {
 
 /** A request as it came off the wire. The struct borrows every string. */
 struct sigv4_request {
-    const char *method;       /* "GET", as sent */
-    const char *path;         /* raw path as sent, still percent-encoded, no query */
-    const char *query;        /* raw query without '?', or NULL / "" */
+    const char *method; /* "GET", as sent */
+    const char *path;   /* raw path as sent, still percent-encoded, no query */
+    const char *query;  /* raw query without '?', or NULL / "" */
     const struct sigv4_header *headers;
-    size_t headers_count;     /* at most SIGV4_HEADERS_MAX */
+    size_t headers_count; /* at most SIGV4_HEADERS_MAX */
     /*
      * Last line of the canonical request. NULL: taken from the
      * x-amz-content-sha256 header; for presigned requests from the
@@ -95,15 +95,15 @@ struct sigv4_request {
 
 /** Authentication parameters from an Authorization header or a presigned URL. */
 struct sigv4_auth {
-    int presigned;                              /* 1: from the query string */
+    int presigned; /* 1: from the query string */
     char access_key[SIGV4_ACCESS_KEY_MAX + 1];
-    char date[9];                               /* credential scope date YYYYMMDD */
+    char date[9]; /* credential scope date YYYYMMDD */
     char region[SIGV4_REGION_MAX + 1];
     char service[SIGV4_SERVICE_MAX + 1];
-    char datetime[SIGV4_DATETIME_SIZE];         /* X-Amz-Date; "" until known */
+    char datetime[SIGV4_DATETIME_SIZE]; /* X-Amz-Date; "" until known */
     char signed_headers[SIGV4_SIGNED_HEADERS_MAX + 1];
     char signature[SIGV4_SIG_HEX_SIZE];
-    int64_t expires_s;                          /* presigned X-Amz-Expires, else 0 */
+    int64_t expires_s;                                 /* presigned X-Amz-Expires, else 0 */
     char security_token[SIGV4_SECURITY_TOKEN_MAX + 1]; /* "" when absent */
 };
 
@@ -115,18 +115,18 @@ struct sigv4_auth {
 struct sigv4_result {
     struct ly_buf canonical_request;
     struct ly_buf string_to_sign;
-    char scope[SIGV4_SCOPE_SIZE];               /* "20260101/us-east-1/s3/aws4_request" */
+    char scope[SIGV4_SCOPE_SIZE]; /* "20260101/us-east-1/s3/aws4_request" */
     uint8_t signing_key[SIGV4_KEY_LEN];
-    char signature[SIGV4_SIG_HEX_SIZE];         /* the expected signature */
+    char signature[SIGV4_SIG_HEX_SIZE]; /* the expected signature */
 };
 
 /** How the payload hash line is to be treated. */
 enum sigv4_payload {
     SIGV4_PAYLOAD_INVALID = 0,
-    SIGV4_PAYLOAD_SHA256,                 /* 64 lowercase hex digits */
-    SIGV4_PAYLOAD_UNSIGNED,               /* UNSIGNED-PAYLOAD */
-    SIGV4_PAYLOAD_STREAMING,              /* aws-chunked, signed chunks */
-    SIGV4_PAYLOAD_STREAMING_TRAILER,      /* signed chunks + signed trailer */
+    SIGV4_PAYLOAD_SHA256,                    /* 64 lowercase hex digits */
+    SIGV4_PAYLOAD_UNSIGNED,                  /* UNSIGNED-PAYLOAD */
+    SIGV4_PAYLOAD_STREAMING,                 /* aws-chunked, signed chunks */
+    SIGV4_PAYLOAD_STREAMING_TRAILER,         /* signed chunks + signed trailer */
     SIGV4_PAYLOAD_STREAMING_UNSIGNED_TRAILER /* unsigned chunks + trailer */
 };
 
@@ -196,8 +196,8 @@ int sigv4_string_to_sign(const char *datetime, const char *scope, const char *ca
  * kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service),
  * "aws4_request"). @return 0, LY_EINVAL (secret too long) or LY_EIO
  */
-int sigv4_signing_key(const char *secret, const char *date, const char *region,
-                      const char *service, uint8_t key[SIGV4_KEY_LEN]) LY_WARN_UNUSED;
+int sigv4_signing_key(const char *secret, const char *date, const char *region, const char *service,
+                      uint8_t key[SIGV4_KEY_LEN]) LY_WARN_UNUSED;
 /** hex HMAC-SHA256(key, msg). @return 0 or LY_EIO */
 int sigv4_hmac_hex(const uint8_t key[SIGV4_KEY_LEN], const void *msg, size_t len,
                    char out[SIGV4_SIG_HEX_SIZE]) LY_WARN_UNUSED;
@@ -224,8 +224,8 @@ void sigv4_result_cleanup(struct sigv4_result *res);
  * @return 0 when the signature matches; LY_ECOND when it does not;
  *         LY_EINVAL / LY_ETOOBIG / LY_ENOMEM / LY_EIO as for the primitives
  */
-int sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth,
-                 const char *secret, struct sigv4_result *res) LY_WARN_UNUSED;
+int sigv4_verify(const struct sigv4_request *req, const struct sigv4_auth *auth, const char *secret,
+                 struct sigv4_result *res) LY_WARN_UNUSED;
 
 struct sigv4_credentials {
     const char *access_key;
@@ -236,7 +236,7 @@ struct sigv4_credentials {
 /** The header values a signed client request must carry. */
 struct sigv4_signed {
     char authorization[SIGV4_AUTHORIZATION_SIZE];
-    char amz_date[SIGV4_DATETIME_SIZE];     /* send as X-Amz-Date */
+    char amz_date[SIGV4_DATETIME_SIZE]; /* send as X-Amz-Date */
     /* Send as X-Amz-Content-Sha256 when service is "s3" (it is signed then). */
     char content_sha256[SIGV4_SIG_HEX_SIZE + 48];
 };
@@ -255,8 +255,8 @@ struct sigv4_signed {
  *         errors of sigv4_canonical_request
  */
 int sigv4_sign(const struct sigv4_request *req, const struct sigv4_credentials *cred,
-               const char *region, const char *service, int64_t now_s,
-               struct sigv4_signed *out, struct sigv4_result *res) LY_WARN_UNUSED;
+               const char *region, const char *service, int64_t now_s, struct sigv4_signed *out,
+               struct sigv4_result *res) LY_WARN_UNUSED;
 
 /* ---- aws-chunked signature chain ------------------------------------ */
 
@@ -283,8 +283,7 @@ struct sigv4_chunk_signer {
  * @return 0 or LY_EINVAL for over-long / malformed inputs
  */
 int sigv4_chunk_init(struct sigv4_chunk_signer *cs, const uint8_t key[SIGV4_KEY_LEN],
-                     const char *datetime, const char *scope, const char *seed_hex)
-    LY_WARN_UNUSED;
+                     const char *datetime, const char *scope, const char *seed_hex) LY_WARN_UNUSED;
 /** Signature of the next chunk (empty for the final one); advances the chain. */
 int sigv4_chunk_sign(struct sigv4_chunk_signer *cs, const void *data, size_t len,
                      char out[SIGV4_SIG_HEX_SIZE]) LY_WARN_UNUSED;

@@ -216,18 +216,10 @@ int cksum_update(struct cksum_ctx *c, const void *data, size_t len)
     if (len == 0)
         return 0;
     switch (c->alg) {
-    case CKSUM_CRC32:
-        c->crc = crc32_z((uLong)c->crc, p, len);
-        return 0;
-    case CKSUM_CRC32C:
-        c->crc = crc32c_update((uint32_t)c->crc, p, len);
-        return 0;
-    case CKSUM_CRC64NVME:
-        c->crc = crc64nvme_update(c->crc, p, len);
-        return 0;
-    default:
-        LY_ASSERT(c->md != NULL);
-        return EVP_DigestUpdate(c->md, p, len) ? 0 : LY_EIO;
+    case CKSUM_CRC32: c->crc = crc32_z((uLong)c->crc, p, len); return 0;
+    case CKSUM_CRC32C: c->crc = crc32c_update((uint32_t)c->crc, p, len); return 0;
+    case CKSUM_CRC64NVME: c->crc = crc64nvme_update(c->crc, p, len); return 0;
+    default: LY_ASSERT(c->md != NULL); return EVP_DigestUpdate(c->md, p, len) ? 0 : LY_EIO;
     }
 }
 
@@ -266,8 +258,8 @@ void cksum_cleanup(struct cksum_ctx *c)
 
 /* ---- one-shot ------------------------------------------------------- */
 
-int cksum_compute(enum cksum_alg alg, const void *data, size_t len,
-                  uint8_t out[CKSUM_DIGEST_MAX], size_t *out_len)
+int cksum_compute(enum cksum_alg alg, const void *data, size_t len, uint8_t out[CKSUM_DIGEST_MAX],
+                  size_t *out_len)
 {
     struct cksum_ctx c;
     int rc = cksum_init(&c, alg);

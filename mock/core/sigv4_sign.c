@@ -59,12 +59,14 @@ static int build_signed_headers(const struct sigv4_header *h, size_t n, struct s
     return rc == LY_ETOOBIG ? LY_EINVAL : rc;
 }
 
-static int check_sign_inputs(const struct sigv4_request *req,
-                             const struct sigv4_credentials *cred, const char *region,
-                             const char *service)
+static int check_sign_inputs(const struct sigv4_request *req, const struct sigv4_credentials *cred,
+                             const char *region, const char *service)
 {
     static const char *const added[] = {
-        "authorization", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token",
+        "authorization",
+        "x-amz-date",
+        "x-amz-content-sha256",
+        "x-amz-security-token",
     };
     if (!req->method || !req->path || !req->payload_hash || !cred || !cred->access_key ||
         !cred->secret_key || !region || !service || req->headers_count > SIGV4_HEADERS_MAX - 3)
@@ -79,8 +81,8 @@ static int check_sign_inputs(const struct sigv4_request *req,
     return has_host ? 0 : LY_EINVAL;
 }
 
-static int fill_auth(const struct sigv4_credentials *cred, const char *region,
-                     const char *service, int64_t now_s, struct sigv4_auth *auth)
+static int fill_auth(const struct sigv4_credentials *cred, const char *region, const char *service,
+                     int64_t now_s, struct sigv4_auth *auth)
 {
     memset(auth, 0, sizeof *auth);
     sigv4_format_datetime(now_s, auth->datetime);
@@ -94,8 +96,8 @@ static int fill_auth(const struct sigv4_credentials *cred, const char *region,
 }
 
 int sigv4_sign(const struct sigv4_request *req, const struct sigv4_credentials *cred,
-               const char *region, const char *service, int64_t now_s,
-               struct sigv4_signed *out, struct sigv4_result *res)
+               const char *region, const char *service, int64_t now_s, struct sigv4_signed *out,
+               struct sigv4_result *res)
 {
     int rc = check_sign_inputs(req, cred, region, service);
     struct sigv4_auth *auth = malloc(sizeof *auth);
@@ -194,7 +196,8 @@ static int chain_step(struct sigv4_chunk_signer *cs, const char *kind, const cha
 int sigv4_chunk_sign_hashed(struct sigv4_chunk_signer *cs, const char hash_hex[SIGV4_SIG_HEX_SIZE],
                             char out[SIGV4_SIG_HEX_SIZE])
 {
-    return chain_step_hashed(cs, "AWS4-HMAC-SHA256-PAYLOAD", SIGV4_EMPTY_SHA256 "\n", hash_hex, out);
+    return chain_step_hashed(cs, "AWS4-HMAC-SHA256-PAYLOAD", SIGV4_EMPTY_SHA256 "\n", hash_hex,
+                             out);
 }
 
 int sigv4_chunk_sign(struct sigv4_chunk_signer *cs, const void *data, size_t len,

@@ -17,9 +17,21 @@
 #include <strings.h>
 
 enum auth_fail {
-    AF_NONE, AF_MISSING, AF_MALFORMED, AF_UNSUPPORTED, AF_UNKNOWN_KEY, AF_SIGNATURE, AF_SKEW,
-    AF_EXPIRED, AF_PAYLOAD_HASH, AF_CHUNK_FRAMING, AF_CHUNK_SIGNATURE, AF_TOO_BIG,
-    AF_REGION, AF_SERVICE, AF_UNSIGNED_HEADER,
+    AF_NONE,
+    AF_MISSING,
+    AF_MALFORMED,
+    AF_UNSUPPORTED,
+    AF_UNKNOWN_KEY,
+    AF_SIGNATURE,
+    AF_SKEW,
+    AF_EXPIRED,
+    AF_PAYLOAD_HASH,
+    AF_CHUNK_FRAMING,
+    AF_CHUNK_SIGNATURE,
+    AF_TOO_BIG,
+    AF_REGION,
+    AF_SERVICE,
+    AF_UNSIGNED_HEADER,
 };
 
 struct auth_state {
@@ -29,8 +41,8 @@ struct auth_state {
     int have_auth;
     int verified;
     char body_sha[SIGV4_SIG_HEX_SIZE];
-    const char *region;         /* the server's, for scope errors */
-    const char *service;        /* the one the endpoint belongs to */
+    const char *region;          /* the server's, for scope errors */
+    const char *service;         /* the one the endpoint belongs to */
     const char *unsigned_header; /* an x-amz-* header outside SignedHeaders */
 };
 
@@ -61,11 +73,13 @@ static void s3_scope_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fa
 {
     const char *lead = st->auth.presigned ? "Error parsing the X-Amz-Credential parameter;"
                                           : "The authorization header is malformed;";
-    const char *msg = f == AF_REGION
-        ? ly_arena_printf(req->arena, "%s the region '%s' is wrong; expecting '%s'", lead,
-                          st->auth.region, st->region)
-        : ly_arena_printf(req->arena, "%s incorrect service '%s'. This endpoint belongs to '%s'.",
-                          lead, st->auth.service, st->service);
+    const char *msg =
+        f == AF_REGION
+            ? ly_arena_printf(req->arena, "%s the region '%s' is wrong; expecting '%s'", lead,
+                              st->auth.region, st->region)
+            : ly_arena_printf(req->arena,
+                              "%s incorrect service '%s'. This endpoint belongs to '%s'.", lead,
+                              st->auth.service, st->service);
     enum aws_err code = st->auth.presigned ? AWS_S3_AUTHORIZATION_QUERY_PARAMETERS_ERROR
                                            : AWS_S3_AUTHORIZATION_HEADER_MALFORMED;
     if (f == AF_REGION)
@@ -82,27 +96,29 @@ static void s3_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
     switch (f) {
     case AF_MISSING: aws_s3_error(req, resp, AWS_S3_ACCESS_DENIED, NULL); return;
     case AF_UNSUPPORTED:
-        aws_s3_error(req, resp, AWS_S3_INVALID_REQUEST, "Message", "The authorization mechanism "
-                     "you have provided is not supported. Please use AWS4-HMAC-SHA256.", NULL);
+        aws_s3_error(req, resp, AWS_S3_INVALID_REQUEST, "Message",
+                     "The authorization mechanism "
+                     "you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+                     NULL);
         return;
     case AF_MALFORMED:
-        aws_s3_error(req, resp, st->auth.presigned ? AWS_S3_AUTHORIZATION_QUERY_PARAMETERS_ERROR
-                                                   : AWS_S3_AUTHORIZATION_HEADER_MALFORMED,
+        aws_s3_error(req, resp,
+                     st->auth.presigned ? AWS_S3_AUTHORIZATION_QUERY_PARAMETERS_ERROR
+                                        : AWS_S3_AUTHORIZATION_HEADER_MALFORMED,
                      NULL);
         return;
     case AF_UNKNOWN_KEY:
-        aws_s3_error(req, resp, AWS_S3_INVALID_ACCESS_KEY_ID, "AWSAccessKeyId",
-                     st->auth.access_key, NULL);
+        aws_s3_error(req, resp, AWS_S3_INVALID_ACCESS_KEY_ID, "AWSAccessKeyId", st->auth.access_key,
+                     NULL);
         return;
     case AF_SIGNATURE:
-        aws_s3_error(req, resp, AWS_S3_SIGNATURE_DOES_NOT_MATCH, "AWSAccessKeyId",
-                     st->auth.access_key, "StringToSign",
-                     st->res.string_to_sign.data ? st->res.string_to_sign.data : "",
-                     "SignatureProvided", st->auth.signature, "StringToSignBytes",
-                     hex_bytes(req->arena, &st->res.string_to_sign), "CanonicalRequest",
-                     st->res.canonical_request.data ? st->res.canonical_request.data : "",
-                     "CanonicalRequestBytes", hex_bytes(req->arena, &st->res.canonical_request),
-                     NULL);
+        aws_s3_error(
+            req, resp, AWS_S3_SIGNATURE_DOES_NOT_MATCH, "AWSAccessKeyId", st->auth.access_key,
+            "StringToSign", st->res.string_to_sign.data ? st->res.string_to_sign.data : "",
+            "SignatureProvided", st->auth.signature, "StringToSignBytes",
+            hex_bytes(req->arena, &st->res.string_to_sign), "CanonicalRequest",
+            st->res.canonical_request.data ? st->res.canonical_request.data : "",
+            "CanonicalRequestBytes", hex_bytes(req->arena, &st->res.canonical_request), NULL);
         return;
     case AF_SKEW:
         aws_s3_error(req, resp, AWS_S3_REQUEST_TIME_TOO_SKEWED, "RequestTime", st->auth.datetime,
@@ -124,9 +140,10 @@ static void s3_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
     case AF_REGION:
     case AF_SERVICE: s3_scope_fail(req, resp, f, st); return;
     case AF_UNSIGNED_HEADER:
-        aws_s3_error(req, resp, AWS_S3_ACCESS_DENIED, "Message", "There were headers present in "
-                     "the request which were not signed", "HeadersNotSigned",
-                     st->unsigned_header, NULL);
+        aws_s3_error(req, resp, AWS_S3_ACCESS_DENIED, "Message",
+                     "There were headers present in "
+                     "the request which were not signed",
+                     "HeadersNotSigned", st->unsigned_header, NULL);
         return;
     case AF_NONE: return;
     }
@@ -137,13 +154,18 @@ static void ddb_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f,
 {
     char now[SIGV4_DATETIME_SIZE];
     switch (f) {
-    case AF_MISSING: aws_ddb_error(req, resp, AWS_DDB_MISSING_AUTHENTICATION_TOKEN, NULL, NULL); return;
+    case AF_MISSING:
+        aws_ddb_error(req, resp, AWS_DDB_MISSING_AUTHENTICATION_TOKEN, NULL, NULL);
+        return;
     case AF_UNKNOWN_KEY: aws_ddb_error(req, resp, AWS_DDB_UNRECOGNIZED_CLIENT, NULL, NULL); return;
     case AF_SKEW:
         sigv4_format_datetime(req->now_ms / 1000, now);
         aws_ddb_error(req, resp, AWS_DDB_INVALID_SIGNATURE,
-                      ly_arena_printf(req->arena, "Signature expired: %s is now earlier than %s "
-                                      "(%s - 15 min.)", st->auth.datetime, now, now), NULL);
+                      ly_arena_printf(req->arena,
+                                      "Signature expired: %s is now earlier than %s "
+                                      "(%s - 15 min.)",
+                                      st->auth.datetime, now, now),
+                      NULL);
         return;
     case AF_SIGNATURE:
     case AF_CHUNK_SIGNATURE:
@@ -168,12 +190,11 @@ static void sts_fail(struct ly_req *req, struct ly_resp *resp, enum auth_fail f)
     case AF_UNKNOWN_KEY: aws_sts_error(req, resp, AWS_STS_INVALID_CLIENT_TOKEN_ID, NULL); return;
     case AF_SIGNATURE:
     case AF_CHUNK_SIGNATURE:
-    case AF_PAYLOAD_HASH:
-        aws_sts_error(req, resp, AWS_STS_SIGNATURE_DOES_NOT_MATCH, NULL);
-        return;
+    case AF_PAYLOAD_HASH: aws_sts_error(req, resp, AWS_STS_SIGNATURE_DOES_NOT_MATCH, NULL); return;
     case AF_SKEW:
     case AF_EXPIRED:
-        aws_sts_error(req, resp, AWS_STS_REQUEST_EXPIRED, "Signature expired: the request was "
+        aws_sts_error(req, resp, AWS_STS_REQUEST_EXPIRED,
+                      "Signature expired: the request was "
                       "signed more than 15 minutes away from the server's time.");
         return;
     case AF_REGION:
@@ -308,9 +329,8 @@ static int is_aws_chunked(const struct ly_req *req, enum sigv4_payload kind)
            (ce && contains_nocase(ce, "aws-chunked"));
 }
 
-static enum auth_fail decode_chunked(struct server *srv, struct ly_req *req,
-                                     struct auth_state *st, struct ly_buf *decoded,
-                                     struct net_body *nb)
+static enum auth_fail decode_chunked(struct server *srv, struct ly_req *req, struct auth_state *st,
+                                     struct ly_buf *decoded, struct net_body *nb)
 {
     struct chunked_opts o = {0, -1, ly_req_header(req, "x-amz-trailer"), NULL};
     struct chunked_result res;
@@ -324,7 +344,8 @@ static enum auth_fail decode_chunked(struct server *srv, struct ly_req *req,
         o.expected_len = v;
     }
     enum sigv4_payload kind = sigv4_payload_kind(ly_req_header(req, "x-amz-content-sha256"));
-    if (st->verified && (kind == SIGV4_PAYLOAD_STREAMING || kind == SIGV4_PAYLOAD_STREAMING_TRAILER)) {
+    if (st->verified &&
+        (kind == SIGV4_PAYLOAD_STREAMING || kind == SIGV4_PAYLOAD_STREAMING_TRAILER)) {
         if (sigv4_chunk_init(&signer, st->res.signing_key, st->auth.datetime, st->res.scope,
                              st->auth.signature))
             return AF_MALFORMED;
@@ -436,17 +457,21 @@ int net_admin_auth_or_reply(struct server *srv, struct ly_req *req, struct ly_re
         for (given = authz + 7; *given == ' '; given++)
             ;
     if (token && given)
-        return token_matches(given, token) ? 0 : (aws_s3_error(req, resp, AWS_S3_ACCESS_DENIED,
-                                                              "Message", "The admin token does "
-                                                              "not match.", NULL), -1);
+        return token_matches(given, token)
+                   ? 0
+                   : (aws_s3_error(req, resp, AWS_S3_ACCESS_DENIED, "Message",
+                                   "The admin token does "
+                                   "not match.",
+                                   NULL),
+                      -1);
     int signed_req = (authz && strncasecmp(authz, "AWS4-", 5) == 0) ||
                      has_query_param(req->raw_query, "X-Amz-Signature");
     if (srv->opts.auth == SERVER_AUTH_SIGV4 && signed_req)
-        return net_auth_and_payload_or_reply(srv, NET_SVC_ADMIN, req, resp, decoded, body) ? -1
-                                                                                          : 0;
-    aws_s3_error(req, resp, AWS_S3_ACCESS_DENIED, "Message", token
-                 ? "The admin API requires the admin token (x-lockyard-admin-token or "
-                     "Authorization: Bearer) or a request signed by a configured key."
-                 : "The admin API requires a request signed by a configured key.", NULL);
+        return net_auth_and_payload_or_reply(srv, NET_SVC_ADMIN, req, resp, decoded, body) ? -1 : 0;
+    aws_s3_error(req, resp, AWS_S3_ACCESS_DENIED, "Message",
+                 token ? "The admin API requires the admin token (x-lockyard-admin-token or "
+                         "Authorization: Bearer) or a request signed by a configured key."
+                       : "The admin API requires a request signed by a configured key.",
+                 NULL);
     return -1;
 }

@@ -149,8 +149,8 @@ static void digest_opts(const struct server *srv, const char *head, const struct
     size_t n = f->v[H_SHA] && f->n[H_SHA] < sizeof sha ? f->n[H_SHA] : 0;
     memcpy(sha, f->v[H_SHA] ? f->v[H_SHA] : "", n);
     sha[n] = '\0';
-    enum sigv4_payload kind =
-        f->v[H_SHA] && f->n[H_SHA] < sizeof sha ? sigv4_payload_kind(sha) : SIGV4_PAYLOAD_INVALID;
+    enum sigv4_payload kind = f->v[H_SHA] && f->n[H_SHA] < sizeof sha ? sigv4_payload_kind(sha)
+                                                                      : SIGV4_PAYLOAD_INVALID;
     int put = strncmp(head, "PUT ", 4) == 0;
     const char *target = strchr(head, ' ');
     memset(o, 0, sizeof *o);
@@ -162,10 +162,10 @@ static void digest_opts(const struct server *srv, const char *head, const struct
         o->aws_chunked && srv->opts.auth == SERVER_AUTH_SIGV4 &&
         (kind == SIGV4_PAYLOAD_STREAMING || kind == SIGV4_PAYLOAD_STREAMING_TRAILER);
     o->decoded_bytes_max = (size_t)srv->opts.object_bytes_max + 1;
-    o->sha256 =
-        !o->aws_chunked && (kind == SIGV4_PAYLOAD_SHA256 ||
-                            (!f->v[H_SHA] && srv->opts.auth == SERVER_AUTH_SIGV4 && f->v[H_AUTHZ] &&
-                             f->n[H_AUTHZ] >= 5 && strncasecmp(f->v[H_AUTHZ], "AWS4-", 5) == 0));
+    o->sha256 = !o->aws_chunked &&
+                (kind == SIGV4_PAYLOAD_SHA256 ||
+                 (!f->v[H_SHA] && srv->opts.auth == SERVER_AUTH_SIGV4 && f->v[H_AUTHZ] &&
+                  f->n[H_AUTHZ] >= 5 && strncasecmp(f->v[H_AUTHZ], "AWS4-", 5) == 0));
     o->sha256 = o->sha256 && hash;
     o->md5 = hash && (put || f->v[H_MD5]);
     o->cksum = hash && put;

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HEAD_BYTES_MAX (48 * 1024)  /* evhttp's own cap is set above it (server.c) */
+#define HEAD_BYTES_MAX (48 * 1024) /* evhttp's own cap is set above it (server.c) */
 #define CHUNK_LINE_MAX 4096
 #define TRAILER_BYTES_MAX (16 * 1024)
 #define LISTENERS_MAX 8
@@ -34,24 +34,24 @@ enum gstate { G_HEAD, G_BODY, G_CHUNK_SIZE, G_CHUNK_DATA, G_CHUNK_END, G_TRAILER
 
 struct gconn {
     struct guard *g;
-    struct bufferevent *bev;          /* the filter evhttp reads from */
+    struct bufferevent *bev; /* the filter evhttp reads from */
     enum gstate state;
-    uint64_t left;                    /* body or chunk bytes still to pass on */
-    uint64_t body_bytes;              /* body bytes of the current request so far */
+    uint64_t left;       /* body or chunk bytes still to pass on */
+    uint64_t body_bytes; /* body bytes of the current request so far */
     uint64_t trailer_bytes;
-    uint64_t reserved;                /* in-flight budget held by this connection */
-    int64_t phase_ms;                 /* start of the current head or body; 0: none started */
-    int64_t idle_ms;                  /* when the connection last had nothing outstanding */
-    uint32_t passed, seen, answered;  /* requests passed to evhttp, served, answered */
-    uint32_t refused_seq;             /* 1-based number of the request to refuse, 0: none */
+    uint64_t reserved;               /* in-flight budget held by this connection */
+    int64_t phase_ms;                /* start of the current head or body; 0: none started */
+    int64_t idle_ms;                 /* when the connection last had nothing outstanding */
+    uint32_t passed, seen, answered; /* requests passed to evhttp, served, answered */
+    uint32_t refused_seq;            /* 1-based number of the request to refuse, 0: none */
     struct httphead_refusal refusal;
     int fd;
-    int closing;                      /* freed by evhttp; the filter goes at the loop's end */
-    SSL *ssl;                         /* TLS connections: answers are written with SSL_write */
-    struct event *wev;                /* writes the filter's output when the socket can take it */
-    struct net_body *body;            /* the body being taken (body.h) */
-    struct net_body *ready;           /* complete bodies serve() has not taken yet, in order */
-    struct event *cev;                /* writes "100 Continue" */
+    int closing;            /* freed by evhttp; the filter goes at the loop's end */
+    SSL *ssl;               /* TLS connections: answers are written with SSL_write */
+    struct event *wev;      /* writes the filter's output when the socket can take it */
+    struct net_body *body;  /* the body being taken (body.h) */
+    struct net_body *ready; /* complete bodies serve() has not taken yet, in order */
+    struct event *cev;      /* writes "100 Continue" */
     struct gconn *prev, *next;
 };
 
@@ -66,8 +66,8 @@ struct guard {
     size_t nconns, max_conns;
     struct gconn **by_fd;
     size_t by_fd_len;
-    uint64_t inflight;                /* body bytes reserved by all connections */
-    uint64_t body_bytes_max;          /* largest body a request may carry */
+    uint64_t inflight;       /* body bytes reserved by all connections */
+    uint64_t body_bytes_max; /* largest body a request may carry */
     struct evconnlistener *levs[LISTENERS_MAX];
     size_t nlevs;
     int paused_cap, paused_fds;
@@ -75,7 +75,7 @@ struct guard {
     int64_t last_fd_log_ms;
     struct guard_port ports[PORTS_MAX];
     size_t nports;
-    struct gconn *flushing;           /* the connection whose output on_writable is writing */
+    struct gconn *flushing; /* the connection whose output on_writable is writing */
 };
 
 static const struct httphead_refusal too_large = {AWS_S3_REQUEST_HEADER_SECTION_TOO_LARGE, NULL};
@@ -365,9 +365,7 @@ static int step(struct gconn *c, struct evbuffer *src, struct evbuffer *dst)
     case G_CHUNK_SIZE: return step_chunk_size(c, src, dst);
     case G_CHUNK_END: return step_chunk_end(c, src, dst);
     case G_TRAILER: return step_trailer(c, src, dst);
-    default:
-        evbuffer_drain(src, evbuffer_get_length(src));
-        return 0;
+    default: evbuffer_drain(src, evbuffer_get_length(src)); return 0;
     }
 }
 
@@ -520,13 +518,15 @@ static struct bufferevent *guard_bev(struct event_base *base, void *arg)
     SSL *ssl = port->ssl_ctx && c ? SSL_new(port->ssl_ctx) : NULL;
     if (port->ssl_ctx)
         under = ssl ? bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                                     BEV_OPT_CLOSE_ON_FREE) : NULL;
+                                                     BEV_OPT_CLOSE_ON_FREE)
+                    : NULL;
     else if (c)
         under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
     if (!under && ssl)
         SSL_free(ssl);
     f = under ? bufferevent_filter_new(under, guard_in, guard_out, BEV_OPT_CLOSE_ON_FREE,
-                                       gconn_free, c) : NULL;
+                                       gconn_free, c)
+              : NULL;
     if (!f) {
         if (under)
             bufferevent_free(under);
@@ -637,7 +637,8 @@ static const char *overdue(const struct gconn *c, int64_t now)
         return now - c->idle_ms >= (int64_t)o->idle_timeout_ms ? "idle" : NULL;
     int64_t late = now - c->phase_ms - grace;
     return late > 0 && c->body_bytes * 1000 < o->min_body_rate * (uint64_t)late
-               ? "request body slower than --min-body-rate" : NULL;
+               ? "request body slower than --min-body-rate"
+               : NULL;
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -686,8 +687,10 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
     if (!g)
         return;
     int64_t now = now_ms();
-    if (!g->srv->opts.quiet && (!g->last_fd_log_ms || now - g->last_fd_log_ms >= FD_LOG_INTERVAL_MS)) {
-        fprintf(stderr, "lockyard: accept() failed (%s) with %zu connections open; accepting "
+    if (!g->srv->opts.quiet &&
+        (!g->last_fd_log_ms || now - g->last_fd_log_ms >= FD_LOG_INTERVAL_MS)) {
+        fprintf(stderr,
+                "lockyard: accept() failed (%s) with %zu connections open; accepting "
                 "paused, retried every %d ms (this message at most once a minute)\n",
                 evutil_socket_error_to_string(err), g->nconns, FD_RETRY_MS);
         g->last_fd_log_ms = now;

@@ -247,4 +247,3 @@ int net_fill_request(struct server *srv, struct evhttp_request *ev, struct ly_re
     req->body = req->body_len ? evbuffer_pullup(in, -1) : (const unsigned char *)"";
     return req->body ? 0 : LY_ENOMEM;
 }
-

@@ -27,33 +27,36 @@ struct server {
     struct server_opts opts;
     struct event_base *base;
     struct evhttp *http;
-    struct evhttp *https;          /* NULL without --tls-listen */
-    struct evhttp *admin_http;     /* NULL without --admin-listen */
-    struct guard *guard;           /* guard.c: framing, limits, deadlines */
+    struct evhttp *https;      /* NULL without --tls-listen */
+    struct evhttp *admin_http; /* NULL without --admin-listen */
+    struct guard *guard;       /* guard.c: framing, limits, deadlines */
     struct ssl_ctx_st *ssl_ctx;
     struct store *store;
     struct s3_config s3_config;
     struct s3_ctx s3;
     struct ddb_config ddb_config;
     struct ddb_ctx ddb;
-    struct event *ttl_timer;       /* ttl.c */
+    struct event *ttl_timer; /* ttl.c */
     uint64_t request_count;
-    struct fault_rule *rules;      /* in evaluation order */
+    struct fault_rule *rules; /* in evaluation order */
     size_t nrules, rules_cap;
     uint64_t next_rule_id;
-    struct pending *inflight;      /* requests waiting on a timer or a hold */
-    struct pending *sync_queue;    /* group durability: answers waiting for a sync (syncer.c) */
+    struct pending *inflight;   /* requests waiting on a timer or a hold */
+    struct pending *sync_queue; /* group durability: answers waiting for a sync (syncer.c) */
     struct syncer *syncer;
-    uint64_t syncing_id;           /* store_commit_id covered by the sync that runs */
-    uint64_t synced_id;            /* covered by the last sync that succeeded */
-    struct { struct store_snapshot *snap; int64_t at_ms; } snaps[NET_SNAPSHOTS_MAX];
-    size_t nsnaps;                 /* oldest first; kept while stale_read rules exist */
+    uint64_t syncing_id; /* store_commit_id covered by the sync that runs */
+    uint64_t synced_id;  /* covered by the last sync that succeeded */
+    struct {
+        struct store_snapshot *snap;
+        int64_t at_ms;
+    } snaps[NET_SNAPSHOTS_MAX];
+    size_t nsnaps; /* oldest first; kept while stale_read rules exist */
     struct journal *journal;
     struct metrics *metrics;
     uint32_t id_seed;
     int64_t clock_offset_ms;
-    int https_port;                /* bound HTTPS port (0: none), for /_lockyard/health */
-    char cert_path[4200];          /* absolute path of the served certificate, or "" */
+    int https_port;       /* bound HTTPS port (0: none), for /_lockyard/health */
+    char cert_path[4200]; /* absolute path of the served certificate, or "" */
 };
 
 enum net_service { NET_SVC_S3, NET_SVC_DDB, NET_SVC_STS, NET_SVC_ADMIN };

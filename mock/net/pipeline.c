@@ -41,21 +41,21 @@ struct pending {
     struct ly_arena arena;
     struct ly_req req;
     struct ly_resp resp;
-    struct ly_buf decoded;      /* aws-chunked payload, or the body copied when deferred */
-    struct net_body *body;      /* the body the guard took and hashed as it came, or NULL */
+    struct ly_buf decoded; /* aws-chunked payload, or the body copied when deferred */
+    struct net_body *body; /* the body the guard took and hashed as it came, or NULL */
     enum net_service svc;
     struct fault_facts facts;
-    const struct ly_op *op;     /* name and flags from the service's table (never NULL) */
+    const struct ly_op *op; /* name and flags from the service's table (never NULL) */
     struct journal_entry je;
     enum pending_state state;
-    size_t inflight_slot;       /* journal_inflight_open's slot while it counts there */
-    int has_fault;              /* a rule acts on this request: fault holds its copy */
+    size_t inflight_slot; /* journal_inflight_open's slot while it counts there */
+    int has_fault;        /* a rule acts on this request: fault holds its copy */
     struct fault_rule fault;
-    int dead;                   /* the client closed the connection: the work still happens,
+    int dead; /* the client closed the connection: the work still happens,
                                    the answer is not sent */
     struct event *timer;
-    json_t *json_body;          /* DynamoDB: the parsed body, shared with the handler */
-    uint64_t seen_id;           /* group durability: store_commit_id once the handler ran */
+    json_t *json_body; /* DynamoDB: the parsed body, shared with the handler */
+    uint64_t seen_id;  /* group durability: store_commit_id once the handler ran */
     struct pending *next;
 };
 
@@ -73,8 +73,9 @@ static void pending_set(struct pending *p, enum pending_state to)
     /* Any live request may end (answered, dropped, or abandoned at shutdown); once. */
     LY_ASSERT(p->state != PENDING_DONE);
     LY_ASSERT(to == PENDING_DONE || (next[p->state] & (1u << to)));
-    int was = p->state < PENDING_SYNCING && p->state != PENDING_HELD, is = to < PENDING_SYNCING &&
-              to != PENDING_HELD; /* journal_inflight: listed later without anyone's help */
+    int was = p->state < PENDING_SYNCING && p->state != PENDING_HELD,
+        is = to < PENDING_SYNCING &&
+             to != PENDING_HELD; /* journal_inflight: listed later without anyone's help */
     if (p->je.op_id[0] && is > was)
         p->inflight_slot = journal_inflight_open(p->srv->journal, p->je.op_id);
     else if (p->je.op_id[0] && is < was)
@@ -282,8 +283,8 @@ static void stale_maintain(struct server *srv, int after_write)
         if (srv->rules[i].action == FAULT_STALE_READ && srv->rules[i].ms > horizon)
             horizon = srv->rules[i].ms;
     int64_t step = horizon / 32 > 5 ? horizon / 32 : 5;
-    while (srv->nsnaps && (horizon == 0 || (srv->nsnaps >= 2 &&
-                                            srv->snaps[1].at_ms <= now - horizon))) {
+    while (srv->nsnaps &&
+           (horizon == 0 || (srv->nsnaps >= 2 && srv->snaps[1].at_ms <= now - horizon))) {
         store_snapshot_free(srv->store, srv->snaps[0].snap);
         memmove(&srv->snaps[0], &srv->snaps[1], --srv->nsnaps * sizeof srv->snaps[0]);
     }
@@ -646,7 +647,8 @@ static void ddb_facts(struct pending *p)
     char *etext = expected ? json_dumps(expected, JSON_COMPACT) : NULL; /* legacy: rare */
     if (etext)
         journal_cond_add(&p->je, JC_EXPECTED, etext, strlen(etext));
-    p->facts.conditional = (p->op->flags & LY_OP_CONDITIONAL) &&
+    p->facts.conditional =
+        (p->op->flags & LY_OP_CONDITIONAL) &&
         (json_is_string(ce) || expected || (doc && strcmp(p->facts.op, "TransactWriteItems") == 0));
     free(etext);
     free(ktext);
@@ -768,7 +770,7 @@ static void serve(struct server *srv, struct evhttp_request *ev, int admin_liste
     } else if (p->svc == NET_SVC_S3 && net_route_s3(&p->req) != 0) {
         aws_s3_error(&p->req, &p->resp, AWS_S3_INVALID_URI, NULL);
     } else if (net_auth_and_payload_or_reply(srv, p->svc, &p->req, &p->resp, &p->decoded,
-                                                p->body) == 0) {
+                                             p->body) == 0) {
         stale_maintain(srv, 0);
         fill_facts(p);
         choose_fault(p);

@@ -25,7 +25,7 @@
  * trailers (16 KiB), which the guard passes on as header lines of the head (body.h). */
 #define HEADERS_BYTES_MAX (96 * 1024)
 #define TIMEOUT_SECS 120
-#define FDS_RESERVED 64                /* for the store, listeners, logs, certificates */
+#define FDS_RESERVED 64 /* for the store, listeners, logs, certificates */
 #define CONNECTIONS_DEFAULT_MAX 8192
 
 void server_opts_defaults(struct server_opts *o)
@@ -150,20 +150,20 @@ void net_http_configure(struct server *srv, struct evhttp *http)
     /* The guard answers EntityTooLarge at object_bytes_max + 1/8 + 1 MiB; evhttp's cap is a
      * backstop above it. */
     evhttp_set_max_body_size(http, (ev_ssize_t)(srv->opts.object_bytes_max +
-                                                     srv->opts.object_bytes_max / 8 + (2 << 20)));
+                                                srv->opts.object_bytes_max / 8 + (2 << 20)));
     uint64_t idle_s = srv->opts.idle_timeout_ms / 1000 + 1; /* the guard closes idle ones */
     evhttp_set_timeout(http, idle_s > TIMEOUT_SECS ? (int)idle_s : TIMEOUT_SECS);
     evhttp_set_default_content_type(http, NULL);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-                                              EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
-                                              EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+                                         EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                                         EVHTTP_REQ_PATCH);
     evhttp_set_gencb(http, net_http_request, srv);
 }
 
 /* Binds http to host:port and prints "<what>://host:port<suffix>" with the bound port. */
 /* @return the bound port, or -1 (with the OS's reason on stderr) */
-static int listen_on(struct server *srv, struct evhttp *http, const char *host, int port, const char *what,
-                     const char *suffix)
+static int listen_on(struct server *srv, struct evhttp *http, const char *host, int port,
+                     const char *what, const char *suffix)
 {
     struct evhttp_bound_socket *h = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port);
     if (!h) {
@@ -183,11 +183,11 @@ static int listen_on(struct server *srv, struct evhttp *http, const char *host, 
 static int listen_all(struct server *srv)
 {
     const struct server_opts *o = &srv->opts;
-    if (listen_on(srv, srv->http, o->listen_host, o->listen_port, "lockyard listening on http", "") < 0)
+    if (listen_on(srv, srv->http, o->listen_host, o->listen_port, "lockyard listening on http",
+                  "") < 0)
         return -1;
-    if (srv->https &&
-        (srv->https_port = listen_on(srv, srv->https, o->tls_host, o->tls_port,
-                                     "lockyard listening on https", "")) < 0)
+    if (srv->https && (srv->https_port = listen_on(srv, srv->https, o->tls_host, o->tls_port,
+                                                   "lockyard listening on https", "")) < 0)
         return -1;
     if (!o->admin_host)
         return 0;
@@ -197,8 +197,10 @@ static int listen_all(struct server *srv)
     net_http_configure(srv, srv->admin_http);
     guard_attach(srv->guard, srv->admin_http, NULL);
     evhttp_set_gencb(srv->admin_http, net_http_admin_request, srv);
-    return listen_on(srv, srv->admin_http, o->admin_host, o->admin_port, "lockyard admin API on http",
-                     "/_lockyard/") < 0 ? -1 : 0;
+    return listen_on(srv, srv->admin_http, o->admin_host, o->admin_port,
+                     "lockyard admin API on http", "/_lockyard/") < 0
+               ? -1
+               : 0;
 }
 
 int server_run(const struct server_opts *opts)

@@ -20,8 +20,10 @@ static int find_checksum(struct s3_call *c, enum cksum_alg *alg, const char **va
         if (!v)
             continue;
         if (found++) {
-            s3_error(c, AWS_S3_INVALID_REQUEST, "Message", "Expecting a single x-amz-checksum- header. "
-                     "Multiple checksum Types are not allowed.", NULL);
+            s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
+                     "Expecting a single x-amz-checksum- header. "
+                     "Multiple checksum Types are not allowed.",
+                     NULL);
             return LY_EINVAL;
         }
         *alg = (enum cksum_alg)a;
@@ -92,15 +94,19 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *o)
         return LY_EINVAL;
     }
     if (sdk && rc == LY_ENOENT) {
-        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", "x-amz-sdk-checksum-algorithm specified, but no "
-                 "corresponding x-amz-checksum-* or x-amz-trailer headers were found.", NULL);
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
+                 "x-amz-sdk-checksum-algorithm specified, but no "
+                 "corresponding x-amz-checksum-* or x-amz-trailer headers were found.",
+                 NULL);
         return LY_EINVAL;
     }
     if (sdk && sdk_alg != alg) {
         s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
-                 ly_arena_printf(c->a, "Checksum Type mismatch occurred, expected checksum Type: "
-                                 "%s, actual checksum Type: %s", lower(c, cksum_alg_name(sdk_alg)),
-                                 lower(c, cksum_alg_name(alg))), NULL);
+                 ly_arena_printf(c->a,
+                                 "Checksum Type mismatch occurred, expected checksum Type: "
+                                 "%s, actual checksum Type: %s",
+                                 lower(c, cksum_alg_name(sdk_alg)), lower(c, cksum_alg_name(alg))),
+                 NULL);
         return LY_EINVAL;
     }
     if (body_cksum_b64(c, alg, computed) != 0) {
@@ -112,13 +118,21 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *o)
         size_t n;
         if (cksum_b64_decode(value, strlen(value), raw, sizeof raw, &n) != 0 ||
             n != cksum_alg_digest_len(alg)) {
-            s3_error(c, AWS_S3_INVALID_REQUEST, "Message", ly_arena_printf(c->a, "Value for %s header "
-                     "is invalid.", cksum_alg_header(alg)), NULL);
+            s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
+                     ly_arena_printf(c->a,
+                                     "Value for %s header "
+                                     "is invalid.",
+                                     cksum_alg_header(alg)),
+                     NULL);
             return LY_EINVAL;
         }
         if (strcmp(value, computed) != 0) {
-            s3_error(c, AWS_S3_BAD_DIGEST, "Message", ly_arena_printf(c->a, "The %s you specified did "
-                     "not match the calculated checksum.", cksum_alg_name(alg)), NULL);
+            s3_error(c, AWS_S3_BAD_DIGEST, "Message",
+                     ly_arena_printf(c->a,
+                                     "The %s you specified did "
+                                     "not match the calculated checksum.",
+                                     cksum_alg_name(alg)),
+                     NULL);
             return LY_ECOND;
         }
     }
@@ -161,9 +175,11 @@ int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct 
         return 0;
     if (has && sent_alg != want) {
         s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
-                 ly_arena_printf(c->a, "Checksum Type mismatch occurred, expected checksum Type: "
-                                 "%s, actual checksum Type: %s", lower(c, upload_alg),
-                                 lower(c, cksum_alg_name(sent_alg))), NULL);
+                 ly_arena_printf(c->a,
+                                 "Checksum Type mismatch occurred, expected checksum Type: "
+                                 "%s, actual checksum Type: %s",
+                                 lower(c, upload_alg), lower(c, cksum_alg_name(sent_alg))),
+                 NULL);
         return LY_EINVAL;
     }
     if (has)

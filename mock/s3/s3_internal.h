@@ -13,7 +13,7 @@
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
 #define S3_OWNER_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 #define S3_OWNER_NAME "lockyard"
-#define S3_OWNER_XML(elem)                                                                     \
+#define S3_OWNER_XML(elem) \
     "<" elem "><ID>" S3_OWNER_ID "</ID><DisplayName>" S3_OWNER_NAME "</DisplayName></" elem ">"
 #define S3_XML_BODY_MAX (4u << 20)
 
@@ -32,11 +32,11 @@ enum s3_level { S3_LEVEL_SERVICE, S3_LEVEL_BUCKET, S3_LEVEL_OBJECT };
 struct s3_route {
     enum ly_method method;
     enum s3_level level;
-    const char *sub, *sub2;        /* query parameters that must be present, or NULL */
-    const char *header;            /* a header that must be present, or NULL */
+    const char *sub, *sub2; /* query parameters that must be present, or NULL */
+    const char *header;     /* a header that must be present, or NULL */
     struct ly_op op;
     void (*handler)(struct s3_call *c);
-    const char *action;            /* e.g. "s3:PutObject" */
+    const char *action; /* e.g. "s3:PutObject" */
 };
 
 struct s3_call {
@@ -44,7 +44,7 @@ struct s3_call {
     struct ly_req *req;
     struct ly_resp *resp;
     struct ly_arena *a;
-    const struct s3_route *route;  /* the operation being answered */
+    const struct s3_route *route; /* the operation being answered */
 };
 
 /** The route of a request, or NULL when no operation takes it. */
@@ -144,14 +144,13 @@ int s3_object_read_or_reply(struct s3_call *c, struct store_obj *o, struct ly_bu
  *  goes on, else the 304 or 412 was answered. */
 int s3_read_cond_or_reply(struct s3_call *c, const struct store_obj *o);
 /** GET/HEAD ?partNumber=N: narrows the answer to part N; 0, or replied (status set). */
-int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long part,
-                            int *ranged);
+int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long part, int *ranged);
 
 /* s3_copy.c: the copy source shared by CopyObject and UploadPartCopy. */
 struct s3_copy_source {
     const char *bucket, *key;
-    const char *version_id;        /* ?versionId= as sent, or NULL */
-    uint64_t version;              /* parsed (0 = null) when version_id != NULL */
+    const char *version_id; /* ?versionId= as sent, or NULL */
+    uint64_t version;       /* parsed (0 = null) when version_id != NULL */
 };
 /** Parses x-amz-copy-source; 0 or replied. */
 int s3_copy_source_or_reply(struct s3_call *c, struct s3_copy_source *src);
@@ -172,16 +171,16 @@ int s3_version_header(struct s3_call *c, const struct store_obj *obj);
 /* s3_policy.c */
 /* An object request as the bucket policy sees it. */
 struct s3_policy_ask {
-    const char *action;            /* "s3:PutObject", "s3:DeleteObject", … */
+    const char *action; /* "s3:PutObject", "s3:DeleteObject", … */
     const char *key;
     const char *if_none_match, *if_match;
-    int creation_op;               /* s3:ObjectCreationOperation */
+    int creation_op; /* s3:ObjectCreationOperation */
 };
 /* A write's policy decision, made inside its store transaction (store_write_hooks.conf). */
 struct s3_policy_gate {
     struct s3_call *c;
     struct s3_policy_ask ask;
-    int verdict;                   /* set by s3_policy_gate_fn */
+    int verdict; /* set by s3_policy_gate_fn */
 };
 /** Decides g->ask against the bucket's configuration: 0 allowed, LY_ECOND refused (denied,
  *  or a policy that cannot be read or evaluated: fails closed). */

@@ -30,19 +30,23 @@ static int upload_checksum_or_reply(struct s3_call *c, struct store_upload *u)
     const char *type = ly_req_header(c->req, "x-amz-checksum-type");
     enum cksum_alg a;
     if (alg && cksum_alg_from_name(alg, strlen(alg), &a) != 0) {
-        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", "Checksum algorithm provided is unsupported. "
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
+                 "Checksum algorithm provided is unsupported. "
                  "Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, "
-                 "SHA1, SHA256]", NULL);
-        return LY_EINVAL;
-    }
-    if (type && strcmp(type, "COMPOSITE") != 0 && strcmp(type, "FULL_OBJECT") != 0) {
-        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", "Value for x-amz-checksum-type header is invalid.",
+                 "SHA1, SHA256]",
                  NULL);
         return LY_EINVAL;
     }
+    if (type && strcmp(type, "COMPOSITE") != 0 && strcmp(type, "FULL_OBJECT") != 0) {
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
+                 "Value for x-amz-checksum-type header is invalid.", NULL);
+        return LY_EINVAL;
+    }
     if (type && !alg) {
-        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", "The x-amz-checksum-type header can only be used "
-                 "with the x-amz-checksum-algorithm header.", NULL);
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
+                 "The x-amz-checksum-type header can only be used "
+                 "with the x-amz-checksum-algorithm header.",
+                 NULL);
         return LY_EINVAL;
     }
     if (!alg)
@@ -51,8 +55,12 @@ static int upload_checksum_or_reply(struct s3_call *c, struct store_upload *u)
         type = a == CKSUM_CRC64NVME ? "FULL_OBJECT" : "COMPOSITE";
     if ((strcmp(type, "FULL_OBJECT") == 0 && (a == CKSUM_SHA1 || a == CKSUM_SHA256)) ||
         (strcmp(type, "COMPOSITE") == 0 && a == CKSUM_CRC64NVME)) {
-        s3_error(c, AWS_S3_INVALID_REQUEST, "Message", ly_arena_printf(c->a, "The %s checksum type "
-                 "cannot be used with the %s checksum algorithm.", type, cksum_alg_name(a)), NULL);
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
+                 ly_arena_printf(c->a,
+                                 "The %s checksum type "
+                                 "cannot be used with the %s checksum algorithm.",
+                                 type, cksum_alg_name(a)),
+                 NULL);
         return LY_EINVAL;
     }
     u->meta.checksum_alg = cksum_alg_name(a);
@@ -78,11 +86,16 @@ void s3_create_multipart_upload(struct s3_call *c)
     }
     struct ly_buf *b = &c->resp->body;
     rc = s3_xml_begin(b, "InitiateMultipartUploadResult");
-    if (!rc) rc = s3_xml_elem(b, "Bucket", c->req->bucket);
-    if (!rc) rc = s3_xml_elem(b, "Key", c->req->key);
-    if (!rc) rc = s3_xml_elem(b, "UploadId", u.upload_id);
-    if (!rc) rc = ly_buf_adds(b, "</InitiateMultipartUploadResult>");
-    if (!rc) rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
+    if (!rc)
+        rc = s3_xml_elem(b, "Bucket", c->req->bucket);
+    if (!rc)
+        rc = s3_xml_elem(b, "Key", c->req->key);
+    if (!rc)
+        rc = s3_xml_elem(b, "UploadId", u.upload_id);
+    if (!rc)
+        rc = ly_buf_adds(b, "</InitiateMultipartUploadResult>");
+    if (!rc)
+        rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
     if (!rc && u.checksum_type)
         rc = s3_header(c, "x-amz-checksum-algorithm", u.meta.checksum_alg) ||
              s3_header(c, "x-amz-checksum-type", u.checksum_type);
@@ -131,7 +144,8 @@ static int part_too_large_or_reply(struct s3_call *c, uint64_t size)
 static void part_stored_reply(struct s3_call *c, int rc)
 {
     if (rc == LY_ENOENT)
-        s3_error(c, AWS_S3_NO_SUCH_UPLOAD, "UploadId", ly_req_query(c->req, "uploadId")->value, NULL);
+        s3_error(c, AWS_S3_NO_SUCH_UPLOAD, "UploadId", ly_req_query(c->req, "uploadId")->value,
+                 NULL);
     else if (rc)
         s3_error_internal(c, rc);
 }
@@ -146,8 +160,7 @@ void s3_upload_part(struct s3_call *c)
     struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
     if (part_number_or_reply(c, &n) || s3_policy_allows_or_reply(c, &ask) ||
         s3_upload_or_reply(c, &u) || part_too_large_or_reply(c, c->req->body_len) ||
-        s3_content_md5_ok_or_reply(c) ||
-        s3_checksum_part_or_reply(c, u.meta.checksum_alg, &part))
+        s3_content_md5_ok_or_reply(c) || s3_checksum_part_or_reply(c, u.meta.checksum_alg, &part))
         return;
     if (s3_body_md5_hex(c, etag) != 0) {
         s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
@@ -174,16 +187,20 @@ static int copy_range_or_reply(struct s3_call *c, struct ly_buf *body)
         return 0;
     int rc = s3mpu_copy_range_parse(h, body->len, &first, &last);
     if (rc == LY_EINVAL) {
-        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", "The x-amz-copy-source-range value must be of "
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
+                 "The x-amz-copy-source-range value must be of "
                  "the form bytes=first-last where first and last are the zero-based offsets of "
-                 "the first and last bytes to copy", "ArgumentName", "x-amz-copy-source-range",
-                 "ArgumentValue", h, NULL);
+                 "the first and last bytes to copy",
+                 "ArgumentName", "x-amz-copy-source-range", "ArgumentValue", h, NULL);
         return rc;
     }
     if (rc) {
-        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message", ly_arena_printf(c->a, "Range specified is not "
-                 "valid for source object of size: %zu", body->len), "ArgumentName",
-                 "x-amz-copy-source-range", "ArgumentValue", h, NULL);
+        s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
+                 ly_arena_printf(c->a,
+                                 "Range specified is not "
+                                 "valid for source object of size: %zu",
+                                 body->len),
+                 "ArgumentName", "x-amz-copy-source-range", "ArgumentValue", h, NULL);
         return rc;
     }
     memmove(body->data, body->data + first, (size_t)(last - first + 1));
@@ -198,12 +215,16 @@ static int part_copy_result(struct s3_call *c, const struct store_obj *part,
     ly_isodate_format(part->mtime_ms, date);
     struct ly_buf *b = &c->resp->body;
     int rc = s3_xml_begin(b, "CopyPartResult");
-    if (!rc) rc = s3_xml_elem(b, "LastModified", date);
-    if (!rc) rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", part->etag);
-    if (!rc) rc = ly_buf_adds(b, "</CopyPartResult>");
+    if (!rc)
+        rc = s3_xml_elem(b, "LastModified", date);
+    if (!rc)
+        rc = ly_buf_addf(b, "<ETag>&quot;%s&quot;</ETag>", part->etag);
+    if (!rc)
+        rc = ly_buf_adds(b, "</CopyPartResult>");
     if (!rc && (src->version_id || (so->flags & STORE_OBJ_VERSIONED)))
         rc = s3_header(c, "x-amz-copy-source-version-id", s3_version_id(c, so));
-    if (!rc) rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
+    if (!rc)
+        rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
     return rc;
 }
 
@@ -221,9 +242,8 @@ void s3_upload_part_copy(struct s3_call *c)
     struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
     if (part_number_or_reply(c, &n) || s3_copy_source_or_reply(c, &src) ||
         s3_policy_allows_or_reply(c, &ask) || s3_upload_or_reply(c, &u) ||
-        s3_copy_source_read_or_reply(c, &src, &so, &body) ||
-        s3_copy_source_cond_or_reply(c, &so) || copy_range_or_reply(c, &body) ||
-        part_too_large_or_reply(c, body.len))
+        s3_copy_source_read_or_reply(c, &src, &so, &body) || s3_copy_source_cond_or_reply(c, &so) ||
+        copy_range_or_reply(c, &body) || part_too_large_or_reply(c, body.len))
         goto out;
     if (u.meta.checksum_alg)
         (void)cksum_alg_from_name(u.meta.checksum_alg, strlen(u.meta.checksum_alg), &alg);
@@ -260,4 +280,3 @@ void s3_abort_multipart_upload(struct s3_call *c)
     else
         c->resp->status = 204;
 }
-

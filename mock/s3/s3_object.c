@@ -35,12 +35,12 @@ int s3_content_md5_ok_or_reply(struct s3_call *c)
 }
 
 struct write_check {
-    struct s3_policy_gate gate;  /* the bucket policy, decided inside the write transaction */
+    struct s3_policy_gate gate; /* the bucket policy, decided inside the write transaction */
     struct s3cond_write cond;
     const char *condition;
-    int ignore_conditions;       /* a fault rule's ignore_conditions */
-    struct s3_call *call;        /* the body whose MD5 becomes the ETag, */
-    char *etag;                  /* written here once the write goes ahead */
+    int ignore_conditions; /* a fault rule's ignore_conditions */
+    struct s3_call *call;  /* the body whose MD5 becomes the ETag, */
+    char *etag;            /* written here once the write goes ahead */
 };
 
 /* Inside the write transaction: the preconditions, then (the write going ahead) the ETag,
@@ -48,9 +48,9 @@ struct write_check {
 static int write_check_fn(void *ctx, const struct store_obj *cur)
 {
     struct write_check *w = ctx;
-    int rc = w->ignore_conditions ? 0
-                                  : s3cond_eval_write(&w->cond, cur ? cur->etag : NULL,
-                                                      &w->condition);
+    int rc = w->ignore_conditions
+                 ? 0
+                 : s3cond_eval_write(&w->cond, cur ? cur->etag : NULL, &w->condition);
     if (!rc && s3_body_md5_hex(w->call, w->etag) != 0)
         rc = LY_EIO;
     if (!rc && w->call->req->etag_random && s3_random_etag(w->etag) != 0)
@@ -107,8 +107,8 @@ void s3_put_object(struct s3_call *c)
     o.etag = etag; /* filled by write_check_fn before the record is written */
     o.size = c->req->body_len;
     o.mtime_ms = c->req->now_ms;
-    struct s3_policy_gate gate = {c, {c->route->action, c->req->key, w.cond.if_none_match,
-                                      w.cond.if_match, 1}, 0};
+    struct s3_policy_gate gate = {
+        c, {c->route->action, c->req->key, w.cond.if_none_match, w.cond.if_match, 1}, 0};
     w.gate = gate;
     struct store_write_hooks h = {write_conf_fn, write_check_fn, &w};
     int rc = store_obj_write(c->ctx->store, c->req->bucket, c->req->key, &o, c->req->body, &h);
@@ -135,12 +135,18 @@ int s3_object_headers(struct s3_call *c, const struct store_obj *o)
     char date[LY_HTTPDATE_LEN];
     ly_httpdate_format(o->mtime_ms, date);
     int rc = s3_header(c, "ETag", s3_quoted_etag(c, o->etag));
-    if (!rc) rc = s3_header(c, "Last-Modified", date);
-    const struct { const char *name, *value; } h[] = {
-        {"Content-Type", o->content_type}, {"Content-Encoding", o->content_encoding},
+    if (!rc)
+        rc = s3_header(c, "Last-Modified", date);
+    const struct {
+        const char *name, *value;
+    } h[] = {
+        {"Content-Type", o->content_type},
+        {"Content-Encoding", o->content_encoding},
         {"Content-Disposition", o->content_disposition},
-        {"Content-Language", o->content_language}, {"Cache-Control", o->cache_control},
-        {"Expires", o->expires}, {"x-amz-storage-class", o->storage_class},
+        {"Content-Language", o->content_language},
+        {"Cache-Control", o->cache_control},
+        {"Expires", o->expires},
+        {"x-amz-storage-class", o->storage_class},
     };
     for (size_t i = 0; !rc && i < sizeof h / sizeof h[0]; i++)
         if (h[i].value)
@@ -150,7 +156,8 @@ int s3_object_headers(struct s3_call *c, const struct store_obj *o)
         const char *value = s3meta_encode(c->a, o->meta[i].value);
         rc = name && value ? s3_header(c, name, value) : LY_ENOMEM;
     }
-    if (!rc) rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
+    if (!rc)
+        rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
     return rc;
 }
 
@@ -358,14 +365,17 @@ void s3_delete_object(struct s3_call *c)
     if (s3_key_ok_or_reply(c) || s3_version_param_or_reply(c, &has, &seq))
         return;
     const char *if_match = ly_req_header(c->req, "If-Match");
-    struct delete_check d = {{c, {has ? "s3:DeleteObjectVersion" : c->route->action, c->req->key,
-                                  ly_req_header(c->req, "If-None-Match"), if_match, 0}, 0},
-                             if_match, c->ctx->config->delete_if_match_missing,
+    struct delete_check d = {{c,
+                              {has ? "s3:DeleteObjectVersion" : c->route->action, c->req->key,
+                               ly_req_header(c->req, "If-None-Match"), if_match, 0},
+                              0},
+                             if_match,
+                             c->ctx->config->delete_if_match_missing,
                              c->req->ignore_conditions};
     struct store_write_hooks h = {delete_conf_fn, delete_check_fn, &d};
     struct store_del_result res;
-    int rc = store_obj_delete_version(c->ctx->store, c->req->bucket, c->req->key,
-                                      has ? &seq : NULL, &h, c->req->now_ms, &res);
+    int rc = store_obj_delete_version(c->ctx->store, c->req->bucket, c->req->key, has ? &seq : NULL,
+                                      &h, c->req->now_ms, &res);
     if (rc && s3_policy_gate_refused(&d.gate))
         s3_policy_gate_reply(c, &d.gate);
     else if (rc == LY_ECOND)

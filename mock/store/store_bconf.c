@@ -156,3 +156,27 @@ int store_bucket_conf_with(struct store *s, const char *bucket, store_conf_fn fn
     store_read_end(s, txn);
     return rc;
 }
+
+int store_write_begin(struct store *s, struct store_wkey *wk, const struct store_write_hooks *h,
+                      MDB_txn **txn)
+{
+    *txn = NULL;
+    int rc = store_obj_key(s, wk->bucket, wk->key, wk->buf, &wk->k, &wk->is_long);
+    if (!rc)
+        rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, txn));
+    if (!rc)
+        rc = store_bucket_exists(s, *txn, wk->bucket);
+    if (!rc && h && h->conf) {
+        struct store_bconf conf;
+        rc = store_bconf_read(s, *txn, wk->bucket, &conf);
+        if (!rc)
+            rc = h->conf(h->ctx, &conf);
+    }
+    if (!rc && h)
+        rc = store_run_check(s, *txn, &wk->k, h->check, h->ctx);
+    if (rc && *txn) {
+        mdb_txn_abort(*txn);
+        *txn = NULL;
+    }
+    return rc;
+}

@@ -96,6 +96,13 @@ int store_versioning_txn(struct store *s, MDB_txn *txn, const char *bucket,
                          enum store_versioning *out);
 /** The bucket's configuration inside txn (policy points into LMDB memory of txn). */
 int store_bconf_read(struct store *s, MDB_txn *txn, const char *bucket, struct store_bconf *out);
+/**
+ * Begins the write transaction of one S3 write on wk (bucket and key already set): the object
+ * key, the bucket's existence, then the write hooks inside it (h->conf with the bucket's
+ * configuration, h->check with the current record; h may be NULL). On failure nothing is open.
+ */
+int store_write_begin(struct store *s, struct store_wkey *wk, const struct store_write_hooks *h,
+                      MDB_txn **txn);
 /** Removes a bucket's versions, uploads, parts and configuration (inside txn). */
 int store_bucket_purge(struct store *s, MDB_txn *txn, const char *bucket);
 

@@ -126,19 +126,7 @@ int store_obj_write(struct store *s, const char *bucket, const char *key, struct
     void *dst = NULL;
     wk.bucket = bucket;
     wk.key = key;
-    int rc = store_obj_key(s, bucket, key, wk.buf, &wk.k, &wk.is_long);
-    if (!rc)
-        rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
-    if (!rc)
-        rc = store_bucket_exists(s, txn, bucket);
-    if (!rc && h && h->conf) {
-        struct store_bconf conf;
-        rc = store_bconf_read(s, txn, bucket, &conf);
-        if (!rc)
-            rc = h->conf(h->ctx, &conf);
-    }
-    if (!rc && h)
-        rc = store_run_check(s, txn, &wk.k, h->check, h->ctx);
+    int rc = store_write_begin(s, &wk, h, &txn);
     if (!rc)
         rc = store_install_current(s, txn, &wk, obj, &dst);
     if (!rc && obj->size)

@@ -294,19 +294,7 @@ int store_obj_delete_version(struct store *s, const char *bucket, const char *ke
     memset(out, 0, sizeof *out);
     wk.bucket = bucket;
     wk.key = key;
-    int rc = store_obj_key(s, bucket, key, wk.buf, &wk.k, &wk.is_long);
-    if (!rc)
-        rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
-    if (!rc)
-        rc = store_bucket_exists(s, txn, bucket);
-    if (!rc && h && h->conf) {
-        struct store_bconf conf;
-        rc = store_bconf_read(s, txn, bucket, &conf);
-        if (!rc)
-            rc = h->conf(h->ctx, &conf);
-    }
-    if (!rc && h)
-        rc = store_run_check(s, txn, &wk.k, h->check, h->ctx);
+    int rc = store_write_begin(s, &wk, h, &txn);
     if (!rc && !version) {
         rc = delete_current(s, txn, &wk, now_ms ? now_ms : wall_ms(), out);
     } else if (!rc) {

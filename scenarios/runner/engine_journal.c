@@ -87,7 +87,7 @@ static int take_page(struct run *r, const char *body, size_t len)
     }
     if (json_is_integer(dropped))
         r->jdropped += json_integer_value(dropped);
-    json_t *inflight = json_object_get(doc, "inflight"); /* absent before lockyard 0.x */
+    json_t *inflight = json_object_get(doc, "inflight"); /* older servers: absent */
     r->jinflight = json_is_integer(inflight) ? json_integer_value(inflight) : -1;
     for (size_t i = 0; i < json_array_size(reqs); i++)
         take_entry(r, json_array_get(reqs, i));
@@ -257,11 +257,13 @@ static void note_unlisted(struct run *r)
         if (!op->sent || op->seq >= 0)
             continue;
         uint32_t done = r->h.ev[op->invoke].pair;
-        int status = done == UINT32_MAX ? -1 : r->h.ev[done].status;
+        int status = done == UINT32_MAX ? 0 : r->h.ev[done].status;
+        char seen[24] = "no answer";
+        if (status)
+            snprintf(seen, sizeof seen, "status %d", status);
         if (r->junlisted++ < 5 && len < sizeof r->junlisted_ids) {
-            int n = snprintf(r->junlisted_ids + len, sizeof r->junlisted_ids - len,
-                             "%s%s.%zu %s %d", len ? ", " : "", r->run_id, k,
-                             status < 0 ? "no answer" : "status", status < 0 ? 0 : status);
+            int n = snprintf(r->junlisted_ids + len, sizeof r->junlisted_ids - len, "%s%s.%zu (%s)",
+                             len ? ", " : "", r->run_id, k, seen);
             len += n > 0 ? (size_t)n : 0;
         }
     }

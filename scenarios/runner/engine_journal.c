@@ -187,13 +187,6 @@ static size_t unlisted(const struct run *r)
     return n;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Reads the journal up to its head, then waits for the run's requests it has not listed yet:
  * requests still in flight when the clients stopped (the time limit cut them, or their answer
@@ -209,7 +202,7 @@ static int catch_up(struct run *r)
     while (r->jbusy) /* the page in flight when the clients stopped */
         if (event_base_loop(r->base, EVLOOP_ONCE) < 0)
             return LY_EIO;
-    int64_t t0 = mono_ms(), progress = t0, cursor = r->jcursor;
+    int64_t t0 = run_now_us(r) / 1000, progress = t0, cursor = r->jcursor;
     for (int page = 0; page < JOURNAL_CATCHUP_PAGES_MAX; page++) {
         struct ly_client_req req;
         struct ly_client_result res;
@@ -225,7 +218,7 @@ static int catch_up(struct run *r)
             r->jdropped = r->jdropped ? r->jdropped : 1; /* the rest cannot be read */
             return 0;
         }
-        int64_t now = mono_ms();
+        int64_t now = run_now_us(r) / 1000;
         if (r->jcursor != cursor) {
             cursor = r->jcursor;
             progress = now;

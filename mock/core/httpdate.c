@@ -110,16 +110,37 @@ static void to_tm(int64_t ms, struct tm *tm)
     gmtime_r(&t, tm);
 }
 
+/* v (>= 0) in n digits at p, zero-padded; @return p + n */
+static char *digits(char *p, int v, int n)
+{
+    v = v < 0 ? 0 : v;
+    for (int d = n - 1; d >= 0; d--, v /= 10)
+        p[d] = (char)('0' + v % 10);
+    return p + n;
+}
+
 void ly_httpdate_format(int64_t ms, char out[LY_HTTPDATE_LEN])
 {
     struct tm tm;
     to_tm(ms, &tm);
-    char tmp[96];
-    snprintf(tmp, sizeof tmp, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[tm.tm_wday % 7],
-             tm.tm_mday, months[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000, tm.tm_hour, tm.tm_min,
-             tm.tm_sec);
-    memcpy(out, tmp, LY_HTTPDATE_LEN - 1);
-    out[LY_HTTPDATE_LEN - 1] = '\0';
+    /* "%s, %02d %s %04d %02d:%02d:%02d GMT" written digit by digit (every GET and HEAD) */
+    char *p = out;
+    memcpy(p, wdays[tm.tm_wday % 7], 3);
+    p += 3;
+    *p++ = ',';
+    *p++ = ' ';
+    p = digits(p, tm.tm_mday % 100, 2);
+    *p++ = ' ';
+    memcpy(p, months[tm.tm_mon % 12], 3);
+    p[3] = ' ';
+    p = digits(p + 4, (tm.tm_year + 1900) % 10000, 4);
+    *p++ = ' ';
+    p = digits(p, tm.tm_hour % 100, 2);
+    *p++ = ':';
+    p = digits(p, tm.tm_min % 100, 2);
+    *p++ = ':';
+    p = digits(p, tm.tm_sec % 100, 2);
+    memcpy(p, " GMT", 5);
 }
 
 void ly_isodate_format(int64_t ms, char out[LY_ISODATE_LEN])
@@ -144,10 +165,7 @@ void ly_isodate_format(int64_t ms, char out[LY_ISODATE_LEN])
     };
     char *p = out;
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-        int v = f[i].v < 0 ? 0 : f[i].v;
-        for (int d = f[i].digits - 1; d >= 0; d--, v /= 10)
-            p[d] = (char)('0' + v % 10);
-        p += f[i].digits;
+        p = digits(p, f[i].v, f[i].digits);
         *p++ = f[i].after;
     }
     *p = '\0';

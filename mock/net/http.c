@@ -8,7 +8,9 @@
 #include "lockyard/pct.h"
 
 #include <event2/buffer.h>
+#include <event2/http_struct.h> /* the request's HTTP version */
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
 #include <jansson.h>
 #include "lockyard/sts.h"
 #include <openssl/evp.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define ARENA_BYTES_MAX (64u << 20)
 #define REQ_HEADERS_MAX 256
@@ -172,29 +175,141 @@ static void free_body(const void *data, size_t len, void *arg)
     free((void *)data);
 }
 
+/* The answer headers libevent reads back from the list (framing, Date, Connection): each stays
+ * an entry of its own, so evhttp finds, replaces or adds them as it always did. */
+static int evhttp_reads(const char *name)
+{
+    switch (name[0] | 0x20) {
+    case 'c':
+        return strcasecmp(name, "Content-Length") == 0 || strcasecmp(name, "Connection") == 0 ||
+               strcasecmp(name, "Content-Type") == 0;
+    case 'd': return strcasecmp(name, "Date") == 0;
+    case 't': return strcasecmp(name, "Transfer-Encoding") == 0;
+    case 'p': return strcasecmp(name, "Proxy-Connection") == 0;
+    default: return 0;
+    }
+}
+
+/* evhttp_add_header's own test: no CR or LF in a name, in a value only before a folded line's
+ * blank. A header it would refuse is left out here too. */
+static int header_ok(const struct ly_hdr *h)
+{
+    if (strpbrk(h->name, "\r\n"))
+        return 0;
+    for (const char *p = h->value; (p = strpbrk(p, "\r\n")) != NULL;) {
+        p += strspn(p, "\r\n");
+        if (*p != ' ' && *p != '\t')
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Headers h[0..n) (checked, none that evhttp reads back) as one entry of evhttp's list: the
+ * first name, and as its value the first value followed by "\r\nName: value" for the others.
+ * evhttp writes every entry as "%s: %s\r\n", so the bytes sent are those of n entries, at one
+ * entry's allocations and one formatting call instead of n. libevent frees the entry's key,
+ * value and itself with free() (no custom allocator is installed).
+ */
+static int add_joined(struct evkeyvalq *out, const struct ly_hdr *h, size_t n)
+{
+    size_t len = strlen(h[0].value) + 1;
+    for (size_t i = 1; i < n; i++)
+        len += 4 + strlen(h[i].name) + strlen(h[i].value);
+    struct evkeyval *kv = malloc(sizeof *kv);
+    char *key = strdup(h[0].name), *value = malloc(len), *w = value;
+    if (!kv || !key || !value) {
+        free(kv);
+        free(key);
+        free(value);
+        return -1;
+    }
+    w = stpcpy(w, h[0].value);
+    for (size_t i = 1; i < n; i++)
+        w = stpcpy(stpcpy(stpcpy(stpcpy(w, "\r\n"), h[i].name), ": "), h[i].value);
+    kv->key = key;
+    kv->value = value;
+    kv->next.tqe_next = NULL; /* TAILQ_INSERT_TAIL, as evhttp_add_header links its entries */
+    kv->next.tqe_prev = out->tqh_last;
+    *out->tqh_last = kv;
+    out->tqh_last = &kv->next.tqe_next;
+    return 0;
+}
+
+/* evhttp's Date header (HTTP/1.1 answers without one), formatted once a second. */
+static const char *date_now(void)
+{
+    static _Thread_local char date[64];
+    static _Thread_local time_t at = -1;
+    time_t now = time(NULL);
+    struct tm tm;
+    if (now != at && gmtime_r(&now, &tm) && evutil_date_rfc1123(date, sizeof date, &tm) > 0)
+        at = now;
+    return at == now ? date : NULL;
+}
+
+/* The headers as evhttp_add_header one by one would list them, in fewer entries. */
+static void add_headers(struct evkeyvalq *out, const struct ly_resp *resp)
+{
+    size_t run = 0, start = 0;
+    for (size_t i = 0; i <= resp->nhdrs; i++) {
+        const struct ly_hdr *h = i < resp->nhdrs ? &resp->hdrs[i] : NULL;
+        int own = h && evhttp_reads(h->name);
+        if (h && !own && header_ok(h)) {
+            if (!run++)
+                start = i;
+            continue;
+        }
+        if (run && add_joined(out, resp->hdrs + start, run) != 0)
+            for (size_t k = start; k < start + run; k++) /* no memory: the slow way */
+                evhttp_add_header(out, resp->hdrs[k].name, resp->hdrs[k].value);
+        run = 0;
+        if (own)
+            evhttp_add_header(out, h->name, h->value);
+        /* else: refused by evhttp's test, left out as evhttp_add_header would */
+    }
+}
+
+/* What evhttp adds to an HTTP/1.1 answer itself (Date; Content-Length when it carries a body),
+ * added here with the value evhttp would give, from a Date string kept for the second. */
+static void add_evhttp_defaults(struct evhttp_request *ev, struct evkeyvalq *out,
+                                const struct ly_req *req, const struct ly_resp *resp, size_t len)
+{
+    if (ev->major != 1 || ev->minor < 1)
+        return;
+    const char *date = date_now();
+    if (date && !evhttp_find_header(out, "Date"))
+        evhttp_add_header(out, "Date", date);
+    int needs_body = resp->status != 204 && resp->status != 304 && resp->status >= 200 &&
+                     req->method != LY_HEAD;
+    if (needs_body && !evhttp_find_header(out, "Transfer-Encoding") &&
+        !evhttp_find_header(out, "Content-Length")) {
+        char n[24];
+        snprintf(n, sizeof n, "%zu", len);
+        evhttp_add_header(out, "Content-Length", n);
+    }
+}
+
 void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_resp *resp)
 {
     LY_ASSERT(resp->status >= 100 && resp->status <= 599); /* every path answers */
     LY_ASSERT(!resp->sent);                                /* and answers once */
     resp->sent = 1;
     struct evkeyvalq *out = evhttp_request_get_output_headers(ev);
-    for (size_t i = 0; i < resp->nhdrs; i++)
-        evhttp_add_header(out, resp->hdrs[i].name, resp->hdrs[i].value);
+    add_headers(out, resp);
     /* libevent adds no length to HEAD answers; without one node's HTTP parser (so the JS SDK)
      * reads to EOF and drops the keep-alive connection after every HeadBucket or HEAD error. */
     if (req->method == LY_HEAD && !ly_resp_header_get(resp, "Content-Length"))
         evhttp_add_header(out, "Content-Length", "0");
-    struct evbuffer *body = evbuffer_new();
-    if (body && resp->body.len && req->method != LY_HEAD && resp->status != 204 &&
-        resp->status != 304) {
+    struct evbuffer *body = evhttp_request_get_output_buffer(ev);
+    if (resp->body.len && req->method != LY_HEAD && resp->status != 204 && resp->status != 304) {
         size_t len;
         char *data = ly_buf_take(&resp->body, &len);
         if (evbuffer_add_reference(body, data, len, free_body, NULL) != 0)
             free_body(data, len, NULL);
     }
-    evhttp_send_reply(ev, resp->status, NULL, body);
-    if (body)
-        evbuffer_free(body);
+    add_evhttp_defaults(ev, out, req, resp, evbuffer_get_length(body));
+    evhttp_send_reply(ev, resp->status, NULL, NULL);
 }
 
 static int form_has_action(const struct ly_req *req)

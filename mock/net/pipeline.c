@@ -16,6 +16,7 @@
 
 #include <event2/buffer.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,6 @@ struct pending {
     struct evhttp_connection *conn;
     struct ly_arena arena;
     struct ly_req req;
-    struct ly_resp resp;
     struct ly_buf decoded; /* aws-chunked payload, or the body copied when deferred */
     struct net_body *body; /* the body the guard took and hashed as it came, or NULL */
     enum net_service svc;
@@ -50,13 +50,14 @@ struct pending {
     enum pending_state state;
     size_t inflight_slot; /* journal_inflight_open's slot while it counts there */
     int has_fault;        /* a rule acts on this request: fault holds its copy */
-    struct fault_rule fault;
-    int dead; /* the client closed the connection: the work still happens,
+    int dead;             /* the client closed the connection: the work still happens,
                                    the answer is not sent */
     struct event *timer;
     json_t *json_body; /* DynamoDB: the parsed body, shared with the handler */
     uint64_t seen_id;  /* group durability: store_commit_id once the handler ran */
     struct pending *next;
+    struct ly_resp resp; /* these two last: not zeroed (ly_resp_init; fault read if has_fault) */
+    struct fault_rule fault;
 };
 
 static void pending_set(struct pending *p, enum pending_state to)
@@ -705,9 +706,10 @@ static int waits_before_apply(const struct pending *p)
 
 static struct pending *pending_new(struct server *srv, struct evhttp_request *ev)
 {
-    struct pending *p = calloc(1, sizeof *p);
+    struct pending *p = malloc(sizeof *p);
     if (!p)
         return NULL;
+    memset(p, 0, offsetof(struct pending, resp));
     p->srv = srv;
     p->op = &op_unknown;
     p->ev = ev;

@@ -32,7 +32,14 @@ int s3_random_etag(char etag[33])
 
 const char *s3_quoted_etag(struct s3_call *c, const char *etag)
 {
-    return ly_arena_printf(c->a, "\"%s\"", etag);
+    size_t n = strlen(etag);
+    char *q = ly_arena_alloc(c->a, n + 3);
+    if (!q)
+        return NULL;
+    q[0] = '"';
+    memcpy(q + 1, etag, n);
+    memcpy(q + 1 + n, "\"", 2);
+    return q;
 }
 
 int s3_key_ok_or_reply(struct s3_call *c)

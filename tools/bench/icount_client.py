@@ -1,12 +1,14 @@
-"""Client for tools/bench/icount: PORT WORKLOAD N. Waits for the server, sets up the bucket /
-table, then sends N requests of WORKLOAD over one keep-alive connection; setup is also done for
-N = 0 so the difference of two runs is the requests alone."""
+"""Client for tools/bench/icount: PORT WORKLOAD N [baseline]. Waits for the server, sets up the
+bucket / table, then sends N requests of WORKLOAD over one keep-alive connection; setup is also
+done for N = 0 so the difference of two runs is the requests alone. With "baseline" the server is
+tools/bench/baseline.c's bare key-value server: no DynamoDB table is set up."""
 import http.client
 import json
 import sys
 import time
 
 port, work, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+baseline = len(sys.argv) > 4 and sys.argv[4] == "baseline"
 BODY = b"x" * 1024
 BIG = bytes(range(256)) * (8 << 12)  # 8 MiB
 
@@ -32,7 +34,7 @@ def connect():
     for _ in range(600):
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            c.request("GET", "/_lockyard/health")
+            c.request("GET", "/" if baseline else "/_lockyard/health")
             c.getresponse().read()
             return c
         except OSError:
@@ -60,10 +62,12 @@ def item(i):
 c = connect()
 call(c, "PUT", "/bench")
 call(c, "PUT", "/bench/obj", BODY)
-ddb(c, "CreateTable", {"TableName": "bench", "BillingMode": "PAY_PER_REQUEST",
-                       "AttributeDefinitions": [{"AttributeName": "LockID", "AttributeType": "S"}],
-                       "KeySchema": [{"AttributeName": "LockID", "KeyType": "HASH"}]})
-ddb(c, "PutItem", {"TableName": "bench", "Item": item(0)})
+if not baseline:
+    ddb(c, "CreateTable", {"TableName": "bench", "BillingMode": "PAY_PER_REQUEST",
+                           "AttributeDefinitions": [{"AttributeName": "LockID",
+                                                     "AttributeType": "S"}],
+                           "KeySchema": [{"AttributeName": "LockID", "KeyType": "HASH"}]})
+    ddb(c, "PutItem", {"TableName": "bench", "Item": item(0)})
 if work == "list":  # 2000 small objects to list in pages of 1000 (set up for N = 0 too)
     for i in range(2000):
         call(c, "PUT", "/bench/l%06d" % i, b"x")

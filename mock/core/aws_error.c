@@ -188,13 +188,23 @@ enum aws_err aws_err_find(enum aws_service svc, const char *code)
     return AWS_ERR_NONE;
 }
 
+/* <name>value escaped</name>, without printf (an error answer writes five or more) */
 static int xml_elem(struct ly_buf *b, const char *name, const char *value)
 {
-    int rc = ly_buf_addf(b, "<%s>", name);
+    size_t n = strlen(name);
+    int rc = ly_buf_add(b, "<", 1);
+    if (!rc)
+        rc = ly_buf_add(b, name, n);
+    if (!rc)
+        rc = ly_buf_add(b, ">", 1);
     if (!rc)
         rc = ly_buf_add_xml(b, value ? value : "", value ? strlen(value) : 0);
     if (!rc)
-        rc = ly_buf_addf(b, "</%s>", name);
+        rc = ly_buf_add(b, "</", 2);
+    if (!rc)
+        rc = ly_buf_add(b, name, n);
+    if (!rc)
+        rc = ly_buf_add(b, ">", 1);
     return rc;
 }
 

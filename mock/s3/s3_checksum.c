@@ -109,32 +109,35 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *o)
                  NULL);
         return LY_EINVAL;
     }
+    if (!value) { /* nothing to verify: computed once the write goes ahead (s3_checksum_fill) */
+        o->checksum_alg = cksum_alg_name(alg);
+        o->checksum_value = NULL;
+        return 0;
+    }
     if (body_cksum_b64(c, alg, computed) != 0) {
         s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return LY_ENOMEM;
     }
-    if (value) {
-        uint8_t raw[CKSUM_DIGEST_MAX];
-        size_t n;
-        if (cksum_b64_decode(value, strlen(value), raw, sizeof raw, &n) != 0 ||
-            n != cksum_alg_digest_len(alg)) {
-            s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
-                     ly_arena_printf(c->a,
-                                     "Value for %s header "
-                                     "is invalid.",
-                                     cksum_alg_header(alg)),
-                     NULL);
-            return LY_EINVAL;
-        }
-        if (strcmp(value, computed) != 0) {
-            s3_error(c, AWS_S3_BAD_DIGEST, "Message",
-                     ly_arena_printf(c->a,
-                                     "The %s you specified did "
-                                     "not match the calculated checksum.",
-                                     cksum_alg_name(alg)),
-                     NULL);
-            return LY_ECOND;
-        }
+    uint8_t raw[CKSUM_DIGEST_MAX];
+    size_t n;
+    if (cksum_b64_decode(value, strlen(value), raw, sizeof raw, &n) != 0 ||
+        n != cksum_alg_digest_len(alg)) {
+        s3_error(c, AWS_S3_INVALID_REQUEST, "Message",
+                 ly_arena_printf(c->a,
+                                 "Value for %s header "
+                                 "is invalid.",
+                                 cksum_alg_header(alg)),
+                 NULL);
+        return LY_EINVAL;
+    }
+    if (strcmp(value, computed) != 0) {
+        s3_error(c, AWS_S3_BAD_DIGEST, "Message",
+                 ly_arena_printf(c->a,
+                                 "The %s you specified did "
+                                 "not match the calculated checksum.",
+                                 cksum_alg_name(alg)),
+                 NULL);
+        return LY_ECOND;
     }
     o->checksum_alg = cksum_alg_name(alg);
     o->checksum_value = ly_arena_strdup(c->a, computed);
@@ -143,10 +146,23 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *o)
         return LY_ENOMEM;
     }
     /* PutObject echoes the checksum the client sent. */
-    if (value && (s3_header(c, cksum_alg_header(alg), computed) ||
-                  s3_header(c, "x-amz-checksum-type", "FULL_OBJECT")))
+    if (s3_header(c, cksum_alg_header(alg), computed) ||
+        s3_header(c, "x-amz-checksum-type", "FULL_OBJECT"))
         return LY_ENOMEM;
     return 0;
+}
+
+int s3_checksum_fill(struct s3_call *c, struct store_obj *o)
+{
+    enum cksum_alg alg;
+    char computed[CKSUM_B64_MAX];
+    if (!o->checksum_alg || o->checksum_value)
+        return 0;
+    if (cksum_alg_from_name(o->checksum_alg, strlen(o->checksum_alg), &alg) != 0 ||
+        body_cksum_b64(c, alg, computed) != 0)
+        return LY_EIO;
+    o->checksum_value = ly_arena_strdup(c->a, computed);
+    return o->checksum_value ? 0 : LY_ENOMEM;
 }
 
 int s3_checksum_headers(struct s3_call *c, const struct store_obj *o, int ranged)

@@ -109,8 +109,11 @@ int s3_header(struct s3_call *c, const char *name, const char *value);
 /* s3_object.c, s3_checksum.c */
 /** Adds the object's stored headers (ETag, Last-Modified, Content-*, x-amz-meta-*, …). */
 int s3_object_headers(struct s3_call *c, const struct store_obj *obj);
-/** Verifies x-amz-checksum-* of a PutObject body and sets obj's checksum. 0 or replied. */
+/** Verifies x-amz-checksum-* of a PutObject body and sets obj's checksum (with none sent, only
+ *  its algorithm: s3_checksum_fill computes it once the write goes ahead). 0 or replied. */
 int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *obj);
+/** The default checksum s3_checksum_put_or_reply left to compute; 0 or LY_E* (not replied). */
+int s3_checksum_fill(struct s3_call *c, struct store_obj *obj);
 /** UploadPart checksums: as PutObject, and a part of an upload created with an algorithm
  *  gets that algorithm's checksum (computed when the client sent none). 0 or replied. */
 int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct store_obj *part);

@@ -40,7 +40,8 @@ struct write_check {
     const char *condition;
     int ignore_conditions; /* a fault rule's ignore_conditions */
     struct s3_call *call;  /* the body whose MD5 becomes the ETag, */
-    char *etag;            /* written here once the write goes ahead */
+    char *etag;            /* written here once the write goes ahead, */
+    struct store_obj *obj; /* and the default checksum (s3_checksum_fill) */
 };
 
 /* Inside the write transaction: the preconditions, then (the write going ahead) the ETag,
@@ -52,6 +53,8 @@ static int write_check_fn(void *ctx, const struct store_obj *cur)
                  ? 0
                  : s3cond_eval_write(&w->cond, cur ? cur->etag : NULL, &w->condition);
     if (!rc && s3_body_md5_hex(w->call, w->etag) != 0)
+        rc = LY_EIO;
+    if (!rc && s3_checksum_fill(w->call, w->obj) != 0)
         rc = LY_EIO;
     if (!rc && w->call->req->etag_random && s3_random_etag(w->etag) != 0)
         rc = LY_EIO;
@@ -103,6 +106,7 @@ void s3_put_object(struct s3_call *c)
     w.ignore_conditions = c->req->ignore_conditions;
     w.call = c;
     w.etag = etag;
+    w.obj = &o;
     etag[0] = '\0';
     o.etag = etag; /* filled by write_check_fn before the record is written */
     o.size = c->req->body_len;

@@ -54,4 +54,10 @@ int httphead_check(const char *head, size_t len, struct httphead *out);
  */
 int httphead_chunk_size(const char *line, size_t len, uint64_t *size);
 
+/**
+ * Where a head ends in the n bytes at p: the first empty line (CRLF or LF). @return the bytes
+ * through it, with *text_len the head text before the empty line; 0 when it is not there yet
+ */
+size_t httphead_end(const char *p, size_t n, size_t *text_len);
+
 #endif

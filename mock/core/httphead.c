@@ -163,3 +163,20 @@ int httphead_chunk_size(const char *line, size_t len, uint64_t *size)
     *size = x;
     return 0;
 }
+
+size_t httphead_end(const char *p, size_t n, size_t *text_len)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '\n')
+            continue;
+        if (i + 1 < n && p[i + 1] == '\n') {
+            *text_len = i + 1;
+            return i + 2;
+        }
+        if (i + 2 < n && p[i + 1] == '\r' && p[i + 2] == '\n') {
+            *text_len = i + 1;
+            return i + 3;
+        }
+    }
+    return 0;
+}

@@ -34,21 +34,23 @@ enum gstate { G_HEAD, G_BODY, G_CHUNK_SIZE, G_CHUNK_DATA, G_CHUNK_END, G_TRAILER
 
 struct gconn {
     struct guard *g;
-    struct bufferevent *bev; /* the filter evhttp reads from */
-    enum gstate state;
-    uint64_t left;       /* body or chunk bytes still to pass on */
-    uint64_t body_bytes; /* body bytes of the current request so far */
-    uint64_t trailer_bytes;
+    struct bufferevent *bev;         /* the filter evhttp reads from */
+    uint64_t left;                   /* body or chunk bytes still to pass on */
+    uint64_t body_bytes;             /* body bytes of the current request so far */
     uint64_t reserved;               /* in-flight budget held by this connection */
     int64_t phase_ms;                /* start of the current head or body; 0: none started */
     int64_t idle_ms;                 /* when the connection last had nothing outstanding */
     uint32_t passed, seen, answered; /* requests passed to evhttp, served, answered */
     uint32_t refused_seq;            /* 1-based number of the request to refuse, 0: none */
+    uint32_t trailer_bytes;          /* at most TRAILER_BYTES_MAX + a line */
+    enum gstate state;
     struct httphead_refusal refusal;
     int fd;
-    int closing;            /* freed by evhttp; the filter goes at the loop's end */
-    SSL *ssl;               /* TLS connections: answers are written with SSL_write */
-    struct event *wev;      /* writes the filter's output when the socket can take it */
+    unsigned closing : 1; /* freed by evhttp; the filter goes at the loop's end */
+    unsigned queued : 1;  /* on the guard's flush list */
+    SSL *ssl;             /* TLS connections: answers are written with SSL_write */
+    struct event *wev;    /* waits for the socket to take more (made when it first is full) */
+    struct gconn *flush_next;
     struct net_body *body;  /* the body being taken (body.h) */
     struct net_body *ready; /* complete bodies serve() has not taken yet, in order */
     struct event *cev;      /* writes "100 Continue" */
@@ -76,6 +78,8 @@ struct guard {
     struct guard_port ports[PORTS_MAX];
     size_t nports;
     struct gconn *flushing; /* the connection whose output on_writable is writing */
+    struct event *flush;    /* writes the queued connections' output (schedule_write) */
+    struct gconn *flush_head, *flush_tail;
 };
 
 static const struct httphead_refusal too_large = {AWS_S3_REQUEST_HEADER_SECTION_TOO_LARGE, NULL};
@@ -189,24 +193,6 @@ static void send_continue(struct gconn *c)
         event_active(c->cev, EV_TIMEOUT, 1);
 }
 
-/* Where the head ends: the first empty line. @return bytes through it, 0 if not there yet. */
-static size_t head_end(const char *p, size_t n, size_t *text_len)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != '\n')
-            continue;
-        if (i + 1 < n && p[i + 1] == '\n') {
-            *text_len = i + 1;
-            return i + 2;
-        }
-        if (i + 2 < n && p[i + 1] == '\r' && p[i + 2] == '\n') {
-            *text_len = i + 1;
-            return i + 3;
-        }
-    }
-    return 0;
-}
-
 static int step_head(struct gconn *c, struct evbuffer *src, struct evbuffer *dst)
 {
     unsigned char first;
@@ -220,7 +206,7 @@ static int step_head(struct gconn *c, struct evbuffer *src, struct evbuffer *dst
         c->phase_ms = now_ms();
     size_t n = avail < HEAD_BYTES_MAX + 3 ? avail : HEAD_BYTES_MAX + 3;
     const char *p = (const char *)evbuffer_pullup(src, (ev_ssize_t)n);
-    size_t total = p ? head_end(p, n, &text_len) : 0;
+    size_t total = p ? httphead_end(p, n, &text_len) : 0;
     if (!total || total > HEAD_BYTES_MAX) {
         if (n > HEAD_BYTES_MAX || !p)
             refuse(c, src, dst, &too_large);
@@ -426,16 +412,23 @@ static ev_ssize_t write_some(struct gconn *c, struct evbuffer *src)
     return -1;
 }
 
+/* Writes c's output from the loop: now, through the guard's one flush event (connections queued
+ * in order), or once the socket takes more, through c's own event, made the first time the
+ * socket is full: an idle connection holds no event of its own (issue 14's idle cost). */
 static void schedule_write(struct gconn *c, int wait_writable)
 {
-    if (!c->wev && c->fd >= 0)
+    struct guard *g = c->g;
+    if (wait_writable && !c->wev && c->fd >= 0)
         c->wev = event_new(bufferevent_get_base(c->bev), c->fd, EV_WRITE, on_writable, c);
-    if (!c->wev)
-        return;
-    if (wait_writable)
+    if (wait_writable && c->wev)
         event_add(c->wev, NULL);
-    else
-        event_active(c->wev, EV_WRITE, 1);
+    if (wait_writable || c->queued || c->fd < 0 || !g->flush)
+        return;
+    c->queued = 1;
+    c->flush_next = NULL;
+    *(g->flush_tail ? &g->flush_tail->flush_next : &g->flush_head) = c;
+    g->flush_tail = c;
+    event_active(g->flush, EV_TIMEOUT, 1);
 }
 
 static enum bufferevent_filter_result guard_out(struct evbuffer *src, struct evbuffer *dst,
@@ -475,6 +468,17 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
     g->flushing = NULL;
 }
 
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    struct guard *g = arg;
+    for (struct gconn *c; (c = g->flush_head) != NULL;) {
+        if (!(g->flush_head = c->flush_next))
+            g->flush_tail = NULL;
+        c->queued = 0;
+        on_writable(fd, what, c); /* may free c, queue others, or queue c again */
+    }
+}
+
 /* ---- connections ----------------------------------------------------------------------- */
 
 static void gconn_free(void *arg)
@@ -484,6 +488,15 @@ static void gconn_free(void *arg)
     release(c);
     if (c->wev)
         event_free(c->wev);
+    for (struct gconn **pp = &g->flush_head, *prev = NULL; c->queued && *pp;
+         pp = &(*pp)->flush_next) {
+        if (*pp == c) {
+            *pp = c->flush_next;
+            g->flush_tail = g->flush_tail == c ? prev : g->flush_tail;
+            break;
+        }
+        prev = *pp;
+    }
     if (c->cev)
         event_free(c->cev);
     net_body_free(c->body);
@@ -752,7 +765,8 @@ struct guard *guard_new(struct server *srv, size_t max_conns)
     struct timeval tv = {(time_t)(t / 1000), (suseconds_t)(t % 1000 * 1000)};
     g->tick = event_new(srv->base, -1, EV_PERSIST, on_tick, g);
     g->retry = evtimer_new(srv->base, on_retry, g);
-    if (!g->tick || !g->retry || event_add(g->tick, &tv) != 0) {
+    g->flush = event_new(srv->base, -1, 0, on_flush, g);
+    if (!g->tick || !g->retry || !g->flush || event_add(g->tick, &tv) != 0) {
         guard_stop(g);
         guard_free(g);
         return NULL;
@@ -771,7 +785,9 @@ void guard_stop(struct guard *g)
         event_free(g->tick);
     if (g->retry)
         event_free(g->retry);
-    g->tick = g->retry = NULL;
+    if (g->flush)
+        event_free(g->flush);
+    g->tick = g->retry = g->flush = NULL;
     g->nlevs = 0;
 }
 

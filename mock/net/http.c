@@ -248,10 +248,12 @@ static const char *date_now(void)
     return at == now ? date : NULL;
 }
 
-/* The headers as evhttp_add_header one by one would list them, in fewer entries. */
-static void add_headers(struct evkeyvalq *out, const struct ly_resp *resp)
+/* The headers as evhttp_add_header one by one would list them, in fewer entries. @return
+ * whether one of them is Date, Content-Length or Transfer-Encoding (evhttp adds none then). */
+static int add_headers(struct evkeyvalq *out, const struct ly_resp *resp)
 {
     size_t run = 0, start = 0;
+    int framing_or_date = 0;
     for (size_t i = 0; i <= resp->nhdrs; i++) {
         const struct ly_hdr *h = i < resp->nhdrs ? &resp->hdrs[i] : NULL;
         int own = h && evhttp_reads(h->name);
@@ -264,26 +266,27 @@ static void add_headers(struct evkeyvalq *out, const struct ly_resp *resp)
             for (size_t k = start; k < start + run; k++) /* no memory: the slow way */
                 evhttp_add_header(out, resp->hdrs[k].name, resp->hdrs[k].value);
         run = 0;
-        if (own)
-            evhttp_add_header(out, h->name, h->value);
+        if (own && evhttp_add_header(out, h->name, h->value) == 0)
+            framing_or_date |= strcasecmp(h->name, "Connection") != 0 &&
+                               strcasecmp(h->name, "Content-Type") != 0 &&
+                               strcasecmp(h->name, "Proxy-Connection") != 0;
         /* else: refused by evhttp's test, left out as evhttp_add_header would */
     }
+    return framing_or_date;
 }
 
-/* What evhttp adds to an HTTP/1.1 answer itself (Date; Content-Length when it carries a body),
- * added here with the value evhttp would give, from a Date string kept for the second. */
+/* What evhttp adds to an HTTP/1.1 answer with no Date, Content-Length or Transfer-Encoding of
+ * its own (Date; Content-Length when it carries a body), added here as evhttp would, from a
+ * Date string kept for the second. */
 static void add_evhttp_defaults(struct evhttp_request *ev, struct evkeyvalq *out,
                                 const struct ly_req *req, const struct ly_resp *resp, size_t len)
 {
-    if (ev->major != 1 || ev->minor < 1)
-        return;
-    const char *date = date_now();
-    if (date && !evhttp_find_header(out, "Date"))
-        evhttp_add_header(out, "Date", date);
-    int needs_body = resp->status != 204 && resp->status != 304 && resp->status >= 200 &&
-                     req->method != LY_HEAD;
-    if (needs_body && !evhttp_find_header(out, "Transfer-Encoding") &&
-        !evhttp_find_header(out, "Content-Length")) {
+    const char *date = ev->major == 1 && ev->minor >= 1 ? date_now() : NULL;
+    if (!date)
+        return; /* left to evhttp */
+    evhttp_add_header(out, "Date", date);
+    if (resp->status != 204 && resp->status != 304 && resp->status >= 200 &&
+        req->method != LY_HEAD) {
         char n[24];
         snprintf(n, sizeof n, "%zu", len);
         evhttp_add_header(out, "Content-Length", n);
@@ -296,7 +299,7 @@ void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_res
     LY_ASSERT(!resp->sent);                                /* and answers once */
     resp->sent = 1;
     struct evkeyvalq *out = evhttp_request_get_output_headers(ev);
-    add_headers(out, resp);
+    int own_framing_or_date = add_headers(out, resp);
     /* libevent adds no length to HEAD answers; without one node's HTTP parser (so the JS SDK)
      * reads to EOF and drops the keep-alive connection after every HeadBucket or HEAD error. */
     if (req->method == LY_HEAD && !ly_resp_header_get(resp, "Content-Length"))
@@ -308,7 +311,8 @@ void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_res
         if (evbuffer_add_reference(body, data, len, free_body, NULL) != 0)
             free_body(data, len, NULL);
     }
-    add_evhttp_defaults(ev, out, req, resp, evbuffer_get_length(body));
+    if (!own_framing_or_date)
+        add_evhttp_defaults(ev, out, req, resp, evbuffer_get_length(body));
     evhttp_send_reply(ev, resp->status, NULL, NULL);
 }
 

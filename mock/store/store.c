@@ -201,6 +201,8 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
+    if (s->reader)
+        mdb_txn_abort(s->reader);
     if (s->env && !s->temporary)
         mdb_env_sync(s->env, 1); /* group/none modes: a clean stop leaves everything on disk */
     if (s->env)
@@ -288,10 +290,17 @@ int store_next_seq(struct store *s, MDB_txn *txn, uint64_t *seq)
     return store_map_rc(rc);
 }
 
+/* Reads renew one kept read transaction (a renewal costs a third of a begin and an abort); a
+ * read started while it is in use gets a transaction of its own. */
 int store_read_begin(struct store *s, MDB_txn **txn)
 {
     if (s->read_at) {
         *txn = s->read_at->txn;
+        return 0;
+    }
+    if (s->reader && !s->reader_busy && mdb_txn_renew(s->reader) == 0) {
+        s->reader_busy = 1;
+        *txn = s->reader;
         return 0;
     }
     return store_map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn));
@@ -299,8 +308,15 @@ int store_read_begin(struct store *s, MDB_txn **txn)
 
 void store_read_end(struct store *s, MDB_txn *txn)
 {
-    if (!s->read_at || txn != s->read_at->txn)
-        mdb_txn_abort(txn);
+    if (s->read_at && txn == s->read_at->txn)
+        return;
+    if (txn == s->reader || !s->reader) {
+        mdb_txn_reset(txn); /* kept for the next read */
+        s->reader = txn;
+        s->reader_busy = 0;
+        return;
+    }
+    mdb_txn_abort(txn);
 }
 
 int store_snapshot_take(struct store *s, struct store_snapshot **out)

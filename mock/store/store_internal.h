@@ -26,6 +26,8 @@ struct store {
     char *dir;
     int temporary;
     struct store_snapshot *read_at; /* reads use this snapshot instead of the current state */
+    MDB_txn *reader;                /* a read transaction kept reset between reads */
+    int reader_busy;                /* reader is renewed, in a read now */
 };
 
 struct store_snapshot {

@@ -170,6 +170,10 @@ int store_open(const struct store_opts *opts, struct store **out)
     unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
     if (opts->durability != STORE_DURABILITY_FSYNC || s->temporary)
         flags |= MDB_NOSYNC | MDB_NOMETASYNC;
+    /* A temporary store (--memory) is deleted at exit and never synced: its pages are written
+     * in the map itself, so a commit makes no write system call (LMDB's MDB_WRITEMAP). */
+    if (s->temporary)
+        flags |= MDB_WRITEMAP;
     int rc = env_open_fitting(s, opts->map_bytes, flags);
     if (rc) {
         fprintf(stderr, "lockyard: cannot open LMDB in %s: %s\n", s->dir, mdb_strerror(rc));

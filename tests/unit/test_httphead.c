@@ -87,12 +87,28 @@ static void test_chunk_size(void **state)
     assert_int_equal(httphead_chunk_size("1000000000000000", 16, &n), LY_EINVAL);
 }
 
+static void test_head_end(void **state)
+{
+    (void)state;
+    size_t text = 0;
+    const char crlf[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\nbody";
+    assert_int_equal(httphead_end(crlf, strlen(crlf), &text), strlen(crlf) - 4);
+    assert_int_equal(text, strlen("GET / HTTP/1.1\r\nHost: x\r\n")); /* with its last line end */
+    const char lf[] = "GET / HTTP/1.1\nHost: x\n\n";
+    assert_int_equal(httphead_end(lf, strlen(lf), &text), strlen(lf));
+    assert_int_equal(text, strlen(lf) - 1);
+    const char partial[] = "GET / HTTP/1.1\r\nHost: x\r\n\r";
+    assert_int_equal(httphead_end(partial, strlen(partial), &text), 0);
+    assert_int_equal(httphead_end("", 0, &text), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_chunk_size),
+        cmocka_unit_test(test_head_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

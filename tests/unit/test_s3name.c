@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include <time.h>
 
 #include "lockyard/httpdate.h"
 #include "lockyard/httpmsg.h"
@@ -78,6 +79,40 @@ static void test_httpdate(void **state)
     assert_int_not_equal(ly_isodate_parse("1994-11-06", &ms), 0);
 }
 
+/* ly_httpdate_format writes its digits itself: the same text as strftime for days across the
+ * weekdays, months, single-digit fields and leap days. */
+static void test_httpdate_matches_strftime(void **state)
+{
+    (void)state;
+    for (int64_t s = 0; s < 4LL * 366 * 86400; s += 86400 * 3 + 3661) {
+        time_t t = (time_t)(s + 946684800); /* from 2000-01-01 */
+        struct tm tm;
+        char want[64], got[LY_HTTPDATE_LEN];
+        gmtime_r(&t, &tm);
+        strftime(want, sizeof want, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        ly_httpdate_format((int64_t)t * 1000 + 999, got);
+        assert_string_equal(got, want);
+    }
+    char out[LY_HTTPDATE_LEN];
+    ly_httpdate_format(253402300799999LL + 86400000, out); /* after 9999: the last day */
+    assert_string_equal(out, "Fri, 31 Dec 9999 23:59:59 GMT");
+}
+
+static void test_header_lookup(void **state)
+{
+    (void)state;
+    struct ly_hdr h[] = {
+        {"Host", "x"}, {"content-length", "5"}, {"-odd", "1"}, {"X-Amz-Date", "d"}};
+    struct ly_req req = {.hdrs = h, .nhdrs = 4};
+    assert_string_equal(ly_req_header(&req, "Content-Length"), "5");
+    assert_string_equal(ly_req_header(&req, "HOST"), "x");
+    assert_string_equal(ly_req_header(&req, "-ODD"), "1");
+    assert_string_equal(ly_req_header(&req, "x-amz-date"), "d");
+    assert_null(ly_req_header(&req, "Content-Type"));
+    assert_null(ly_req_header(&req, "Mod")); /* '-' | 0x20 is not 'M' | 0x20 */
+    assert_null(ly_req_header(&req, "X-Amz-Dat"));
+}
+
 static void test_query_parse(void **state)
 {
     (void)state;
@@ -102,10 +137,9 @@ static void test_query_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bucket_names),
-        cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_httpdate),
-        cmocka_unit_test(test_query_parse),
+        cmocka_unit_test(test_bucket_names),  cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_httpdate),      cmocka_unit_test(test_httpdate_matches_strftime),
+        cmocka_unit_test(test_header_lookup), cmocka_unit_test(test_query_parse),
     };
     return cmocka_run_group_tests_name("s3name", tests, NULL, NULL);
 }

@@ -157,9 +157,9 @@ int store_obj_get(struct store *s, const char *bucket, const char *key, struct l
         return rc == LY_ETOOBIG ? LY_ENOENT : rc;
     rc = store_read_begin(s, &txn);
     if (!rc)
-        rc = store_bucket_exists(s, txn, bucket);
-    if (!rc)
         rc = store_read_current(s, txn, &k, a, out, &exists);
+    if (!rc && !exists) /* a bucket that holds an object exists: asked only without one */
+        rc = store_bucket_exists(s, txn, bucket);
     if (!rc && !exists)
         out->flags = 0;
     enum store_versioning ver = STORE_VERSIONING_OFF;

@@ -219,7 +219,9 @@ static void s3_xml(const struct ly_req *req, struct ly_resp *resp, int status, c
     if (ly_resp_header_set(resp, req->arena, "x-amz-request-id", req->request_id) ||
         ly_resp_header_set(resp, req->arena, "x-amz-id-2", req->host_id) || req->method == LY_HEAD)
         return;
-    int rc = ly_buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
+    int rc = ly_buf_reserve(b, 512); /* room for most errors at once */
+    if (!rc)
+        rc = ly_buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
     if (!rc)
         rc = xml_elem(b, "Code", code);
     if (!rc)

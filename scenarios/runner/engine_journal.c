@@ -215,8 +215,7 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
         ly_client_send(r->jconn, &req, (int64_t)time(NULL), on_page, r) == 0) {
         r->jbusy = 1;
         r->jnops_sent = r->nops;
-    }
-    else
+    } else
         poll_soon(r, JOURNAL_POLL_MS);
 }
 

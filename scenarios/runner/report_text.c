@@ -50,8 +50,7 @@ static void text_journal(FILE *f, json_t *j)
         fprintf(f,
                 "  journal: clients paused %lld times (%lld ms in all) so the journal reader "
                 "kept up\n",
-                (long long)pauses,
-                (long long)json_integer_value(json_object_get(j, "paused_ms")));
+                (long long)pauses, (long long)json_integer_value(json_object_get(j, "paused_ms")));
 }
 
 static const char *order_name(int order)

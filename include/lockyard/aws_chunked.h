@@ -100,9 +100,12 @@ int chunked_decode(const void *body, size_t len, const struct chunked_opts *opts
  * The same decoder fed as the body arrives: chunked_stream_feed takes any split of the body
  * (a byte at a time gives the result of one call with everything), appends the payload to out
  * as it is framed, and hashes each chunk's data once for the chunk-signature chain when asked
- * to. Signatures need the signing key, known only once the request is authenticated, so the
- * chain is checked by chunked_stream_verify at the end: one HMAC per chunk over the hashes
- * kept, never the data again. chunked_decode is this stream fed in one piece.
+ * to. The chain is checked at the end by chunked_stream_finish with the signer of the
+ * authenticated request. So that a long body does not leave thousands of HMACs for that moment,
+ * a signer derived from the request's head (before it is authenticated) can be given with
+ * chunked_stream_sign_early: each chunk is then checked as it is framed, and the end only takes
+ * the result, when its signer is the same one (else it checks the whole chain as before).
+ * chunked_decode is this stream fed in one piece.
  */
 enum chunked_stream_state {
     CHUNKED_S_SIZE,
@@ -139,11 +142,23 @@ struct chunked_stream {
     int sha_on;
     struct chunked_sig_record *recs;
     size_t nrecs, recs_cap;
+    int early_on;                          /* chunked_stream_sign_early was called */
+    int early_rc;                          /* its first failure (the chain stops there) */
+    size_t nverified;                      /* records it checked and found right */
+    struct sigv4_chunk_signer early_start; /* the signer as it was given */
+    struct sigv4_chunk_signer early;       /* ... and after the records verified */
 };
 
 /** Starts a stream appending the payload to out. @return 0, LY_ENOMEM or LY_EIO */
 int chunked_stream_init(struct chunked_stream *s, size_t decoded_bytes_max, int record_signatures,
                         struct ly_buf *out) LY_WARN_UNUSED;
+/**
+ * Checks the chunk-signature chain with signer as the chunks are framed (the stream must have
+ * been started with record_signatures; call before feeding). chunked_stream_finish uses the
+ * result only when its signer equals this one. A wrong chunk does not stop the stream: what is
+ * reported, and when, stays as without this call.
+ */
+void chunked_stream_sign_early(struct chunked_stream *s, const struct sigv4_chunk_signer *signer);
 /** Feeds the next bytes. @return 0, or the stream's first error (further bytes are ignored) */
 int chunked_stream_feed(struct chunked_stream *s, const void *p, size_t n);
 /**

@@ -3,8 +3,9 @@
  *
  * The decoder is a stream fed the body as it arrives (any split): size line,
  * data, CRLF, ... the final 0-size chunk, then the trailer section. Chunk
- * signatures are checked at the end over the SHA-256 of each chunk's data,
- * hashed as it came; then the trailer signature.
+ * signatures are checked over the SHA-256 of each chunk's data, hashed as it
+ * came: as each chunk is framed when an early signer is given, else at the
+ * end; then the trailer signature.
  */
 #include "lockyard/aws_chunked.h"
 #include "lockyard/pct.h"
@@ -149,6 +150,24 @@ static int line_byte(struct chunked_stream *s, unsigned char ch)
     return 0;
 }
 
+/* Checks records [from, nrecs) along signer's chain; *upto: the records found right so far. */
+static int check_records(const struct chunked_stream *s, struct sigv4_chunk_signer *signer,
+                         size_t from, size_t *upto)
+{
+    for (size_t i = from; i < s->nrecs; i++) {
+        char want[SIGV4_SIG_HEX_SIZE];
+        if (!s->recs[i].sig[0])
+            return LY_EINVAL;
+        int rc = sigv4_chunk_sign_hashed(signer, s->recs[i].hash, want);
+        if (rc)
+            return rc;
+        if (CRYPTO_memcmp(want, s->recs[i].sig, 64) != 0)
+            return LY_ECOND;
+        *upto = i + 1;
+    }
+    return 0;
+}
+
 static int record_chunk(struct chunked_stream *s)
 {
     if (!s->record)
@@ -171,6 +190,8 @@ static int record_chunk(struct chunked_stream *s)
     memcpy(r->sig, s->sig, sizeof r->sig);
     cksum_hex(raw, n, r->hash);
     s->nrecs++;
+    if (s->early_on && !s->early_rc)
+        s->early_rc = check_records(s, &s->early, s->nrecs - 1, &s->nverified);
     return 0;
 }
 
@@ -298,22 +319,30 @@ int chunked_stream_feed(struct chunked_stream *s, const void *data, size_t n)
     return s->rc;
 }
 
-/* The chunk-signature chain over the chunks framed (all of them, or those before an error). */
+void chunked_stream_sign_early(struct chunked_stream *s, const struct sigv4_chunk_signer *signer)
+{
+    if (!s->record || s->nrecs)
+        return;
+    s->early_start = *signer;
+    s->early = *signer;
+    s->early_on = 1;
+}
+
+/* The chunk-signature chain over the chunks framed (all of them, or those before an error);
+ * signer ends where the chain does, for the trailer's signature. What an early check of the
+ * same chain found is taken as it is. */
 static int check_chain(const struct chunked_stream *s, struct sigv4_chunk_signer *signer)
 {
+    size_t done = 0;
     if (!s->record)
         return LY_EINVAL;
-    for (size_t i = 0; i < s->nrecs; i++) {
-        char want[SIGV4_SIG_HEX_SIZE];
-        if (!s->recs[i].sig[0])
-            return LY_EINVAL;
-        int rc = sigv4_chunk_sign_hashed(signer, s->recs[i].hash, want);
-        if (rc)
-            return rc;
-        if (CRYPTO_memcmp(want, s->recs[i].sig, 64) != 0)
-            return LY_ECOND;
+    if (s->early_on && memcmp(&s->early_start, signer, sizeof *signer) == 0) {
+        if (s->early_rc)
+            return s->early_rc;
+        *signer = s->early;
+        return check_records(s, signer, s->nverified, &done);
     }
-    return 0;
+    return check_records(s, signer, 0, &done);
 }
 
 int chunked_stream_finish(struct chunked_stream *s, struct sigv4_chunk_signer *signer,
@@ -346,6 +375,9 @@ void chunked_stream_cleanup(struct chunked_stream *s)
     free(s->recs);
     s->recs = NULL;
     s->nrecs = s->recs_cap = 0;
+    OPENSSL_cleanse(&s->early_start, sizeof s->early_start);
+    OPENSSL_cleanse(&s->early, sizeof s->early);
+    s->early_on = 0;
 }
 
 int chunked_decode(const void *body, size_t len, const struct chunked_opts *opts,

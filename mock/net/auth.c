@@ -54,6 +54,33 @@ static const char *secret_for(const struct server *srv, const char *akid)
     return NULL;
 }
 
+int net_auth_early_chunk_signer(const struct server *srv, const char *authz, size_t authz_len,
+                                const char *amz_date, size_t date_len,
+                                struct sigv4_chunk_signer *out)
+{
+    char value[SIGV4_AUTHORIZATION_SIZE + 64], datetime[SIGV4_DATETIME_SIZE];
+    char scope[SIGV4_SCOPE_SIZE];
+    uint8_t key[SIGV4_KEY_LEN];
+    struct sigv4_auth a;
+    if (srv->opts.auth != SERVER_AUTH_SIGV4 || authz_len >= sizeof value ||
+        date_len >= sizeof datetime)
+        return LY_EINVAL;
+    memcpy(value, authz, authz_len);
+    value[authz_len] = '\0';
+    memcpy(datetime, amz_date, date_len);
+    datetime[date_len] = '\0';
+    memset(&a, 0, sizeof a);
+    const char *secret = sigv4_parse_authorization(value, &a) ? NULL
+                                                              : secret_for(srv, a.access_key);
+    int rc = secret ? sigv4_scope(&a, scope) : LY_ENOENT;
+    if (!rc)
+        rc = sigv4_signing_key(secret, a.date, a.region, a.service, key);
+    if (!rc)
+        rc = sigv4_chunk_init(out, key, datetime, scope, a.signature);
+    OPENSSL_cleanse(key, sizeof key);
+    return rc;
+}
+
 static char *hex_bytes(struct ly_arena *a, const struct ly_buf *b)
 {
     char *out = ly_arena_alloc(a, b->len * 3 + 1);

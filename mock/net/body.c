@@ -3,8 +3,10 @@
  */
 #include "body.h"
 #include "net_internal.h"
+#include "lockyard/aws_chunked.h"
 #include "lockyard/sigv4.h"
 
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@ enum {
     H_MD5,
     H_TRAILER,
     H_EXPECT,
+    H_AMZDATE,
     H_CKSUM,
     H_COUNT = H_CKSUM + CKSUM_ALG_COUNT_
 };
@@ -57,6 +60,7 @@ static void head_scan(const char *head, size_t len, struct head_facts *f)
         NAME("content-md5"),
         NAME("x-amz-trailer"),
         NAME("expect"),
+        NAME("x-amz-date"),
         /* H_CKSUM + enum cksum_alg, as cksum_alg_header names them */
         NAME("x-amz-checksum-crc32"),
         NAME("x-amz-checksum-crc32c"),
@@ -200,6 +204,12 @@ struct net_body *net_body_new(const struct server *srv, const char *head, size_t
         free(b);
         return NULL;
     }
+    struct sigv4_chunk_signer early; /* chunks checked as they come, when the head says how */
+    if (o.record_signatures && b->dg.cs && f.v[H_AUTHZ] && f.v[H_AMZDATE] &&
+        net_auth_early_chunk_signer(srv, f.v[H_AUTHZ], f.n[H_AUTHZ], f.v[H_AMZDATE], f.n[H_AMZDATE],
+                                    &early) == 0)
+        chunked_stream_sign_early(b->dg.cs, &early);
+    OPENSSL_cleanse(&early, sizeof early);
     return b;
 }
 

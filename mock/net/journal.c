@@ -162,10 +162,10 @@ json_t *journal_since(const struct journal *j, uint64_t since, size_t limit)
         json_array_append_new(arr, entry_json(&j->ring[s % j->capacity]));
         last = s + 1;
     }
-    return json_pack("{s:o, s:I, s:I, s:I}", "requests", arr, "next",
+    return json_pack("{s:o, s:I, s:I, s:I, s:I}", "requests", arr, "next",
                      (json_int_t)(last - 1 > since ? last - 1 : since), "dropped",
                      (json_int_t)(since + 1 < first ? first - since - 1 : 0), "head",
-                     (json_int_t)(j->next_seq - 1));
+                     (json_int_t)(j->next_seq - 1), "capacity", (json_int_t)j->capacity);
 }
 
 struct prefix {

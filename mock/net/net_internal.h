@@ -72,6 +72,18 @@ int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, stru
                                   struct ly_resp *resp, struct ly_buf *decoded,
                                   struct net_body *body);
 
+struct sigv4_chunk_signer;
+/**
+ * Under --auth sigv4, the chunk-signature signer a streaming-signed request's head implies
+ * (its Authorization and X-Amz-Date values, not NUL-terminated): the key of the configured
+ * secret for its access key, its scope, its signature as the seed. It is derived before the
+ * request is authenticated, so that chunks can be checked as they arrive; the answer still
+ * comes from the authenticated request's own signer. @return 0, or non-zero when none applies
+ */
+int net_auth_early_chunk_signer(const struct server *srv, const char *authz, size_t authz_len,
+                                const char *amz_date, size_t date_len,
+                                struct sigv4_chunk_signer *out);
+
 /**
  * Admits an admin API request (the token, or a signed request under --auth sigv4) or answers
  * an AWS-shaped 403. @return 0 when admitted

@@ -62,6 +62,7 @@ struct rclient {
     int64_t op;          /* op number of the request in flight */
     int cf_rule;         /* client-side fault rule acting on it, or -1 */
     int cf_held;         /* parked by a client-side hold */
+    int jparked;         /* waits for the journal reader to catch up */
     struct event *cf_ev; /* a deferred send or a made-up answer */
     struct cf_saved *cf; /* what cf_ev sends or answers */
 };
@@ -147,6 +148,15 @@ struct run {
     int64_t jsettle_ms;      /* how long the end waited for in-flight requests */
     int64_t jinflight;       /* the server's count of ours not journaled yet, -1 unknown */
     int jbusy;               /* a journal page request is in flight */
+    int64_t jcapacity;       /* entries the server's journal ring keeps, 0 unknown */
+    int64_t jhead;           /* the newest sequence number at the last page */
+    size_t jnops_sent;       /* ops made when the page in flight was asked for */
+    size_t jnops_seen;       /* ... when the last page answered */
+    size_t jparked;          /* clients parked by journal_must_wait */
+    int jgate_off;           /* the journal cannot be read: never park again */
+    int64_t jpark_since_us;  /* when the current pause began */
+    int64_t jpaused_us;      /* time with clients parked, in all */
+    int64_t jpauses;         /* how many times clients were parked */
     struct ly_client_conn *jconn;
     struct event *journal_ev;
     struct run_op *ops;
@@ -199,6 +209,12 @@ int journal_begin(struct run *r) LY_WARN_UNUSED;
 int journal_follow(struct run *r) LY_WARN_UNUSED;
 /** Blocking: reads until caught up, then gives each completion its seq / applied / fault. */
 int journal_end(struct run *r) LY_WARN_UNUSED;
+/**
+ * Journal back-pressure: 1 when c must not send now because the journal reader is so far
+ * behind that the server's ring could drop entries of this run; c is parked and resumed when
+ * the reader has caught up. Never parks under a scheduler (explore) or without a journal.
+ */
+int journal_must_wait(struct rclient *c);
 /* What the run learnt from the journal, for the reports: {followed, dropped, unlisted, ...}. */
 json_t *journal_summary(const struct run *r);
 /** A new op for an invoke. @return the op number, or -1 when out of memory */

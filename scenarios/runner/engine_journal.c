@@ -26,6 +26,11 @@
 #define JOURNAL_CATCHUP_PAGES_MAX 100000
 #define JOURNAL_SETTLE_MS 3000        /* no new entry and none of ours in flight: give up */
 #define JOURNAL_INFLIGHT_MAX_MS 60000 /* the server still works on ours: wait up to this */
+/* Back-pressure: clients pause when the reader may be capacity/2 entries behind the ring's end,
+ * and go on at capacity/4; a pause longer than JOURNAL_PARK_MAX_MS turns it off. */
+#define JOURNAL_PARK_FRACTION 2
+#define JOURNAL_RESUME_FRACTION 4
+#define JOURNAL_PARK_MAX_MS 30000
 
 int64_t run_op_new(struct run *r, uint32_t invoke)
 {
@@ -89,6 +94,10 @@ static int take_page(struct run *r, const char *body, size_t len)
         r->jdropped += json_integer_value(dropped);
     json_t *inflight = json_object_get(doc, "inflight"); /* older servers: absent */
     r->jinflight = json_is_integer(inflight) ? json_integer_value(inflight) : -1;
+    json_t *capacity = json_object_get(doc, "capacity"), *head = json_object_get(doc, "head");
+    r->jcapacity = json_is_integer(capacity) ? json_integer_value(capacity) : 0;
+    if (json_is_integer(head))
+        r->jhead = json_integer_value(head);
     for (size_t i = 0; i < json_array_size(reqs); i++)
         take_entry(r, json_array_get(reqs, i));
     int64_t n = json_integer_value(next);
@@ -124,9 +133,10 @@ int journal_begin(struct run *r)
     if (rc)
         return rc;
     json_t *doc = res.status == 200 ? json_loadb(res.body, res.body_len, 0, NULL) : NULL;
-    json_t *head = json_object_get(doc, "head");
+    json_t *head = json_object_get(doc, "head"), *capacity = json_object_get(doc, "capacity");
     if (json_is_integer(head)) {
-        r->jcursor = json_integer_value(head);
+        r->jcursor = r->jhead = json_integer_value(head);
+        r->jcapacity = json_is_integer(capacity) ? json_integer_value(capacity) : 0;
         r->journal_ok = 1;
     }
     json_decref(doc);
@@ -136,12 +146,60 @@ int journal_begin(struct run *r)
 
 static void poll_soon(struct run *r, int64_t ms);
 
+/* Entries the server may have added since the reader's cursor: those it had at the last page,
+ * plus one for every request made since that page was asked for. */
+static int64_t reader_lag(const struct run *r)
+{
+    return r->jhead - r->jcursor + (int64_t)(r->nops - r->jnops_seen);
+}
+
+int journal_must_wait(struct rclient *c)
+{
+    struct run *r = c->run;
+    if (!r->journal_ok || r->jgate_off || r->jcapacity <= 0 || r->opts->sched || r->stopped)
+        return 0;
+    if (!c->jparked && reader_lag(r) < r->jcapacity / JOURNAL_PARK_FRACTION)
+        return 0;
+    if (!c->jparked) {
+        c->jparked = 1;
+        if (r->jparked++ == 0) {
+            r->jpark_since_us = run_now_us(r);
+            r->jpauses++;
+        }
+    }
+    if (!r->jbusy)
+        poll_soon(r, 0);
+    return 1;
+}
+
+/* Resumes the parked clients once the reader is well behind the ring's end again, or for good
+ * when the journal cannot be read or the pause lasted too long (drops are then reported). */
+static void release_parked(struct run *r, int page_ok)
+{
+    if (!r->jparked)
+        return;
+    int64_t now = run_now_us(r);
+    if (!page_ok || now - r->jpark_since_us > (int64_t)JOURNAL_PARK_MAX_MS * 1000)
+        r->jgate_off = 1;
+    else if (reader_lag(r) >= r->jcapacity / JOURNAL_RESUME_FRACTION)
+        return;
+    r->jpaused_us += now - r->jpark_since_us;
+    r->jparked = 0;
+    for (size_t i = 0; i < r->nclients; i++)
+        if (r->clients[i].jparked) {
+            r->clients[i].jparked = 0;
+            rclient_schedule(&r->clients[i], 0);
+        }
+}
+
 static void on_page(const struct ly_client_resp *resp, void *arg)
 {
     struct run *r = arg;
     r->jbusy = 0;
     int more = resp->status == 200 ? take_page(r, resp->body, resp->body_len) : -1;
-    poll_soon(r, more > 0 ? 0 : JOURNAL_POLL_MS);
+    r->jnops_seen = r->jnops_sent;
+    release_parked(r, more >= 0);
+    poll_soon(r, more > 0 || r->jparked ? 0 : JOURNAL_POLL_MS);
 }
 
 static void on_poll(evutil_socket_t fd, short what, void *arg)
@@ -154,9 +212,10 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
     struct ly_client_req req;
     char q[128];
     if (page_request(r, &req, q, sizeof q) == 0 &&
-        ly_client_send(r->jconn, &req, (int64_t)time(NULL), on_page, r) == 0)
+        ly_client_send(r->jconn, &req, (int64_t)time(NULL), on_page, r) == 0) {
         r->jbusy = 1;
-    else
+        r->jnops_sent = r->nops;
+    } else
         poll_soon(r, JOURNAL_POLL_MS);
 }
 
@@ -266,13 +325,18 @@ json_t *journal_summary(const struct run *r)
 {
     if (!r->journal_ok)
         return json_pack("{sb}", "followed", 0);
-    return json_pack("{sb sI sI sI ss}", "followed", 1, "dropped", (json_int_t)r->jdropped,
+    return json_pack("{sb sI sI sI ss sI sI}", "followed", 1, "dropped", (json_int_t)r->jdropped,
                      "unlisted", (json_int_t)r->junlisted, "settle_ms", (json_int_t)r->jsettle_ms,
-                     "unlisted_sample", r->junlisted_ids);
+                     "unlisted_sample", r->junlisted_ids, "pauses", (json_int_t)r->jpauses,
+                     "paused_ms", (json_int_t)(r->jpaused_us / 1000));
 }
 
 int journal_end(struct run *r)
 {
+    if (r->jparked) { /* the run was cut while clients waited */
+        r->jpaused_us += run_now_us(r) - r->jpark_since_us;
+        r->jparked = 0;
+    }
     int rc = r->journal_ok ? catch_up(r) : 0;
     if (r->journal_ok)
         note_unlisted(r);

@@ -360,7 +360,7 @@ static int held(struct rclient *c)
 
 int rclient_request(struct rclient *c, const struct sc_step *st)
 {
-    if (held(c))
+    if (held(c) || journal_must_wait(c))
         return 0;
     struct req_build b;
     uint32_t elem = 0;
@@ -387,7 +387,7 @@ int rclient_request(struct rclient *c, const struct sc_step *st)
 
 int rclient_read_list(struct rclient *c, const struct sc_step *st)
 {
-    if (held(c))
+    if (held(c) || journal_must_wait(c))
         return 0;
     struct req_build b;
     rb_init(&b);

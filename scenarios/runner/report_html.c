@@ -174,6 +174,13 @@ static void write_evidence(FILE *f, const struct report_info *ri, const struct c
         esc(f, json_string_value(json_object_get(ri->journal, "unlisted_sample")));
         fputs(").</p>\n", f);
     }
+    json_int_t pauses = json_integer_value(json_object_get(ri->journal, "pauses"));
+    if (pauses)
+        fprintf(f,
+                "<p id=\"journal-pauses\">Clients paused %lld times (%lld ms in all) so that "
+                "the journal reader kept up with the server's ring.</p>\n",
+                (long long)pauses,
+                (long long)json_integer_value(json_object_get(ri->journal, "paused_ms")));
     if (!json_array_size(ri->faults))
         return;
     fputs("<ul id=\"faults\">\n", f);

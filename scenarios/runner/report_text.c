@@ -35,7 +35,8 @@ int report_matches(const struct report_info *ri, const struct check_result *r)
     return !strcmp(report_status(ri, r), "ok");
 }
 
-/* One line when the journal lost or never listed requests of the run. */
+/* A line when the journal lost or never listed requests of the run, and one when clients were
+ * paused so that the journal reader kept up. */
 static void text_journal(FILE *f, json_t *j)
 {
     json_int_t dropped = json_integer_value(json_object_get(j, "dropped"));
@@ -44,6 +45,12 @@ static void text_journal(FILE *f, json_t *j)
         fprintf(f, "  journal: %lld entries dropped, %lld requests never listed (%s)\n",
                 (long long)dropped, (long long)unlisted,
                 json_string_value(json_object_get(j, "unlisted_sample")));
+    json_int_t pauses = json_integer_value(json_object_get(j, "pauses"));
+    if (pauses)
+        fprintf(f,
+                "  journal: clients paused %lld times (%lld ms in all) so the journal reader "
+                "kept up\n",
+                (long long)pauses, (long long)json_integer_value(json_object_get(j, "paused_ms")));
 }
 
 static const char *order_name(int order)

@@ -343,6 +343,87 @@ static void test_aws_documented_bodies(void **state)
     ly_buf_cleanup(&out);
 }
 
+/* Feeds body in pieces of step bytes to a stream with an early signer (or none), then finishes
+ * with final; *verified_before: the records the early check had found right before the end. */
+static int stream_decode(const struct ly_buf *body, size_t step,
+                         const struct sigv4_chunk_signer *early, struct sigv4_chunk_signer *final,
+                         const char *trailer, int64_t len, size_t *verified_before)
+{
+    struct ly_buf out;
+    struct chunked_stream s;
+    ly_buf_init(&out, 1 << 20);
+    assert_int_equal(chunked_stream_init(&s, 0, 1, &out), 0);
+    if (early)
+        chunked_stream_sign_early(&s, early);
+    for (size_t off = 0; off < body->len; off += step)
+        (void)chunked_stream_feed(&s, body->data + off,
+                                  body->len - off < step ? body->len - off : step);
+    *verified_before = s.nverified;
+    int rc = chunked_stream_finish(&s, final, trailer, len);
+    chunked_stream_cleanup(&s);
+    ly_buf_cleanup(&out);
+    return rc;
+}
+
+/* Chunks checked as they are framed (an early signer) give what the check at the end gives:
+ * for a good body, a changed data byte, a changed chunk signature and a changed trailer
+ * signature, at any split; a signer that is not the request's own is not trusted. */
+static void test_early_signer(void **state)
+{
+    (void)state;
+    static const char *const plain[3] = {
+        "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
+        "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497",
+        "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9",
+    };
+    static const char *const trl[3] = {
+        "b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2",
+        "1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7",
+        "2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992",
+    };
+    const char *seed_plain = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
+    const char *seed_trl = "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e";
+    const char *tail = "x-amz-checksum-crc32c:sOO8/Q==\r\nx-amz-trailer-signature:"
+                       "d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435\r\n\r\n";
+    static const size_t steps[] = {1, 7, 4096, 1 << 20};
+    for (int variant = 0; variant < 8; variant++) {
+        int trailer = variant >= 4;
+        struct ly_buf body;
+        ly_buf_init(&body, 1 << 20);
+        build_doc_body(&body, trailer ? trl : plain, trailer ? tail : "\r\n");
+        if (variant % 4 == 1)
+            body.data[100] ^= 1; /* data of the first chunk */
+        if (variant % 4 == 2) {  /* a hex digit of the second chunk's signature */
+            char *c = strstr(body.data + 66000, "chunk-signature=") + 20;
+            *c = *c == '0' ? '1' : '0';
+        }
+        if (variant % 4 == 3 && trailer)
+            body.data[strstr(body.data + 66000, "sOO8") - body.data + 3] = 'A';
+        const char *seed = trailer ? seed_trl : seed_plain;
+        const char *want_trailer = trailer ? "x-amz-checksum-crc32c" : NULL;
+        struct sigv4_chunk_signer at_end, early, other;
+        size_t verified;
+        example_signer(&at_end, seed);
+        int want = stream_decode(&body, body.len, NULL, &at_end, want_trailer, 66560, &verified);
+        assert_int_equal(want, variant % 4 == 0 || variant == 3 ? 0 : LY_ECOND);
+        for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
+            example_signer(&early, seed);
+            example_signer(&at_end, seed);
+            assert_int_equal(
+                stream_decode(&body, steps[k], &early, &at_end, want_trailer, 66560, &verified),
+                want);
+            if (variant % 4 == 0) /* the whole chain was checked before the end */
+                assert_int_equal(verified, 3);
+            example_signer(&other, plain[0]); /* not the request's signer: checked again */
+            example_signer(&at_end, seed);
+            assert_int_equal(
+                stream_decode(&body, steps[k], &other, &at_end, want_trailer, 66560, &verified),
+                want);
+        }
+        ly_buf_cleanup(&body);
+    }
+}
+
 static void test_encoder_format(void **state)
 {
     (void)state;
@@ -368,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_bad_framing),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_aws_documented_bodies),
+        cmocka_unit_test(test_early_signer),
         cmocka_unit_test(test_encoder_format),
     };
     return cmocka_run_group_tests_name("aws_chunked", tests, NULL, NULL);

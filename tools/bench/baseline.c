@@ -5,14 +5,16 @@
  *       libevent's evhttp answering every request 200; a GET gets a fixed 1 KiB body. The
  *       request ceiling: what one event loop on this machine answers with no work at all.
  *
- *   baseline lmdb DIR [PORT] [sync]
+ *   baseline lmdb DIR [PORT] [sync|writemap]
  *       a bare key-value store over LMDB: the request path (query string cut off) is the key,
  *       the value is the body's MD5 followed by the body.
  *         PUT  one write transaction: with If-None-Match: * it looks the key up first and
  *              answers 412 when it exists; otherwise stores and answers 200 with the ETag.
  *         GET  one read transaction (kept and renewed): 200 with ETag and body, or 404.
  *       Without "sync" the environment is opened MDB_NOSYNC (commit writes, never fsyncs);
- *       with it every write transaction's commit fsyncs before the answer.
+ *       with it every write transaction's commit fsyncs before the answer. "writemap" adds
+ *       MDB_WRITEMAP to MDB_NOSYNC (pages written in the map, no write system call at commit):
+ *       the flags lockyard's --memory store opens with, so the two are compared like for like.
  *
  * One thread, one event loop, 127.0.0.1 only. SIGINT/SIGTERM end it cleanly.
  */
@@ -143,12 +145,13 @@ static void on_lmdb(struct evhttp_request *req, void *arg)
         evhttp_send_reply(req, 405, "Method Not Allowed", NULL);
 }
 
-static void open_store(const char *dir, int sync)
+static void open_store(const char *dir, int sync, int writemap)
 {
     int rc = mdb_env_create(&g.env);
     if (rc) fail("mdb_env_create", rc);
     mdb_env_set_mapsize(g.env, (size_t)4 << 30);
-    rc = mdb_env_open(g.env, dir, MDB_NOTLS | (sync ? 0 : MDB_NOSYNC), 0600);
+    rc = mdb_env_open(g.env, dir,
+                      MDB_NOTLS | (sync ? 0 : MDB_NOSYNC) | (writemap ? MDB_WRITEMAP : 0), 0600);
     if (rc) fail("mdb_env_open", rc);
     MDB_txn *txn;
     rc = mdb_txn_begin(g.env, NULL, 0, &txn);
@@ -173,7 +176,8 @@ int main(int argc, char **argv)
 {
     int lmdb = argc >= 3 && strcmp(argv[1], "lmdb") == 0;
     if (!lmdb && !(argc >= 2 && strcmp(argv[1], "null") == 0)) {
-        fprintf(stderr, "usage: baseline null [PORT] | baseline lmdb DIR [PORT] [sync]\n");
+        fprintf(stderr,
+                "usage: baseline null [PORT] | baseline lmdb DIR [PORT] [sync|writemap]\n");
         return 2;
     }
     const char *port_arg = lmdb ? (argc > 3 ? argv[3] : "8080") : (argc > 2 ? argv[2] : "8080");
@@ -181,7 +185,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     memset(g.fixed, 'x', sizeof g.fixed);
     if (lmdb)
-        open_store(argv[2], argc > 4 && strcmp(argv[4], "sync") == 0);
+        open_store(argv[2], argc > 4 && strcmp(argv[4], "sync") == 0,
+                   argc > 4 && strcmp(argv[4], "writemap") == 0);
     struct event_base *base = event_base_new();
     struct evhttp *http = evhttp_new(base);
     evhttp_set_max_body_size(http, 16 << 20);

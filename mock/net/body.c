@@ -192,14 +192,14 @@ static int put_object_query(const char *q, const char *end)
 /*
  * Whether the body goes to a blob file as it comes: a PUT of an object (a target that is not
  * "/" or the admin API, a PutObject query) whose Content-Length is at least
- * STORE_BLOB_MIN_BYTES, sent as is. Any other handler that is given such a body reads it
- * through the file's mapping.
+ * STORE_BLOB_MIN_BYTES. An aws-chunked body's decoded payload is what goes to the file. Any
+ * other handler that is given such a body reads it through the file's mapping.
  */
-static int spools(const char *head, size_t text_len, const struct httphead *h, int aws_chunked)
+static int spools(const char *head, size_t text_len, const struct httphead *h)
 {
     const char *eol = memchr(head, '\n', text_len), *t = head + 4, *end;
-    if (h->framing != HTTPHEAD_LENGTH || h->content_length < STORE_BLOB_MIN_BYTES || aws_chunked ||
-        !eol || strncmp(head, "PUT /", 5) != 0)
+    if (h->framing != HTTPHEAD_LENGTH || h->content_length < STORE_BLOB_MIN_BYTES || !eol ||
+        strncmp(head, "PUT /", 5) != 0)
         return 0;
     end = memchr(t, ' ', (size_t)(eol - t));
     if (!end || strncmp(t, "/_lockyard/", 11) == 0 || t[1] == ' ' || t[1] == '?')
@@ -208,14 +208,18 @@ static int spools(const char *head, size_t text_len, const struct httphead *h, i
     return !q || put_object_query(q + 1, end);
 }
 
-/* Writes what raw holds to the blob file (at least min bytes of it, else nothing yet). */
+/* Writes what the body holds (the payload of an aws-chunked one, whose framing is not kept) to
+ * the blob file: at least min bytes of it, else nothing yet. */
 static int spool_flush(struct net_body *b, size_t min)
 {
+    struct ly_buf *src = b->aws_chunked ? &b->payload : &b->raw;
     size_t done = 0;
-    if (b->raw.len < min || b->raw.len == 0)
+    if (b->aws_chunked)
+        b->raw.len = 0; /* decoded as it came (the chunk signatures are kept by the stream) */
+    if (src->len < min || src->len == 0)
         return 0;
-    while (done < b->raw.len) {
-        ssize_t n = write(b->spool_fd, b->raw.data + done, b->raw.len - done);
+    while (done < src->len) {
+        ssize_t n = write(b->spool_fd, src->data + done, src->len - done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -223,7 +227,7 @@ static int spool_flush(struct net_body *b, size_t min)
         done += (size_t)n;
     }
     b->spooled += done;
-    b->raw.len = 0;
+    src->len = 0;
     return 0;
 }
 
@@ -242,7 +246,7 @@ struct net_body *net_body_new(const struct server *srv, const char *head, size_t
     ly_buf_init(&b->head, text_len + (64u << 10));
     b->aws_chunked = o.aws_chunked;
     b->spool_fd = -1;
-    if (srv->store && spools(head, text_len, h, o.aws_chunked) &&
+    if (srv->store && spools(head, text_len, h) &&
         store_blob_create(srv->store, b->blob_id, &b->spool_fd) == 0)
         b->store = srv->store;
     const char *eol = memchr(head, '\n', text_len);

@@ -273,8 +273,8 @@ int store_reset(struct store *s)
         return store_map_rc(rc);
     }
     rc = store_map_rc(store_blob_commit(s, txn));
-    if (!rc && s->durability == STORE_DURABILITY_GROUP)
-        rc = store_sync(s); /* rare: the blobs go now rather than with the next sync */
+    if (!rc && s->durability == STORE_DURABILITY_GROUP && (rc = store_sync(s)) == 0)
+        store_blob_collect(s); /* rare: the blobs go now rather than after the next sync */
     return rc;
 }
 
@@ -326,6 +326,7 @@ int store_snapshot_take(struct store *s, struct store_snapshot **out)
         free(snap);
         return rc;
     }
+    store_blob_snap_open(s, (uint64_t)mdb_txn_id(snap->txn));
     *out = snap;
     return 0;
 }
@@ -336,8 +337,10 @@ void store_snapshot_free(struct store *s, struct store_snapshot *snap)
         return;
     if (s->read_at == snap)
         s->read_at = NULL;
+    uint64_t id = (uint64_t)mdb_txn_id(snap->txn);
     mdb_txn_abort(snap->txn);
     free(snap);
+    store_blob_snap_close(s, id);
 }
 
 void store_read_at(struct store *s, struct store_snapshot *snap)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,32 +19,50 @@
 
 #define ID_LEN STORE_BLOB_ID_LEN
 
+#define SNAPS_MAX 64 /* more open snapshots: every drop waits for them all */
+
+struct blobent {
+    char id[ID_LEN + 1];
+    uint64_t txn; /* a dropped blob: the commit that dropped it */
+};
+
 struct idlist {
-    char (*ids)[ID_LEN + 1];
+    struct blobent *e;
     size_t n, cap;
 };
 
+/*
+ * A dropped blob is unlinked once its commit is durable (at once without durability or with
+ * fsync, after store_sync in group mode) and no snapshot (store_snapshot_take: stale reads)
+ * older than that commit is open, since such a snapshot may still read the file.
+ */
 struct store_blobq {
-    int dirfd;               /* DIR/blobs */
-    struct idlist txn_new;   /* loop: blobs the open write transaction refers to */
-    struct idlist txn_drops; /* loop: blobs it stops referring to */
+    int dirfd;                 /* DIR/blobs */
+    struct idlist txn_new;     /* loop: blobs the open write transaction refers to */
+    struct idlist txn_drops;   /* loop: blobs it stops referring to */
+    struct idlist deferred;    /* loop: durable drops an open snapshot may still read */
+    uint64_t snaps[SNAPS_MAX]; /* loop: the transaction ids of the open snapshots */
+    size_t nsnaps, snaps_lost; /* loop: snapshots not in snaps (then every drop waits) */
     pthread_mutex_t mu;
     struct idlist unsynced; /* under mu: committed blobs the next store_sync syncs */
-    struct idlist dropped;  /* under mu: dropped blobs the next store_sync unlinks */
+    struct idlist dropped;  /* under mu: dropped blobs the next store_sync makes durable */
+    struct idlist synced;   /* under mu: durable drops the loop unlinks (or defers) */
+    atomic_int has_synced;  /* synced is not empty (read without mu first) */
 };
 
-static int idlist_add(struct idlist *l, const char *id)
+static int idlist_add(struct idlist *l, const char *id, uint64_t txn)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
-        void *p = realloc(l->ids, cap * sizeof *l->ids);
+        void *p = realloc(l->e, cap * sizeof *l->e);
         if (!p)
             return LY_ENOMEM;
-        l->ids = p;
+        l->e = p;
         l->cap = cap;
     }
-    memcpy(l->ids[l->n], id, ID_LEN);
-    l->ids[l->n++][ID_LEN] = '\0';
+    memcpy(l->e[l->n].id, id, ID_LEN);
+    l->e[l->n].id[ID_LEN] = '\0';
+    l->e[l->n++].txn = txn;
     return 0;
 }
 
@@ -52,7 +71,7 @@ static int idlist_move(struct idlist *dst, struct idlist *src)
 {
     int rc = 0;
     for (size_t i = 0; !rc && i < src->n; i++)
-        rc = idlist_add(dst, src->ids[i]);
+        rc = idlist_add(dst, src->e[i].id, src->e[i].txn);
     src->n = 0;
     return rc;
 }
@@ -70,8 +89,76 @@ static int id_ok(const char *id, size_t n)
 static void unlink_all(struct store *s, struct idlist *l)
 {
     for (size_t i = 0; i < l->n; i++)
-        (void)unlinkat(s->bq->dirfd, l->ids[i], 0);
+        (void)unlinkat(s->bq->dirfd, l->e[i].id, 0);
     l->n = 0;
+}
+
+/* The oldest open snapshot's transaction id (UINT64_MAX: none; 0: not known). */
+static uint64_t oldest_snap(const struct store_blobq *q)
+{
+    uint64_t m = q->snaps_lost ? 0 : UINT64_MAX;
+    for (size_t i = 0; i < q->nsnaps; i++)
+        m = q->snaps[i] < m ? q->snaps[i] : m;
+    return m;
+}
+
+/* Durable drops (src, emptied): unlinked, or deferred while a snapshot may read them. */
+static void release(struct store *s, struct idlist *src)
+{
+    struct store_blobq *q = s->bq;
+    uint64_t oldest = oldest_snap(q);
+    for (size_t i = 0; i < src->n; i++)
+        if (src->e[i].txn <= oldest || idlist_add(&q->deferred, src->e[i].id, src->e[i].txn))
+            (void)unlinkat(q->dirfd, src->e[i].id, 0); /* no snapshot sees it */
+    src->n = 0;
+}
+
+/* The loop takes the drops store_sync made durable. */
+static void take_synced(struct store *s)
+{
+    struct store_blobq *q = s->bq;
+    struct idlist got = {0};
+    if (!atomic_load(&q->has_synced))
+        return;
+    pthread_mutex_lock(&q->mu);
+    got = q->synced;
+    memset(&q->synced, 0, sizeof q->synced);
+    atomic_store(&q->has_synced, 0);
+    pthread_mutex_unlock(&q->mu);
+    release(s, &got);
+    free(got.e);
+}
+
+void store_blob_snap_open(struct store *s, uint64_t txn)
+{
+    struct store_blobq *q = s->bq;
+    if (q->nsnaps < SNAPS_MAX)
+        q->snaps[q->nsnaps++] = txn;
+    else
+        q->snaps_lost++;
+}
+
+void store_blob_snap_close(struct store *s, uint64_t txn)
+{
+    struct store_blobq *q = s->bq;
+    size_t i = 0;
+    while (i < q->nsnaps && q->snaps[i] != txn)
+        i++;
+    if (i < q->nsnaps)
+        q->snaps[i] = q->snaps[--q->nsnaps];
+    else if (q->snaps_lost)
+        q->snaps_lost--;
+    store_blob_collect(s);
+}
+
+void store_blob_collect(struct store *s)
+{
+    struct store_blobq *q = s->bq;
+    struct idlist again = q->deferred;
+    memset(&q->deferred, 0, sizeof q->deferred);
+    release(s, &again); /* what no open snapshot sees goes now */
+    free(again.e);
+    take_synced(s);
 }
 
 /* Removes every file of DIR/blobs not listed in blobids (all of them when txn is NULL). */
@@ -121,8 +208,10 @@ void store_blob_fini(struct store *s)
     struct store_blobq *q = s->bq;
     if (!q)
         return;
-    if (q->dirfd >= 0) {
+    if (q->dirfd >= 0) { /* after the last sync: every drop is durable, no snapshot is open */
         unlink_all(s, &q->dropped);
+        unlink_all(s, &q->synced);
+        unlink_all(s, &q->deferred);
         if (s->temporary) {
             char path[4200];
             remove_orphans(s, NULL);
@@ -132,10 +221,12 @@ void store_blob_fini(struct store *s)
         close(q->dirfd);
     }
     pthread_mutex_destroy(&q->mu);
-    free(q->txn_new.ids);
-    free(q->txn_drops.ids);
-    free(q->unsynced.ids);
-    free(q->dropped.ids);
+    free(q->txn_new.e);
+    free(q->txn_drops.e);
+    free(q->deferred.e);
+    free(q->unsynced.e);
+    free(q->dropped.e);
+    free(q->synced.e);
     free(q);
     s->bq = NULL;
 }
@@ -154,7 +245,7 @@ int store_blob_ref(struct store *s, MDB_txn *txn, const char *id)
     int rc = mdb_put(txn, s->blobids, &k, &v, 0);
     if (rc)
         return rc == MDB_MAP_FULL ? LY_EFULL : LY_EIO;
-    return idlist_add(&s->bq->txn_new, id);
+    return idlist_add(&s->bq->txn_new, id, 0);
 }
 
 static int unref_id(struct store *s, MDB_txn *txn, const char *id)
@@ -163,7 +254,7 @@ static int unref_id(struct store *s, MDB_txn *txn, const char *id)
     int rc = mdb_del(txn, s->blobids, &k, NULL);
     if (rc && rc != MDB_NOTFOUND)
         return LY_EIO;
-    return idlist_add(&s->bq->txn_drops, id);
+    return idlist_add(&s->bq->txn_drops, id, 0);
 }
 
 int store_blob_unref(struct store *s, MDB_txn *txn, const MDB_val *rec, const MDB_val *body)
@@ -190,7 +281,7 @@ int store_blob_unref_all(struct store *s, MDB_txn *txn)
     for (int op = MDB_FIRST; !rc && mdb_cursor_get(c, &k, &v, (MDB_cursor_op)op) == 0;
          op = MDB_NEXT)
         if (id_ok(k.mv_data, k.mv_size))
-            rc = idlist_add(&s->bq->txn_drops, k.mv_data);
+            rc = idlist_add(&s->bq->txn_drops, k.mv_data, 0);
     mdb_cursor_close(c);
     return rc ? rc : (mdb_drop(txn, s->blobids, 0) ? LY_EIO : 0);
 }
@@ -200,7 +291,7 @@ static int sync_files(struct store *s, const struct idlist *l)
 {
     int rc = 0;
     for (size_t i = 0; i < l->n; i++) {
-        int fd = openat(s->bq->dirfd, l->ids[i], O_RDONLY | O_CLOEXEC);
+        int fd = openat(s->bq->dirfd, l->e[i].id, O_RDONLY | O_CLOEXEC);
         if (fd < 0 && errno == ENOENT)
             continue; /* dropped and unlinked already: nothing refers to it any more */
         if (fd < 0 || fdatasync(fd) != 0)
@@ -223,7 +314,12 @@ int store_blob_commit(struct store *s, MDB_txn *txn)
         q->txn_new.n = q->txn_drops.n = 0;
         return EIO;
     }
+    uint64_t id = (uint64_t)mdb_txn_id(txn);
+    for (size_t i = 0; i < q->txn_drops.n; i++)
+        q->txn_drops.e[i].txn = id;
     int rc = mdb_txn_commit(txn);
+    if (group)
+        take_synced(s);
     if (rc == 0 && group && (q->txn_new.n || q->txn_drops.n)) {
         pthread_mutex_lock(&q->mu);
         int r = idlist_move(&q->unsynced, &q->txn_new);
@@ -233,7 +329,7 @@ int store_blob_commit(struct store *s, MDB_txn *txn)
         if (r) /* out of memory: a dropped blob is left behind (removed at the next start) */
             fprintf(stderr, "lockyard: blob bookkeeping: out of memory\n");
     } else if (rc == 0) {
-        unlink_all(s, &q->txn_drops); /* the commit is as durable as it will be */
+        release(s, &q->txn_drops); /* the commit is as durable as it will be */
     }
     q->txn_new.n = q->txn_drops.n = 0;
     return rc;
@@ -252,16 +348,17 @@ int store_blob_sync(struct store *s, int (*sync_env)(struct store *s))
         rc = sync_files(s, &news);
     if (!rc)
         rc = sync_env(s);
-    if (!rc) {
-        unlink_all(s, &drops);
+    pthread_mutex_lock(&q->mu);
+    if (!rc) { /* durable: the loop unlinks them (it knows the snapshots) */
+        (void)idlist_move(&q->synced, &drops);
+        atomic_store(&q->has_synced, q->synced.n > 0);
     } else { /* not durable: the drops wait for a sync that works */
-        pthread_mutex_lock(&q->mu);
         (void)idlist_move(&q->dropped, &drops);
         (void)idlist_move(&q->unsynced, &news);
-        pthread_mutex_unlock(&q->mu);
     }
-    free(news.ids);
-    free(drops.ids);
+    pthread_mutex_unlock(&q->mu);
+    free(news.e);
+    free(drops.e);
     return rc ? LY_EIO : 0;
 }
 

@@ -60,6 +60,12 @@ int store_next_seq(struct store *s, MDB_txn *txn, uint64_t *seq);
 int store_blob_init(struct store *s, MDB_txn *txn);
 /** At close, after the last sync: unlinks dropped blobs; a temporary store's directory goes. */
 void store_blob_fini(struct store *s);
+/** A snapshot (read transaction txn) opens / closes: blobs it may read are not unlinked. The
+ *  loop also takes the drops a store_sync made durable when a snapshot closes. */
+void store_blob_snap_open(struct store *s, uint64_t txn);
+void store_blob_snap_close(struct store *s, uint64_t txn);
+/** Unlinks the durable drops no open snapshot may read (loop). */
+void store_blob_collect(struct store *s);
 /** Starts the bookkeeping of a write transaction (forgets what an aborted one left). */
 void store_blob_txn_begin(struct store *s);
 /** The record being written refers to blob id (listed in blobids inside txn). */
@@ -73,8 +79,9 @@ int store_blob_unref_all(struct store *s, MDB_txn *txn);
  *  after the commit dropped blobs are unlinked or queued for the next store_sync.
  *  @return an LMDB code */
 int store_blob_commit(struct store *s, MDB_txn *txn);
-/** store_sync: the blobs committed since the last sync are synced, then LMDB (sync_env), then
- *  the blobs dropped before it are unlinked. @return 0 or LY_EIO */
+/** store_sync (any thread): the blobs committed since the last sync are synced, then LMDB
+ *  (sync_env); the blobs dropped before it are then unlinked by the loop (its next commit, or
+ *  store_blob_snap_close). @return 0 or LY_EIO */
 int store_blob_sync(struct store *s, int (*sync_env)(struct store *s));
 
 /* ---- shared by store_s3.c, store_version.c, store_multipart.c ---- */

@@ -136,7 +136,14 @@ static void test_group_unlinks_after_the_sync(void **state)
     put_blob(f, "k", "second body", id2);
     assert_int_equal(nfiles(f), 2); /* the overwrite is not durable yet: the old file stays */
     assert_int_equal(store_sync(f->s), 0);
-    assert_int_equal(nfiles(f), 1);
+    assert_int_equal(store_bucket_create(f->s, "next", "us-east-1", 1), 0);
+    assert_int_equal(nfiles(f), 2); /* a commit that is not a blob write: no change */
+    struct store_obj o;
+    memset(&o, 0, sizeof o);
+    o.etag = "00112233445566778899aabbccddeeff";
+    o.size = 5;
+    assert_int_equal(store_obj_put(f->s, "bkt", "small", &o, "small", NULL, NULL), 0);
+    assert_int_equal(nfiles(f), 1); /* the next write's commit unlinks what the sync made durable */
     get_body(f, "k", NULL, "second body");
 }
 
@@ -180,6 +187,29 @@ static void test_orphans_are_removed_at_open(void **state)
     get_body(f, "k", NULL, "kept body");
 }
 
+static void test_a_snapshot_keeps_the_files_it_can_read(void **state)
+{
+    struct fixture *f = *state;
+    char id1[STORE_BLOB_ID_LEN + 1], id2[STORE_BLOB_ID_LEN + 1];
+    struct store_snapshot *snap = NULL;
+    put_blob(f, "k", "seen by the snapshot", id1);
+    assert_int_equal(store_snapshot_take(f->s, &snap), 0);
+    put_blob(f, "k", "current body", id2);
+    assert_int_equal(store_obj_delete(f->s, "bkt", "gone", NULL, NULL), 0);
+    assert_int_equal(nfiles(f), 2); /* a stale read may still open the old file */
+    store_read_at(f->s, snap);
+    get_body(f, "k", NULL, "seen by the snapshot");
+    store_read_at(f->s, NULL);
+    get_body(f, "k", NULL, "current body");
+    store_snapshot_free(f->s, snap);
+    assert_int_equal(nfiles(f), 1);
+    assert_int_equal(store_snapshot_take(f->s, &snap), 0); /* older than the delete below */
+    assert_int_equal(store_obj_delete(f->s, "bkt", "k", NULL, NULL), 0);
+    assert_int_equal(nfiles(f), 1);
+    store_snapshot_free(f->s, snap);
+    assert_int_equal(nfiles(f), 0);
+}
+
 static void test_a_link_is_a_blob_of_its_own(void **state)
 {
     struct fixture *f = *state;
@@ -207,6 +237,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_unlinks_after_the_sync, setup_group, teardown),
         cmocka_unit_test_setup_teardown(test_versions_keep_their_files, setup_none, teardown),
         cmocka_unit_test_setup_teardown(test_orphans_are_removed_at_open, setup_none, teardown),
+        cmocka_unit_test_setup_teardown(test_a_snapshot_keeps_the_files_it_can_read, setup_none,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_a_link_is_a_blob_of_its_own, setup_none, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

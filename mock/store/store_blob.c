@@ -86,6 +86,34 @@ static int id_ok(const char *id, size_t n)
     return 1;
 }
 
+static void *unlink_path(void *path)
+{
+    unlink(path);
+    free(path);
+    return NULL;
+}
+
+/* Removing a 200 MiB file frees its pages: 20-50 ms on tmpfs. The loop hands that to a
+ * short-lived thread of its own (at once when no thread can be started). */
+static void unlink_apart(struct store *s, const char *id)
+{
+    size_t n = strlen(s->dir) + sizeof "/blobs/" + ID_LEN;
+    char *path = malloc(n);
+    pthread_attr_t attr;
+    pthread_t t;
+    int ok = 0;
+    if (path && pthread_attr_init(&attr) == 0) {
+        snprintf(path, n, "%s/blobs/%s", s->dir, id);
+        ok = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
+             pthread_create(&t, &attr, unlink_path, path) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (!ok) {
+        free(path);
+        (void)unlinkat(s->bq->dirfd, id, 0);
+    }
+}
+
 static void unlink_all(struct store *s, struct idlist *l)
 {
     for (size_t i = 0; i < l->n; i++)
@@ -109,7 +137,7 @@ static void release(struct store *s, struct idlist *src)
     uint64_t oldest = oldest_snap(q);
     for (size_t i = 0; i < src->n; i++)
         if (src->e[i].txn <= oldest || idlist_add(&q->deferred, src->e[i].id, src->e[i].txn))
-            (void)unlinkat(q->dirfd, src->e[i].id, 0); /* no snapshot sees it */
+            unlink_apart(s, src->e[i].id); /* no snapshot sees it */
     src->n = 0;
 }
 
@@ -388,7 +416,7 @@ int store_blob_create(struct store *s, char id[ID_LEN + 1], int *fd)
 void store_blob_discard(struct store *s, const char *id)
 {
     if (id_ok(id, strlen(id)))
-        (void)unlinkat(s->bq->dirfd, id, 0);
+        unlink_apart(s, id);
 }
 
 int store_blob_open(struct store *s, const char *id, int *fd)

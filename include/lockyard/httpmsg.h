@@ -74,6 +74,11 @@ struct ly_req {
     /* S3 addressing, filled by net's router: decoded, NULL when absent. */
     const char *bucket;
     const char *key;
+    /* A large body net wrote to a store blob file as it arrived (store_blob.h), or NULL; body
+     * then maps that file. The handler that makes the file an object's body sets
+     * body_blob_kept; otherwise net removes the file after the answer. */
+    const char *body_blob;
+    int body_blob_kept;
 };
 
 struct ly_resp {
@@ -85,6 +90,11 @@ struct ly_resp {
     const char *error_code; /* the AWS error code answered (lockyard/aws_error.h sets it
                                    with every error answer), or NULL: the journal's code */
     int sent;               /* net: the answer went out (exactly once per request) */
+    /* body_file_len > 0 in a 200 / 206 answer: the body is that many bytes of file body_file_fd
+     * from body_file_off instead of body (net sends it without reading it into memory).
+     * body_file_fd (-1: none) is closed by net or ly_resp_cleanup. */
+    int body_file_fd;
+    uint64_t body_file_off, body_file_len;
 };
 
 /** Case-insensitive header lookup; the first value or NULL. */

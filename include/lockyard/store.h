@@ -107,12 +107,15 @@ struct store_obj {
     size_t nmeta;
     uint32_t flags;         /* STORE_OBJ_* (filled by put / delete in versioned buckets) */
     const char *part_sizes; /* multipart object: part sizes "n1,n2,…"; NULL otherwise */
+    const char *blob;       /* body in this blob file (store_blob.h, STORE_OBJ_BLOB), or NULL:
+                               set by the writer, filled by the reads that ask for a body */
     int bucket_versioning;  /* not stored: the bucket's enum store_versioning
                                       (store_version.h) as the call that read or wrote this saw it */
 };
 
 #define STORE_OBJ_DELETE_MARKER 1u /* a delete marker: no body, GET answers 404/405 */
 #define STORE_OBJ_VERSIONED 2u     /* has a version id made from seq; otherwise the null version */
+#define STORE_OBJ_BLOB 4u          /* the body is in a blob file (obj->blob), not in LMDB */
 
 /**
  * Called inside the write transaction with the current object (NULL when absent or when the

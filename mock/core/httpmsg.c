@@ -4,6 +4,7 @@
 #include "lockyard/pct.h"
 
 #include <stdarg.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -49,11 +50,17 @@ void ly_resp_init(struct ly_resp *resp, size_t body_bytes_max)
     resp->sent = 0;
     resp->has_body_length = 0;
     resp->error_code = NULL;
+    resp->body_file_fd = -1;
+    resp->body_file_len = 0;
     ly_buf_init(&resp->body, body_bytes_max);
 }
 
 void ly_resp_cleanup(struct ly_resp *resp)
 {
+    if (resp->body_file_fd >= 0)
+        close(resp->body_file_fd);
+    resp->body_file_fd = -1;
+    resp->body_file_len = 0;
     ly_buf_cleanup(&resp->body);
 }
 

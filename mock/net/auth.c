@@ -406,6 +406,10 @@ static enum auth_fail decode_chunked(struct server *srv, struct ly_req *req, str
     req->ntrailers = res.trailer_count;
     req->body = decoded->data ? (const unsigned char *)decoded->data : (const unsigned char *)"";
     req->body_len = decoded->len;
+    if (nb && nb->aws_chunked && nb->map) { /* spooled to a blob file (body.c) */
+        req->body = nb->map;
+        req->body_len = nb->spooled;
+    }
     return AF_NONE;
 }
 

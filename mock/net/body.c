@@ -6,11 +6,14 @@
 #include "lockyard/aws_chunked.h"
 #include "lockyard/sigv4.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* The headers a body's digests depend on, found in one pass over the head. */
 enum {
@@ -144,6 +147,8 @@ static enum cksum_alg put_alg(const struct head_facts *f)
  * well under a millisecond and only when it needs to (a PutObject refused 412 never does).
  */
 #define BODY_HASH_MIN_BYTES (256u << 10)
+/* A spooled body is written to its file in pieces of about this size. */
+#define SPOOL_WRITE_BYTES (256u << 10)
 
 static void digest_opts(const struct server *srv, const char *head, const struct head_facts *f,
                         const struct httphead *h, struct body_digest_opts *o)
@@ -176,6 +181,60 @@ static void digest_opts(const struct server *srv, const char *head, const struct
     o->alg = put ? put_alg(f) : CKSUM_CRC64NVME;
 }
 
+/* The query of a PutObject: none, or only x-id (the AWS SDKs add ?x-id=PutObject). */
+static int put_object_query(const char *q, const char *end)
+{
+    while (q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q)), *e = amp ? amp : end;
+        if (!((size_t)(e - q) >= 5 && strncmp(q, "x-id=", 5) == 0))
+            return 0;
+        q = e + (amp != NULL);
+    }
+    return 1;
+}
+
+/*
+ * Whether the body goes to a blob file as it comes: a PUT of an object (a target that is not
+ * "/" or the admin API, a PutObject query) whose Content-Length is at least
+ * STORE_BLOB_MIN_BYTES. An aws-chunked body's decoded payload is what goes to the file. Any
+ * other handler that is given such a body reads it through the file's mapping.
+ */
+static int spools(const char *head, size_t text_len, const struct httphead *h)
+{
+    const char *eol = memchr(head, '\n', text_len), *t = head + 4, *end;
+    if (h->framing != HTTPHEAD_LENGTH || h->content_length < STORE_BLOB_MIN_BYTES || !eol ||
+        strncmp(head, "PUT /", 5) != 0)
+        return 0;
+    end = memchr(t, ' ', (size_t)(eol - t));
+    if (!end || strncmp(t, "/_lockyard/", 11) == 0 || t[1] == ' ' || t[1] == '?')
+        return 0;
+    const char *q = memchr(t, '?', (size_t)(end - t));
+    return !q || put_object_query(q + 1, end);
+}
+
+/* Writes what the body holds (the payload of an aws-chunked one, whose framing is not kept) to
+ * the blob file: at least min bytes of it, else nothing yet. */
+static int spool_flush(struct net_body *b, size_t min)
+{
+    struct ly_buf *src = b->aws_chunked ? &b->payload : &b->raw;
+    size_t done = 0;
+    if (b->aws_chunked)
+        b->raw.len = 0; /* decoded as it came (the chunk signatures are kept by the stream) */
+    if (src->len < min || src->len == 0)
+        return 0;
+    while (done < src->len) {
+        ssize_t n = write(b->spool_fd, src->data + done, src->len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return LY_EIO; /* a full disk: the request is refused */
+        done += (size_t)n;
+    }
+    b->spooled += done;
+    src->len = 0;
+    return 0;
+}
+
 struct net_body *net_body_new(const struct server *srv, const char *head, size_t text_len,
                               const struct httphead *h, uint64_t raw_max)
 {
@@ -190,18 +249,22 @@ struct net_body *net_body_new(const struct server *srv, const char *head, size_t
     ly_buf_init(&b->payload, srv->opts.object_bytes_max + (1u << 20));
     ly_buf_init(&b->head, text_len + (64u << 10));
     b->aws_chunked = o.aws_chunked;
+    b->spool_fd = -1;
+    if (srv->store && spools(head, text_len, h) &&
+        store_blob_create(srv->store, b->blob_id, &b->spool_fd) == 0)
+        b->store = srv->store;
     const char *eol = memchr(head, '\n', text_len);
     const char *ver = eol && eol > head && eol[-1] == '\r' ? eol - 1 : eol;
     b->expect_continue = ver && ver - head >= 8 && memcmp(ver - 8, "HTTP/1.1", 8) == 0 &&
                          value_is(&f, H_EXPECT, "100-continue");
     if ((h->framing == HTTPHEAD_LENGTH &&
-         ly_buf_reserve(&b->raw, (size_t)h->content_length) != 0) ||
+         ly_buf_reserve(&b->raw, b->store ? SPOOL_WRITE_BYTES : (size_t)h->content_length) != 0) ||
         ly_buf_reserve(&b->head, text_len + 2) != 0 || split_head(b, head, text_len) != 0 ||
         body_digest_init(&b->dg, &o, &b->raw, &b->payload)) {
         ly_buf_cleanup(&b->raw);
         ly_buf_cleanup(&b->payload);
         ly_buf_cleanup(&b->head);
-        free(b);
+        net_body_release(b, 0);
         return NULL;
     }
     struct sigv4_chunk_signer early; /* chunks checked as they come, when the head says how */
@@ -227,6 +290,8 @@ int net_body_take(struct net_body *b, struct evbuffer *src, size_t n)
         }
         evbuffer_drain(src, done);
         n -= done;
+        if (!rc && b->store)
+            rc = spool_flush(b, SPOOL_WRITE_BYTES);
         if (done == 0)
             break;
     }
@@ -239,9 +304,30 @@ int net_body_trailer(struct net_body *b, const char *line, size_t len)
     return rc ? rc : ly_buf_add(&b->head, "\r\n", 2);
 }
 
+/* The last bytes go to the file, which is then mapped for handlers that read the body. */
+static int spool_end(struct net_body *b)
+{
+    int rc = spool_flush(b, 0);
+    if (close(b->spool_fd) != 0 && !rc)
+        rc = LY_EIO;
+    b->spool_fd = -1;
+    if (rc || b->spooled == 0)
+        return rc;
+    int fd;
+    rc = store_blob_open(b->store, b->blob_id, &fd);
+    if (rc)
+        return rc;
+    void *m = mmap(NULL, b->spooled, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    b->map = m == MAP_FAILED ? NULL : m;
+    return b->map ? 0 : LY_ENOMEM;
+}
+
 int net_body_done(struct net_body *b)
 {
     int rc = body_digest_end(&b->dg);
+    if (!rc && b->store)
+        rc = spool_end(b);
     return rc ? rc : ly_buf_add(&b->head, "\r\n", 2);
 }
 
@@ -274,8 +360,19 @@ static void buf_release(struct ly_buf *b)
 
 void net_body_free(struct net_body *b)
 {
+    net_body_release(b, 0);
+}
+
+void net_body_release(struct net_body *b, int blob_kept)
+{
     if (!b)
         return;
+    if (b->map)
+        munmap(b->map, b->spooled);
+    if (b->spool_fd >= 0)
+        close(b->spool_fd);
+    if (b->store && !blob_kept)
+        store_blob_discard(b->store, b->blob_id);
     body_digest_cleanup(&b->dg);
     buf_release(&b->raw);
     buf_release(&b->payload);

@@ -15,6 +15,7 @@
 
 #include "lockyard/body_digest.h"
 #include "lockyard/httphead.h"
+#include "lockyard/store_blob.h"
 
 #include <event2/buffer.h>
 #include <stdint.h>
@@ -32,6 +33,13 @@ struct net_body {
     char framing_value[96];
     uint32_t seq; /* the connection's request number (guard) */
     struct net_body *next;
+    /* Spooled (a large PutObject body, see store_blob.h): raw holds at most the bytes not yet
+     * written to blob file blob_id; once done the file is mapped read-only at map. */
+    struct store *store;
+    int spool_fd;
+    char blob_id[STORE_BLOB_ID_LEN + 1]; /* "" when not spooled */
+    uint64_t spooled;                    /* bytes written to the file */
+    void *map;
 };
 
 /**
@@ -47,5 +55,7 @@ int net_body_trailer(struct net_body *b, const char *line, size_t len);
 /** The body is complete: the digests are computed and the head is ready. @return 0 or LY_E* */
 int net_body_done(struct net_body *b);
 void net_body_free(struct net_body *b);
+/** net_body_free; a spooled body's file is removed unless blob_kept (a record refers to it). */
+void net_body_release(struct net_body *b, int blob_kept);
 
 #endif

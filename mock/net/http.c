@@ -305,7 +305,19 @@ void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_res
     if (req->method == LY_HEAD && !ly_resp_header_get(resp, "Content-Length"))
         evhttp_add_header(out, "Content-Length", "0");
     struct evbuffer *body = evhttp_request_get_output_buffer(ev);
-    if (resp->body.len && req->method != LY_HEAD && resp->status != 204 && resp->status != 304) {
+    int sends = req->method != LY_HEAD && resp->status != 204 && resp->status != 304;
+    if (sends && resp->body_file_len > 0 && (resp->status == 200 || resp->status == 206)) {
+        /* a blob file (an object's body): mapped, never read here */
+        struct evbuffer_file_segment *seg = evbuffer_file_segment_new(
+            resp->body_file_fd, (ev_off_t)resp->body_file_off, (ev_off_t)resp->body_file_len,
+            EVBUF_FS_CLOSE_ON_FREE | EVBUF_FS_DISABLE_SENDFILE);
+        if (seg) {
+            resp->body_file_fd = -1; /* the segment closes it */
+            resp->body_file_len = 0;
+            (void)evbuffer_add_file_segment(body, seg, 0, -1);
+            evbuffer_file_segment_free(seg);
+        }
+    } else if (sends && resp->body.len) {
         size_t len;
         char *data = ly_buf_take(&resp->body, &len);
         if (evbuffer_add_reference(body, data, len, free_body, NULL) != 0)
@@ -356,8 +368,11 @@ int net_fill_request(struct server *srv, struct evhttp_request *ev, struct ly_re
         return LY_EINVAL;
     req->query = qp;
     if (body) { /* taken and hashed as it came; the aws-chunked payload is auth.c's */
-        req->body = (const unsigned char *)(body->raw.data ? body->raw.data : "");
-        req->body_len = body->raw.len;
+        req->body = (const unsigned char *)(body->map        ? body->map
+                                            : body->raw.data ? body->raw.data
+                                                             : "");
+        req->body_len = body->map ? body->spooled : body->raw.len;
+        req->body_blob = body->map ? body->blob_id : NULL;
         req->digests = body->aws_chunked ? NULL : &body->dg.out;
         return 0;
     }

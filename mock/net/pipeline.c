@@ -97,7 +97,7 @@ static void pending_free(struct pending *p)
     json_decref(p->json_body);
     ly_resp_cleanup(&p->resp);
     ly_buf_cleanup(&p->decoded);
-    net_body_free(p->body);
+    net_body_release(p->body, p->req.body_blob_kept);
     ly_arena_cleanup(&p->arena);
     free(p);
 }
@@ -688,7 +688,7 @@ static int own_body(struct pending *p)
 {
     const void *b = p->req.body;
     if (p->req.body_len == 0 || (p->decoded.data && b == p->decoded.data) ||
-        (p->body && (b == p->body->raw.data || b == p->body->payload.data)))
+        (p->body && (b == p->body->raw.data || b == p->body->payload.data || b == p->body->map)))
         return 0; /* already the request's own */
     ly_buf_reset(&p->decoded);
     int rc = ly_buf_add(&p->decoded, p->req.body, p->req.body_len);

@@ -70,6 +70,26 @@ int s3_copy_source_cond_or_reply(struct s3_call *c, const struct store_obj *o)
     return LY_ECOND;
 }
 
+int s3_copy_source_bytes_or_reply(struct s3_call *c, const struct store_obj *obj,
+                                  struct ly_buf *body)
+{
+    int rc = obj->blob ? store_blob_read(c->ctx->store, obj->blob, 0, obj->size, body) : 0;
+    if (rc)
+        s3_error_internal(c, rc);
+    return rc;
+}
+
+/* A blob source is copied by a link to a new blob of the same bytes (never read here). */
+static int copy_blob_or_reply(struct s3_call *c, const struct store_obj *so, struct store_obj *dst,
+                              char id[STORE_BLOB_ID_LEN + 1])
+{
+    int rc = so->blob ? store_blob_link(c->ctx->store, so->blob, id) : 0;
+    if (rc)
+        s3_error_internal(c, rc);
+    dst->blob = so->blob ? id : NULL;
+    return rc;
+}
+
 int s3_copy_source_read_or_reply(struct s3_call *c, const struct s3_copy_source *src,
                                  struct store_obj *so, struct ly_buf *body)
 {
@@ -183,7 +203,9 @@ void s3_copy_object(struct s3_call *c)
         goto out;
     int same = strcmp(src.bucket, c->req->bucket) == 0 && strcmp(src.key, c->req->key) == 0 &&
                !src.version_id;
-    if (s3_copy_source_cond_or_reply(c, &so) || dest_meta_or_reply(c, &so, &dst, same))
+    char blob[STORE_BLOB_ID_LEN + 1];
+    if (s3_copy_source_cond_or_reply(c, &so) || dest_meta_or_reply(c, &so, &dst, same) ||
+        copy_blob_or_reply(c, &so, &dst, blob))
         goto out;
     char md5[CKSUM_MD5_HEX_SIZE];
     dst.etag = so.etag;
@@ -204,6 +226,8 @@ void s3_copy_object(struct s3_call *c)
     dst.mtime_ms = c->req->now_ms;
     int rc = store_obj_put(c->ctx->store, c->req->bucket, c->req->key, &dst, body.data,
                            c->req->ignore_conditions ? NULL : dest_check_fn, &d);
+    if (rc && dst.blob) /* not stored: the new link goes */
+        store_blob_discard(c->ctx->store, dst.blob);
     if (rc == LY_ECOND)
         s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", d.condition, NULL);
     else if (rc)

@@ -9,6 +9,7 @@
 #include "lockyard/buf.h"
 #include "lockyard/store_multipart.h"
 #include "lockyard/store_version.h"
+#include "lockyard/store_blob.h"
 
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
 #define S3_OWNER_ID "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
@@ -160,6 +161,10 @@ int s3_copy_source_or_reply(struct s3_call *c, struct s3_copy_source *src);
 /** Reads the source object (and body) with NoSuchBucket / NoSuchKey / NoSuchVersion answers. */
 int s3_copy_source_read_or_reply(struct s3_call *c, const struct s3_copy_source *src,
                                  struct store_obj *obj, struct ly_buf *body);
+/** The bytes of a source read with a body that lives in a blob file (obj->blob) into body
+ *  (UploadPartCopy: a part holds its bytes); 0 or replied. */
+int s3_copy_source_bytes_or_reply(struct s3_call *c, const struct store_obj *obj,
+                                  struct ly_buf *body);
 /** x-amz-copy-source-if-* against the source: 0, or the 412 answer was sent. */
 int s3_copy_source_cond_or_reply(struct s3_call *c, const struct store_obj *obj);
 

@@ -242,7 +242,8 @@ void s3_upload_part_copy(struct s3_call *c)
     struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
     if (part_number_or_reply(c, &n) || s3_copy_source_or_reply(c, &src) ||
         s3_policy_allows_or_reply(c, &ask) || s3_upload_or_reply(c, &u) ||
-        s3_copy_source_read_or_reply(c, &src, &so, &body) || s3_copy_source_cond_or_reply(c, &so) ||
+        s3_copy_source_read_or_reply(c, &src, &so, &body) ||
+        s3_copy_source_bytes_or_reply(c, &so, &body) || s3_copy_source_cond_or_reply(c, &so) ||
         copy_range_or_reply(c, &body) || part_too_large_or_reply(c, body.len))
         goto out;
     if (u.meta.checksum_alg)

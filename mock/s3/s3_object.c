@@ -115,7 +115,9 @@ void s3_put_object(struct s3_call *c)
         c, {c->route->action, c->req->key, w.cond.if_none_match, w.cond.if_match, 1}, 0};
     w.gate = gate;
     struct store_write_hooks h = {write_conf_fn, write_check_fn, &w};
+    o.blob = c->req->body_blob; /* a large body net spooled: the record refers to its file */
     int rc = store_obj_write(c->ctx->store, c->req->bucket, c->req->key, &o, c->req->body, &h);
+    c->req->body_blob_kept = rc == 0 && o.blob;
     if (rc && s3_policy_gate_refused(&w.gate)) {
         s3_policy_gate_reply(c, &w.gate);
         return;
@@ -252,7 +254,10 @@ static int range_reply_or_error(struct s3_call *c, const struct store_obj *o, in
         return LY_ENOMEM;
     struct ly_buf *b = &c->resp->body;
     size_t n = (size_t)(r.last - r.first + 1);
-    if (c->req->method == LY_GET) {
+    if (c->req->method == LY_GET && c->resp->body_file_fd >= 0) {
+        c->resp->body_file_off = r.first;
+        c->resp->body_file_len = n;
+    } else if (c->req->method == LY_GET) {
         memmove(b->data, b->data + r.first, n);
         b->len = n;
     } else {
@@ -284,12 +289,28 @@ static int part_or_range(struct s3_call *c, const struct store_obj *o, int *rang
     return s3_part_number_or_reply(c, o, part, ranged) ? LY_ERANGE : 0;
 }
 
+/* A body in a blob file is answered from the file (net sends it as a file segment, and only
+ * with a 200 / 206): the open descriptor keeps the bytes even if the object goes meanwhile. */
+static int blob_body_or_reply(struct s3_call *c, const struct store_obj *o)
+{
+    if (!o->blob)
+        return 0;
+    int rc = store_blob_open(c->ctx->store, o->blob, &c->resp->body_file_fd);
+    if (rc) {
+        s3_error_internal(c, rc);
+        return rc;
+    }
+    c->resp->body_file_off = 0;
+    c->resp->body_file_len = o->size;
+    return 0;
+}
+
 void s3_get_object(struct s3_call *c)
 {
     struct store_obj o;
     int head = c->req->method == LY_HEAD, ranged;
     if (s3_object_read_or_reply(c, &o, head ? NULL : &c->resp->body) ||
-        s3_read_cond_or_reply(c, &o))
+        s3_read_cond_or_reply(c, &o) || blob_body_or_reply(c, &o))
         return;
     if (s3_object_headers(c, &o) || s3_header(c, "Accept-Ranges", "bytes") ||
         s3_version_header(c, &o))

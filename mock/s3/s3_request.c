@@ -179,6 +179,11 @@ int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long p
         if (s3_header(c, "x-amz-mp-parts-count", tmp))
             return LY_ENOMEM;
     }
+    if (c->req->method == LY_GET && c->resp->body_file_fd >= 0) { /* a blob file's window */
+        c->resp->body_file_off = off;
+        c->resp->body_file_len = size;
+        return 0;
+    }
     if (c->req->method == LY_GET) {
         struct ly_buf *b = &c->resp->body;
         memmove(b->data, b->data + off, (size_t)size);

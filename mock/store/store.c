@@ -83,6 +83,11 @@ static int open_dbs(struct store *s)
         rc = mdb_dbi_open(txn, "parts", MDB_CREATE, &s->parts);
     if (!rc)
         rc = mdb_dbi_open(txn, "bconf", MDB_CREATE, &s->bconf);
+    if (!rc && store_blob_init(s, txn) != 0) {
+        fprintf(stderr, "lockyard: cannot open the blob directory %s/blobs: %s\n", s->dir,
+                strerror(errno));
+        rc = EIO;
+    }
     if (rc) {
         mdb_txn_abort(txn);
         return store_map_rc(rc);
@@ -167,6 +172,7 @@ int store_open(const struct store_opts *opts, struct store **out)
         goto fail;
     if (room_or_complain(s->dir) != 0)
         goto fail;
+    s->durability = (int)opts->durability;
     unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
     if (opts->durability != STORE_DURABILITY_FSYNC || s->temporary)
         flags |= MDB_NOSYNC | MDB_NOMETASYNC;
@@ -209,6 +215,7 @@ void store_close(struct store *s)
         mdb_txn_abort(s->reader);
     if (s->env && !s->temporary)
         mdb_env_sync(s->env, 1); /* group/none modes: a clean stop leaves everything on disk */
+    store_blob_fini(s);
     if (s->env)
         mdb_env_close(s->env);
     if (s->temporary && s->dir)
@@ -264,11 +271,17 @@ int store_reset(struct store *s)
         rc = mdb_drop(txn, s->ddb_items, 0);
     if (!rc)
         rc = mdb_drop(txn, s->ddb_tokens, 0);
+    store_blob_txn_begin(s);
+    if (!rc && store_blob_unref_all(s, txn) != 0)
+        rc = EIO;
     if (rc) {
         mdb_txn_abort(txn);
         return store_map_rc(rc);
     }
-    return store_map_rc(mdb_txn_commit(txn));
+    rc = store_map_rc(store_blob_commit(s, txn));
+    if (!rc && s->durability == STORE_DURABILITY_GROUP && (rc = store_sync(s)) == 0)
+        store_blob_collect(s); /* rare: the blobs go now rather than after the next sync */
+    return rc;
 }
 
 MDB_val store_str_val(const char *s)
@@ -333,6 +346,7 @@ int store_snapshot_take(struct store *s, struct store_snapshot **out)
         free(snap);
         return rc;
     }
+    store_blob_snap_open(s, (uint64_t)mdb_txn_id(snap->txn));
     *out = snap;
     return 0;
 }
@@ -343,8 +357,10 @@ void store_snapshot_free(struct store *s, struct store_snapshot *snap)
         return;
     if (s->read_at == snap)
         s->read_at = NULL;
+    uint64_t id = (uint64_t)mdb_txn_id(snap->txn);
     mdb_txn_abort(snap->txn);
     free(snap);
+    store_blob_snap_close(s, id);
 }
 
 void store_read_at(struct store *s, struct store_snapshot *snap)
@@ -358,11 +374,16 @@ uint64_t store_commit_id(struct store *s)
     return mdb_env_info(s->env, &info) == 0 ? (uint64_t)info.me_last_txnid : 0;
 }
 
+static int sync_env(struct store *s)
+{
+    return mdb_env_sync(s->env, 1) == 0 ? 0 : LY_EIO;
+}
+
 int store_sync(struct store *s)
 {
     if (s->temporary)
         return 0; /* a temporary store is deleted at exit: nothing to make durable */
-    return mdb_env_sync(s->env, 1) == 0 ? 0 : LY_EIO;
+    return store_blob_sync(s, sync_env);
 }
 
 int store_value_split(const MDB_val *v, MDB_val *rec, MDB_val *body)

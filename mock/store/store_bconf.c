@@ -164,6 +164,7 @@ int store_write_begin(struct store *s, struct store_wkey *wk, const struct store
     int rc = store_obj_key(s, wk->bucket, wk->key, wk->buf, &wk->k, &wk->is_long);
     if (!rc)
         rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, txn));
+    store_blob_txn_begin(s);
     if (!rc)
         rc = store_bucket_exists(s, *txn, wk->bucket);
     if (!rc && h && h->conf) {

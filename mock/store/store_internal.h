@@ -22,6 +22,9 @@ struct store {
     MDB_dbi meta, buckets, objects, blobs, longkeys;
     MDB_dbi ddb_tables, ddb_items, ddb_tokens; /* store_ddb.c */
     MDB_dbi versions, uploads, parts, bconf;   /* store_version.c, store_multipart.c */
+    MDB_dbi blobids;                           /* store_blob.c: ids records refer to */
+    int durability;                            /* enum store_durability */
+    struct store_blobq *bq;                    /* store_blob.c */
     size_t lmdb_key_bytes_max;
     char *dir;
     int temporary;
@@ -51,6 +54,37 @@ int store_map_rc(int rc);
 MDB_val store_str_val(const char *s);
 /** Increments and returns the store-wide commit sequence number inside txn. */
 int store_next_seq(struct store *s, MDB_txn *txn, uint64_t *seq);
+
+/* ---- blob files (store_blob.c, see lockyard/store_blob.h) ---- */
+
+/* A record with STORE_OBJ_BLOB: its body slot holds the blob's id (STORE_BLOB_ID_LEN bytes). */
+/** Opens DIR/blobs (creating it) and removes the files no record refers to. */
+int store_blob_init(struct store *s, MDB_txn *txn);
+/** At close, after the last sync: unlinks dropped blobs; a temporary store's directory goes. */
+void store_blob_fini(struct store *s);
+/** A snapshot (read transaction txn) opens / closes: blobs it may read are not unlinked. The
+ *  loop also takes the drops a store_sync made durable when a snapshot closes. */
+void store_blob_snap_open(struct store *s, uint64_t txn);
+void store_blob_snap_close(struct store *s, uint64_t txn);
+/** Unlinks the durable drops no open snapshot may read (loop). */
+void store_blob_collect(struct store *s);
+/** Starts the bookkeeping of a write transaction (forgets what an aborted one left). */
+void store_blob_txn_begin(struct store *s);
+/** The record being written refers to blob id (listed in blobids inside txn). */
+int store_blob_ref(struct store *s, MDB_txn *txn, const char *id);
+/** A record (rec) with body slot body is being removed or replaced inside txn: when it refers
+ *  to a blob, the blob is unlisted and unlinked once the commit is durable. */
+int store_blob_unref(struct store *s, MDB_txn *txn, const MDB_val *rec, const MDB_val *body);
+/** Unlists every blob (store_reset) inside txn; they are unlinked as unref'd ones. */
+int store_blob_unref_all(struct store *s, MDB_txn *txn);
+/** Commits a write transaction: blobs made part of records are synced first (fsync mode);
+ *  after the commit dropped blobs are unlinked or queued for the next store_sync.
+ *  @return an LMDB code */
+int store_blob_commit(struct store *s, MDB_txn *txn);
+/** store_sync (any thread): the blobs committed since the last sync are synced, then LMDB
+ *  (sync_env); the blobs dropped before it are then unlinked by the loop (its next commit, or
+ *  store_blob_snap_close). @return 0 or LY_EIO */
+int store_blob_sync(struct store *s, int (*sync_env)(struct store *s));
 
 /* ---- shared by store_s3.c, store_version.c, store_multipart.c ---- */
 

@@ -381,11 +381,12 @@ int store_upload_complete(struct store *s, const char *bucket, const char *key,
     int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
     if (rc)
         return rc;
+    store_blob_txn_begin(s); /* the object it replaces may be a blob */
     rc = store_bucket_exists(s, txn, bucket);
     if (!rc)
         rc = complete_txn(s, txn, &j, obj);
     if (!rc)
-        return store_map_rc(mdb_txn_commit(txn));
+        return store_map_rc(store_blob_commit(s, txn));
     mdb_txn_abort(txn);
     return rc;
 }

@@ -133,7 +133,7 @@ int record_obj_decode(const void *data, size_t len, struct ly_arena *a, struct s
     if (magic != OBJ_MAGIC)
         return LY_EIO;
     memcpy(&o->flags, p + 4, 4);
-    if (o->flags & ~(uint32_t)(STORE_OBJ_DELETE_MARKER | STORE_OBJ_VERSIONED))
+    if (o->flags & ~(uint32_t)(STORE_OBJ_DELETE_MARKER | STORE_OBJ_VERSIONED | STORE_OBJ_BLOB))
         return LY_EIO;
     memcpy(&o->size, p + 8, 8);
     memcpy(&u, p + 16, 8);

@@ -6,6 +6,7 @@
 #include "lockyard/check.h"
 #include "lockyard/checksum.h"
 #include "lockyard/store_version.h"
+#include "lockyard/store_blob.h"
 #include "store_internal.h"
 #include "store_record.h"
 
@@ -62,6 +63,7 @@ int store_bucket_delete(struct store *s, const char *name)
     int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
     if (rc)
         return rc;
+    store_blob_txn_begin(s); /* noncurrent versions may hold blobs */
     rc = store_bucket_exists(s, txn, name);
     if (!rc)
         rc = store_map_rc(mdb_cursor_open(txn, s->objects, &cur));
@@ -79,7 +81,7 @@ int store_bucket_delete(struct store *s, const char *name)
         rc = store_map_rc(mdb_del(txn, s->buckets, &k, NULL));
     }
     if (!rc)
-        return store_map_rc(mdb_txn_commit(txn));
+        return store_map_rc(store_blob_commit(s, txn));
     mdb_txn_abort(txn);
     return rc;
 }
@@ -129,10 +131,10 @@ int store_obj_write(struct store *s, const char *bucket, const char *key, struct
     int rc = store_write_begin(s, &wk, h, &txn);
     if (!rc)
         rc = store_install_current(s, txn, &wk, obj, &dst);
-    if (!rc && obj->size)
+    if (!rc && obj->size && !obj->blob)
         memcpy(dst, body, obj->size);
     if (!rc)
-        rc = store_map_rc(mdb_txn_commit(txn));
+        rc = store_map_rc(store_blob_commit(s, txn));
     else if (txn)
         mdb_txn_abort(txn);
     return rc;
@@ -170,10 +172,15 @@ int store_obj_get(struct store *s, const char *bucket, const char *key, struct l
         rc = LY_ENOENT;
     if (!rc && body) {
         rc = store_map_rc(mdb_get(txn, s->blobs, &k, &v));
-        if (!rc && v.mv_size != out->size)
+        if (!rc && (out->flags & STORE_OBJ_BLOB)) { /* the body is a file: its id */
+            out->blob = v.mv_size == STORE_BLOB_ID_LEN ? ly_arena_strndup(a, v.mv_data, v.mv_size)
+                                                       : NULL;
+            rc = out->blob ? 0 : LY_EIO;
+        } else if (!rc && v.mv_size != out->size) {
             rc = LY_EIO;
-        if (!rc)
+        } else if (!rc) {
             rc = ly_buf_add(body, v.mv_data, v.mv_size);
+        }
     }
     if (txn)
         store_read_end(s, txn);

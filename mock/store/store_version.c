@@ -6,9 +6,11 @@
 #include "lockyard/store_version.h"
 #include "lockyard/check.h"
 #include "lockyard/checksum.h"
+#include "lockyard/store_blob.h"
 #include "store_internal.h"
 #include "store_record.h"
 
+#include <errno.h>
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +109,12 @@ static int drop_null_noncurrent(struct store *s, MDB_txn *txn, struct store_wkey
 {
     MDB_cursor *c = NULL;
     MDB_val v;
+    MDB_val rec, body;
     int rc = find_noncurrent(s, txn, wk->bucket, wk->key, 0, &c, &v);
+    if (!rc)
+        rc = store_value_split(&v, &rec, &body);
+    if (!rc)
+        rc = store_blob_unref(s, txn, &rec, &body);
     if (!rc)
         rc = store_map_rc(mdb_cursor_del(c, 0));
     if (c)
@@ -115,11 +122,26 @@ static int drop_null_noncurrent(struct store *s, MDB_txn *txn, struct store_wkey
     return rc == LY_ENOENT ? 0 : rc;
 }
 
+/* The current record of k is about to be replaced or removed (not kept as a version): its
+ * blob, when it has one, is dropped. */
+static int drop_current_blob(struct store *s, MDB_txn *txn, const MDB_val *k)
+{
+    MDB_val cur, body;
+    MDB_val kk = *k;
+    int rc = mdb_get(txn, s->objects, &kk, &cur);
+    if (rc == MDB_NOTFOUND || (!rc && !(rec_flags(&cur) & STORE_OBJ_BLOB)))
+        return 0;
+    if (!rc)
+        rc = mdb_get(txn, s->blobs, &kk, &body);
+    return rc ? store_map_rc(rc) : store_blob_unref(s, txn, &cur, &body);
+}
+
 /* Takes the current version out of the way of a new one, as the versioning state says. */
 static int retire_current(struct store *s, MDB_txn *txn, struct store_wkey *wk,
-                          enum store_versioning ver)
+                          enum store_versioning ver, int *moved)
 {
     MDB_val cur;
+    *moved = 0;
     if (ver == STORE_VERSIONING_OFF)
         return 0;
     int rc = mdb_get(txn, s->objects, &wk->k, &cur);
@@ -135,7 +157,30 @@ static int retire_current(struct store *s, MDB_txn *txn, struct store_wkey *wk,
         if (rc)
             return store_map_rc(rc);
     }
-    return rc == MDB_NOTFOUND ? 0 : move_to_noncurrent(s, txn, wk, cur);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    *moved = 1;
+    return move_to_noncurrent(s, txn, wk, cur);
+}
+
+/* The body slot of the new current version: room for its bytes, or its blob's id. */
+static int put_body_slot(struct store *s, MDB_txn *txn, struct store_wkey *wk,
+                         const struct store_obj *obj, void **body_out)
+{
+    *body_out = NULL;
+    if (obj->flags & STORE_OBJ_DELETE_MARKER) {
+        int r = mdb_del(txn, s->blobs, &wk->k, NULL);
+        return r == MDB_NOTFOUND ? 0 : store_map_rc(r);
+    }
+    if (obj->flags & STORE_OBJ_BLOB) {
+        MDB_val v = {STORE_BLOB_ID_LEN, (void *)obj->blob};
+        int rc = store_blob_ref(s, txn, obj->blob);
+        return rc ? rc : store_map_rc(mdb_put(txn, s->blobs, &wk->k, &v, 0));
+    }
+    MDB_val v = {obj->size, NULL};
+    int rc = store_map_rc(mdb_put(txn, s->blobs, &wk->k, &v, MDB_RESERVE));
+    *body_out = v.mv_data;
+    return rc;
 }
 
 int store_install_current(struct store *s, MDB_txn *txn, struct store_wkey *wk,
@@ -147,11 +192,15 @@ int store_install_current(struct store *s, MDB_txn *txn, struct store_wkey *wk,
     int rc = store_versioning_txn(s, txn, wk->bucket, &ver);
     if (!rc)
         rc = store_next_seq(s, txn, &obj->seq);
-    obj->flags = (obj->flags & STORE_OBJ_DELETE_MARKER) |
-                 (ver == STORE_VERSIONING_ENABLED ? STORE_OBJ_VERSIONED : 0);
+    uint32_t dm = obj->flags & STORE_OBJ_DELETE_MARKER;
+    obj->flags = dm | (ver == STORE_VERSIONING_ENABLED ? STORE_OBJ_VERSIONED : 0) |
+                 (obj->blob && !dm ? STORE_OBJ_BLOB : 0);
     obj->bucket_versioning = (int)ver;
+    int moved = 0;
     if (!rc)
-        rc = retire_current(s, txn, wk, ver);
+        rc = retire_current(s, txn, wk, ver, &moved);
+    if (!rc && !moved)
+        rc = drop_current_blob(s, txn, &wk->k);
     if (!rc)
         rc = record_obj_encode(obj, &rec);
     if (!rc) {
@@ -163,14 +212,8 @@ int store_install_current(struct store *s, MDB_txn *txn, struct store_wkey *wk,
         rc = store_map_rc(mdb_put(txn, s->longkeys, &wk->k, &v, 0));
     }
     *body_out = NULL;
-    if (!rc && (obj->flags & STORE_OBJ_DELETE_MARKER)) {
-        int r = mdb_del(txn, s->blobs, &wk->k, NULL);
-        rc = r == MDB_NOTFOUND ? 0 : store_map_rc(r);
-    } else if (!rc) {
-        MDB_val v = {obj->size, NULL};
-        rc = store_map_rc(mdb_put(txn, s->blobs, &wk->k, &v, MDB_RESERVE));
-        *body_out = v.mv_data;
-    }
+    if (!rc)
+        rc = put_body_slot(s, txn, wk, obj, body_out);
     ly_buf_cleanup(&rec);
     return rc;
 }
@@ -183,7 +226,9 @@ static int promote_newest(struct store *s, MDB_txn *txn, struct store_wkey *wk)
     size_t pl = vkey_prefix(wk->bucket, wk->key, kb);
     MDB_cursor *c;
     MDB_val k, v, rec, body;
-    int rc = store_map_rc(mdb_cursor_open(txn, s->versions, &c));
+    int rc = drop_current_blob(s, txn, &wk->k);
+    if (!rc)
+        rc = store_map_rc(mdb_cursor_open(txn, s->versions, &c));
     if (rc)
         return rc;
     if (!first_version(c, kb, pl, &k, &v, MDB_SET_RANGE)) {
@@ -241,6 +286,9 @@ static int remove_version(struct store *s, MDB_txn *txn, struct store_wkey *wk, 
         rc = store_value_split(&v, &rec, &body);
     if (!rc) {
         out->deleted_marker = (rec_flags(&rec) & STORE_OBJ_DELETE_MARKER) != 0;
+        rc = store_blob_unref(s, txn, &rec, &body);
+    }
+    if (!rc) {
         rc = store_map_rc(mdb_cursor_del(c, 0));
     }
     if (c)
@@ -262,7 +310,9 @@ static int delete_current(struct store *s, MDB_txn *txn, struct store_wkey *wk, 
     enum store_versioning ver;
     int rc = store_versioning_txn(s, txn, wk->bucket, &ver);
     if (!rc && ver == STORE_VERSIONING_OFF) {
-        int r = mdb_del(txn, s->objects, &wk->k, NULL);
+        int r = drop_current_blob(s, txn, &wk->k) ? EIO : 0;
+        if (r == 0)
+            r = mdb_del(txn, s->objects, &wk->k, NULL);
         if (r == 0)
             r = mdb_del(txn, s->blobs, &wk->k, NULL);
         if (r == 0 && wk->is_long)
@@ -306,7 +356,7 @@ int store_obj_delete_version(struct store *s, const char *bucket, const char *ke
             rc = store_next_seq(s, txn, &seq);
     }
     if (!rc)
-        rc = store_map_rc(mdb_txn_commit(txn));
+        rc = store_map_rc(store_blob_commit(s, txn));
     else if (txn)
         mdb_txn_abort(txn);
     return rc;
@@ -317,7 +367,12 @@ static int copy_out(MDB_val *rec, MDB_val *bodyv, struct ly_arena *a, struct sto
                     struct ly_buf *body)
 {
     int rc = record_obj_decode(rec->mv_data, rec->mv_size, a, out);
-    if (!rc && body && !(out->flags & STORE_OBJ_DELETE_MARKER)) {
+    if (!rc && body && (out->flags & STORE_OBJ_BLOB)) {
+        out->blob = bodyv->mv_size == STORE_BLOB_ID_LEN
+                        ? ly_arena_strndup(a, bodyv->mv_data, bodyv->mv_size)
+                        : NULL;
+        rc = out->blob ? 0 : LY_EIO;
+    } else if (!rc && body && !(out->flags & STORE_OBJ_DELETE_MARKER)) {
         if (bodyv->mv_size != out->size)
             return LY_EIO;
         rc = ly_buf_add(body, bodyv->mv_data, bodyv->mv_size);
@@ -422,7 +477,9 @@ int store_version_list(struct store *s, const char *bucket, const char *from, co
     return rc;
 }
 
-static int purge_prefix(MDB_txn *txn, MDB_dbi dbi, const char *bucket)
+/* Removes every value of dbi under "bucket\0"; records (with_blobs) drop their blobs. */
+static int purge_prefix(struct store *s, MDB_txn *txn, MDB_dbi dbi, const char *bucket,
+                        int with_blobs)
 {
     MDB_cursor *c = NULL;
     size_t bl = strlen(bucket) + 1;
@@ -432,7 +489,11 @@ static int purge_prefix(MDB_txn *txn, MDB_dbi dbi, const char *bucket)
         if (mdb_cursor_get(c, &k, &v, MDB_SET_RANGE) != 0 || k.mv_size < bl ||
             memcmp(k.mv_data, bucket, bl) != 0)
             break;
-        rc = store_map_rc(mdb_cursor_del(c, 0));
+        MDB_val rec, body;
+        if (with_blobs && (rc = store_value_split(&v, &rec, &body)) == 0)
+            rc = store_blob_unref(s, txn, &rec, &body);
+        if (!rc)
+            rc = store_map_rc(mdb_cursor_del(c, 0));
     }
     if (c)
         mdb_cursor_close(c);
@@ -441,12 +502,12 @@ static int purge_prefix(MDB_txn *txn, MDB_dbi dbi, const char *bucket)
 
 int store_bucket_purge(struct store *s, MDB_txn *txn, const char *bucket)
 {
-    int rc = purge_prefix(txn, s->versions, bucket);
+    int rc = purge_prefix(s, txn, s->versions, bucket, 1);
     if (!rc)
-        rc = purge_prefix(txn, s->uploads, bucket);
+        rc = purge_prefix(s, txn, s->uploads, bucket, 0);
     if (!rc)
-        rc = purge_prefix(txn, s->parts, bucket);
+        rc = purge_prefix(s, txn, s->parts, bucket, 0);
     if (!rc)
-        rc = purge_prefix(txn, s->bconf, bucket);
+        rc = purge_prefix(s, txn, s->bconf, bucket, 0);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include "lockyard/check.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -256,10 +257,12 @@ void aws_s3_error(const struct ly_req *req, struct ly_resp *resp, enum aws_err e
 
 void aws_ddb_reply(const struct ly_req *req, struct ly_resp *resp, int status, const void *doc)
 {
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    /* The empty answer (PutItem, DeleteItem, UpdateItem without ReturnValues) is not dumped */
+    bool empty = json_is_object((const json_t *)doc) && json_object_size(doc) == 0;
+    char *text = doc && !empty ? json_dumps(doc, JSON_COMPACT) : NULL;
     ly_buf_reset(&resp->body);
     resp->status = status;
-    if (!text || ly_buf_adds(&resp->body, text)) {
+    if (empty ? ly_buf_adds(&resp->body, "{}") : !text || ly_buf_adds(&resp->body, text)) {
         resp->status = 500;
         resp->error_code = ddb_errors[AWS_DDB_INTERNAL_SERVER_ERROR].code;
         ly_buf_reset(&resp->body);
@@ -267,6 +270,12 @@ void aws_ddb_reply(const struct ly_req *req, struct ly_resp *resp, int status, c
             ly_buf_reset(&resp->body);
     }
     free(text);
+    aws_ddb_reply_written(req, resp, resp->status);
+}
+
+void aws_ddb_reply_written(const struct ly_req *req, struct ly_resp *resp, int status)
+{
+    resp->status = status;
     unsigned long crc = crc32(0L, (const Bytef *)resp->body.data, (uInt)resp->body.len);
     if (ly_resp_header_set(resp, req->arena, "Content-Type", "application/x-amz-json-1.0") ||
         ly_resp_header_set(resp, req->arena, "x-amzn-RequestId", req->request_id) ||

@@ -1,12 +1,16 @@
-"""Client for tools/bench/icount: PORT WORKLOAD N. Waits for the server, sets up the bucket /
-table, then sends N requests of WORKLOAD over one keep-alive connection; setup is also done for
-N = 0 so the difference of two runs is the requests alone."""
+"""Client for tools/bench/icount: PORT WORKLOAD N [baseline]. Waits for the server, sets up the
+bucket / table, then sends N requests of WORKLOAD over one keep-alive connection; setup is also done
+for N = 0 so the difference of two runs is the requests alone. With "baseline" the server is
+tools/bench/baseline.c's bare libevent+LMDB key-value server: no bucket or table, keys at the root
+(/obj, /k1, ...), S3 workloads only."""
 import http.client
 import json
 import sys
 import time
 
 port, work, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+baseline = len(sys.argv) > 4 and sys.argv[4] == "baseline"
+B = "" if baseline else "/bench"  # where the objects are
 BODY = b"x" * 1024
 BIG = bytes(range(256)) * (8 << 12)  # 8 MiB
 
@@ -58,28 +62,32 @@ def item(i):
 
 
 c = connect()
-call(c, "PUT", "/bench")
-call(c, "PUT", "/bench/obj", BODY)
-ddb(c, "CreateTable", {"TableName": "bench", "BillingMode": "PAY_PER_REQUEST",
+if baseline and (work.startswith("ddb") or work == "list"):
+    sys.exit("icount: the baseline server has no " + work)
+if not baseline:
+    call(c, "PUT", "/bench")
+call(c, "PUT", B + "/obj", BODY)
+if not baseline:
+    ddb(c, "CreateTable", {"TableName": "bench", "BillingMode": "PAY_PER_REQUEST",
                        "AttributeDefinitions": [{"AttributeName": "LockID", "AttributeType": "S"}],
                        "KeySchema": [{"AttributeName": "LockID", "KeyType": "HASH"}]})
-ddb(c, "PutItem", {"TableName": "bench", "Item": item(0)})
+    ddb(c, "PutItem", {"TableName": "bench", "Item": item(0)})
 if work == "list":  # 2000 small objects to list in pages of 1000 (set up for N = 0 too)
     for i in range(2000):
         call(c, "PUT", "/bench/l%06d" % i, b"x")
 for i in range(n):
     if work == "get":
-        call(c, "GET", "/bench/obj")
+        call(c, "GET", B + "/obj")
     elif work == "put":
-        call(c, "PUT", "/bench/k%d" % i, BODY)
+        call(c, "PUT", B + "/k%d" % i, BODY)
     elif work == "put-inm":
-        call(c, "PUT", "/bench/k%d" % i, BODY, {"If-None-Match": "*"})
+        call(c, "PUT", B + "/k%d" % i, BODY, {"If-None-Match": "*"})
     elif work == "put-412":
-        call(c, "PUT", "/bench/obj", BODY, {"If-None-Match": "*"}, want=(412,))
+        call(c, "PUT", B + "/obj", BODY, {"If-None-Match": "*"}, want=(412,))
     elif work == "put-8m":
-        call(c, "PUT", "/bench/big%d" % (i % 4), BIG)
+        call(c, "PUT", B + "/big%d" % (i % 4), BIG)
     elif work == "put-8m-chunked":
-        call(c, "PUT", "/bench/big%d" % (i % 4), BIG_CHUNKED, CHUNKED_HEADERS)
+        call(c, "PUT", B + "/big%d" % (i % 4), BIG_CHUNKED, CHUNKED_HEADERS)
     elif work == "ddb-put":
         ddb(c, "PutItem", {"TableName": "bench", "Item": item(i + 1),
                            "ConditionExpression": "attribute_not_exists(LockID)"})

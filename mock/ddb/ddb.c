@@ -89,12 +89,16 @@ static int run(struct ddb_call *c, const char *target)
     return fn(c);
 }
 
-/* The answer {"Item":ITEM, ...c->out's members}: the item written as text (ddb_map_text),
- * the rest dumped by jansson. */
+/* The answer {"Item":ITEM, ...c->out's members} (or "Attributes"): the item written as text
+ * (ddb_map_text), the rest dumped by jansson. */
 static int item_answer(struct ddb_call *c, struct ly_buf *b)
 {
     ly_buf_reset(b);
-    int rc = ly_buf_adds(b, "{\"Item\":");
+    int rc = ly_buf_add(b, "{\"", 2);
+    if (!rc)
+        rc = ly_buf_adds(b, c->out_item_name);
+    if (!rc)
+        rc = ly_buf_add(b, "\":", 2);
     if (!rc)
         rc = ddb_map_text(c->out_item, b);
     if (rc || !c->out || json_object_size(c->out) == 0)
@@ -117,7 +121,7 @@ static void reply(struct ddb_call *c, struct ly_resp *resp)
     json_t *out = c->out ? json_incref(c->out) : json_object();
     if (c->out_item) { /* the text did not fit: the same answer through jansson */
         json_t *all = json_object();
-        if (all && json_object_set_new(all, "Item", ddb_map_to_json(c->out_item)) == 0 &&
+        if (all && json_object_set_new(all, c->out_item_name, ddb_map_to_json(c->out_item)) == 0 &&
             json_object_update(all, out) == 0) {
             json_decref(out);
             out = all;

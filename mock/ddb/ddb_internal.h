@@ -30,7 +30,8 @@ struct ddb_call {
     struct ly_arena *a;
     json_t *in;                     /* the request object (owned by ddb.c) */
     json_t *out;                    /* the response object (new reference) or NULL for {} */
-    const struct ddb_map *out_item; /* an "Item" to answer before out's members, or NULL */
+    const struct ddb_map *out_item; /* an item answered before out's members, or NULL */
+    const char *out_item_name;      /* its member name: "Item" or "Attributes" */
     json_t *keep;      /* a JSON array freed after the call: loaded descriptions etc. */
     json_t *err_extra; /* extra members of an error body (new reference) or NULL */
     struct ddb_err err;

@@ -8,11 +8,21 @@
 #include "lockyard/ddb_num.h"
 #include "lockyard/ddb_value.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /* jansson's escapes (dump.c without JSON_ENSURE_ASCII / JSON_ESCAPE_SLASH): the quote, the
  * backslash and the control characters; \u with four upper-case hex digits where it has no
  * short form. Everything else, UTF-8 included, is copied. */
+/* The bytes put_string escapes: control characters, the quote and the backslash. */
+static const bool escaped[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1,
+};
+
 static int put_string(struct ly_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -22,7 +32,7 @@ static int put_string(struct ly_buf *b, const char *s, size_t n)
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!escaped[c])
             continue;
         char esc[6] = {'\\', 0, 0, 0, 0, 0};
         size_t elen = 2;

@@ -135,6 +135,8 @@ void aws_ddb_error(const struct ly_req *req, struct ly_resp *resp, enum aws_err 
  * that cannot be written becomes a 500 InternalServerError.
  */
 void aws_ddb_reply(const struct ly_req *req, struct ly_resp *resp, int status, const void *doc);
+/** The same for an answer whose JSON text the caller has written into resp->body already. */
+void aws_ddb_reply_written(const struct ly_req *req, struct ly_resp *resp, int status);
 
 /** STS: <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>.
  *  message NULL: the table's. */

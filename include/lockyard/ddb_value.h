@@ -177,6 +177,14 @@ json_t *ddb_val_to_json(const struct ddb_val *v);
 /** Encodes a map as a JSON object of AttributeValues. New reference or NULL. */
 json_t *ddb_map_to_json(const struct ddb_map *m);
 
+/* ---- the same as text (ddb_value_text.c) ---- */
+
+/** Appends m's DynamoDB JSON text to b: the bytes of json_dumps(ddb_map_to_json(m),
+ *  JSON_COMPACT). 0, or LY_ENOMEM (b's cap) / LY_EINVAL (a value of no type). */
+int ddb_map_text(const struct ddb_map *m, struct ly_buf *b);
+/** The same for one AttributeValue ({"S":"..."}). */
+int ddb_val_text(const struct ddb_val *v, struct ly_buf *b);
+
 /* ---- binary item encoding for storage (ddb_value_bin.c) ---- */
 
 /**

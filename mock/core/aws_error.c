@@ -6,9 +6,10 @@
 #include "lockyard/check.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+#include <isa-l.h>
 
 #define NS_DDB "com.amazonaws.dynamodb.v20120810"
 #define NS_VALIDATE "com.amazon.coral.validate"
@@ -268,10 +269,12 @@ void aws_s3_error(const struct ly_req *req, struct ly_resp *resp, enum aws_err e
 
 void aws_ddb_reply(const struct ly_req *req, struct ly_resp *resp, int status, const void *doc)
 {
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    /* The empty answer (PutItem, DeleteItem, UpdateItem without ReturnValues) is not dumped */
+    bool empty = json_is_object((const json_t *)doc) && json_object_size(doc) == 0;
+    char *text = doc && !empty ? json_dumps(doc, JSON_COMPACT) : NULL;
     ly_buf_reset(&resp->body);
     resp->status = status;
-    if (!text || ly_buf_adds(&resp->body, text)) {
+    if (empty ? ly_buf_adds(&resp->body, "{}") : !text || ly_buf_adds(&resp->body, text)) {
         resp->status = 500;
         resp->error_code = ddb_errors[AWS_DDB_INTERNAL_SERVER_ERROR].code;
         ly_buf_reset(&resp->body);
@@ -279,7 +282,14 @@ void aws_ddb_reply(const struct ly_req *req, struct ly_resp *resp, int status, c
             ly_buf_reset(&resp->body);
     }
     free(text);
-    unsigned long crc = crc32(0L, (const Bytef *)resp->body.data, (uInt)resp->body.len);
+    aws_ddb_reply_written(req, resp, resp->status);
+}
+
+void aws_ddb_reply_written(const struct ly_req *req, struct ly_resp *resp, int status)
+{
+    resp->status = status;
+    /* zlib's CRC32 (reflected IEEE, as gzip's): ISA-L's carry-less multiply gives the same */
+    unsigned long crc = crc32_gzip_refl(0, (const unsigned char *)resp->body.data, resp->body.len);
     if (ly_resp_header_set(resp, req->arena, "Content-Type", "application/x-amz-json-1.0") ||
         ly_resp_header_set(resp, req->arena, "x-amzn-RequestId", req->request_id) ||
         ly_resp_headerf(resp, req->arena, "x-amz-crc32", "%lu", crc)) {

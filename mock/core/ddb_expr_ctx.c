@@ -9,34 +9,86 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool present(const json_t *req, const char *key)
+/* The request members the rules below look at, by bit: found in one pass over the request
+ * (a handful of members) instead of a hash lookup per name. */
+enum {
+    P_ATTRIBUTES_TO_GET,
+    P_QUERY_FILTER,
+    P_SCAN_FILTER,
+    P_KEY_CONDITIONS,
+    P_EXPECTED,
+    P_ATTRIBUTE_UPDATES,
+    P_CONDITIONAL_OPERATOR,
+    P_PROJECTION_EXPRESSION,
+    P_FILTER_EXPRESSION,
+    P_KEY_CONDITION_EXPRESSION,
+    P_CONDITION_EXPRESSION,
+    P_UPDATE_EXPRESSION,
+    P_NAMES,
+    P_VALUES,
+    P_COUNT_
+};
+static const char *const member_names[P_COUNT_] = {"AttributesToGet",
+                                                   "QueryFilter",
+                                                   "ScanFilter",
+                                                   "KeyConditions",
+                                                   "Expected",
+                                                   "AttributeUpdates",
+                                                   "ConditionalOperator",
+                                                   "ProjectionExpression",
+                                                   "FilterExpression",
+                                                   "KeyConditionExpression",
+                                                   "ConditionExpression",
+                                                   "UpdateExpression",
+                                                   "ExpressionAttributeNames",
+                                                   "ExpressionAttributeValues"};
+
+/* The bits of the members of req that are present and not null. */
+static unsigned present_members(const json_t *req)
 {
-    const json_t *v = json_object_get(req, key);
-    return v && !json_is_null(v);
+    unsigned bits = 0;
+    const char *k;
+    size_t len;
+    const json_t *v;
+    json_object_keylen_foreach ((json_t *)req, k, len, v) {
+        if (json_is_null(v))
+            continue;
+        for (unsigned i = 0; i < P_COUNT_; i++)
+            if (strlen(member_names[i]) == len && memcmp(k, member_names[i], len) == 0)
+                bits |= 1u << i;
+    }
+    return bits;
 }
 
-/* Appends the present keys of list to buf as "A, B"; returns how many. */
-static int list_present(const json_t *req, const char *const *list, size_t n, char *buf, size_t cap)
+#define HAS(bits, p) (((bits) >> (p)) & 1u)
+
+/* Appends the present members of list to buf as "A, B"; returns how many. */
+static int list_present(unsigned bits, const unsigned char *list, size_t n, char *buf, size_t cap)
 {
     int count = 0;
     size_t o = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        if (!present(req, list[i]))
+        if (!HAS(bits, list[i]))
             continue;
-        int w = snprintf(buf + o, cap - o, "%s%s", count ? ", " : "", list[i]);
-        if (w > 0 && (size_t)w < cap - o)
-            o += (size_t)w;
+        const char *name = member_names[list[i]];
+        size_t need = (count ? 2 : 0) + strlen(name);
+        if (need < cap - o) {
+            if (count)
+                memcpy(buf + o, ", ", 2);
+            memcpy(buf + o + (count ? 2 : 0), name, need - (count ? 2 : 0) + 1);
+            o += need;
+        }
         count++;
     }
     return count;
 }
 
 /* ConditionalOperator needs a legacy filter (Expected, QueryFilter, ScanFilter). */
-static int check_conditional_operator(const json_t *req, struct ddb_err *err)
+static int check_conditional_operator(unsigned bits, struct ddb_err *err)
 {
-    if (!present(req, "ConditionalOperator") || present(req, "Expected") ||
-        present(req, "QueryFilter") || present(req, "ScanFilter"))
+    if (!HAS(bits, P_CONDITIONAL_OPERATOR) || HAS(bits, P_EXPECTED) || HAS(bits, P_QUERY_FILTER) ||
+        HAS(bits, P_SCAN_FILTER))
         return 0;
     return ddb_err_valid(err, "ConditionalOperator cannot be used without Filter or Expected");
 }
@@ -44,35 +96,33 @@ static int check_conditional_operator(const json_t *req, struct ddb_err *err)
 int ddb_expr_check_request(const json_t *req, struct ddb_err *err)
 {
     /* KeyConditions may go with expressions other than KeyConditionExpression (DynamoDB) */
-    static const char *const legacy[] = {"AttributesToGet",    "QueryFilter", "ScanFilter",
-                                         "KeyConditions",      "Expected",    "AttributeUpdates",
-                                         "ConditionalOperator"};
-    static const char *const expr[] = {"ProjectionExpression", "FilterExpression",
-                                       "KeyConditionExpression", "ConditionExpression",
-                                       "UpdateExpression"};
-    static const char *const legacy_no_kc[] = {"AttributesToGet",  "QueryFilter",
-                                               "ScanFilter",       "Expected",
-                                               "AttributeUpdates", "ConditionalOperator"};
+    static const unsigned char legacy[] = {
+        P_ATTRIBUTES_TO_GET, P_QUERY_FILTER,      P_SCAN_FILTER,         P_KEY_CONDITIONS,
+        P_EXPECTED,          P_ATTRIBUTE_UPDATES, P_CONDITIONAL_OPERATOR};
+    static const unsigned char expr[] = {P_PROJECTION_EXPRESSION, P_FILTER_EXPRESSION,
+                                         P_KEY_CONDITION_EXPRESSION, P_CONDITION_EXPRESSION,
+                                         P_UPDATE_EXPRESSION};
+    static const unsigned char legacy_no_kc[] = {P_ATTRIBUTES_TO_GET, P_QUERY_FILTER,
+                                                 P_SCAN_FILTER,       P_EXPECTED,
+                                                 P_ATTRIBUTE_UPDATES, P_CONDITIONAL_OPERATOR};
     char lbuf[256], ebuf[256];
-    int kc_alone = !present(req, "KeyConditionExpression");
-    int nl =
-        kc_alone
-            ? list_present(req, legacy_no_kc, sizeof(legacy_no_kc) / sizeof(legacy_no_kc[0]), lbuf,
-                           sizeof(lbuf))
-            : list_present(req, legacy, sizeof(legacy) / sizeof(legacy[0]), lbuf, sizeof(lbuf));
-    int ne = list_present(req, expr, sizeof(expr) / sizeof(expr[0]), ebuf, sizeof(ebuf));
+    unsigned bits = present_members(req);
+    int kc_alone = !HAS(bits, P_KEY_CONDITION_EXPRESSION);
+    int nl = kc_alone ? list_present(bits, legacy_no_kc, sizeof legacy_no_kc, lbuf, sizeof lbuf)
+                      : list_present(bits, legacy, sizeof legacy, lbuf, sizeof lbuf);
+    int ne = list_present(bits, expr, sizeof expr, ebuf, sizeof ebuf);
     if (nl && ne)
         return ddb_err_valid(err,
                              "Can not use both expression and non-expression parameters in "
                              "the same request: Non-expression parameters: {%s} Expression "
                              "parameters: {%s}",
                              lbuf, ebuf);
-    if (check_conditional_operator(req, err))
+    if (check_conditional_operator(bits, err))
         return LY_EINVAL;
-    if (!ne && present(req, "ExpressionAttributeNames"))
+    if (!ne && HAS(bits, P_NAMES))
         return ddb_err_valid(err, "ExpressionAttributeNames can only be specified when using "
                                   "expressions");
-    if (!ne && present(req, "ExpressionAttributeValues"))
+    if (!ne && HAS(bits, P_VALUES))
         return ddb_err_valid(err, "ExpressionAttributeValues can only be specified when using "
                                   "expressions");
     return 0;

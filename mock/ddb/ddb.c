@@ -89,6 +89,52 @@ static int run(struct ddb_call *c, const char *target)
     return fn(c);
 }
 
+/* The answer {"Item":ITEM, ...c->out's members} (or "Attributes"): the item written as text
+ * (ddb_map_text), the rest dumped by jansson. */
+static int item_answer(struct ddb_call *c, struct ly_buf *b)
+{
+    ly_buf_reset(b);
+    int rc = ly_buf_add(b, "{\"", 2);
+    if (!rc)
+        rc = ly_buf_adds(b, c->out_item_name);
+    if (!rc)
+        rc = ly_buf_add(b, "\":", 2);
+    if (!rc)
+        rc = ddb_map_text(c->out_item, b);
+    if (rc || !c->out || json_object_size(c->out) == 0)
+        return rc ? rc : ly_buf_add(b, "}", 1);
+    char *rest = json_dumps(c->out, JSON_COMPACT); /* "{...}": its members follow the item */
+    rc = rest ? ly_buf_add(b, ",", 1) : LY_ENOMEM;
+    if (!rc)
+        rc = ly_buf_adds(b, rest + 1);
+    free(rest);
+    return rc;
+}
+
+/* A successful call's answer. */
+static void reply(struct ddb_call *c, struct ly_resp *resp)
+{
+    if (c->out_item && item_answer(c, &resp->body) == 0) {
+        aws_ddb_reply_written(c->req, resp, 200);
+        return;
+    }
+    json_t *out = c->out ? json_incref(c->out) : json_object();
+    if (c->out_item) { /* the text did not fit: the same answer through jansson */
+        json_t *all = json_object();
+        if (all && json_object_set_new(all, c->out_item_name, ddb_map_to_json(c->out_item)) == 0 &&
+            json_object_update(all, out) == 0) {
+            json_decref(out);
+            out = all;
+        } else {
+            json_decref(all);
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    aws_ddb_reply(c->req, resp, 200, out);
+    json_decref(out);
+}
+
 void ddb_handle(struct ddb_ctx *ctx, struct ly_req *req, struct ly_resp *resp)
 {
     struct ddb_call c;
@@ -98,10 +144,7 @@ void ddb_handle(struct ddb_ctx *ctx, struct ly_req *req, struct ly_resp *resp)
     c.a = req->arena;
     int rc = run(&c, ly_req_header(req, "X-Amz-Target"));
     if (rc == 0) {
-        json_t *out = c.out ? c.out : json_object();
-        aws_ddb_reply(req, resp, 200, out);
-        if (!c.out)
-            json_decref(out);
+        reply(&c, resp);
     } else {
         LY_ASSERT(rc < 0);
         aws_ddb_error(req, resp, c.err.type ? c.err.type : AWS_DDB_INTERNAL_SERVER_ERROR, c.err.msg,

@@ -28,8 +28,10 @@ struct ddb_call {
     struct ddb_ctx *ctx;
     struct ly_req *req;
     struct ly_arena *a;
-    json_t *in;        /* the request object (owned by ddb.c) */
-    json_t *out;       /* the response object (new reference) or NULL for {} */
+    json_t *in;                     /* the request object (owned by ddb.c) */
+    json_t *out;                    /* the response object (new reference) or NULL for {} */
+    const struct ddb_map *out_item; /* an item answered before out's members, or NULL */
+    const char *out_item_name;      /* its member name: "Item" or "Attributes" */
     json_t *keep;      /* a JSON array freed after the call: loaded descriptions etc. */
     json_t *err_extra; /* extra members of an error body (new reference) or NULL */
     struct ddb_err err;
@@ -85,8 +87,14 @@ void ddb_vlist_enum(struct ddb_vlist *v, const char *val, const char *at,
 int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct ddb_table *t);
 /** The parsed table description whose stored text is desc (a new reference, never to be
  * modified: it may be shared with later requests), from ctx's cache or parsed and cached;
- * NULL when the text is not JSON or memory runs out. */
-json_t *ddb_cache_desc(struct ddb_ctx *ctx, const char *desc, size_t len);
+ * NULL when the text is not JSON or memory runs out. *ks: the cache slot's key schema (its
+ * hash_name NULL until set), or NULL when the description is not cached. */
+json_t *ddb_cache_desc(struct ddb_ctx *ctx, const char *desc, size_t len,
+                       struct ddb_key_schema **ks);
+/** Keeps ks (parsed from desc, the description cached with the slot *ks of ddb_cache_desc) in
+ *  that slot; its names are taken from desc. */
+void ddb_cache_set_schema(struct ddb_key_schema *slot, const json_t *desc,
+                          const struct ddb_key_schema *ks);
 /** Parses the key schema out of a stored description (strings in c->a). */
 int ddb_table_schema(struct ddb_call *c, const json_t *desc, struct ddb_key_schema *ks);
 /** A KeySchema list with its types from AttributeDefinitions (strings in c->a). */

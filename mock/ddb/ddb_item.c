@@ -83,10 +83,9 @@ static int answer(struct ddb_call *c, const struct item_req *r, const struct ddb
     c->out = json_object();
     if (!c->out)
         return ddb_fail_store(c, LY_ENOMEM);
-    if (attrs && attrs->n) {
-        int rc = ddb_set(c, c->out, "Attributes", ddb_map_to_json(attrs));
-        if (rc)
-            return rc;
+    if (attrs && attrs->n) { /* written as text by ddb.c, first member of the answer */
+        c->out_item = attrs;
+        c->out_item_name = "Attributes";
     }
     return ddb_consumed_capacity(c, c->out, r->table, units);
 }
@@ -230,12 +229,15 @@ int ddb_op_get_item(struct ddb_call *c)
     c->out = json_object();
     if (!c->out)
         return ddb_fail_store(c, LY_ENOMEM);
-    if (g.found) {
-        struct ddb_map item = g.item;
-        if (proj && ddb_proj_apply(proj, c->a, &g.item, &item))
+    if (g.found) { /* written as text by ddb.c, first member of the answer */
+        struct ddb_map *item = ly_arena_alloc(c->a, sizeof *item);
+        if (!item)
             return ddb_fail_store(c, LY_ENOMEM);
-        if ((rc = ddb_set(c, c->out, "Item", ddb_map_to_json(&item))))
-            return rc;
+        *item = g.item;
+        if (proj && ddb_proj_apply(proj, c->a, &g.item, item))
+            return ddb_fail_store(c, LY_ENOMEM);
+        c->out_item = item;
+        c->out_item_name = "Item";
     }
     size_t sz = g.found ? ddb_item_size(&g.item) : 0;
     return ddb_consumed_capacity(c, c->out, r.table, ddb_read_units(sz, consistent));

@@ -227,9 +227,11 @@ int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct dd
     }
     if (rc)
         return ddb_fail_store(c, rc);
-    /* the data-plane operations only read the description: they may share a parsed one */
+    /* the data-plane operations only read the description: they may share a parsed one, and
+     * its key schema */
+    struct ddb_key_schema *cks = NULL;
     json_t *desc = control ? json_loadb(rec.desc, rec.desc_len, 0, NULL)
-                           : ddb_cache_desc(c->ctx, rec.desc, rec.desc_len);
+                           : ddb_cache_desc(c->ctx, rec.desc, rec.desc_len, &cks);
     if (!desc || json_array_append_new(c->keep, desc))
         return ddb_fail(c, LY_EIO, AWS_DDB_INTERNAL_SERVER_ERROR, "Corrupt table description");
     t->name = rec.name;
@@ -238,7 +240,14 @@ int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct dd
     t->desc = desc;
     t->idx = rec.indexes;
     t->nidx = rec.nindexes;
-    return ddb_table_schema(c, desc, &t->ks);
+    if (cks && cks->hash_name) {
+        t->ks = *cks;
+        return 0;
+    }
+    rc = ddb_table_schema(c, desc, &t->ks);
+    if (!rc && cks)
+        ddb_cache_set_schema(cks, desc, &t->ks);
+    return rc;
 }
 
 int ddb_key_encode(struct ddb_call *c, const struct ddb_key_schema *ks, const struct ddb_map *item,

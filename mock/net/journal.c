@@ -1,6 +1,7 @@
 /* journal.c - bounded ring of journal entries and its JSON form (see journal.h). */
 #include "journal.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,63 +169,124 @@ json_t *journal_since(const struct journal *j, uint64_t since, size_t limit)
                      (json_int_t)(j->next_seq - 1), "capacity", (json_int_t)j->capacity);
 }
 
+/* The prefix being written: at most size - 1 bytes of text; full once they are there. */
 struct prefix {
     char *out;
     size_t len, size;
 };
 
-static int prefix_add(const char *text, size_t n, void *arg)
+static bool prefix_full(const struct prefix *pf)
 {
-    struct prefix *pf = arg;
+    return pf->len + 1 >= pf->size;
+}
+
+static void prefix_add(struct prefix *pf, const char *text, size_t n)
+{
     size_t room = pf->size - 1 - pf->len;
     memcpy(pf->out + pf->len, text, n < room ? n : room);
     pf->len += n < room ? n : room;
-    return n < room ? 0 : -1; /* full: jansson stops dumping */
 }
 
-/* A copy of v whose strings longer than keep bytes are cut after at least keep bytes (at a
- * UTF-8 character boundary): its text agrees with v's for at least the first keep bytes, as
- * every string still renders to keep bytes or more. NULL when memory runs out. */
-static json_t *cut_strings(const json_t *v, size_t keep)
+/* A string as jansson's dump writes it (no JSON_ENSURE_ASCII / JSON_ESCAPE_SLASH: the quote,
+ * the backslash and control characters escaped, \u with upper-case hex), only as far as the
+ * prefix has room. */
+static void prefix_string(struct prefix *pf, const char *s, size_t n)
 {
+    static const char hex[] = "0123456789ABCDEF";
+    prefix_add(pf, "\"", 1);
+    size_t run = 0;
+    /* i - run: the bytes copied as they are so far, never more than the room left */
+    for (size_t i = 0; i < n && i - run < pf->size - 1 - pf->len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        static const char shorts[] = "btn\0fr";
+        char esc[6] = {'\\', (char)c, '0', '0', hex[c >> 4], hex[c & 15]};
+        size_t elen = 2;
+        if (c >= '\b' && c <= '\r' && shorts[c - '\b']) {
+            esc[1] = shorts[c - '\b'];
+        } else if (c < 0x20) {
+            esc[1] = 'u';
+            elen = 6;
+        }
+        prefix_add(pf, s + run, i - run);
+        prefix_add(pf, esc, elen);
+        run = i + 1;
+    }
+    prefix_add(pf, s + run, n - run); /* cut at the room left */
+    prefix_add(pf, "\"", 1);
+}
+
+struct key_len {
+    const char *key;
+    size_t len;
+};
+
+/* jansson's JSON_SORT_KEYS order: bytes, then length. */
+static int key_cmp(const void *a, const void *b)
+{
+    const struct key_len *x = a, *y = b;
+    int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static void prefix_value(struct prefix *pf, const json_t *v);
+
+static void prefix_object(struct prefix *pf, const json_t *v)
+{
+    size_t n = json_object_size(v), i = 0;
+    struct key_len *keys = malloc((n ? n : 1) * sizeof *keys);
+    if (!keys) {
+        pf->len = pf->size - 1; /* out of memory: the prefix ends here */
+        return;
+    }
+    const char *k;
+    size_t len;
+    json_t *m;
+    json_object_keylen_foreach ((json_t *)v, k, len, m)
+        keys[i++] = (struct key_len){k, len};
+    qsort(keys, n, sizeof *keys, key_cmp);
+    prefix_add(pf, "{", 1);
+    for (i = 0; i < n && !prefix_full(pf); i++) {
+        if (i)
+            prefix_add(pf, ",", 1);
+        prefix_string(pf, keys[i].key, keys[i].len);
+        prefix_add(pf, ":", 1);
+        prefix_value(pf, json_object_getn(v, keys[i].key, keys[i].len));
+    }
+    prefix_add(pf, "}", 1);
+    free(keys);
+}
+
+static void prefix_value(struct prefix *pf, const json_t *v)
+{
+    if (prefix_full(pf))
+        return;
     if (json_is_string(v)) {
-        const char *text = json_string_value(v);
-        size_t n = json_string_length(v);
-        if (n <= keep)
-            return json_copy((json_t *)v);
-        while (keep < n && ((unsigned char)text[keep] & 0xC0) == 0x80)
-            keep++;
-        return json_stringn_nocheck(text, keep);
+        prefix_string(pf, json_string_value(v), json_string_length(v));
+    } else if (json_is_object(v)) {
+        prefix_object(pf, v);
+    } else if (json_is_array(v)) {
+        prefix_add(pf, "[", 1);
+        for (size_t i = 0; i < json_array_size(v) && !prefix_full(pf); i++) {
+            if (i)
+                prefix_add(pf, ",", 1);
+            prefix_value(pf, json_array_get(v, i));
+        }
+        prefix_add(pf, "]", 1);
+    } else { /* numbers, true, false, null: jansson's own text */
+        char text[64];
+        size_t n = json_dumpb(v, text, sizeof text, JSON_COMPACT | JSON_ENCODE_ANY);
+        prefix_add(pf, text, n <= sizeof text ? n : 0);
     }
-    json_t *copy = json_is_object(v) ? json_object() : json_is_array(v) ? json_array() : NULL;
-    if (!copy)
-        return json_copy((json_t *)v);
-    const char *name;
-    json_t *member;
-    size_t i;
-    int rc = 0;
-    if (json_is_object(v)) {
-        json_object_foreach ((json_t *)v, name, member)
-            if (!rc)
-                rc = json_object_set_new_nocheck(copy, name, cut_strings(member, keep));
-    } else {
-        json_array_foreach (v, i, member)
-            if (!rc)
-                rc = json_array_append_new(copy, cut_strings(member, keep));
-    }
-    if (rc) {
-        json_decref(copy);
-        return NULL;
-    }
-    return copy;
 }
 
 void journal_json_prefix(const json_t *v, char *out, size_t size)
 {
     struct prefix pf = {out, 0, size};
-    json_t *cut = cut_strings(v, size);
-    (void)json_dump_callback(cut ? cut : v, prefix_add, &pf, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(cut);
+    if (!size)
+        return;
+    prefix_value(&pf, v);
     out[pf.len] = '\0';
 }
 

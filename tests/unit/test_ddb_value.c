@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -360,13 +361,68 @@ static void test_binary(void **state)
     }
 }
 
+/* ddb_map_text writes the bytes json_dumps(ddb_map_to_json(m), JSON_COMPACT) gives: every
+ * type, nesting, empty containers, and every character that jansson escapes or copies. */
+static void test_text_matches_jansson(void **state)
+{
+    (void)state;
+    char ctl[32 * 6 + 64];
+    size_t o = 0;
+    for (int c = 0; c < 32; c++) /* every control character, in JSON text */
+        o += (size_t)snprintf(ctl + o, sizeof ctl - o, "\\u%04x", c);
+    snprintf(ctl + o, sizeof ctl - o, "%s",
+             "\\\"\\\\/\\u007f\\u00e9\\u20ac\\u2028\\ud83d\\ude00 x");
+    char item[2048];
+    snprintf(item, sizeof item,
+             "{\"k\":{\"S\":\"%s\"},\"n\\u0001\\\"me\":{\"N\":\"-1.50e2\"},"
+             "\"b\":{\"B\":\"AAEC/w==\"},\"b1\":{\"B\":\"YQ==\"},\"b2\":{\"B\":\"YWI=\"},"
+             "\"t\":{\"BOOL\":true},\"f\":{\"BOOL\":false},\"z\":{\"NULL\":true},"
+             "\"e\":{\"S\":\"\"},\"m\":{\"M\":{\"in\":{\"L\":[{\"S\":\"a\"},{\"M\":{}},"
+             "{\"L\":[]},{\"N\":\"0\"}]}}},\"ss\":{\"SS\":[\"x\",\"%s\"]},"
+             "\"ns\":{\"NS\":[\"1\",\"2.5\"]},\"bs\":{\"BS\":[\"AA==\",\"AAE=\"]},"
+             "\"\\u00e9\":{\"S\":\"\\u00e9\"}}",
+             ctl, ctl);
+    const char *items[] = {item, "{}", "{\"a\":{\"S\":\"x\"}}"};
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+        json_error_t je;
+        json_t *j = json_loads(items[i], JSON_ALLOW_NUL, &je);
+        assert_non_null(j);
+        struct ddb_map m;
+        struct ddb_err e;
+        assert_int_equal(ddb_map_from_json(&arena, j, &m, &e), 0);
+        json_decref(j);
+        json_t *back = ddb_map_to_json(&m);
+        size_t want_len = json_dumpb(back, NULL, 0, JSON_COMPACT);
+        char *want = malloc(want_len);
+        assert_int_equal(json_dumpb(back, want, want_len, JSON_COMPACT), want_len);
+        struct ly_buf b;
+        ly_buf_init(&b, 1 << 20);
+        assert_int_equal(ddb_map_text(&m, &b), 0);
+        assert_int_equal(b.len, want_len);
+        assert_memory_equal(b.data, want, want_len);
+        ly_buf_cleanup(&b);
+        free(want);
+        json_decref(back);
+    }
+    /* a buffer too small for the text: LY_ENOMEM, not a cut answer */
+    struct ddb_map m;
+    struct ddb_err e;
+    json_t *j = json_loads(item, JSON_ALLOW_NUL, NULL);
+    assert_int_equal(ddb_map_from_json(&arena, j, &m, &e), 0);
+    json_decref(j);
+    struct ly_buf small;
+    ly_buf_init(&small, 64);
+    assert_int_equal(ddb_map_text(&m, &small), LY_ENOMEM);
+    ly_buf_cleanup(&small);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_errors),    cmocka_unit_test(test_depth),
         cmocka_unit_test(test_roundtrip_json), cmocka_unit_test(test_equal_order),
         cmocka_unit_test(test_sizes),          cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_binary),
+        cmocka_unit_test(test_binary),         cmocka_unit_test(test_text_matches_jansson),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -29,6 +29,9 @@ int ly_buf_addf(struct ly_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3))) LY_WARN_UNUSED;
 /** Appends s with the five XML special characters escaped. */
 int ly_buf_add_xml(struct ly_buf *b, const char *s, size_t n) LY_WARN_UNUSED;
+/** Appends <name>value</name>, value escaped (NULL: empty), without printf (listings and error
+ * bodies write thousands of these). */
+int ly_buf_add_xml_elem(struct ly_buf *b, const char *name, const char *value) LY_WARN_UNUSED;
 /** Ensures room for n more bytes. */
 int ly_buf_reserve(struct ly_buf *b, size_t n) LY_WARN_UNUSED;
 /** Returns the data (caller frees) and resets the buffer. */

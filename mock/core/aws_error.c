@@ -189,26 +189,6 @@ enum aws_err aws_err_find(enum aws_service svc, const char *code)
     return AWS_ERR_NONE;
 }
 
-/* <name>value escaped</name>, without printf (an error answer writes five or more) */
-static int xml_elem(struct ly_buf *b, const char *name, const char *value)
-{
-    size_t n = strlen(name);
-    int rc = ly_buf_add(b, "<", 1);
-    if (!rc)
-        rc = ly_buf_add(b, name, n);
-    if (!rc)
-        rc = ly_buf_add(b, ">", 1);
-    if (!rc)
-        rc = ly_buf_add_xml(b, value ? value : "", value ? strlen(value) : 0);
-    if (!rc)
-        rc = ly_buf_add(b, "</", 2);
-    if (!rc)
-        rc = ly_buf_add(b, name, n);
-    if (!rc)
-        rc = ly_buf_add(b, ">", 1);
-    return rc;
-}
-
 /* The S3 wire format. pairs: np name/value strings. */
 static void s3_xml(const struct ly_req *req, struct ly_resp *resp, int status, const char *code,
                    const char *message, const char *const *pairs, size_t np)
@@ -224,15 +204,15 @@ static void s3_xml(const struct ly_req *req, struct ly_resp *resp, int status, c
     if (!rc)
         rc = ly_buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
     if (!rc)
-        rc = xml_elem(b, "Code", code);
+        rc = ly_buf_add_xml_elem(b, "Code", code);
     if (!rc)
-        rc = xml_elem(b, "Message", message);
+        rc = ly_buf_add_xml_elem(b, "Message", message);
     for (size_t i = 0; !rc && i + 1 < np; i += 2)
-        rc = xml_elem(b, pairs[i], pairs[i + 1]);
+        rc = ly_buf_add_xml_elem(b, pairs[i], pairs[i + 1]);
     if (!rc)
-        rc = xml_elem(b, "RequestId", req->request_id);
+        rc = ly_buf_add_xml_elem(b, "RequestId", req->request_id);
     if (!rc)
-        rc = xml_elem(b, "HostId", req->host_id);
+        rc = ly_buf_add_xml_elem(b, "HostId", req->host_id);
     if (!rc)
         rc = ly_buf_adds(b, "</Error>");
     /* out of room: the status with no body rather than a torn document */
@@ -337,15 +317,15 @@ static void sts_xml(const struct ly_req *req, struct ly_resp *resp, int status, 
     resp->error_code = code;
     int rc = ly_buf_addf(b, "<ErrorResponse xmlns=\"%s\"><Error>", STS_XMLNS);
     if (!rc)
-        rc = xml_elem(b, "Type", status >= 500 ? "Receiver" : "Sender");
+        rc = ly_buf_add_xml_elem(b, "Type", status >= 500 ? "Receiver" : "Sender");
     if (!rc)
-        rc = xml_elem(b, "Code", code);
+        rc = ly_buf_add_xml_elem(b, "Code", code);
     if (!rc)
-        rc = xml_elem(b, "Message", message);
+        rc = ly_buf_add_xml_elem(b, "Message", message);
     if (!rc)
         rc = ly_buf_adds(b, "</Error>");
     if (!rc)
-        rc = xml_elem(b, "RequestId", req->request_id);
+        rc = ly_buf_add_xml_elem(b, "RequestId", req->request_id);
     if (!rc)
         rc = ly_buf_adds(b, "</ErrorResponse>");
     if (!rc)

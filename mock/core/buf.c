@@ -109,6 +109,23 @@ int ly_buf_add_xml(struct ly_buf *b, const char *s, size_t n)
     return ly_buf_add(b, s + start, n - start);
 }
 
+int ly_buf_add_xml_elem(struct ly_buf *b, const char *name, const char *value)
+{
+    size_t n = strlen(name);
+    int rc = ly_buf_add(b, "<", 1);
+    if (!rc)
+        rc = ly_buf_add(b, name, n);
+    if (!rc)
+        rc = ly_buf_add(b, ">", 1);
+    if (!rc)
+        rc = ly_buf_add_xml(b, value ? value : "", value ? strlen(value) : 0);
+    if (!rc)
+        rc = ly_buf_add(b, "</", 2);
+    if (!rc)
+        rc = ly_buf_add(b, name, n);
+    return rc ? rc : ly_buf_add(b, ">", 1);
+}
+
 char *ly_buf_take(struct ly_buf *b, size_t *len)
 {
     char *p = b->data;

@@ -3,6 +3,7 @@
  * validation messages (see ddb_value.h). jansson does the JSON; this file only
  * interprets the AttributeValue shapes. Pure: no I/O, no globals.
  */
+#include "lockyard/checksum.h"
 #include "lockyard/ddb_value.h"
 
 #include <stdio.h>
@@ -293,24 +294,13 @@ int ddb_map_from_json(struct ly_arena *a, const json_t *j, struct ddb_map *out, 
 
 static json_t *b64_json(const char *p, size_t len)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t olen = (len + 2) / 3 * 4;
+    size_t olen = CKSUM_B64_LEN(len);
     char *o = malloc(olen + 1);
-    if (!o)
+    if (!o || cksum_b64_encode(p, len, o, olen + 1)) {
+        free(o);
         return NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned long w = (unsigned long)(unsigned char)p[i] << 16;
-        if (i + 1 < len)
-            w |= (unsigned long)(unsigned char)p[i + 1] << 8;
-        if (i + 2 < len)
-            w |= (unsigned char)p[i + 2];
-        o[k++] = tab[(w >> 18) & 63];
-        o[k++] = tab[(w >> 12) & 63];
-        o[k++] = i + 1 < len ? tab[(w >> 6) & 63] : '=';
-        o[k++] = i + 2 < len ? tab[w & 63] : '=';
     }
-    json_t *j = json_stringn(o, k);
+    json_t *j = json_stringn(o, olen);
     free(o);
     return j;
 }

@@ -5,6 +5,7 @@
  * dump (three quarters of a GetItem of a 1 KiB item went there). The unit tests compare the two
  * on every kind of value and every character that needs escaping.
  */
+#include "lockyard/checksum.h"
 #include "lockyard/ddb_num.h"
 #include "lockyard/ddb_value.h"
 
@@ -61,25 +62,14 @@ static int put_string(struct ly_buf *b, const char *s, size_t n)
 
 static int put_b64(struct ly_buf *b, const char *p, size_t len)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    if (ly_buf_reserve(b, (len + 2) / 3 * 4 + 2))
+    size_t room = CKSUM_B64_LEN(len) + 1;
+    if (ly_buf_reserve(b, room + 2))
         return LY_ENOMEM;
-    char *o = b->data + b->len;
-    size_t k = 0;
-    o[k++] = '"';
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned long w = (unsigned long)(unsigned char)p[i] << 16;
-        if (i + 1 < len)
-            w |= (unsigned long)(unsigned char)p[i + 1] << 8;
-        if (i + 2 < len)
-            w |= (unsigned char)p[i + 2];
-        o[k++] = tab[(w >> 18) & 63];
-        o[k++] = tab[(w >> 12) & 63];
-        o[k++] = i + 1 < len ? tab[(w >> 6) & 63] : '=';
-        o[k++] = i + 2 < len ? tab[w & 63] : '=';
-    }
-    o[k++] = '"';
-    b->len += k;
+    b->data[b->len] = '"';
+    if (cksum_b64_encode(p, len, b->data + b->len + 1, room))
+        return LY_ENOMEM;
+    b->len += 1 + CKSUM_B64_LEN(len);
+    b->data[b->len++] = '"';
     return 0;
 }
 

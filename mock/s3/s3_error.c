@@ -43,22 +43,9 @@ int s3_xml_begin(struct ly_buf *b, const char *root)
                        S3_XMLNS);
 }
 
-/* Without printf: a listing writes thousands of these. */
 int s3_xml_elem(struct ly_buf *b, const char *name, const char *value)
 {
-    size_t nl = strlen(name);
-    int rc = ly_buf_add(b, "<", 1);
-    if (!rc)
-        rc = ly_buf_add(b, name, nl);
-    if (!rc)
-        rc = ly_buf_add(b, ">", 1);
-    if (!rc)
-        rc = ly_buf_add_xml(b, value, strlen(value));
-    if (!rc)
-        rc = ly_buf_add(b, "</", 2);
-    if (!rc)
-        rc = ly_buf_add(b, name, nl);
-    return rc ? rc : ly_buf_add(b, ">", 1);
+    return ly_buf_add_xml_elem(b, name, value);
 }
 
 struct _xmlNode *s3_xml_read(struct s3_call *c, const char *root, struct _xmlDoc **doc)

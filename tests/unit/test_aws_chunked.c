@@ -263,6 +263,22 @@ static void test_limits(void **state)
 }
 
 /* The S3 documentation's signed examples, decoded and verified end to end. */
+/* AWS's documented streaming examples (64 KiB + 1 KiB of 'a'): the seed signatures, the three
+ * chunk signatures, and the trailer signature of the variant with a signed trailer. */
+#define DOC_SEED_PLAIN "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
+#define DOC_SEED_TRL "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e"
+#define DOC_TRAILER_SIG "d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435"
+static const char *const plain[3] = {
+    "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
+    "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497",
+    "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9",
+};
+static const char *const trl[3] = {
+    "b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2",
+    "1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7",
+    "2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992",
+};
+
 static void build_doc_body(struct ly_buf *b, const char *const sigs[3], const char *trailer)
 {
     char *a = malloc(65536);
@@ -278,17 +294,7 @@ static void build_doc_body(struct ly_buf *b, const char *const sigs[3], const ch
 static void test_aws_documented_bodies(void **state)
 {
     (void)state;
-    static const char *const plain[3] = {
-        "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
-        "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497",
-        "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9",
-    };
-    static const char *const trl[3] = {
-        "b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2",
-        "1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7",
-        "2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992",
-    };
-    const char *tsig = "d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435";
+    const char *tsig = DOC_TRAILER_SIG;
     struct ly_buf body, out;
     ly_buf_init(&body, 1 << 20);
     ly_buf_init(&out, 1 << 20);
@@ -297,17 +303,17 @@ static void test_aws_documented_bodies(void **state)
 
     build_doc_body(&body, plain, "\r\n");
     assert_int_equal(body.len, 66824); /* the example's Content-Length */
-    example_signer(&cs, "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9");
+    example_signer(&cs, DOC_SEED_PLAIN);
     struct chunked_opts o = {0, 66560, NULL, &cs};
     assert_int_equal(decode_str(body.data, body.len, &o, &out, &res), 0);
     assert_int_equal(out.len, 66560);
     assert_int_equal(res.chunk_count, 2);
     /* A flipped data byte breaks the chain. */
     body.data[100] ^= 1;
-    example_signer(&cs, "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9");
+    example_signer(&cs, DOC_SEED_PLAIN);
     assert_int_equal(decode_str(body.data, body.len, &o, &out, &res), LY_ECOND);
     /* Unsigned chunks where signatures are required. */
-    example_signer(&cs, "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9");
+    example_signer(&cs, DOC_SEED_PLAIN);
     assert_int_equal(decode_str("0\r\n\r\n", 5, &o, &out, &res), LY_EINVAL);
 
     /* With the signed trailer, in both layouts seen in the wild. */
@@ -319,7 +325,7 @@ static void test_aws_documented_bodies(void **state)
                  l ? "" : "\r\n", tsig, l ? "" : "\r\n");
         ly_buf_reset(&body);
         build_doc_body(&body, trl, trailer);
-        example_signer(&cs, "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e");
+        example_signer(&cs, DOC_SEED_TRL);
         struct chunked_opts ot = {0, 66560, "x-amz-checksum-crc32c", &cs};
         assert_int_equal(decode_str(body.data, body.len, &ot, &out, &res), 0);
         assert_string_equal(res.trailer_signature, tsig);
@@ -330,13 +336,13 @@ static void test_aws_documented_bodies(void **state)
         /* Another checksum value no longer matches the trailer signature. */
         char *v = strstr(body.data + 66000, "sOO8/Q==");
         v[3] = 'A';
-        example_signer(&cs, "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e");
+        example_signer(&cs, DOC_SEED_TRL);
         assert_int_equal(decode_str(body.data, body.len, &ot, &out, &res), LY_ECOND);
     }
     /* Trailers without their signature when signed. */
     ly_buf_reset(&body);
     build_doc_body(&body, trl, "x-amz-checksum-crc32c:sOO8/Q==\r\n\r\n");
-    example_signer(&cs, "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e");
+    example_signer(&cs, DOC_SEED_TRL);
     struct chunked_opts ot = {0, 66560, NULL, &cs};
     assert_int_equal(decode_str(body.data, body.len, &ot, &out, &res), LY_EINVAL);
     ly_buf_cleanup(&body);
@@ -371,20 +377,8 @@ static int stream_decode(const struct ly_buf *body, size_t step,
 static void test_early_signer(void **state)
 {
     (void)state;
-    static const char *const plain[3] = {
-        "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
-        "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497",
-        "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9",
-    };
-    static const char *const trl[3] = {
-        "b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2",
-        "1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7",
-        "2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992",
-    };
-    const char *seed_plain = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
-    const char *seed_trl = "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e";
-    const char *tail = "x-amz-checksum-crc32c:sOO8/Q==\r\nx-amz-trailer-signature:"
-                       "d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435\r\n\r\n";
+    const char *tail = "x-amz-checksum-crc32c:sOO8/Q==\r\nx-amz-trailer-signature:" DOC_TRAILER_SIG
+                       "\r\n\r\n";
     static const size_t steps[] = {1, 7, 4096, 1 << 20};
     for (int variant = 0; variant < 8; variant++) {
         int trailer = variant >= 4;
@@ -399,7 +393,7 @@ static void test_early_signer(void **state)
         }
         if (variant % 4 == 3 && trailer)
             body.data[strstr(body.data + 66000, "sOO8") - body.data + 3] = 'A';
-        const char *seed = trailer ? seed_trl : seed_plain;
+        const char *seed = trailer ? DOC_SEED_TRL : DOC_SEED_PLAIN;
         const char *want_trailer = trailer ? "x-amz-checksum-crc32c" : NULL;
         struct sigv4_chunk_signer at_end, early, other;
         size_t verified;

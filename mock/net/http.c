@@ -176,13 +176,13 @@ static void free_body(const void *data, size_t len, void *arg)
 }
 
 /* The answer headers libevent reads back from the list (framing, Date, Connection): each stays
- * an entry of its own, so evhttp finds, replaces or adds them as it always did. */
+ * an entry of its own, so evhttp finds, replaces or adds them as it always did. Content-Type is
+ * not one: evhttp looks for it only to add its default content type, and the server sets none
+ * (evhttp_set_default_content_type(NULL) in server.c), so it joins the entries around it. */
 static int evhttp_reads(const char *name)
 {
     switch (name[0] | 0x20) {
-    case 'c':
-        return strcasecmp(name, "Content-Length") == 0 || strcasecmp(name, "Connection") == 0 ||
-               strcasecmp(name, "Content-Type") == 0;
+    case 'c': return strcasecmp(name, "Content-Length") == 0 || strcasecmp(name, "Connection") == 0;
     case 'd': return strcasecmp(name, "Date") == 0;
     case 't': return strcasecmp(name, "Transfer-Encoding") == 0;
     case 'p': return strcasecmp(name, "Proxy-Connection") == 0;
@@ -268,7 +268,6 @@ static int add_headers(struct evkeyvalq *out, const struct ly_resp *resp)
         run = 0;
         if (own && evhttp_add_header(out, h->name, h->value) == 0)
             framing_or_date |= strcasecmp(h->name, "Connection") != 0 &&
-                               strcasecmp(h->name, "Content-Type") != 0 &&
                                strcasecmp(h->name, "Proxy-Connection") != 0;
         /* else: refused by evhttp's test, left out as evhttp_add_header would */
     }

@@ -20,6 +20,8 @@ struct ly_arena {
 
 void ly_arena_init(struct ly_arena *a, size_t max_bytes);
 void ly_arena_cleanup(struct ly_arena *a);
+/** Empties a for reuse: frees every block but one of the standard size, which it keeps. */
+void ly_arena_reset(struct ly_arena *a);
 /** 16-byte aligned, uninitialised; NULL on failure. */
 void *ly_arena_alloc(struct ly_arena *a, size_t n);
 void *ly_arena_calloc(struct ly_arena *a, size_t n);

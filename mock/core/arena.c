@@ -35,6 +35,25 @@ void ly_arena_cleanup(struct ly_arena *a)
     a->used_bytes = 0;
 }
 
+void ly_arena_reset(struct ly_arena *a)
+{
+    struct ly_arena_block *keep = NULL, *b = a->head;
+    while (b) {
+        struct ly_arena_block *next = b->next;
+        if (!keep && b->size == BLOCK_BYTES)
+            keep = b;
+        else
+            free(b);
+        b = next;
+    }
+    if (keep) {
+        keep->next = NULL;
+        keep->off = 0;
+    }
+    a->head = keep;
+    a->used_bytes = 0;
+}
+
 void *ly_arena_alloc(struct ly_arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;

@@ -43,6 +43,8 @@ struct server {
     uint64_t next_rule_id;
     struct pending *inflight;   /* requests waiting on a timer or a hold */
     struct pending *sync_queue; /* group durability: answers waiting for a sync (syncer.c) */
+    struct pending *pool;       /* freed requests kept for the next ones (pending.c) */
+    size_t npool;
     struct syncer *syncer;
     uint64_t syncing_id; /* store_commit_id covered by the sync that runs */
     uint64_t synced_id;  /* covered by the last sync that succeeded */

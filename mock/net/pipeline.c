@@ -11,6 +11,7 @@
 #include "syncer.h"
 #include "metrics.h"
 #include "reqlog.h"
+#include "pending.h"
 #include "lockyard/check.h"
 #include "lockyard/sts.h"
 
@@ -20,87 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define ARENA_BYTES_MAX (64u << 20)
-#define RESP_XML_BYTES_MAX (256u << 20)
-
-/* Where a request is in its life; changed only by pending_set, which checks the step. */
-enum pending_state {
-    PENDING_NEW,         /* routing, authenticating, choosing a fault rule */
-    PENDING_DELAYED,     /* a delay rule's timer runs before the handler */
-    PENDING_HELD,        /* parked by a hold rule: released, a matching commit or its timeout */
-    PENDING_APPLIED,     /* the handler ran */
-    PENDING_DELAY_AFTER, /* applied; a delay_after timer runs before the answer */
-    PENDING_SYNCING,     /* answered into the group-durability queue, waiting for the fsync */
-    PENDING_DONE,        /* answered once (or dropped, or abandoned at shutdown) */
-};
-
-struct pending {
-    struct server *srv;
-    struct evhttp_request *ev;
-    struct evhttp_connection *conn;
-    struct ly_arena arena;
-    struct ly_req req;
-    struct ly_buf decoded; /* aws-chunked payload, or the body copied when deferred */
-    struct net_body *body; /* the body the guard took and hashed as it came, or NULL */
-    enum net_service svc;
-    struct fault_facts facts;
-    const struct ly_op *op; /* name and flags from the service's table (never NULL) */
-    struct journal_entry je;
-    enum pending_state state;
-    size_t inflight_slot; /* journal_inflight_open's slot while it counts there */
-    int has_fault;        /* a rule acts on this request: fault holds its copy */
-    int dead;             /* the client closed the connection: the work still happens,
-                                   the answer is not sent */
-    struct event *timer;
-    json_t *json_body; /* DynamoDB: the parsed body, shared with the handler */
-    uint64_t seen_id;  /* group durability: store_commit_id once the handler ran */
-    struct pending *next;
-    struct ly_resp resp; /* these two last: not zeroed (ly_resp_init; fault read if has_fault) */
-    struct fault_rule fault;
-};
-
-static void pending_set(struct pending *p, enum pending_state to)
-{
-    static const unsigned next[] = {
-        [PENDING_NEW] = 1u << PENDING_DELAYED | 1u << PENDING_HELD | 1u << PENDING_APPLIED,
-        [PENDING_DELAYED] = 1u << PENDING_APPLIED,
-        [PENDING_HELD] = 1u << PENDING_APPLIED,
-        [PENDING_APPLIED] = 1u << PENDING_DELAY_AFTER | 1u << PENDING_SYNCING,
-        [PENDING_DELAY_AFTER] = 1u << PENDING_SYNCING,
-        [PENDING_SYNCING] = 0,
-        [PENDING_DONE] = 0,
-    };
-    /* Any live request may end (answered, dropped, or abandoned at shutdown); once. */
-    LY_ASSERT(p->state != PENDING_DONE);
-    LY_ASSERT(to == PENDING_DONE || (next[p->state] & (1u << to)));
-    int was = p->state < PENDING_SYNCING && p->state != PENDING_HELD,
-        is = to < PENDING_SYNCING &&
-             to != PENDING_HELD; /* journal_inflight: listed later without anyone's help */
-    if (p->je.op_id[0] && is > was)
-        p->inflight_slot = journal_inflight_open(p->srv->journal, p->je.op_id);
-    else if (p->je.op_id[0] && is < was)
-        journal_inflight_close(p->srv->journal, p->inflight_slot);
-    p->state = to;
-}
-
-static void pending_free(struct pending *p)
-{
-    LY_ASSERT(p->state == PENDING_DONE);
-    struct pending **pp = &p->srv->inflight;
-    while (*pp && *pp != p)
-        pp = &(*pp)->next;
-    if (*pp)
-        *pp = p->next;
-    if (p->timer)
-        event_free(p->timer);
-    json_decref(p->json_body);
-    ly_resp_cleanup(&p->resp);
-    ly_buf_cleanup(&p->decoded);
-    net_body_release(p->body, p->req.body_blob_kept);
-    ly_arena_cleanup(&p->arena);
-    free(p);
-}
 
 static void copy_text(char *dst, size_t n, const char *src)
 {
@@ -549,6 +469,7 @@ void net_pipeline_free(struct server *srv)
         pending_free(srv->sync_queue);
         srv->sync_queue = next;
     }
+    pending_pool_free(srv);
     net_fault_free(srv);
     journal_free(srv->journal);
     metrics_free(srv->metrics);
@@ -704,26 +625,6 @@ static int waits_before_apply(const struct pending *p)
     return p->has_fault && (p->fault.action == FAULT_DELAY || p->fault.action == FAULT_HOLD);
 }
 
-static struct pending *pending_new(struct server *srv, struct evhttp_request *ev)
-{
-    struct pending *p = malloc(sizeof *p);
-    if (!p)
-        return NULL;
-    memset(p, 0, offsetof(struct pending, resp));
-    p->srv = srv;
-    p->op = &op_unknown;
-    p->ev = ev;
-    p->conn = evhttp_request_get_connection(ev);
-    ly_arena_init(&p->arena, ARENA_BYTES_MAX);
-    ly_resp_init(&p->resp, srv->opts.object_bytes_max + RESP_XML_BYTES_MAX);
-    ly_buf_init(&p->decoded, srv->opts.object_bytes_max + (1u << 20));
-    p->req.arena = &p->arena;
-    p->next = srv->inflight;
-    srv->inflight = p;
-    evhttp_connection_set_closecb(p->conn, on_conn_close, srv);
-    return p;
-}
-
 /* A request the connection guard refused: the refusal, then the connection closes. */
 static void refuse(struct pending *p, const struct httphead_refusal *r)
 {
@@ -750,6 +651,8 @@ static void serve(struct server *srv, struct evhttp_request *ev, int admin_liste
         evhttp_send_error(ev, 500, "out of memory");
         return;
     }
+    p->op = &op_unknown;
+    evhttp_connection_set_closecb(p->conn, on_conn_close, srv);
     p->body = body;
     int rc = net_fill_request(srv, ev, &p->req, body);
     if (refusal) {

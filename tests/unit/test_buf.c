@@ -56,12 +56,36 @@ static void test_arena(void **state)
     ly_arena_cleanup(&a);
 }
 
+/* ly_arena_reset: the cap counts from zero again, one standard block stays and is reused
+ * from its start, the large one-off blocks are freed (ASan reports a leak if not). */
+static void test_arena_reset(void **state)
+{
+    (void)state;
+    struct ly_arena a;
+    ly_arena_init(&a, 100000);
+    char *first = ly_arena_alloc(&a, 100);
+    assert_non_null(first);
+    assert_non_null(ly_arena_alloc(&a, 50000)); /* a one-off block behind the first */
+    assert_non_null(ly_arena_alloc(&a, 9000));
+    ly_arena_reset(&a);
+    assert_int_equal(a.used_bytes, 0);
+    assert_ptr_equal(ly_arena_alloc(&a, 10), first); /* the kept block, from its start */
+    assert_non_null(ly_arena_alloc(&a, 90000));      /* the cap counts from zero again */
+    ly_arena_reset(&a);
+    ly_arena_reset(&a); /* twice: still one block, empty */
+    assert_ptr_equal(ly_arena_alloc(&a, 16), first);
+    ly_arena_cleanup(&a);
+    ly_arena_reset(&a); /* an empty arena: nothing kept */
+    assert_null(a.head);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_buf_xml),
         cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_arena_reset),
     };
     return cmocka_run_group_tests_name("buf", tests, NULL, NULL);
 }

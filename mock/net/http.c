@@ -248,13 +248,71 @@ static const char *date_now(void)
     return at == now ? date : NULL;
 }
 
-/* The headers as evhttp_add_header one by one would list them, in fewer entries. @return
- * whether one of them is Date, Content-Length or Transfer-Encoding (evhttp adds none then). */
-static int add_headers(struct evkeyvalq *out, const struct ly_resp *resp)
+static int joinable(const struct ly_hdr *h)
+{
+    return !evhttp_reads(h->name) && header_ok(h);
+}
+
+/* libevent 2.1's reason phrase (evhttp_response_phrase_internal) for each status lockyard
+ * answers with; NULL for any other (libevent then picks its own). test_http_phrase checks this
+ * table against libevent's. */
+const char *net_reason_phrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Request Entity Too Large";
+    case 416: return "Requested range not satisfiable";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    default: return NULL;
+    }
+}
+
+/*
+ * The status line's reason with the leading headers h[0..*n) (those evhttp need not see in its
+ * list) after it: evhttp writes "HTTP/1.1 <status> <reason>\r\n", so "OK\r\nName: value..."
+ * sends the same bytes as the phrase followed by those entries, with no entry of their own and
+ * no formatting call each. NULL (and *n = 0) when the status has no known phrase, no header
+ * leads, or the arena is full: then every header goes to the list.
+ */
+static const char *reason_with_headers(struct ly_arena *a, const struct ly_resp *resp, size_t *n)
+{
+    const char *phrase = net_reason_phrase(resp->status);
+    size_t k = 0, len = phrase ? strlen(phrase) + 1 : 0;
+    while (phrase && k < resp->nhdrs && joinable(&resp->hdrs[k])) {
+        len += 4 + strlen(resp->hdrs[k].name) + strlen(resp->hdrs[k].value);
+        k++;
+    }
+    char *reason = k ? ly_arena_alloc(a, len) : NULL, *w = reason;
+    *n = reason ? k : 0;
+    if (!reason)
+        return NULL;
+    w = stpcpy(w, phrase);
+    for (size_t i = 0; i < k; i++)
+        w = stpcpy(stpcpy(stpcpy(stpcpy(w, "\r\n"), resp->hdrs[i].name), ": "),
+                   resp->hdrs[i].value);
+    return reason;
+}
+
+/* The headers from the first-th on as evhttp_add_header one by one would list them, in fewer
+ * entries. @return whether one of them is Date, Content-Length or Transfer-Encoding (evhttp
+ * adds none then). */
+static int add_headers(struct evkeyvalq *out, const struct ly_resp *resp, size_t first)
 {
     size_t run = 0, start = 0;
     int framing_or_date = 0;
-    for (size_t i = 0; i <= resp->nhdrs; i++) {
+    for (size_t i = first; i <= resp->nhdrs; i++) {
         const struct ly_hdr *h = i < resp->nhdrs ? &resp->hdrs[i] : NULL;
         int own = h && evhttp_reads(h->name);
         if (h && !own && header_ok(h)) {
@@ -298,7 +356,9 @@ void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_res
     LY_ASSERT(!resp->sent);                                /* and answers once */
     resp->sent = 1;
     struct evkeyvalq *out = evhttp_request_get_output_headers(ev);
-    int own_framing_or_date = add_headers(out, resp);
+    size_t in_reason;
+    const char *reason = reason_with_headers(req->arena, resp, &in_reason);
+    int own_framing_or_date = add_headers(out, resp, in_reason);
     /* libevent adds no length to HEAD answers; without one node's HTTP parser (so the JS SDK)
      * reads to EOF and drops the keep-alive connection after every HeadBucket or HEAD error. */
     if (req->method == LY_HEAD && !ly_resp_header_get(resp, "Content-Length"))
@@ -324,7 +384,7 @@ void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_res
     }
     if (!own_framing_or_date)
         add_evhttp_defaults(ev, out, req, resp, evbuffer_get_length(body));
-    evhttp_send_reply(ev, resp->status, NULL, NULL);
+    evhttp_send_reply(ev, resp->status, reason, NULL);
 }
 
 static int form_has_action(const struct ly_req *req)

@@ -105,6 +105,8 @@ int net_fill_request(struct server *srv, struct evhttp_request *ev, struct ly_re
 enum net_service net_classify(const struct ly_req *req);
 int net_route_s3(struct ly_req *req);
 void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_resp *resp);
+/* libevent's reason phrase for status, or NULL when lockyard does not know it (http.c) */
+const char *net_reason_phrase(int status);
 
 /* faultset.c: the installed fault rules. */
 /** Adds a copy of rule at the end (its id assigned into id_out). 0 or LY_ENOMEM. */

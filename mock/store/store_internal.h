@@ -57,7 +57,12 @@ int store_next_seq(struct store *s, MDB_txn *txn, uint64_t *seq);
 
 /* ---- blob files (store_blob.c, see lockyard/store_blob.h) ---- */
 
-/* A record with STORE_OBJ_BLOB: its body slot holds the blob's id (STORE_BLOB_ID_LEN bytes). */
+/* A record with STORE_OBJ_BLOB: its body slot holds the blob's id (STORE_BLOB_ID_LEN bytes) or a
+ * list of blobs (store_blob.h). */
+/** 1 when n bytes at slot are a valid body slot of a blob record (one id, or a list). */
+int store_blob_slot_ok(const void *slot, size_t n);
+/** The record being written has body slot slot (NUL-terminated): every id it names is listed. */
+int store_blob_ref_slot(struct store *s, MDB_txn *txn, const char *slot);
 /** Opens DIR/blobs (creating it) and removes the files no record refers to. */
 int store_blob_init(struct store *s, MDB_txn *txn);
 /** At close, after the last sync: unlinks dropped blobs; a temporary store's directory goes. */

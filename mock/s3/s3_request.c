@@ -192,8 +192,12 @@ int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long p
         if (s3_header(c, "x-amz-mp-parts-count", tmp))
             return LY_ENOMEM;
     }
-    if (c->req->method == LY_GET && o->blob) /* from the blob files that hold the part */
-        return s3_blob_body(c, o, off, size);
+    if (c->req->method == LY_GET && o->blob) { /* from the blob files that hold the part */
+        rc = s3_blob_body(c, o, off, size);
+        if (rc)
+            s3_error_internal(c, rc);
+        return rc;
+    }
     if (c->req->method == LY_GET) {
         struct ly_buf *b = &c->resp->body;
         memmove(b->data, b->data + off, (size_t)size);

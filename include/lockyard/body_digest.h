@@ -20,12 +20,12 @@ struct body_digest_opts {
     int md5;   /* MD5 of the payload (ETag, Content-MD5) */
     int cksum; /* a flexible checksum of the payload, alg: */
     enum cksum_alg alg;
-    int all_crcs;    /* also every CRC of the payload (an UploadPart body: its upload's algorithm
-                     is not known here, and completion combines the parts' CRCs) */
-    int sha256;      /* SHA-256 of the body as sent (x-amz-content-sha256) */
-    int aws_chunked; /* decode aws-chunked framing into the payload as it comes */
+    int sha256;               /* SHA-256 of the body as sent (x-amz-content-sha256) */
+    int aws_chunked;          /* decode aws-chunked framing into the payload as it comes */
     int record_signatures;    /* keep what the chunk-signature chain needs (signed chunks) */
     size_t decoded_bytes_max; /* aws-chunked payload cap (chunked_opts.decoded_bytes_max) */
+    int all_crcs; /* also every CRC of the payload (an UploadPart body: its upload's algorithm
+                     is not known here, and completion combines the parts' CRCs) */
 };
 
 struct body_digest {

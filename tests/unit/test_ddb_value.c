@@ -416,13 +416,63 @@ static void test_text_matches_jansson(void **state)
     ly_buf_cleanup(&small);
 }
 
+/* Strings scanned a word at a time: every byte that jansson escapes (and its neighbours that it
+ * does not: 0x1f/0x20, '!'/'#', '['/']', 0x7f, multi-byte UTF-8) at every position of
+ * strings of 1 to 40 bytes, and long plain runs, give jansson's bytes. */
+static void test_text_escapes_every_position(void **state)
+{
+    (void)state;
+    const char *specials[] = {"\x01",
+                              "\x1f",
+                              " ",
+                              "\"",
+                              "\\",
+                              "!",
+                              "#",
+                              "[",
+                              "]",
+                              "\x7f",
+                              "\n",
+                              "\t",
+                              "\xc3\xa9",
+                              "\xe2\x80\xa8",
+                              "\xf0\x9f\x98\x80"};
+    for (size_t len = 1; len <= 40; len++)
+        for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+            for (size_t at = 0; at < len; at++) {
+                char s[64];
+                size_t sl = strlen(specials[k]), o = 0;
+                for (size_t i = 0; i < len; i++) {
+                    const char *piece = i == at ? specials[k] : "a";
+                    memcpy(s + o, piece, i == at ? sl : 1);
+                    o += i == at ? sl : 1;
+                }
+                struct ddb_attr at1 = {"k", 1, {.type = DDB_T_S, .u.bytes = {s, o}}};
+                struct ddb_map m = {&at1, 1};
+                json_t *back = ddb_map_to_json(&m);
+                char *want = json_dumps(back, JSON_COMPACT);
+                struct ly_buf b;
+                ly_buf_init(&b, 1 << 20);
+                assert_int_equal(ddb_map_text(&m, &b), 0);
+                assert_string_equal(b.data, want);
+                ly_buf_cleanup(&b);
+                free(want);
+                json_decref(back);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_errors),    cmocka_unit_test(test_depth),
-        cmocka_unit_test(test_roundtrip_json), cmocka_unit_test(test_equal_order),
-        cmocka_unit_test(test_sizes),          cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_binary),         cmocka_unit_test(test_text_matches_jansson),
+        cmocka_unit_test(test_json_errors),
+        cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_roundtrip_json),
+        cmocka_unit_test(test_equal_order),
+        cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_binary),
+        cmocka_unit_test(test_text_matches_jansson),
+        cmocka_unit_test(test_text_escapes_every_position),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

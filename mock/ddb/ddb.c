@@ -83,6 +83,17 @@ static int run(struct ddb_call *c, const char *target)
         return ddb_fail(c, LY_EINVAL, AWS_DDB_SERIALIZATION,
                         json_is_array(c->in) ? "Start of list found where not expected"
                                              : "Expected map or null");
+    if (json_object_size(c->in) <= DDB_ROOT_MEMBERS) {
+        const char *k;
+        size_t len;
+        json_t *v;
+        json_object_keylen_foreach (c->in, k, len, v) {
+            c->root[c->nroot].key = k;
+            c->root[c->nroot].len = len;
+            c->root[c->nroot++].v = v;
+        }
+        c->root_listed = true;
+    }
     c->keep = json_array();
     if (!c->keep)
         return ddb_fail_store(c, LY_ENOMEM);

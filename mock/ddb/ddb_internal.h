@@ -24,6 +24,8 @@
 #define DDB_MSG_COND "The conditional request failed"
 #define DDB_MSG_NOT_FOUND "Requested resource not found"
 
+#define DDB_ROOT_MEMBERS 16
+
 struct ddb_call {
     struct ddb_ctx *ctx;
     struct ly_req *req;
@@ -35,6 +37,15 @@ struct ddb_call {
     json_t *keep;      /* a JSON array freed after the call: loaded descriptions etc. */
     json_t *err_extra; /* extra members of an error body (new reference) or NULL */
     struct ddb_err err;
+    /* c->in's members, listed by ddb.c once (nroot 0 and root_listed false when there are more
+     * than DDB_ROOT_MEMBERS): ddb_member finds them without hashing the name */
+    struct {
+        const char *key;
+        size_t len;
+        json_t *v;
+    } root[DDB_ROOT_MEMBERS];
+    size_t nroot;
+    bool root_listed;
 };
 
 /* A table as the handlers see it: the store record plus its parsed key schema. */
@@ -63,6 +74,8 @@ int ddb_fail(struct ddb_call *c, int code, enum aws_err type, const char *fmt, .
 int ddb_fail_store(struct ddb_call *c, int rc);
 
 /* ---- ddb_json.c: request fields, validation helpers, tables, keys ---- */
+/** json_object_get(obj, name), from c->root when obj is c->in. */
+json_t *ddb_member(const struct ddb_call *c, const json_t *obj, const char *name);
 int ddb_get_str(struct ddb_call *c, const json_t *obj, const char *name, const char **out);
 int ddb_get_bool(struct ddb_call *c, const json_t *obj, const char *name, int *out);
 int ddb_get_int(struct ddb_call *c, const json_t *obj, const char *name, int64_t *out,

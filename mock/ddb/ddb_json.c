@@ -34,9 +34,20 @@ static int type_error(struct ddb_call *c, const json_t *v, const char *want)
                     json_kind(v), want);
 }
 
+json_t *ddb_member(const struct ddb_call *c, const json_t *obj, const char *name)
+{
+    if (obj != c->in || !c->root_listed)
+        return json_object_get(obj, name);
+    size_t len = strlen(name);
+    for (size_t i = 0; i < c->nroot; i++)
+        if (c->root[i].len == len && memcmp(c->root[i].key, name, len) == 0)
+            return c->root[i].v;
+    return NULL;
+}
+
 int ddb_get_str(struct ddb_call *c, const json_t *obj, const char *name, const char **out)
 {
-    const json_t *v = json_object_get(obj, name);
+    const json_t *v = ddb_member(c, obj, name);
     *out = NULL;
     if (!v || json_is_null(v))
         return 0;
@@ -48,7 +59,7 @@ int ddb_get_str(struct ddb_call *c, const json_t *obj, const char *name, const c
 
 int ddb_get_bool(struct ddb_call *c, const json_t *obj, const char *name, int *out)
 {
-    const json_t *v = json_object_get(obj, name);
+    const json_t *v = ddb_member(c, obj, name);
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_boolean(v))
@@ -59,7 +70,7 @@ int ddb_get_bool(struct ddb_call *c, const json_t *obj, const char *name, int *o
 
 int ddb_get_int(struct ddb_call *c, const json_t *obj, const char *name, int64_t *out, int *present)
 {
-    const json_t *v = json_object_get(obj, name);
+    const json_t *v = ddb_member(c, obj, name);
     *present = 0;
     if (!v || json_is_null(v))
         return 0;
@@ -76,7 +87,7 @@ int ddb_get_int(struct ddb_call *c, const json_t *obj, const char *name, int64_t
 
 int ddb_get_obj(struct ddb_call *c, const json_t *obj, const char *name, const json_t **out)
 {
-    const json_t *v = json_object_get(obj, name);
+    const json_t *v = ddb_member(c, obj, name);
     *out = NULL;
     if (!v || json_is_null(v))
         return 0;
@@ -91,7 +102,7 @@ int ddb_get_obj(struct ddb_call *c, const json_t *obj, const char *name, const j
 
 int ddb_get_arr(struct ddb_call *c, const json_t *obj, const char *name, const json_t **out)
 {
-    const json_t *v = json_object_get(obj, name);
+    const json_t *v = ddb_member(c, obj, name);
     *out = NULL;
     if (!v || json_is_null(v))
         return 0;

@@ -234,7 +234,7 @@ static int parse_filter_proj(struct ddb_call *c, struct reader *r, struct ddb_ex
 {
     const char *fe, *pe;
     const json_t *lf, *atg;
-    const json_t *op = json_object_get(c->in, "ConditionalOperator");
+    const json_t *op = ddb_member(c, c->in, "ConditionalOperator");
     int rc = ddb_get_str(c, c->in, "FilterExpression", &fe);
     if (!rc)
         rc = ddb_get_str(c, c->in, "ProjectionExpression", &pe);
@@ -446,8 +446,8 @@ int ddb_op_query(struct ddb_call *c)
                       "Either the KeyConditions or KeyConditionExpression parameter must be "
                       "specified in the request.");
     if (!rc)
-        rc = ddb_expr_ctx_new(c->a, json_object_get(c->in, "ExpressionAttributeNames"),
-                              json_object_get(c->in, "ExpressionAttributeValues"), &cx, &c->err);
+        rc = ddb_expr_ctx_new(c->a, ddb_member(c, c->in, "ExpressionAttributeNames"),
+                              ddb_member(c, c->in, "ExpressionAttributeValues"), &cx, &c->err);
     if (!rc)
         rc = ddb_table_load(c, table, false, &t);
     if (!rc)
@@ -534,8 +534,8 @@ int ddb_op_scan(struct ddb_call *c)
     if (!rc)
         rc = ddb_expr_check_request(c->in, &c->err);
     if (!rc)
-        rc = ddb_expr_ctx_new(c->a, json_object_get(c->in, "ExpressionAttributeNames"),
-                              json_object_get(c->in, "ExpressionAttributeValues"), &cx, &c->err);
+        rc = ddb_expr_ctx_new(c->a, ddb_member(c, c->in, "ExpressionAttributeNames"),
+                              ddb_member(c, c->in, "ExpressionAttributeValues"), &cx, &c->err);
     if (!rc)
         rc = parse_filter_proj(c, &r, cx, "ScanFilter");
     if (!rc)

@@ -234,8 +234,8 @@ static int check_schema_rules(struct ddb_call *c, const json_t *ks, const json_t
 
 static int check_billing(struct ddb_call *c)
 {
-    const char *billing = json_string_value(json_object_get(c->in, "BillingMode"));
-    const json_t *pt = json_object_get(c->in, "ProvisionedThroughput");
+    const char *billing = json_string_value(ddb_member(c, c->in, "BillingMode"));
+    const json_t *pt = ddb_member(c, c->in, "ProvisionedThroughput");
     bool on_demand = billing && strcmp(billing, "PAY_PER_REQUEST") == 0;
     if (pt && json_is_null(pt))
         pt = NULL;
@@ -299,10 +299,10 @@ static int check_index_rules(struct ddb_call *c, const json_t *list, bool local,
 
 static int check_create_rules(struct ddb_call *c)
 {
-    const json_t *defs = json_object_get(c->in, "AttributeDefinitions");
-    const json_t *ks = json_object_get(c->in, "KeySchema");
-    const json_t *lsi = json_object_get(c->in, "LocalSecondaryIndexes");
-    const json_t *gsi = json_object_get(c->in, "GlobalSecondaryIndexes");
+    const json_t *defs = ddb_member(c, c->in, "AttributeDefinitions");
+    const json_t *ks = ddb_member(c, c->in, "KeySchema");
+    const json_t *lsi = ddb_member(c, c->in, "LocalSecondaryIndexes");
+    const json_t *gsi = ddb_member(c, c->in, "GlobalSecondaryIndexes");
     lsi = json_is_null(lsi) ? NULL : lsi;
     gsi = json_is_null(gsi) ? NULL : gsi;
     int rc = check_billing(c);
@@ -395,7 +395,7 @@ static const char *table_arn(struct ddb_call *c, const char *name)
 
 static json_t *build_desc(struct ddb_call *c, const char *name)
 {
-    const char *billing = json_string_value(json_object_get(c->in, "BillingMode"));
+    const char *billing = json_string_value(ddb_member(c, c->in, "BillingMode"));
     bool on_demand = billing && strcmp(billing, "PAY_PER_REQUEST") == 0;
     const char *arn = table_arn(c, name);
     double now = (double)c->req->now_ms / 1000.0;
@@ -404,17 +404,17 @@ static json_t *build_desc(struct ddb_call *c, const char *name)
         x = x * 31 + (unsigned char)*p;
     json_t *d = json_pack(
         "{s:O, s:s, s:O, s:f, s:o, s:s, s:s, s:{s:s, s:f}, s:b}", "AttributeDefinitions",
-        json_object_get(c->in, "AttributeDefinitions"), "TableName", name, "KeySchema",
-        json_object_get(c->in, "KeySchema"), "CreationDateTime", now, "ProvisionedThroughput",
-        throughput_json(on_demand ? NULL : json_object_get(c->in, "ProvisionedThroughput")),
+        ddb_member(c, c->in, "AttributeDefinitions"), "TableName", name, "KeySchema",
+        ddb_member(c, c->in, "KeySchema"), "CreationDateTime", now, "ProvisionedThroughput",
+        throughput_json(on_demand ? NULL : ddb_member(c, c->in, "ProvisionedThroughput")),
         "TableArn", arn, "TableId",
         ly_arena_printf(c->a, "%08llx-%04llx-4%03llx-8%03llx-%012llx", x >> 32, x >> 16 & 0xFFFF,
                         x >> 4 & 0xFFF, x >> 20 & 0xFFF, (x * 0x9E3779B97F4A7C15ull) >> 16),
         "BillingModeSummary", "BillingMode", on_demand ? "PAY_PER_REQUEST" : "PROVISIONED",
         "LastUpdateToPayPerRequestDateTime", now, "DeletionProtectionEnabled",
-        json_is_true(json_object_get(c->in, "DeletionProtectionEnabled")));
-    const json_t *lsi = json_object_get(c->in, "LocalSecondaryIndexes");
-    const json_t *gsi = json_object_get(c->in, "GlobalSecondaryIndexes");
+        json_is_true(ddb_member(c, c->in, "DeletionProtectionEnabled")));
+    const json_t *lsi = ddb_member(c, c->in, "LocalSecondaryIndexes");
+    const json_t *gsi = ddb_member(c, c->in, "GlobalSecondaryIndexes");
     if (d && json_array_size(lsi))
         json_object_set_new(d, "LocalSecondaryIndexes", indexes_json(c, lsi, arn, false));
     if (d && json_array_size(gsi))
@@ -571,9 +571,9 @@ static int update_table_fn(void *ctx, struct ly_arena *a, struct store_ddb_table
 {
     struct ddb_call *c = ctx;
     json_t *d = json_loadb(t->desc, t->desc_len, 0, NULL);
-    const char *billing = json_string_value(json_object_get(c->in, "BillingMode"));
-    const json_t *pt = json_object_get(c->in, "ProvisionedThroughput");
-    const json_t *dp = json_object_get(c->in, "DeletionProtectionEnabled");
+    const char *billing = json_string_value(ddb_member(c, c->in, "BillingMode"));
+    const json_t *pt = ddb_member(c, c->in, "ProvisionedThroughput");
+    const json_t *dp = ddb_member(c, c->in, "DeletionProtectionEnabled");
     if (!d)
         return LY_EIO;
     if (billing && strcmp(billing, "PAY_PER_REQUEST") == 0) {
@@ -589,7 +589,7 @@ static int update_table_fn(void *ctx, struct ly_arena *a, struct store_ddb_table
         json_object_set_new(d, "ProvisionedThroughput", throughput_json(pt));
     if (json_is_boolean(dp))
         json_object_set(d, "DeletionProtectionEnabled", (json_t *)dp);
-    int rc = json_object_get(c->in, "GlobalSecondaryIndexUpdates")
+    int rc = ddb_member(c, c->in, "GlobalSecondaryIndexUpdates")
                  ? ddb_index_updates_apply(c, a, d, t)
                  : 0;
     char *text = rc ? NULL : json_dumps(d, JSON_COMPACT);
@@ -632,8 +632,8 @@ int ddb_op_update_table(struct ddb_call *c)
         return rc;
     bool any = gsiu != NULL;
     for (size_t i = 0; members[i]; i++)
-        any = any || (json_object_get(c->in, members[i]) &&
-                      !json_is_null(json_object_get(c->in, members[i])));
+        any = any ||
+              (ddb_member(c, c->in, members[i]) && !json_is_null(ddb_member(c, c->in, members[i])));
     if (!any)
         return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "

@@ -13,10 +13,10 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The length of s's first run of bytes that need no escape: eight bytes at a time while none
- * of them is a control character, the quote or the backslash (a 1 KiB string is one pass of
- * word compares, not a table look-up per byte), then byte by byte up to the first that does. */
-static size_t plain_run(const char *s, size_t n)
+/* Eight bytes at a time while none of them is a control character, the quote or the backslash
+ * (a 1 KiB string is one pass of word compares, not a test per byte), then byte by byte up to
+ * the first that is. */
+size_t ddb_text_plain_len(const char *s, size_t n)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     size_t i = 0;
@@ -45,7 +45,7 @@ static int put_string(struct ly_buf *b, const char *s, size_t n)
     b->data[b->len++] = '"';
     size_t i = 0;
     for (;;) {
-        size_t run = plain_run(s + i, n - i);
+        size_t run = ddb_text_plain_len(s + i, n - i);
         if (ly_buf_add(b, s + i, run))
             return LY_ENOMEM;
         i += run;

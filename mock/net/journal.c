@@ -1,5 +1,6 @@
 /* journal.c - bounded ring of journal entries and its JSON form (see journal.h). */
 #include "journal.h"
+#include "lockyard/ddb_value.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -194,12 +195,13 @@ static void prefix_string(struct prefix *pf, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     prefix_add(pf, "\"", 1);
-    size_t run = 0;
-    /* i - run: the bytes copied as they are so far, never more than the room left */
-    for (size_t i = 0; i < n && i - run < pf->size - 1 - pf->len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
+    for (size_t i = 0; !prefix_full(pf);) {
+        size_t room = pf->size - 1 - pf->len; /* scanned no further than it has room */
+        size_t run = ddb_text_plain_len(s + i, n - i < room ? n - i : room);
+        prefix_add(pf, s + i, run);
+        if ((i += run) == n || prefix_full(pf))
+            break;
+        unsigned char c = (unsigned char)s[i++];
         static const char shorts[] = "btn\0fr";
         char esc[6] = {'\\', (char)c, '0', '0', hex[c >> 4], hex[c & 15]};
         size_t elen = 2;
@@ -209,11 +211,8 @@ static void prefix_string(struct prefix *pf, const char *s, size_t n)
             esc[1] = 'u';
             elen = 6;
         }
-        prefix_add(pf, s + run, i - run);
         prefix_add(pf, esc, elen);
-        run = i + 1;
     }
-    prefix_add(pf, s + run, n - run); /* cut at the room left */
     prefix_add(pf, "\"", 1);
 }
 

@@ -49,6 +49,8 @@ static void test_matches_jansson(void **state)
         "[1,-2,3.5,-0.25,1e300,true,false,null,\"x\",[],{},[[{\"z\":[1,{\"y\":null}]}]]]",
         "{\"Key\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"12\"}},\"m\":{\"M\":{\"c\":{\"L\":[]}}}}",
         "\"just a string\"",
+        /* escapes between plain runs of every length around the eight bytes scanned at once */
+        "{\"s\":\"a\\\"bb\\\\ccc\\u0001dddddddd\\teeeeeeeee\\\"ffffffffffffffff\\\\\\\\g\\nhhhhhhh\"}",
         "42",
         "{}",
         "[]",

@@ -332,6 +332,7 @@ static int plan_op(struct store *s, MDB_txn *txn, struct store_ddb_op *op, struc
     int found = 0;
     pl->act = STORE_DDB_KEEP;
     pl->next = NULL;
+    pl->cur = NULL;
     int rc = cur ? table_load(s, txn, op->table, op->table_id, a, &pl->t) : LY_ENOMEM;
     if (!rc)
         rc = sddb_item_key(op->table_id, op->key, op->key_len, pl->kbuf, &pl->k);
@@ -373,7 +374,8 @@ int store_ddb_write(struct store *s, struct store_ddb_op *ops, size_t n,
     MDB_txn *txn = NULL;
     for (size_t i = 0; i < n; i++)
         LY_ASSERT(ops[i].table && ops[i].decide);
-    struct planned *pl = ly_arena_calloc(a, (n ? n : 1) * sizeof *pl);
+    /* every field is set by plan_op before apply_op reads it (no clearing of the key buffers) */
+    struct planned *pl = ly_arena_alloc(a, (n ? n : 1) * sizeof *pl);
     int rc = pl ? store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn)) : LY_ENOMEM;
     if (!rc && tok)
         rc = token_check(s, txn, tok);

@@ -361,6 +361,37 @@ static void test_binary(void **state)
     }
 }
 
+/* Maps of 1 to 20 attributes (sorted on the stack up to 16, by qsort beyond) encode the same
+ * bytes in any order, names in byte order with a prefix before its extensions. */
+static void test_binary_any_order(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"b",        "a", "ab", "A",  "a~", "aa",    "z",
+                                        "\xc3\xa9", "_", "0",  "ba", "bb", "b\x01", "y",
+                                        "x",        "w", "v",  "u",  "t",  "s"};
+    for (size_t n = 1; n <= 20; n++) {
+        struct ddb_attr fwd[20], rev[20];
+        for (size_t i = 0; i < n; i++) {
+            struct ddb_attr at = {names[i], strlen(names[i]), {.type = DDB_T_BOOL}};
+            at.val.u.boolean = i % 2;
+            fwd[i] = at;
+            rev[n - 1 - i] = at;
+        }
+        struct ddb_map mf = {fwd, n}, mr = {rev, n}, back;
+        struct ly_buf bf, br;
+        ly_buf_init(&bf, 4096);
+        ly_buf_init(&br, 4096);
+        assert_int_equal(ddb_item_encode(&mf, &bf), 0);
+        assert_int_equal(ddb_item_encode(&mr, &br), 0);
+        assert_int_equal(bf.len, br.len);
+        assert_memory_equal(bf.data, br.data, bf.len);
+        assert_int_equal(ddb_item_decode(&arena, bf.data, bf.len, &back), 0); /* checks the order */
+        assert_int_equal(back.n, n);
+        ly_buf_cleanup(&bf);
+        ly_buf_cleanup(&br);
+    }
+}
+
 /* ddb_map_text writes the bytes json_dumps(ddb_map_to_json(m), JSON_COMPACT) gives: every
  * type, nesting, empty containers, and every character that jansson escapes or copies. */
 static void test_text_matches_jansson(void **state)
@@ -471,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_binary),
+        cmocka_unit_test(test_binary_any_order),
         cmocka_unit_test(test_text_matches_jansson),
         cmocka_unit_test(test_text_escapes_every_position),
     };

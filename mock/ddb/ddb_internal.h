@@ -108,6 +108,15 @@ json_t *ddb_cache_desc(struct ddb_ctx *ctx, const char *desc, size_t len,
  *  that slot; its names are taken from desc. */
 void ddb_cache_set_schema(struct ddb_key_schema *slot, const json_t *desc,
                           const struct ddb_key_schema *ks);
+/** Keeps the table record rec, read under store generation gen, with the cache slot whose key
+ *  schema is slot (set before: a table is kept only with its key schema, and only without
+ *  secondary indexes). */
+void ddb_cache_set_table(struct ddb_ctx *ctx, const struct ddb_key_schema *slot,
+                         const struct store_ddb_table *rec, uint64_t gen);
+/** The table named name kept under generation gen (non-zero): t filled (name and TTL attribute
+ *  in a, desc a new reference for the caller to keep), true; false when none is. */
+bool ddb_cache_table(struct ddb_ctx *ctx, const char *name, uint64_t gen, struct ly_arena *a,
+                     struct ddb_table *t);
 /** Parses the key schema out of a stored description (strings in c->a). */
 int ddb_table_schema(struct ddb_call *c, const json_t *desc, struct ddb_key_schema *ks);
 /** A KeySchema list with its types from AttributeDefinitions (strings in c->a). */

@@ -113,6 +113,19 @@ static int txn_finish(MDB_txn *txn, int rc)
     return store_map_rc(mdb_txn_commit(txn));
 }
 
+/* After a table record's transaction, committed or not: what was read of the tables before is
+ * to be read again (store_ddb_tables_gen). */
+static int tables_changed(struct store *s, int rc)
+{
+    s->ddb_tables_gen++;
+    return rc;
+}
+
+uint64_t store_ddb_tables_gen(const struct store *s)
+{
+    return s->read_at ? 0 : s->ddb_tables_gen + 1;
+}
+
 int store_ddb_table_create(struct store *s, struct store_ddb_table *t)
 {
     MDB_txn *txn = NULL;
@@ -123,7 +136,7 @@ int store_ddb_table_create(struct store *s, struct store_ddb_table *t)
         rc = sddb_idx_reconcile(s, txn, NULL, t);
     if (!rc)
         rc = table_write(s, txn, t, MDB_NOOVERWRITE);
-    return txn_finish(txn, rc);
+    return tables_changed(s, txn_finish(txn, rc));
 }
 
 int store_ddb_table_get(struct store *s, const char *name, struct ly_arena *a,
@@ -159,7 +172,7 @@ int store_ddb_table_update(struct store *s, const char *name, struct ly_arena *a
     }
     if (!rc)
         rc = table_write(s, txn, &t, 0);
-    return txn_finish(txn, rc);
+    return tables_changed(s, txn_finish(txn, rc));
 }
 
 /* Positions cur at the first item key >= start within prefix p[0..pl); 1 if found. */
@@ -178,7 +191,7 @@ int store_ddb_table_delete(struct store *s, const char *name, struct ly_arena *a
         MDB_val k = store_str_val(name);
         rc = store_map_rc(mdb_del(txn, s->ddb_tables, &k, NULL));
     }
-    return txn_finish(txn, rc);
+    return tables_changed(s, txn_finish(txn, rc));
 }
 
 int store_ddb_table_list(struct store *s, const char *after, size_t limit, struct ly_arena *a,

@@ -31,6 +31,7 @@ struct store {
     struct store_snapshot *read_at; /* reads use this snapshot instead of the current state */
     MDB_txn *reader;                /* a read transaction kept reset between reads */
     int reader_busy;                /* reader is renewed, in a read now */
+    uint64_t ddb_tables_gen;        /* changed with every DynamoDB table record (store_ddb.c) */
 };
 
 struct store_snapshot {

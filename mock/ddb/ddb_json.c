@@ -149,8 +149,14 @@ void ddb_vlist_table_name(struct ddb_vlist *v, const char *name, const char *at)
         ddb_vlist_add(v, NULL, at, "Member must not be null");
         return;
     }
-    size_t n = strlen(name);
-    if (n && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
+    size_t n = 0;
+    bool pattern_ok = true; /* [a-zA-Z0-9_.-]*, tested as strlen goes */
+    for (; name[n]; n++) {
+        char ch = name[n];
+        pattern_ok &= (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
+    }
+    if (!pattern_ok)
         ddb_vlist_add(v, name, at,
                       "Member must satisfy regular expression pattern: "
                       "[a-zA-Z0-9_.-]+");
@@ -229,6 +235,11 @@ int ddb_key_schema_parse(struct ddb_call *c, const json_t *keys, const json_t *d
 int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct ddb_table *t)
 {
     struct store_ddb_table rec;
+    /* the data-plane operations only read the description: they may share a parsed one, its
+     * key schema, and the table record while no table changed */
+    uint64_t gen = control ? 0 : store_ddb_tables_gen(c->ctx->store);
+    if (gen && ddb_cache_table(c->ctx, name, gen, c->a, t))
+        return json_array_append_new(c->keep, t->desc) ? ddb_fail_store(c, LY_ENOMEM) : 0;
     int rc = store_ddb_table_get(c->ctx->store, name, c->a, &rec);
     if (rc == LY_ENOENT) {
         if (control)
@@ -238,8 +249,6 @@ int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct dd
     }
     if (rc)
         return ddb_fail_store(c, rc);
-    /* the data-plane operations only read the description: they may share a parsed one, and
-     * its key schema */
     struct ddb_key_schema *cks = NULL;
     json_t *desc = control ? json_loadb(rec.desc, rec.desc_len, 0, NULL)
                            : ddb_cache_desc(c->ctx, rec.desc, rec.desc_len, &cks);
@@ -251,13 +260,12 @@ int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct dd
     t->desc = desc;
     t->idx = rec.indexes;
     t->nidx = rec.nindexes;
-    if (cks && cks->hash_name) {
+    if (cks && cks->hash_name)
         t->ks = *cks;
-        return 0;
-    }
-    rc = ddb_table_schema(c, desc, &t->ks);
-    if (!rc && cks)
+    else if ((rc = ddb_table_schema(c, desc, &t->ks)) == 0 && cks)
         ddb_cache_set_schema(cks, desc, &t->ks);
+    if (!rc && cks && gen)
+        ddb_cache_set_table(c->ctx, cks, &rec, gen);
     return rc;
 }
 

@@ -219,22 +219,30 @@ static void prefix_string(struct prefix *pf, const char *s, size_t n)
 struct key_len {
     const char *key;
     size_t len;
+    const json_t *v;
 };
 
 /* jansson's JSON_SORT_KEYS order: bytes, then length. */
-static int key_cmp(const void *a, const void *b)
+static int key_order(const struct key_len *x, const struct key_len *y)
 {
-    const struct key_len *x = a, *y = b;
     int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
     return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+    return key_order(a, b);
+}
+
 static void prefix_value(struct prefix *pf, const json_t *v);
+
+#define SMALL_OBJECT 16 /* members sorted on the stack, by insertion */
 
 static void prefix_object(struct prefix *pf, const json_t *v)
 {
     size_t n = json_object_size(v), i = 0;
-    struct key_len *keys = malloc((n ? n : 1) * sizeof *keys);
+    struct key_len small[SMALL_OBJECT];
+    struct key_len *keys = n <= SMALL_OBJECT ? small : malloc(n * sizeof *keys);
     if (!keys) {
         pf->len = pf->size - 1; /* out of memory: the prefix ends here */
         return;
@@ -242,19 +250,26 @@ static void prefix_object(struct prefix *pf, const json_t *v)
     const char *k;
     size_t len;
     json_t *m;
-    json_object_keylen_foreach ((json_t *)v, k, len, m)
-        keys[i++] = (struct key_len){k, len};
-    qsort(keys, n, sizeof *keys, key_cmp);
+    json_object_keylen_foreach ((json_t *)v, k, len, m) {
+        struct key_len x = {k, len, m};
+        size_t j = i++;
+        for (; n <= SMALL_OBJECT && j && key_order(&keys[j - 1], &x) > 0; j--)
+            keys[j] = keys[j - 1];
+        keys[j] = x;
+    }
+    if (n > SMALL_OBJECT)
+        qsort(keys, n, sizeof *keys, key_cmp);
     prefix_add(pf, "{", 1);
     for (i = 0; i < n && !prefix_full(pf); i++) {
         if (i)
             prefix_add(pf, ",", 1);
         prefix_string(pf, keys[i].key, keys[i].len);
         prefix_add(pf, ":", 1);
-        prefix_value(pf, json_object_getn(v, keys[i].key, keys[i].len));
+        prefix_value(pf, keys[i].v);
     }
     prefix_add(pf, "}", 1);
-    free(keys);
+    if (keys != small)
+        free(keys);
 }
 
 static void prefix_value(struct prefix *pf, const json_t *v)

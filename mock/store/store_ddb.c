@@ -258,9 +258,40 @@ int store_ddb_table_stats(struct store *s, uint64_t table_id, uint64_t *items, u
 
 /* ---- items ---- */
 
+/* The tables read under the current generation: an item call finds its table's id (and that it
+ * has no indexes) without reading the table record again. Never under a snapshot. */
+static struct store_ddb_memo *memo_find(struct store *s, const char *name)
+{
+    uint64_t gen = store_ddb_tables_gen(s);
+    for (unsigned i = 0; gen && i < STORE_DDB_MEMOS; i++)
+        if (s->ddb_memo[i].gen == gen && strcmp(s->ddb_memo[i].name, name) == 0)
+            return &s->ddb_memo[i];
+    return NULL;
+}
+
+static void memo_keep(struct store *s, const char *name, uint64_t id, int plain)
+{
+    uint64_t gen = store_ddb_tables_gen(s);
+    size_t len = strlen(name);
+    if (!gen || len >= sizeof s->ddb_memo[0].name)
+        return;
+    struct store_ddb_memo *m = memo_find(s, name);
+    if (!m) {
+        m = &s->ddb_memo[s->ddb_memo_next];
+        s->ddb_memo_next = (s->ddb_memo_next + 1) % STORE_DDB_MEMOS;
+    }
+    m->gen = gen;
+    m->id = id;
+    m->plain = plain;
+    memcpy(m->name, name, len + 1);
+}
+
 /* The table must exist under the id the caller looked up. */
 static int table_check(struct store *s, MDB_txn *txn, const char *name, uint64_t id)
 {
+    const struct store_ddb_memo *m = memo_find(s, name);
+    if (m)
+        return m->id == id ? 0 : LY_ENOPARENT;
     MDB_val k = store_str_val(name), v;
     int rc = mdb_get(txn, s->ddb_tables, &k, &v);
     if (rc == MDB_NOTFOUND)
@@ -269,16 +300,27 @@ static int table_check(struct store *s, MDB_txn *txn, const char *name, uint64_t
         return store_map_rc(rc);
     if (v.mv_size < ID_BYTES)
         return LY_EIO;
+    memo_keep(s, name, sddb_get_u64(v.mv_data), 0);
     return sddb_get_u64(v.mv_data) == id ? 0 : LY_ENOPARENT;
 }
 
-/* table_check, with the whole record (indexes included) decoded into a. */
+/* table_check, with the whole record (indexes included) decoded into a; for a table known to
+ * have no indexes only its name and id (no description). */
 static int table_load(struct store *s, MDB_txn *txn, const char *name, uint64_t id,
                       struct ly_arena *a, struct store_ddb_table *t)
 {
+    const struct store_ddb_memo *m = memo_find(s, name);
+    if (m && m->plain) {
+        memset(t, 0, sizeof *t);
+        t->name = ly_arena_strdup(a, name);
+        t->id = m->id;
+        return !t->name ? LY_ENOMEM : m->id == id ? 0 : LY_ENOPARENT;
+    }
     int rc = table_read(s, txn, name, a, t);
     if (rc == LY_ENOENT)
         return LY_ENOPARENT;
+    if (!rc)
+        memo_keep(s, name, t->id, t->nindexes == 0);
     return rc ? rc : t->id == id ? 0 : LY_ENOPARENT;
 }
 

@@ -442,10 +442,7 @@ int store_ddb_write(struct store *s, struct store_ddb_op *ops, size_t n,
         rc = apply_op(s, txn, &pl[i]);
     if (!rc && tok)
         rc = token_record(s, txn, tok);
-    if (!rc) {
-        uint64_t seq;
-        rc = store_next_seq(s, txn, &seq);
-    }
+    /* no store sequence number taken: an item has none (ids come from it: tables, indexes) */
     return txn_finish(txn, rc);
 }
 

@@ -196,6 +196,11 @@ static void test_table_memo(void **state)
     assert_int_equal(store_reset(s), 0);
     assert_int_equal(put(s, "t", id2, &it, 0), LY_ENOPARENT);
     assert_int_equal(get_v(s, "t", id2, &it, &a, &v), LY_ENOPARENT);
+    /* item writes take no store sequence number (only tables and indexes have ids from it) */
+    uint64_t id3 = mk_table(s, "t");
+    assert_int_equal(put(s, "t", id3, &it, 0), 0);
+    assert_int_equal(put(s, "t", id3, &it, 0), 0);
+    assert_int_equal(mk_table(s, "u"), id3 + 1);
     ly_arena_cleanup(&a);
     store_close(s);
 }

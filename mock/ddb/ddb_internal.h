@@ -61,10 +61,18 @@ struct ddb_table {
 
 /* Framework-style constraint errors, "N validation error(s) detected: a; b". */
 struct ddb_vlist {
-    char buf[DDB_ERR_MSG_MAX];
     size_t len;
     int n;
+    char buf[DDB_ERR_MSG_MAX]; /* its first len bytes (and a NUL) are the list */
 };
+/* Empties v without clearing its buffer (ddb_vlist_add writes from len on): the handlers start
+ * several lists per request. */
+static inline void ddb_vlist_init(struct ddb_vlist *v)
+{
+    v->len = 0;
+    v->n = 0;
+    v->buf[0] = '\0';
+}
 
 /* ---- ddb_fail.c ---- */
 /** Fills c->err (printf format) and returns code. */

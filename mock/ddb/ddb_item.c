@@ -30,7 +30,8 @@ struct item_req {
 /* Types, framework constraints and the Item/Key map of a write request. */
 static int parse_common(struct ddb_call *c, const char *map_name, struct item_req *r)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const json_t *jmap;
     const char *rim;
     int rc = ddb_get_str(c, c->in, "TableName", &r->table);

@@ -302,7 +302,8 @@ int ddb_set(struct ddb_call *c, json_t *obj, const char *name, json_t *v)
 int ddb_consumed_capacity(struct ddb_call *c, json_t *out, const char *table, double units)
 {
     static const char *const modes[] = {"INDEXES", "TOTAL", "NONE", NULL};
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const char *mode;
     int rc = ddb_get_str(c, c->in, "ReturnConsumedCapacity", &mode);
     if (rc)

@@ -139,7 +139,8 @@ static int parse_read_common(struct ddb_call *c, struct reader *r, const char **
 {
     static const char *const selects[] = {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES",
                                           "ALL_PROJECTED_ATTRIBUTES", NULL};
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     int present, consistent = 0;
     char val[32];
     int rc = ddb_get_str(c, c->in, "TableName", table);
@@ -474,7 +475,8 @@ int ddb_op_query(struct ddb_call *c)
 
 static int parse_segments(struct ddb_call *c, struct reader *r)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     int has_seg, has_total;
     char val[32];
     int rc = ddb_get_int(c, c->in, "Segment", &r->segment, &has_seg);

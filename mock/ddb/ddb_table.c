@@ -20,7 +20,8 @@ static const char *const projection_types[] = {"ALL", "INCLUDE", "KEYS_ONLY", NU
 
 static int table_name_arg(struct ddb_call *c, const char **name)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     int rc = ddb_get_str(c, c->in, "TableName", name);
     if (rc)
         return rc;
@@ -122,7 +123,8 @@ static int check_indexes(struct ddb_call *c, const json_t *list, const char *at,
 
 static int check_create_types(struct ddb_call *c, const char *name)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const json_t *defs, *ks, *pt, *lsi, *gsi;
     const char *billing;
     size_t i;
@@ -534,7 +536,8 @@ int ddb_op_delete_table(struct ddb_call *c)
 
 int ddb_op_list_tables(struct ddb_call *c)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const char *start, **names;
     int64_t limit = 100;
     int present, more;
@@ -611,7 +614,8 @@ int ddb_op_update_table(struct ddb_call *c)
                                           "TableClass",
                                           "OnDemandThroughput",
                                           NULL};
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const char *name, *billing;
     const json_t *pt, *gsiu;
     struct ddb_table t;
@@ -684,7 +688,8 @@ static int ttl_fn(void *ctx, struct ly_arena *a, struct store_ddb_table *t)
 
 int ddb_op_update_ttl(struct ddb_call *c)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const char *name, *attr = NULL;
     const json_t *spec;
     int enabled = -1;

@@ -91,7 +91,8 @@ int ddb_parse_condition(struct ddb_call *c, const json_t *req, struct ddb_expr_c
 int ddb_parse_rvoccf(struct ddb_call *c, const json_t *req, bool *all_old)
 {
     static const char *const vals[] = {"ALL_OLD", "NONE", NULL};
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const char *s;
     int rc = ddb_get_str(c, req, "ReturnValuesOnConditionCheckFailure", &s);
     if (rc)

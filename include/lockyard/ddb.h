@@ -45,8 +45,8 @@ void ddb_each_op(void (*fn)(void *arg, const struct ly_op *op, int has_handler),
  * Parses a request body (jansson, JSON_ALLOW_NUL) into arena a: the tree lives as long as a
  * and is released with it (it keeps one reference of its own, so the caller's json_decref
  * frees nothing). Read it only: a member set or deleted in it would be handed to free(). NULL
- * when the body is not JSON. A body the arena cannot hold is parsed with malloc as usual (and
- * freed by the caller's json_decref).
+ * when the body is not JSON. A body over 64 KiB, or one the arena cannot hold, is parsed with
+ * malloc as usual (and freed by the caller's json_decref).
  */
 json_t *ddb_body_parse(struct ly_arena *a, const void *body, size_t len);
 

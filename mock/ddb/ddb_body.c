@@ -13,6 +13,11 @@
 
 #include <stddef.h>
 
+/* Bodies up to this size only: their trees take at most a few MiB of the arena (jansson's
+ * nodes are many times the text they hold), which a larger batch body's could fill; those are
+ * parsed with malloc as before. */
+#define ARENA_BODY_MAX (64u << 10)
+
 static _Thread_local struct ly_arena *parse_arena;
 
 static void *arena_malloc(size_t n)
@@ -27,6 +32,8 @@ static void arena_free(void *p)
 
 json_t *ddb_body_parse(struct ly_arena *a, const void *body, size_t len)
 {
+    if (len > ARENA_BODY_MAX)
+        return json_loadb(body, len, JSON_ALLOW_NUL, NULL);
     json_malloc_t prev_malloc;
     json_free_t prev_free;
     json_get_alloc_funcs(&prev_malloc, &prev_free);

@@ -78,11 +78,38 @@ static void test_not_json_and_arena_full(void **state)
     ly_arena_cleanup(&a);
 }
 
+/* A body over 64 KiB is parsed with malloc, as before (a large batch's tree could take much of
+ * the arena, which its handler needs): the arena is untouched, json_decref frees the tree. */
+static void test_large_body_malloc(void **state)
+{
+    (void)state;
+    size_t n = (64u << 10) + 1;
+    char *big = malloc(n);
+    assert_non_null(big);
+    memset(big, 'x', n);
+    memcpy(big, "{\"S\":\"", 6);
+    memcpy(big + n - 2, "\"}", 2);
+    struct ly_arena a;
+    ly_arena_init(&a, 1 << 20);
+    json_set_alloc_funcs(counting_malloc, free);
+    counted_mallocs = 0;
+    json_t *doc = ddb_body_parse(&a, big, n);
+    assert_non_null(doc);
+    assert_true(counted_mallocs > 0);
+    assert_int_equal(a.used_bytes, 0);
+    assert_int_equal(json_string_length(json_object_get(doc, "S")), n - 8);
+    json_decref(doc);
+    json_set_alloc_funcs(malloc, free);
+    ly_arena_cleanup(&a);
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tree_in_arena),
         cmocka_unit_test(test_not_json_and_arena_full),
+        cmocka_unit_test(test_large_body_malloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

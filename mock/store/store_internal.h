@@ -17,6 +17,15 @@
  * in the longkeys database under that LMDB key. Listing order stays exact except among
  * keys that share those first bytes (about 430 of them).
  */
+/* A DynamoDB table known to exist under the current table generation (store_ddb.c). */
+struct store_ddb_memo {
+    uint64_t gen; /* the store_ddb_tables_gen it was read under; 0: an empty slot */
+    uint64_t id;
+    int plain; /* the table has no secondary indexes */
+    char name[64];
+};
+#define STORE_DDB_MEMOS 4
+
 struct store {
     MDB_env *env;
     MDB_dbi meta, buckets, objects, blobs, longkeys;
@@ -31,6 +40,9 @@ struct store {
     struct store_snapshot *read_at; /* reads use this snapshot instead of the current state */
     MDB_txn *reader;                /* a read transaction kept reset between reads */
     int reader_busy;                /* reader is renewed, in a read now */
+    uint64_t ddb_tables_gen;        /* changed with every DynamoDB table record (store_ddb.c) */
+    struct store_ddb_memo ddb_memo[STORE_DDB_MEMOS]; /* item calls skip the table record read */
+    unsigned ddb_memo_next;
 };
 
 struct store_snapshot {

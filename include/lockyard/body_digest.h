@@ -24,6 +24,8 @@ struct body_digest_opts {
     int aws_chunked;          /* decode aws-chunked framing into the payload as it comes */
     int record_signatures;    /* keep what the chunk-signature chain needs (signed chunks) */
     size_t decoded_bytes_max; /* aws-chunked payload cap (chunked_opts.decoded_bytes_max) */
+    int all_crcs; /* also every CRC of the payload (an UploadPart body: its upload's algorithm
+                     is not known here, and completion combines the parts' CRCs) */
 };
 
 struct body_digest {
@@ -33,6 +35,8 @@ struct body_digest {
     struct chunked_stream *cs; /* aws_chunked: framing, trailers, its first error in cs->rc */
     struct cksum_ctx md5, ck, sha;
     int md5_on, ck_on, sha_on;
+    struct cksum_ctx crc[3]; /* all_crcs: by enum cksum_alg (the one ck takes is not used) */
+    int crc_on;
     int rc;                     /* the first failure to keep or hash (not framing) */
     struct ly_body_digests out; /* filled by body_digest_end */
 };

@@ -97,6 +97,23 @@ int cksum_compute(enum cksum_alg alg, const void *data, size_t len, uint8_t out[
 int cksum_compute_b64(enum cksum_alg alg, const void *data, size_t len,
                       char out[CKSUM_B64_MAX]) LY_WARN_UNUSED;
 
+/* ---- CRC combination (multipart FULL_OBJECT checksums) ------------- */
+
+/** 1 for the CRC algorithms (CRC32, CRC32C, CRC64NVME), whose values combine. */
+int cksum_alg_is_crc(enum cksum_alg alg);
+/**
+ * The CRC of A||B from crc(A), crc(B) and the length of B, without the bytes: the GF(2)
+ * "CRC combine" (zlib's crc32_combine for CRC32; the same arithmetic for the reflected
+ * CRC32C and CRC-64/NVME polynomials). Values are the CRCs as integers (a big-endian raw
+ * digest read as a number). @return 0, or LY_EINVAL for an algorithm that is not a CRC
+ */
+int cksum_crc_combine(enum cksum_alg alg, uint64_t crc_a, uint64_t crc_b, uint64_t len_b,
+                      uint64_t *out) LY_WARN_UNUSED;
+/** A CRC's base64 text (as x-amz-checksum-* carries it) as an integer: 0 or LY_EINVAL. */
+int cksum_crc_from_b64(enum cksum_alg alg, const char *b64, uint64_t *out) LY_WARN_UNUSED;
+/** The base64 text of a CRC value. @return 0 or LY_EINVAL */
+int cksum_crc_to_b64(enum cksum_alg alg, uint64_t crc, char out[CKSUM_B64_MAX]) LY_WARN_UNUSED;
+
 /* ---- MD5 (ETag, Content-MD5) ---------------------------------------- */
 
 /** @return 0 or LY_EIO */

@@ -14,6 +14,10 @@
 #ifndef LOCKYARD_DDB_H
 #define LOCKYARD_DDB_H
 
+#include <jansson.h>
+#include <stddef.h>
+
+#include "lockyard/arena.h"
 #include "lockyard/httpmsg.h"
 #include "lockyard/op.h"
 #include "lockyard/store.h"
@@ -36,6 +40,15 @@ struct ddb_ctx {
 const struct ly_op *ddb_op(const char *name);
 /** Calls fn for every DynamoDB operation, in the table's order. */
 void ddb_each_op(void (*fn)(void *arg, const struct ly_op *op, int has_handler), void *arg);
+
+/**
+ * Parses a request body (jansson, JSON_ALLOW_NUL) into arena a: the tree lives as long as a
+ * and is released with it (it keeps one reference of its own, so the caller's json_decref
+ * frees nothing). Read it only: a member set or deleted in it would be handed to free(). NULL
+ * when the body is not JSON. A body over 64 KiB, or one the arena cannot hold, is parsed with
+ * malloc as usual (and freed by the caller's json_decref).
+ */
+json_t *ddb_body_parse(struct ly_arena *a, const void *body, size_t len);
 
 /** Handles one DynamoDB request (req->body is the decoded JSON payload). */
 void ddb_handle(struct ddb_ctx *ctx, struct ly_req *req, struct ly_resp *resp);

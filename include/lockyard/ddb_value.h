@@ -184,6 +184,9 @@ json_t *ddb_map_to_json(const struct ddb_map *m);
 int ddb_map_text(const struct ddb_map *m, struct ly_buf *b);
 /** The same for one AttributeValue ({"S":"..."}). */
 int ddb_val_text(const struct ddb_val *v, struct ly_buf *b);
+/** The length of the first run of s[0..n) that a JSON string holds as it is (jansson's dump
+ *  escapes the quote, the backslash and the control characters, and nothing else). */
+size_t ddb_text_plain_len(const char *s, size_t n);
 
 /* ---- binary item encoding for storage (ddb_value_bin.c) ---- */
 

@@ -45,6 +45,8 @@ struct ly_body_digests {
     char cksum_b64[48];
     int has_sha256;
     char sha256_hex[65];
+    int has_crcs;     /* crcs holds every CRC of the payload (UploadPart bodies) */
+    uint64_t crcs[3]; /* by enum cksum_alg: CRC32, CRC32C, CRC64NVME */
 };
 
 struct ly_req {
@@ -90,12 +92,22 @@ struct ly_resp {
     const char *error_code; /* the AWS error code answered (lockyard/aws_error.h sets it
                                    with every error answer), or NULL: the journal's code */
     int sent;               /* net: the answer went out (exactly once per request) */
-    /* body_file_len > 0 in a 200 / 206 answer: the body is that many bytes of file body_file_fd
-     * from body_file_off instead of body (net sends it without reading it into memory).
-     * body_file_fd (-1: none) is closed by net or ly_resp_cleanup. */
-    int body_file_fd;
-    uint64_t body_file_off, body_file_len;
+    /* nfiles > 0 in a 200 / 206 answer: the body is, in order, files[i].len bytes of file
+     * files[i].fd from files[i].off instead of body (net sends them without reading them into
+     * memory; ly_resp_add_file adds one). The descriptors are closed by net or
+     * ly_resp_cleanup. */
+    struct ly_file_seg *files;
+    size_t nfiles, files_cap;
 };
+
+struct ly_file_seg {
+    int fd;
+    uint64_t off, len;
+};
+
+/** Appends a file segment to the answer's body (resp->files); fd is the answer's from now on
+ *  (closed here when out of memory). @return 0 or LY_ENOMEM */
+int ly_resp_add_file(struct ly_resp *resp, int fd, uint64_t off, uint64_t len) LY_WARN_UNUSED;
 
 /** Case-insensitive header lookup; the first value or NULL. */
 const char *ly_req_header(const struct ly_req *req, const char *name);

@@ -107,8 +107,11 @@ struct store_obj {
     size_t nmeta;
     uint32_t flags;         /* STORE_OBJ_* (filled by put / delete in versioned buckets) */
     const char *part_sizes; /* multipart object: part sizes "n1,n2,…"; NULL otherwise */
-    const char *blob;       /* body in this blob file (store_blob.h, STORE_OBJ_BLOB), or NULL:
-                               set by the writer, filled by the reads that ask for a body */
+    const char *blob;       /* body in blob files (store_blob.h, STORE_OBJ_BLOB): one id or a
+                               list of them, or NULL: set by the writer, filled by the reads
+                               that ask for a body */
+    const char *part_crc;   /* an upload's part: its CRC (base64) in the algorithm of the
+                               upload's full-object checksum (combined at completion) */
     int bucket_versioning;  /* not stored: the bucket's enum store_versioning
                                       (store_version.h) as the call that read or wrote this saw it */
 };

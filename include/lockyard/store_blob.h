@@ -15,6 +15,16 @@
  * version removal, bucket purge, reset) is unlinked only once the commit that dropped it is
  * durable (at once with --durability none or a temporary store), so a durable record never
  * refers to a missing file. A reader holding an open descriptor keeps the bytes alive.
+ *
+ * Multipart uploads: an UploadPart body of at least STORE_BLOB_MIN_BYTES is spooled the same
+ * way and its part record refers to the blob. CompleteMultipartUpload copies no bytes: the
+ * object's body becomes the list of its parts' blobs (ownership moves from the part records
+ * to the object record in the completion's transaction); a part below STORE_BLOB_MIN_BYTES is
+ * written to a blob of its own then, or the whole object is kept in LMDB when it is that small.
+ *
+ * An object's body slot (store_obj.blob) is one id (the whole body, as PutObject stores it) or
+ * a list of entries, each an id followed by its size as 16 lowercase hex digits, whose bytes in
+ * order make the body (STORE_BLOB_ENTRY_LEN each, never an empty file).
  */
 #ifndef LOCKYARD_STORE_BLOB_H
 #define LOCKYARD_STORE_BLOB_H
@@ -24,13 +34,14 @@
 
 #include "lockyard/buf.h"
 #include "lockyard/err.h"
+#include "lockyard/store.h"
 
-struct store;
-
-/* Bodies this large (and larger) that PutObject stores are spooled to a blob file. */
+/* Bodies this large (and larger) that PutObject / UploadPart store are spooled to a blob file. */
 #define STORE_BLOB_MIN_BYTES (1u << 20)
 /* An ID: 32 lowercase hex digits (16 random bytes). */
 #define STORE_BLOB_ID_LEN 32
+/* An entry of a list of blobs: an id and its size in 16 lowercase hex digits. */
+#define STORE_BLOB_ENTRY_LEN (STORE_BLOB_ID_LEN + 16)
 
 /** Creates a new empty blob file for writing: its id and a descriptor (O_WRONLY, close it).
  *  @return 0 or LY_EIO */
@@ -47,5 +58,27 @@ int store_blob_link(struct store *s, const char *src,
 /** Appends len bytes of blob id from off to out. @return 0, LY_ENOMEM, LY_ENOENT, LY_EIO */
 int store_blob_read(struct store *s, const char *id, uint64_t off, size_t len,
                     struct ly_buf *out) LY_WARN_UNUSED;
+/** A new blob holding n bytes of p (written and closed). @return 0 or LY_EIO */
+int store_blob_write(struct store *s, const void *p, size_t n,
+                     char id[STORE_BLOB_ID_LEN + 1]) LY_WARN_UNUSED;
+
+/* A piece of one blob file: bytes [off, off + len) of blob id. */
+struct store_blob_span {
+    char id[STORE_BLOB_ID_LEN + 1];
+    uint64_t off, len;
+};
+typedef int (*store_blob_span_fn)(void *ctx, const struct store_blob_span *sp);
+/**
+ * Visits, in order, the pieces of blob files that hold bytes [off, off + len) of o's body
+ * (o->blob: one id or a list). @return 0, LY_EIO (a list that does not add up to o->size, or a
+ * window past it) or fn's code
+ */
+int store_blob_spans(const struct store_obj *o, uint64_t off, uint64_t len, store_blob_span_fn fn,
+                     void *ctx) LY_WARN_UNUSED;
+/** Appends an entry (id, size) to a list being built in out. @return 0 or LY_ENOMEM */
+int store_blob_list_add(struct ly_buf *out, const char *id, uint64_t size) LY_WARN_UNUSED;
+/** Appends bytes [off, off + len) of o's body in blob files to out. @return as store_blob_read */
+int store_blob_read_obj(struct store *s, const struct store_obj *o, uint64_t off, size_t len,
+                        struct ly_buf *out) LY_WARN_UNUSED;
 
 #endif

@@ -76,6 +76,14 @@ struct store_ddb_table {
 /** Creates a table (t->id is assigned). @return 0, LY_EEXIST, ... */
 int store_ddb_table_create(struct store *s, struct store_ddb_table *t) LY_WARN_UNUSED;
 
+/**
+ * A number that changes whenever a table record may have changed (create, update, delete,
+ * store_reset) in this process (the only writer of its data directory): what a caller read of
+ * the tables under one value holds while it stays. 0 while reads come from a snapshot
+ * (store_read_at): what they see is not the current state, nothing read then is to be kept.
+ */
+uint64_t store_ddb_tables_gen(const struct store *s);
+
 /** Reads a table record; strings in a. @return 0, LY_ENOENT, ... */
 int store_ddb_table_get(struct store *s, const char *name, struct ly_arena *a,
                         struct store_ddb_table *out) LY_WARN_UNUSED;

@@ -29,6 +29,9 @@ int body_digest_init(struct body_digest *d, const struct body_digest_opts *o, st
         d->ck_on = 1;
     if (!rc && o->sha256 && (rc = cksum_init(&d->sha, CKSUM_SHA256)) == 0)
         d->sha_on = 1;
+    for (int a = CKSUM_CRC32; !rc && o->all_crcs && a <= CKSUM_CRC64NVME; a++)
+        rc = cksum_init(&d->crc[a], (enum cksum_alg)a); /* CRCs hold no resources */
+    d->crc_on = !rc && o->all_crcs;
     if (rc)
         body_digest_cleanup(d);
     return rc;
@@ -42,6 +45,9 @@ static int hash_payload(struct body_digest *d, const void *p, size_t n)
         rc = cksum_update(&d->md5, p, n);
     if (!rc && d->ck_on)
         rc = cksum_update(&d->ck, p, n);
+    for (int a = CKSUM_CRC32; !rc && d->crc_on && a <= CKSUM_CRC64NVME; a++)
+        if (!d->ck_on || d->o.alg != (enum cksum_alg)a)
+            rc = cksum_update(&d->crc[a], p, n);
     return rc;
 }
 
@@ -75,6 +81,11 @@ int body_digest_end(struct body_digest *d)
     uint8_t raw[CKSUM_DIGEST_MAX];
     size_t n = 0;
     int payload_ok = !d->payload || d->cs->state != CHUNKED_S_FAILED;
+    if (!d->rc && d->crc_on && payload_ok) { /* ck's CRC is taken from ck (not final yet) */
+        for (int a = CKSUM_CRC32; a <= CKSUM_CRC64NVME; a++)
+            d->out.crcs[a] = d->ck_on && d->o.alg == (enum cksum_alg)a ? d->ck.crc : d->crc[a].crc;
+        d->out.has_crcs = 1;
+    }
     if (!d->rc && d->md5_on && (d->rc = final_into(&d->md5, &d->md5_on, raw, &n)) == 0 &&
         payload_ok) {
         memcpy(d->out.md5, raw, sizeof d->out.md5);

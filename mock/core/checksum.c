@@ -281,6 +281,90 @@ int cksum_compute_b64(enum cksum_alg alg, const void *data, size_t len, char out
     return rc;
 }
 
+/* ---- CRC combination ------------------------------------------------ */
+
+/*
+ * All three CRCs are reflected, with an initial value and a final xor of all ones, so
+ * crc(A||B) = crc(A) * x^(8 len(B)) mod P  xor  crc(B) (zlib's crc32_combine, whose
+ * multmodp / x2nmodp this follows for any width). In the reflected representation of width w,
+ * x^k is bit w-1-k: x^0 is the top bit.
+ */
+struct crc_poly {
+    uint64_t poly; /* reflected */
+    uint64_t top;  /* x^0: 1 << (w - 1) */
+};
+
+static int crc_poly_of(enum cksum_alg alg, struct crc_poly *p)
+{
+    switch (alg) {
+    case CKSUM_CRC32: *p = (struct crc_poly){0xEDB88320u, 1ull << 31}; return 0;
+    case CKSUM_CRC32C: *p = (struct crc_poly){0x82F63B78u, 1ull << 31}; return 0;
+    case CKSUM_CRC64NVME: *p = (struct crc_poly){0x9A6C9329AC4BC9B5ull, 1ull << 63}; return 0;
+    default: return LY_EINVAL;
+    }
+}
+
+/* a * b mod P (both polynomials in the reflected representation). */
+static uint64_t crc_mulmod(const struct crc_poly *p, uint64_t a, uint64_t b)
+{
+    uint64_t m = p->top, r = 0;
+    for (;;) {
+        if (a & m) {
+            r ^= b;
+            if ((a & (m - 1)) == 0)
+                break;
+        }
+        m >>= 1;
+        b = b & 1 ? (b >> 1) ^ p->poly : b >> 1;
+    }
+    return r;
+}
+
+int cksum_alg_is_crc(enum cksum_alg alg)
+{
+    return alg == CKSUM_CRC32 || alg == CKSUM_CRC32C || alg == CKSUM_CRC64NVME;
+}
+
+int cksum_crc_combine(enum cksum_alg alg, uint64_t crc_a, uint64_t crc_b, uint64_t len_b,
+                      uint64_t *out)
+{
+    struct crc_poly p;
+    if (crc_poly_of(alg, &p) != 0)
+        return LY_EINVAL;
+    uint64_t xn = p.top, sq = p.top >> 8;  /* x^0, x^8 */
+    for (uint64_t n = len_b; n; n >>= 1) { /* xn = x^(8 len_b) by squaring */
+        if (n & 1)
+            xn = crc_mulmod(&p, sq, xn);
+        sq = crc_mulmod(&p, sq, sq);
+    }
+    *out = (crc_a ? crc_mulmod(&p, xn, crc_a) : 0) ^ crc_b;
+    return 0;
+}
+
+int cksum_crc_from_b64(enum cksum_alg alg, const char *b64, uint64_t *out)
+{
+    uint8_t raw[CKSUM_DIGEST_MAX];
+    size_t n;
+    if (!cksum_alg_is_crc(alg) || !b64 ||
+        cksum_b64_decode(b64, strlen(b64), raw, sizeof raw, &n) != 0 ||
+        n != cksum_alg_digest_len(alg))
+        return LY_EINVAL;
+    *out = 0;
+    for (size_t i = 0; i < n; i++)
+        *out = *out << 8 | raw[i];
+    return 0;
+}
+
+int cksum_crc_to_b64(enum cksum_alg alg, uint64_t crc, char out[CKSUM_B64_MAX])
+{
+    uint8_t raw[8];
+    size_t n = cksum_alg_digest_len(alg);
+    if (!cksum_alg_is_crc(alg))
+        return LY_EINVAL;
+    put_be(raw, crc, n);
+    return cksum_b64_encode(raw, n, out, CKSUM_B64_MAX);
+}
+
 /* ---- MD5 ------------------------------------------------------------ */
 
 int cksum_md5(const void *data, size_t len, uint8_t out[CKSUM_MD5_LEN])

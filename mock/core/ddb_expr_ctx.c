@@ -28,20 +28,28 @@ enum {
     P_VALUES,
     P_COUNT_
 };
-static const char *const member_names[P_COUNT_] = {"AttributesToGet",
-                                                   "QueryFilter",
-                                                   "ScanFilter",
-                                                   "KeyConditions",
-                                                   "Expected",
-                                                   "AttributeUpdates",
-                                                   "ConditionalOperator",
-                                                   "ProjectionExpression",
-                                                   "FilterExpression",
-                                                   "KeyConditionExpression",
-                                                   "ConditionExpression",
-                                                   "UpdateExpression",
-                                                   "ExpressionAttributeNames",
-                                                   "ExpressionAttributeValues"};
+#define NAME(s)         \
+    {                   \
+        s, sizeof s - 1 \
+    }
+static const struct {
+    const char *s;
+    size_t len;
+} member_names[P_COUNT_] = {NAME("AttributesToGet"),
+                            NAME("QueryFilter"),
+                            NAME("ScanFilter"),
+                            NAME("KeyConditions"),
+                            NAME("Expected"),
+                            NAME("AttributeUpdates"),
+                            NAME("ConditionalOperator"),
+                            NAME("ProjectionExpression"),
+                            NAME("FilterExpression"),
+                            NAME("KeyConditionExpression"),
+                            NAME("ConditionExpression"),
+                            NAME("UpdateExpression"),
+                            NAME("ExpressionAttributeNames"),
+                            NAME("ExpressionAttributeValues")};
+#undef NAME
 
 /* The bits of the members of req that are present and not null. */
 static unsigned present_members(const json_t *req)
@@ -54,7 +62,7 @@ static unsigned present_members(const json_t *req)
         if (json_is_null(v))
             continue;
         for (unsigned i = 0; i < P_COUNT_; i++)
-            if (strlen(member_names[i]) == len && memcmp(k, member_names[i], len) == 0)
+            if (member_names[i].len == len && memcmp(k, member_names[i].s, len) == 0)
                 bits |= 1u << i;
     }
     return bits;
@@ -71,8 +79,8 @@ static int list_present(unsigned bits, const unsigned char *list, size_t n, char
     for (size_t i = 0; i < n; i++) {
         if (!HAS(bits, list[i]))
             continue;
-        const char *name = member_names[list[i]];
-        size_t need = (count ? 2 : 0) + strlen(name);
+        const char *name = member_names[list[i]].s;
+        size_t need = (count ? 2 : 0) + member_names[list[i]].len;
         if (need < cap - o) {
             if (count)
                 memcpy(buf + o, ", ", 2);

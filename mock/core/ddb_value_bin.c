@@ -54,15 +54,18 @@ static int put_scalar(struct ly_buf *b, const struct ddb_val *v)
     return put_bytes(b, v->u.bytes.p, v->u.bytes.len);
 }
 
-static int cmp_attr(const void *x, const void *y)
+static int attr_order(const struct ddb_attr *a, const struct ddb_attr *b)
 {
-    const struct ddb_attr *a = *(const struct ddb_attr *const *)x;
-    const struct ddb_attr *b = *(const struct ddb_attr *const *)y;
     size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
     int c = memcmp(a->name, b->name, n);
     if (c)
         return c;
     return (a->name_len > b->name_len) - (a->name_len < b->name_len);
+}
+
+static int cmp_attr(const void *x, const void *y)
+{
+    return attr_order(*(const struct ddb_attr *const *)x, *(const struct ddb_attr *const *)y);
 }
 
 static int cmp_elem(const void *x, const void *y)
@@ -74,22 +77,31 @@ static int cmp_elem(const void *x, const void *y)
 
 static int put_value(struct ly_buf *b, const struct ddb_val *v);
 
+#define SMALL_MAP 16 /* attributes sorted on the stack, by insertion */
+
 static int put_map(struct ly_buf *b, const struct ddb_map *m)
 {
-    const struct ddb_attr **idx = malloc((m->n ? m->n : 1) * sizeof(*idx));
+    const struct ddb_attr *small[SMALL_MAP];
+    const struct ddb_attr **idx = m->n <= SMALL_MAP ? small : malloc(m->n * sizeof(*idx));
     int rc;
     if (!idx)
         return LY_ENOMEM;
-    for (size_t i = 0; i < m->n; i++)
-        idx[i] = &m->attrs[i];
-    qsort(idx, m->n, sizeof(*idx), cmp_attr);
+    for (size_t i = 0; i < m->n; i++) {
+        size_t j = i;
+        for (; m->n <= SMALL_MAP && j && attr_order(idx[j - 1], &m->attrs[i]) > 0; j--)
+            idx[j] = idx[j - 1];
+        idx[j] = &m->attrs[i];
+    }
+    if (m->n > SMALL_MAP)
+        qsort(idx, m->n, sizeof(*idx), cmp_attr);
     rc = put_varint(b, m->n);
     for (size_t i = 0; !rc && i < m->n; i++) {
         rc = put_bytes(b, idx[i]->name, idx[i]->name_len);
         if (!rc)
             rc = put_value(b, &idx[i]->val);
     }
-    free(idx);
+    if (idx != small)
+        free(idx);
     return rc;
 }
 
@@ -139,6 +151,9 @@ static int put_value(struct ly_buf *b, const struct ddb_val *v)
 int ddb_item_encode(const struct ddb_map *item, struct ly_buf *out)
 {
     unsigned char ver = BIN_VERSION;
+    /* room for the usual item at once (a hint: the appends below check for themselves) */
+    if (ly_buf_reserve(out, ddb_item_size(item) + 8 * item->n + 16)) {
+    }
     int rc = ly_buf_add(out, &ver, 1);
     return rc ? rc : put_map(out, item);
 }

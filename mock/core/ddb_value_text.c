@@ -10,31 +10,48 @@
 #include "lockyard/ddb_value.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
+
+/* Eight bytes at a time while none of them is a control character, the quote or the backslash
+ * (a 1 KiB string is one pass of word compares, not a test per byte), then byte by byte up to
+ * the first that is. */
+size_t ddb_text_plain_len(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, q, bs;
+        memcpy(&x, s + i, 8);
+        q = x ^ (ones * '"');
+        bs = x ^ (ones * '\\');
+        /* has-less(x, 0x20) | has-zero(q) | has-zero(bs): exact for "some byte is" */
+        if ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs)
+            break;
+    }
+    while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
 
 /* jansson's escapes (dump.c without JSON_ENSURE_ASCII / JSON_ESCAPE_SLASH): the quote, the
  * backslash and the control characters; \u with four upper-case hex digits where it has no
  * short form. Everything else, UTF-8 included, is copied. */
-/* The bytes put_string escapes: control characters, the quote and the backslash. */
-static const bool escaped[256] = {
-    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
-    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
-    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
-    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
-    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1,
-};
-
 static int put_string(struct ly_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     if (ly_buf_reserve(b, n + 2))
         return LY_ENOMEM;
     b->data[b->len++] = '"';
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!escaped[c])
-            continue;
+    size_t i = 0;
+    for (;;) {
+        size_t run = ddb_text_plain_len(s + i, n - i);
+        if (ly_buf_add(b, s + i, run))
+            return LY_ENOMEM;
+        i += run;
+        if (i == n)
+            break;
+        unsigned char c = (unsigned char)s[i++];
         char esc[6] = {'\\', 0, 0, 0, 0, 0};
         size_t elen = 2;
         switch (c) {
@@ -51,13 +68,10 @@ static int put_string(struct ly_buf *b, const char *s, size_t n)
             esc[5] = hex[c & 15];
             elen = 6;
         }
-        if (ly_buf_add(b, s + run, i - run) || ly_buf_add(b, esc, elen))
+        if (ly_buf_add(b, esc, elen))
             return LY_ENOMEM;
-        run = i + 1;
     }
-    if (ly_buf_add(b, s + run, n - run) || ly_buf_add(b, "\"", 1))
-        return LY_ENOMEM;
-    return 0;
+    return ly_buf_add(b, "\"", 1) ? LY_ENOMEM : 0;
 }
 
 static int put_b64(struct ly_buf *b, const char *p, size_t len)

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <unistd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -50,18 +51,36 @@ void ly_resp_init(struct ly_resp *resp, size_t body_bytes_max)
     resp->sent = 0;
     resp->has_body_length = 0;
     resp->error_code = NULL;
-    resp->body_file_fd = -1;
-    resp->body_file_len = 0;
+    resp->files = NULL;
+    resp->nfiles = resp->files_cap = 0;
     ly_buf_init(&resp->body, body_bytes_max);
 }
 
 void ly_resp_cleanup(struct ly_resp *resp)
 {
-    if (resp->body_file_fd >= 0)
-        close(resp->body_file_fd);
-    resp->body_file_fd = -1;
-    resp->body_file_len = 0;
+    for (size_t i = 0; i < resp->nfiles; i++)
+        if (resp->files[i].fd >= 0)
+            close(resp->files[i].fd);
+    free(resp->files);
+    resp->files = NULL;
+    resp->nfiles = resp->files_cap = 0;
     ly_buf_cleanup(&resp->body);
+}
+
+int ly_resp_add_file(struct ly_resp *resp, int fd, uint64_t off, uint64_t len)
+{
+    if (resp->nfiles == resp->files_cap) {
+        size_t cap = resp->files_cap ? resp->files_cap * 2 : 4;
+        void *p = realloc(resp->files, cap * sizeof *resp->files);
+        if (!p) {
+            close(fd);
+            return LY_ENOMEM;
+        }
+        resp->files = p;
+        resp->files_cap = cap;
+    }
+    resp->files[resp->nfiles++] = (struct ly_file_seg){fd, off, len};
+    return 0;
 }
 
 int ly_resp_header(struct ly_resp *resp, struct ly_arena *arena, const char *name,

@@ -17,7 +17,8 @@ typedef int (*ddb_op_fn)(struct ddb_call *c);
 #define C LY_OP_CONDITIONAL
 #define R LY_OP_READ
 
-/* The one table of DynamoDB operations: name, flags (lockyard/op.h), handler. */
+/* The one table of DynamoDB operations: name, flags (lockyard/op.h), handler; in strcmp order
+ * of the names (op_row searches it; test_ddb_ops checks the order). */
 static const struct {
     struct ly_op op;
     ddb_op_fn fn;
@@ -41,24 +42,36 @@ static const struct {
     {{"UpdateTimeToLive", W}, ddb_op_update_ttl},
 };
 
+/* The row of ops named name (the table is in name order: a binary search), or -1. */
+static int op_row(const char *name)
+{
+    int lo = 0, hi = (int)LY_ARRAY_LEN(ops) - 1;
+    while (name && lo <= hi) {
+        int mid = (lo + hi) / 2, c = strcmp(name, ops[mid].op.name);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            hi = mid - 1;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+
 static ddb_op_fn find_op(const char *target)
 {
     size_t pl = strlen(TARGET_PREFIX);
     if (!target || strncmp(target, TARGET_PREFIX, pl) != 0)
         return NULL;
-    for (size_t i = 0; i < LY_ARRAY_LEN(ops); i++)
-        if (strcmp(target + pl, ops[i].op.name) == 0)
-            return ops[i].fn;
-    return NULL;
+    int row = op_row(target + pl);
+    return row < 0 ? NULL : ops[row].fn;
 }
 
 const struct ly_op *ddb_op(const char *name)
 {
     static const struct ly_op unknown = {"Unknown", 0};
-    for (size_t i = 0; name && i < LY_ARRAY_LEN(ops); i++)
-        if (strcmp(name, ops[i].op.name) == 0)
-            return &ops[i].op;
-    return &unknown;
+    int row = op_row(name);
+    return row < 0 ? &unknown : &ops[row].op;
 }
 
 void ddb_each_op(void (*fn)(void *arg, const struct ly_op *op, int has_handler), void *arg)
@@ -83,6 +96,17 @@ static int run(struct ddb_call *c, const char *target)
         return ddb_fail(c, LY_EINVAL, AWS_DDB_SERIALIZATION,
                         json_is_array(c->in) ? "Start of list found where not expected"
                                              : "Expected map or null");
+    if (json_object_size(c->in) <= DDB_ROOT_MEMBERS) {
+        const char *k;
+        size_t len;
+        json_t *v;
+        json_object_keylen_foreach (c->in, k, len, v) {
+            c->root[c->nroot].key = k;
+            c->root[c->nroot].len = len;
+            c->root[c->nroot++].v = v;
+        }
+        c->root_listed = true;
+    }
     c->keep = json_array();
     if (!c->keep)
         return ddb_fail_store(c, LY_ENOMEM);

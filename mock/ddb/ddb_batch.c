@@ -27,7 +27,8 @@ static bool dup_key(const struct bkey *keys, size_t n)
 
 static int request_items(struct ddb_call *c, const json_t **ri)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     int rc = ddb_get_obj(c, c->in, "RequestItems", ri);
     if (rc)
         return rc;

@@ -40,9 +40,9 @@ static int index_from_json(struct ddb_call *c, const json_t *ix, const json_t *d
 
 int ddb_index_defs(struct ddb_call *c, struct store_ddb_table *rec)
 {
-    const json_t *defs = json_object_get(c->in, "AttributeDefinitions");
-    const json_t *lsi = json_object_get(c->in, "LocalSecondaryIndexes");
-    const json_t *gsi = json_object_get(c->in, "GlobalSecondaryIndexes");
+    const json_t *defs = ddb_member(c, c->in, "AttributeDefinitions");
+    const json_t *lsi = ddb_member(c, c->in, "LocalSecondaryIndexes");
+    const json_t *gsi = ddb_member(c, c->in, "GlobalSecondaryIndexes");
     size_t n = json_array_size(lsi) + json_array_size(gsi), k = 0;
     rec->indexes = NULL;
     rec->nindexes = 0;
@@ -51,7 +51,7 @@ int ddb_index_defs(struct ddb_call *c, struct store_ddb_table *rec)
     rec->indexes = ly_arena_calloc(c->a, n * sizeof *rec->indexes);
     if (!rec->indexes)
         return ddb_fail_store(c, LY_ENOMEM);
-    int rc = ddb_key_schema_parse(c, json_object_get(c->in, "KeySchema"), defs, &rec->ks);
+    int rc = ddb_key_schema_parse(c, ddb_member(c, c->in, "KeySchema"), defs, &rec->ks);
     for (size_t i = 0; !rc && i < json_array_size(lsi); i++)
         rc = index_from_json(c, json_array_get(lsi, i), defs, false, &rec->indexes[k++]);
     for (size_t i = 0; !rc && i < json_array_size(gsi); i++)

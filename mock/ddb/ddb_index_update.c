@@ -46,7 +46,7 @@ static int check_create(struct ddb_call *c, const struct ddb_table *t, const jso
     const json_t *proj = json_object_get(cr, "Projection");
     const char *ptype = json_string_value(json_object_get(proj, "ProjectionType"));
     const json_t *pt = json_object_get(cr, "ProvisionedThroughput");
-    const json_t *defs = json_object_get(c->in, "AttributeDefinitions");
+    const json_t *defs = ddb_member(c, c->in, "AttributeDefinitions");
     const json_t *bms = json_object_get(t->desc, "BillingModeSummary");
     const char *bm = json_string_value(json_object_get(bms, "BillingMode"));
     bool on_demand = bm && strcmp(bm, "PAY_PER_REQUEST") == 0;
@@ -126,7 +126,7 @@ static int merge_defs(struct ddb_call *c, json_t *d, const json_t *ks)
     json_t *defs = json_object_get(d, "AttributeDefinitions");
     for (size_t i = 0; i < json_array_size(ks); i++) {
         const char *an = json_string_value(json_object_get(json_array_get(ks, i), "AttributeName"));
-        const json_t *def = def_of(json_object_get(c->in, "AttributeDefinitions"), d, an);
+        const json_t *def = def_of(ddb_member(c, c->in, "AttributeDefinitions"), d, an);
         if (def_of(NULL, d, an))
             continue;
         if (!def || json_array_append_new(defs, json_deep_copy(def)))
@@ -201,7 +201,7 @@ int ddb_index_updates_apply(struct ddb_call *c, struct ly_arena *a, json_t *d,
         if (rc)
             return rc;
     }
-    json_array_foreach (json_object_get(c->in, "GlobalSecondaryIndexUpdates"), i, e) {
+    json_array_foreach (ddb_member(c, c->in, "GlobalSecondaryIndexUpdates"), i, e) {
         const json_t *cr = json_object_get(e, "Create"), *up = json_object_get(e, "Update");
         const json_t *del = json_object_get(e, "Delete");
         if (json_is_object(cr)) {
@@ -226,7 +226,7 @@ int ddb_index_updates_answer(struct ddb_call *c, const json_t *before, json_t *d
 {
     size_t i;
     const json_t *e;
-    json_array_foreach (json_object_get(c->in, "GlobalSecondaryIndexUpdates"), i, e) {
+    json_array_foreach (ddb_member(c, c->in, "GlobalSecondaryIndexUpdates"), i, e) {
         const json_t *cr = json_object_get(e, "Create"), *del = json_object_get(e, "Delete");
         const char *name = json_string_value(json_object_get(cr ? cr : del, "IndexName"));
         json_t *o = NULL;

@@ -24,6 +24,8 @@
 #define DDB_MSG_COND "The conditional request failed"
 #define DDB_MSG_NOT_FOUND "Requested resource not found"
 
+#define DDB_ROOT_MEMBERS 16
+
 struct ddb_call {
     struct ddb_ctx *ctx;
     struct ly_req *req;
@@ -35,6 +37,15 @@ struct ddb_call {
     json_t *keep;      /* a JSON array freed after the call: loaded descriptions etc. */
     json_t *err_extra; /* extra members of an error body (new reference) or NULL */
     struct ddb_err err;
+    /* c->in's members, listed by ddb.c once (nroot 0 and root_listed false when there are more
+     * than DDB_ROOT_MEMBERS): ddb_member finds them without hashing the name */
+    struct {
+        const char *key;
+        size_t len;
+        json_t *v;
+    } root[DDB_ROOT_MEMBERS];
+    size_t nroot;
+    bool root_listed;
 };
 
 /* A table as the handlers see it: the store record plus its parsed key schema. */
@@ -50,10 +61,18 @@ struct ddb_table {
 
 /* Framework-style constraint errors, "N validation error(s) detected: a; b". */
 struct ddb_vlist {
-    char buf[DDB_ERR_MSG_MAX];
     size_t len;
     int n;
+    char buf[DDB_ERR_MSG_MAX]; /* its first len bytes (and a NUL) are the list */
 };
+/* Empties v without clearing its buffer (ddb_vlist_add writes from len on): the handlers start
+ * several lists per request. */
+static inline void ddb_vlist_init(struct ddb_vlist *v)
+{
+    v->len = 0;
+    v->n = 0;
+    v->buf[0] = '\0';
+}
 
 /* ---- ddb_fail.c ---- */
 /** Fills c->err (printf format) and returns code. */
@@ -63,6 +82,8 @@ int ddb_fail(struct ddb_call *c, int code, enum aws_err type, const char *fmt, .
 int ddb_fail_store(struct ddb_call *c, int rc);
 
 /* ---- ddb_json.c: request fields, validation helpers, tables, keys ---- */
+/** json_object_get(obj, name), from c->root when obj is c->in. */
+json_t *ddb_member(const struct ddb_call *c, const json_t *obj, const char *name);
 int ddb_get_str(struct ddb_call *c, const json_t *obj, const char *name, const char **out);
 int ddb_get_bool(struct ddb_call *c, const json_t *obj, const char *name, int *out);
 int ddb_get_int(struct ddb_call *c, const json_t *obj, const char *name, int64_t *out,
@@ -95,6 +116,15 @@ json_t *ddb_cache_desc(struct ddb_ctx *ctx, const char *desc, size_t len,
  *  that slot; its names are taken from desc. */
 void ddb_cache_set_schema(struct ddb_key_schema *slot, const json_t *desc,
                           const struct ddb_key_schema *ks);
+/** Keeps the table record rec, read under store generation gen, with the cache slot whose key
+ *  schema is slot (set before: a table is kept only with its key schema, and only without
+ *  secondary indexes). */
+void ddb_cache_set_table(struct ddb_ctx *ctx, const struct ddb_key_schema *slot,
+                         const struct store_ddb_table *rec, uint64_t gen);
+/** The table named name kept under generation gen (non-zero): t filled (name and TTL attribute
+ *  in a, desc a new reference for the caller to keep), true; false when none is. */
+bool ddb_cache_table(struct ddb_ctx *ctx, const char *name, uint64_t gen, struct ly_arena *a,
+                     struct ddb_table *t);
 /** Parses the key schema out of a stored description (strings in c->a). */
 int ddb_table_schema(struct ddb_call *c, const json_t *desc, struct ddb_key_schema *ks);
 /** A KeySchema list with its types from AttributeDefinitions (strings in c->a). */

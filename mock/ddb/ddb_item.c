@@ -30,7 +30,8 @@ struct item_req {
 /* Types, framework constraints and the Item/Key map of a write request. */
 static int parse_common(struct ddb_call *c, const char *map_name, struct item_req *r)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const json_t *jmap;
     const char *rim;
     int rc = ddb_get_str(c, c->in, "TableName", &r->table);
@@ -55,8 +56,8 @@ static int parse_common(struct ddb_call *c, const char *map_name, struct item_re
     if (!rc)
         rc = ddb_expr_check_request(c->in, &c->err);
     if (!rc)
-        rc = ddb_expr_ctx_new(c->a, json_object_get(c->in, "ExpressionAttributeNames"),
-                              json_object_get(c->in, "ExpressionAttributeValues"), &r->cx, &c->err);
+        rc = ddb_expr_ctx_new(c->a, ddb_member(c, c->in, "ExpressionAttributeNames"),
+                              ddb_member(c, c->in, "ExpressionAttributeValues"), &r->cx, &c->err);
     return rc;
 }
 
@@ -141,7 +142,7 @@ int ddb_op_delete_item(struct ddb_call *c)
 /* UpdateExpression (parsed first, as DynamoDB does) or legacy AttributeUpdates. */
 static int parse_update(struct ddb_call *c, struct item_req *r, const struct ddb_update **upd)
 {
-    const json_t *ue = json_object_get(c->in, "UpdateExpression");
+    const json_t *ue = ddb_member(c, c->in, "UpdateExpression");
     const json_t *au;
     const char *s;
     *upd = NULL;

@@ -34,9 +34,20 @@ static int type_error(struct ddb_call *c, const json_t *v, const char *want)
                     json_kind(v), want);
 }
 
+json_t *ddb_member(const struct ddb_call *c, const json_t *obj, const char *name)
+{
+    if (obj != c->in || !c->root_listed)
+        return json_object_get(obj, name);
+    size_t len = strlen(name);
+    for (size_t i = 0; i < c->nroot; i++)
+        if (c->root[i].len == len && memcmp(c->root[i].key, name, len) == 0)
+            return c->root[i].v;
+    return NULL;
+}
+
 int ddb_get_str(struct ddb_call *c, const json_t *obj, const char *name, const char **out)
 {
-    const json_t *v = json_object_get(obj, name);
+    const json_t *v = ddb_member(c, obj, name);
     *out = NULL;
     if (!v || json_is_null(v))
         return 0;
@@ -48,7 +59,7 @@ int ddb_get_str(struct ddb_call *c, const json_t *obj, const char *name, const c
 
 int ddb_get_bool(struct ddb_call *c, const json_t *obj, const char *name, int *out)
 {
-    const json_t *v = json_object_get(obj, name);
+    const json_t *v = ddb_member(c, obj, name);
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_boolean(v))
@@ -59,7 +70,7 @@ int ddb_get_bool(struct ddb_call *c, const json_t *obj, const char *name, int *o
 
 int ddb_get_int(struct ddb_call *c, const json_t *obj, const char *name, int64_t *out, int *present)
 {
-    const json_t *v = json_object_get(obj, name);
+    const json_t *v = ddb_member(c, obj, name);
     *present = 0;
     if (!v || json_is_null(v))
         return 0;
@@ -76,7 +87,7 @@ int ddb_get_int(struct ddb_call *c, const json_t *obj, const char *name, int64_t
 
 int ddb_get_obj(struct ddb_call *c, const json_t *obj, const char *name, const json_t **out)
 {
-    const json_t *v = json_object_get(obj, name);
+    const json_t *v = ddb_member(c, obj, name);
     *out = NULL;
     if (!v || json_is_null(v))
         return 0;
@@ -91,7 +102,7 @@ int ddb_get_obj(struct ddb_call *c, const json_t *obj, const char *name, const j
 
 int ddb_get_arr(struct ddb_call *c, const json_t *obj, const char *name, const json_t **out)
 {
-    const json_t *v = json_object_get(obj, name);
+    const json_t *v = ddb_member(c, obj, name);
     *out = NULL;
     if (!v || json_is_null(v))
         return 0;
@@ -138,8 +149,14 @@ void ddb_vlist_table_name(struct ddb_vlist *v, const char *name, const char *at)
         ddb_vlist_add(v, NULL, at, "Member must not be null");
         return;
     }
-    size_t n = strlen(name);
-    if (n && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
+    size_t n = 0;
+    bool pattern_ok = true; /* [a-zA-Z0-9_.-]*, tested as strlen goes */
+    for (; name[n]; n++) {
+        char ch = name[n];
+        pattern_ok &= (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
+    }
+    if (!pattern_ok)
         ddb_vlist_add(v, name, at,
                       "Member must satisfy regular expression pattern: "
                       "[a-zA-Z0-9_.-]+");
@@ -218,6 +235,11 @@ int ddb_key_schema_parse(struct ddb_call *c, const json_t *keys, const json_t *d
 int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct ddb_table *t)
 {
     struct store_ddb_table rec;
+    /* the data-plane operations only read the description: they may share a parsed one, its
+     * key schema, and the table record while no table changed */
+    uint64_t gen = control ? 0 : store_ddb_tables_gen(c->ctx->store);
+    if (gen && ddb_cache_table(c->ctx, name, gen, c->a, t))
+        return json_array_append_new(c->keep, t->desc) ? ddb_fail_store(c, LY_ENOMEM) : 0;
     int rc = store_ddb_table_get(c->ctx->store, name, c->a, &rec);
     if (rc == LY_ENOENT) {
         if (control)
@@ -227,8 +249,6 @@ int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct dd
     }
     if (rc)
         return ddb_fail_store(c, rc);
-    /* the data-plane operations only read the description: they may share a parsed one, and
-     * its key schema */
     struct ddb_key_schema *cks = NULL;
     json_t *desc = control ? json_loadb(rec.desc, rec.desc_len, 0, NULL)
                            : ddb_cache_desc(c->ctx, rec.desc, rec.desc_len, &cks);
@@ -240,13 +260,12 @@ int ddb_table_load(struct ddb_call *c, const char *name, bool control, struct dd
     t->desc = desc;
     t->idx = rec.indexes;
     t->nidx = rec.nindexes;
-    if (cks && cks->hash_name) {
+    if (cks && cks->hash_name)
         t->ks = *cks;
-        return 0;
-    }
-    rc = ddb_table_schema(c, desc, &t->ks);
-    if (!rc && cks)
+    else if ((rc = ddb_table_schema(c, desc, &t->ks)) == 0 && cks)
         ddb_cache_set_schema(cks, desc, &t->ks);
+    if (!rc && cks && gen)
+        ddb_cache_set_table(c->ctx, cks, &rec, gen);
     return rc;
 }
 
@@ -283,7 +302,8 @@ int ddb_set(struct ddb_call *c, json_t *obj, const char *name, json_t *v)
 int ddb_consumed_capacity(struct ddb_call *c, json_t *out, const char *table, double units)
 {
     static const char *const modes[] = {"INDEXES", "TOTAL", "NONE", NULL};
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const char *mode;
     int rc = ddb_get_str(c, c->in, "ReturnConsumedCapacity", &mode);
     if (rc)

@@ -139,7 +139,8 @@ static int parse_read_common(struct ddb_call *c, struct reader *r, const char **
 {
     static const char *const selects[] = {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES",
                                           "ALL_PROJECTED_ATTRIBUTES", NULL};
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     int present, consistent = 0;
     char val[32];
     int rc = ddb_get_str(c, c->in, "TableName", table);
@@ -234,7 +235,7 @@ static int parse_filter_proj(struct ddb_call *c, struct reader *r, struct ddb_ex
 {
     const char *fe, *pe;
     const json_t *lf, *atg;
-    const json_t *op = json_object_get(c->in, "ConditionalOperator");
+    const json_t *op = ddb_member(c, c->in, "ConditionalOperator");
     int rc = ddb_get_str(c, c->in, "FilterExpression", &fe);
     if (!rc)
         rc = ddb_get_str(c, c->in, "ProjectionExpression", &pe);
@@ -446,8 +447,8 @@ int ddb_op_query(struct ddb_call *c)
                       "Either the KeyConditions or KeyConditionExpression parameter must be "
                       "specified in the request.");
     if (!rc)
-        rc = ddb_expr_ctx_new(c->a, json_object_get(c->in, "ExpressionAttributeNames"),
-                              json_object_get(c->in, "ExpressionAttributeValues"), &cx, &c->err);
+        rc = ddb_expr_ctx_new(c->a, ddb_member(c, c->in, "ExpressionAttributeNames"),
+                              ddb_member(c, c->in, "ExpressionAttributeValues"), &cx, &c->err);
     if (!rc)
         rc = ddb_table_load(c, table, false, &t);
     if (!rc)
@@ -474,7 +475,8 @@ int ddb_op_query(struct ddb_call *c)
 
 static int parse_segments(struct ddb_call *c, struct reader *r)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     int has_seg, has_total;
     char val[32];
     int rc = ddb_get_int(c, c->in, "Segment", &r->segment, &has_seg);
@@ -534,8 +536,8 @@ int ddb_op_scan(struct ddb_call *c)
     if (!rc)
         rc = ddb_expr_check_request(c->in, &c->err);
     if (!rc)
-        rc = ddb_expr_ctx_new(c->a, json_object_get(c->in, "ExpressionAttributeNames"),
-                              json_object_get(c->in, "ExpressionAttributeValues"), &cx, &c->err);
+        rc = ddb_expr_ctx_new(c->a, ddb_member(c, c->in, "ExpressionAttributeNames"),
+                              ddb_member(c, c->in, "ExpressionAttributeValues"), &cx, &c->err);
     if (!rc)
         rc = parse_filter_proj(c, &r, cx, "ScanFilter");
     if (!rc)

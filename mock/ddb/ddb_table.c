@@ -20,7 +20,8 @@ static const char *const projection_types[] = {"ALL", "INCLUDE", "KEYS_ONLY", NU
 
 static int table_name_arg(struct ddb_call *c, const char **name)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     int rc = ddb_get_str(c, c->in, "TableName", name);
     if (rc)
         return rc;
@@ -122,7 +123,8 @@ static int check_indexes(struct ddb_call *c, const json_t *list, const char *at,
 
 static int check_create_types(struct ddb_call *c, const char *name)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const json_t *defs, *ks, *pt, *lsi, *gsi;
     const char *billing;
     size_t i;
@@ -234,8 +236,8 @@ static int check_schema_rules(struct ddb_call *c, const json_t *ks, const json_t
 
 static int check_billing(struct ddb_call *c)
 {
-    const char *billing = json_string_value(json_object_get(c->in, "BillingMode"));
-    const json_t *pt = json_object_get(c->in, "ProvisionedThroughput");
+    const char *billing = json_string_value(ddb_member(c, c->in, "BillingMode"));
+    const json_t *pt = ddb_member(c, c->in, "ProvisionedThroughput");
     bool on_demand = billing && strcmp(billing, "PAY_PER_REQUEST") == 0;
     if (pt && json_is_null(pt))
         pt = NULL;
@@ -299,10 +301,10 @@ static int check_index_rules(struct ddb_call *c, const json_t *list, bool local,
 
 static int check_create_rules(struct ddb_call *c)
 {
-    const json_t *defs = json_object_get(c->in, "AttributeDefinitions");
-    const json_t *ks = json_object_get(c->in, "KeySchema");
-    const json_t *lsi = json_object_get(c->in, "LocalSecondaryIndexes");
-    const json_t *gsi = json_object_get(c->in, "GlobalSecondaryIndexes");
+    const json_t *defs = ddb_member(c, c->in, "AttributeDefinitions");
+    const json_t *ks = ddb_member(c, c->in, "KeySchema");
+    const json_t *lsi = ddb_member(c, c->in, "LocalSecondaryIndexes");
+    const json_t *gsi = ddb_member(c, c->in, "GlobalSecondaryIndexes");
     lsi = json_is_null(lsi) ? NULL : lsi;
     gsi = json_is_null(gsi) ? NULL : gsi;
     int rc = check_billing(c);
@@ -395,7 +397,7 @@ static const char *table_arn(struct ddb_call *c, const char *name)
 
 static json_t *build_desc(struct ddb_call *c, const char *name)
 {
-    const char *billing = json_string_value(json_object_get(c->in, "BillingMode"));
+    const char *billing = json_string_value(ddb_member(c, c->in, "BillingMode"));
     bool on_demand = billing && strcmp(billing, "PAY_PER_REQUEST") == 0;
     const char *arn = table_arn(c, name);
     double now = (double)c->req->now_ms / 1000.0;
@@ -404,17 +406,17 @@ static json_t *build_desc(struct ddb_call *c, const char *name)
         x = x * 31 + (unsigned char)*p;
     json_t *d = json_pack(
         "{s:O, s:s, s:O, s:f, s:o, s:s, s:s, s:{s:s, s:f}, s:b}", "AttributeDefinitions",
-        json_object_get(c->in, "AttributeDefinitions"), "TableName", name, "KeySchema",
-        json_object_get(c->in, "KeySchema"), "CreationDateTime", now, "ProvisionedThroughput",
-        throughput_json(on_demand ? NULL : json_object_get(c->in, "ProvisionedThroughput")),
+        ddb_member(c, c->in, "AttributeDefinitions"), "TableName", name, "KeySchema",
+        ddb_member(c, c->in, "KeySchema"), "CreationDateTime", now, "ProvisionedThroughput",
+        throughput_json(on_demand ? NULL : ddb_member(c, c->in, "ProvisionedThroughput")),
         "TableArn", arn, "TableId",
         ly_arena_printf(c->a, "%08llx-%04llx-4%03llx-8%03llx-%012llx", x >> 32, x >> 16 & 0xFFFF,
                         x >> 4 & 0xFFF, x >> 20 & 0xFFF, (x * 0x9E3779B97F4A7C15ull) >> 16),
         "BillingModeSummary", "BillingMode", on_demand ? "PAY_PER_REQUEST" : "PROVISIONED",
         "LastUpdateToPayPerRequestDateTime", now, "DeletionProtectionEnabled",
-        json_is_true(json_object_get(c->in, "DeletionProtectionEnabled")));
-    const json_t *lsi = json_object_get(c->in, "LocalSecondaryIndexes");
-    const json_t *gsi = json_object_get(c->in, "GlobalSecondaryIndexes");
+        json_is_true(ddb_member(c, c->in, "DeletionProtectionEnabled")));
+    const json_t *lsi = ddb_member(c, c->in, "LocalSecondaryIndexes");
+    const json_t *gsi = ddb_member(c, c->in, "GlobalSecondaryIndexes");
     if (d && json_array_size(lsi))
         json_object_set_new(d, "LocalSecondaryIndexes", indexes_json(c, lsi, arn, false));
     if (d && json_array_size(gsi))
@@ -534,7 +536,8 @@ int ddb_op_delete_table(struct ddb_call *c)
 
 int ddb_op_list_tables(struct ddb_call *c)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const char *start, **names;
     int64_t limit = 100;
     int present, more;
@@ -571,9 +574,9 @@ static int update_table_fn(void *ctx, struct ly_arena *a, struct store_ddb_table
 {
     struct ddb_call *c = ctx;
     json_t *d = json_loadb(t->desc, t->desc_len, 0, NULL);
-    const char *billing = json_string_value(json_object_get(c->in, "BillingMode"));
-    const json_t *pt = json_object_get(c->in, "ProvisionedThroughput");
-    const json_t *dp = json_object_get(c->in, "DeletionProtectionEnabled");
+    const char *billing = json_string_value(ddb_member(c, c->in, "BillingMode"));
+    const json_t *pt = ddb_member(c, c->in, "ProvisionedThroughput");
+    const json_t *dp = ddb_member(c, c->in, "DeletionProtectionEnabled");
     if (!d)
         return LY_EIO;
     if (billing && strcmp(billing, "PAY_PER_REQUEST") == 0) {
@@ -589,7 +592,7 @@ static int update_table_fn(void *ctx, struct ly_arena *a, struct store_ddb_table
         json_object_set_new(d, "ProvisionedThroughput", throughput_json(pt));
     if (json_is_boolean(dp))
         json_object_set(d, "DeletionProtectionEnabled", (json_t *)dp);
-    int rc = json_object_get(c->in, "GlobalSecondaryIndexUpdates")
+    int rc = ddb_member(c, c->in, "GlobalSecondaryIndexUpdates")
                  ? ddb_index_updates_apply(c, a, d, t)
                  : 0;
     char *text = rc ? NULL : json_dumps(d, JSON_COMPACT);
@@ -611,7 +614,8 @@ int ddb_op_update_table(struct ddb_call *c)
                                           "TableClass",
                                           "OnDemandThroughput",
                                           NULL};
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const char *name, *billing;
     const json_t *pt, *gsiu;
     struct ddb_table t;
@@ -632,8 +636,8 @@ int ddb_op_update_table(struct ddb_call *c)
         return rc;
     bool any = gsiu != NULL;
     for (size_t i = 0; members[i]; i++)
-        any = any || (json_object_get(c->in, members[i]) &&
-                      !json_is_null(json_object_get(c->in, members[i])));
+        any = any ||
+              (ddb_member(c, c->in, members[i]) && !json_is_null(ddb_member(c, c->in, members[i])));
     if (!any)
         return ddb_fail(c, LY_EINVAL, AWS_DDB_VALIDATION,
                         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
@@ -684,7 +688,8 @@ static int ttl_fn(void *ctx, struct ly_arena *a, struct store_ddb_table *t)
 
 int ddb_op_update_ttl(struct ddb_call *c)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const char *name, *attr = NULL;
     const json_t *spec;
     int enabled = -1;

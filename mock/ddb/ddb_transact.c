@@ -38,7 +38,8 @@ struct action {
 
 static int items_list(struct ddb_call *c, const json_t **items)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     int rc = ddb_get_arr(c, c->in, "TransactItems", items);
     if (rc)
         return rc;
@@ -200,7 +201,8 @@ static int cancel(struct ddb_call *c, struct action *xs, struct store_ddb_op *op
 
 static int token_arg(struct ddb_call *c, const char **token)
 {
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     int rc = ddb_get_str(c, c->in, "ClientRequestToken", token);
     if (rc || !*token)
         return rc;

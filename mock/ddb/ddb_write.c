@@ -66,8 +66,8 @@ int ddb_wop_decide(void *ctx, struct ly_arena *a, const struct ddb_map *cur,
 int ddb_parse_condition(struct ddb_call *c, const json_t *req, struct ddb_expr_ctx *cx,
                         const struct ddb_cond **out)
 {
-    const json_t *ce = json_object_get(req, "ConditionExpression");
-    const json_t *expected, *op = json_object_get(req, "ConditionalOperator");
+    const json_t *ce = ddb_member(c, req, "ConditionExpression");
+    const json_t *expected, *op = ddb_member(c, req, "ConditionalOperator");
     const char *s;
     *out = NULL;
     int rc = ddb_get_str(c, req, "ConditionExpression", &s);
@@ -91,7 +91,8 @@ int ddb_parse_condition(struct ddb_call *c, const json_t *req, struct ddb_expr_c
 int ddb_parse_rvoccf(struct ddb_call *c, const json_t *req, bool *all_old)
 {
     static const char *const vals[] = {"ALL_OLD", "NONE", NULL};
-    struct ddb_vlist v = {{0}, 0, 0};
+    struct ddb_vlist v;
+    ddb_vlist_init(&v);
     const char *s;
     int rc = ddb_get_str(c, req, "ReturnValuesOnConditionCheckFailure", &s);
     if (rc)

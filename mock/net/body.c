@@ -141,6 +141,53 @@ static enum cksum_alg put_alg(const struct head_facts *f)
     return CKSUM_CRC64NVME;
 }
 
+enum put_kind { PUT_OTHER, PUT_OBJECT, PUT_PART };
+
+/* What a PUT's query makes it: PutObject (none, or only x-id: the AWS SDKs add ?x-id=PutObject),
+ * UploadPart (partNumber and uploadId, and x-id), or something else. */
+static enum put_kind put_query_kind(const char *q, const char *end)
+{
+    int part = 0, upload = 0;
+    while (q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q)), *e = amp ? amp : end;
+        size_t n = (size_t)(e - q);
+        if (n >= 11 && strncmp(q, "partNumber=", 11) == 0)
+            part++;
+        else if (n >= 9 && strncmp(q, "uploadId=", 9) == 0)
+            upload++;
+        else if (!(n >= 5 && strncmp(q, "x-id=", 5) == 0))
+            return PUT_OTHER;
+        q = e + (amp != NULL);
+    }
+    return part == 0 && upload == 0 ? PUT_OBJECT : part == 1 && upload == 1 ? PUT_PART : PUT_OTHER;
+}
+
+/* A PUT of an object or a part: its target is not "/" or the admin API, its query one of
+ * put_query_kind's; PUT_OTHER for every other request. */
+static enum put_kind put_kind(const char *head, size_t text_len)
+{
+    const char *eol = memchr(head, '\n', text_len), *t = head + 4, *end;
+    if (!eol || strncmp(head, "PUT /", 5) != 0)
+        return PUT_OTHER;
+    end = memchr(t, ' ', (size_t)(eol - t));
+    if (!end || strncmp(t, "/_lockyard/", 11) == 0 || t[1] == ' ' || t[1] == '?')
+        return PUT_OTHER;
+    const char *q = memchr(t, '?', (size_t)(end - t));
+    return q ? put_query_kind(q + 1, end) : PUT_OBJECT;
+}
+
+/*
+ * Whether the body goes to a blob file as it comes: a PutObject or UploadPart (put_kind) whose
+ * Content-Length is at least STORE_BLOB_MIN_BYTES. An aws-chunked body's decoded payload is
+ * what goes to the file. Any other handler that is given such a body (UploadPartCopy has none)
+ * reads it through the file's mapping.
+ */
+static int spools(const char *head, size_t text_len, const struct httphead *h)
+{
+    return h->framing == HTTPHEAD_LENGTH && h->content_length >= STORE_BLOB_MIN_BYTES &&
+           put_kind(head, text_len) != PUT_OTHER;
+}
+
 /*
  * Which digests the request will need, decided from its head as net and the handlers do. A
  * body announced smaller than BODY_HASH_MIN_BYTES is left to the handler, which hashes it in
@@ -150,8 +197,9 @@ static enum cksum_alg put_alg(const struct head_facts *f)
 /* A spooled body is written to its file in pieces of about this size. */
 #define SPOOL_WRITE_BYTES (256u << 10)
 
-static void digest_opts(const struct server *srv, const char *head, const struct head_facts *f,
-                        const struct httphead *h, struct body_digest_opts *o)
+static void digest_opts(const struct server *srv, const char *head, size_t text_len,
+                        const struct head_facts *f, const struct httphead *h,
+                        struct body_digest_opts *o)
 {
     int hash = h->framing != HTTPHEAD_LENGTH || h->content_length >= BODY_HASH_MIN_BYTES;
     char sha[80];
@@ -179,37 +227,7 @@ static void digest_opts(const struct server *srv, const char *head, const struct
     o->md5 = hash && (put || f->v[H_MD5]);
     o->cksum = hash && put;
     o->alg = put ? put_alg(f) : CKSUM_CRC64NVME;
-}
-
-/* The query of a PutObject: none, or only x-id (the AWS SDKs add ?x-id=PutObject). */
-static int put_object_query(const char *q, const char *end)
-{
-    while (q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q)), *e = amp ? amp : end;
-        if (!((size_t)(e - q) >= 5 && strncmp(q, "x-id=", 5) == 0))
-            return 0;
-        q = e + (amp != NULL);
-    }
-    return 1;
-}
-
-/*
- * Whether the body goes to a blob file as it comes: a PUT of an object (a target that is not
- * "/" or the admin API, a PutObject query) whose Content-Length is at least
- * STORE_BLOB_MIN_BYTES. An aws-chunked body's decoded payload is what goes to the file. Any
- * other handler that is given such a body reads it through the file's mapping.
- */
-static int spools(const char *head, size_t text_len, const struct httphead *h)
-{
-    const char *eol = memchr(head, '\n', text_len), *t = head + 4, *end;
-    if (h->framing != HTTPHEAD_LENGTH || h->content_length < STORE_BLOB_MIN_BYTES || !eol ||
-        strncmp(head, "PUT /", 5) != 0)
-        return 0;
-    end = memchr(t, ' ', (size_t)(eol - t));
-    if (!end || strncmp(t, "/_lockyard/", 11) == 0 || t[1] == ' ' || t[1] == '?')
-        return 0;
-    const char *q = memchr(t, '?', (size_t)(end - t));
-    return !q || put_object_query(q + 1, end);
+    o->all_crcs = o->cksum && put_kind(head, text_len) == PUT_PART;
 }
 
 /* Writes what the body holds (the payload of an aws-chunked one, whose framing is not kept) to
@@ -244,7 +262,7 @@ struct net_body *net_body_new(const struct server *srv, const char *head, size_t
     struct head_facts f;
     struct body_digest_opts o;
     head_scan(head, text_len, &f);
-    digest_opts(srv, head, &f, h, &o);
+    digest_opts(srv, head, text_len, &f, h, &o);
     ly_buf_init(&b->raw, raw_max);
     ly_buf_init(&b->payload, srv->opts.object_bytes_max + (1u << 20));
     ly_buf_init(&b->head, text_len + (64u << 10));

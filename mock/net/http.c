@@ -365,14 +365,15 @@ void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_res
         evhttp_add_header(out, "Content-Length", "0");
     struct evbuffer *body = evhttp_request_get_output_buffer(ev);
     int sends = req->method != LY_HEAD && resp->status != 204 && resp->status != 304;
-    if (sends && resp->body_file_len > 0 && (resp->status == 200 || resp->status == 206)) {
-        /* a blob file (an object's body): mapped, never read here */
-        struct evbuffer_file_segment *seg = evbuffer_file_segment_new(
-            resp->body_file_fd, (ev_off_t)resp->body_file_off, (ev_off_t)resp->body_file_len,
-            EVBUF_FS_CLOSE_ON_FREE | EVBUF_FS_DISABLE_SENDFILE);
-        if (seg) {
-            resp->body_file_fd = -1; /* the segment closes it */
-            resp->body_file_len = 0;
+    if (sends && resp->nfiles > 0 && (resp->status == 200 || resp->status == 206)) {
+        for (size_t i = 0; i < resp->nfiles; i++) { /* blob files (an object's body): mapped */
+            struct ly_file_seg *f = &resp->files[i];
+            struct evbuffer_file_segment *seg =
+                evbuffer_file_segment_new(f->fd, (ev_off_t)f->off, (ev_off_t)f->len,
+                                          EVBUF_FS_CLOSE_ON_FREE | EVBUF_FS_DISABLE_SENDFILE);
+            if (!seg)
+                break;  /* a short body: the client sees the connection end early */
+            f->fd = -1; /* the segment closes it */
             (void)evbuffer_add_file_segment(body, seg, 0, -1);
             evbuffer_file_segment_free(seg);
         }

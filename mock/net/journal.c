@@ -1,5 +1,6 @@
 /* journal.c - bounded ring of journal entries and its JSON form (see journal.h). */
 #include "journal.h"
+#include "lockyard/ddb_value.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -194,12 +195,13 @@ static void prefix_string(struct prefix *pf, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     prefix_add(pf, "\"", 1);
-    size_t run = 0;
-    /* i - run: the bytes copied as they are so far, never more than the room left */
-    for (size_t i = 0; i < n && i - run < pf->size - 1 - pf->len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
+    for (size_t i = 0; !prefix_full(pf);) {
+        size_t room = pf->size - 1 - pf->len; /* scanned no further than it has room */
+        size_t run = ddb_text_plain_len(s + i, n - i < room ? n - i : room);
+        prefix_add(pf, s + i, run);
+        if ((i += run) == n || prefix_full(pf))
+            break;
+        unsigned char c = (unsigned char)s[i++];
         static const char shorts[] = "btn\0fr";
         char esc[6] = {'\\', (char)c, '0', '0', hex[c >> 4], hex[c & 15]};
         size_t elen = 2;
@@ -209,33 +211,38 @@ static void prefix_string(struct prefix *pf, const char *s, size_t n)
             esc[1] = 'u';
             elen = 6;
         }
-        prefix_add(pf, s + run, i - run);
         prefix_add(pf, esc, elen);
-        run = i + 1;
     }
-    prefix_add(pf, s + run, n - run); /* cut at the room left */
     prefix_add(pf, "\"", 1);
 }
 
 struct key_len {
     const char *key;
     size_t len;
+    const json_t *v;
 };
 
 /* jansson's JSON_SORT_KEYS order: bytes, then length. */
-static int key_cmp(const void *a, const void *b)
+static int key_order(const struct key_len *x, const struct key_len *y)
 {
-    const struct key_len *x = a, *y = b;
     int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
     return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+    return key_order(a, b);
+}
+
 static void prefix_value(struct prefix *pf, const json_t *v);
+
+#define SMALL_OBJECT 16 /* members sorted on the stack, by insertion */
 
 static void prefix_object(struct prefix *pf, const json_t *v)
 {
     size_t n = json_object_size(v), i = 0;
-    struct key_len *keys = malloc((n ? n : 1) * sizeof *keys);
+    struct key_len small[SMALL_OBJECT];
+    struct key_len *keys = n <= SMALL_OBJECT ? small : malloc(n * sizeof *keys);
     if (!keys) {
         pf->len = pf->size - 1; /* out of memory: the prefix ends here */
         return;
@@ -243,19 +250,26 @@ static void prefix_object(struct prefix *pf, const json_t *v)
     const char *k;
     size_t len;
     json_t *m;
-    json_object_keylen_foreach ((json_t *)v, k, len, m)
-        keys[i++] = (struct key_len){k, len};
-    qsort(keys, n, sizeof *keys, key_cmp);
+    json_object_keylen_foreach ((json_t *)v, k, len, m) {
+        struct key_len x = {k, len, m};
+        size_t j = i++;
+        for (; n <= SMALL_OBJECT && j && key_order(&keys[j - 1], &x) > 0; j--)
+            keys[j] = keys[j - 1];
+        keys[j] = x;
+    }
+    if (n > SMALL_OBJECT)
+        qsort(keys, n, sizeof *keys, key_cmp);
     prefix_add(pf, "{", 1);
     for (i = 0; i < n && !prefix_full(pf); i++) {
         if (i)
             prefix_add(pf, ",", 1);
         prefix_string(pf, keys[i].key, keys[i].len);
         prefix_add(pf, ":", 1);
-        prefix_value(pf, json_object_getn(v, keys[i].key, keys[i].len));
+        prefix_value(pf, keys[i].v);
     }
     prefix_add(pf, "}", 1);
-    free(keys);
+    if (keys != small)
+        free(keys);
 }
 
 static void prefix_value(struct prefix *pf, const json_t *v)

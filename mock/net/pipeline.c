@@ -545,7 +545,7 @@ static void ddb_facts(struct pending *p)
     const char *dot = target ? strrchr(target, '.') : NULL;
     p->facts.op = ly_arena_strdup(r->arena, dot ? dot + 1 : "Unknown");
     p->op = ddb_op(p->facts.op);
-    json_t *doc = json_loadb((const char *)r->body, r->body_len, JSON_ALLOW_NUL, NULL);
+    json_t *doc = ddb_body_parse(r->arena, r->body, r->body_len);
     const char *table = json_string_value(json_object_get(doc, "TableName"));
     json_t *key = json_object_get(doc, "Key");
     if (!key)

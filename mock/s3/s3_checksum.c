@@ -61,14 +61,15 @@ int s3_body_md5_hex(struct s3_call *c, char out[33])
     return rc;
 }
 
-/* The body's checksum by alg as base64: net's when it computed that one, else computed. */
-static int body_cksum_b64(const struct s3_call *c, enum cksum_alg alg, char out[CKSUM_B64_MAX])
+int s3_body_cksum_b64(const struct s3_call *c, enum cksum_alg alg, char out[CKSUM_B64_MAX])
 {
     const struct ly_body_digests *d = c->req->digests;
     if (d && d->cksum_alg == (int)alg) {
         memcpy(out, d->cksum_b64, CKSUM_B64_MAX);
         return 0;
     }
+    if (d && d->has_crcs && cksum_alg_is_crc(alg)) /* an UploadPart body: every CRC was taken */
+        return cksum_crc_to_b64(alg, d->crcs[alg], out);
     return cksum_compute_b64(alg, c->req->body, c->req->body_len, out);
 }
 
@@ -114,7 +115,7 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *o)
         o->checksum_value = NULL;
         return 0;
     }
-    if (body_cksum_b64(c, alg, computed) != 0) {
+    if (s3_body_cksum_b64(c, alg, computed) != 0) {
         s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return LY_ENOMEM;
     }
@@ -159,7 +160,7 @@ int s3_checksum_fill(struct s3_call *c, struct store_obj *o)
     if (!o->checksum_alg || o->checksum_value)
         return 0;
     if (cksum_alg_from_name(o->checksum_alg, strlen(o->checksum_alg), &alg) != 0 ||
-        body_cksum_b64(c, alg, computed) != 0)
+        s3_body_cksum_b64(c, alg, computed) != 0)
         return LY_EIO;
     o->checksum_value = ly_arena_strdup(c->a, computed);
     return o->checksum_value ? 0 : LY_ENOMEM;
@@ -200,7 +201,7 @@ int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct 
     }
     if (has)
         return 0; /* verified and echoed by s3_checksum_put_or_reply */
-    if (body_cksum_b64(c, want, computed) != 0) {
+    if (s3_body_cksum_b64(c, want, computed) != 0) {
         s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
         return LY_ENOMEM;
     }

@@ -70,23 +70,62 @@ int s3_copy_source_cond_or_reply(struct s3_call *c, const struct store_obj *o)
     return LY_ECOND;
 }
 
-int s3_copy_source_bytes_or_reply(struct s3_call *c, const struct store_obj *obj,
-                                  struct ly_buf *body)
+int s3_copy_source_bytes_or_reply(struct s3_call *c, const struct store_obj *obj, uint64_t off,
+                                  uint64_t len, struct ly_buf *body)
 {
-    int rc = obj->blob ? store_blob_read(c->ctx->store, obj->blob, 0, obj->size, body) : 0;
+    int rc = obj->blob ? store_blob_read_obj(c->ctx->store, obj, off, (size_t)len, body) : 0;
     if (rc)
         s3_error_internal(c, rc);
     return rc;
 }
 
-/* A blob source is copied by a link to a new blob of the same bytes (never read here). */
-static int copy_blob_or_reply(struct s3_call *c, const struct store_obj *so, struct store_obj *dst,
-                              char id[STORE_BLOB_ID_LEN + 1])
+struct link_job {
+    struct s3_call *c;
+    struct ly_buf list; /* the new object's blob list */
+};
+
+static int link_span(void *ctx, const struct store_blob_span *sp)
 {
-    int rc = so->blob ? store_blob_link(c->ctx->store, so->blob, id) : 0;
-    if (rc)
+    struct link_job *j = ctx;
+    char id[STORE_BLOB_ID_LEN + 1];
+    int rc = store_blob_link(j->c->ctx->store, sp->id, id);
+    if (!rc && (rc = store_blob_list_add(&j->list, id, sp->len)) != 0)
+        store_blob_discard(j->c->ctx->store, id);
+    return rc;
+}
+
+/* The new links of a list being built (or of a stored object's list) go. */
+static void discard_list(struct s3_call *c, const char *list, size_t n)
+{
+    for (size_t i = 0; i + STORE_BLOB_ID_LEN <= n; i += STORE_BLOB_ENTRY_LEN) {
+        char id[STORE_BLOB_ID_LEN + 1];
+        memcpy(id, list + i, STORE_BLOB_ID_LEN);
+        id[STORE_BLOB_ID_LEN] = '\0';
+        store_blob_discard(c->ctx->store, id);
+    }
+}
+
+/* A blob source is copied by links to new blobs of the same bytes (never read here), listed
+ * as the destination's body. */
+static int copy_blob_or_reply(struct s3_call *c, const struct store_obj *so, struct store_obj *dst)
+{
+    struct link_job j = {c, {0}};
+    dst->blob = NULL;
+    if (!so->blob)
+        return 0;
+    ly_buf_init(&j.list, (size_t)STORE_BLOB_ENTRY_LEN * (S3MPU_PARTS_MAX + 1));
+    int rc = store_blob_spans(so, 0, so->size, link_span, &j);
+    if (!rc)
+        rc = ly_buf_add(&j.list, "", 1);
+    if (!rc)
+        dst->blob = ly_arena_strdup(c->a, j.list.data);
+    if (!rc && !dst->blob)
+        rc = LY_ENOMEM;
+    if (rc) {
+        discard_list(c, j.list.data ? j.list.data : "", j.list.len);
         s3_error_internal(c, rc);
-    dst->blob = so->blob ? id : NULL;
+    }
+    ly_buf_cleanup(&j.list);
     return rc;
 }
 
@@ -203,9 +242,10 @@ void s3_copy_object(struct s3_call *c)
         goto out;
     int same = strcmp(src.bucket, c->req->bucket) == 0 && strcmp(src.key, c->req->key) == 0 &&
                !src.version_id;
-    char blob[STORE_BLOB_ID_LEN + 1];
     if (s3_copy_source_cond_or_reply(c, &so) || dest_meta_or_reply(c, &so, &dst, same) ||
-        copy_blob_or_reply(c, &so, &dst, blob))
+        (strchr(so.etag, '-') && so.blob &&
+         s3_copy_source_bytes_or_reply(c, &so, 0, so.size, &body)) ||
+        copy_blob_or_reply(c, &so, &dst))
         goto out;
     char md5[CKSUM_MD5_HEX_SIZE];
     dst.etag = so.etag;
@@ -226,8 +266,8 @@ void s3_copy_object(struct s3_call *c)
     dst.mtime_ms = c->req->now_ms;
     int rc = store_obj_put(c->ctx->store, c->req->bucket, c->req->key, &dst, body.data,
                            c->req->ignore_conditions ? NULL : dest_check_fn, &d);
-    if (rc && dst.blob) /* not stored: the new link goes */
-        store_blob_discard(c->ctx->store, dst.blob);
+    if (rc && dst.blob) /* not stored: the new links go */
+        discard_list(c, dst.blob, strlen(dst.blob));
     if (rc == LY_ECOND)
         s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", d.condition, NULL);
     else if (rc)

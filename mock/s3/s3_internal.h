@@ -7,6 +7,7 @@
 #include "lockyard/s3.h"
 #include "lockyard/aws_error.h"
 #include "lockyard/buf.h"
+#include "lockyard/checksum.h"
 #include "lockyard/store_multipart.h"
 #include "lockyard/store_version.h"
 #include "lockyard/store_blob.h"
@@ -118,6 +119,12 @@ int s3_checksum_fill(struct s3_call *c, struct store_obj *obj);
 /** UploadPart checksums: as PutObject, and a part of an upload created with an algorithm
  *  gets that algorithm's checksum (computed when the client sent none). 0 or replied. */
 int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct store_obj *part);
+/** The answer's body is bytes [off, off + len) of o's body in blob files (one file segment per
+ *  blob, opened now: an open file keeps its bytes if the object goes). 0 or LY_E*. */
+int s3_blob_body(struct s3_call *c, const struct store_obj *o, uint64_t off, uint64_t len);
+/** The request body's checksum by alg as base64: net's when it took that one as the body came
+ *  (UploadPart bodies: every CRC), else computed here. 0 or LY_E*. */
+int s3_body_cksum_b64(const struct s3_call *c, enum cksum_alg alg, char out[CKSUM_B64_MAX]);
 /** Adds x-amz-checksum-* to a GET/HEAD answer when x-amz-checksum-mode: ENABLED. */
 int s3_checksum_headers(struct s3_call *c, const struct store_obj *obj, int ranged);
 /** Verifies the request body against Content-MD5 when sent: 0, or the InvalidDigest /
@@ -161,10 +168,11 @@ int s3_copy_source_or_reply(struct s3_call *c, struct s3_copy_source *src);
 /** Reads the source object (and body) with NoSuchBucket / NoSuchKey / NoSuchVersion answers. */
 int s3_copy_source_read_or_reply(struct s3_call *c, const struct s3_copy_source *src,
                                  struct store_obj *obj, struct ly_buf *body);
-/** The bytes of a source read with a body that lives in a blob file (obj->blob) into body
- *  (UploadPartCopy: a part holds its bytes); 0 or replied. */
-int s3_copy_source_bytes_or_reply(struct s3_call *c, const struct store_obj *obj,
-                                  struct ly_buf *body);
+/** Bytes [off, off + len) of a source whose body lives in blob files (obj->blob) into body
+ *  (UploadPartCopy: a part holds its bytes; nothing for a source read with its body); 0 or
+ *  replied. */
+int s3_copy_source_bytes_or_reply(struct s3_call *c, const struct store_obj *obj, uint64_t off,
+                                  uint64_t len, struct ly_buf *body);
 /** x-amz-copy-source-if-* against the source: 0, or the 412 answer was sent. */
 int s3_copy_source_cond_or_reply(struct s3_call *c, const struct store_obj *obj);
 

@@ -150,6 +150,23 @@ static void part_stored_reply(struct s3_call *c, int rc)
         s3_error_internal(c, rc);
 }
 
+/* The part's CRC in the algorithm its upload's full-object checksum combines at completion
+ * (the upload's CRC, or CRC64NVME for an upload created without an algorithm; none for a
+ * COMPOSITE one): net took every CRC of a large body as it came. 0 or LY_E*. */
+static int part_crc(struct s3_call *c, const struct store_upload *u, struct store_obj *part)
+{
+    enum cksum_alg alg = CKSUM_CRC64NVME;
+    const char *name = u->meta.checksum_alg;
+    char b64[CKSUM_B64_MAX];
+    if ((u->checksum_type && strcmp(u->checksum_type, "FULL_OBJECT") != 0) ||
+        (name && (cksum_alg_from_name(name, strlen(name), &alg) != 0 || !cksum_alg_is_crc(alg))))
+        return 0;
+    int rc = s3_body_cksum_b64(c, alg, b64);
+    if (!rc)
+        part->part_crc = ly_arena_strdup(c->a, b64);
+    return rc ? rc : part->part_crc ? 0 : LY_ENOMEM;
+}
+
 void s3_upload_part(struct s3_call *c)
 {
     struct store_upload u;
@@ -169,8 +186,14 @@ void s3_upload_part(struct s3_call *c)
     part.etag = etag;
     part.size = c->req->body_len;
     part.mtime_ms = c->req->now_ms;
+    part.blob = c->req->body_blob; /* a large body net spooled: the part refers to its file */
+    if (part_crc(c, &u, &part) != 0) {
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
     int rc = store_part_put(c->ctx->store, c->req->bucket, c->req->key, u.upload_id, n, &part,
                             c->req->body);
+    c->req->body_blob_kept = rc == 0 && part.blob;
     if (rc)
         part_stored_reply(c, rc);
     else if (s3_header(c, "ETag", s3_quoted_etag(c, etag)) == 0 &&
@@ -178,14 +201,13 @@ void s3_upload_part(struct s3_call *c)
         c->resp->status = 200;
 }
 
-/* x-amz-copy-source-range: narrows body to the range; 0 or replied. */
-static int copy_range_or_reply(struct s3_call *c, struct ly_buf *body)
+/* x-amz-copy-source-range: body becomes the range of the source's bytes (all of them without
+ * one), read from its blob files when it has them; 0 or replied. */
+static int copy_range_or_reply(struct s3_call *c, const struct store_obj *so, struct ly_buf *body)
 {
     const char *h = ly_req_header(c->req, "x-amz-copy-source-range");
-    uint64_t first, last;
-    if (!h)
-        return 0;
-    int rc = s3mpu_copy_range_parse(h, body->len, &first, &last);
+    uint64_t first = 0, last = so->size ? so->size - 1 : 0;
+    int rc = h ? s3mpu_copy_range_parse(h, so->size, &first, &last) : 0;
     if (rc == LY_EINVAL) {
         s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
                  "The x-amz-copy-source-range value must be of "
@@ -198,13 +220,17 @@ static int copy_range_or_reply(struct s3_call *c, struct ly_buf *body)
         s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
                  ly_arena_printf(c->a,
                                  "Range specified is not "
-                                 "valid for source object of size: %zu",
-                                 body->len),
+                                 "valid for source object of size: %" PRIu64,
+                                 so->size),
                  "ArgumentName", "x-amz-copy-source-range", "ArgumentValue", h, NULL);
         return rc;
     }
-    memmove(body->data, body->data + first, (size_t)(last - first + 1));
-    body->len = (size_t)(last - first + 1);
+    uint64_t n = so->size ? last - first + 1 : 0;
+    if (so->blob)
+        return s3_copy_source_bytes_or_reply(c, so, first, n, body);
+    if (n)
+        memmove(body->data, body->data + first, (size_t)n);
+    body->len = (size_t)n;
     return 0;
 }
 
@@ -242,9 +268,8 @@ void s3_upload_part_copy(struct s3_call *c)
     struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
     if (part_number_or_reply(c, &n) || s3_copy_source_or_reply(c, &src) ||
         s3_policy_allows_or_reply(c, &ask) || s3_upload_or_reply(c, &u) ||
-        s3_copy_source_read_or_reply(c, &src, &so, &body) ||
-        s3_copy_source_bytes_or_reply(c, &so, &body) || s3_copy_source_cond_or_reply(c, &so) ||
-        copy_range_or_reply(c, &body) || part_too_large_or_reply(c, body.len))
+        s3_copy_source_read_or_reply(c, &src, &so, &body) || s3_copy_source_cond_or_reply(c, &so) ||
+        copy_range_or_reply(c, &so, &body) || part_too_large_or_reply(c, body.len))
         goto out;
     if (u.meta.checksum_alg)
         (void)cksum_alg_from_name(u.meta.checksum_alg, strlen(u.meta.checksum_alg), &alg);
@@ -258,6 +283,8 @@ void s3_upload_part_copy(struct s3_call *c)
     part.mtime_ms = c->req->now_ms;
     part.checksum_alg = cksum_alg_name(alg);
     part.checksum_value = ck;
+    if ((!u.checksum_type || strcmp(u.checksum_type, "FULL_OBJECT") == 0) && cksum_alg_is_crc(alg))
+        part.part_crc = ck; /* combined into the object's full-object checksum */
     int rc = store_part_put(c->ctx->store, c->req->bucket, c->req->key, u.upload_id, n, &part,
                             body.data);
     if (rc)

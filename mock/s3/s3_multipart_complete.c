@@ -113,44 +113,86 @@ static int eval_conditions(struct complete_ctx *x, const struct store_upload *u,
     return LY_ECOND;
 }
 
-/* The object's checksum: composite over the parts' checksums, or full-object over the bytes. */
+/* A part's checksum by alg as raw bytes: the one kept with it (UploadPart: want == 2 its
+ * part_crc, else its checksum), or computed from its bytes in LMDB (a part stored before
+ * lockyard kept it; a part in a blob file always has it). */
+static int part_digest(enum cksum_alg alg, const struct store_obj *p, const void *body, int crc,
+                       uint8_t raw[CKSUM_DIGEST_MAX], size_t *len)
+{
+    const char *v = crc ? p->part_crc : NULL;
+    if (!v && p->checksum_alg && p->checksum_value &&
+        strcmp(p->checksum_alg, cksum_alg_name(alg)) == 0)
+        v = p->checksum_value;
+    if (v && cksum_b64_decode(v, strlen(v), raw, CKSUM_DIGEST_MAX, len) == 0 &&
+        *len == cksum_alg_digest_len(alg))
+        return 0;
+    if (!body && p->size)
+        return LY_EIO;
+    return cksum_compute(alg, body ? body : "", p->size, raw, len);
+}
+
+static uint64_t be_value(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* FULL_OBJECT: the CRC of the whole object from the parts' CRCs and sizes (the GF(2) combine),
+ * never from the bytes. */
+static int full_object_crc(struct complete_ctx *x, enum cksum_alg alg,
+                           const struct store_obj *const *parts, const void *const *bodies)
+{
+    uint64_t acc = 0; /* the CRC of nothing */
+    int rc = cksum_alg_is_crc(alg) ? 0 : LY_EIO;
+    for (size_t i = 0; !rc && i < x->n; i++) {
+        uint8_t raw[CKSUM_DIGEST_MAX];
+        size_t len;
+        rc = part_digest(alg, parts[i], bodies[i], 1, raw, &len);
+        if (!rc)
+            rc = cksum_crc_combine(alg, acc, be_value(raw, len), parts[i]->size, &acc);
+    }
+    return rc ? rc : cksum_crc_to_b64(alg, acc, x->checksum);
+}
+
+/* COMPOSITE: the checksum of the parts' checksums, "-N". */
+static int composite(struct complete_ctx *x, enum cksum_alg alg,
+                     const struct store_obj *const *parts, const void *const *bodies)
+{
+    struct cksum_ctx ck;
+    int rc = cksum_init(&ck, alg);
+    for (size_t i = 0; !rc && i < x->n; i++) {
+        uint8_t raw[CKSUM_DIGEST_MAX];
+        size_t len;
+        rc = part_digest(alg, parts[i], bodies[i], 0, raw, &len);
+        if (!rc)
+            rc = cksum_update(&ck, raw, len);
+    }
+    if (!rc)
+        rc = cksum_final_b64(&ck, x->checksum);
+    cksum_cleanup(&ck);
+    if (!rc)
+        snprintf(x->checksum + strlen(x->checksum), 8, "-%zu", x->n);
+    return rc;
+}
+
+/* The object's checksum, from the parts' checksums: composite, or full-object (the default). */
 static int object_checksum(struct complete_ctx *x, const struct store_upload *u,
                            const struct store_obj *const *parts, const void *const *bodies,
                            struct store_obj *obj)
 {
     enum cksum_alg alg = CKSUM_CRC64NVME;
-    struct cksum_ctx ck;
     const char *alg_name = u->meta.checksum_alg;
     if (alg_name && cksum_alg_from_name(alg_name, strlen(alg_name), &alg) != 0)
         return LY_EIO;
-    int composite = u->checksum_type && strcmp(u->checksum_type, "COMPOSITE") == 0;
+    int is_composite = u->checksum_type && strcmp(u->checksum_type, "COMPOSITE") == 0;
     x->explicit_checksum = alg_name != NULL;
-    int rc = cksum_init(&ck, alg);
-    for (size_t i = 0; !rc && i < x->n; i++) {
-        if (!composite) {
-            rc = cksum_update(&ck, bodies[i], parts[i]->size);
-            continue;
-        }
-        uint8_t raw[CKSUM_DIGEST_MAX];
-        size_t len;
-        const char *v = parts[i]->checksum_alg && strcmp(parts[i]->checksum_alg, alg_name) == 0
-                            ? parts[i]->checksum_value
-                            : NULL;
-        if (v && cksum_b64_decode(v, strlen(v), raw, sizeof raw, &len) == 0)
-            rc = cksum_update(&ck, raw, len);
-        else if (cksum_compute(alg, bodies[i], parts[i]->size, raw, &len) == 0)
-            rc = cksum_update(&ck, raw, len);
-        else
-            rc = LY_EIO;
-    }
-    if (!rc)
-        rc = cksum_final_b64(&ck, x->checksum);
-    cksum_cleanup(&ck);
-    if (!rc && composite)
-        snprintf(x->checksum + strlen(x->checksum), 8, "-%zu", x->n);
+    int rc = is_composite ? composite(x, alg, parts, bodies)
+                          : full_object_crc(x, alg, parts, bodies);
     obj->checksum_alg = cksum_alg_name(alg);
     obj->checksum_value = x->checksum;
-    x->checksum_type = composite ? "COMPOSITE" : "FULL_OBJECT";
+    x->checksum_type = is_composite ? "COMPOSITE" : "FULL_OBJECT";
     x->done.checksum_type = x->explicit_checksum ? x->checksum_type : NULL;
     return rc;
 }

@@ -254,9 +254,8 @@ static int range_reply_or_error(struct s3_call *c, const struct store_obj *o, in
         return LY_ENOMEM;
     struct ly_buf *b = &c->resp->body;
     size_t n = (size_t)(r.last - r.first + 1);
-    if (c->req->method == LY_GET && c->resp->body_file_fd >= 0) {
-        c->resp->body_file_off = r.first;
-        c->resp->body_file_len = n;
+    if (c->req->method == LY_GET && o->blob) {
+        return s3_blob_body(c, o, r.first, n);
     } else if (c->req->method == LY_GET) {
         memmove(b->data, b->data + r.first, n);
         b->len = n;
@@ -289,28 +288,12 @@ static int part_or_range(struct s3_call *c, const struct store_obj *o, int *rang
     return s3_part_number_or_reply(c, o, part, ranged) ? LY_ERANGE : 0;
 }
 
-/* A body in a blob file is answered from the file (net sends it as a file segment, and only
- * with a 200 / 206): the open descriptor keeps the bytes even if the object goes meanwhile. */
-static int blob_body_or_reply(struct s3_call *c, const struct store_obj *o)
-{
-    if (!o->blob)
-        return 0;
-    int rc = store_blob_open(c->ctx->store, o->blob, &c->resp->body_file_fd);
-    if (rc) {
-        s3_error_internal(c, rc);
-        return rc;
-    }
-    c->resp->body_file_off = 0;
-    c->resp->body_file_len = o->size;
-    return 0;
-}
-
 void s3_get_object(struct s3_call *c)
 {
     struct store_obj o;
     int head = c->req->method == LY_HEAD, ranged;
     if (s3_object_read_or_reply(c, &o, head ? NULL : &c->resp->body) ||
-        s3_read_cond_or_reply(c, &o) || blob_body_or_reply(c, &o))
+        s3_read_cond_or_reply(c, &o))
         return;
     if (s3_object_headers(c, &o) || s3_header(c, "Accept-Ranges", "bytes") ||
         s3_version_header(c, &o))
@@ -325,6 +308,8 @@ void s3_get_object(struct s3_call *c)
     int rc = part_or_range(c, &o, &ranged);
     if (rc == LY_ERANGE)
         return;
+    if (!rc && !head && !ranged && o.blob) /* the whole body, from its files */
+        rc = s3_blob_body(c, &o, 0, o.size);
     if (!rc)
         rc = s3_checksum_headers(c, &o, ranged);
     if (rc || response_overrides(c)) {

@@ -149,6 +149,19 @@ static int part_bounds(const struct store_obj *o, long part, uint64_t *off, uint
     return found ? 0 : LY_ERANGE;
 }
 
+static int add_span(void *ctx, const struct store_blob_span *sp)
+{
+    struct s3_call *c = ctx;
+    int fd;
+    int rc = store_blob_open(c->ctx->store, sp->id, &fd);
+    return rc ? rc : ly_resp_add_file(c->resp, fd, sp->off, sp->len);
+}
+
+int s3_blob_body(struct s3_call *c, const struct store_obj *o, uint64_t off, uint64_t len)
+{
+    return store_blob_spans(o, off, len, add_span, c);
+}
+
 int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long part, int *ranged)
 {
     uint64_t off = 0, size = 0;
@@ -179,10 +192,11 @@ int s3_part_number_or_reply(struct s3_call *c, const struct store_obj *o, long p
         if (s3_header(c, "x-amz-mp-parts-count", tmp))
             return LY_ENOMEM;
     }
-    if (c->req->method == LY_GET && c->resp->body_file_fd >= 0) { /* a blob file's window */
-        c->resp->body_file_off = off;
-        c->resp->body_file_len = size;
-        return 0;
+    if (c->req->method == LY_GET && o->blob) { /* from the blob files that hold the part */
+        rc = s3_blob_body(c, o, off, size);
+        if (rc)
+            s3_error_internal(c, rc);
+        return rc;
     }
     if (c->req->method == LY_GET) {
         struct ly_buf *b = &c->resp->body;

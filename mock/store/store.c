@@ -246,6 +246,7 @@ uint64_t store_used_bytes(struct store *s)
 int store_reset(struct store *s)
 {
     MDB_txn *txn;
+    s->ddb_tables_gen++; /* the DynamoDB tables go: what was read of them is stale */
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc)
         return store_map_rc(rc);

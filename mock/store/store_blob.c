@@ -285,6 +285,54 @@ static int unref_id(struct store *s, MDB_txn *txn, const char *id)
     return idlist_add(&s->bq->txn_drops, id, 0);
 }
 
+/* The size field of list entry e (16 lowercase hex digits); 0 when it is not one. */
+static int entry_size(const char *e, uint64_t *size)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 16; i++) {
+        char ch = e[ID_LEN + i];
+        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+        if (d < 0)
+            return 0;
+        v = v << 4 | (uint64_t)d;
+    }
+    *size = v;
+    return v > 0;
+}
+
+int store_blob_slot_ok(const void *slot, size_t n)
+{
+    const char *p = slot;
+    uint64_t size;
+    if (n == ID_LEN)
+        return id_ok(p, n);
+    if (n == 0 || n % STORE_BLOB_ENTRY_LEN)
+        return 0;
+    for (size_t off = 0; off < n; off += STORE_BLOB_ENTRY_LEN)
+        if (!id_ok(p + off, ID_LEN) || !entry_size(p + off, &size))
+            return 0;
+    return 1;
+}
+
+/* The ids of a valid body slot, one after the other: the stride between them. */
+static size_t slot_stride(size_t n)
+{
+    return n == ID_LEN ? ID_LEN : STORE_BLOB_ENTRY_LEN;
+}
+
+int store_blob_ref_slot(struct store *s, MDB_txn *txn, const char *slot)
+{
+    size_t n = strlen(slot);
+    int rc = store_blob_slot_ok(slot, n) ? 0 : LY_EINVAL;
+    for (size_t off = 0; !rc && off < n; off += slot_stride(n)) {
+        char id[ID_LEN + 1];
+        memcpy(id, slot + off, ID_LEN);
+        id[ID_LEN] = '\0';
+        rc = store_blob_ref(s, txn, id);
+    }
+    return rc;
+}
+
 int store_blob_unref(struct store *s, MDB_txn *txn, const MDB_val *rec, const MDB_val *body)
 {
     uint32_t flags;
@@ -292,11 +340,15 @@ int store_blob_unref(struct store *s, MDB_txn *txn, const MDB_val *rec, const MD
     char id[ID_LEN + 1];
     if (record_obj_head(rec->mv_data, rec->mv_size, &flags, &seq) != 0 || !(flags & STORE_OBJ_BLOB))
         return 0;
-    if (!id_ok(body->mv_data, body->mv_size))
+    if (!store_blob_slot_ok(body->mv_data, body->mv_size))
         return LY_EIO;
-    memcpy(id, body->mv_data, ID_LEN); /* body points into pages the deletion may reuse */
-    id[ID_LEN] = '\0';
-    return unref_id(s, txn, id);
+    int rc = 0;
+    for (size_t off = 0; !rc && off < body->mv_size; off += slot_stride(body->mv_size)) {
+        memcpy(id, (const char *)body->mv_data + off, ID_LEN); /* pages the deletion may reuse */
+        id[ID_LEN] = '\0';
+        rc = unref_id(s, txn, id);
+    }
+    return rc;
 }
 
 int store_blob_unref_all(struct store *s, MDB_txn *txn)
@@ -463,4 +515,89 @@ int store_blob_read(struct store *s, const char *id, uint64_t off, size_t len, s
     if (!rc)
         out->data[out->len] = '\0';
     return rc;
+}
+
+int store_blob_write(struct store *s, const void *p, size_t n, char id[ID_LEN + 1])
+{
+    int fd;
+    int rc = store_blob_create(s, id, &fd);
+    if (rc)
+        return rc;
+    for (size_t done = 0; !rc && done < n;) {
+        ssize_t w = write(fd, (const char *)p + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            rc = LY_EIO; /* a full disk */
+        else
+            done += (size_t)w;
+    }
+    if (close(fd) != 0 && !rc)
+        rc = LY_EIO;
+    if (rc)
+        (void)unlinkat(s->bq->dirfd, id, 0);
+    return rc;
+}
+
+int store_blob_list_add(struct ly_buf *out, const char *id, uint64_t size)
+{
+    int rc = ly_buf_add(out, id, ID_LEN);
+    return rc ? rc : ly_buf_addf(out, "%016llx", (unsigned long long)size);
+}
+
+/* The window [off, off + len) of one blob of size bytes at pos of the body, clipped. */
+static int span_visit(const char *id, uint64_t pos, uint64_t size, uint64_t off, uint64_t len,
+                      store_blob_span_fn fn, void *ctx)
+{
+    struct store_blob_span sp;
+    uint64_t a = off > pos ? off : pos, b = off + len < pos + size ? off + len : pos + size;
+    if (a >= b)
+        return 0;
+    memcpy(sp.id, id, ID_LEN);
+    sp.id[ID_LEN] = '\0';
+    sp.off = a - pos;
+    sp.len = b - a;
+    return fn(ctx, &sp);
+}
+
+int store_blob_spans(const struct store_obj *o, uint64_t off, uint64_t len, store_blob_span_fn fn,
+                     void *ctx)
+{
+    size_t n = o->blob ? strlen(o->blob) : 0;
+    uint64_t total = 0, size;
+    if (!store_blob_slot_ok(o->blob ? o->blob : "", n) || off > o->size || len > o->size - off)
+        return LY_EIO;
+    if (n == ID_LEN)
+        return span_visit(o->blob, 0, o->size, off, len, fn, ctx);
+    for (size_t e = 0; e < n; e += STORE_BLOB_ENTRY_LEN)
+        total += entry_size(o->blob + e, &size) ? size : 0;
+    if (total != o->size)
+        return LY_EIO;
+    int rc = 0;
+    total = 0;
+    for (size_t e = 0; !rc && e < n && total < off + len; e += STORE_BLOB_ENTRY_LEN) {
+        (void)entry_size(o->blob + e, &size);
+        rc = span_visit(o->blob + e, total, size, off, len, fn, ctx);
+        total += size;
+    }
+    return rc;
+}
+
+struct read_job {
+    struct store *s;
+    struct ly_buf *out;
+};
+
+static int read_span(void *ctx, const struct store_blob_span *sp)
+{
+    struct read_job *j = ctx;
+    return store_blob_read(j->s, sp->id, sp->off, (size_t)sp->len, j->out);
+}
+
+int store_blob_read_obj(struct store *s, const struct store_obj *o, uint64_t off, size_t len,
+                        struct ly_buf *out)
+{
+    struct read_job j = {s, out};
+    int rc = ly_buf_reserve(out, len + 1);
+    return rc ? rc : store_blob_spans(o, off, len, read_span, &j);
 }

@@ -113,6 +113,19 @@ static int txn_finish(MDB_txn *txn, int rc)
     return store_map_rc(mdb_txn_commit(txn));
 }
 
+/* After a table record's transaction, committed or not: what was read of the tables before is
+ * to be read again (store_ddb_tables_gen). */
+static int tables_changed(struct store *s, int rc)
+{
+    s->ddb_tables_gen++;
+    return rc;
+}
+
+uint64_t store_ddb_tables_gen(const struct store *s)
+{
+    return s->read_at ? 0 : s->ddb_tables_gen + 1;
+}
+
 int store_ddb_table_create(struct store *s, struct store_ddb_table *t)
 {
     MDB_txn *txn = NULL;
@@ -123,7 +136,7 @@ int store_ddb_table_create(struct store *s, struct store_ddb_table *t)
         rc = sddb_idx_reconcile(s, txn, NULL, t);
     if (!rc)
         rc = table_write(s, txn, t, MDB_NOOVERWRITE);
-    return txn_finish(txn, rc);
+    return tables_changed(s, txn_finish(txn, rc));
 }
 
 int store_ddb_table_get(struct store *s, const char *name, struct ly_arena *a,
@@ -159,7 +172,7 @@ int store_ddb_table_update(struct store *s, const char *name, struct ly_arena *a
     }
     if (!rc)
         rc = table_write(s, txn, &t, 0);
-    return txn_finish(txn, rc);
+    return tables_changed(s, txn_finish(txn, rc));
 }
 
 /* Positions cur at the first item key >= start within prefix p[0..pl); 1 if found. */
@@ -178,7 +191,7 @@ int store_ddb_table_delete(struct store *s, const char *name, struct ly_arena *a
         MDB_val k = store_str_val(name);
         rc = store_map_rc(mdb_del(txn, s->ddb_tables, &k, NULL));
     }
-    return txn_finish(txn, rc);
+    return tables_changed(s, txn_finish(txn, rc));
 }
 
 int store_ddb_table_list(struct store *s, const char *after, size_t limit, struct ly_arena *a,
@@ -245,9 +258,40 @@ int store_ddb_table_stats(struct store *s, uint64_t table_id, uint64_t *items, u
 
 /* ---- items ---- */
 
+/* The tables read under the current generation: an item call finds its table's id (and that it
+ * has no indexes) without reading the table record again. Never under a snapshot. */
+static struct store_ddb_memo *memo_find(struct store *s, const char *name)
+{
+    uint64_t gen = store_ddb_tables_gen(s);
+    for (unsigned i = 0; gen && i < STORE_DDB_MEMOS; i++)
+        if (s->ddb_memo[i].gen == gen && strcmp(s->ddb_memo[i].name, name) == 0)
+            return &s->ddb_memo[i];
+    return NULL;
+}
+
+static void memo_keep(struct store *s, const char *name, uint64_t id, int plain)
+{
+    uint64_t gen = store_ddb_tables_gen(s);
+    size_t len = strlen(name);
+    if (!gen || len >= sizeof s->ddb_memo[0].name)
+        return;
+    struct store_ddb_memo *m = memo_find(s, name);
+    if (!m) {
+        m = &s->ddb_memo[s->ddb_memo_next];
+        s->ddb_memo_next = (s->ddb_memo_next + 1) % STORE_DDB_MEMOS;
+    }
+    m->gen = gen;
+    m->id = id;
+    m->plain = plain;
+    memcpy(m->name, name, len + 1);
+}
+
 /* The table must exist under the id the caller looked up. */
 static int table_check(struct store *s, MDB_txn *txn, const char *name, uint64_t id)
 {
+    const struct store_ddb_memo *m = memo_find(s, name);
+    if (m)
+        return m->id == id ? 0 : LY_ENOPARENT;
     MDB_val k = store_str_val(name), v;
     int rc = mdb_get(txn, s->ddb_tables, &k, &v);
     if (rc == MDB_NOTFOUND)
@@ -256,16 +300,27 @@ static int table_check(struct store *s, MDB_txn *txn, const char *name, uint64_t
         return store_map_rc(rc);
     if (v.mv_size < ID_BYTES)
         return LY_EIO;
+    memo_keep(s, name, sddb_get_u64(v.mv_data), 0);
     return sddb_get_u64(v.mv_data) == id ? 0 : LY_ENOPARENT;
 }
 
-/* table_check, with the whole record (indexes included) decoded into a. */
+/* table_check, with the whole record (indexes included) decoded into a; for a table known to
+ * have no indexes only its name and id (no description). */
 static int table_load(struct store *s, MDB_txn *txn, const char *name, uint64_t id,
                       struct ly_arena *a, struct store_ddb_table *t)
 {
+    const struct store_ddb_memo *m = memo_find(s, name);
+    if (m && m->plain) {
+        memset(t, 0, sizeof *t);
+        t->name = ly_arena_strdup(a, name);
+        t->id = m->id;
+        return !t->name ? LY_ENOMEM : m->id == id ? 0 : LY_ENOPARENT;
+    }
     int rc = table_read(s, txn, name, a, t);
     if (rc == LY_ENOENT)
         return LY_ENOPARENT;
+    if (!rc)
+        memo_keep(s, name, t->id, t->nindexes == 0);
     return rc ? rc : t->id == id ? 0 : LY_ENOPARENT;
 }
 
@@ -332,6 +387,7 @@ static int plan_op(struct store *s, MDB_txn *txn, struct store_ddb_op *op, struc
     int found = 0;
     pl->act = STORE_DDB_KEEP;
     pl->next = NULL;
+    pl->cur = NULL;
     int rc = cur ? table_load(s, txn, op->table, op->table_id, a, &pl->t) : LY_ENOMEM;
     if (!rc)
         rc = sddb_item_key(op->table_id, op->key, op->key_len, pl->kbuf, &pl->k);
@@ -373,7 +429,8 @@ int store_ddb_write(struct store *s, struct store_ddb_op *ops, size_t n,
     MDB_txn *txn = NULL;
     for (size_t i = 0; i < n; i++)
         LY_ASSERT(ops[i].table && ops[i].decide);
-    struct planned *pl = ly_arena_calloc(a, (n ? n : 1) * sizeof *pl);
+    /* every field is set by plan_op before apply_op reads it (no clearing of the key buffers) */
+    struct planned *pl = ly_arena_alloc(a, (n ? n : 1) * sizeof *pl);
     int rc = pl ? store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn)) : LY_ENOMEM;
     if (!rc && tok)
         rc = token_check(s, txn, tok);
@@ -385,10 +442,7 @@ int store_ddb_write(struct store *s, struct store_ddb_op *ops, size_t n,
         rc = apply_op(s, txn, &pl[i]);
     if (!rc && tok)
         rc = token_record(s, txn, tok);
-    if (!rc) {
-        uint64_t seq;
-        rc = store_next_seq(s, txn, &seq);
-    }
+    /* no store sequence number taken: an item has none (ids come from it: tables, indexes) */
     return txn_finish(txn, rc);
 }
 

@@ -17,6 +17,15 @@
  * in the longkeys database under that LMDB key. Listing order stays exact except among
  * keys that share those first bytes (about 430 of them).
  */
+/* A DynamoDB table known to exist under the current table generation (store_ddb.c). */
+struct store_ddb_memo {
+    uint64_t gen; /* the store_ddb_tables_gen it was read under; 0: an empty slot */
+    uint64_t id;
+    int plain; /* the table has no secondary indexes */
+    char name[64];
+};
+#define STORE_DDB_MEMOS 4
+
 struct store {
     MDB_env *env;
     MDB_dbi meta, buckets, objects, blobs, longkeys;
@@ -31,6 +40,9 @@ struct store {
     struct store_snapshot *read_at; /* reads use this snapshot instead of the current state */
     MDB_txn *reader;                /* a read transaction kept reset between reads */
     int reader_busy;                /* reader is renewed, in a read now */
+    uint64_t ddb_tables_gen;        /* changed with every DynamoDB table record (store_ddb.c) */
+    struct store_ddb_memo ddb_memo[STORE_DDB_MEMOS]; /* item calls skip the table record read */
+    unsigned ddb_memo_next;
 };
 
 struct store_snapshot {
@@ -57,7 +69,12 @@ int store_next_seq(struct store *s, MDB_txn *txn, uint64_t *seq);
 
 /* ---- blob files (store_blob.c, see lockyard/store_blob.h) ---- */
 
-/* A record with STORE_OBJ_BLOB: its body slot holds the blob's id (STORE_BLOB_ID_LEN bytes). */
+/* A record with STORE_OBJ_BLOB: its body slot holds the blob's id (STORE_BLOB_ID_LEN bytes) or a
+ * list of blobs (store_blob.h). */
+/** 1 when n bytes at slot are a valid body slot of a blob record (one id, or a list). */
+int store_blob_slot_ok(const void *slot, size_t n);
+/** The record being written has body slot slot (NUL-terminated): every id it names is listed. */
+int store_blob_ref_slot(struct store *s, MDB_txn *txn, const char *slot);
 /** Opens DIR/blobs (creating it) and removes the files no record refers to. */
 int store_blob_init(struct store *s, MDB_txn *txn);
 /** At close, after the last sync: unlinks dropped blobs; a temporary store's directory goes. */

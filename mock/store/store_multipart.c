@@ -6,6 +6,7 @@
 #include "lockyard/store_multipart.h"
 #include "lockyard/check.h"
 #include "lockyard/mpu.h"
+#include "lockyard/store_blob.h"
 #include "store_internal.h"
 #include "store_mpu_done.h"
 #include "store_record.h"
@@ -156,11 +157,35 @@ int store_upload_list(struct store *s, const char *bucket, struct ly_arena *a,
     return rc;
 }
 
-/* Deletes an upload record and all its parts inside txn. */
-static int upload_remove(struct store *s, MDB_txn *txn, const char *bucket, const char *upload_id)
+/* 1 when number is one of keep[0..n) (ascending: a completion's validated list). */
+static int kept(long number, const long *keep, size_t n)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (keep[mid] == number)
+            return 1;
+        if (keep[mid] < number)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+static long part_number_of(const MDB_val *k)
+{
+    const unsigned char *nb = (const unsigned char *)k->mv_data + k->mv_size - 4;
+    return (long)((uint32_t)nb[0] << 24 | (uint32_t)nb[1] << 16 | (uint32_t)nb[2] << 8 | nb[3]);
+}
+
+/* Deletes an upload record and all its parts inside txn. A part's blob is dropped, unless the
+ * part is one of keep[0..nkeep) (its blob now belongs to the completed object). */
+static int upload_remove(struct store *s, MDB_txn *txn, const char *bucket, const char *upload_id,
+                         const long *keep, size_t nkeep)
 {
     unsigned char kb[UKEY_BYTES_MAX];
-    MDB_val k = {ukey(bucket, upload_id, kb), kb}, v;
+    MDB_val k = {ukey(bucket, upload_id, kb), kb}, v, rec, body;
     int rc = store_map_rc(mdb_del(txn, s->uploads, &k, NULL));
     MDB_cursor *c = NULL;
     size_t pl = k.mv_size + 1;
@@ -172,7 +197,11 @@ static int upload_remove(struct store *s, MDB_txn *txn, const char *bucket, cons
         if (mdb_cursor_get(c, &pk, &v, MDB_SET_RANGE) != 0 || pk.mv_size != pl + 4 ||
             memcmp(pk.mv_data, kb, pl) != 0)
             break;
-        rc = store_map_rc(mdb_cursor_del(c, 0));
+        if (!kept(part_number_of(&pk), keep, nkeep) &&
+            (rc = store_value_split(&v, &rec, &body)) == 0)
+            rc = store_blob_unref(s, txn, &rec, &body);
+        if (!rc)
+            rc = store_map_rc(mdb_cursor_del(c, 0));
     }
     if (c)
         mdb_cursor_close(c);
@@ -185,12 +214,40 @@ int store_upload_abort(struct store *s, const char *bucket, const char *upload_i
     int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
     if (rc)
         return rc;
+    store_blob_txn_begin(s); /* parts may be blobs */
     rc = store_bucket_exists(s, txn, bucket);
     if (!rc)
-        rc = upload_remove(s, txn, bucket, upload_id);
+        rc = upload_remove(s, txn, bucket, upload_id, NULL, 0);
     if (!rc)
-        return store_map_rc(mdb_txn_commit(txn));
+        return store_map_rc(store_blob_commit(s, txn));
     mdb_txn_abort(txn);
+    return rc;
+}
+
+/* Writes the part value at k (replacing a part there: its blob is dropped). */
+static int part_write(struct store *s, MDB_txn *txn, MDB_val *k, struct store_obj *part,
+                      const void *body)
+{
+    struct ly_buf rec;
+    MDB_val old, orec, obody;
+    int rc = mdb_get(txn, s->parts, k, &old);
+    if (rc == 0 && (rc = store_value_split(&old, &orec, &obody)) == 0)
+        rc = store_blob_unref(s, txn, &orec, &obody);
+    else
+        rc = rc == MDB_NOTFOUND ? 0 : store_map_rc(rc);
+    part->flags = part->blob ? STORE_OBJ_BLOB : 0;
+    if (!rc && part->blob)
+        rc = store_blob_ref(s, txn, part->blob);
+    ly_buf_init(&rec, 1 << 20);
+    if (!rc)
+        rc = record_obj_encode(part, &rec);
+    if (!rc) {
+        MDB_val r = {rec.len, rec.data};
+        MDB_val b = {part->blob ? STORE_BLOB_ID_LEN : part->size,
+                     (void *)(part->blob ? part->blob : body)};
+        rc = store_value_put(txn, s->parts, k, &r, &b, 0);
+    }
+    ly_buf_cleanup(&rec);
     return rc;
 }
 
@@ -199,32 +256,39 @@ int store_part_put(struct store *s, const char *bucket, const char *key, const c
 {
     struct ly_arena a;
     struct store_upload u;
-    struct ly_buf rec;
     MDB_txn *txn;
+    char made[STORE_BLOB_ID_LEN + 1] = "";
+    int rc = 0;
+    /* a large body that did not come spooled (UploadPartCopy, HTTP chunked) gets a file too */
+    if (!part->blob && part->size >= STORE_BLOB_MIN_BYTES &&
+        (rc = store_blob_write(s, body, part->size, made)) == 0)
+        part->blob = made;
+    if (rc)
+        return rc;
     ly_arena_init(&a, 1 << 20);
-    ly_buf_init(&rec, 1 << 20);
-    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
+    rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
     if (rc)
         goto out;
+    store_blob_txn_begin(s);
     rc = upload_read(s, txn, bucket, upload_id, &a, &u);
     if (!rc && strcmp(u.key, key) != 0)
         rc = LY_ENOENT;
     if (!rc)
         rc = store_next_seq(s, txn, &part->seq);
-    if (!rc)
-        rc = record_obj_encode(part, &rec);
     if (!rc) {
         unsigned char kb[UKEY_BYTES_MAX];
         MDB_val k = {pkey(bucket, upload_id, number, kb), kb};
-        MDB_val r = {rec.len, rec.data}, b = {part->size, (void *)body};
-        rc = store_value_put(txn, s->parts, &k, &r, &b, 0);
+        rc = part_write(s, txn, &k, part, body);
     }
     if (!rc)
-        rc = store_map_rc(mdb_txn_commit(txn));
+        rc = store_map_rc(store_blob_commit(s, txn));
     else
         mdb_txn_abort(txn);
 out:
-    ly_buf_cleanup(&rec);
+    if (rc && made[0])
+        store_blob_discard(s, made);
+    if (part->blob == made)
+        part->blob = NULL;
     ly_arena_cleanup(&a);
     return rc;
 }
@@ -282,14 +346,62 @@ static int parts_read(struct store *s, MDB_txn *txn, const char *bucket, const c
             rc = store_value_split(&v, &rec, &body);
         if (!rc)
             rc = record_obj_decode(rec.mv_data, rec.mv_size, a, p);
-        if (!rc && p->size != body.mv_size)
+        if (!rc && (p->flags & STORE_OBJ_BLOB)) { /* its bytes are in a file: the id */
+            p->blob = body.mv_size == STORE_BLOB_ID_LEN &&
+                              store_blob_slot_ok(body.mv_data, body.mv_size)
+                          ? ly_arena_strndup(a, body.mv_data, body.mv_size)
+                          : NULL;
+            rc = p->blob ? 0 : LY_EIO;
+        } else if (!rc && p->size != body.mv_size) {
             rc = LY_EIO;
+        }
         if (rc)
             return rc;
         parts[i] = p;
-        bodies[i] = body.mv_data;
+        bodies[i] = p->blob ? NULL : body.mv_data;
     }
     return 0;
+}
+
+/*
+ * The body of a completed object of large parts: the list of the parts' blobs (store_blob.h),
+ * in order. A part kept in LMDB (below STORE_BLOB_MIN_BYTES: with the usual 5 MiB minimum
+ * part size only the last one) is written to a blob of its own, listed in made (the caller
+ * discards them when the completion fails). Empty parts have no entry.
+ */
+static int parts_blob_list(struct store *s, const struct store_obj *const *parts,
+                           const void *const *bodies, size_t n, struct ly_arena *a,
+                           struct ly_buf *made, const char **out)
+{
+    struct ly_buf list;
+    int rc = 0;
+    ly_buf_init(&list, (size_t)STORE_BLOB_ENTRY_LEN * (S3MPU_PARTS_MAX + 1));
+    for (size_t i = 0; !rc && i < n; i++) {
+        char id[STORE_BLOB_ID_LEN + 1];
+        if (parts[i]->size == 0)
+            continue;
+        if (parts[i]->blob) {
+            memcpy(id, parts[i]->blob, sizeof id);
+        } else if ((rc = store_blob_write(s, bodies[i], parts[i]->size, id)) == 0) {
+            rc = ly_buf_add(made, id, STORE_BLOB_ID_LEN);
+        }
+        if (!rc)
+            rc = store_blob_list_add(&list, id, parts[i]->size);
+    }
+    if (!rc)
+        rc = ly_buf_add(&list, "", 1);
+    *out = rc ? NULL : ly_arena_strdup(a, list.data);
+    ly_buf_cleanup(&list);
+    return rc ? rc : *out ? 0 : LY_ENOMEM;
+}
+
+/* 1 when the completed object's body is kept in LMDB: no part is a blob, and it is small. */
+static int completes_inline(const struct store_obj *const *parts, size_t n, uint64_t size)
+{
+    for (size_t i = 0; i < n; i++)
+        if (parts[i]->blob)
+            return 0;
+    return size < STORE_BLOB_MIN_BYTES;
 }
 
 /* Copies the listed parts' bodies, in order, to dst (obj size bytes). */
@@ -324,44 +436,59 @@ struct complete_job {
     struct store_upload_done *done;
     store_complete_fn fn;
     void *ctx;
+    struct ly_buf made; /* ids of the blobs written for small parts */
 };
 
-static int complete_txn(struct store *s, MDB_txn *txn, struct complete_job *j,
-                        struct store_obj *obj)
+/* Reads the upload, its listed parts and the current object, and lets fn decide. */
+static int complete_check(struct store *s, MDB_txn *txn, struct complete_job *j,
+                          struct store_wkey *wk, const struct store_obj **parts,
+                          const void **bodies, struct store_obj *obj)
 {
     struct store_upload u;
-    struct store_wkey wk;
     struct store_obj cur;
-    const struct store_obj **parts = ly_arena_calloc(j->a, (j->n + 1) * sizeof *parts);
-    const void **bodies = ly_arena_calloc(j->a, (j->n + 1) * sizeof *bodies);
     int exists = 0;
-    void *dst = NULL;
-    wk.bucket = j->bucket;
-    wk.key = j->key;
-    int rc = parts && bodies ? upload_read(s, txn, j->bucket, j->upload_id, j->a, &u) : LY_ENOMEM;
+    int rc = upload_read(s, txn, j->bucket, j->upload_id, j->a, &u);
     if (!rc && strcmp(u.key, j->key) != 0)
         rc = LY_ENOENT;
     if (!rc)
-        rc = store_obj_key(s, j->bucket, j->key, wk.buf, &wk.k, &wk.is_long);
+        rc = store_obj_key(s, j->bucket, j->key, wk->buf, &wk->k, &wk->is_long);
     if (!rc)
         rc = parts_read(s, txn, j->bucket, j->upload_id, j->numbers, j->n, j->a, parts, bodies);
     if (!rc)
-        rc = store_read_current(s, txn, &wk.k, j->a, &cur, &exists);
+        rc = store_read_current(s, txn, &wk->k, j->a, &cur, &exists);
     if (!rc) {
         *obj = u.meta;
         obj->etag = NULL;
         obj->flags = 0;
+        obj->blob = NULL;
         exists = exists && !(cur.flags & STORE_OBJ_DELETE_MARKER);
         rc = j->fn(j->ctx, &u, parts, bodies, j->n, exists ? &cur : NULL, obj);
     }
     if (!rc && obj->size > j->object_bytes_max)
         rc = LY_ETOOBIG;
+    return rc;
+}
+
+static int complete_txn(struct store *s, MDB_txn *txn, struct complete_job *j,
+                        struct store_obj *obj)
+{
+    struct store_wkey wk;
+    const struct store_obj **parts = ly_arena_calloc(j->a, (j->n + 1) * sizeof *parts);
+    const void **bodies = ly_arena_calloc(j->a, (j->n + 1) * sizeof *bodies);
+    void *dst = NULL;
+    wk.bucket = j->bucket;
+    wk.key = j->key;
+    int rc = parts && bodies ? complete_check(s, txn, j, &wk, parts, bodies, obj) : LY_ENOMEM;
+    int in_lmdb = !rc && completes_inline(parts, j->n, obj->size);
+    if (!rc && !in_lmdb) /* before any write: bodies point into this transaction's pages */
+        rc = parts_blob_list(s, parts, bodies, j->n, j->a, &j->made, &obj->blob);
     if (!rc)
         rc = store_install_current(s, txn, &wk, obj, &dst);
-    if (!rc)
+    if (!rc && in_lmdb)
         rc = parts_copy(s, txn, j->bucket, j->upload_id, j->numbers, j->n, dst, obj->size);
-    if (!rc)
-        rc = upload_remove(s, txn, j->bucket, j->upload_id);
+    if (!rc) /* the listed parts' blobs now belong to the object */
+        rc = upload_remove(s, txn, j->bucket, j->upload_id, in_lmdb ? NULL : j->numbers,
+                           in_lmdb ? 0 : j->n);
     if (!rc) {
         j->done->key = j->key;
         j->done->obj = *obj;
@@ -375,18 +502,35 @@ int store_upload_complete(struct store *s, const char *bucket, const char *key,
                           uint64_t object_bytes_max, struct ly_arena *a, struct store_obj *obj,
                           struct store_upload_done *done, store_complete_fn fn, void *ctx)
 {
-    struct complete_job j = {bucket,           key, upload_id, numbers, n,
-                             object_bytes_max, a,   done,      fn,      ctx};
+    struct complete_job j = {.bucket = bucket,
+                             .key = key,
+                             .upload_id = upload_id,
+                             .numbers = numbers,
+                             .n = n,
+                             .object_bytes_max = object_bytes_max,
+                             .a = a,
+                             .done = done,
+                             .fn = fn,
+                             .ctx = ctx};
     MDB_txn *txn;
+    ly_buf_init(&j.made, (size_t)STORE_BLOB_ID_LEN * (S3MPU_PARTS_MAX + 1));
     int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
-    if (rc)
-        return rc;
-    store_blob_txn_begin(s); /* the object it replaces may be a blob */
-    rc = store_bucket_exists(s, txn, bucket);
-    if (!rc)
-        rc = complete_txn(s, txn, &j, obj);
-    if (!rc)
-        return store_map_rc(store_blob_commit(s, txn));
-    mdb_txn_abort(txn);
+    if (!rc) {
+        store_blob_txn_begin(s); /* the object it replaces may be a blob, its parts are */
+        rc = store_bucket_exists(s, txn, bucket);
+        if (!rc)
+            rc = complete_txn(s, txn, &j, obj);
+        if (!rc)
+            rc = store_map_rc(store_blob_commit(s, txn));
+        else
+            mdb_txn_abort(txn);
+    }
+    for (size_t i = 0; rc && i < j.made.len; i += STORE_BLOB_ID_LEN) {
+        char id[STORE_BLOB_ID_LEN + 1];
+        memcpy(id, j.made.data + i, STORE_BLOB_ID_LEN);
+        id[STORE_BLOB_ID_LEN] = '\0';
+        store_blob_discard(s, id); /* not stored: the files written for small parts go */
+    }
+    ly_buf_cleanup(&j.made);
     return rc;
 }

@@ -23,6 +23,7 @@ enum field_tag {
     F_META_NAME,
     F_META_VALUE,
     F_PARTS,
+    F_PART_CRC,
 };
 
 static int put_u32(struct ly_buf *b, uint32_t v)
@@ -76,6 +77,7 @@ int record_obj_encode(const struct store_obj *o, struct ly_buf *out)
         {F_CKVAL, o->checksum_value},
         {F_SCLASS, o->storage_class},
         {F_PARTS, o->part_sizes},
+        {F_PART_CRC, o->part_crc},
     };
     for (size_t i = 0; !rc && i < LY_ARRAY_LEN(f); i++)
         rc = put_field(out, f[i].tag, f[i].v);
@@ -101,6 +103,7 @@ static const char **field_slot(struct store_obj *o, enum field_tag tag)
     case F_CKVAL: return &o->checksum_value;
     case F_SCLASS: return &o->storage_class;
     case F_PARTS: return &o->part_sizes;
+    case F_PART_CRC: return &o->part_crc;
     default: return NULL;
     }
 }

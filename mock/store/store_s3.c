@@ -173,8 +173,9 @@ int store_obj_get(struct store *s, const char *bucket, const char *key, struct l
     if (!rc && body) {
         rc = store_map_rc(mdb_get(txn, s->blobs, &k, &v));
         if (!rc && (out->flags & STORE_OBJ_BLOB)) { /* the body is a file: its id */
-            out->blob = v.mv_size == STORE_BLOB_ID_LEN ? ly_arena_strndup(a, v.mv_data, v.mv_size)
-                                                       : NULL;
+            out->blob = store_blob_slot_ok(v.mv_data, v.mv_size)
+                            ? ly_arena_strndup(a, v.mv_data, v.mv_size)
+                            : NULL;
             rc = out->blob ? 0 : LY_EIO;
         } else if (!rc && v.mv_size != out->size) {
             rc = LY_EIO;

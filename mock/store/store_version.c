@@ -173,8 +173,8 @@ static int put_body_slot(struct store *s, MDB_txn *txn, struct store_wkey *wk,
         return r == MDB_NOTFOUND ? 0 : store_map_rc(r);
     }
     if (obj->flags & STORE_OBJ_BLOB) {
-        MDB_val v = {STORE_BLOB_ID_LEN, (void *)obj->blob};
-        int rc = store_blob_ref(s, txn, obj->blob);
+        MDB_val v = {strlen(obj->blob), (void *)obj->blob};
+        int rc = store_blob_ref_slot(s, txn, obj->blob);
         return rc ? rc : store_map_rc(mdb_put(txn, s->blobs, &wk->k, &v, 0));
     }
     MDB_val v = {obj->size, NULL};
@@ -368,7 +368,7 @@ static int copy_out(MDB_val *rec, MDB_val *bodyv, struct ly_arena *a, struct sto
 {
     int rc = record_obj_decode(rec->mv_data, rec->mv_size, a, out);
     if (!rc && body && (out->flags & STORE_OBJ_BLOB)) {
-        out->blob = bodyv->mv_size == STORE_BLOB_ID_LEN
+        out->blob = store_blob_slot_ok(bodyv->mv_data, bodyv->mv_size)
                         ? ly_arena_strndup(a, bodyv->mv_data, bodyv->mv_size)
                         : NULL;
         rc = out->blob ? 0 : LY_EIO;
@@ -506,7 +506,7 @@ int store_bucket_purge(struct store *s, MDB_txn *txn, const char *bucket)
     if (!rc)
         rc = purge_prefix(s, txn, s->uploads, bucket, 0);
     if (!rc)
-        rc = purge_prefix(s, txn, s->parts, bucket, 0);
+        rc = purge_prefix(s, txn, s->parts, bucket, 1); /* a part may be a blob */
     if (!rc)
         rc = purge_prefix(s, txn, s->bconf, bucket, 0);
     return rc;

@@ -49,7 +49,7 @@ static void split_feed(const uint8_t *data, size_t size, const struct chunked_op
                        const struct ly_buf *ref_out, const struct chunked_result *ref_res)
 {
     struct body_digest_opts bo = {1, 1, CKSUM_CRC32, 1, 1, o->signer != NULL,
-                                  o->decoded_bytes_max};
+                                  o->decoded_bytes_max, 0};
     struct body_digest d;
     struct ly_buf raw, payload;
     ly_buf_init(&raw, 1 << 20);

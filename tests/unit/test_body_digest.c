@@ -101,7 +101,7 @@ static void test_plain_body_any_split(void **state)
     char body[700];
     for (size_t i = 0; i < sizeof body; i++)
         body[i] = (char)next_rand();
-    struct body_digest_opts o = {1, 1, CKSUM_CRC64NVME, 1, 0, 0, 0};
+    struct body_digest_opts o = {1, 1, CKSUM_CRC64NVME, 1, 0, 0, 0, 0};
     struct outcome whole, split;
     run(&o, body, sizeof body, NULL, 0, 0, &whole);
     /* The one-shot digests. */
@@ -140,7 +140,7 @@ static void test_sha256_checksum_and_payload_hash_share_one_pass(void **state)
 {
     (void)state;
     const char body[] = "one pass over the body for every digest it needs";
-    struct body_digest_opts o = {1, 1, CKSUM_SHA256, 1, 0, 0, 0};
+    struct body_digest_opts o = {1, 1, CKSUM_SHA256, 1, 0, 0, 0, 0};
     struct outcome r;
     size_t cut = 11;
     char b64[CKSUM_B64_MAX], hex[SIGV4_SIG_HEX_SIZE];
@@ -160,7 +160,7 @@ static void test_every_checksum_alg(void **state)
     (void)state;
     const char body[] = "the quick brown fox jumps over the lazy dog";
     for (int a = 0; a < CKSUM_ALG_COUNT_; a++) {
-        struct body_digest_opts o = {0, 1, (enum cksum_alg)a, 0, 0, 0, 0};
+        struct body_digest_opts o = {0, 1, (enum cksum_alg)a, 0, 0, 0, 0, 0};
         struct outcome r;
         size_t cut = 7;
         char b64[CKSUM_B64_MAX];
@@ -172,6 +172,38 @@ static void test_every_checksum_alg(void **state)
         assert_false(r.out.has_sha256);
         outcome_free(&r);
     }
+}
+
+/* all_crcs (an UploadPart body): every CRC of the payload, whatever the checksum sent, equal to
+ * the one-shot ones at any split; the one the request's checksum takes is not taken twice. */
+static void test_every_crc_of_a_part(void **state)
+{
+    (void)state;
+    char body[3000];
+    for (size_t i = 0; i < sizeof body; i++)
+        body[i] = (char)next_rand();
+    for (int a = 0; a < CKSUM_ALG_COUNT_; a++) {
+        struct body_digest_opts o = {1, 1, (enum cksum_alg)a, 0, 0, 0, 0, 1};
+        struct outcome r;
+        size_t cuts[] = {1, 1000, 2999};
+        run(&o, body, sizeof body, cuts, 3, 0, &r);
+        assert_true(r.out.has_crcs);
+        for (int c = CKSUM_CRC32; c <= CKSUM_CRC64NVME; c++) {
+            uint8_t raw[CKSUM_DIGEST_MAX];
+            size_t n;
+            uint64_t want = 0;
+            assert_int_equal(cksum_compute((enum cksum_alg)c, body, sizeof body, raw, &n), 0);
+            for (size_t k = 0; k < n; k++)
+                want = want << 8 | raw[k];
+            assert_true(r.out.crcs[c] == want);
+        }
+        outcome_free(&r);
+    }
+    struct body_digest_opts off = {1, 1, CKSUM_CRC32, 0, 0, 0, 0, 0};
+    struct outcome r;
+    run(&off, body, sizeof body, NULL, 0, 0, &r);
+    assert_false(r.out.has_crcs);
+    outcome_free(&r);
 }
 
 /* A signed aws-chunked body with a trailer, split at every point: decoded, checked (chunk
@@ -188,7 +220,7 @@ static void test_signed_aws_chunked_any_split(void **state)
     struct ly_buf enc;
     ly_buf_init(&enc, 1 << 20);
     assert_int_equal(chunked_encode(payload, sizeof payload, &eo, &enc), 0);
-    struct body_digest_opts o = {1, 1, CKSUM_CRC32, 0, 1, 1, 1 << 20};
+    struct body_digest_opts o = {1, 1, CKSUM_CRC32, 0, 1, 1, 1 << 20, 0};
     struct outcome whole, split;
     run(&o, enc.data, enc.len, NULL, 0, 1, &whole);
     assert_int_equal(whole.rc, 0);
@@ -281,6 +313,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_body_any_split),
         cmocka_unit_test(test_every_checksum_alg),
+        cmocka_unit_test(test_every_crc_of_a_part),
         cmocka_unit_test(test_sha256_checksum_and_payload_hash_share_one_pass),
         cmocka_unit_test(test_signed_aws_chunked_any_split),
         cmocka_unit_test(test_aws_chunked_errors_do_not_depend_on_splits),

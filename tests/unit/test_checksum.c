@@ -213,6 +213,61 @@ static void test_base64(void **state)
     assert_string_equal(hex, "01abff00");
 }
 
+/* crc(A||B) from crc(A), crc(B) and len(B) equals the CRC of the whole buffer for every CRC
+ * algorithm, at many split points (empty parts included), and chained over several parts as a
+ * multipart completion combines them. */
+static uint64_t crc_of(enum cksum_alg alg, const uint8_t *p, size_t n)
+{
+    uint8_t raw[CKSUM_DIGEST_MAX];
+    size_t len;
+    assert_int_equal(cksum_compute(alg, p, n, raw, &len), 0);
+    return be_value(raw, len);
+}
+
+static void test_crc_combine(void **state)
+{
+    (void)state;
+    size_t len = 70000;
+    uint8_t *data = malloc(len);
+    assert_non_null(data);
+    srand(7);
+    for (size_t i = 0; i < len; i++)
+        data[i] = (uint8_t)rand();
+    static const size_t cuts[] = {0,  1,   2,   3,    7,    8,     9,     63,   64,
+                                  65, 255, 256, 1000, 4096, 34999, 69999, 70000};
+    for (int alg = CKSUM_CRC32; alg <= CKSUM_CRC64NVME; alg++) {
+        enum cksum_alg a = (enum cksum_alg)alg;
+        uint64_t whole = crc_of(a, data, len), got;
+        for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+            size_t k = cuts[i];
+            assert_int_equal(cksum_crc_combine(a, crc_of(a, data, k), crc_of(a, data + k, len - k),
+                                               len - k, &got),
+                             0);
+            assert_true(got == whole);
+        }
+        /* chained over uneven parts, some empty, as CompleteMultipartUpload folds them */
+        uint64_t acc = crc_of(a, data, 0);
+        size_t off = 0;
+        for (int part = 0; off < len; part++) {
+            size_t n = part % 4 == 3 ? 0 : (size_t)rand() % 9000;
+            n = n > len - off ? len - off : n;
+            assert_int_equal(cksum_crc_combine(a, acc, crc_of(a, data + off, n), n, &acc), 0);
+            off += n;
+        }
+        assert_true(acc == whole);
+        char b64[CKSUM_B64_MAX], ref[CKSUM_B64_MAX];
+        assert_int_equal(cksum_crc_to_b64(a, whole, b64), 0);
+        assert_int_equal(cksum_compute_b64(a, data, len, ref), 0);
+        assert_string_equal(b64, ref);
+        assert_int_equal(cksum_crc_from_b64(a, ref, &got), 0);
+        assert_true(got == whole);
+    }
+    uint64_t out;
+    assert_int_equal(cksum_crc_combine(CKSUM_SHA256, 1, 2, 3, &out), LY_EINVAL);
+    assert_int_equal(cksum_crc_from_b64(CKSUM_CRC32, "AAAAAAAAAAA=", &out), LY_EINVAL);
+    free(data);
+}
+
 /* The long-key hash of the store: the first 16 bytes of SHA-256 (FIPS 180-2 "abc" vector). */
 static void test_key_hash(void **state)
 {
@@ -240,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_md5),
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_key_hash),
+        cmocka_unit_test(test_crc_combine),
     };
     return cmocka_run_group_tests_name("checksum", tests, NULL, NULL);
 }

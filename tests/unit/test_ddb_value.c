@@ -361,6 +361,37 @@ static void test_binary(void **state)
     }
 }
 
+/* Maps of 1 to 20 attributes (sorted on the stack up to 16, by qsort beyond) encode the same
+ * bytes in any order, names in byte order with a prefix before its extensions. */
+static void test_binary_any_order(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"b",        "a", "ab", "A",  "a~", "aa",    "z",
+                                        "\xc3\xa9", "_", "0",  "ba", "bb", "b\x01", "y",
+                                        "x",        "w", "v",  "u",  "t",  "s"};
+    for (size_t n = 1; n <= 20; n++) {
+        struct ddb_attr fwd[20], rev[20];
+        for (size_t i = 0; i < n; i++) {
+            struct ddb_attr at = {names[i], strlen(names[i]), {.type = DDB_T_BOOL}};
+            at.val.u.boolean = i % 2;
+            fwd[i] = at;
+            rev[n - 1 - i] = at;
+        }
+        struct ddb_map mf = {fwd, n}, mr = {rev, n}, back;
+        struct ly_buf bf, br;
+        ly_buf_init(&bf, 4096);
+        ly_buf_init(&br, 4096);
+        assert_int_equal(ddb_item_encode(&mf, &bf), 0);
+        assert_int_equal(ddb_item_encode(&mr, &br), 0);
+        assert_int_equal(bf.len, br.len);
+        assert_memory_equal(bf.data, br.data, bf.len);
+        assert_int_equal(ddb_item_decode(&arena, bf.data, bf.len, &back), 0); /* checks the order */
+        assert_int_equal(back.n, n);
+        ly_buf_cleanup(&bf);
+        ly_buf_cleanup(&br);
+    }
+}
+
 /* ddb_map_text writes the bytes json_dumps(ddb_map_to_json(m), JSON_COMPACT) gives: every
  * type, nesting, empty containers, and every character that jansson escapes or copies. */
 static void test_text_matches_jansson(void **state)
@@ -416,13 +447,64 @@ static void test_text_matches_jansson(void **state)
     ly_buf_cleanup(&small);
 }
 
+/* Strings scanned a word at a time: every byte that jansson escapes (and its neighbours that it
+ * does not: 0x1f/0x20, '!'/'#', '['/']', 0x7f, multi-byte UTF-8) at every position of
+ * strings of 1 to 40 bytes, and long plain runs, give jansson's bytes. */
+static void test_text_escapes_every_position(void **state)
+{
+    (void)state;
+    const char *specials[] = {"\x01",
+                              "\x1f",
+                              " ",
+                              "\"",
+                              "\\",
+                              "!",
+                              "#",
+                              "[",
+                              "]",
+                              "\x7f",
+                              "\n",
+                              "\t",
+                              "\xc3\xa9",
+                              "\xe2\x80\xa8",
+                              "\xf0\x9f\x98\x80"};
+    for (size_t len = 1; len <= 40; len++)
+        for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+            for (size_t at = 0; at < len; at++) {
+                char s[64];
+                size_t sl = strlen(specials[k]), o = 0;
+                for (size_t i = 0; i < len; i++) {
+                    const char *piece = i == at ? specials[k] : "a";
+                    memcpy(s + o, piece, i == at ? sl : 1);
+                    o += i == at ? sl : 1;
+                }
+                struct ddb_attr at1 = {"k", 1, {.type = DDB_T_S, .u.bytes = {s, o}}};
+                struct ddb_map m = {&at1, 1};
+                json_t *back = ddb_map_to_json(&m);
+                char *want = json_dumps(back, JSON_COMPACT);
+                struct ly_buf b;
+                ly_buf_init(&b, 1 << 20);
+                assert_int_equal(ddb_map_text(&m, &b), 0);
+                assert_string_equal(b.data, want);
+                ly_buf_cleanup(&b);
+                free(want);
+                json_decref(back);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_errors),    cmocka_unit_test(test_depth),
-        cmocka_unit_test(test_roundtrip_json), cmocka_unit_test(test_equal_order),
-        cmocka_unit_test(test_sizes),          cmocka_unit_test(test_keys),
-        cmocka_unit_test(test_binary),         cmocka_unit_test(test_text_matches_jansson),
+        cmocka_unit_test(test_json_errors),
+        cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_roundtrip_json),
+        cmocka_unit_test(test_equal_order),
+        cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_binary),
+        cmocka_unit_test(test_binary_any_order),
+        cmocka_unit_test(test_text_matches_jansson),
+        cmocka_unit_test(test_text_escapes_every_position),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -49,6 +49,11 @@ static void test_matches_jansson(void **state)
         "[1,-2,3.5,-0.25,1e300,true,false,null,\"x\",[],{},[[{\"z\":[1,{\"y\":null}]}]]]",
         "{\"Key\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"12\"}},\"m\":{\"M\":{\"c\":{\"L\":[]}}}}",
         "\"just a string\"",
+        /* more members than are sorted on the stack */
+        "{\"q\":1,\"p\":2,\"o\":3,\"n\":4,\"m\":5,\"l\":6,\"k\":7,\"j\":8,\"i\":9,\"h\":10,"
+        "\"g\":11,\"f\":12,\"e\":13,\"d\":14,\"c\":15,\"b\":16,\"a\":{\"z\":1,\"y\":2}}",
+        /* escapes between plain runs of every length around the eight bytes scanned at once */
+        "{\"s\":\"a\\\"bb\\\\ccc\\u0001dddddddd\\teeeeeeeee\\\"ffffffffffffffff\\\\\\\\g\\nhhhhhhh\"}",
         "42",
         "{}",
         "[]",

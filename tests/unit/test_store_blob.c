@@ -237,6 +237,62 @@ static void test_a_link_is_a_blob_of_its_own(void **state)
     assert_int_equal(store_bucket_delete(f->s, "bkt"), LY_ENOTEMPTY);
 }
 
+struct spans {
+    char got[512];
+};
+
+static int note_span(void *ctx, const struct store_blob_span *sp)
+{
+    struct spans *x = ctx;
+    size_t n = strlen(x->got);
+    snprintf(x->got + n, sizeof x->got - n, "%c%llu+%llu ", sp->id[0], (unsigned long long)sp->off,
+             (unsigned long long)sp->len);
+    return 0;
+}
+
+static const char *spans_of(const struct store_obj *o, uint64_t off, uint64_t len, int *rc)
+{
+    static struct spans x;
+    x.got[0] = '\0';
+    *rc = store_blob_spans(o, off, len, note_span, &x);
+    return x.got;
+}
+
+/* A body listed as blobs (a completed multipart upload): the pieces of the files a window of
+ * the body covers, across boundaries; a list that does not add up, or a window past the body,
+ * is refused. */
+static void test_a_list_of_blobs_is_read_in_windows(void **state)
+{
+    (void)state;
+    struct ly_buf list;
+    struct store_obj o;
+    int rc;
+    ly_buf_init(&list, 4096);
+    assert_int_equal(store_blob_list_add(&list, "a0000000000000000000000000000000", 5), 0);
+    assert_int_equal(store_blob_list_add(&list, "b0000000000000000000000000000000", 3), 0);
+    assert_int_equal(store_blob_list_add(&list, "c0000000000000000000000000000000", 7), 0);
+    assert_int_equal(ly_buf_add(&list, "", 1), 0);
+    assert_int_equal(list.len, 3 * STORE_BLOB_ENTRY_LEN + 1);
+    memset(&o, 0, sizeof o);
+    o.blob = list.data;
+    o.size = 15;
+    assert_string_equal(spans_of(&o, 0, 15, &rc), "a0+5 b0+3 c0+7 ");
+    assert_string_equal(spans_of(&o, 4, 2, &rc), "a4+1 b0+1 ");
+    assert_string_equal(spans_of(&o, 5, 3, &rc), "b0+3 ");
+    assert_string_equal(spans_of(&o, 7, 8, &rc), "b2+1 c0+7 ");
+    assert_string_equal(spans_of(&o, 15, 0, &rc), "");
+    assert_int_equal(rc, 0);
+    (void)spans_of(&o, 10, 6, &rc);
+    assert_int_equal(rc, LY_EIO); /* past the body */
+    o.size = 16;
+    (void)spans_of(&o, 0, 1, &rc);
+    assert_int_equal(rc, LY_EIO); /* sizes that do not add up */
+    o.blob = "d0000000000000000000000000000000";
+    o.size = 9;
+    assert_string_equal(spans_of(&o, 2, 7, &rc), "d2+7 "); /* one id: the whole body */
+    ly_buf_cleanup(&list);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +304,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_snapshot_keeps_the_files_it_can_read, setup_none,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_link_is_a_blob_of_its_own, setup_none, teardown),
+        cmocka_unit_test(test_a_list_of_blobs_is_read_in_windows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,6 +159,52 @@ static void test_tables(void **state)
     store_close(s);
 }
 
+/* Item calls know a table read before under the same table generation (the store's memo): a
+ * table deleted, or deleted and created again under a new id, or wiped by store_reset, is seen
+ * as it is now; reads from a snapshot see the table the snapshot holds. */
+static void test_table_memo(void **state)
+{
+    (void)state;
+    struct store *s = open_tmp();
+    struct ly_arena a;
+    ly_arena_init(&a, 1 << 20);
+    struct store_ddb_table got;
+    uint64_t id1 = mk_table(s, "t");
+    struct ddb_map it = mk_item(&a, "k", -1, "x");
+    const char *v;
+    assert_int_equal(put(s, "t", id1, &it, 0), 0);
+    assert_int_equal(get_v(s, "t", id1, &it, &a, &v), 0); /* known from here on */
+    assert_int_equal(put(s, "t", id1, &it, 0), 0);
+    struct store_snapshot *snap;
+    assert_int_equal(store_snapshot_take(s, &snap), 0);
+    assert_int_equal(store_ddb_table_delete(s, "t", &a, &got), 0);
+    assert_int_equal(put(s, "t", id1, &it, 0), LY_ENOPARENT);
+    assert_int_equal(get_v(s, "t", id1, &it, &a, &v), LY_ENOPARENT);
+    uint64_t id2 = mk_table(s, "t");
+    assert_int_equal(get_v(s, "t", id2, &it, &a, &v), 0);
+    assert_null(v);
+    assert_int_equal(put(s, "t", id1, &it, 0), LY_ENOPARENT);
+    assert_int_equal(put(s, "t", id2, &it, 0), 0);
+    store_read_at(s, snap); /* the table as it was: id1, with its item */
+    assert_int_equal(get_v(s, "t", id1, &it, &a, &v), 0);
+    assert_string_equal(v, "x");
+    assert_int_equal(get_v(s, "t", id2, &it, &a, &v), LY_ENOPARENT);
+    store_read_at(s, NULL);
+    store_snapshot_free(s, snap);
+    assert_int_equal(get_v(s, "t", id2, &it, &a, &v), 0);
+    assert_int_equal(get_v(s, "t", id1, &it, &a, &v), LY_ENOPARENT);
+    assert_int_equal(store_reset(s), 0);
+    assert_int_equal(put(s, "t", id2, &it, 0), LY_ENOPARENT);
+    assert_int_equal(get_v(s, "t", id2, &it, &a, &v), LY_ENOPARENT);
+    /* item writes take no store sequence number (only tables and indexes have ids from it) */
+    uint64_t id3 = mk_table(s, "t");
+    assert_int_equal(put(s, "t", id3, &it, 0), 0);
+    assert_int_equal(put(s, "t", id3, &it, 0), 0);
+    assert_int_equal(mk_table(s, "u"), id3 + 1);
+    ly_arena_cleanup(&a);
+    store_close(s);
+}
+
 static int set_ttl(void *ctx, struct ly_arena *a, struct store_ddb_table *t)
 {
     (void)a;
@@ -422,9 +468,13 @@ static void test_one_winner(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tables),    cmocka_unit_test(test_conditional_writes),
-        cmocka_unit_test(test_scans),     cmocka_unit_test(test_long_keys),
-        cmocka_unit_test(test_ttl_sweep), cmocka_unit_test(test_one_winner),
+        cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_table_memo),
+        cmocka_unit_test(test_conditional_writes),
+        cmocka_unit_test(test_scans),
+        cmocka_unit_test(test_long_keys),
+        cmocka_unit_test(test_ttl_sweep),
+        cmocka_unit_test(test_one_winner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 
 struct pending;
 struct syncer;
+struct offload;
 struct guard;
 struct net_body;
 struct journal;
@@ -44,8 +45,9 @@ struct server {
     struct pending *inflight;   /* requests waiting on a timer or a hold */
     struct pending *sync_queue; /* group durability: answers waiting for a sync (syncer.c) */
     struct syncer *syncer;
-    uint64_t syncing_id; /* store_commit_id covered by the sync that runs */
-    uint64_t synced_id;  /* covered by the last sync that succeeded */
+    struct offload *offload; /* offload.c: the worker of handlers' off-loop work, or NULL */
+    uint64_t syncing_id;     /* store_commit_id covered by the sync that runs */
+    uint64_t synced_id;      /* covered by the last sync that succeeded */
     struct {
         struct store_snapshot *snap;
         int64_t at_ms;
@@ -103,6 +105,10 @@ int net_fill_request(struct server *srv, struct evhttp_request *ev, struct ly_re
 enum net_service net_classify(const struct ly_req *req);
 int net_route_s3(struct ly_req *req);
 void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_resp *resp);
+
+/* stale.c */
+/** Keeps the stale_read snapshots (after_write: the state just changed, take one now). */
+void net_stale_maintain(struct server *srv, int after_write);
 
 /* faultset.c: the installed fault rules. */
 /** Adds a copy of rule at the end (its id assigned into id_out). 0 or LY_ENOMEM. */

@@ -179,6 +179,19 @@ void store_blob_snap_close(struct store *s, uint64_t txn)
     store_blob_collect(s);
 }
 
+uint64_t store_blob_pin(struct store *s)
+{
+    MDB_envinfo info; /* the last commit: what the loop's reads see; later drops wait */
+    uint64_t id = mdb_env_info(s->env, &info) == 0 ? (uint64_t)info.me_last_txnid : 0;
+    store_blob_snap_open(s, id);
+    return id;
+}
+
+void store_blob_unpin(struct store *s, uint64_t pin)
+{
+    store_blob_snap_close(s, pin);
+}
+
 void store_blob_collect(struct store *s)
 {
     struct store_blobq *q = s->bq;

@@ -3,6 +3,7 @@
 #include "net_internal.h"
 
 #include <errno.h>
+#include <event2/bufferevent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@ struct item {
     struct ly_offload *job;
     offload_done_fn done;
     void *arg;
+    struct event *gone; /* the client's socket closing (EV_CLOSED): the job is cancelled */
     struct item *next;
 };
 
@@ -79,7 +81,9 @@ static void on_ended(evutil_socket_t fd, short what, void *arg)
         struct item *next = it->next;
         o->bytes -= it->job->bytes;
         o->njobs--;
-        it->done(it->arg, LY_OFFLOAD_DONE);
+        if (it->gone)
+            event_free(it->gone);
+        it->done(it->arg, atomic_load(&it->job->cancel) ? LY_OFFLOAD_CANCELLED : LY_OFFLOAD_DONE);
         free(it);
         it = next;
     }
@@ -118,7 +122,30 @@ fail:
     return NULL;
 }
 
-void net_offload(struct server *srv, struct ly_offload *job, offload_done_fn done, void *arg)
+static void on_gone(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    net_offload_cancel(arg);
+}
+
+/* evhttp does not look at a connection while its request is being answered: the job watches
+ * the socket for the client's close itself (EV_CLOSED: EPOLLRDHUP, no byte is read). */
+static struct event *watch_close(struct server *srv, struct evhttp_connection *conn,
+                                 struct ly_offload *job)
+{
+    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+    evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+    struct event *ev = fd >= 0 ? event_new(srv->base, fd, EV_CLOSED, on_gone, job) : NULL;
+    if (ev && event_add(ev, NULL) != 0) {
+        event_free(ev);
+        ev = NULL;
+    }
+    return ev;
+}
+
+void net_offload(struct server *srv, struct ly_offload *job, struct evhttp_connection *conn,
+                 offload_done_fn done, void *arg)
 {
     if (!srv->offload)
         srv->offload = offload_new(srv->base); /* the first job starts the worker */
@@ -134,6 +161,7 @@ void net_offload(struct server *srv, struct ly_offload *job, offload_done_fn don
     it->job = job;
     it->done = done;
     it->arg = arg;
+    it->gone = watch_close(srv, conn, job);
     o->bytes += job->bytes;
     o->njobs++;
     pthread_mutex_lock(&o->mu);
@@ -174,6 +202,8 @@ void net_offload_free(struct server *srv)
     o->ended = o->queue = NULL;
     while (left) {
         struct item *next = left->next;
+        if (left->gone)
+            event_free(left->gone);
         left->done(left->arg, LY_OFFLOAD_CANCELLED);
         free(left);
         left = next;

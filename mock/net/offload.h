@@ -15,15 +15,19 @@
 
 #include "lockyard/httpmsg.h"
 
+#include <event2/http.h>
+
 #define OFFLOAD_JOBS_MAX 64
 
 struct server;
 
 typedef void (*offload_done_fn)(void *arg, enum ly_offload_end end);
 
-/** Runs job->work on the worker, then done(arg, LY_OFFLOAD_DONE) on the loop; done(arg,
- *  LY_OFFLOAD_BUSY) at once when over the bound or when no worker can be started. */
-void net_offload(struct server *srv, struct ly_offload *job, offload_done_fn done, void *arg);
+/** Runs job->work on the worker, then done(arg, LY_OFFLOAD_DONE) on the loop (CANCELLED when
+ *  the client closed conn meanwhile: the job was cancelled); done(arg, LY_OFFLOAD_BUSY) at once
+ *  when over the bound or when no worker can be started. */
+void net_offload(struct server *srv, struct ly_offload *job, struct evhttp_connection *conn,
+                 offload_done_fn done, void *arg);
 /** Runs resp->offload's resume (it answers, or only releases when cancelled) and clears it. */
 void net_offload_resume(struct ly_resp *resp, enum ly_offload_end end);
 /** The client went: the job's work may stop early (it still ends through done). NULL is fine. */

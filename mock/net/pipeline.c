@@ -377,9 +377,9 @@ static void applied(struct pending *p);
 static void offloaded(void *arg, enum ly_offload_end end)
 {
     struct pending *p = arg;
-    p->dead |= end == LY_OFFLOAD_CANCELLED;
-    net_offload_resume(&p->resp, p->dead ? LY_OFFLOAD_CANCELLED : end);
-    (p->dead ? drop : applied)(p);
+    end = p->dead ? LY_OFFLOAD_CANCELLED : end; /* a cancelled request's connection closes */
+    net_offload_resume(&p->resp, end);
+    (end == LY_OFFLOAD_CANCELLED ? drop : applied)(p);
 }
 
 static void apply(struct pending *p)
@@ -389,7 +389,7 @@ static void apply(struct pending *p)
     p->req.now_ms = net_now_ms(p->srv); /* a delayed or held write lands now */
     handle(p);
     if (p->resp.offload) /* the handler resumes off the loop's back: offloaded() */
-        net_offload(p->srv, p->resp.offload, offloaded, p);
+        net_offload(p->srv, p->resp.offload, p->conn, offloaded, p);
     else
         applied(p);
 }
@@ -535,6 +535,8 @@ void net_pipeline_free(struct server *srv)
     srv->nsnaps = 0;
     syncer_free(srv->syncer); /* a running sync finishes; its answers are dropped unanswered */
     srv->syncer = NULL;
+    for (struct pending *p = srv->inflight; p; p = p->next)
+        p->dead = 1;       /* abandoned: the server stops */
     net_offload_free(srv); /* copies off the loop stop; their requests end unanswered */
     while (srv->inflight) {
         srv->inflight->dead = 1;

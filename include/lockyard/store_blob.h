@@ -100,7 +100,8 @@ struct store_blob_pass {
     struct store *s;
     struct store_obj body;
     uint64_t off, len;
-    int alg; /* enum cksum_alg, or -1 */
+    int alg;    /* enum cksum_alg, or -1 */
+    int no_md5; /* the MD5 is not wanted */
     int write, link;
     const atomic_int *cancel;
     /* results, when rc == 0 (on failure the pass removed what it made) */

@@ -117,8 +117,11 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *obj);
 /** The default checksum s3_checksum_put_or_reply left to compute; 0 or LY_E* (not replied). */
 int s3_checksum_fill(struct s3_call *c, struct store_obj *obj);
 /** UploadPart checksums: as PutObject, and a part of an upload created with an algorithm
- *  gets that algorithm's checksum (computed when the client sent none). 0 or replied. */
-int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct store_obj *part);
+ *  gets that algorithm's checksum (computed when the client sent none; with later, a SHA-1 /
+ *  SHA-256 of a body of 1 MiB or more in its file is not: *later is set to the algorithm, for
+ *  a pass off the loop). 0 or replied. */
+int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct store_obj *part,
+                              int *later);
 /** The answer's body is bytes [off, off + len) of o's body in blob files (one file segment per
  *  blob, opened now: an open file keeps its bytes if the object goes). 0 or LY_E*. */
 int s3_blob_body(struct s3_call *c, const struct store_obj *o, uint64_t off, uint64_t len);

@@ -167,38 +167,89 @@ static int part_crc(struct s3_call *c, const struct store_upload *u, struct stor
     return rc ? rc : part->part_crc ? 0 : LY_ENOMEM;
 }
 
-void s3_upload_part(struct s3_call *c)
-{
+/* An UploadPart's state, kept in the arena while its checksum is computed off the loop. */
+struct part_put {
     struct store_upload u;
     struct store_obj part;
-    char etag[CKSUM_MD5_HEX_SIZE];
     long n;
-    memset(&part, 0, sizeof part);
-    struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
-    if (part_number_or_reply(c, &n) || s3_policy_allows_or_reply(c, &ask) ||
-        s3_upload_or_reply(c, &u) || part_too_large_or_reply(c, c->req->body_len) ||
-        s3_content_md5_ok_or_reply(c) || s3_checksum_part_or_reply(c, u.meta.checksum_alg, &part))
-        return;
-    if (s3_body_md5_hex(c, etag) != 0) {
-        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
-        return;
-    }
-    part.etag = etag;
-    part.size = c->req->body_len;
-    part.mtime_ms = c->req->now_ms;
-    part.blob = c->req->body_blob; /* a large body net spooled: the part refers to its file */
-    if (part_crc(c, &u, &part) != 0) {
-        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
-        return;
-    }
-    int rc = store_part_put(c->ctx->store, c->req->bucket, c->req->key, u.upload_id, n, &part,
-                            c->req->body);
-    c->req->body_blob_kept = rc == 0 && part.blob;
+    char etag[CKSUM_MD5_HEX_SIZE];
+};
+
+static void part_put_store(struct s3_call *c, struct part_put *pp)
+{
+    int rc = store_part_put(c->ctx->store, c->req->bucket, c->req->key, pp->u.upload_id, pp->n,
+                            &pp->part, c->req->body);
+    c->req->body_blob_kept = rc == 0 && pp->part.blob;
     if (rc)
         part_stored_reply(c, rc);
-    else if (s3_header(c, "ETag", s3_quoted_etag(c, etag)) == 0 &&
+    else if (s3_header(c, "ETag", s3_quoted_etag(c, pp->etag)) == 0 &&
              s3_header(c, "x-amz-server-side-encryption", "AES256") == 0)
         c->resp->status = 200;
+}
+
+/* The part's SHA-1 / SHA-256, computed off the loop: kept with it and echoed. */
+static void part_put_finish(struct s3_pass_job *j)
+{
+    struct part_put *pp = j->state;
+    enum cksum_alg alg = (enum cksum_alg)j->pass.alg;
+    pp->part.checksum_alg = cksum_alg_name(alg);
+    pp->part.checksum_value = ly_arena_strdup(j->c.a, j->pass.cksum_b64);
+    store_blob_pass_cleanup(&j->pass);
+    if (!pp->part.checksum_value) {
+        s3_error(&j->c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
+    if (s3_header(&j->c, cksum_alg_header(alg), pp->part.checksum_value) == 0)
+        part_put_store(&j->c, pp);
+}
+
+/* The body's checksum by alg, off the loop: its file (the request's own) is read once. */
+static void part_put_pass(struct s3_call *c, struct part_put *pp, int alg)
+{
+    struct store_obj body;
+    memset(&body, 0, sizeof body);
+    body.blob = c->req->body_blob;
+    body.size = c->req->body_len;
+    struct s3_pass_job *j = s3_pass_new(c, &body, 0, body.size);
+    if (!j)
+        return;
+    j->pass.alg = alg;
+    j->pass.no_md5 = 1; /* net took it as the body came */
+    j->finish = part_put_finish;
+    j->state = pp;
+    s3_pass_start(j);
+}
+
+void s3_upload_part(struct s3_call *c)
+{
+    struct part_put *pp = ly_arena_calloc(c->a, sizeof *pp);
+    int later = -1;
+    if (!pp) {
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
+    struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
+    if (part_number_or_reply(c, &pp->n) || s3_policy_allows_or_reply(c, &ask) ||
+        s3_upload_or_reply(c, &pp->u) || part_too_large_or_reply(c, c->req->body_len) ||
+        s3_content_md5_ok_or_reply(c) ||
+        s3_checksum_part_or_reply(c, pp->u.meta.checksum_alg, &pp->part, &later))
+        return;
+    if (s3_body_md5_hex(c, pp->etag) != 0) {
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
+    pp->part.etag = pp->etag;
+    pp->part.size = c->req->body_len;
+    pp->part.mtime_ms = c->req->now_ms;
+    pp->part.blob = c->req->body_blob; /* a large body net spooled: the part refers to its file */
+    if (part_crc(c, &pp->u, &pp->part) != 0) {
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
+    if (later >= 0)
+        part_put_pass(c, pp, later);
+    else
+        part_put_store(c, pp);
 }
 
 /* x-amz-copy-source-range: the first byte and the length of the range of the source's bytes

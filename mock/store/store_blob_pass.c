@@ -47,7 +47,7 @@ static int pass_chunk(struct pass_state *st, int fd, uint64_t off, size_t want, 
     if (n <= 0)
         return LY_EIO; /* a file shorter than its record says */
     *got = (size_t)n;
-    int rc = cksum_update(&st->md5, st->buf, *got);
+    int rc = st->p->no_md5 ? 0 : cksum_update(&st->md5, st->buf, *got);
     if (!rc && st->has_ck)
         rc = cksum_update(&st->ck, st->buf, *got);
     if (!rc && st->out >= 0)
@@ -97,8 +97,8 @@ static int pass_final(struct pass_state *st)
     struct store_blob_pass *p = st->p;
     uint8_t raw[CKSUM_DIGEST_MAX];
     size_t n;
-    int rc = cksum_final(&st->md5, raw, &n);
-    if (!rc && n == sizeof p->md5)
+    int rc = p->no_md5 ? 0 : cksum_final(&st->md5, raw, &n);
+    if (!rc && !p->no_md5 && n == sizeof p->md5)
         memcpy(p->md5, raw, n);
     if (!rc && st->has_ck) {
         char b64[CKSUM_B64_MAX];

@@ -17,10 +17,11 @@
  * refers to a missing file. A reader holding an open descriptor keeps the bytes alive.
  *
  * Multipart uploads: an UploadPart body of at least STORE_BLOB_MIN_BYTES is spooled the same
- * way and its part record refers to the blob. CompleteMultipartUpload copies no bytes: the
- * object's body becomes the list of its parts' blobs (ownership moves from the part records
- * to the object record in the completion's transaction); a part below STORE_BLOB_MIN_BYTES is
- * written to a blob of its own then, or the whole object is kept in LMDB when it is that small.
+ * way and its part record refers to the blob; a smaller non-empty part is written to a blob of
+ * its own when it is stored. CompleteMultipartUpload copies no bytes: the object's body becomes
+ * the list of its parts' blobs (ownership moves from the part records to the object record in
+ * the completion's transaction), or the whole object is kept in LMDB when it is under
+ * STORE_BLOB_MIN_BYTES (read from the parts' files).
  *
  * An object's body slot (store_obj.blob) is one id (the whole body, as PutObject stores it) or
  * a list of entries, each an id followed by its size as 16 lowercase hex digits, whose bytes in

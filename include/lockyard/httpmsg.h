@@ -11,6 +11,7 @@
 #ifndef LOCKYARD_HTTPMSG_H
 #define LOCKYARD_HTTPMSG_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -98,6 +99,25 @@ struct ly_resp {
      * ly_resp_cleanup. */
     struct ly_file_seg *files;
     size_t nfiles, files_cap;
+    struct ly_offload *offload; /* set by a handler that answers after work off the loop */
+};
+
+/* How an offloaded job ends: its work ran; the client went or the server stops (the handler
+ * releases what it holds and answers nothing); or net could not take it (answer 503). */
+enum ly_offload_end { LY_OFFLOAD_DONE, LY_OFFLOAD_CANCELLED, LY_OFFLOAD_BUSY };
+
+/**
+ * Work a handler leaves for a worker thread, so that reading and hashing large stored bodies
+ * never holds the event loop: the handler sets resp->offload (a job in the request's arena)
+ * and no status; net runs work() on a worker thread, then resume() on the loop, which answers
+ * as the handler would have (or, cancelled, only releases). work() touches files and its own
+ * job only (no store transaction, no response); it may stop early once cancel is set.
+ */
+struct ly_offload {
+    void (*work)(struct ly_offload *job);
+    void (*resume)(struct ly_offload *job, enum ly_offload_end end);
+    uint64_t bytes;    /* the stored bytes work reads (net's bound on queued work) */
+    atomic_int cancel; /* set by net when the client goes */
 };
 
 struct ly_file_seg {

@@ -17,10 +17,11 @@
  * refers to a missing file. A reader holding an open descriptor keeps the bytes alive.
  *
  * Multipart uploads: an UploadPart body of at least STORE_BLOB_MIN_BYTES is spooled the same
- * way and its part record refers to the blob. CompleteMultipartUpload copies no bytes: the
- * object's body becomes the list of its parts' blobs (ownership moves from the part records
- * to the object record in the completion's transaction); a part below STORE_BLOB_MIN_BYTES is
- * written to a blob of its own then, or the whole object is kept in LMDB when it is that small.
+ * way and its part record refers to the blob; a smaller non-empty part is written to a blob of
+ * its own when it is stored. CompleteMultipartUpload copies no bytes: the object's body becomes
+ * the list of its parts' blobs (ownership moves from the part records to the object record in
+ * the completion's transaction), or the whole object is kept in LMDB when it is under
+ * STORE_BLOB_MIN_BYTES (read from the parts' files).
  *
  * An object's body slot (store_obj.blob) is one id (the whole body, as PutObject stores it) or
  * a list of entries, each an id followed by its size as 16 lowercase hex digits, whose bytes in
@@ -29,6 +30,7 @@
 #ifndef LOCKYARD_STORE_BLOB_H
 #define LOCKYARD_STORE_BLOB_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,5 +82,41 @@ int store_blob_list_add(struct ly_buf *out, const char *id, uint64_t size) LY_WA
 /** Appends bytes [off, off + len) of o's body in blob files to out. @return as store_blob_read */
 int store_blob_read_obj(struct store *s, const struct store_obj *o, uint64_t off, size_t len,
                         struct ly_buf *out) LY_WARN_UNUSED;
+
+/** Pins the blob files every record refers to now: none of them is unlinked (dropped by an
+ *  overwrite, a delete, a bucket purge or a reset) before store_blob_unpin, so work off the
+ *  loop can read what the loop just read (a snapshot of the files). Loop only. @return the pin */
+uint64_t store_blob_pin(struct store *s);
+void store_blob_unpin(struct store *s, uint64_t pin);
+
+/*
+ * One pass over bytes [off, off + len) of a body in blob files (body.blob, body.size: a copy
+ * the caller keeps), run off the event loop on pinned files: the MD5 of the bytes and, when
+ * alg >= 0, their checksum by that algorithm; with write, a new blob holding the bytes; with
+ * link (the whole body), a list of new links to its files (store_blob_list_add entries). Only
+ * files and the results are touched, so it may run on any thread. The reads are 1 MiB at a
+ * time; cancel (when set) stops it between them.
+ */
+struct store_blob_pass {
+    struct store *s;
+    struct store_obj body;
+    uint64_t off, len;
+    int alg;    /* enum cksum_alg, or -1 */
+    int no_md5; /* the MD5 is not wanted */
+    int write, link;
+    const atomic_int *cancel;
+    /* results, when rc == 0 (on failure the pass removed what it made) */
+    int rc; /* 0, LY_EIO, LY_ENOENT, LY_ENOMEM, LY_ECONFLICT (cancelled) */
+    unsigned char md5[16];
+    char cksum_b64[64];
+    char id[STORE_BLOB_ID_LEN + 1]; /* write: the new blob */
+    struct ly_buf links;            /* link: the new list, NUL-terminated */
+};
+/** Runs the pass (any thread): p->rc. */
+int store_blob_pass_run(struct store_blob_pass *p);
+/** Removes the files a successful pass made that were not stored, and frees its results. */
+void store_blob_pass_discard(struct store_blob_pass *p);
+/** Frees the results of a pass whose files were stored. */
+void store_blob_pass_cleanup(struct store_blob_pass *p);
 
 #endif

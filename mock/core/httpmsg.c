@@ -53,6 +53,7 @@ void ly_resp_init(struct ly_resp *resp, size_t body_bytes_max)
     resp->error_code = NULL;
     resp->files = NULL;
     resp->nfiles = resp->files_cap = 0;
+    resp->offload = NULL;
     ly_buf_init(&resp->body, body_bytes_max);
 }
 

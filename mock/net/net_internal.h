@@ -18,6 +18,7 @@
 
 struct pending;
 struct syncer;
+struct offload;
 struct guard;
 struct net_body;
 struct journal;
@@ -46,8 +47,9 @@ struct server {
     struct pending *pool;       /* freed requests kept for the next ones (pending.c) */
     size_t npool;
     struct syncer *syncer;
-    uint64_t syncing_id; /* store_commit_id covered by the sync that runs */
-    uint64_t synced_id;  /* covered by the last sync that succeeded */
+    struct offload *offload; /* offload.c: the worker of handlers' off-loop work, or NULL */
+    uint64_t syncing_id;     /* store_commit_id covered by the sync that runs */
+    uint64_t synced_id;      /* covered by the last sync that succeeded */
     struct {
         struct store_snapshot *snap;
         int64_t at_ms;
@@ -107,6 +109,10 @@ int net_route_s3(struct ly_req *req);
 void net_send_reply(struct evhttp_request *ev, struct ly_req *req, struct ly_resp *resp);
 /* libevent's reason phrase for status, or NULL when lockyard does not know it (http.c) */
 const char *net_reason_phrase(int status);
+
+/* stale.c */
+/** Keeps the stale_read snapshots (after_write: the state just changed, take one now). */
+void net_stale_maintain(struct server *srv, int after_write);
 
 /* faultset.c: the installed fault rules. */
 /** Adds a copy of rule at the end (its id assigned into id_out). 0 or LY_ENOMEM. */

@@ -9,6 +9,7 @@
 #include "body.h"
 #include "journal.h"
 #include "syncer.h"
+#include "offload.h"
 #include "metrics.h"
 #include "reqlog.h"
 #include "pending.h"
@@ -169,8 +170,10 @@ static void on_conn_close(struct evhttp_connection *conn, void *arg)
 {
     struct server *srv = arg;
     for (struct pending *p = srv->inflight; p; p = p->next)
-        if (p->conn == conn)
+        if (p->conn == conn) {
             p->dead = 1; /* libevent frees the request; the work still happens, unanswered */
+            net_offload_cancel(p->resp.offload); /* but not a copy off the loop: it stops */
+        }
     for (struct pending *p = srv->sync_queue; p; p = p->next)
         if (p->conn == conn)
             p->dead = 1;
@@ -194,31 +197,6 @@ static struct store_snapshot *stale_view(struct pending *p)
         if (srv->snaps[i].at_ms <= cutoff)
             best = srv->snaps[i].snap;
     return best;
-}
-
-/* Keeps snapshots every few ms while stale_read rules exist, as far back as they look. */
-static void stale_maintain(struct server *srv, int after_write)
-{
-    int64_t horizon = 0, now = net_now_ms(srv);
-    for (size_t i = 0; i < srv->nrules; i++)
-        if (srv->rules[i].action == FAULT_STALE_READ && srv->rules[i].ms > horizon)
-            horizon = srv->rules[i].ms;
-    int64_t step = horizon / 32 > 5 ? horizon / 32 : 5;
-    while (srv->nsnaps &&
-           (horizon == 0 || (srv->nsnaps >= 2 && srv->snaps[1].at_ms <= now - horizon))) {
-        store_snapshot_free(srv->store, srv->snaps[0].snap);
-        memmove(&srv->snaps[0], &srv->snaps[1], --srv->nsnaps * sizeof srv->snaps[0]);
-    }
-    /* A write changes the state: always snapshot after one; otherwise every `step` ms. */
-    if (horizon == 0 ||
-        (!after_write && srv->nsnaps && srv->snaps[srv->nsnaps - 1].at_ms > now - step))
-        return;
-    if (srv->nsnaps == NET_SNAPSHOTS_MAX) {
-        store_snapshot_free(srv->store, srv->snaps[0].snap);
-        memmove(&srv->snaps[0], &srv->snaps[1], --srv->nsnaps * sizeof srv->snaps[0]);
-    }
-    if (store_snapshot_take(srv->store, &srv->snaps[srv->nsnaps].snap) == 0)
-        srv->snaps[srv->nsnaps++].at_ms = now;
 }
 
 static void handle(struct pending *p)
@@ -313,12 +291,31 @@ static int defer(struct pending *p, int64_t ms)
     return p->timer && evtimer_add(p->timer, &tv) == 0 ? 0 : -1;
 }
 
+static void applied(struct pending *p);
+
+/* The work a handler left for the worker ended: the request answers, or ends unanswered. */
+static void offloaded(void *arg, enum ly_offload_end end)
+{
+    struct pending *p = arg;
+    end = p->dead ? LY_OFFLOAD_CANCELLED : end; /* a cancelled request's connection closes */
+    net_offload_resume(&p->resp, end);
+    (end == LY_OFFLOAD_CANCELLED ? drop : applied)(p);
+}
+
 static void apply(struct pending *p)
 {
     pending_set(p, PENDING_APPLIED);
     p->je.applied = 0;
     p->req.now_ms = net_now_ms(p->srv); /* a delayed or held write lands now */
     handle(p);
+    if (p->resp.offload) /* the handler resumes off the loop's back: offloaded() */
+        net_offload(p->srv, p->resp.offload, p->conn, offloaded, p);
+    else
+        applied(p);
+}
+
+static void applied(struct pending *p)
+{
     if (p->srv->syncer)
         p->seen_id = store_commit_id(p->srv->store);
     /* The journal's order is commit order: the sequence number is taken here, before a
@@ -326,7 +323,7 @@ static void apply(struct pending *p)
     p->je.seq = journal_reserve(p->srv->journal);
     if ((p->op->flags & LY_OP_WRITE) && p->resp.status >= 200 && p->resp.status < 300) {
         p->je.applied = 1;
-        stale_maintain(p->srv, 1);
+        net_stale_maintain(p->srv, 1);
         release_until(p->srv, &p->facts);
     }
     after(p);
@@ -458,6 +455,9 @@ void net_pipeline_free(struct server *srv)
     srv->nsnaps = 0;
     syncer_free(srv->syncer); /* a running sync finishes; its answers are dropped unanswered */
     srv->syncer = NULL;
+    for (struct pending *p = srv->inflight; p; p = p->next)
+        p->dead = 1;       /* abandoned: the server stops */
+    net_offload_free(srv); /* copies off the loop stop; their requests end unanswered */
     while (srv->inflight) {
         srv->inflight->dead = 1;
         pending_set(srv->inflight, PENDING_DONE); /* abandoned: the server stops */
@@ -676,7 +676,7 @@ static void serve(struct server *srv, struct evhttp_request *ev, int admin_liste
         aws_s3_error(&p->req, &p->resp, AWS_S3_INVALID_URI, NULL);
     } else if (net_auth_and_payload_or_reply(srv, p->svc, &p->req, &p->resp, &p->decoded,
                                              p->body) == 0) {
-        stale_maintain(srv, 0);
+        net_stale_maintain(srv, 0);
         fill_facts(p);
         choose_fault(p);
         if (waits_before_apply(p) && own_body(p) != 0) {

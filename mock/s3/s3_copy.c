@@ -9,6 +9,7 @@
 #include "lockyard/mpu.h"
 #include "lockyard/pct.h"
 
+#include <stdatomic.h>
 #include <string.h>
 #include <strings.h>
 
@@ -219,61 +220,170 @@ static int copy_result(struct s3_call *c, const struct store_obj *dst,
     return rc;
 }
 
-void s3_copy_object(struct s3_call *c)
-{
+/* A copy's state, kept in the arena while its pass runs off the loop. */
+struct copy_state {
     struct s3_copy_source src;
     struct store_obj so, dst;
-    struct ly_buf body;
-    struct dest_check d = {
-        {ly_req_header(c->req, "If-Match"), ly_req_header(c->req, "If-None-Match")}, NULL};
-    struct s3cond_reject why;
-    struct s3_policy_ask ask = {c->route->action, c->req->key, d.cond.if_none_match,
-                                d.cond.if_match, 1};
-    memset(&dst, 0, sizeof dst);
-    ly_buf_init(&body, c->ctx->config->object_bytes_max);
-    if (s3_copy_source_or_reply(c, &src))
-        goto out;
-    if (s3cond_write_validate(&d.cond, &why)) {
-        s3_error(c, AWS_S3_NOT_IMPLEMENTED, "Header", why.header, "additionalMessage",
-                 why.additional_message, NULL);
-        goto out;
-    }
-    if (s3_policy_allows_or_reply(c, &ask) || s3_copy_source_read_or_reply(c, &src, &so, &body))
-        goto out;
-    int same = strcmp(src.bucket, c->req->bucket) == 0 && strcmp(src.key, c->req->key) == 0 &&
-               !src.version_id;
-    if (s3_copy_source_cond_or_reply(c, &so) || dest_meta_or_reply(c, &so, &dst, same) ||
-        (strchr(so.etag, '-') && so.blob &&
-         s3_copy_source_bytes_or_reply(c, &so, 0, so.size, &body)) ||
-        copy_blob_or_reply(c, &so, &dst))
-        goto out;
-    char md5[CKSUM_MD5_HEX_SIZE];
-    dst.etag = so.etag;
-    dst.checksum_alg = so.checksum_alg; /* content checksums travel with the bytes */
-    dst.checksum_value = so.checksum_value;
-    if (strchr(so.etag, '-')) { /* a multipart source becomes one part: a plain MD5 ETag */
-        if (cksum_md5_hex(body.data ? body.data : "", body.len, md5) != 0) {
-            s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
-            goto out;
-        }
-        dst.etag = md5;
-    }
-    if (dst.checksum_value && strchr(dst.checksum_value, '-'))
-        dst.checksum_alg = dst.checksum_value = NULL; /* a composite checksum names the parts */
-    dst.part_sizes = NULL;
-    dst.flags = 0;
-    dst.size = so.size;
-    dst.mtime_ms = c->req->now_ms;
-    int rc = store_obj_put(c->ctx->store, c->req->bucket, c->req->key, &dst, body.data,
-                           c->req->ignore_conditions ? NULL : dest_check_fn, &d);
-    if (rc && dst.blob) /* not stored: the new links go */
-        discard_list(c, dst.blob, strlen(dst.blob));
+    struct dest_check d;
+};
+
+/* Stores the copy (dst.blob: the new links, or NULL with body in LMDB) with the destination's
+ * preconditions evaluated in the write transaction, and answers. */
+static void copy_store(struct s3_call *c, struct copy_state *st, const char *etag, const void *body)
+{
+    struct store_obj *dst = &st->dst;
+    const struct store_obj *so = &st->so;
+    dst->etag = etag;
+    dst->checksum_alg = so->checksum_alg; /* content checksums travel with the bytes */
+    dst->checksum_value = so->checksum_value;
+    if (dst->checksum_value && strchr(dst->checksum_value, '-'))
+        dst->checksum_alg = dst->checksum_value = NULL; /* a composite checksum names the parts */
+    dst->part_sizes = NULL;
+    dst->flags = 0;
+    dst->size = so->size;
+    dst->mtime_ms = c->req->now_ms;
+    int rc = store_obj_put(c->ctx->store, c->req->bucket, c->req->key, dst, body,
+                           c->req->ignore_conditions ? NULL : dest_check_fn, &st->d);
+    if (rc && dst->blob) /* not stored: the new links go */
+        discard_list(c, dst->blob, strlen(dst->blob));
     if (rc == LY_ECOND)
-        s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", d.condition, NULL);
+        s3_error(c, AWS_S3_PRECONDITION_FAILED, "Condition", st->d.condition, NULL);
     else if (rc)
         s3_error_internal(c, rc);
-    else if (copy_result(c, &dst, &src, &so) == 0)
+    else if (copy_result(c, dst, &st->src, so) == 0)
         s3_xml_done(c, 200);
-out:
+}
+
+/* A multipart source's pass ended: its bytes' MD5 is the copy's ETag (a single-request copy
+ * is one part), its links the copy's body. */
+static void copy_finish(struct s3_pass_job *j)
+{
+    struct copy_state *st = j->state;
+    char *md5 = ly_arena_alloc(j->c.a, CKSUM_MD5_HEX_SIZE);
+    st->dst.blob = ly_arena_strdup(j->c.a, j->pass.links.data);
+    if (!md5 || !st->dst.blob) {
+        store_blob_pass_discard(&j->pass);
+        s3_error(&j->c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
+    cksum_hex(j->pass.md5, sizeof j->pass.md5, md5);
+    store_blob_pass_cleanup(&j->pass);
+    copy_store(&j->c, st, md5, NULL);
+}
+
+/* A multipart source in blob files: its bytes are read (MD5) and its files linked off the
+ * loop. 0 (the job runs; the answer comes from copy_finish) or replied. */
+static int copy_pass_or_reply(struct s3_call *c, struct copy_state *st)
+{
+    struct s3_pass_job *j = s3_pass_new(c, &st->so, 0, st->so.size);
+    if (!j)
+        return LY_ENOMEM;
+    j->pass.link = 1;
+    j->finish = copy_finish;
+    j->state = st;
+    s3_pass_start(j);
+    return 0;
+}
+
+/* The source's checks, then the copy: on the loop for a plain blob (links) or a body in LMDB,
+ * else off it. */
+static void copy_object(struct s3_call *c, struct copy_state *st, struct ly_buf *body)
+{
+    struct s3cond_reject why;
+    struct s3_policy_ask ask = {c->route->action, c->req->key, st->d.cond.if_none_match,
+                                st->d.cond.if_match, 1};
+    if (s3_copy_source_or_reply(c, &st->src))
+        return;
+    if (s3cond_write_validate(&st->d.cond, &why)) {
+        s3_error(c, AWS_S3_NOT_IMPLEMENTED, "Header", why.header, "additionalMessage",
+                 why.additional_message, NULL);
+        return;
+    }
+    if (s3_policy_allows_or_reply(c, &ask) ||
+        s3_copy_source_read_or_reply(c, &st->src, &st->so, body))
+        return;
+    const struct s3_copy_source *src = &st->src;
+    int same = strcmp(src->bucket, c->req->bucket) == 0 && strcmp(src->key, c->req->key) == 0 &&
+               !src->version_id;
+    int multipart = strchr(st->so.etag, '-') != NULL;
+    if (s3_copy_source_cond_or_reply(c, &st->so) || dest_meta_or_reply(c, &st->so, &st->dst, same))
+        return;
+    if (multipart && st->so.blob) {
+        (void)copy_pass_or_reply(c, st);
+        return;
+    }
+    if (copy_blob_or_reply(c, &st->so, &st->dst))
+        return;
+    char md5[CKSUM_MD5_HEX_SIZE];
+    if (multipart && cksum_md5_hex(body->data ? body->data : "", body->len, md5) != 0) {
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
+    copy_store(c, st, multipart ? md5 : st->so.etag, body->data);
+}
+
+void s3_copy_object(struct s3_call *c)
+{
+    struct copy_state *st = ly_arena_calloc(c->a, sizeof *st);
+    struct ly_buf body;
+    if (!st) {
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
+    st->d.cond.if_match = ly_req_header(c->req, "If-Match");
+    st->d.cond.if_none_match = ly_req_header(c->req, "If-None-Match");
+    ly_buf_init(&body, c->ctx->config->object_bytes_max);
+    copy_object(c, st, &body);
     ly_buf_cleanup(&body);
+}
+
+/* ---- passes off the loop ---- */
+
+static void pass_work(struct ly_offload *job)
+{
+    struct s3_pass_job *j = (struct s3_pass_job *)job;
+    (void)store_blob_pass_run(&j->pass);
+}
+
+static void pass_resume(struct ly_offload *job, enum ly_offload_end end)
+{
+    struct s3_pass_job *j = (struct s3_pass_job *)job;
+    store_blob_unpin(j->c.ctx->store, j->pin); /* the pass made links of what it needs */
+    if (end == LY_OFFLOAD_DONE && j->pass.rc == 0) {
+        j->finish(j);
+        return;
+    }
+    store_blob_pass_discard(&j->pass);
+    if (end == LY_OFFLOAD_BUSY)
+        s3_error(&j->c, AWS_S3_SLOW_DOWN, NULL);
+    else if (end == LY_OFFLOAD_DONE)
+        s3_error(&j->c, AWS_S3_INTERNAL_ERROR, NULL); /* a file that could not be read */
+}
+
+struct s3_pass_job *s3_pass_new(struct s3_call *c, const struct store_obj *o, uint64_t off,
+                                uint64_t len)
+{
+    struct s3_pass_job *j = ly_arena_calloc(c->a, sizeof *j);
+    if (!j) {
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
+        return NULL;
+    }
+    j->base.work = pass_work;
+    j->base.resume = pass_resume;
+    j->base.bytes = len;
+    atomic_init(&j->base.cancel, 0);
+    j->c = *c;
+    j->pass.s = c->ctx->store;
+    j->pass.body = *o;
+    j->pass.off = off;
+    j->pass.len = len;
+    j->pass.alg = -1;
+    j->pass.cancel = &j->base.cancel;
+    return j;
+}
+
+void s3_pass_start(struct s3_pass_job *j)
+{
+    j->pin = store_blob_pin(j->c.ctx->store);
+    j->c.resp->offload = &j->base;
 }

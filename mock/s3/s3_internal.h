@@ -117,8 +117,11 @@ int s3_checksum_put_or_reply(struct s3_call *c, struct store_obj *obj);
 /** The default checksum s3_checksum_put_or_reply left to compute; 0 or LY_E* (not replied). */
 int s3_checksum_fill(struct s3_call *c, struct store_obj *obj);
 /** UploadPart checksums: as PutObject, and a part of an upload created with an algorithm
- *  gets that algorithm's checksum (computed when the client sent none). 0 or replied. */
-int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct store_obj *part);
+ *  gets that algorithm's checksum (computed when the client sent none; with later, a SHA-1 /
+ *  SHA-256 of a body of 1 MiB or more in its file is not: *later is set to the algorithm, for
+ *  a pass off the loop). 0 or replied. */
+int s3_checksum_part_or_reply(struct s3_call *c, const char *upload_alg, struct store_obj *part,
+                              int *later);
 /** The answer's body is bytes [off, off + len) of o's body in blob files (one file segment per
  *  blob, opened now: an open file keeps its bytes if the object goes). 0 or LY_E*. */
 int s3_blob_body(struct s3_call *c, const struct store_obj *o, uint64_t off, uint64_t len);
@@ -175,6 +178,29 @@ int s3_copy_source_bytes_or_reply(struct s3_call *c, const struct store_obj *obj
                                   uint64_t len, struct ly_buf *body);
 /** x-amz-copy-source-if-* against the source: 0, or the 412 answer was sent. */
 int s3_copy_source_cond_or_reply(struct s3_call *c, const struct store_obj *obj);
+
+/*
+ * A copy's pass over stored bytes off the event loop (store_blob_pass on a worker thread, via
+ * resp->offload): the source's files are pinned now, so what the request read stays readable;
+ * when the pass ends, finish() runs on the loop with its results (pass.rc == 0) and stores
+ * them in one write transaction (the destination's conditions are evaluated there) and
+ * answers. A cancelled pass (the client went) stores nothing and removes what it made; one net
+ * could not queue answers 503 SlowDown; a failed one 500.
+ */
+struct s3_pass_job {
+    struct ly_offload base; /* first: the job net runs */
+    struct s3_call c;
+    struct store_blob_pass pass;
+    uint64_t pin;
+    void (*finish)(struct s3_pass_job *j);
+    void *state; /* the operation's, in the arena */
+};
+/** A job reading bytes [off, off + len) of o's body (o's strings must live in the arena);
+ *  set pass.alg / write / link, finish and state, then s3_pass_start. NULL: replied 500. */
+struct s3_pass_job *s3_pass_new(struct s3_call *c, const struct store_obj *o, uint64_t off,
+                                uint64_t len);
+/** Hands the job to net (resp->offload): the answer comes from finish(). */
+void s3_pass_start(struct s3_pass_job *j);
 
 /* s3_versioning.c */
 /** Reads ?versionId=: *has 0 when absent, else *seq (0 = null). 0, or the 400 was sent. */

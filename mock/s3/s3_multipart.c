@@ -167,47 +167,100 @@ static int part_crc(struct s3_call *c, const struct store_upload *u, struct stor
     return rc ? rc : part->part_crc ? 0 : LY_ENOMEM;
 }
 
-void s3_upload_part(struct s3_call *c)
-{
+/* An UploadPart's state, kept in the arena while its checksum is computed off the loop. */
+struct part_put {
     struct store_upload u;
     struct store_obj part;
-    char etag[CKSUM_MD5_HEX_SIZE];
     long n;
-    memset(&part, 0, sizeof part);
-    struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
-    if (part_number_or_reply(c, &n) || s3_policy_allows_or_reply(c, &ask) ||
-        s3_upload_or_reply(c, &u) || part_too_large_or_reply(c, c->req->body_len) ||
-        s3_content_md5_ok_or_reply(c) || s3_checksum_part_or_reply(c, u.meta.checksum_alg, &part))
-        return;
-    if (s3_body_md5_hex(c, etag) != 0) {
-        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
-        return;
-    }
-    part.etag = etag;
-    part.size = c->req->body_len;
-    part.mtime_ms = c->req->now_ms;
-    part.blob = c->req->body_blob; /* a large body net spooled: the part refers to its file */
-    if (part_crc(c, &u, &part) != 0) {
-        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
-        return;
-    }
-    int rc = store_part_put(c->ctx->store, c->req->bucket, c->req->key, u.upload_id, n, &part,
-                            c->req->body);
-    c->req->body_blob_kept = rc == 0 && part.blob;
+    char etag[CKSUM_MD5_HEX_SIZE];
+};
+
+static void part_put_store(struct s3_call *c, struct part_put *pp)
+{
+    int rc = store_part_put(c->ctx->store, c->req->bucket, c->req->key, pp->u.upload_id, pp->n,
+                            &pp->part, c->req->body);
+    c->req->body_blob_kept = rc == 0 && pp->part.blob;
     if (rc)
         part_stored_reply(c, rc);
-    else if (s3_header(c, "ETag", s3_quoted_etag(c, etag)) == 0 &&
+    else if (s3_header(c, "ETag", s3_quoted_etag(c, pp->etag)) == 0 &&
              s3_header(c, "x-amz-server-side-encryption", "AES256") == 0)
         c->resp->status = 200;
 }
 
-/* x-amz-copy-source-range: body becomes the range of the source's bytes (all of them without
- * one), read from its blob files when it has them; 0 or replied. */
-static int copy_range_or_reply(struct s3_call *c, const struct store_obj *so, struct ly_buf *body)
+/* The part's SHA-1 / SHA-256, computed off the loop: kept with it and echoed. */
+static void part_put_finish(struct s3_pass_job *j)
+{
+    struct part_put *pp = j->state;
+    enum cksum_alg alg = (enum cksum_alg)j->pass.alg;
+    pp->part.checksum_alg = cksum_alg_name(alg);
+    pp->part.checksum_value = ly_arena_strdup(j->c.a, j->pass.cksum_b64);
+    store_blob_pass_cleanup(&j->pass);
+    if (!pp->part.checksum_value) {
+        s3_error(&j->c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
+    if (s3_header(&j->c, cksum_alg_header(alg), pp->part.checksum_value) == 0)
+        part_put_store(&j->c, pp);
+}
+
+/* The body's checksum by alg, off the loop: its file (the request's own) is read once. */
+static void part_put_pass(struct s3_call *c, struct part_put *pp, int alg)
+{
+    struct store_obj body;
+    memset(&body, 0, sizeof body);
+    body.blob = c->req->body_blob;
+    body.size = c->req->body_len;
+    struct s3_pass_job *j = s3_pass_new(c, &body, 0, body.size);
+    if (!j)
+        return;
+    j->pass.alg = alg;
+    j->pass.no_md5 = 1; /* net took it as the body came */
+    j->finish = part_put_finish;
+    j->state = pp;
+    s3_pass_start(j);
+}
+
+void s3_upload_part(struct s3_call *c)
+{
+    struct part_put *pp = ly_arena_calloc(c->a, sizeof *pp);
+    int later = -1;
+    if (!pp) {
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
+    struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
+    if (part_number_or_reply(c, &pp->n) || s3_policy_allows_or_reply(c, &ask) ||
+        s3_upload_or_reply(c, &pp->u) || part_too_large_or_reply(c, c->req->body_len) ||
+        s3_content_md5_ok_or_reply(c) ||
+        s3_checksum_part_or_reply(c, pp->u.meta.checksum_alg, &pp->part, &later))
+        return;
+    if (s3_body_md5_hex(c, pp->etag) != 0) {
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
+    pp->part.etag = pp->etag;
+    pp->part.size = c->req->body_len;
+    pp->part.mtime_ms = c->req->now_ms;
+    pp->part.blob = c->req->body_blob; /* a large body net spooled: the part refers to its file */
+    if (part_crc(c, &pp->u, &pp->part) != 0) {
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
+    if (later >= 0)
+        part_put_pass(c, pp, later);
+    else
+        part_put_store(c, pp);
+}
+
+/* x-amz-copy-source-range: the first byte and the length of the range of the source's bytes
+ * (all of them without one); 0 or replied. */
+static int copy_range_or_reply(struct s3_call *c, const struct store_obj *so, uint64_t *first,
+                               uint64_t *n)
 {
     const char *h = ly_req_header(c->req, "x-amz-copy-source-range");
-    uint64_t first = 0, last = so->size ? so->size - 1 : 0;
-    int rc = h ? s3mpu_copy_range_parse(h, so->size, &first, &last) : 0;
+    uint64_t last = so->size ? so->size - 1 : 0;
+    *first = 0;
+    int rc = h ? s3mpu_copy_range_parse(h, so->size, first, &last) : 0;
     if (rc == LY_EINVAL) {
         s3_error(c, AWS_S3_INVALID_ARGUMENT, "Message",
                  "The x-amz-copy-source-range value must be of "
@@ -225,7 +278,14 @@ static int copy_range_or_reply(struct s3_call *c, const struct store_obj *so, st
                  "ArgumentName", "x-amz-copy-source-range", "ArgumentValue", h, NULL);
         return rc;
     }
-    uint64_t n = so->size ? last - first + 1 : 0;
+    *n = so->size ? last - *first + 1 : 0;
+    return 0;
+}
+
+/* body becomes the range's bytes (a small range: read here, on the loop); 0 or replied. */
+static int copy_range_bytes_or_reply(struct s3_call *c, const struct store_obj *so, uint64_t first,
+                                     uint64_t n, struct ly_buf *body)
+{
     if (so->blob)
         return s3_copy_source_bytes_or_reply(c, so, first, n, body);
     if (n)
@@ -254,44 +314,105 @@ static int part_copy_result(struct s3_call *c, const struct store_obj *part,
     return rc;
 }
 
-void s3_upload_part_copy(struct s3_call *c)
-{
+/* An UploadPartCopy's state, kept in the arena while its pass runs off the loop. */
+struct part_copy {
     struct store_upload u;
-    struct store_obj part, so;
     struct s3_copy_source src;
-    struct ly_buf body;
-    char etag[CKSUM_MD5_HEX_SIZE], ck[CKSUM_B64_MAX];
+    struct store_obj so;
     long n;
-    enum cksum_alg alg = CKSUM_CRC64NVME;
+    enum cksum_alg alg;
+};
+
+/* Stores the part (blob: the new file with its bytes, or NULL with body) and answers. */
+static void part_copy_store(struct s3_call *c, struct part_copy *pc, const char *etag,
+                            const char *ck, uint64_t size, const char *blob, const void *body)
+{
+    struct store_obj part;
     memset(&part, 0, sizeof part);
-    ly_buf_init(&body, c->ctx->config->object_bytes_max);
-    struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
-    if (part_number_or_reply(c, &n) || s3_copy_source_or_reply(c, &src) ||
-        s3_policy_allows_or_reply(c, &ask) || s3_upload_or_reply(c, &u) ||
-        s3_copy_source_read_or_reply(c, &src, &so, &body) || s3_copy_source_cond_or_reply(c, &so) ||
-        copy_range_or_reply(c, &so, &body) || part_too_large_or_reply(c, body.len))
-        goto out;
-    if (u.meta.checksum_alg)
-        (void)cksum_alg_from_name(u.meta.checksum_alg, strlen(u.meta.checksum_alg), &alg);
-    if (cksum_md5_hex(body.data ? body.data : "", body.len, etag) != 0 ||
-        cksum_compute_b64(alg, body.data ? body.data : "", body.len, ck) != 0) {
-        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
-        goto out;
-    }
     part.etag = etag;
-    part.size = body.len;
+    part.size = size;
     part.mtime_ms = c->req->now_ms;
-    part.checksum_alg = cksum_alg_name(alg);
+    part.checksum_alg = cksum_alg_name(pc->alg);
     part.checksum_value = ck;
-    if ((!u.checksum_type || strcmp(u.checksum_type, "FULL_OBJECT") == 0) && cksum_alg_is_crc(alg))
+    part.blob = blob;
+    if ((!pc->u.checksum_type || strcmp(pc->u.checksum_type, "FULL_OBJECT") == 0) &&
+        cksum_alg_is_crc(pc->alg))
         part.part_crc = ck; /* combined into the object's full-object checksum */
-    int rc = store_part_put(c->ctx->store, c->req->bucket, c->req->key, u.upload_id, n, &part,
-                            body.data);
+    int rc = store_part_put(c->ctx->store, c->req->bucket, c->req->key, pc->u.upload_id, pc->n,
+                            &part, body);
+    if (rc && blob)
+        store_blob_discard(c->ctx->store, blob); /* not stored (e.g. the upload went) */
     if (rc)
         part_stored_reply(c, rc);
-    else if (part_copy_result(c, &part, &src, &so) == 0)
+    else if (part_copy_result(c, &part, &pc->src, &pc->so) == 0)
         s3_xml_done(c, 200);
-out:
+}
+
+/* The range's pass ended: its MD5 and checksum are the part's, its new file the part's body. */
+static void part_copy_finish(struct s3_pass_job *j)
+{
+    struct part_copy *pc = j->state;
+    char etag[CKSUM_MD5_HEX_SIZE];
+    cksum_hex(j->pass.md5, sizeof j->pass.md5, etag);
+    store_blob_pass_cleanup(&j->pass);
+    part_copy_store(&j->c, pc, etag, j->pass.cksum_b64, j->pass.len, j->pass.id, NULL);
+}
+
+/* A large range of a source in blob files: read, hashed and written to a new file off the
+ * loop. 0 (the job runs) or replied. */
+static int part_copy_pass_or_reply(struct s3_call *c, struct part_copy *pc, uint64_t first,
+                                   uint64_t n)
+{
+    struct s3_pass_job *j = s3_pass_new(c, &pc->so, first, n);
+    if (!j)
+        return LY_ENOMEM;
+    j->pass.alg = (int)pc->alg;
+    j->pass.write = 1;
+    j->finish = part_copy_finish;
+    j->state = pc;
+    s3_pass_start(j);
+    return 0;
+}
+
+static void upload_part_copy(struct s3_call *c, struct part_copy *pc, struct ly_buf *body)
+{
+    char etag[CKSUM_MD5_HEX_SIZE], ck[CKSUM_B64_MAX];
+    uint64_t first, n;
+    struct s3_policy_ask ask = {c->route->action, c->req->key, NULL, NULL, 0};
+    if (part_number_or_reply(c, &pc->n) || s3_copy_source_or_reply(c, &pc->src) ||
+        s3_policy_allows_or_reply(c, &ask) || s3_upload_or_reply(c, &pc->u) ||
+        s3_copy_source_read_or_reply(c, &pc->src, &pc->so, body) ||
+        s3_copy_source_cond_or_reply(c, &pc->so) || copy_range_or_reply(c, &pc->so, &first, &n) ||
+        part_too_large_or_reply(c, n))
+        return;
+    pc->alg = CKSUM_CRC64NVME;
+    if (pc->u.meta.checksum_alg)
+        (void)cksum_alg_from_name(pc->u.meta.checksum_alg, strlen(pc->u.meta.checksum_alg),
+                                  &pc->alg);
+    if (pc->so.blob && n >= STORE_BLOB_MIN_BYTES) {
+        (void)part_copy_pass_or_reply(c, pc, first, n);
+        return;
+    }
+    if (copy_range_bytes_or_reply(c, &pc->so, first, n, body))
+        return;
+    if (cksum_md5_hex(body->data ? body->data : "", body->len, etag) != 0 ||
+        cksum_compute_b64(pc->alg, body->data ? body->data : "", body->len, ck) != 0) {
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
+    part_copy_store(c, pc, etag, ck, body->len, NULL, body->data);
+}
+
+void s3_upload_part_copy(struct s3_call *c)
+{
+    struct part_copy *pc = ly_arena_calloc(c->a, sizeof *pc);
+    struct ly_buf body;
+    if (!pc) {
+        s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
+        return;
+    }
+    ly_buf_init(&body, c->ctx->config->object_bytes_max);
+    upload_part_copy(c, pc, &body);
     ly_buf_cleanup(&body);
 }
 

@@ -48,6 +48,7 @@ struct store_blobq {
     struct idlist dropped;  /* under mu: dropped blobs the next store_sync makes durable */
     struct idlist synced;   /* under mu: durable drops the loop unlinks (or defers) */
     atomic_int has_synced;  /* synced is not empty (read without mu first) */
+    atomic_int unlinking;   /* unlink_apart threads still running */
 };
 
 static int idlist_add(struct idlist *l, const char *id, uint64_t txn)
@@ -86,10 +87,17 @@ static int id_ok(const char *id, size_t n)
     return 1;
 }
 
-static void *unlink_path(void *path)
+struct unlink_job {
+    atomic_int *live; /* the store's count of these threads (store_blob_fini waits for 0) */
+    char path[];
+};
+
+static void *unlink_path(void *arg)
 {
-    unlink(path);
-    free(path);
+    struct unlink_job *j = arg;
+    unlink(j->path);
+    atomic_fetch_sub(j->live, 1);
+    free(j);
     return NULL;
 }
 
@@ -98,20 +106,31 @@ static void *unlink_path(void *path)
 static void unlink_apart(struct store *s, const char *id)
 {
     size_t n = strlen(s->dir) + sizeof "/blobs/" + ID_LEN;
-    char *path = malloc(n);
+    struct unlink_job *j = malloc(sizeof *j + n);
     pthread_attr_t attr;
     pthread_t t;
     int ok = 0;
-    if (path && pthread_attr_init(&attr) == 0) {
-        snprintf(path, n, "%s/blobs/%s", s->dir, id);
+    if (j && pthread_attr_init(&attr) == 0) {
+        j->live = &s->bq->unlinking;
+        snprintf(j->path, n, "%s/blobs/%s", s->dir, id);
+        atomic_fetch_add(j->live, 1);
         ok = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
-             pthread_create(&t, &attr, unlink_path, path) == 0;
+             pthread_create(&t, &attr, unlink_path, j) == 0;
+        if (!ok)
+            atomic_fetch_sub(j->live, 1);
         pthread_attr_destroy(&attr);
     }
     if (!ok) {
-        free(path);
+        free(j);
         (void)unlinkat(s->bq->dirfd, id, 0);
     }
+}
+
+/* Waits (at most 10 s) for the unlinking threads: a temporary store's directory can go then. */
+static void unlinks_wait(struct store_blobq *q)
+{
+    for (int i = 0; i < 10000 && atomic_load(&q->unlinking) > 0; i++)
+        usleep(1000);
 }
 
 static void unlink_all(struct store *s, struct idlist *l)
@@ -179,6 +198,19 @@ void store_blob_snap_close(struct store *s, uint64_t txn)
     store_blob_collect(s);
 }
 
+uint64_t store_blob_pin(struct store *s)
+{
+    MDB_envinfo info; /* the last commit: what the loop's reads see; later drops wait */
+    uint64_t id = mdb_env_info(s->env, &info) == 0 ? (uint64_t)info.me_last_txnid : 0;
+    store_blob_snap_open(s, id);
+    return id;
+}
+
+void store_blob_unpin(struct store *s, uint64_t pin)
+{
+    store_blob_snap_close(s, pin);
+}
+
 void store_blob_collect(struct store *s)
 {
     struct store_blobq *q = s->bq;
@@ -242,6 +274,7 @@ void store_blob_fini(struct store *s)
         unlink_all(s, &q->deferred);
         if (s->temporary) {
             char path[4200];
+            unlinks_wait(q);
             remove_orphans(s, NULL);
             snprintf(path, sizeof path, "%s/blobs", s->dir);
             rmdir(path);

@@ -259,9 +259,9 @@ int store_part_put(struct store *s, const char *bucket, const char *key, const c
     MDB_txn *txn;
     char made[STORE_BLOB_ID_LEN + 1] = "";
     int rc = 0;
-    /* a large body that did not come spooled (UploadPartCopy, HTTP chunked) gets a file too */
-    if (!part->blob && part->size >= STORE_BLOB_MIN_BYTES &&
-        (rc = store_blob_write(s, body, part->size, made)) == 0)
+    /* a body that did not come spooled (a small one, UploadPartCopy, HTTP chunked) gets a file
+     * too: completion then copies no byte, however many small parts there are */
+    if (!part->blob && part->size > 0 && (rc = store_blob_write(s, body, part->size, made)) == 0)
         part->blob = made;
     if (rc)
         return rc;
@@ -365,8 +365,8 @@ static int parts_read(struct store *s, MDB_txn *txn, const char *bucket, const c
 
 /*
  * The body of a completed object of large parts: the list of the parts' blobs (store_blob.h),
- * in order. A part kept in LMDB (below STORE_BLOB_MIN_BYTES: with the usual 5 MiB minimum
- * part size only the last one) is written to a blob of its own, listed in made (the caller
+ * in order. A part kept in LMDB (one a store of an earlier version kept there: parts now
+ * always get a file of their own) is written to a blob of its own, listed in made (the caller
  * discards them when the completion fails). Empty parts have no entry.
  */
 static int parts_blob_list(struct store *s, const struct store_obj *const *parts,
@@ -395,38 +395,6 @@ static int parts_blob_list(struct store *s, const struct store_obj *const *parts
     return rc ? rc : *out ? 0 : LY_ENOMEM;
 }
 
-/* 1 when the completed object's body is kept in LMDB: no part is a blob, and it is small. */
-static int completes_inline(const struct store_obj *const *parts, size_t n, uint64_t size)
-{
-    for (size_t i = 0; i < n; i++)
-        if (parts[i]->blob)
-            return 0;
-    return size < STORE_BLOB_MIN_BYTES;
-}
-
-/* Copies the listed parts' bodies, in order, to dst (obj size bytes). */
-static int parts_copy(struct store *s, MDB_txn *txn, const char *bucket, const char *upload_id,
-                      const long *numbers, size_t n, char *dst, uint64_t size)
-{
-    uint64_t off = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char kb[UKEY_BYTES_MAX];
-        MDB_val k = {pkey(bucket, upload_id, numbers[i], kb), kb}, v, rec, body;
-        int rc = store_map_rc(mdb_get(txn, s->parts, &k, &v));
-        if (!rc)
-            rc = store_value_split(&v, &rec, &body);
-        if (!rc && body.mv_size > size - off)
-            rc = LY_EIO;
-        if (rc)
-            return rc;
-        if (body.mv_size)
-            memcpy(dst + off, body.mv_data, body.mv_size);
-        off += body.mv_size;
-    }
-    LY_ASSERT(off == size);
-    return 0;
-}
-
 struct complete_job {
     const char *bucket, *key, *upload_id;
     const long *numbers;
@@ -438,6 +406,57 @@ struct complete_job {
     void *ctx;
     struct ly_buf made; /* ids of the blobs written for small parts */
 };
+
+/* 1 when the completed object's body is kept in LMDB: it is small (under 1 MiB, read from its
+ * parts' files if they have them). */
+static int completes_inline(uint64_t size)
+{
+    return size < STORE_BLOB_MIN_BYTES;
+}
+
+/* A part's bytes to dst: from its file, or from its value in LMDB (read again: the object's
+ * record was written since parts_read). */
+static int part_bytes(struct store *s, MDB_txn *txn, MDB_val *k, const struct store_obj *part,
+                      char *dst, uint64_t room)
+{
+    MDB_val v, rec, body;
+    if (part->size > room)
+        return LY_EIO;
+    if (part->blob) {
+        struct ly_buf b;
+        ly_buf_init(&b, STORE_BLOB_MIN_BYTES + 1);
+        int rc = store_blob_read(s, part->blob, 0, (size_t)part->size, &b);
+        if (!rc && part->size)
+            memcpy(dst, b.data, (size_t)part->size);
+        ly_buf_cleanup(&b);
+        return rc;
+    }
+    int rc = store_map_rc(mdb_get(txn, s->parts, k, &v));
+    if (!rc)
+        rc = store_value_split(&v, &rec, &body);
+    if (!rc && body.mv_size != part->size)
+        rc = LY_EIO;
+    if (!rc && body.mv_size)
+        memcpy(dst, body.mv_data, body.mv_size);
+    return rc;
+}
+
+/* Copies the listed parts' bodies, in order, to dst (obj size bytes, under 1 MiB). */
+static int parts_copy(struct store *s, MDB_txn *txn, const struct complete_job *j,
+                      const struct store_obj *const *parts, char *dst, uint64_t size)
+{
+    uint64_t off = 0;
+    for (size_t i = 0; i < j->n; i++) {
+        unsigned char kb[UKEY_BYTES_MAX];
+        MDB_val k = {pkey(j->bucket, j->upload_id, j->numbers[i], kb), kb};
+        int rc = part_bytes(s, txn, &k, parts[i], dst + off, size - off);
+        if (rc)
+            return rc;
+        off += parts[i]->size;
+    }
+    LY_ASSERT(off == size);
+    return 0;
+}
 
 /* Reads the upload, its listed parts and the current object, and lets fn decide. */
 static int complete_check(struct store *s, MDB_txn *txn, struct complete_job *j,
@@ -479,13 +498,13 @@ static int complete_txn(struct store *s, MDB_txn *txn, struct complete_job *j,
     wk.bucket = j->bucket;
     wk.key = j->key;
     int rc = parts && bodies ? complete_check(s, txn, j, &wk, parts, bodies, obj) : LY_ENOMEM;
-    int in_lmdb = !rc && completes_inline(parts, j->n, obj->size);
+    int in_lmdb = !rc && completes_inline(obj->size);
     if (!rc && !in_lmdb) /* before any write: bodies point into this transaction's pages */
         rc = parts_blob_list(s, parts, bodies, j->n, j->a, &j->made, &obj->blob);
     if (!rc)
         rc = store_install_current(s, txn, &wk, obj, &dst);
     if (!rc && in_lmdb)
-        rc = parts_copy(s, txn, j->bucket, j->upload_id, j->numbers, j->n, dst, obj->size);
+        rc = parts_copy(s, txn, j, parts, dst, obj->size);
     if (!rc) /* the listed parts' blobs now belong to the object */
         rc = upload_remove(s, txn, j->bucket, j->upload_id, in_lmdb ? NULL : j->numbers,
                            in_lmdb ? 0 : j->n);

@@ -16,6 +16,7 @@
 
 #include "lockyard/store.h"
 #include "lockyard/store_blob.h"
+#include "blob_files.h"
 #include "lockyard/store_version.h"
 
 struct fixture {
@@ -64,28 +65,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static int nfiles(const struct fixture *f)
-{
-    char path[300];
-    snprintf(path, sizeof path, "%s/blobs", f->dir);
-    DIR *d = opendir(path);
-    struct dirent *e;
-    int n = 0;
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
-/* The file count once the unlinking threads are done (each removal runs apart). */
-static void files_are(const struct fixture *f, int want)
-{
-    for (int i = 0; i < 300 && nfiles(f) != want; i++)
-        usleep(10000);
-    assert_int_equal(nfiles(f), want);
-}
-
 /* Stores body as key through a new blob file (as net and PutObject do). */
 static void put_blob(struct fixture *f, const char *key, const char *body, char *id)
 {
@@ -130,10 +109,10 @@ static void test_overwrite_and_delete_unlink_at_once_without_durability(void **s
     put_blob(f, "k", "first body", id1);
     get_body(f, "k", NULL, "first body");
     put_blob(f, "k", "second body", id2);
-    files_are(f, 1);
+    blob_files_are(f->dir, 1);
     get_body(f, "k", NULL, "second body");
     assert_int_equal(store_obj_delete(f->s, "bkt", "k", NULL, NULL), 0);
-    files_are(f, 0);
+    blob_files_are(f->dir, 0);
 }
 
 static void test_group_unlinks_after_the_sync(void **state)
@@ -142,16 +121,16 @@ static void test_group_unlinks_after_the_sync(void **state)
     char id1[STORE_BLOB_ID_LEN + 1], id2[STORE_BLOB_ID_LEN + 1];
     put_blob(f, "k", "first body", id1);
     put_blob(f, "k", "second body", id2);
-    files_are(f, 2); /* the overwrite is not durable yet: the old file stays */
+    blob_files_are(f->dir, 2); /* the overwrite is not durable yet: the old file stays */
     assert_int_equal(store_sync(f->s), 0);
     assert_int_equal(store_bucket_create(f->s, "next", "us-east-1", 1), 0);
-    files_are(f, 2); /* a commit that is not a blob write: no change */
+    blob_files_are(f->dir, 2); /* a commit that is not a blob write: no change */
     struct store_obj o;
     memset(&o, 0, sizeof o);
     o.etag = "00112233445566778899aabbccddeeff";
     o.size = 5;
     assert_int_equal(store_obj_put(f->s, "bkt", "small", &o, "small", NULL, NULL), 0);
-    files_are(f, 1); /* the next write's commit unlinks what the sync made durable */
+    blob_files_are(f->dir, 1); /* the next write's commit unlinks what the sync made durable */
     get_body(f, "k", NULL, "second body");
 }
 
@@ -168,15 +147,15 @@ static void test_versions_keep_their_files(void **state)
     assert_int_equal(store_obj_get(f->s, "bkt", "k", &a, &o, NULL), 0);
     uint64_t v1 = o.seq;
     put_blob(f, "k", "version two", id2);
-    files_are(f, 2);
+    blob_files_are(f->dir, 2);
     get_body(f, "k", &v1, "version one");
     assert_int_equal(store_obj_delete_version(f->s, "bkt", "k", NULL, NULL, 0, &r), 0);
     assert_true(r.marker_created);
-    files_are(f, 2); /* behind a delete marker */
+    blob_files_are(f->dir, 2); /* behind a delete marker */
     assert_int_equal(store_obj_delete_version(f->s, "bkt", "k", &v1, NULL, 0, &r), 0);
-    files_are(f, 1);
+    blob_files_are(f->dir, 1);
     assert_int_equal(store_reset(f->s), 0);
-    files_are(f, 0);
+    blob_files_are(f->dir, 0);
     ly_arena_cleanup(&a);
 }
 
@@ -188,10 +167,10 @@ static void test_orphans_are_removed_at_open(void **state)
     put_blob(f, "k", "kept body", id);
     assert_int_equal(store_blob_create(f->s, orphan, &fd), 0); /* spooled, never committed */
     close(fd);
-    files_are(f, 2);
+    blob_files_are(f->dir, 2);
     store_close(f->s);
     f->s = open_dir(f->dir, STORE_DURABILITY_NONE);
-    files_are(f, 1);
+    blob_files_are(f->dir, 1);
     get_body(f, "k", NULL, "kept body");
 }
 
@@ -204,18 +183,18 @@ static void test_a_snapshot_keeps_the_files_it_can_read(void **state)
     assert_int_equal(store_snapshot_take(f->s, &snap), 0);
     put_blob(f, "k", "current body", id2);
     assert_int_equal(store_obj_delete(f->s, "bkt", "gone", NULL, NULL), 0);
-    files_are(f, 2); /* a stale read may still open the old file */
+    blob_files_are(f->dir, 2); /* a stale read may still open the old file */
     store_read_at(f->s, snap);
     get_body(f, "k", NULL, "seen by the snapshot");
     store_read_at(f->s, NULL);
     get_body(f, "k", NULL, "current body");
     store_snapshot_free(f->s, snap);
-    files_are(f, 1);
+    blob_files_are(f->dir, 1);
     assert_int_equal(store_snapshot_take(f->s, &snap), 0); /* older than the delete below */
     assert_int_equal(store_obj_delete(f->s, "bkt", "k", NULL, NULL), 0);
-    files_are(f, 1);
+    blob_files_are(f->dir, 1);
     store_snapshot_free(f->s, snap);
-    files_are(f, 0);
+    blob_files_are(f->dir, 0);
 }
 
 static void test_a_link_is_a_blob_of_its_own(void **state)
@@ -232,7 +211,7 @@ static void test_a_link_is_a_blob_of_its_own(void **state)
     o.blob = copy;
     assert_int_equal(store_obj_put(f->s, "bkt", "dst", &o, NULL, NULL, NULL), 0);
     assert_int_equal(store_obj_delete(f->s, "bkt", "src", NULL, NULL), 0);
-    files_are(f, 1);
+    blob_files_are(f->dir, 1);
     get_body(f, "dst", NULL, "shared bytes");
     assert_int_equal(store_bucket_delete(f->s, "bkt"), LY_ENOTEMPTY);
 }

@@ -17,6 +17,7 @@
 #include "lockyard/checksum.h"
 #include "lockyard/store.h"
 #include "lockyard/store_blob.h"
+#include "blob_files.h"
 
 #define PIECE (3u << 20) /* each of the three files: several 1 MiB reads */
 
@@ -26,27 +27,6 @@ struct fixture {
     unsigned char *bytes; /* the three files' bytes, in order */
     struct ly_buf list;   /* the body: the list of the three files */
 };
-
-static int nfiles(const struct fixture *f)
-{
-    char path[300];
-    snprintf(path, sizeof path, "%s/blobs", f->dir);
-    DIR *d = opendir(path);
-    struct dirent *e;
-    int n = 0;
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
-static void files_are(const struct fixture *f, int want)
-{
-    for (int i = 0; i < 300 && nfiles(f) != want; i++)
-        usleep(10000);
-    assert_int_equal(nfiles(f), want);
-}
 
 /* Three objects of PIECE bytes each in blob files; the list of their files. */
 static int setup(void **state)
@@ -140,7 +120,7 @@ static void test_a_pass_reads_pinned_files_a_reset_dropped(void **state)
     uint64_t off = PIECE - 12345, len = PIECE + 2 * 12345;
     uint64_t pin = store_blob_pin(f->s);
     assert_int_equal(store_reset(f->s), 0);
-    files_are(f, 3); /* pinned: a pass may still read them */
+    blob_files_are(f->dir, 3); /* pinned: a pass may still read them */
     init_pass(f, &p, off, len);
     p.alg = CKSUM_SHA256;
     p.write = 1;
@@ -151,11 +131,11 @@ static void test_a_pass_reads_pinned_files_a_reset_dropped(void **state)
     assert_int_equal(cksum_b64_encode(want, n, want_b64, sizeof want_b64), 0);
     assert_string_equal(p.cksum_b64, want_b64);
     assert_blob_holds(f, p.id, f->bytes + off, len);
-    files_are(f, 4);
+    blob_files_are(f->dir, 4);
     store_blob_pass_discard(&p); /* not stored: the new file goes */
-    files_are(f, 3);
+    blob_files_are(f->dir, 3);
     store_blob_unpin(f->s, pin);
-    files_are(f, 0);
+    blob_files_are(f->dir, 0);
 }
 
 /* The whole body linked: a list of new files of the same sizes, holding the same bytes. */
@@ -178,9 +158,9 @@ static void test_a_pass_links_the_whole_body(void **state)
         assert_memory_not_equal(id, f->list.data + i * STORE_BLOB_ENTRY_LEN, STORE_BLOB_ID_LEN);
         assert_blob_holds(f, id, f->bytes + i * PIECE, PIECE);
     }
-    files_are(f, 6);
+    blob_files_are(f->dir, 6);
     store_blob_pass_discard(&p);
-    files_are(f, 3);
+    blob_files_are(f->dir, 3);
 }
 
 /* Cancelled (the client went): the pass stops and removes what it made. */
@@ -196,9 +176,9 @@ static void test_a_cancelled_pass_leaves_no_file(void **state)
     p.cancel = &cancel;
     assert_int_equal(pass_on_thread(&p), LY_ECONFLICT);
     assert_string_equal(p.id, "");
-    files_are(f, 3);
+    blob_files_are(f->dir, 3);
     store_blob_pass_discard(&p); /* what resume does with any failed pass: nothing left */
-    files_are(f, 3);
+    blob_files_are(f->dir, 3);
 }
 
 int main(void)

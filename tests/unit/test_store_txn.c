@@ -79,7 +79,7 @@ static void test_writes_share_a_batch_and_reads_see_them(void **state)
     uint64_t batch = store_commit_id(f->s);
     assert_true(batch > before);
     assert_int_equal(put(f->s, "b", "two", absent_only), 0);
-    assert_int_equal(store_commit_id(f->s), batch); /* the same batch */
+    assert_int_equal(store_commit_id(f->s), batch);                   /* the same batch */
     assert_int_equal(put(f->s, "a", "again", absent_only), LY_ECOND); /* sees "a" */
     assert_int_equal(store_commit_id(f->s), batch);
     assert_true(exists(f->s, "a") && exists(f->s, "b")); /* the read committed the batch */

@@ -44,13 +44,14 @@ struct store {
     struct store_ddb_memo ddb_memo[STORE_DDB_MEMOS]; /* item calls skip the table record read */
     unsigned ddb_memo_next;
     /* group durability on disk: writes share a batch transaction (store_txn.c) */
-    int batching;        /* on: every write is a child of the batch */
-    MDB_txn *batch;      /* the open batch, or NULL */
-    MDB_txn *child;      /* the batch's open child (a write in progress), or NULL */
-    uint64_t batch_seq;  /* the open batch's number */
-    uint64_t seq_closed; /* the number of the last batch committed or lost */
-    uint64_t seq_lost;   /* the number of the last batch whose commit failed (0: none) */
-    uint64_t seq_floor;  /* the highest store_next_seq handed out: lost batches do not bring
+    int batching;          /* on: every write is a child of the batch */
+    MDB_txn *batch;        /* the open batch, or NULL */
+    MDB_txn *child;        /* the batch's open child (a write in progress), or NULL */
+    uint64_t batch_seq;    /* the open batch's number */
+    unsigned batch_writes; /* the writes committed into it */
+    uint64_t seq_closed;   /* the number of the last batch committed or lost */
+    uint64_t seq_lost;     /* the number of the last batch whose commit failed (0: none) */
+    uint64_t seq_floor;    /* the highest store_next_seq handed out: lost batches do not bring
                             the sequence back */
 };
 

@@ -21,6 +21,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+/* A batch is committed after this many writes even when no sync or read asks for it (a burst
+ * over many connections while a slow sync runs): its dirty pages stay a few megabytes. Its
+ * answers still wait for the sync that follows. */
+#define STORE_BATCH_WRITES_MAX 1024
+
 /*
  * A failed write is answered 500 (or 503 for a full map); the operator learns the cause here.
  * One line a second at most: a full disk fails every write. The limiter is the only state.
@@ -126,6 +131,11 @@ int store_wtxn_begin(struct store *s, MDB_txn **txn)
         return store_map_rc(mdb_txn_begin(s->env, NULL, 0, txn));
     if (s->child) /* a write inside a write: a store bug; refused rather than nested deeper */
         return LY_EIO;
+    if (s->batch && s->batch_writes >= STORE_BATCH_WRITES_MAX) {
+        int rc = store_flush(s);
+        if (rc)
+            return rc;
+    }
     if (!s->batch) {
         int rc = mdb_txn_begin(s->env, NULL, 0, &s->batch);
         if (rc) {
@@ -133,6 +143,7 @@ int store_wtxn_begin(struct store *s, MDB_txn **txn)
             return store_map_rc(rc);
         }
         s->batch_seq = s->seq_closed + 1;
+        s->batch_writes = 0;
     }
     int rc = mdb_txn_begin(s->env, s->batch, 0, txn);
     if (rc)
@@ -147,8 +158,10 @@ int store_wtxn_commit(struct store *s, MDB_txn *txn)
         return store_blob_commit(s, txn); /* a transaction of its own */
     s->child = NULL;
     int rc = mdb_txn_commit(txn);
-    if (rc == 0)
+    if (rc == 0) {
         store_blob_child_committed(s);
+        s->batch_writes++;
+    }
     return rc;
 }
 

@@ -102,6 +102,23 @@ static void test_a_batch_survives_a_reopen_once_flushed(void **state)
     assert_true(exists(f->s, "kept"));
 }
 
+/* A burst of writes with no read or sync between them is committed every 1024 writes. */
+static void test_a_batch_is_committed_after_1024_writes(void **state)
+{
+    struct fixture *f = *state;
+    char key[32];
+    assert_int_equal(put(f->s, "w0", "x", NULL), 0);
+    uint64_t batch = store_commit_id(f->s);
+    for (int i = 1; i < 1024; i++) {
+        snprintf(key, sizeof key, "w%d", i);
+        assert_int_equal(put(f->s, key, "x", NULL), 0);
+    }
+    assert_int_equal(store_commit_id(f->s), batch);
+    assert_int_equal(put(f->s, "w1024", "x", NULL), 0);
+    assert_int_equal(store_commit_id(f->s), batch + 1);
+    assert_true(exists(f->s, "w0") && exists(f->s, "w1024"));
+}
+
 /* The data file may not grow: the batch's commit fails (EFBIG) after its writes succeeded. */
 static void test_a_batch_whose_commit_fails_is_lost(void **state)
 {
@@ -139,6 +156,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writes_share_a_batch_and_reads_see_them, setup_group,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_batch_survives_a_reopen_once_flushed, setup_group,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_batch_is_committed_after_1024_writes, setup_group,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_batch_whose_commit_fails_is_lost, setup_group,
                                         teardown),

@@ -17,6 +17,7 @@
 #include "lockyard/store.h"
 #include "lockyard/store_blob.h"
 #include "blob_files.h"
+#include "store_dir.h"
 #include "lockyard/store_version.h"
 
 struct fixture {
@@ -35,9 +36,7 @@ static struct store *open_dir(const char *dir, enum store_durability d)
 static int setup(void **state, enum store_durability d)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/blobtest-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
+    store_dir_make(f->dir, sizeof f->dir, "blobtest");
     f->s = open_dir(f->dir, d);
     assert_int_equal(store_bucket_create(f->s, "bkt", "us-east-1", 1), 0);
     *state = f;
@@ -57,10 +56,8 @@ static int setup_group(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[300];
     store_close(f->s);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    store_dir_remove(f->dir);
     free(f);
     return 0;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lockyard/store.h"
+#include "store_dir.h"
 
 struct fixture {
     char dir[256];
@@ -24,9 +25,7 @@ struct fixture {
 static int setup_group(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/txntest-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
+    store_dir_make(f->dir, sizeof f->dir, "txntest");
     struct store_opts o = {f->dir, STORE_DURABILITY_GROUP, 1u << 30};
     assert_int_equal(store_open(&o, &f->s), 0);
     assert_int_equal(store_bucket_create(f->s, "bkt", "us-east-1", 1), 0);
@@ -39,9 +38,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
     store_close(f->s);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    store_dir_remove(f->dir);
     free(f);
     return 0;
 }

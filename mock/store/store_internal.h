@@ -65,7 +65,8 @@ int store_read_begin(struct store *s, MDB_txn **txn);
 void store_read_end(struct store *s, MDB_txn *txn);
 
 /** Begins a write transaction: a transaction of its own, or with batching a child of the
- *  batch (begun first when none is open). Ended by store_wtxn_commit or store_wtxn_abort. */
+ *  batch (begun first when none is open). Ended by store_wtxn_commit or store_wtxn_abort.
+ *  @return an LMDB code */
 int store_wtxn_begin(struct store *s, MDB_txn **txn);
 /** Commits a write transaction (into the batch, with batching), with the bookkeeping of the
  *  blobs it refers to and drops (store_blob_commit). @return an LMDB code */

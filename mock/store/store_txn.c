@@ -124,30 +124,42 @@ void store_read_at(struct store *s, struct store_snapshot *snap)
     s->read_at = snap;
 }
 
+/* Commits the open batch, if no child is open. @return an LMDB code */
+static int flush_batch(struct store *s)
+{
+    if (!s->batch || s->child)
+        return 0;
+    MDB_txn *batch = s->batch;
+    s->batch = NULL;
+    int rc = store_blob_batch_commit(s, batch);
+    s->seq_closed = s->batch_seq;
+    if (rc) {
+        s->seq_lost = s->batch_seq;
+        s->ddb_tables_gen++; /* tables the batch made or dropped: what was read of them is stale */
+    }
+    return rc;
+}
+
 int store_wtxn_begin(struct store *s, MDB_txn **txn)
 {
     store_blob_txn_begin(s); /* the blob lists are this transaction's */
     if (!s->batching)
-        return store_map_rc(mdb_txn_begin(s->env, NULL, 0, txn));
+        return mdb_txn_begin(s->env, NULL, 0, txn);
     if (s->child) /* a write inside a write: a store bug; refused rather than nested deeper */
-        return LY_EIO;
-    if (s->batch && s->batch_writes >= STORE_BATCH_WRITES_MAX) {
-        int rc = store_flush(s);
-        if (rc)
-            return rc;
-    }
+        return EINVAL;
+    int rc = s->batch_writes >= STORE_BATCH_WRITES_MAX ? flush_batch(s) : 0;
+    if (rc)
+        return rc;
     if (!s->batch) {
-        int rc = mdb_txn_begin(s->env, NULL, 0, &s->batch);
-        if (rc) {
+        if ((rc = mdb_txn_begin(s->env, NULL, 0, &s->batch)) != 0) {
             s->batch = NULL;
-            return store_map_rc(rc);
+            return rc;
         }
         s->batch_seq = s->seq_closed + 1;
         s->batch_writes = 0;
     }
-    int rc = mdb_txn_begin(s->env, s->batch, 0, txn);
-    if (rc)
-        return store_map_rc(rc);
+    if ((rc = mdb_txn_begin(s->env, s->batch, 0, txn)) != 0)
+        return rc;
     s->child = *txn;
     return 0;
 }
@@ -174,17 +186,7 @@ void store_wtxn_abort(struct store *s, MDB_txn *txn)
 
 int store_flush(struct store *s)
 {
-    if (!s->batch || s->child)
-        return 0;
-    MDB_txn *batch = s->batch;
-    s->batch = NULL;
-    int rc = store_blob_batch_commit(s, batch);
-    s->seq_closed = s->batch_seq;
-    if (rc) {
-        s->seq_lost = s->batch_seq;
-        s->ddb_tables_gen++; /* tables the batch made or dropped: what was read of them is stale */
-    }
-    return store_map_rc(rc);
+    return store_map_rc(flush_batch(s));
 }
 
 uint64_t store_lost_id(const struct store *s)

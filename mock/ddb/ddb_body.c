@@ -26,6 +26,7 @@
  * used (the original is parsed as it is).
  */
 #include "lockyard/ddb.h"
+#include "lockyard/ddb_value.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -72,19 +73,6 @@ static bool is_key(const char *b, size_t i, size_t len)
     return i < len && b[i] == ':';
 }
 
-/* Whether the 8 bytes of w hold a '"' or '\\' or (when plain is asked) a byte outside
- * 0x20-0x7e: the word-at-a-time tests "has a zero byte" ((x - 0x01..) & ~x & 0x80..), "has a
- * byte below n" and "has a byte above n", which are exact for "some byte is". */
-static bool word_special(uint64_t w, bool plain)
-{
-    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-    uint64_t q = w ^ (ones * '"'), e = w ^ (ones * '\\');
-    uint64_t hit = ((q - ones) & ~q) | ((e - ones) & ~e);
-    if (plain)
-        hit |= ((w - ones * 0x20) & ~w) | (w + ones) | w;
-    return (hit & high) != 0;
-}
-
 /* The end of the string whose text starts at b[i] (the index of its closing '"', or len when
  * it has none); *plain: its text has only bytes 0x20-0x7e but '"' and '\\'. Returns SIZE_MAX
  * when the text holds the escape \u0000 (what a placeholder decodes to begins with NUL). */
@@ -92,24 +80,19 @@ static size_t string_end(const char *b, size_t i, size_t len, bool *plain)
 {
     *plain = true;
     while (i < len) {
-        uint64_t w;
-        if (len - i >= 8 && (memcpy(&w, b + i, 8), !word_special(w, *plain))) {
-            i += 8;
-            continue;
-        }
-        unsigned char ch = (unsigned char)b[i];
-        if (ch == '"')
+        i += ddb_text_run(b + i, len - i, *plain);
+        if (i >= len)
+            break;
+        if (b[i] == '"')
             return i;
-        if (ch == '\\') {
-            if (len - i > 5 && memcmp(b + i + 1, "u0000", 5) == 0)
-                return SIZE_MAX;
-            *plain = false;
-            i += 2; /* the escaped byte cannot end the string */
+        *plain = false;
+        if (b[i] != '\\') {
+            i++; /* a control character (jansson refuses it) or not ASCII */
             continue;
         }
-        if (ch < 0x20 || ch > 0x7e)
-            *plain = false;
-        i++;
+        if (len - i > 5 && memcmp(b + i + 1, "u0000", 5) == 0)
+            return SIZE_MAX;
+        i += 2; /* the escaped byte cannot end the string */
     }
     return len;
 }

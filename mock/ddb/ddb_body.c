@@ -31,11 +31,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Bodies up to this size only: their trees take at most a few MiB of the arena (jansson's
  * nodes are many times the text they hold), which a larger batch body's could fill; those are
- * parsed with malloc as before. */
+ * parsed with malloc as before (with the placeholders all the same). */
 #define ARENA_BODY_MAX (64u << 10)
 /* Strings of at least this many bytes are replaced (a placeholder costs jansson 8 bytes, the
  * walk that finds it a few nodes), at most this many per body. */
@@ -177,10 +178,29 @@ static json_t *parse(struct ly_arena *a, const char *body, size_t len)
     return doc;
 }
 
+/* A body over ARENA_BODY_MAX: the same placeholders, with the copy and the tree in malloc'd
+ * memory (freed by the caller's json_decref). */
+static json_t *parse_large(const char *body, size_t len)
+{
+    struct elided *el = malloc(sizeof *el);
+    char *copy = el ? malloc(len) : NULL;
+    size_t n = copy ? shorten(body, len, copy, el) : 0;
+    json_t *doc = n ? json_loadb(copy, n, JSON_ALLOW_NUL, NULL) : NULL;
+    size_t left = n ? el->n : 0;
+    if (doc && restore(doc, el, &left) != 0) {
+        json_decref(doc);
+        doc = NULL;
+    }
+    free(copy);
+    free(el);
+    /* nothing replaced, not JSON, or out of memory: the usual parse decides */
+    return doc ? doc : json_loadb(body, len, JSON_ALLOW_NUL, NULL);
+}
+
 json_t *ddb_body_parse(struct ly_arena *a, const void *body, size_t len)
 {
     if (len > ARENA_BODY_MAX)
-        return json_loadb(body, len, JSON_ALLOW_NUL, NULL);
+        return parse_large(body, len);
     json_malloc_t prev_malloc;
     json_free_t prev_free;
     json_get_alloc_funcs(&prev_malloc, &prev_free);

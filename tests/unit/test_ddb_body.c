@@ -229,6 +229,38 @@ static void test_mutations_as_jansson(void **state)
     }
 }
 
+/* A body over 64 KiB gets the placeholders too, in malloc'd memory: the tree is json_loadb's,
+ * the arena untouched, json_decref frees it all (the leak check). */
+static void test_large_body_long_strings(void **state)
+{
+    (void)state;
+    size_t cap = 200u << 10, n = 0;
+    char *big = malloc(cap);
+    assert_non_null(big);
+    n += (size_t)snprintf(big + n, cap - n, "{\"RequestItems\":{\"t\":[");
+    for (int i = 0; n < (100u << 10); i++)
+        n += (size_t)snprintf(big + n, cap - n,
+                              "%s{\"PutRequest\":{\"Item\":{\"k\":{\"S\":\"key-%d-%s\"},"
+                              "\"v\":{\"S\":\"%s%s\\n%s\"}}}}",
+                              i ? "," : "", i, LONG, LONG, i % 2 ? "\xc3\xa9" : "", LONG);
+    n += (size_t)snprintf(big + n, cap - n, "]}}");
+    assert_true(n > (64u << 10) && n < cap);
+    struct ly_arena a;
+    ly_arena_init(&a, 1 << 20);
+    json_t *want = json_loadb(big, n, JSON_ALLOW_NUL, NULL);
+    json_t *got = ddb_body_parse(&a, big, n);
+    assert_non_null(want);
+    assert_non_null(got);
+    assert_true(json_equal(want, got));
+    assert_int_equal(a.used_bytes, 0);
+    json_decref(got);
+    json_decref(want);
+    big[n - 1] = ','; /* not JSON any more */
+    assert_null(ddb_body_parse(&a, big, n));
+    ly_arena_cleanup(&a);
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_long_strings_as_jansson),
         cmocka_unit_test(test_long_strings_rejected_as_jansson),
         cmocka_unit_test(test_mutations_as_jansson),
+        cmocka_unit_test(test_large_body_long_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

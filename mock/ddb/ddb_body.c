@@ -166,7 +166,7 @@ static int restore(json_t *j, const struct elided *el, size_t *left)
  * already the arena's; NULL when not JSON or the arena is full. */
 static json_t *parse(struct ly_arena *a, const char *body, size_t len)
 {
-    struct elided *el = ly_arena_alloc(a, sizeof *el);
+    struct elided *el = len ? ly_arena_alloc(a, sizeof *el) : NULL; /* an empty body: none */
     char *copy = el ? ly_arena_alloc(a, len) : NULL;
     size_t n = copy ? shorten(body, len, copy, el) : 0;
     if (n == 0)

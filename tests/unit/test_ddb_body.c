@@ -63,6 +63,7 @@ static void test_not_json_and_arena_full(void **state)
     ly_arena_init(&a, 256);
     assert_null(ddb_body_parse(&a, "{\"a\":", 5));
     assert_null(ddb_body_parse(&a, "", 0));
+    assert_null(ddb_body_parse(&a, NULL, 0)); /* no body at all */
     json_malloc_t m;
     json_free_t f;
     json_get_alloc_funcs(&m, &f);

@@ -82,6 +82,13 @@ struct ly_req {
      * body_blob_kept; otherwise net removes the file after the answer. */
     const char *body_blob;
     int body_blob_kept;
+    /* Which first letters the header names have (ly_req_index_headers), so that most lookups
+     * of an absent header cost one test; 0 (not indexed): every lookup scans. */
+    uint32_t hdr_initials;
+    /* s3: the route s3_op found for this request (its memo; s3_route_found says whether the
+     * lookup ran), so the dispatch and the journal's facts look it up once. */
+    const void *s3_route;
+    int s3_route_found;
 };
 
 struct ly_resp {
@@ -129,6 +136,8 @@ struct ly_file_seg {
  *  (closed here when out of memory). @return 0 or LY_ENOMEM */
 int ly_resp_add_file(struct ly_resp *resp, int fd, uint64_t off, uint64_t len) LY_WARN_UNUSED;
 
+/** Indexes hdrs[0..nhdrs) for ly_req_header (call again if hdrs change). */
+void ly_req_index_headers(struct ly_req *req);
 /** Case-insensitive header lookup; the first value or NULL. */
 const char *ly_req_header(const struct ly_req *req, const char *name);
 /** Header lookup that also searches the aws-chunked trailers. */
@@ -141,6 +150,9 @@ void ly_resp_cleanup(struct ly_resp *resp);
 /** Adds a header; name and value are copied into arena. @return 0, LY_ENOMEM, LY_ETOOBIG */
 int ly_resp_header(struct ly_resp *resp, struct ly_arena *arena, const char *name,
                    const char *value) LY_WARN_UNUSED;
+/** Adds a header without copying it: name and value must last as long as the response
+ *  (string literals, or strings in the request's arena). @return 0 or LY_ETOOBIG */
+int ly_resp_header_ref(struct ly_resp *resp, const char *name, const char *value) LY_WARN_UNUSED;
 int ly_resp_headerf(struct ly_resp *resp, struct ly_arena *arena, const char *name, const char *fmt,
                     ...) __attribute__((format(printf, 4, 5))) LY_WARN_UNUSED;
 /** Replaces (or adds) a header. */

@@ -19,8 +19,27 @@ static int same_name(const char *a, const char *b)
     return ((unsigned char)a[0] | 0x20) == ((unsigned char)b[0] | 0x20) && strcasecmp(a, b) == 0;
 }
 
+#define INITIALS_SET (1u << 31) /* hdr_initials was computed */
+
+/* A header name's bit in hdr_initials: its first letter (either case), or bit 26 for others. */
+static uint32_t initial_bit(const char *name)
+{
+    unsigned c = ((unsigned char)name[0] | 0x20) - 'a';
+    return c < 26 ? 1u << c : 1u << 26;
+}
+
+void ly_req_index_headers(struct ly_req *req)
+{
+    uint32_t m = INITIALS_SET;
+    for (size_t i = 0; i < req->nhdrs; i++)
+        m |= initial_bit(req->hdrs[i].name);
+    req->hdr_initials = m;
+}
+
 const char *ly_req_header(const struct ly_req *req, const char *name)
 {
+    if ((req->hdr_initials & INITIALS_SET) && !(req->hdr_initials & initial_bit(name)))
+        return NULL;
     for (size_t i = 0; i < req->nhdrs; i++)
         if (same_name(req->hdrs[i].name, name))
             return req->hdrs[i].value;
@@ -84,6 +103,16 @@ int ly_resp_add_file(struct ly_resp *resp, int fd, uint64_t off, uint64_t len)
     return 0;
 }
 
+int ly_resp_header_ref(struct ly_resp *resp, const char *name, const char *value)
+{
+    if (resp->nhdrs >= LY_RESP_HDRS_MAX)
+        return LY_ETOOBIG;
+    resp->hdrs[resp->nhdrs].name = name;
+    resp->hdrs[resp->nhdrs].value = value;
+    resp->nhdrs++;
+    return 0;
+}
+
 int ly_resp_header(struct ly_resp *resp, struct ly_arena *arena, const char *name,
                    const char *value)
 {
@@ -93,10 +122,7 @@ int ly_resp_header(struct ly_resp *resp, struct ly_arena *arena, const char *nam
     char *v = ly_arena_strdup(arena, value);
     if (!n || !v)
         return LY_ENOMEM;
-    resp->hdrs[resp->nhdrs].name = n;
-    resp->hdrs[resp->nhdrs].value = v;
-    resp->nhdrs++;
-    return 0;
+    return ly_resp_header_ref(resp, n, v);
 }
 
 int ly_resp_headerf(struct ly_resp *resp, struct ly_arena *arena, const char *name, const char *fmt,

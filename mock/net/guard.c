@@ -308,6 +308,8 @@ static void gconn_free(void *arg)
     struct guard *g = c->g;
     release(c);
     guard_write_forget(c);
+    if (g->last == c)
+        g->last = NULL;
     net_body_free(c->body);
     while (c->ready) {
         struct net_body *b = c->ready;
@@ -377,12 +379,14 @@ static struct gconn *conn_of(struct guard *g, struct evhttp_request *ev)
 {
     struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
     struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+    if (bev && g->last && g->last->bev == bev)
+        return g->last;
     int fd = bev ? (int)bufferevent_getfd(bev) : -1;
     if (fd >= 0 && (size_t)fd < g->by_fd_len && g->by_fd[fd] && g->by_fd[fd]->bev == bev)
-        return g->by_fd[fd];
+        return g->last = g->by_fd[fd];
     for (struct gconn *c = g->conns; bev && c; c = c->next)
         if (c->bev == bev)
-            return c;
+            return g->last = c;
     return NULL;
 }
 

@@ -65,6 +65,7 @@ struct guard {
     struct gconn *flushing; /* the connection whose output on_writable is writing */
     struct event *flush;    /* writes the queued connections' output (schedule_write) */
     struct gconn *flush_head, *flush_tail;
+    struct gconn *last; /* the connection conn_of found last (a request's calls ask in a row) */
 };
 
 /* ---- guard_write.c ------------------------------------------------------------------- */

@@ -51,6 +51,8 @@ struct s3_call {
 
 /** The route of a request, or NULL when no operation takes it. */
 const struct s3_route *s3_route_find(const struct ly_req *req);
+/** s3_route_find, once per request: the result is kept in req->s3_route. */
+const struct s3_route *s3_route_of(struct ly_req *req);
 /** The subresource of a request that names an S3 feature lockyard does not implement (it
  *  answers 501 NotImplemented), or NULL. */
 const char *s3_route_unimplemented(const struct ly_req *req);
@@ -105,6 +107,9 @@ void s3_xml_done(struct s3_call *c, int status);
 
 /** Adds a header, turning failures into the error answer; 0 on success. */
 int s3_header(struct s3_call *c, const char *name, const char *value);
+/** s3_header without copying: name and value last as long as the answer (literals, or strings
+ *  in c->a); NULL value: out of memory, answered as s3_header does. */
+int s3_header_ref(struct s3_call *c, const char *name, const char *value);
 
 /* The handlers themselves are declared in s3_route.c, next to the table that calls them. */
 

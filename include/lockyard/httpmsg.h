@@ -151,13 +151,17 @@ void ly_resp_cleanup(struct ly_resp *resp);
 int ly_resp_header(struct ly_resp *resp, struct ly_arena *arena, const char *name,
                    const char *value) LY_WARN_UNUSED;
 /** Adds a header without copying it: name and value must last as long as the response
- *  (string literals, or strings in the request's arena). @return 0 or LY_ETOOBIG */
+ *  (string literals, or strings in the request's arena). @return 0, LY_ETOOBIG, or LY_ENOMEM
+ *  for a NULL value (a string that could not be made) */
 int ly_resp_header_ref(struct ly_resp *resp, const char *name, const char *value) LY_WARN_UNUSED;
 int ly_resp_headerf(struct ly_resp *resp, struct ly_arena *arena, const char *name, const char *fmt,
                     ...) __attribute__((format(printf, 4, 5))) LY_WARN_UNUSED;
 /** Replaces (or adds) a header. */
 int ly_resp_header_set(struct ly_resp *resp, struct ly_arena *arena, const char *name,
                        const char *value) LY_WARN_UNUSED;
+/** ly_resp_header_set without copying (name and value as for ly_resp_header_ref). */
+int ly_resp_header_set_ref(struct ly_resp *resp, const char *name,
+                           const char *value) LY_WARN_UNUSED;
 const char *ly_resp_header_get(const struct ly_resp *resp, const char *name);
 /** Parses a raw query string into decoded params allocated in arena. @return 0, LY_EINVAL, LY_ENOMEM */
 int ly_query_parse(struct ly_arena *arena, const char *raw, struct ly_qparam **out, size_t *n);

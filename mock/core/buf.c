@@ -120,7 +120,10 @@ int ly_buf_add_xml_elem(struct ly_buf *b, const char *name, const char *value)
     memcpy(w + 1, name, n);
     w[n + 1] = '>';
     b->len += n + 2;
-    rc = ly_buf_add_xml(b, value ? value : "", vn);
+    if (value && value[strcspn(value, "&<>\"'\r")] == '\0') /* nothing to escape: at once */
+        rc = ly_buf_add(b, value, vn);
+    else
+        rc = ly_buf_add_xml(b, value ? value : "", vn);
     if (rc || (rc = ly_buf_reserve(b, n + 3)) != 0)
         return rc;
     w = b->data + b->len;

@@ -105,6 +105,8 @@ int ly_resp_add_file(struct ly_resp *resp, int fd, uint64_t off, uint64_t len)
 
 int ly_resp_header_ref(struct ly_resp *resp, const char *name, const char *value)
 {
+    if (!value) /* a string that could not be made */
+        return LY_ENOMEM;
     if (resp->nhdrs >= LY_RESP_HDRS_MAX)
         return LY_ETOOBIG;
     resp->hdrs[resp->nhdrs].name = name;
@@ -144,6 +146,19 @@ int ly_resp_headerf(struct ly_resp *resp, struct ly_arena *arena, const char *na
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return ly_resp_header(resp, arena, name, big);
+}
+
+int ly_resp_header_set_ref(struct ly_resp *resp, const char *name, const char *value)
+{
+    for (size_t i = 0; i < resp->nhdrs; i++) {
+        if (strcasecmp(resp->hdrs[i].name, name) == 0) {
+            if (!value)
+                return LY_ENOMEM;
+            resp->hdrs[i].value = value;
+            return 0;
+        }
+    }
+    return ly_resp_header_ref(resp, name, value);
 }
 
 int ly_resp_header_set(struct ly_resp *resp, struct ly_arena *arena, const char *name,

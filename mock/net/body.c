@@ -182,10 +182,10 @@ static enum put_kind put_kind(const char *head, size_t text_len)
  * what goes to the file. Any other handler that is given such a body (UploadPartCopy has none)
  * reads it through the file's mapping.
  */
-static int spools(const char *head, size_t text_len, const struct httphead *h)
+static int spools(enum put_kind kind, const struct httphead *h)
 {
     return h->framing == HTTPHEAD_LENGTH && h->content_length >= STORE_BLOB_MIN_BYTES &&
-           put_kind(head, text_len) != PUT_OTHER;
+           kind != PUT_OTHER;
 }
 
 /*
@@ -197,7 +197,7 @@ static int spools(const char *head, size_t text_len, const struct httphead *h)
 /* A spooled body is written to its file in pieces of about this size. */
 #define SPOOL_WRITE_BYTES (256u << 10)
 
-static void digest_opts(const struct server *srv, const char *head, size_t text_len,
+static void digest_opts(const struct server *srv, const char *head, enum put_kind pk,
                         const struct head_facts *f, const struct httphead *h,
                         struct body_digest_opts *o)
 {
@@ -227,7 +227,7 @@ static void digest_opts(const struct server *srv, const char *head, size_t text_
     o->md5 = hash && (put || f->v[H_MD5]);
     o->cksum = hash && put;
     o->alg = put ? put_alg(f) : CKSUM_CRC64NVME;
-    o->all_crcs = o->cksum && put_kind(head, text_len) == PUT_PART;
+    o->all_crcs = o->cksum && pk == PUT_PART;
 }
 
 /* Writes what the body holds (the payload of an aws-chunked one, whose framing is not kept) to
@@ -261,14 +261,20 @@ struct net_body *net_body_new(const struct server *srv, const char *head, size_t
         return NULL;
     struct head_facts f;
     struct body_digest_opts o;
+    /* What the PUT is, worked out once, for the bodies whose digests or spooling ask */
+    enum put_kind kind = h->framing != HTTPHEAD_LENGTH ||
+                                 h->content_length >= BODY_HASH_MIN_BYTES ||
+                                 h->content_length >= STORE_BLOB_MIN_BYTES
+                             ? put_kind(head, text_len)
+                             : PUT_OTHER;
     head_scan(head, text_len, &f);
-    digest_opts(srv, head, text_len, &f, h, &o);
+    digest_opts(srv, head, kind, &f, h, &o);
     ly_buf_init(&b->raw, raw_max);
     ly_buf_init(&b->payload, srv->opts.object_bytes_max + (1u << 20));
     ly_buf_init(&b->head, text_len + (64u << 10));
     b->aws_chunked = o.aws_chunked;
     b->spool_fd = -1;
-    if (srv->store && spools(head, text_len, h) &&
+    if (srv->store && spools(kind, h) &&
         store_blob_create(srv->store, b->blob_id, &b->spool_fd) == 0)
         b->store = srv->store;
     const char *eol = memchr(head, '\n', text_len);

@@ -32,9 +32,7 @@ static const struct httphead_refusal no_memory = {AWS_S3_INTERNAL_ERROR, NULL};
 
 static int64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return guard_now_ms();
 }
 
 static void set_listening(struct guard *g)
@@ -292,8 +290,13 @@ static enum bufferevent_filter_result guard_in(struct evbuffer *src, struct evbu
     (void)limit;
     (void)mode;
     struct gconn *c = ctx;
-    if (c->fd < 0 && (c->fd = (int)bufferevent_getfd(c->bev)) >= 0)
+    if (c->fd < 0 && (c->fd = (int)bufferevent_getfd(c->bev)) >= 0) {
         by_fd_put(c->g, c);
+        /* evhttp gave the filter read and write timeouts, which a filter keeps as timers
+         * re-armed at every enable (four per request, 1.4k instructions): the guard's own
+         * deadlines (on_tick) cover what they did, so the connection has none. */
+        bufferevent_set_timeouts(c->bev, NULL, NULL);
+    }
     size_t before = evbuffer_get_length(dst);
     while (evbuffer_get_length(src) > 0 && step(c, src, dst))
         ;
@@ -446,8 +449,8 @@ static const char *overdue(const struct gconn *c, int64_t now)
 {
     const struct server_opts *o = &c->g->srv->opts;
     int64_t grace = (int64_t)o->header_timeout_ms;
-    if (c->state == G_DISCARD)
-        return NULL;
+    if (c->state == G_DISCARD) /* refused: evhttp closes it once the refusal is written */
+        return now - c->idle_ms >= (int64_t)o->idle_timeout_ms ? "refusal not read" : NULL;
     if (c->state == G_HEAD && c->phase_ms)
         return now - c->phase_ms >= grace ? "request headers not complete in time" : NULL;
     if (c->state == G_HEAD)
@@ -467,6 +470,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     for (struct gconn *c = g->conns, *next; c; c = next) {
         next = c->next;
         const char *why = !c->closing && c->answered == c->passed ? overdue(c, now) : NULL;
+        if (!c->closing && c->stalled_ms &&
+            now - c->stalled_ms >= (int64_t)g->srv->opts.idle_timeout_ms)
+            why = "answer not read"; /* the client takes none of it, requests queued or not */
         if (why)
             close_conn(c, why);
     }

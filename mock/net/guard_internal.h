@@ -11,6 +11,7 @@
 #include <event2/bufferevent.h>
 #include <openssl/ssl.h>
 #include <stdint.h>
+#include <time.h>
 
 #define LISTENERS_MAX 8
 #define PORTS_MAX 4
@@ -25,6 +26,7 @@ struct gconn {
     uint64_t reserved;               /* in-flight budget held by this connection */
     int64_t phase_ms;                /* start of the current head or body; 0: none started */
     int64_t idle_ms;                 /* when the connection last had nothing outstanding */
+    int64_t stalled_ms;              /* since when the socket takes none of an answer; 0: not */
     uint32_t passed, seen, answered; /* requests passed to evhttp, served, answered */
     uint32_t refused_seq;            /* 1-based number of the request to refuse, 0: none */
     uint32_t trailer_bytes;          /* at most TRAILER_BYTES_MAX + a line */
@@ -67,6 +69,14 @@ struct guard {
     struct gconn *flush_head, *flush_tail;
     struct gconn *last; /* the connection conn_of found last (a request's calls ask in a row) */
 };
+
+/** The guard's clock (monotonic milliseconds). */
+static inline int64_t guard_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ---- guard_write.c ------------------------------------------------------------------- */
 

@@ -71,9 +71,13 @@ enum bufferevent_filter_result guard_out(struct evbuffer *src, struct evbuffer *
         return BEV_NEED_MORE;
     }
     while (evbuffer_get_length(src) > 0) {
-        if (write_some(c, src) > 0)
+        if (write_some(c, src) > 0) {
+            c->stalled_ms = 0;
             continue;
+        }
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+            if (!c->stalled_ms) /* the guard closes it if the client reads none for a while */
+                c->stalled_ms = guard_now_ms();
             schedule_write(c, 1);
             return BEV_NEED_MORE;
         }

@@ -19,27 +19,16 @@ static int same_name(const char *a, const char *b)
     return ((unsigned char)a[0] | 0x20) == ((unsigned char)b[0] | 0x20) && strcasecmp(a, b) == 0;
 }
 
-#define INITIALS_SET (1u << 31) /* hdr_initials was computed */
-
-/* A header name's bit in hdr_initials: its first letter (either case), or bit 26 for others. */
-static uint32_t initial_bit(const char *name)
-{
-    unsigned c = ((unsigned char)name[0] | 0x20) - 'a';
-    return c < 26 ? 1u << c : 1u << 26;
-}
-
 void ly_req_index_headers(struct ly_req *req)
 {
-    uint32_t m = INITIALS_SET;
+    uint32_t m = LY_HDR_INITIALS_SET;
     for (size_t i = 0; i < req->nhdrs; i++)
-        m |= initial_bit(req->hdrs[i].name);
+        m |= ly_hdr_initial_bit(req->hdrs[i].name);
     req->hdr_initials = m;
 }
 
-const char *ly_req_header(const struct ly_req *req, const char *name)
+const char *ly_req_header_scan(const struct ly_req *req, const char *name)
 {
-    if ((req->hdr_initials & INITIALS_SET) && !(req->hdr_initials & initial_bit(name)))
-        return NULL;
     for (size_t i = 0; i < req->nhdrs; i++)
         if (same_name(req->hdrs[i].name, name))
             return req->hdrs[i].value;

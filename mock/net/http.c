@@ -94,18 +94,24 @@ static int collect_headers(struct evhttp_request *ev, struct ly_req *req,
         return LY_ENOMEM;
     n = 0;
     if (body && body->framing_name[0]) {
-        h[n].name = ly_arena_strdup(req->arena, body->framing_name);
-        h[n].value = ly_arena_strdup(req->arena, body->framing_value);
-        if (!h[n].name || !h[n].value)
-            return LY_ENOMEM;
-        n++;
+        h[n].name = body->framing_name; /* copied below with the others */
+        h[n++].value = body->framing_value;
     }
     for (kv = in->tqh_first; kv; kv = kv->next.tqe_next) {
-        h[n].name = ly_arena_strdup(req->arena, kv->key);
-        h[n].value = ly_arena_strdup(req->arena, kv->value);
-        if (!h[n].name || !h[n].value)
-            return LY_ENOMEM;
-        n++;
+        h[n].name = kv->key;
+        h[n++].value = kv->value;
+    }
+    size_t bytes = 0; /* every name and value copied into one piece of the arena */
+    for (size_t i = 0; i < n; i++)
+        bytes += strlen(h[i].name) + strlen(h[i].value) + 2;
+    char *w = ly_arena_alloc(req->arena, bytes ? bytes : 1);
+    if (!w)
+        return LY_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        size_t nl = strlen(h[i].name) + 1, vl = strlen(h[i].value) + 1;
+        h[i].name = memcpy(w, h[i].name, nl);
+        h[i].value = memcpy(w + nl, h[i].value, vl);
+        w += nl + vl;
     }
     req->hdrs = h;
     req->nhdrs = n;
@@ -359,7 +365,11 @@ static void add_evhttp_defaults(struct evhttp_request *ev, struct evkeyvalq *out
     const char *date = ev->major == 1 && ev->minor >= 1 ? date_now() : NULL;
     if (!date)
         return; /* left to evhttp */
-    evhttp_add_header(out, "Date", date);
+    /* entries of the list as evhttp_add_header makes them, without its tests of values that
+     * need none (add_joined of one header) */
+    const struct ly_hdr dh = {"Date", date};
+    if (add_joined(out, &dh, 1) != 0)
+        evhttp_add_header(out, "Date", date);
     if (resp->status != 204 && resp->status != 304 && resp->status >= 200 &&
         req->method != LY_HEAD) {
         char n[24], *d = n + sizeof n - 1;
@@ -367,7 +377,9 @@ static void add_evhttp_defaults(struct evhttp_request *ev, struct evkeyvalq *out
         do /* decimal, as "%zu" (a formatting call cost 700 instructions per answer) */
             *--d = (char)('0' + len % 10);
         while (len /= 10);
-        evhttp_add_header(out, "Content-Length", d);
+        const struct ly_hdr lh = {"Content-Length", d};
+        if (add_joined(out, &lh, 1) != 0)
+            evhttp_add_header(out, "Content-Length", d);
     }
 }
 
@@ -438,8 +450,15 @@ int net_fill_request(struct server *srv, struct evhttp_request *ev, struct ly_re
     const char *uri = evhttp_request_get_uri(ev);
     const char *q = strchr(uri, '?');
     req->method = method_of(evhttp_request_get_command(ev), &req->method_name);
-    req->raw_path = ly_arena_strndup(req->arena, uri, q ? (size_t)(q - uri) : strlen(uri));
-    req->raw_query = ly_arena_strdup(req->arena, q ? q + 1 : "");
+    size_t len = strlen(uri), pl = q ? (size_t)(q - uri) : len;
+    char *path = ly_arena_alloc(req->arena, len + 2); /* "path\0query\0" */
+    if (path) {
+        memcpy(path, uri, pl);
+        path[pl] = '\0';
+        memcpy(path + pl + 1, q ? q + 1 : "", q ? len - pl : 1);
+    }
+    req->raw_path = path;
+    req->raw_query = path ? path + pl + 1 : NULL;
     req->now_ms = net_now_ms(srv);
     make_ids(srv, req);
     if (!req->raw_path || !req->raw_query || collect_headers(ev, req, body) != 0)

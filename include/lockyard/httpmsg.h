@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lockyard/arena.h"
 #include "lockyard/buf.h"
@@ -82,9 +83,10 @@ struct ly_req {
      * body_blob_kept; otherwise net removes the file after the answer. */
     const char *body_blob;
     int body_blob_kept;
-    /* Which first letters the header names have (ly_req_index_headers), so that most lookups
-     * of an absent header cost one test; 0 (not indexed): every lookup scans. */
-    uint32_t hdr_initials;
+    /* A bit per header name present, by its first letter and length (ly_hdr_bit), so that most
+     * lookups of absent headers cost one test; hdr_indexed 0: every lookup scans. */
+    uint64_t hdr_bits;
+    int hdr_indexed;
     /* s3: the route s3_op found for this request (its memo; s3_route_found says whether the
      * lookup ran), so the dispatch and the journal's facts look it up once. */
     const void *s3_route;
@@ -141,24 +143,27 @@ void ly_req_index_headers(struct ly_req *req);
 /** ly_req_header's scan of every header (no index test). */
 const char *ly_req_header_scan(const struct ly_req *req, const char *name);
 
-#define LY_HDR_INITIALS_SET (1u << 31) /* hdr_initials was computed */
-
-/** A header name's bit in ly_req.hdr_initials: its first letter (either case), else bit 26. */
-static inline uint32_t ly_hdr_initial_bit(const char *name)
+/** A header name's bit in ly_req.hdr_bits: from its first letter (either case) and its
+ *  length, which a lookup of a literal name knows at compile time. */
+static inline uint64_t ly_hdr_bit(const char *name, size_t len)
 {
-    unsigned c = ((unsigned char)name[0] | 0x20) - 'a';
-    return c < 26 ? 1u << c : 1u << 26;
+    return 1ull << ((((unsigned char)name[0] | 0x20) * 7u + len) & 63);
 }
 
-/** Case-insensitive header lookup; the first value or NULL. Inline: most lookups are of
- *  headers the request does not have, which the index answers in a test (about 30 per
- *  request). */
-static inline const char *ly_req_header(const struct ly_req *req, const char *name)
+/** Case-insensitive lookup of header name (len bytes); the first value or NULL. Inline: most
+ *  lookups are of headers the request does not have, which the index answers in a test (about
+ *  30 per request). */
+static inline const char *ly_req_header_n(const struct ly_req *req, const char *name, size_t len)
 {
-    if ((req->hdr_initials & LY_HDR_INITIALS_SET) &&
-        !(req->hdr_initials & ly_hdr_initial_bit(name)))
+    if (req->hdr_indexed && !(req->hdr_bits & ly_hdr_bit(name, len)))
         return NULL;
     return ly_req_header_scan(req, name);
+}
+
+/** ly_req_header_n of a NUL-terminated name (a literal's length is known when compiling). */
+static inline const char *ly_req_header(const struct ly_req *req, const char *name)
+{
+    return ly_req_header_n(req, name, strlen(name));
 }
 /** Header lookup that also searches the aws-chunked trailers. */
 const char *ly_req_header_or_trailer(const struct ly_req *req, const char *name);

@@ -21,10 +21,11 @@ static int same_name(const char *a, const char *b)
 
 void ly_req_index_headers(struct ly_req *req)
 {
-    uint32_t m = LY_HDR_INITIALS_SET;
+    uint64_t m = 0;
     for (size_t i = 0; i < req->nhdrs; i++)
-        m |= ly_hdr_initial_bit(req->hdrs[i].name);
-    req->hdr_initials = m;
+        m |= ly_hdr_bit(req->hdrs[i].name, strlen(req->hdrs[i].name));
+    req->hdr_bits = m;
+    req->hdr_indexed = 1;
 }
 
 const char *ly_req_header_scan(const struct ly_req *req, const char *name)

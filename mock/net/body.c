@@ -95,10 +95,11 @@ static int is_framing_line(const char *p, size_t n)
            (n > 18 && strncasecmp(p, "transfer-encoding:", 18) == 0);
 }
 
-/* The head for evhttp: every line but the framing header, which is kept aside. */
+/* The head for evhttp: every line but the framing header, which is kept aside (the lines
+ * before and after it added in one piece each). */
 static int split_head(struct net_body *b, const char *head, size_t len)
 {
-    const char *p = head, *end = head + len;
+    const char *p = head, *end = head + len, *run = head;
     int rc = 0;
     while (!rc && p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -111,12 +112,12 @@ static int split_head(struct net_body *b, const char *head, size_t len)
             line_value(colon + 1, eol ? eol : end, &v, &vn);
             vn = vn < sizeof b->framing_value ? vn : sizeof b->framing_value - 1;
             memcpy(b->framing_value, v, vn);
-        } else {
-            rc = ly_buf_add(&b->head, p, n);
+            rc = ly_buf_add(&b->head, run, (size_t)(p - run));
+            run = p + n;
         }
         p += n;
     }
-    return rc;
+    return rc ? rc : ly_buf_add(&b->head, run, (size_t)(end - run));
 }
 
 static int contains_nocase(const char *hay, size_t n, const char *needle)
@@ -292,11 +293,12 @@ struct net_body *net_body_new(const struct server *srv, const char *head, size_t
         return NULL;
     }
     struct sigv4_chunk_signer early; /* chunks checked as they come, when the head says how */
-    if (o.record_signatures && b->dg.cs && f.v[H_AUTHZ] && f.v[H_AMZDATE] &&
-        net_auth_early_chunk_signer(srv, f.v[H_AUTHZ], f.n[H_AUTHZ], f.v[H_AMZDATE], f.n[H_AMZDATE],
-                                    &early) == 0)
-        chunked_stream_sign_early(b->dg.cs, &early);
-    OPENSSL_cleanse(&early, sizeof early);
+    if (o.record_signatures && b->dg.cs && f.v[H_AUTHZ] && f.v[H_AMZDATE]) {
+        if (net_auth_early_chunk_signer(srv, f.v[H_AUTHZ], f.n[H_AUTHZ], f.v[H_AMZDATE],
+                                        f.n[H_AMZDATE], &early) == 0)
+            chunked_stream_sign_early(b->dg.cs, &early);
+        OPENSSL_cleanse(&early, sizeof early);
+    }
     return b;
 }
 

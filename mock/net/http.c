@@ -187,15 +187,22 @@ static void free_body(const void *data, size_t len, void *arg)
  * an entry of its own, so evhttp finds, replaces or adds them as it always did. Content-Type is
  * not one: evhttp looks for it only to add its default content type, and the server sets none
  * (evhttp_set_default_content_type(NULL) in server.c), so it joins the entries around it. */
-static int evhttp_reads(const char *name)
+static int evhttp_reads_n(const char *name, size_t n)
 {
-    switch (name[0] | 0x20) {
-    case 'c': return strcasecmp(name, "Content-Length") == 0 || strcasecmp(name, "Connection") == 0;
-    case 'd': return strcasecmp(name, "Date") == 0;
-    case 't': return strcasecmp(name, "Transfer-Encoding") == 0;
-    case 'p': return strcasecmp(name, "Proxy-Connection") == 0;
+    switch (name[0] | 0x20) { /* by the name's length first: Content-Type is in most answers */
+    case 'c':
+        return (n == 14 && strcasecmp(name, "Content-Length") == 0) ||
+               (n == 10 && strcasecmp(name, "Connection") == 0);
+    case 'd': return n == 4 && strcasecmp(name, "Date") == 0;
+    case 't': return n == 17 && strcasecmp(name, "Transfer-Encoding") == 0;
+    case 'p': return n == 16 && strcasecmp(name, "Proxy-Connection") == 0;
     default: return 0;
     }
+}
+
+static int evhttp_reads(const char *name)
+{
+    return evhttp_reads_n(name, strlen(name));
 }
 
 /* evhttp_add_header's own test: no CR or LF in a name, in a value only before a folded line's
@@ -288,7 +295,7 @@ static int joinable(const struct ly_hdr *h, size_t *nl, size_t *vl)
 {
     *nl = strcspn(h->name, "\r\n");
     *vl = strcspn(h->value, "\r\n");
-    if (h->name[*nl] || evhttp_reads(h->name))
+    if (h->name[*nl] || evhttp_reads_n(h->name, *nl))
         return 0;
     if (h->value[*vl]) /* a folded line evhttp takes, or a break it refuses: rare */
         *vl = header_ok(h) ? strlen(h->value) : 0;

@@ -114,7 +114,8 @@ int s3_header_ref(struct s3_call *c, const char *name, const char *value);
 /* The handlers themselves are declared in s3_route.c, next to the table that calls them. */
 
 /* s3_object.c, s3_checksum.c */
-/** Adds the object's stored headers (ETag, Last-Modified, Content-*, x-amz-meta-*, …). */
+/** Adds the object's stored headers (ETag, Last-Modified, Content-*, x-amz-meta-*, …), not
+ *  copied: obj's strings must last as long as the answer (obj read into c->a). */
 int s3_object_headers(struct s3_call *c, const struct store_obj *obj);
 /** Verifies x-amz-checksum-* of a PutObject body and sets obj's checksum (with none sent, only
  *  its algorithm: s3_checksum_fill computes it once the write goes ahead). 0 or replied. */

@@ -155,13 +155,14 @@ int s3_object_headers(struct s3_call *c, const struct store_obj *o)
         {"Expires", o->expires},
         {"x-amz-storage-class", o->storage_class},
     };
+    /* o was read into c->a (s3_object_read_or_reply): its strings last as long as the answer */
     for (size_t i = 0; !rc && i < sizeof h / sizeof h[0]; i++)
         if (h[i].value)
-            rc = s3_header(c, h[i].name, h[i].value);
+            rc = s3_header_ref(c, h[i].name, h[i].value);
     for (size_t i = 0; !rc && i < o->nmeta; i++) {
         char *name = ly_arena_printf(c->a, "x-amz-meta-%s", o->meta[i].name);
         const char *value = s3meta_encode(c->a, o->meta[i].value);
-        rc = name && value ? s3_header(c, name, value) : LY_ENOMEM;
+        rc = name ? s3_header_ref(c, name, value) : s3_header_ref(c, "", NULL);
     }
     if (!rc)
         rc = s3_header_ref(c, "x-amz-server-side-encryption", "AES256");

@@ -67,11 +67,15 @@ static void make_ids(struct server *srv, struct ly_req *req)
         x = x / 36 ^ (x << 29);
     }
     id[16] = '\0';
-    for (int i = 0; i < 43;) { /* ten characters from each mixed word */
+    for (int w = 0; w < 4; w++) { /* ten characters from each of four mixed words */
         uint64_t v = splitmix64(&mix);
-        for (int j = 0; j < 10 && i < 43; j++, i++, v >>= 6)
-            host[i] = b64[i == 42 ? v & 0x3c : v & 63]; /* the last: 4 bits, two zeros */
+        for (int j = 0; j < 10; j++, v >>= 6)
+            host[w * 10 + j] = b64[v & 63];
     }
+    uint64_t v = splitmix64(&mix);
+    host[40] = b64[v & 63];
+    host[41] = b64[v >> 6 & 63];
+    host[42] = b64[v >> 12 & 0x3c]; /* the last: 4 bits, then two zero bits */
     memcpy(host + 43, "=", 2);
     req->request_id = id;
     req->host_id = host;

@@ -187,6 +187,10 @@ int ddb_val_text(const struct ddb_val *v, struct ly_buf *b);
 /** The length of the first run of s[0..n) that a JSON string holds as it is (jansson's dump
  *  escapes the quote, the backslash and the control characters, and nothing else). */
 size_t ddb_text_plain_len(const char *s, size_t n);
+/** ddb_text_plain_len, or when ascii the first run of bytes 0x20-0x7e but the quote and the
+ *  backslash: text a JSON string holds as it is and that decodes to itself, with no UTF-8 to
+ *  check (ddb_body_parse's test for a string it may hand to jansson as a placeholder). */
+size_t ddb_text_run(const char *s, size_t n, bool ascii);
 
 /* ---- binary item encoding for storage (ddb_value_bin.c) ---- */
 

@@ -36,8 +36,16 @@ enum store_durability {
 /** Flushes every committed write to disk (fdatasync). @return 0 or LY_EIO */
 int store_sync(struct store *s) LY_WARN_UNUSED;
 
-/** The id of the last committed write transaction: grows with every commit (any thread may
- *  call it). A store_sync started after it returned n makes commits up to n durable. */
+/** Group durability on disk: the writes of many requests share one LMDB transaction, the batch
+ *  (mock/store/store_txn.c). Commits the open batch (no sync; reads and snapshots do it
+ *  themselves first). Loop thread only. @return 0, or an LY_E* code: its writes are lost. */
+int store_flush(struct store *s);
+/** The number (store_commit_id) of the last batch whose commit failed; 0 when none did. */
+uint64_t store_lost_id(const struct store *s);
+
+/** Group durability: the number of the commit that holds every write applied so far (the open
+ *  batch's, when one is). After store_flush, a store_sync started makes commits up to the number
+ *  it then returns durable, or they were lost (store_lost_id). Loop thread only. */
 uint64_t store_commit_id(struct store *s);
 
 struct store_opts {

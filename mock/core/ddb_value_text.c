@@ -13,10 +13,40 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Eight bytes at a time while none of them is a control character, the quote or the backslash
- * (a 1 KiB string is one pass of word compares, not a test per byte), then byte by byte up to
- * the first that is. */
-size_t ddb_text_plain_len(const char *s, size_t n)
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* Sixteen bytes at a time: the bytes to stop at compared in one vector each, the first found
+ * by its bit in the mask. Bytes 0x80-0xff are negative as signed bytes: below 0x20 signed is
+ * "a control character or not ASCII", the ASCII-only test; the other flips the top bit first
+ * to compare unsigned. */
+static size_t run16(const char *s, size_t n, bool ascii, size_t *at)
+{
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+    const __m128i top = _mm_set1_epi8((char)0x80), space_u = _mm_set1_epi8((char)0xa0);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash));
+        if (ascii)
+            m = _mm_or_si128(m, _mm_or_si128(_mm_cmplt_epi8(x, space), _mm_cmpeq_epi8(x, del)));
+        else
+            m = _mm_or_si128(m, _mm_cmplt_epi8(_mm_xor_si128(x, top), space_u));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask) {
+            *at = i + (size_t)__builtin_ctz(mask);
+            return 1;
+        }
+    }
+    *at = i;
+    return 0;
+}
+#else
+/* Eight bytes at a time while none of them is a byte to stop at: the word tests "has a byte
+ * below n" ((x - n..) & ~x & 0x80..), "has a zero byte" (of x ^ c: a byte equal to c) and
+ * "has a byte above 0x7e" ((x + 0x01..) | x) & 0x80.., exact for "some byte is". */
+static size_t run16(const char *s, size_t n, bool ascii, size_t *at)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     size_t i = 0;
@@ -25,13 +55,34 @@ size_t ddb_text_plain_len(const char *s, size_t n)
         memcpy(&x, s + i, 8);
         q = x ^ (ones * '"');
         bs = x ^ (ones * '\\');
-        /* has-less(x, 0x20) | has-zero(q) | has-zero(bs): exact for "some byte is" */
-        if ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs)
+        uint64_t hit = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs);
+        if (ascii)
+            hit |= (x + ones) | x;
+        if (hit & highs)
             break;
     }
-    while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+    *at = i;
+    return 0;
+}
+#endif
+
+size_t ddb_text_run(const char *s, size_t n, bool ascii)
+{
+    size_t i;
+    if (run16(s, n, ascii, &i))
+        return i;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\' || (ascii && c > 0x7e))
+            break;
         i++;
+    }
     return i;
+}
+
+size_t ddb_text_plain_len(const char *s, size_t n)
+{
+    return ddb_text_run(s, n, false);
 }
 
 /* jansson's escapes (dump.c without JSON_ENSURE_ASCII / JSON_ESCAPE_SLASH): the quote, the

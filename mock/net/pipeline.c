@@ -56,6 +56,7 @@ static void sync_kick(struct server *srv)
 {
     if (!srv->sync_queue || syncer_busy(srv->syncer))
         return;
+    (void)store_flush(srv->store); /* the writes batched so far are committed, then synced */
     srv->syncing_id = store_commit_id(srv->store);
     (void)syncer_start(srv->syncer);
 }
@@ -64,6 +65,9 @@ static void on_synced(void *arg, int failed)
 {
     struct server *srv = arg;
     struct pending *ready = NULL, **tail = &ready, **pp = &srv->sync_queue;
+    /* a batch whose commit failed (store_flush) lost its writes: the answers that could
+     * depend on it, those not covered by an earlier sync, are 500s (the outcome is unknown) */
+    uint64_t lost = store_lost_id(srv->store), before = srv->synced_id;
     if (!failed)
         srv->synced_id = srv->syncing_id;
     while (*pp) {
@@ -80,7 +84,7 @@ static void on_synced(void *arg, int failed)
     sync_kick(srv);
     while (ready) {
         struct pending *next = ready->next;
-        if (failed)
+        if (failed || (ready->seen_id > before && ready->seen_id <= lost))
             internal_error(ready);
         send_and_free(ready);
         ready = next;

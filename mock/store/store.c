@@ -18,41 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/*
- * A failed write is answered 500 (or 503 for a full map); the operator learns the cause here.
- * One line a second at most: a full disk fails every write. The limiter is the only state.
- */
-static void log_write_failure(int rc)
-{
-    static time_t last;
-    time_t now = time(NULL);
-    if (now == last)
-        return;
-    last = now;
-    if (rc == MDB_MAP_FULL)
-        fprintf(stderr,
-                "lockyard: store full: the LMDB map size is used up (%s); writes fail "
-                "until objects are deleted or the store is reset\n",
-                mdb_strerror(rc));
-    else
-        fprintf(stderr, "lockyard: store write failed: %s\n", mdb_strerror(rc));
-}
-
-int store_map_rc(int rc)
-{
-    if (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT || rc == EIO || rc == EROFS ||
-        rc == EFBIG)
-        log_write_failure(rc);
-    switch (rc) {
-    case 0: return 0;
-    case MDB_NOTFOUND: return LY_ENOENT;
-    case MDB_KEYEXIST: return LY_EEXIST;
-    case MDB_MAP_FULL: return LY_EFULL;
-    case ENOMEM: return LY_ENOMEM;
-    default: return LY_EIO;
-    }
-}
-
 static int open_dbs(struct store *s)
 {
     MDB_txn *txn;
@@ -180,6 +145,9 @@ int store_open(const struct store_opts *opts, struct store **out)
      * in the map itself, so a commit makes no write system call (LMDB's MDB_WRITEMAP). */
     if (s->temporary)
         flags |= MDB_WRITEMAP;
+    /* group durability on disk: the writes between two syncs share one transaction (LMDB
+     * nests transactions only without MDB_WRITEMAP) */
+    s->batching = opts->durability == STORE_DURABILITY_GROUP && !s->temporary;
     int rc = env_open_fitting(s, opts->map_bytes, flags);
     if (rc) {
         fprintf(stderr, "lockyard: cannot open LMDB in %s: %s\n", s->dir, mdb_strerror(rc));
@@ -213,6 +181,9 @@ void store_close(struct store *s)
         return;
     if (s->reader)
         mdb_txn_abort(s->reader);
+    if (s->child) /* not expected: every write ends before the loop does */
+        store_wtxn_abort(s, s->child);
+    (void)store_flush(s);
     if (s->env && !s->temporary)
         mdb_env_sync(s->env, 1); /* group/none modes: a clean stop leaves everything on disk */
     store_blob_fini(s);
@@ -247,7 +218,7 @@ int store_reset(struct store *s)
 {
     MDB_txn *txn;
     s->ddb_tables_gen++; /* the DynamoDB tables go: what was read of them is stale */
-    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    int rc = store_wtxn_begin(s, &txn);
     if (rc)
         return store_map_rc(rc);
     if (!rc)
@@ -276,10 +247,12 @@ int store_reset(struct store *s)
     if (!rc && store_blob_unref_all(s, txn) != 0)
         rc = EIO;
     if (rc) {
-        mdb_txn_abort(txn);
+        store_wtxn_abort(s, txn);
         return store_map_rc(rc);
     }
-    rc = store_map_rc(store_blob_commit(s, txn));
+    rc = store_map_rc(store_wtxn_commit(s, txn));
+    if (!rc)
+        rc = store_flush(s);
     if (!rc && s->durability == STORE_DURABILITY_GROUP && (rc = store_sync(s)) == 0)
         store_blob_collect(s); /* rare: the blobs go now rather than after the next sync */
     return rc;
@@ -300,79 +273,13 @@ int store_next_seq(struct store *s, MDB_txn *txn, uint64_t *seq)
         memcpy(&n, v.mv_data, 8);
     else if (rc != MDB_NOTFOUND)
         return store_map_rc(rc ? rc : MDB_CORRUPTED);
-    n++;
+    n = (n > s->seq_floor ? n : s->seq_floor) + 1;
+    s->seq_floor = n;
     v.mv_size = 8;
     v.mv_data = &n;
     rc = mdb_put(txn, s->meta, &k, &v, 0);
     *seq = n;
     return store_map_rc(rc);
-}
-
-/* Reads renew one kept read transaction (a renewal costs a third of a begin and an abort); a
- * read started while it is in use gets a transaction of its own. */
-int store_read_begin(struct store *s, MDB_txn **txn)
-{
-    if (s->read_at) {
-        *txn = s->read_at->txn;
-        return 0;
-    }
-    if (s->reader && !s->reader_busy && mdb_txn_renew(s->reader) == 0) {
-        s->reader_busy = 1;
-        *txn = s->reader;
-        return 0;
-    }
-    return store_map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn));
-}
-
-void store_read_end(struct store *s, MDB_txn *txn)
-{
-    if (s->read_at && txn == s->read_at->txn)
-        return;
-    if (txn == s->reader || !s->reader) {
-        mdb_txn_reset(txn); /* kept for the next read */
-        s->reader = txn;
-        s->reader_busy = 0;
-        return;
-    }
-    mdb_txn_abort(txn);
-}
-
-int store_snapshot_take(struct store *s, struct store_snapshot **out)
-{
-    struct store_snapshot *snap = calloc(1, sizeof *snap);
-    if (!snap)
-        return LY_ENOMEM;
-    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &snap->txn));
-    if (rc) {
-        free(snap);
-        return rc;
-    }
-    store_blob_snap_open(s, (uint64_t)mdb_txn_id(snap->txn));
-    *out = snap;
-    return 0;
-}
-
-void store_snapshot_free(struct store *s, struct store_snapshot *snap)
-{
-    if (!snap)
-        return;
-    if (s->read_at == snap)
-        s->read_at = NULL;
-    uint64_t id = (uint64_t)mdb_txn_id(snap->txn);
-    mdb_txn_abort(snap->txn);
-    free(snap);
-    store_blob_snap_close(s, id);
-}
-
-void store_read_at(struct store *s, struct store_snapshot *snap)
-{
-    s->read_at = snap;
-}
-
-uint64_t store_commit_id(struct store *s)
-{
-    MDB_envinfo info;
-    return mdb_env_info(s->env, &info) == 0 ? (uint64_t)info.me_last_txnid : 0;
 }
 
 static int sync_env(struct store *s)

@@ -78,7 +78,7 @@ int store_bucket_conf_put(struct store *s, const char *bucket, const char *name,
                           size_t len)
 {
     MDB_txn *txn;
-    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
+    int rc = store_map_rc(store_wtxn_begin(s, &txn));
     if (rc)
         return rc;
     rc = store_bucket_exists(s, txn, bucket);
@@ -91,8 +91,8 @@ int store_bucket_conf_put(struct store *s, const char *bucket, const char *name,
             rc = conf_put_txn(s, txn, bucket, POLICY_GEN, value ? &gen : NULL, sizeof gen);
     }
     if (!rc)
-        return store_map_rc(mdb_txn_commit(txn));
-    mdb_txn_abort(txn);
+        return store_map_rc(store_wtxn_commit(s, txn));
+    store_wtxn_abort(s, txn);
     return rc;
 }
 
@@ -163,7 +163,7 @@ int store_write_begin(struct store *s, struct store_wkey *wk, const struct store
     *txn = NULL;
     int rc = store_obj_key(s, wk->bucket, wk->key, wk->buf, &wk->k, &wk->is_long);
     if (!rc)
-        rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, txn));
+        rc = store_map_rc(store_wtxn_begin(s, txn));
     store_blob_txn_begin(s);
     if (!rc)
         rc = store_bucket_exists(s, *txn, wk->bucket);
@@ -176,7 +176,7 @@ int store_write_begin(struct store *s, struct store_wkey *wk, const struct store
     if (!rc && h)
         rc = store_run_check(s, *txn, &wk->k, h->check, h->ctx);
     if (rc && *txn) {
-        mdb_txn_abort(*txn);
+        store_wtxn_abort(s, *txn);
         *txn = NULL;
     }
     return rc;

@@ -40,6 +40,8 @@ struct store_blobq {
     int dirfd;                 /* DIR/blobs */
     struct idlist txn_new;     /* loop: blobs the open write transaction refers to */
     struct idlist txn_drops;   /* loop: blobs it stops referring to */
+    struct idlist batch_new;   /* loop: the same for the batch's committed children */
+    struct idlist batch_drops; /* (store_txn.c), until the batch is committed */
     struct idlist deferred;    /* loop: durable drops an open snapshot may still read */
     uint64_t snaps[SNAPS_MAX]; /* loop: the transaction ids of the open snapshots */
     size_t nsnaps, snaps_lost; /* loop: snapshots not in snaps (then every drop waits) */
@@ -284,6 +286,8 @@ void store_blob_fini(struct store *s)
     pthread_mutex_destroy(&q->mu);
     free(q->txn_new.e);
     free(q->txn_drops.e);
+    free(q->batch_new.e);
+    free(q->batch_drops.e);
     free(q->deferred.e);
     free(q->unsynced.e);
     free(q->dropped.e);
@@ -415,6 +419,27 @@ static int sync_files(struct store *s, const struct idlist *l)
     if (l->n && fsync(s->bq->dirfd) != 0)
         rc = LY_EIO;
     return rc;
+}
+
+void store_blob_child_committed(struct store *s)
+{
+    struct store_blobq *q = s->bq;
+    if (idlist_move(&q->batch_new, &q->txn_new) || idlist_move(&q->batch_drops, &q->txn_drops))
+        fprintf(stderr, "lockyard: blob bookkeeping: out of memory\n"); /* files left behind */
+    q->txn_new.n = q->txn_drops.n = 0;
+}
+
+int store_blob_batch_commit(struct store *s, MDB_txn *batch)
+{
+    struct store_blobq *q = s->bq;
+    q->txn_new.n = q->txn_drops.n = 0; /* what an aborted child left */
+    struct idlist t = q->txn_new;
+    q->txn_new = q->batch_new;
+    q->batch_new = t;
+    t = q->txn_drops;
+    q->txn_drops = q->batch_drops;
+    q->batch_drops = t;
+    return store_blob_commit(s, batch);
 }
 
 int store_blob_commit(struct store *s, MDB_txn *txn)

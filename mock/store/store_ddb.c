@@ -102,15 +102,15 @@ static int table_write(struct store *s, MDB_txn *txn, const struct store_ddb_tab
     return rc;
 }
 
-static int txn_finish(MDB_txn *txn, int rc)
+static int txn_finish(struct store *s, MDB_txn *txn, int rc)
 {
     if (!txn)
         return rc;
     if (rc) {
-        mdb_txn_abort(txn);
+        store_wtxn_abort(s, txn);
         return rc;
     }
-    return store_map_rc(mdb_txn_commit(txn));
+    return store_map_rc(store_wtxn_commit(s, txn));
 }
 
 /* After a table record's transaction, committed or not: what was read of the tables before is
@@ -129,14 +129,14 @@ uint64_t store_ddb_tables_gen(const struct store *s)
 int store_ddb_table_create(struct store *s, struct store_ddb_table *t)
 {
     MDB_txn *txn = NULL;
-    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
+    int rc = store_map_rc(store_wtxn_begin(s, &txn));
     if (!rc)
         rc = store_next_seq(s, txn, &t->id);
     if (!rc)
         rc = sddb_idx_reconcile(s, txn, NULL, t);
     if (!rc)
         rc = table_write(s, txn, t, MDB_NOOVERWRITE);
-    return tables_changed(s, txn_finish(txn, rc));
+    return tables_changed(s, txn_finish(s, txn, rc));
 }
 
 int store_ddb_table_get(struct store *s, const char *name, struct ly_arena *a,
@@ -156,7 +156,7 @@ int store_ddb_table_update(struct store *s, const char *name, struct ly_arena *a
 {
     MDB_txn *txn = NULL;
     struct store_ddb_table t, before;
-    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
+    int rc = store_map_rc(store_wtxn_begin(s, &txn));
     if (!rc)
         rc = table_read(s, txn, name, a, &t);
     before = t;
@@ -172,7 +172,7 @@ int store_ddb_table_update(struct store *s, const char *name, struct ly_arena *a
     }
     if (!rc)
         rc = table_write(s, txn, &t, 0);
-    return tables_changed(s, txn_finish(txn, rc));
+    return tables_changed(s, txn_finish(s, txn, rc));
 }
 
 /* Positions cur at the first item key >= start within prefix p[0..pl); 1 if found. */
@@ -180,7 +180,7 @@ int store_ddb_table_delete(struct store *s, const char *name, struct ly_arena *a
                            struct store_ddb_table *out)
 {
     MDB_txn *txn = NULL;
-    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
+    int rc = store_map_rc(store_wtxn_begin(s, &txn));
     if (!rc)
         rc = table_read(s, txn, name, a, out);
     if (!rc)
@@ -191,7 +191,7 @@ int store_ddb_table_delete(struct store *s, const char *name, struct ly_arena *a
         MDB_val k = store_str_val(name);
         rc = store_map_rc(mdb_del(txn, s->ddb_tables, &k, NULL));
     }
-    return tables_changed(s, txn_finish(txn, rc));
+    return tables_changed(s, txn_finish(s, txn, rc));
 }
 
 int store_ddb_table_list(struct store *s, const char *after, size_t limit, struct ly_arena *a,
@@ -431,7 +431,7 @@ int store_ddb_write(struct store *s, struct store_ddb_op *ops, size_t n,
         LY_ASSERT(ops[i].table && ops[i].decide);
     /* every field is set by plan_op before apply_op reads it (no clearing of the key buffers) */
     struct planned *pl = ly_arena_alloc(a, (n ? n : 1) * sizeof *pl);
-    int rc = pl ? store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn)) : LY_ENOMEM;
+    int rc = pl ? store_map_rc(store_wtxn_begin(s, &txn)) : LY_ENOMEM;
     if (!rc && tok)
         rc = token_check(s, txn, tok);
     for (size_t i = 0; !rc && i < n; i++)
@@ -443,7 +443,7 @@ int store_ddb_write(struct store *s, struct store_ddb_op *ops, size_t n,
     if (!rc && tok)
         rc = token_record(s, txn, tok);
     /* no store sequence number taken: an item has none (ids come from it: tables, indexes) */
-    return txn_finish(txn, rc);
+    return txn_finish(s, txn, rc);
 }
 
 int store_ddb_get(struct store *s, struct store_ddb_get *gets, size_t n, struct ly_arena *a)
@@ -694,7 +694,7 @@ int store_ddb_ttl_sweep(struct store *s, int64_t now_s, size_t max_deletes, size
     MDB_cursor *tc = NULL;
     MDB_val k, v;
     *deleted = 0;
-    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
+    int rc = store_map_rc(store_wtxn_begin(s, &txn));
     if (!rc)
         rc = store_map_rc(mdb_cursor_open(txn, s->ddb_tables, &tc));
     for (int op = MDB_FIRST; !rc && mdb_cursor_get(tc, &k, &v, op) == 0; op = MDB_NEXT) {
@@ -709,8 +709,8 @@ int store_ddb_ttl_sweep(struct store *s, int64_t now_s, size_t max_deletes, size
     if (tc)
         mdb_cursor_close(tc);
     if (!rc && *deleted == 0 && txn) {
-        mdb_txn_abort(txn); /* nothing to commit */
+        store_wtxn_abort(s, txn); /* nothing to commit */
         return 0;
     }
-    return txn_finish(txn, rc);
+    return txn_finish(s, txn, rc);
 }

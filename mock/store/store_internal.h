@@ -43,6 +43,16 @@ struct store {
     uint64_t ddb_tables_gen;        /* changed with every DynamoDB table record (store_ddb.c) */
     struct store_ddb_memo ddb_memo[STORE_DDB_MEMOS]; /* item calls skip the table record read */
     unsigned ddb_memo_next;
+    /* group durability on disk: writes share a batch transaction (store_txn.c) */
+    int batching;          /* on: every write is a child of the batch */
+    MDB_txn *batch;        /* the open batch, or NULL */
+    MDB_txn *child;        /* the batch's open child (a write in progress), or NULL */
+    uint64_t batch_seq;    /* the open batch's number */
+    unsigned batch_writes; /* the writes committed into it */
+    uint64_t seq_closed;   /* the number of the last batch committed or lost */
+    uint64_t seq_lost;     /* the number of the last batch whose commit failed (0: none) */
+    uint64_t seq_floor;    /* the highest store_next_seq handed out: lost batches do not bring
+                            the sequence back */
 };
 
 struct store_snapshot {
@@ -53,6 +63,16 @@ struct store_snapshot {
 int store_read_begin(struct store *s, MDB_txn **txn);
 /** Ends a read started by store_read_begin (a snapshot's transaction stays open). */
 void store_read_end(struct store *s, MDB_txn *txn);
+
+/** Begins a write transaction: a transaction of its own, or with batching a child of the
+ *  batch (begun first when none is open). Ended by store_wtxn_commit or store_wtxn_abort.
+ *  @return an LMDB code */
+int store_wtxn_begin(struct store *s, MDB_txn **txn);
+/** Commits a write transaction (into the batch, with batching), with the bookkeeping of the
+ *  blobs it refers to and drops (store_blob_commit). @return an LMDB code */
+int store_wtxn_commit(struct store *s, MDB_txn *txn);
+/** Aborts a write transaction (its writes only; the batch stays). */
+void store_wtxn_abort(struct store *s, MDB_txn *txn);
 
 /** A value holding a record and a body (u32 record length, record, body): its two parts. */
 int store_value_split(const MDB_val *v, MDB_val *rec, MDB_val *body);
@@ -98,6 +118,11 @@ int store_blob_unref_all(struct store *s, MDB_txn *txn);
  *  after the commit dropped blobs are unlinked or queued for the next store_sync.
  *  @return an LMDB code */
 int store_blob_commit(struct store *s, MDB_txn *txn);
+/** A child of the batch committed: what it referred to and dropped waits for the batch. */
+void store_blob_child_committed(struct store *s);
+/** Commits the batch (store_flush): what its children referred to and dropped is then handled
+ *  as store_blob_commit handles a transaction's. @return an LMDB code */
+int store_blob_batch_commit(struct store *s, MDB_txn *batch);
 /** store_sync (any thread): the blobs committed since the last sync are synced, then LMDB
  *  (sync_env); the blobs dropped before it are then unlinked by the loop (its next commit, or
  *  store_blob_snap_close). @return 0 or LY_EIO */

@@ -65,7 +65,7 @@ int store_upload_create(struct store *s, const char *bucket, struct store_upload
     ly_buf_init(&rec, 1 << 20);
     int rc = store_obj_key(s, bucket, u->key, wk.buf, &wk.k, &wk.is_long);
     if (!rc)
-        rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
+        rc = store_map_rc(store_wtxn_begin(s, &txn));
     if (!rc)
         rc = store_bucket_exists(s, txn, bucket);
     if (!rc) {
@@ -90,9 +90,9 @@ int store_upload_create(struct store *s, const char *bucket, struct store_upload
         rc = store_map_rc(mdb_put(txn, s->uploads, &k, &v, MDB_NOOVERWRITE));
     }
     if (!rc)
-        rc = store_map_rc(mdb_txn_commit(txn));
+        rc = store_map_rc(store_wtxn_commit(s, txn));
     else if (txn)
-        mdb_txn_abort(txn);
+        store_wtxn_abort(s, txn);
     ly_buf_cleanup(&rec);
     return rc;
 }
@@ -211,7 +211,7 @@ static int upload_remove(struct store *s, MDB_txn *txn, const char *bucket, cons
 int store_upload_abort(struct store *s, const char *bucket, const char *upload_id)
 {
     MDB_txn *txn;
-    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
+    int rc = store_map_rc(store_wtxn_begin(s, &txn));
     if (rc)
         return rc;
     store_blob_txn_begin(s); /* parts may be blobs */
@@ -219,8 +219,8 @@ int store_upload_abort(struct store *s, const char *bucket, const char *upload_i
     if (!rc)
         rc = upload_remove(s, txn, bucket, upload_id, NULL, 0);
     if (!rc)
-        return store_map_rc(store_blob_commit(s, txn));
-    mdb_txn_abort(txn);
+        return store_map_rc(store_wtxn_commit(s, txn));
+    store_wtxn_abort(s, txn);
     return rc;
 }
 
@@ -266,7 +266,7 @@ int store_part_put(struct store *s, const char *bucket, const char *key, const c
     if (rc)
         return rc;
     ly_arena_init(&a, 1 << 20);
-    rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
+    rc = store_map_rc(store_wtxn_begin(s, &txn));
     if (rc)
         goto out;
     store_blob_txn_begin(s);
@@ -281,9 +281,9 @@ int store_part_put(struct store *s, const char *bucket, const char *key, const c
         rc = part_write(s, txn, &k, part, body);
     }
     if (!rc)
-        rc = store_map_rc(store_blob_commit(s, txn));
+        rc = store_map_rc(store_wtxn_commit(s, txn));
     else
-        mdb_txn_abort(txn);
+        store_wtxn_abort(s, txn);
 out:
     if (rc && made[0])
         store_blob_discard(s, made);
@@ -533,16 +533,16 @@ int store_upload_complete(struct store *s, const char *bucket, const char *key,
                              .ctx = ctx};
     MDB_txn *txn;
     ly_buf_init(&j.made, (size_t)STORE_BLOB_ID_LEN * (S3MPU_PARTS_MAX + 1));
-    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
+    int rc = store_map_rc(store_wtxn_begin(s, &txn));
     if (!rc) {
         store_blob_txn_begin(s); /* the object it replaces may be a blob, its parts are */
         rc = store_bucket_exists(s, txn, bucket);
         if (!rc)
             rc = complete_txn(s, txn, &j, obj);
         if (!rc)
-            rc = store_map_rc(store_blob_commit(s, txn));
+            rc = store_map_rc(store_wtxn_commit(s, txn));
         else
-            mdb_txn_abort(txn);
+            store_wtxn_abort(s, txn);
     }
     for (size_t i = 0; rc && i < j.made.len; i += STORE_BLOB_ID_LEN) {
         char id[STORE_BLOB_ID_LEN + 1];

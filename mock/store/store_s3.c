@@ -26,15 +26,15 @@ int store_bucket_create(struct store *s, const char *name, const char *region, i
     int rc = record_bucket_encode(&b, &rec);
     MDB_txn *txn = NULL;
     if (!rc)
-        rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
+        rc = store_map_rc(store_wtxn_begin(s, &txn));
     if (!rc) {
         MDB_val k = store_str_val(name), v = {rec.len, rec.data};
         rc = store_map_rc(mdb_put(txn, s->buckets, &k, &v, MDB_NOOVERWRITE));
     }
     if (!rc)
-        rc = store_map_rc(mdb_txn_commit(txn));
+        rc = store_map_rc(store_wtxn_commit(s, txn));
     else if (txn)
-        mdb_txn_abort(txn);
+        store_wtxn_abort(s, txn);
     ly_buf_cleanup(&rec);
     return rc;
 }
@@ -60,7 +60,7 @@ int store_bucket_delete(struct store *s, const char *name)
 {
     MDB_txn *txn;
     MDB_cursor *cur = NULL;
-    int rc = store_map_rc(mdb_txn_begin(s->env, NULL, 0, &txn));
+    int rc = store_map_rc(store_wtxn_begin(s, &txn));
     if (rc)
         return rc;
     store_blob_txn_begin(s); /* noncurrent versions may hold blobs */
@@ -81,8 +81,8 @@ int store_bucket_delete(struct store *s, const char *name)
         rc = store_map_rc(mdb_del(txn, s->buckets, &k, NULL));
     }
     if (!rc)
-        return store_map_rc(store_blob_commit(s, txn));
-    mdb_txn_abort(txn);
+        return store_map_rc(store_wtxn_commit(s, txn));
+    store_wtxn_abort(s, txn);
     return rc;
 }
 
@@ -134,9 +134,9 @@ int store_obj_write(struct store *s, const char *bucket, const char *key, struct
     if (!rc && obj->size && !obj->blob)
         memcpy(dst, body, obj->size);
     if (!rc)
-        rc = store_map_rc(store_blob_commit(s, txn));
+        rc = store_map_rc(store_wtxn_commit(s, txn));
     else if (txn)
-        mdb_txn_abort(txn);
+        store_wtxn_abort(s, txn);
     return rc;
 }
 

@@ -356,9 +356,9 @@ int store_obj_delete_version(struct store *s, const char *bucket, const char *ke
             rc = store_next_seq(s, txn, &seq);
     }
     if (!rc)
-        rc = store_map_rc(store_blob_commit(s, txn));
+        rc = store_map_rc(store_wtxn_commit(s, txn));
     else if (txn)
-        mdb_txn_abort(txn);
+        store_wtxn_abort(s, txn);
     return rc;
 }
 

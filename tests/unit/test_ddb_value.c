@@ -492,6 +492,26 @@ static void test_text_escapes_every_position(void **state)
             }
 }
 
+/* ddb_text_run stops at the first byte a JSON string cannot hold as it is (ascii: or that is
+ * not printable ASCII), at every position of runs of every length around its 16 (vector) and
+ * 8 (word) byte steps, for every byte value. */
+static void test_text_run_every_byte(void **state)
+{
+    (void)state;
+    char s[48];
+    for (int c = 0; c < 256; c++)
+        for (size_t len = 1; len <= sizeof s; len++)
+            for (size_t at = 0; at < len; at++) {
+                memset(s, 'a', len);
+                s[at] = (char)c;
+                bool stop = c < 0x20 || c == '"' || c == '\\';
+                assert_int_equal(ddb_text_run(s, len, false), stop ? at : len);
+                assert_int_equal(ddb_text_plain_len(s, len), stop ? at : len);
+                stop = stop || c > 0x7e;
+                assert_int_equal(ddb_text_run(s, len, true), stop ? at : len);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -505,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_binary_any_order),
         cmocka_unit_test(test_text_matches_jansson),
         cmocka_unit_test(test_text_escapes_every_position),
+        cmocka_unit_test(test_text_run_every_byte),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -17,6 +17,7 @@
 #include "lockyard/store.h"
 #include "lockyard/store_blob.h"
 #include "blob_files.h"
+#include "store_dir.h"
 #include "lockyard/store_version.h"
 
 struct fixture {
@@ -35,9 +36,7 @@ static struct store *open_dir(const char *dir, enum store_durability d)
 static int setup(void **state, enum store_durability d)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/blobtest-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
+    store_dir_make(f->dir, sizeof f->dir, "blobtest");
     f->s = open_dir(f->dir, d);
     assert_int_equal(store_bucket_create(f->s, "bkt", "us-east-1", 1), 0);
     *state = f;
@@ -57,10 +56,8 @@ static int setup_group(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[300];
     store_close(f->s);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    store_dir_remove(f->dir);
     free(f);
     return 0;
 }
@@ -122,6 +119,8 @@ static void test_group_unlinks_after_the_sync(void **state)
     put_blob(f, "k", "first body", id1);
     put_blob(f, "k", "second body", id2);
     blob_files_are(f->dir, 2); /* the overwrite is not durable yet: the old file stays */
+    assert_int_equal(store_flush(f->s), 0); /* the batch commits (the loop's next sync does it) */
+    blob_files_are(f->dir, 2);
     assert_int_equal(store_sync(f->s), 0);
     assert_int_equal(store_bucket_create(f->s, "next", "us-east-1", 1), 0);
     blob_files_are(f->dir, 2); /* a commit that is not a blob write: no change */
@@ -130,7 +129,8 @@ static void test_group_unlinks_after_the_sync(void **state)
     o.etag = "00112233445566778899aabbccddeeff";
     o.size = 5;
     assert_int_equal(store_obj_put(f->s, "bkt", "small", &o, "small", NULL, NULL), 0);
-    blob_files_are(f->dir, 1); /* the next write's commit unlinks what the sync made durable */
+    assert_int_equal(store_flush(f->s), 0);
+    blob_files_are(f->dir, 1); /* the next batch's commit unlinks what the sync made durable */
     get_body(f, "k", NULL, "second body");
 }
 

@@ -18,6 +18,7 @@
 #include "lockyard/store.h"
 #include "lockyard/store_blob.h"
 #include "blob_files.h"
+#include "store_dir.h"
 
 #define PIECE (3u << 20) /* each of the three files: several 1 MiB reads */
 
@@ -32,10 +33,8 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
     struct store_opts o = {f->dir, STORE_DURABILITY_NONE, 1u << 30};
-    snprintf(f->dir, sizeof f->dir, "%s/passtest-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
+    store_dir_make(f->dir, sizeof f->dir, "passtest");
     assert_int_equal(store_open(&o, &f->s), 0);
     assert_int_equal(store_bucket_create(f->s, "bkt", "us-east-1", 1), 0);
     f->bytes = malloc(3 * PIECE);
@@ -62,10 +61,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    char cmd[300];
     store_close(f->s);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    store_dir_remove(f->dir);
     ly_buf_cleanup(&f->list);
     free(f->bytes);
     free(f);

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lockyard/arena.h"
 #include "lockyard/buf.h"
@@ -82,6 +83,14 @@ struct ly_req {
      * body_blob_kept; otherwise net removes the file after the answer. */
     const char *body_blob;
     int body_blob_kept;
+    /* A bit per header name present, by its first letter and length (ly_hdr_bit), so that most
+     * lookups of absent headers cost one test; hdr_indexed 0: every lookup scans. */
+    uint64_t hdr_bits;
+    int hdr_indexed;
+    /* s3: the route s3_op found for this request (its memo; s3_route_found says whether the
+     * lookup ran), so the dispatch and the journal's facts look it up once. */
+    const void *s3_route;
+    int s3_route_found;
 };
 
 struct ly_resp {
@@ -129,8 +138,33 @@ struct ly_file_seg {
  *  (closed here when out of memory). @return 0 or LY_ENOMEM */
 int ly_resp_add_file(struct ly_resp *resp, int fd, uint64_t off, uint64_t len) LY_WARN_UNUSED;
 
-/** Case-insensitive header lookup; the first value or NULL. */
-const char *ly_req_header(const struct ly_req *req, const char *name);
+/** Indexes hdrs[0..nhdrs) for ly_req_header (call again if hdrs change). */
+void ly_req_index_headers(struct ly_req *req);
+/** ly_req_header's scan of every header (no index test). */
+const char *ly_req_header_scan(const struct ly_req *req, const char *name);
+
+/** A header name's bit in ly_req.hdr_bits: from its first letter (either case) and its
+ *  length, which a lookup of a literal name knows at compile time. */
+static inline uint64_t ly_hdr_bit(const char *name, size_t len)
+{
+    return 1ull << ((((unsigned char)name[0] | 0x20) * 7u + len) & 63);
+}
+
+/** Case-insensitive lookup of header name (len bytes); the first value or NULL. Inline: most
+ *  lookups are of headers the request does not have, which the index answers in a test (about
+ *  30 per request). */
+static inline const char *ly_req_header_n(const struct ly_req *req, const char *name, size_t len)
+{
+    if (req->hdr_indexed && !(req->hdr_bits & ly_hdr_bit(name, len)))
+        return NULL;
+    return ly_req_header_scan(req, name);
+}
+
+/** ly_req_header_n of a NUL-terminated name (a literal's length is known when compiling). */
+static inline const char *ly_req_header(const struct ly_req *req, const char *name)
+{
+    return ly_req_header_n(req, name, strlen(name));
+}
 /** Header lookup that also searches the aws-chunked trailers. */
 const char *ly_req_header_or_trailer(const struct ly_req *req, const char *name);
 /** Query parameter lookup (exact name); NULL when absent. */
@@ -141,11 +175,18 @@ void ly_resp_cleanup(struct ly_resp *resp);
 /** Adds a header; name and value are copied into arena. @return 0, LY_ENOMEM, LY_ETOOBIG */
 int ly_resp_header(struct ly_resp *resp, struct ly_arena *arena, const char *name,
                    const char *value) LY_WARN_UNUSED;
+/** Adds a header without copying it: name and value must last as long as the response
+ *  (string literals, or strings in the request's arena). @return 0, LY_ETOOBIG, or LY_ENOMEM
+ *  for a NULL value (a string that could not be made) */
+int ly_resp_header_ref(struct ly_resp *resp, const char *name, const char *value) LY_WARN_UNUSED;
 int ly_resp_headerf(struct ly_resp *resp, struct ly_arena *arena, const char *name, const char *fmt,
                     ...) __attribute__((format(printf, 4, 5))) LY_WARN_UNUSED;
 /** Replaces (or adds) a header. */
 int ly_resp_header_set(struct ly_resp *resp, struct ly_arena *arena, const char *name,
                        const char *value) LY_WARN_UNUSED;
+/** ly_resp_header_set without copying (name and value as for ly_resp_header_ref). */
+int ly_resp_header_set_ref(struct ly_resp *resp, const char *name,
+                           const char *value) LY_WARN_UNUSED;
 const char *ly_resp_header_get(const struct ly_resp *resp, const char *name);
 /** Parses a raw query string into decoded params allocated in arena. @return 0, LY_EINVAL, LY_ENOMEM */
 int ly_query_parse(struct ly_arena *arena, const char *raw, struct ly_qparam **out, size_t *n);

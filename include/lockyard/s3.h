@@ -39,11 +39,12 @@ void s3_policy_cache_free(struct s3_policy_cache *pc);
 void s3_handle(struct s3_ctx *ctx, struct ly_req *req, struct ly_resp *resp);
 
 /** The operation of a routed request: its AWS name ("PutObject", "ListObjectsV2", …) and flags,
- *  from the route table (never NULL: "Unknown" when no operation takes it). */
-const struct ly_op *s3_op(const struct ly_req *req);
+ *  from the route table (never NULL: "Unknown" when no operation takes it). The route found is
+ *  kept in req (s3_route), so later lookups of the same request cost nothing. */
+const struct ly_op *s3_op(struct ly_req *req);
 /** 1 when the request's operation takes preconditions and it carries one (If-*,
  *  x-amz-copy-source-if-*, DeleteObjects' <ETag>). */
-int s3_is_conditional(const struct ly_req *req);
+int s3_is_conditional(struct ly_req *req);
 /** One row of the S3 route table, as the admin API lists it (GET /_lockyard/operations). */
 struct s3_route_info {
     const char *method;     /* "GET", "PUT", … */

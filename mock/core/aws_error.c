@@ -197,8 +197,9 @@ static void s3_xml(const struct ly_req *req, struct ly_resp *resp, int status, c
     ly_buf_reset(b);
     resp->status = status;
     resp->error_code = code;
-    if (ly_resp_header_set(resp, req->arena, "x-amz-request-id", req->request_id) ||
-        ly_resp_header_set(resp, req->arena, "x-amz-id-2", req->host_id) || req->method == LY_HEAD)
+    /* the ids live as long as the request (its arena), so as long as the answer */
+    if (ly_resp_header_set_ref(resp, "x-amz-request-id", req->request_id) ||
+        ly_resp_header_set_ref(resp, "x-amz-id-2", req->host_id) || req->method == LY_HEAD)
         return;
     int rc = ly_buf_reserve(b, 512); /* room for most errors at once */
     if (!rc)
@@ -216,7 +217,7 @@ static void s3_xml(const struct ly_req *req, struct ly_resp *resp, int status, c
     if (!rc)
         rc = ly_buf_adds(b, "</Error>");
     /* out of room: the status with no body rather than a torn document */
-    if (rc || ly_resp_header_set(resp, req->arena, "Content-Type", "application/xml") != 0)
+    if (rc || ly_resp_header_set_ref(resp, "Content-Type", "application/xml") != 0)
         ly_buf_reset(b);
 }
 

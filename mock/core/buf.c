@@ -37,7 +37,10 @@ int ly_buf_reserve(struct ly_buf *b, size_t n)
     size_t need = b->len + n + 1;
     if (need <= b->cap)
         return 0;
-    size_t cap = b->cap ? b->cap : 256;
+    /* The first allocation is what the first add needs (at least 256): a body copied whole
+     * (a GET's 1 KiB object) then fits malloc's per-thread cache, which a doubling to 2 KiB
+     * missed; a buffer that keeps growing doubles from there. */
+    size_t cap = b->cap ? b->cap : need > 256 ? need : 256;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     char *p = realloc(b->data, cap);
@@ -83,20 +86,17 @@ int ly_buf_addf(struct ly_buf *b, const char *fmt, ...)
     return 0;
 }
 
+/* The characters XML text escapes (ly_buf_add_xml), by byte. */
+static const char *const xml_rep[256] = {
+    ['&'] = "&amp;",  ['<'] = "&lt;",    ['>'] = "&gt;",
+    ['"'] = "&quot;", ['\''] = "&apos;", ['\r'] = "&#13;",
+};
+
 int ly_buf_add_xml(struct ly_buf *b, const char *s, size_t n)
 {
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *rep = NULL;
-        switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&apos;"; break;
-        case '\r': rep = "&#13;"; break;
-        default: break;
-        }
+        const char *rep = xml_rep[(unsigned char)s[i]];
         if (!rep)
             continue;
         int rc = ly_buf_add(b, s + start, i - start);
@@ -111,19 +111,28 @@ int ly_buf_add_xml(struct ly_buf *b, const char *s, size_t n)
 
 int ly_buf_add_xml_elem(struct ly_buf *b, const char *name, const char *value)
 {
-    size_t n = strlen(name);
-    int rc = ly_buf_add(b, "<", 1);
-    if (!rc)
-        rc = ly_buf_add(b, name, n);
-    if (!rc)
-        rc = ly_buf_add(b, ">", 1);
-    if (!rc)
-        rc = ly_buf_add_xml(b, value ? value : "", value ? strlen(value) : 0);
-    if (!rc)
-        rc = ly_buf_add(b, "</", 2);
-    if (!rc)
-        rc = ly_buf_add(b, name, n);
-    return rc ? rc : ly_buf_add(b, ">", 1);
+    size_t n = strlen(name), vn = value ? strlen(value) : 0;
+    int rc = ly_buf_reserve(b, 2 * n + 5 + vn); /* room for all but escapes, at once */
+    if (rc)
+        return rc;
+    char *w = b->data + b->len;
+    *w = '<';
+    memcpy(w + 1, name, n);
+    w[n + 1] = '>';
+    b->len += n + 2;
+    if (value && value[strcspn(value, "&<>\"'\r")] == '\0') /* nothing to escape: at once */
+        rc = ly_buf_add(b, value, vn);
+    else
+        rc = ly_buf_add_xml(b, value ? value : "", vn);
+    if (rc || (rc = ly_buf_reserve(b, n + 3)) != 0)
+        return rc;
+    w = b->data + b->len;
+    memcpy(w, "</", 2);
+    memcpy(w + 2, name, n);
+    w[n + 2] = '>';
+    b->len += n + 3;
+    b->data[b->len] = '\0';
+    return 0;
 }
 
 char *ly_buf_take(struct ly_buf *b, size_t *len)

@@ -104,10 +104,25 @@ int ly_isodate_parse(const char *s, int64_t *out_ms)
 static void to_tm(int64_t ms, struct tm *tm)
 {
     ms = ms < FORMAT_MS_MIN ? FORMAT_MS_MIN : ms > FORMAT_MS_MAX ? FORMAT_MS_MAX : ms;
-    time_t t = (time_t)(ms / 1000);
-    if (ms < 0 && ms % 1000)
-        t -= 1;
-    gmtime_r(&t, tm);
+    int64_t t = ms / 1000 - (ms < 0 && ms % 1000 ? 1 : 0), days = t / 86400, secs = t % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    /* The proleptic Gregorian date of a day number (H. Hinnant's days_to_civil), as gmtime_r
+     * gives it at a fifth of the cost (every GET formats a Last-Modified). */
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097, doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    int64_t month = mp < 10 ? mp + 3 : mp - 9;
+    memset(tm, 0, sizeof *tm);
+    tm->tm_year = (int)(yoe + era * 400 + (month <= 2) - 1900);
+    tm->tm_mon = (int)month - 1;
+    tm->tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+    tm->tm_hour = (int)(secs / 3600);
+    tm->tm_min = (int)(secs / 60 % 60);
+    tm->tm_sec = (int)(secs % 60);
+    tm->tm_wday = (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday */
 }
 
 /* v (>= 0) in n digits at p, zero-padded; @return p + n */

@@ -12,10 +12,12 @@
 static const char *const methods[] = {"GET",    "HEAD",    "PUT",   "POST",
                                       "DELETE", "OPTIONS", "PATCH", NULL};
 
+/* RFC 9110's tchar: digits, letters and "!#$%&'*+-.^_`|~", as bits of two words (bit c of
+ * the first for c < 64, bit c - 64 of the second below 128); test_httphead checks every byte. */
 static int is_tchar(unsigned char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c && strchr("!#$%&'*+-.^_`|~", c));
+    static const uint64_t set[2] = {0x03ff6cfa00000000ull, 0x57ffffffc7fffffeull};
+    return c < 128 && (set[c >> 6] >> (c & 63) & 1);
 }
 
 static int refuse(struct httphead *out, enum aws_err code, const char *header)
@@ -166,9 +168,9 @@ int httphead_chunk_size(const char *line, size_t len, uint64_t *size)
 
 size_t httphead_end(const char *p, size_t n, size_t *text_len)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != '\n')
-            continue;
+    const char *nl = memchr(p, '\n', n), *end = p + n;
+    for (; nl; nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1))) {
+        size_t i = (size_t)(nl - p);
         if (i + 1 < n && p[i + 1] == '\n') {
             *text_len = i + 1;
             return i + 2;

@@ -19,7 +19,16 @@ static int same_name(const char *a, const char *b)
     return ((unsigned char)a[0] | 0x20) == ((unsigned char)b[0] | 0x20) && strcasecmp(a, b) == 0;
 }
 
-const char *ly_req_header(const struct ly_req *req, const char *name)
+void ly_req_index_headers(struct ly_req *req)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; i < req->nhdrs; i++)
+        m |= ly_hdr_bit(req->hdrs[i].name, strlen(req->hdrs[i].name));
+    req->hdr_bits = m;
+    req->hdr_indexed = 1;
+}
+
+const char *ly_req_header_scan(const struct ly_req *req, const char *name)
 {
     for (size_t i = 0; i < req->nhdrs; i++)
         if (same_name(req->hdrs[i].name, name))
@@ -84,6 +93,18 @@ int ly_resp_add_file(struct ly_resp *resp, int fd, uint64_t off, uint64_t len)
     return 0;
 }
 
+int ly_resp_header_ref(struct ly_resp *resp, const char *name, const char *value)
+{
+    if (!value) /* a string that could not be made */
+        return LY_ENOMEM;
+    if (resp->nhdrs >= LY_RESP_HDRS_MAX)
+        return LY_ETOOBIG;
+    resp->hdrs[resp->nhdrs].name = name;
+    resp->hdrs[resp->nhdrs].value = value;
+    resp->nhdrs++;
+    return 0;
+}
+
 int ly_resp_header(struct ly_resp *resp, struct ly_arena *arena, const char *name,
                    const char *value)
 {
@@ -93,10 +114,7 @@ int ly_resp_header(struct ly_resp *resp, struct ly_arena *arena, const char *nam
     char *v = ly_arena_strdup(arena, value);
     if (!n || !v)
         return LY_ENOMEM;
-    resp->hdrs[resp->nhdrs].name = n;
-    resp->hdrs[resp->nhdrs].value = v;
-    resp->nhdrs++;
-    return 0;
+    return ly_resp_header_ref(resp, n, v);
 }
 
 int ly_resp_headerf(struct ly_resp *resp, struct ly_arena *arena, const char *name, const char *fmt,
@@ -118,6 +136,19 @@ int ly_resp_headerf(struct ly_resp *resp, struct ly_arena *arena, const char *na
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return ly_resp_header(resp, arena, name, big);
+}
+
+int ly_resp_header_set_ref(struct ly_resp *resp, const char *name, const char *value)
+{
+    for (size_t i = 0; i < resp->nhdrs; i++) {
+        if (strcasecmp(resp->hdrs[i].name, name) == 0) {
+            if (!value)
+                return LY_ENOMEM;
+            resp->hdrs[i].value = value;
+            return 0;
+        }
+    }
+    return ly_resp_header_ref(resp, name, value);
 }
 
 int ly_resp_header_set(struct ly_resp *resp, struct ly_arena *arena, const char *name,

@@ -438,10 +438,25 @@ static enum auth_fail check_payload_hash(struct ly_req *req, struct auth_state *
     return strcasecmp(h, st->body_sha) == 0 ? AF_NONE : AF_PAYLOAD_HASH;
 }
 
+/* The common local request: unsigned under --auth any or none, not aws-chunked, and (S3) no hex
+ * x-amz-content-sha256 to check. Nothing below applies to it, not even the state's set-up. */
+static int nothing_to_check(const struct server *srv, enum net_service svc,
+                            const struct ly_req *req)
+{
+    if (srv->opts.auth == SERVER_AUTH_SIGV4 || may_carry_credentials(req))
+        return 0;
+    enum sigv4_payload kind = sigv4_payload_kind(ly_req_header(req, "x-amz-content-sha256"));
+    if (svc != NET_SVC_ADMIN && is_aws_chunked(req, kind))
+        return 0;
+    return svc != NET_SVC_S3 || kind != SIGV4_PAYLOAD_SHA256;
+}
+
 int net_auth_and_payload_or_reply(struct server *srv, enum net_service svc, struct ly_req *req,
                                   struct ly_resp *resp, struct ly_buf *decoded,
                                   struct net_body *body)
 {
+    if (nothing_to_check(srv, svc, req))
+        return 0;
     struct auth_state st;
     struct sigv4_header hdrs[SIGV4_HEADERS_MAX];
     memset(&st, 0, sizeof st);

@@ -95,10 +95,11 @@ static int is_framing_line(const char *p, size_t n)
            (n > 18 && strncasecmp(p, "transfer-encoding:", 18) == 0);
 }
 
-/* The head for evhttp: every line but the framing header, which is kept aside. */
+/* The head for evhttp: every line but the framing header, which is kept aside (the lines
+ * before and after it added in one piece each). */
 static int split_head(struct net_body *b, const char *head, size_t len)
 {
-    const char *p = head, *end = head + len;
+    const char *p = head, *end = head + len, *run = head;
     int rc = 0;
     while (!rc && p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -111,12 +112,12 @@ static int split_head(struct net_body *b, const char *head, size_t len)
             line_value(colon + 1, eol ? eol : end, &v, &vn);
             vn = vn < sizeof b->framing_value ? vn : sizeof b->framing_value - 1;
             memcpy(b->framing_value, v, vn);
-        } else {
-            rc = ly_buf_add(&b->head, p, n);
+            rc = ly_buf_add(&b->head, run, (size_t)(p - run));
+            run = p + n;
         }
         p += n;
     }
-    return rc;
+    return rc ? rc : ly_buf_add(&b->head, run, (size_t)(end - run));
 }
 
 static int contains_nocase(const char *hay, size_t n, const char *needle)
@@ -182,10 +183,10 @@ static enum put_kind put_kind(const char *head, size_t text_len)
  * what goes to the file. Any other handler that is given such a body (UploadPartCopy has none)
  * reads it through the file's mapping.
  */
-static int spools(const char *head, size_t text_len, const struct httphead *h)
+static int spools(enum put_kind kind, const struct httphead *h)
 {
     return h->framing == HTTPHEAD_LENGTH && h->content_length >= STORE_BLOB_MIN_BYTES &&
-           put_kind(head, text_len) != PUT_OTHER;
+           kind != PUT_OTHER;
 }
 
 /*
@@ -197,7 +198,7 @@ static int spools(const char *head, size_t text_len, const struct httphead *h)
 /* A spooled body is written to its file in pieces of about this size. */
 #define SPOOL_WRITE_BYTES (256u << 10)
 
-static void digest_opts(const struct server *srv, const char *head, size_t text_len,
+static void digest_opts(const struct server *srv, const char *head, enum put_kind pk,
                         const struct head_facts *f, const struct httphead *h,
                         struct body_digest_opts *o)
 {
@@ -227,7 +228,7 @@ static void digest_opts(const struct server *srv, const char *head, size_t text_
     o->md5 = hash && (put || f->v[H_MD5]);
     o->cksum = hash && put;
     o->alg = put ? put_alg(f) : CKSUM_CRC64NVME;
-    o->all_crcs = o->cksum && put_kind(head, text_len) == PUT_PART;
+    o->all_crcs = o->cksum && pk == PUT_PART;
 }
 
 /* Writes what the body holds (the payload of an aws-chunked one, whose framing is not kept) to
@@ -261,14 +262,20 @@ struct net_body *net_body_new(const struct server *srv, const char *head, size_t
         return NULL;
     struct head_facts f;
     struct body_digest_opts o;
+    /* What the PUT is, worked out once, for the bodies whose digests or spooling ask */
+    enum put_kind kind = h->framing != HTTPHEAD_LENGTH ||
+                                 h->content_length >= BODY_HASH_MIN_BYTES ||
+                                 h->content_length >= STORE_BLOB_MIN_BYTES
+                             ? put_kind(head, text_len)
+                             : PUT_OTHER;
     head_scan(head, text_len, &f);
-    digest_opts(srv, head, text_len, &f, h, &o);
+    digest_opts(srv, head, kind, &f, h, &o);
     ly_buf_init(&b->raw, raw_max);
     ly_buf_init(&b->payload, srv->opts.object_bytes_max + (1u << 20));
     ly_buf_init(&b->head, text_len + (64u << 10));
     b->aws_chunked = o.aws_chunked;
     b->spool_fd = -1;
-    if (srv->store && spools(head, text_len, h) &&
+    if (srv->store && spools(kind, h) &&
         store_blob_create(srv->store, b->blob_id, &b->spool_fd) == 0)
         b->store = srv->store;
     const char *eol = memchr(head, '\n', text_len);
@@ -286,11 +293,12 @@ struct net_body *net_body_new(const struct server *srv, const char *head, size_t
         return NULL;
     }
     struct sigv4_chunk_signer early; /* chunks checked as they come, when the head says how */
-    if (o.record_signatures && b->dg.cs && f.v[H_AUTHZ] && f.v[H_AMZDATE] &&
-        net_auth_early_chunk_signer(srv, f.v[H_AUTHZ], f.n[H_AUTHZ], f.v[H_AMZDATE], f.n[H_AMZDATE],
-                                    &early) == 0)
-        chunked_stream_sign_early(b->dg.cs, &early);
-    OPENSSL_cleanse(&early, sizeof early);
+    if (o.record_signatures && b->dg.cs && f.v[H_AUTHZ] && f.v[H_AMZDATE]) {
+        if (net_auth_early_chunk_signer(srv, f.v[H_AUTHZ], f.n[H_AUTHZ], f.v[H_AMZDATE],
+                                        f.n[H_AMZDATE], &early) == 0)
+            chunked_stream_sign_early(b->dg.cs, &early);
+        OPENSSL_cleanse(&early, sizeof early);
+    }
     return b;
 }
 

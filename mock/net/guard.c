@@ -5,19 +5,15 @@
  * hashed as it arrives (body.h), and evhttp is given the head alone when the body is complete -
  * so libevent never sees a second opinion on where a request ends. A refused head is replaced by
  * a stand-in request that serve() answers with the refusal (Connection: close), and the rest
- * of the connection's input is discarded.
+ * of the connection's input is discarded. Answers are written to the socket by guard_write.c.
  */
-#include "guard.h"
+#include "guard_internal.h"
 #include "body.h"
 #include "net_internal.h"
 #include "lockyard/check.h"
 
-#include <errno.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,62 +21,8 @@
 #define HEAD_BYTES_MAX (48 * 1024) /* evhttp's own cap is set above it (server.c) */
 #define CHUNK_LINE_MAX 4096
 #define TRAILER_BYTES_MAX (16 * 1024)
-#define LISTENERS_MAX 8
-#define PORTS_MAX 4
 #define FD_LOG_INTERVAL_MS 60000
 #define FD_RETRY_MS 200
-
-enum gstate { G_HEAD, G_BODY, G_CHUNK_SIZE, G_CHUNK_DATA, G_CHUNK_END, G_TRAILER, G_DISCARD };
-
-struct gconn {
-    struct guard *g;
-    struct bufferevent *bev;         /* the filter evhttp reads from */
-    uint64_t left;                   /* body or chunk bytes still to pass on */
-    uint64_t body_bytes;             /* body bytes of the current request so far */
-    uint64_t reserved;               /* in-flight budget held by this connection */
-    int64_t phase_ms;                /* start of the current head or body; 0: none started */
-    int64_t idle_ms;                 /* when the connection last had nothing outstanding */
-    uint32_t passed, seen, answered; /* requests passed to evhttp, served, answered */
-    uint32_t refused_seq;            /* 1-based number of the request to refuse, 0: none */
-    uint32_t trailer_bytes;          /* at most TRAILER_BYTES_MAX + a line */
-    enum gstate state;
-    struct httphead_refusal refusal;
-    int fd;
-    unsigned closing : 1; /* freed by evhttp; the filter goes at the loop's end */
-    unsigned queued : 1;  /* on the guard's flush list */
-    SSL *ssl;             /* TLS connections: answers are written with SSL_write */
-    struct event *wev;    /* waits for the socket to take more (made when it first is full) */
-    struct gconn *flush_next;
-    struct net_body *body;  /* the body being taken (body.h) */
-    struct net_body *ready; /* complete bodies serve() has not taken yet, in order */
-    struct event *cev;      /* writes "100 Continue" */
-    struct gconn *prev, *next;
-};
-
-struct guard_port {
-    struct guard *g;
-    SSL_CTX *ssl_ctx;
-};
-
-struct guard {
-    struct server *srv;
-    struct gconn *conns;
-    size_t nconns, max_conns;
-    struct gconn **by_fd;
-    size_t by_fd_len;
-    uint64_t inflight;       /* body bytes reserved by all connections */
-    uint64_t body_bytes_max; /* largest body a request may carry */
-    struct evconnlistener *levs[LISTENERS_MAX];
-    size_t nlevs;
-    int paused_cap, paused_fds;
-    struct event *tick, *retry;
-    int64_t last_fd_log_ms;
-    struct guard_port ports[PORTS_MAX];
-    size_t nports;
-    struct gconn *flushing; /* the connection whose output on_writable is writing */
-    struct event *flush;    /* writes the queued connections' output (schedule_write) */
-    struct gconn *flush_head, *flush_tail;
-};
 
 static const struct httphead_refusal too_large = {AWS_S3_REQUEST_HEADER_SECTION_TOO_LARGE, NULL};
 static const struct httphead_refusal bad_framing = {AWS_S3_BAD_REQUEST, NULL};
@@ -88,13 +30,9 @@ static const struct httphead_refusal entity_too_large = {AWS_S3_ENTITY_TOO_LARGE
 static const struct httphead_refusal slow_down = {AWS_S3_SLOW_DOWN, NULL};
 static const struct httphead_refusal no_memory = {AWS_S3_INTERNAL_ERROR, NULL};
 
-static void on_writable(evutil_socket_t fd, short what, void *arg);
-
 static int64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return guard_now_ms();
 }
 
 static void set_listening(struct guard *g)
@@ -167,32 +105,6 @@ static void body_complete(struct gconn *c, struct evbuffer *src, struct evbuffer
     request_passed(c);
 }
 
-static ev_ssize_t write_some(struct gconn *c, struct evbuffer *src);
-
-static void on_continue(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
-    struct gconn *c = arg;
-    struct evbuffer *b = evbuffer_new();
-    if (b && c->fd >= 0 && evbuffer_add(b, line, sizeof line - 1) == 0)
-        while (evbuffer_get_length(b) > 0 && write_some(c, b) > 0)
-            ;
-    if (b)
-        evbuffer_free(b);
-}
-
-/* Expect: 100-continue on a body the client has not started: the interim answer, written
- * from the guard's own event as answers are (evhttp has not seen this head yet). */
-static void send_continue(struct gconn *c)
-{
-    if (!c->cev)
-        c->cev = event_new(bufferevent_get_base(c->bev), -1, 0, on_continue, c);
-    if (c->cev)
-        event_active(c->cev, EV_TIMEOUT, 1);
-}
-
 static int step_head(struct gconn *c, struct evbuffer *src, struct evbuffer *dst)
 {
     unsigned char first;
@@ -236,7 +148,7 @@ static int step_head(struct gconn *c, struct evbuffer *src, struct evbuffer *dst
         }
         evbuffer_drain(src, total);
         if (c->body->expect_continue && evbuffer_get_length(src) == 0)
-            send_continue(c);
+            guard_send_continue(c);
     } else {
         evbuffer_remove_buffer(src, dst, total);
     }
@@ -378,105 +290,17 @@ static enum bufferevent_filter_result guard_in(struct evbuffer *src, struct evbu
     (void)limit;
     (void)mode;
     struct gconn *c = ctx;
-    if (c->fd < 0 && (c->fd = (int)bufferevent_getfd(c->bev)) >= 0)
+    if (c->fd < 0 && (c->fd = (int)bufferevent_getfd(c->bev)) >= 0) {
         by_fd_put(c->g, c);
+        /* evhttp gave the filter read and write timeouts, which a filter keeps as timers
+         * re-armed at every enable (four per request, 1.4k instructions): the guard's own
+         * deadlines (on_tick) cover what they did, so the connection has none. */
+        bufferevent_set_timeouts(c->bev, NULL, NULL);
+    }
     size_t before = evbuffer_get_length(dst);
     while (evbuffer_get_length(src) > 0 && step(c, src, dst))
         ;
     return evbuffer_get_length(dst) > before ? BEV_OK : BEV_NEED_MORE;
-}
-
-/* ---- output ---------------------------------------------------------------------------- */
-
-/*
- * evhttp shuts a connection down as soon as the filter reports its answer written, and the
- * filter reports that once the bytes leave its own buffer, not the process. So the guard writes
- * answers to the socket itself, from its own event (never inside evhttp's calls): what the
- * kernel does not take yet stays in the filter's output until the socket is writable again.
- */
-static ev_ssize_t write_some(struct gconn *c, struct evbuffer *src)
-{
-    if (!c->ssl)
-        return evbuffer_write(src, c->fd);
-    size_t len = evbuffer_get_contiguous_space(src);
-    len = len < (1u << 20) ? len : 1u << 20;
-    const void *data = evbuffer_pullup(src, (ev_ssize_t)len);
-    ERR_clear_error();
-    int n = data ? SSL_write(c->ssl, data, (int)len) : -1;
-    if (n > 0) {
-        evbuffer_drain(src, (size_t)n);
-        return n;
-    }
-    int e = SSL_get_error(c->ssl, n);
-    errno = e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ ? EAGAIN : EPIPE;
-    return -1;
-}
-
-/* Writes c's output from the loop: now, through the guard's one flush event (connections queued
- * in order), or once the socket takes more, through c's own event, made the first time the
- * socket is full: an idle connection holds no event of its own (issue 14's idle cost). */
-static void schedule_write(struct gconn *c, int wait_writable)
-{
-    struct guard *g = c->g;
-    if (wait_writable && !c->wev && c->fd >= 0)
-        c->wev = event_new(bufferevent_get_base(c->bev), c->fd, EV_WRITE, on_writable, c);
-    if (wait_writable && c->wev)
-        event_add(c->wev, NULL);
-    if (wait_writable || c->queued || c->fd < 0 || !g->flush)
-        return;
-    c->queued = 1;
-    c->flush_next = NULL;
-    *(g->flush_tail ? &g->flush_tail->flush_next : &g->flush_head) = c;
-    g->flush_tail = c;
-    event_active(g->flush, EV_TIMEOUT, 1);
-}
-
-static enum bufferevent_filter_result guard_out(struct evbuffer *src, struct evbuffer *dst,
-                                                ev_ssize_t limit, enum bufferevent_flush_mode mode,
-                                                void *ctx)
-{
-    (void)dst;
-    (void)limit;
-    (void)mode;
-    struct gconn *c = ctx;
-    if (c->fd < 0)
-        c->fd = (int)bufferevent_getfd(c->bev);
-    if (c->g->flushing != c) {
-        schedule_write(c, 0);
-        return BEV_NEED_MORE;
-    }
-    while (evbuffer_get_length(src) > 0) {
-        if (write_some(c, src) > 0)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-            schedule_write(c, 1);
-            return BEV_NEED_MORE;
-        }
-        evbuffer_drain(src, evbuffer_get_length(src)); /* the peer is gone; reading notices */
-    }
-    return BEV_OK;
-}
-
-static void on_writable(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    struct gconn *c = arg;
-    struct guard *g = c->g;
-    g->flushing = c;
-    bufferevent_flush(c->bev, EV_WRITE, BEV_NORMAL); /* may free c (evhttp closes) */
-    g->flushing = NULL;
-}
-
-static void on_flush(evutil_socket_t fd, short what, void *arg)
-{
-    struct guard *g = arg;
-    for (struct gconn *c; (c = g->flush_head) != NULL;) {
-        if (!(g->flush_head = c->flush_next))
-            g->flush_tail = NULL;
-        c->queued = 0;
-        on_writable(fd, what, c); /* may free c, queue others, or queue c again */
-    }
 }
 
 /* ---- connections ----------------------------------------------------------------------- */
@@ -486,19 +310,9 @@ static void gconn_free(void *arg)
     struct gconn *c = arg;
     struct guard *g = c->g;
     release(c);
-    if (c->wev)
-        event_free(c->wev);
-    for (struct gconn **pp = &g->flush_head, *prev = NULL; c->queued && *pp;
-         pp = &(*pp)->flush_next) {
-        if (*pp == c) {
-            *pp = c->flush_next;
-            g->flush_tail = g->flush_tail == c ? prev : g->flush_tail;
-            break;
-        }
-        prev = *pp;
-    }
-    if (c->cev)
-        event_free(c->cev);
+    guard_write_forget(c);
+    if (g->last == c)
+        g->last = NULL;
     net_body_free(c->body);
     while (c->ready) {
         struct net_body *b = c->ready;
@@ -568,12 +382,14 @@ static struct gconn *conn_of(struct guard *g, struct evhttp_request *ev)
 {
     struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
     struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+    if (bev && g->last && g->last->bev == bev)
+        return g->last;
     int fd = bev ? (int)bufferevent_getfd(bev) : -1;
     if (fd >= 0 && (size_t)fd < g->by_fd_len && g->by_fd[fd] && g->by_fd[fd]->bev == bev)
-        return g->by_fd[fd];
+        return g->last = g->by_fd[fd];
     for (struct gconn *c = g->conns; bev && c; c = c->next)
         if (c->bev == bev)
-            return c;
+            return g->last = c;
     return NULL;
 }
 
@@ -616,15 +432,6 @@ struct guard_mark guard_answered(struct guard *g, struct evhttp_request *ev)
     return m;
 }
 
-void guard_flush(struct guard *g, struct guard_mark m)
-{
-    if (!g || !m.bev || m.fd < 0 || (size_t)m.fd >= g->by_fd_len)
-        return;
-    struct gconn *c = g->by_fd[m.fd]; /* unset when the filter was freed meanwhile */
-    if (c && c->bev == m.bev && !c->closing && evbuffer_get_length(bufferevent_get_output(c->bev)))
-        schedule_write(c, 0);
-}
-
 /* Closes the connection evhttp built around c's filter (evhttp's bufferevent callback arg). */
 static void close_conn(struct gconn *c, const char *why)
 {
@@ -642,8 +449,8 @@ static const char *overdue(const struct gconn *c, int64_t now)
 {
     const struct server_opts *o = &c->g->srv->opts;
     int64_t grace = (int64_t)o->header_timeout_ms;
-    if (c->state == G_DISCARD)
-        return NULL;
+    if (c->state == G_DISCARD) /* refused: evhttp closes it once the refusal is written */
+        return now - c->idle_ms >= (int64_t)o->idle_timeout_ms ? "refusal not read" : NULL;
     if (c->state == G_HEAD && c->phase_ms)
         return now - c->phase_ms >= grace ? "request headers not complete in time" : NULL;
     if (c->state == G_HEAD)
@@ -663,6 +470,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     for (struct gconn *c = g->conns, *next; c; c = next) {
         next = c->next;
         const char *why = !c->closing && c->answered == c->passed ? overdue(c, now) : NULL;
+        if (!c->closing && c->stalled_ms &&
+            now - c->stalled_ms >= (int64_t)g->srv->opts.idle_timeout_ms)
+            why = "answer not read"; /* the client takes none of it, requests queued or not */
         if (why)
             close_conn(c, why);
     }
@@ -765,7 +575,7 @@ struct guard *guard_new(struct server *srv, size_t max_conns)
     struct timeval tv = {(time_t)(t / 1000), (suseconds_t)(t % 1000 * 1000)};
     g->tick = event_new(srv->base, -1, EV_PERSIST, on_tick, g);
     g->retry = evtimer_new(srv->base, on_retry, g);
-    g->flush = event_new(srv->base, -1, 0, on_flush, g);
+    g->flush = event_new(srv->base, -1, 0, guard_on_flush, g);
     if (!g->tick || !g->retry || !g->flush || event_add(g->tick, &tv) != 0) {
         guard_stop(g);
         guard_free(g);

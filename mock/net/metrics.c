@@ -24,6 +24,7 @@ struct histo {
 struct metrics {
     struct series s[SERIES_MAX];
     size_t ns;
+    size_t last; /* the series metrics_request counted last */
     struct histo h[4];
     size_t nh;
     struct {
@@ -68,11 +69,13 @@ static struct histo *histo_for(struct metrics *m, const char *service)
 void metrics_request(struct metrics *m, const char *service, const char *op, int status,
                      int64_t latency_ms)
 {
-    size_t i;
-    for (i = 0; i < m->ns; i++)
-        if (m->s[i].status == status && strcmp(m->s[i].op, op) == 0 &&
-            strcmp(m->s[i].service, service) == 0)
-            break;
+    size_t i = m->last; /* most requests repeat the last one's series: tried first */
+    if (!(i < m->ns && m->s[i].status == status && strcmp(m->s[i].op, op) == 0 &&
+          strcmp(m->s[i].service, service) == 0))
+        for (i = 0; i < m->ns; i++)
+            if (m->s[i].status == status && strcmp(m->s[i].op, op) == 0 &&
+                strcmp(m->s[i].service, service) == 0)
+                break;
     if (i == m->ns) {
         if (m->ns == SERIES_MAX) {
             m->overflow++;
@@ -84,6 +87,7 @@ void metrics_request(struct metrics *m, const char *service, const char *op, int
         m->ns++;
     }
     m->s[i].count++;
+    m->last = i;
     struct histo *h = histo_for(m, service);
     if (!h)
         return;

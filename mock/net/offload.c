@@ -1,13 +1,11 @@
 /* offload.c - the worker thread of handlers' off-loop work (see offload.h). */
 #include "offload.h"
 #include "net_internal.h"
+#include "wake.h"
 
-#include <errno.h>
 #include <event2/bufferevent.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 struct item {
     struct ly_offload *job;
@@ -25,10 +23,9 @@ struct offload {
     struct item *running; /* under mu: the job the worker runs */
     struct item *ended;   /* under mu: run, for the loop to resume, oldest first */
     int quit;             /* under mu */
-    int fds[2];           /* the worker writes one byte to fds[1] per ended job */
-    struct event *ev;
-    uint64_t bytes; /* loop: stored bytes of the jobs not yet resumed */
-    size_t njobs;   /* loop: jobs not yet resumed */
+    struct wake wake;     /* signalled by the worker per ended job */
+    uint64_t bytes;       /* loop: stored bytes of the jobs not yet resumed */
+    size_t njobs;         /* loop: jobs not yet resumed */
 };
 
 static void append(struct item **list, struct item *it)
@@ -57,9 +54,7 @@ static void *run(void *arg)
         pthread_mutex_lock(&o->mu);
         o->running = NULL;
         append(&o->ended, it);
-        char b = 1;
-        while (write(o->fds[1], &b, 1) < 0 && errno == EINTR)
-            ;
+        wake_signal(&o->wake);
     }
     pthread_mutex_unlock(&o->mu);
     return NULL;
@@ -68,11 +63,10 @@ static void *run(void *arg)
 /* Resumes the ended jobs, in the order they were queued (loop). */
 static void on_ended(evutil_socket_t fd, short what, void *arg)
 {
+    (void)fd;
     (void)what;
     struct offload *o = arg;
-    char b[64];
-    while (read(fd, b, sizeof b) > 0)
-        ;
+    (void)wake_drain(&o->wake);
     pthread_mutex_lock(&o->mu);
     struct item *it = o->ended;
     o->ended = NULL;
@@ -89,35 +83,20 @@ static void on_ended(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-static void close_pipe(struct offload *o)
-{
-    for (int i = 0; i < 2; i++)
-        if (o->fds[i] >= 0)
-            close(o->fds[i]);
-}
-
 static struct offload *offload_new(struct event_base *base)
 {
     struct offload *o = calloc(1, sizeof *o);
-    if (!o)
+    if (!o || wake_open(&o->wake, base, on_ended, o) != 0) {
+        free(o);
         return NULL;
-    o->fds[0] = o->fds[1] = -1;
-    if (pipe(o->fds) != 0 || fcntl(o->fds[0], F_SETFL, O_NONBLOCK) != 0 ||
-        fcntl(o->fds[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(o->fds[1], F_SETFD, FD_CLOEXEC) != 0)
-        goto fail;
-    o->ev = event_new(base, o->fds[0], EV_READ | EV_PERSIST, on_ended, o);
-    if (!o->ev || event_add(o->ev, NULL) != 0)
-        goto fail;
+    }
     pthread_mutex_init(&o->mu, NULL);
     pthread_cond_init(&o->cv, NULL);
     if (pthread_create(&o->thread, NULL, run, o) == 0)
         return o;
     pthread_cond_destroy(&o->cv);
     pthread_mutex_destroy(&o->mu);
-fail:
-    if (o->ev)
-        event_free(o->ev);
-    close_pipe(o);
+    wake_close(&o->wake);
     free(o);
     return NULL;
 }
@@ -208,8 +187,7 @@ void net_offload_free(struct server *srv)
         free(left);
         left = next;
     }
-    event_free(o->ev);
-    close_pipe(o);
+    wake_close(&o->wake);
     pthread_cond_destroy(&o->cv);
     pthread_mutex_destroy(&o->mu);
     free(o);

@@ -1,23 +1,20 @@
 /* syncer.c - the sync thread of --durability group (see syncer.h). */
 #include "syncer.h"
+#include "wake.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 struct syncer {
     struct store *store;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int requested; /* under mu: a sync to run */
-    int quit;      /* under mu: the thread ends */
-    int failed;    /* written by the thread before it signals the pipe */
-    int busy;      /* loop only: started, done not yet called */
-    int fds[2];    /* the thread writes one byte to fds[1] after each sync */
-    struct event *done_ev;
+    int requested;    /* under mu: a sync to run */
+    int quit;         /* under mu: the thread ends */
+    int failed;       /* written by the thread before it signals the pipe */
+    int busy;         /* loop only: started, done not yet called */
+    struct wake wake; /* signalled by the thread after each sync */
     void (*done)(void *arg, int failed);
     void *arg;
 };
@@ -36,9 +33,7 @@ static void *run(void *arg)
         int failed = store_sync(y->store) != 0;
         pthread_mutex_lock(&y->mu);
         y->failed = failed;
-        char b = 1;
-        while (write(y->fds[1], &b, 1) < 0 && errno == EINTR)
-            ;
+        wake_signal(&y->wake);
     }
     pthread_mutex_unlock(&y->mu);
     return NULL;
@@ -46,10 +41,10 @@ static void *run(void *arg)
 
 static void on_done(evutil_socket_t fd, short what, void *arg)
 {
+    (void)fd;
     (void)what;
     struct syncer *y = arg;
-    char b[16];
-    if (read(fd, b, sizeof b) <= 0)
+    if (!wake_drain(&y->wake))
         return;
     pthread_mutex_lock(&y->mu);
     int failed = y->failed;
@@ -67,29 +62,20 @@ struct syncer *syncer_new(struct event_base *base, struct store *s,
     y->store = s;
     y->done = done;
     y->arg = arg;
-    y->fds[0] = y->fds[1] = -1;
-    if (pipe(y->fds) != 0 || fcntl(y->fds[0], F_SETFL, O_NONBLOCK) != 0 ||
-        fcntl(y->fds[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(y->fds[1], F_SETFD, FD_CLOEXEC) != 0)
-        goto fail;
-    y->done_ev = event_new(base, y->fds[0], EV_READ | EV_PERSIST, on_done, y);
-    if (!y->done_ev || event_add(y->done_ev, NULL) != 0)
-        goto fail;
+    if (wake_open(&y->wake, base, on_done, y) != 0) {
+        free(y);
+        return NULL;
+    }
     pthread_mutex_init(&y->mu, NULL);
     pthread_cond_init(&y->cv, NULL);
     if (pthread_create(&y->thread, NULL, run, y) != 0) {
         pthread_cond_destroy(&y->cv);
         pthread_mutex_destroy(&y->mu);
-        goto fail;
+        wake_close(&y->wake);
+        free(y);
+        return NULL;
     }
     return y;
-fail:
-    if (y->done_ev)
-        event_free(y->done_ev);
-    for (int i = 0; i < 2; i++)
-        if (y->fds[i] >= 0)
-            close(y->fds[i]);
-    free(y);
-    return NULL;
 }
 
 int syncer_start(struct syncer *y)
@@ -118,9 +104,7 @@ void syncer_free(struct syncer *y)
     pthread_cond_signal(&y->cv);
     pthread_mutex_unlock(&y->mu);
     pthread_join(y->thread, NULL); /* a running sync finishes first */
-    event_free(y->done_ev);
-    close(y->fds[0]);
-    close(y->fds[1]);
+    wake_close(&y->wake);
     pthread_cond_destroy(&y->cv);
     pthread_mutex_destroy(&y->mu);
     free(y);

@@ -32,8 +32,8 @@ static void unrouted(struct s3_call *c)
 void s3_handle(struct s3_ctx *ctx, struct ly_req *req, struct ly_resp *resp)
 {
     struct s3_call c = {ctx, req, resp, req->arena, NULL};
-    if (s3_header(&c, "x-amz-request-id", req->request_id) ||
-        s3_header(&c, "x-amz-id-2", req->host_id))
+    if (s3_header_ref(&c, "x-amz-request-id", req->request_id) || /* both in req's arena */
+        s3_header_ref(&c, "x-amz-id-2", req->host_id))
         return;
     const char *sub = s3_route_unimplemented(req);
     if (sub) {
@@ -48,7 +48,7 @@ void s3_handle(struct s3_ctx *ctx, struct ly_req *req, struct ly_resp *resp)
         s3_error(&c, AWS_S3_NO_SUCH_BUCKET, "BucketName", req->bucket, NULL);
         return;
     }
-    c.route = s3_route_find(req);
+    c.route = s3_route_of(req);
     if (c.route)
         c.route->handler(&c);
     else

@@ -92,6 +92,14 @@ int s3_header(struct s3_call *c, const char *name, const char *value)
     return LY_ENOMEM;
 }
 
+int s3_header_ref(struct s3_call *c, const char *name, const char *value)
+{
+    if (value && ly_resp_header_ref(c->resp, name, value) == 0)
+        return 0;
+    s3_error(c, AWS_S3_INTERNAL_ERROR, NULL);
+    return LY_ENOMEM;
+}
+
 int s3_xml_elem_listing(struct ly_buf *b, const char *name, const char *value, int url)
 {
     if (!url)

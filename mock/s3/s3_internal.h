@@ -51,6 +51,8 @@ struct s3_call {
 
 /** The route of a request, or NULL when no operation takes it. */
 const struct s3_route *s3_route_find(const struct ly_req *req);
+/** s3_route_find, once per request: the result is kept in req->s3_route. */
+const struct s3_route *s3_route_of(struct ly_req *req);
 /** The subresource of a request that names an S3 feature lockyard does not implement (it
  *  answers 501 NotImplemented), or NULL. */
 const char *s3_route_unimplemented(const struct ly_req *req);
@@ -105,11 +107,15 @@ void s3_xml_done(struct s3_call *c, int status);
 
 /** Adds a header, turning failures into the error answer; 0 on success. */
 int s3_header(struct s3_call *c, const char *name, const char *value);
+/** s3_header without copying: name and value last as long as the answer (literals, or strings
+ *  in c->a); NULL value: out of memory, answered as s3_header does. */
+int s3_header_ref(struct s3_call *c, const char *name, const char *value);
 
 /* The handlers themselves are declared in s3_route.c, next to the table that calls them. */
 
 /* s3_object.c, s3_checksum.c */
-/** Adds the object's stored headers (ETag, Last-Modified, Content-*, x-amz-meta-*, …). */
+/** Adds the object's stored headers (ETag, Last-Modified, Content-*, x-amz-meta-*, …), not
+ *  copied: obj's strings must last as long as the answer (obj read into c->a). */
 int s3_object_headers(struct s3_call *c, const struct store_obj *obj);
 /** Verifies x-amz-checksum-* of a PutObject body and sets obj's checksum (with none sent, only
  *  its algorithm: s3_checksum_fill computes it once the write goes ahead). 0 or replied. */

@@ -130,19 +130,20 @@ void s3_put_object(struct s3_call *c)
         s3_error_internal(c, rc);
         return;
     }
-    if (s3_header(c, "ETag", s3_quoted_etag(c, etag)) == 0 &&
-        s3_header(c, "x-amz-server-side-encryption", "AES256") == 0 &&
+    if (s3_header_ref(c, "ETag", s3_quoted_etag(c, etag)) == 0 &&
+        s3_header_ref(c, "x-amz-server-side-encryption", "AES256") == 0 &&
         s3_version_header(c, &o) == 0)
         c->resp->status = 200;
 }
 
 int s3_object_headers(struct s3_call *c, const struct store_obj *o)
 {
-    char date[LY_HTTPDATE_LEN];
-    ly_httpdate_format(o->mtime_ms, date);
-    int rc = s3_header(c, "ETag", s3_quoted_etag(c, o->etag));
+    char *date = ly_arena_alloc(c->a, LY_HTTPDATE_LEN);
+    if (date)
+        ly_httpdate_format(o->mtime_ms, date);
+    int rc = s3_header_ref(c, "ETag", s3_quoted_etag(c, o->etag)); /* in c->a */
     if (!rc)
-        rc = s3_header(c, "Last-Modified", date);
+        rc = s3_header_ref(c, "Last-Modified", date);
     const struct {
         const char *name, *value;
     } h[] = {
@@ -154,16 +155,17 @@ int s3_object_headers(struct s3_call *c, const struct store_obj *o)
         {"Expires", o->expires},
         {"x-amz-storage-class", o->storage_class},
     };
+    /* o was read into c->a (s3_object_read_or_reply): its strings last as long as the answer */
     for (size_t i = 0; !rc && i < sizeof h / sizeof h[0]; i++)
         if (h[i].value)
-            rc = s3_header(c, h[i].name, h[i].value);
+            rc = s3_header_ref(c, h[i].name, h[i].value);
     for (size_t i = 0; !rc && i < o->nmeta; i++) {
         char *name = ly_arena_printf(c->a, "x-amz-meta-%s", o->meta[i].name);
         const char *value = s3meta_encode(c->a, o->meta[i].value);
-        rc = name && value ? s3_header(c, name, value) : LY_ENOMEM;
+        rc = name ? s3_header_ref(c, name, value) : s3_header_ref(c, "", NULL);
     }
     if (!rc)
-        rc = s3_header(c, "x-amz-server-side-encryption", "AES256");
+        rc = s3_header_ref(c, "x-amz-server-side-encryption", "AES256");
     return rc;
 }
 
@@ -295,7 +297,7 @@ void s3_get_object(struct s3_call *c)
     if (s3_object_read_or_reply(c, &o, head ? NULL : &c->resp->body) ||
         s3_read_cond_or_reply(c, &o))
         return;
-    if (s3_object_headers(c, &o) || s3_header(c, "Accept-Ranges", "bytes") ||
+    if (s3_object_headers(c, &o) || s3_header_ref(c, "Accept-Ranges", "bytes") ||
         s3_version_header(c, &o))
         return;
     if (head) {

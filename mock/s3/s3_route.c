@@ -174,30 +174,47 @@ void s3_each_route(void (*fn)(void *arg, const struct s3_route_info *r), void *a
     }
 }
 
-const struct ly_op *s3_op(const struct ly_req *req)
+const struct s3_route *s3_route_of(struct ly_req *req)
+{
+    if (!req->s3_route_found) {
+        req->s3_route = s3_route_find(req);
+        req->s3_route_found = 1;
+    }
+    return req->s3_route;
+}
+
+const struct ly_op *s3_op(struct ly_req *req)
 {
     static const struct ly_op post_object = {"PostObject", 0}, unknown = {"Unknown", 0};
-    const struct s3_route *r = s3_route_find(req);
+    const struct s3_route *r = s3_route_of(req);
     if (r)
         return &r->op;
     return level_of(req) == S3_LEVEL_BUCKET && req->method == LY_POST ? &post_object : &unknown;
 }
 
-int s3_is_conditional(const struct ly_req *req)
+int s3_is_conditional(struct ly_req *req)
 {
-    static const char *const h[] = {"If-Match",
-                                    "If-None-Match",
-                                    "If-Modified-Since",
-                                    "If-Unmodified-Since",
-                                    "x-amz-copy-source-if-match",
-                                    "x-amz-copy-source-if-none-match",
-                                    "x-amz-copy-source-if-modified-since",
-                                    "x-amz-copy-source-if-unmodified-since"};
-    const struct s3_route *r = s3_route_find(req);
+#define H(s)            \
+    {                   \
+        s, sizeof s - 1 \
+    }
+    static const struct {
+        const char *name;
+        size_t len;
+    } h[] = {H("If-Match"),
+             H("If-None-Match"),
+             H("If-Modified-Since"),
+             H("If-Unmodified-Since"),
+             H("x-amz-copy-source-if-match"),
+             H("x-amz-copy-source-if-none-match"),
+             H("x-amz-copy-source-if-modified-since"),
+             H("x-amz-copy-source-if-unmodified-since")};
+#undef H
+    const struct s3_route *r = s3_route_of(req);
     if (!r || !(r->op.flags & LY_OP_CONDITIONAL))
         return 0;
     for (size_t i = 0; i < LY_ARRAY_LEN(h); i++)
-        if (ly_req_header(req, h[i]))
+        if (ly_req_header_n(req, h[i].name, h[i].len))
             return 1;
     if (r->handler != s3_delete_objects)
         return 0;

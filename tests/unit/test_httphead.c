@@ -102,13 +102,29 @@ static void test_head_end(void **state)
     assert_int_equal(httphead_end("", 0, &text), 0);
 }
 
+/* Every byte in a method: a token character (RFC 9110 tchar) makes an unknown method (405),
+ * anything else a malformed request line (400). */
+static void test_token_bytes(void **state)
+{
+    (void)state;
+    const char *others = "!#$%&'*+-.^_`|~";
+    for (int c = 0; c < 256; c++) {
+        int tchar = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c && strchr(others, c));
+        char head[] = "X?X / HTTP/1.1\r\nHost: x\r\n";
+        struct httphead h;
+        head[1] = (char)c;
+        assert_int_equal(httphead_check(head, sizeof head - 1, &h), LY_EINVAL);
+        assert_int_equal(aws_err_def(h.refusal.code)->status, tchar ? 405 : 400);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_framing),
-        cmocka_unit_test(test_lines),
-        cmocka_unit_test(test_chunk_size),
-        cmocka_unit_test(test_head_end),
+        cmocka_unit_test(test_framing),     cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_chunk_size),  cmocka_unit_test(test_head_end),
+        cmocka_unit_test(test_token_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

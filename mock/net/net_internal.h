@@ -47,6 +47,7 @@ struct server {
     struct pending *pool;       /* freed requests kept for the next ones (pending.c) */
     size_t npool;
     struct syncer *syncer;
+    struct event *kick_ev;   /* starts a sync once the loop's current turn is done */
     struct offload *offload; /* offload.c: the worker of handlers' off-loop work, or NULL */
     uint64_t syncing_id;     /* store_commit_id covered by the sync that runs */
     uint64_t synced_id;      /* covered by the last sync that succeeded */

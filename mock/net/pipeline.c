@@ -91,6 +91,15 @@ static void on_synced(void *arg, int failed)
     }
 }
 
+/* Runs after the callbacks already due in this turn of the loop: the requests read with the
+ * first one join its sync instead of waiting for the next. */
+static void deferred_kick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    sync_kick(arg);
+}
+
 int net_pipeline_durable_init(struct server *srv)
 {
     if (srv->opts.durability != STORE_DURABILITY_GROUP || store_is_temporary(srv->store))
@@ -98,7 +107,8 @@ int net_pipeline_durable_init(struct server *srv)
     if (store_sync(srv->store) != 0) /* what an earlier run left in the page cache */
         return -1;
     srv->synced_id = store_commit_id(srv->store);
-    srv->syncer = syncer_new(srv->base, srv->store, on_synced, srv);
+    srv->kick_ev = event_new(srv->base, -1, 0, deferred_kick, srv);
+    srv->syncer = srv->kick_ev ? syncer_new(srv->base, srv->store, on_synced, srv) : NULL;
     return srv->syncer ? 0 : -1;
 }
 
@@ -116,7 +126,8 @@ static void queue_for_sync(struct pending *p)
     for (pp = &srv->sync_queue; *pp; pp = &(*pp)->next)
         ;
     *pp = p;
-    sync_kick(srv);
+    if (!syncer_busy(srv->syncer)) /* else on_synced starts the next sync */
+        event_active(srv->kick_ev, EV_TIMEOUT, 1);
 }
 
 static void finish(struct pending *p)
@@ -459,6 +470,9 @@ void net_pipeline_free(struct server *srv)
     srv->nsnaps = 0;
     syncer_free(srv->syncer); /* a running sync finishes; its answers are dropped unanswered */
     srv->syncer = NULL;
+    if (srv->kick_ev)
+        event_free(srv->kick_ev);
+    srv->kick_ev = NULL;
     for (struct pending *p = srv->inflight; p; p = p->next)
         p->dead = 1;       /* abandoned: the server stops */
     net_offload_free(srv); /* copies off the loop stop; their requests end unanswered */

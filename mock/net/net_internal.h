@@ -44,6 +44,7 @@ struct server {
     uint64_t next_rule_id;
     struct pending *inflight;   /* requests waiting on a timer or a hold */
     struct pending *sync_queue; /* group durability: answers waiting for a sync (syncer.c) */
+    struct pending **sync_tail; /* the link the next one is appended at */
     struct pending *pool;       /* freed requests kept for the next ones (pending.c) */
     size_t npool;
     struct syncer *syncer;

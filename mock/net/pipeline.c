@@ -81,6 +81,7 @@ static void on_synced(void *arg, int failed)
         *tail = q;
         tail = &q->next;
     }
+    srv->sync_tail = pp; /* the last kept answer's link, or the queue's head */
     sync_kick(srv);
     while (ready) {
         struct pending *next = ready->next;
@@ -107,6 +108,7 @@ int net_pipeline_durable_init(struct server *srv)
     if (store_sync(srv->store) != 0) /* what an earlier run left in the page cache */
         return -1;
     srv->synced_id = store_commit_id(srv->store);
+    srv->sync_tail = &srv->sync_queue;
     srv->kick_ev = event_new(srv->base, -1, 0, deferred_kick, srv);
     srv->syncer = srv->kick_ev ? syncer_new(srv->base, srv->store, on_synced, srv) : NULL;
     return srv->syncer ? 0 : -1;
@@ -123,9 +125,8 @@ static void queue_for_sync(struct pending *p)
         *pp = p->next;
     pending_set(p, PENDING_SYNCING);
     p->next = NULL;
-    for (pp = &srv->sync_queue; *pp; pp = &(*pp)->next)
-        ;
-    *pp = p;
+    *srv->sync_tail = p; /* appended in O(1): thousands of writers may wait for one sync */
+    srv->sync_tail = &p->next;
     if (!syncer_busy(srv->syncer)) /* else on_synced starts the next sync */
         event_active(srv->kick_ev, EV_TIMEOUT, 1);
 }
@@ -487,6 +488,7 @@ void net_pipeline_free(struct server *srv)
         pending_free(srv->sync_queue);
         srv->sync_queue = next;
     }
+    srv->sync_tail = &srv->sync_queue;
     pending_pool_free(srv);
     net_fault_free(srv);
     journal_free(srv->journal);
